@@ -1,0 +1,141 @@
+package connectors
+
+import (
+	"sort"
+	"strings"
+)
+
+// Type is the type of a field value. It drives the expression checker at
+// validate time and value normalisation when diffing.
+type Type uint8
+
+const (
+	TypeAny      Type = iota // anything; the checker does not look inside
+	TypeString               // string
+	TypeNumber               // float64 (money, quantities)
+	TypeInteger              // int64
+	TypeBool                 // bool
+	TypeDate                 // string "2006-01-02"
+	TypeDateTime             // string, RFC 3339 in UTC
+	TypeObject               // map[string]any, shaped by Field.Fields
+	TypeList                 // []any, elements shaped by Field.Elem
+)
+
+var typeNames = [...]string{"any", "string", "number", "integer", "bool", "date", "datetime", "object", "list"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// Field describes one field of an object, or one setting of a connection block.
+type Field struct {
+	Name        string
+	Type        Type
+	Description string
+
+	// Fields shapes a TypeObject value; Elem shapes the elements of a TypeList
+	// (an Elem of TypeObject with Fields describes rows such as order lines).
+	Fields []Field
+	Elem   *Field
+
+	// ReadOnly fields are set by the system (ids, timestamps, computed
+	// values): a flow may read them but never write them.
+	ReadOnly bool
+	// Required fields must be given when a record is created.
+	Required bool
+	// Key marks a field that can identify a record, so that a flow may use it
+	// as its `key`: the connector can find records by it in batches.
+	Key bool
+	// Unique marks a key the system itself keeps unique (HubSpot email,
+	// eAccounting CustomerNumber). Finding by a non-unique key may match more
+	// than one record, which the engine reports as ambiguous.
+	Unique bool
+	// Sensitive values (personal data, secrets) are redacted in logs and in
+	// plan output.
+	Sensitive bool
+	// Options lists the allowed values of an enumeration, when known.
+	Options []string
+	// Default is the value of a connection setting that is not given.
+	Default any
+}
+
+// Schema describes the fields of an object or of a connection block.
+type Schema struct {
+	Fields []Field
+	// Includes are associated objects that a read can attach to each record
+	// under the include's name, as a list of records (HubSpot order ->
+	// line_items, contacts).
+	Includes []Include
+}
+
+// Include is an association a Reader can attach to each record it reads.
+type Include struct {
+	Name   string // the field name the associated records appear under
+	Object string // the object type of the associated records
+}
+
+// Field returns the named field, matching case-sensitively.
+func (s Schema) Field(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Include returns the named include.
+func (s Schema) Include(name string) (Include, bool) {
+	for _, in := range s.Includes {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Include{}, false
+}
+
+// Names returns the field names, sorted.
+func (s Schema) Names() []string {
+	names := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		names[i] = f.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Suggest returns the known name closest to name, or "" when none is close:
+// the "Did you mean" of diagnostics.
+func Suggest(name string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := levenshtein(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
