@@ -65,6 +65,11 @@ type Field struct {
 // Schema describes the fields of an object or of a connection block.
 type Schema struct {
 	Fields []Field
+	// Open means field names beyond Fields are allowed, with type TypeAny:
+	// the object's records have no fixed shape (a JSON Lines file, or one that
+	// does not exist yet). Fields then lists the fields known so far, if any.
+	// A closed schema (the default) refuses unknown names.
+	Open bool
 	// Includes are associated objects that a read can attach to each record
 	// under the include's name, as a list of records (HubSpot order ->
 	// line_items, contacts).
