@@ -1,0 +1,39 @@
+// Package state is kopla's embedded state: one SQLite file per project,
+// .kopla/state.db by default ([DefaultPath]), opened with [Open]. It uses the
+// pure-Go modernc.org/sqlite driver, so kopla needs no cgo.
+//
+// The file holds these tables:
+//
+//   - links: per flow, which target record each source record was written
+//     to (flow, source key -> target id), the target key value it was
+//     matched by, and the hash ([HashValue]) of each field value last
+//     written, so that plan can tell a changed field from an unchanged one
+//     without reading the target. See [Store.Links], [Store.PutLinks].
+//   - cursors: per flow, the cursor of the last incremental read
+//     ([Store.Cursor], [Store.SetCursor]).
+//   - intents: the journal of writes in flight. An intent is committed
+//     before its write is sent and deleted once the answer is stored; one
+//     left behind by a crash tells the engine that a create may have
+//     happened, so it looks the record up by key rather than create it
+//     twice ([Store.BeginIntents], [Store.PendingIntents]).
+//   - runs: each plan or apply, its config digest, status and counts, with
+//     the pid and host of its process so that a run whose process died is
+//     marked interrupted ([Store.StartRun], [Store.FinishRun]).
+//   - activity: per record and run, what was read, what was sent and the
+//     answer, as JSON already redacted by the engine; [Store.Purge] deletes
+//     it after the retention period (GDPR).
+//   - locks: the apply lock, one row naming the holding process
+//     ([Store.Lock]).
+//
+// Times are stored in UTC as fixed-width RFC 3339 text, so that they sort
+// as text. The schema version is SQLite's user_version; Open applies the
+// missing migrations, forward only, each in its own transaction.
+//
+// The file is in WAL mode: readers never block the writer. A Store keeps
+// one write connection (transactions start IMMEDIATE, so concurrent writers,
+// in this process or another, queue on the busy timeout instead of failing)
+// and a small pool of read-only connections. Batch methods (PutLinks,
+// LogActivity, BeginIntents) write a whole batch in one transaction with a
+// prepared statement: an apply of 100,000 records costs a few hundred
+// transactions, not 100,000.
+package state

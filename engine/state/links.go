@@ -1,0 +1,224 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// linksChunk is how many keys one IN query carries: well under SQLite's
+// limit on bound parameters, large enough that a 100k-record plan needs only
+// 200 queries.
+const linksChunk = 500
+
+// Link ties a source record to the target record a flow wrote it to.
+type Link struct {
+	Flow      string
+	SourceKey string
+	TargetID  string
+	// KeyValue is the target key value (the e-mail, the customer number)
+	// the records were matched or created by; "" when not known.
+	KeyValue string
+	// FieldHashes maps each target field to HashValue of the value last
+	// written to it. PutLinks stores the map as given, replacing the stored
+	// one: pass the hashes of every field the flow manages, not only those
+	// of the fields just written.
+	FieldHashes map[string]string
+	// UpdatedAt is when the link was last written (UTC); PutLinks sets it to
+	// the current time when zero.
+	UpdatedAt time.Time
+}
+
+const upsertLinkSQL = `
+INSERT INTO links (flow, source_key, target_id, key_value, field_hashes, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (flow, source_key) DO UPDATE SET
+	target_id = excluded.target_id,
+	key_value = excluded.key_value,
+	field_hashes = excluded.field_hashes,
+	updated_at = excluded.updated_at`
+
+const linkColumns = `flow, source_key, target_id, key_value, field_hashes, updated_at`
+
+func selectLinksSQL(n int) string {
+	return `SELECT ` + linkColumns + ` FROM links WHERE flow = ? AND source_key IN (` + placeholders(n) + `)`
+}
+
+// Links returns the links of flow for the given source keys, by source key.
+// Keys without a link are absent from the map. The lookup reads one
+// consistent snapshot, in batched queries.
+func (s *Store) Links(ctx context.Context, flow string, sourceKeys []string) (map[string]Link, error) {
+	out := make(map[string]Link, len(sourceKeys))
+	if len(sourceKeys) == 0 {
+		return out, nil
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("state: links of %s: %w", flow, err)
+	}
+	defer tx.Rollback()
+	full := tx.StmtContext(ctx, s.selectLinks)
+	defer full.Close()
+	args := make([]any, 0, linksChunk+1)
+	err = chunks(sourceKeys, linksChunk, func(keys []string) error {
+		args = append(args[:0], flow)
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		var rows *sql.Rows
+		var err error
+		if len(keys) == linksChunk {
+			rows, err = full.QueryContext(ctx, args...)
+		} else {
+			rows, err = tx.QueryContext(ctx, selectLinksSQL(len(keys)), args...)
+		}
+		if err != nil {
+			return err
+		}
+		return scanLinks(rows, func(l Link) error {
+			out[l.SourceKey] = l
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state: links of %s: %w", flow, err)
+	}
+	return out, nil
+}
+
+// scanLinks calls fn for each row and closes rows.
+func scanLinks(rows *sql.Rows, fn func(Link) error) error {
+	defer rows.Close()
+	var hashes []byte
+	var updated string
+	for rows.Next() {
+		var l Link
+		if err := rows.Scan(&l.Flow, &l.SourceKey, &l.TargetID, &l.KeyValue, &hashes, &updated); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(hashes, &l.FieldHashes); err != nil {
+			return fmt.Errorf("link %s/%s: field hashes: %w", l.Flow, l.SourceKey, err)
+		}
+		var err error
+		if l.UpdatedAt, err = parseTime(updated); err != nil {
+			return fmt.Errorf("link %s/%s: %w", l.Flow, l.SourceKey, err)
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// PutLinks creates or replaces links, all in one transaction: either every
+// link is stored or none is.
+func (s *Store) PutLinks(ctx context.Context, links []Link) error {
+	if len(links) == 0 {
+		return nil
+	}
+	for i, l := range links {
+		if err := checkLink(l); err != nil {
+			return fmt.Errorf("state: put links: link %d: %w", i, err)
+		}
+	}
+	now := formatTime(s.nowUTC())
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		st := tx.StmtContext(ctx, s.upsertLink)
+		defer st.Close()
+		for _, l := range links {
+			hashes := []byte("{}")
+			if len(l.FieldHashes) > 0 {
+				var err error
+				if hashes, err = json.Marshal(l.FieldHashes); err != nil {
+					return err
+				}
+			}
+			updated := now
+			if !l.UpdatedAt.IsZero() {
+				updated = formatTime(l.UpdatedAt)
+			}
+			// hashes is bound as a string so that it is stored as TEXT.
+			if _, err := st.ExecContext(ctx, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(hashes), updated); err != nil {
+				return fmt.Errorf("link %s/%s: %w", l.Flow, l.SourceKey, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: put links: %w", err)
+	}
+	return nil
+}
+
+func checkLink(l Link) error {
+	switch {
+	case l.Flow == "":
+		return errors.New("empty flow")
+	case l.SourceKey == "":
+		return fmt.Errorf("flow %s: empty source key", l.Flow)
+	case l.TargetID == "":
+		return fmt.Errorf("flow %s, source key %q: empty target id", l.Flow, l.SourceKey)
+	}
+	return nil
+}
+
+// ListLinks calls fn for every link of flow ("" means every flow), ordered by
+// flow and source key, reading one consistent snapshot. An error from fn
+// stops the listing and is returned as is. fn may call other methods of the
+// Store.
+func (s *Store) ListLinks(ctx context.Context, flow string, fn func(Link) error) error {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if flow == "" {
+		rows, err = s.r.QueryContext(ctx, `SELECT `+linkColumns+` FROM links ORDER BY flow, source_key`)
+	} else {
+		rows, err = s.r.QueryContext(ctx, `SELECT `+linkColumns+` FROM links WHERE flow = ? ORDER BY source_key`, flow)
+	}
+	if err != nil {
+		return fmt.Errorf("state: list links: %w", err)
+	}
+	var fnErr error
+	err = scanLinks(rows, func(l Link) error {
+		if err := fn(l); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("state: list links: %w", err)
+	}
+	return nil
+}
+
+// DeleteLinks deletes the links of flow for the given source keys (keys
+// without a link are ignored), in one transaction.
+func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []string) error {
+	if len(sourceKeys) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return chunks(sourceKeys, linksChunk, func(keys []string) error {
+			args := make([]any, 0, len(keys)+1)
+			args = append(args, flow)
+			for _, k := range keys {
+				args = append(args, k)
+			}
+			_, err := tx.ExecContext(ctx,
+				`DELETE FROM links WHERE flow = ? AND source_key IN (`+placeholders(len(keys))+`)`, args...)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("state: delete links of %s: %w", flow, err)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema versions in order: migrations[i] brings a file
+// from user_version i to i+1. They are forward only and never edited once
+// released; a change is a new entry appended at the end.
+var migrations = []string{
+	// 1: the initial schema. See doc.go for what each table holds.
+	`
+CREATE TABLE runs (
+	id            INTEGER PRIMARY KEY,
+	command       TEXT    NOT NULL,
+	config_digest TEXT    NOT NULL,
+	started_at    TEXT    NOT NULL,
+	finished_at   TEXT,
+	status        TEXT    NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+	counts        TEXT    NOT NULL DEFAULT '{}',
+	pid           INTEGER NOT NULL,
+	host          TEXT    NOT NULL
+);
+
+CREATE TABLE links (
+	flow         TEXT NOT NULL,
+	source_key   TEXT NOT NULL,
+	target_id    TEXT NOT NULL,
+	key_value    TEXT NOT NULL DEFAULT '',
+	field_hashes TEXT NOT NULL DEFAULT '{}',
+	updated_at   TEXT NOT NULL,
+	PRIMARY KEY (flow, source_key)
+) WITHOUT ROWID;
+
+CREATE TABLE cursors (
+	flow       TEXT PRIMARY KEY,
+	cursor     TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE intents (
+	id         INTEGER PRIMARY KEY,
+	run_id     INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+	flow       TEXT NOT NULL,
+	source_key TEXT NOT NULL,
+	object     TEXT NOT NULL,
+	action     TEXT NOT NULL CHECK (action IN ('create', 'update')),
+	key_field  TEXT NOT NULL DEFAULT '',
+	key_value  TEXT NOT NULL DEFAULT '',
+	target_id  TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL
+);
+CREATE INDEX intents_flow ON intents (flow, id);
+
+CREATE TABLE activity (
+	id         INTEGER PRIMARY KEY,
+	run_id     INTEGER REFERENCES runs (id) ON DELETE CASCADE,
+	at         TEXT NOT NULL,
+	flow       TEXT NOT NULL,
+	source_key TEXT NOT NULL,
+	target_id  TEXT NOT NULL DEFAULT '',
+	action     TEXT NOT NULL,
+	read       TEXT,
+	sent       TEXT,
+	answer     TEXT,
+	error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX activity_run ON activity (run_id);
+CREATE INDEX activity_key ON activity (source_key, flow);
+CREATE INDEX activity_at ON activity (at);
+
+CREATE TABLE locks (
+	name        TEXT PRIMARY KEY,
+	holder      TEXT    NOT NULL,
+	pid         INTEGER NOT NULL,
+	host        TEXT    NOT NULL,
+	token       TEXT    NOT NULL,
+	acquired_at TEXT    NOT NULL
+) WITHOUT ROWID;
+`,
+}
+
+// SchemaVersion is the schema version this package writes.
+func SchemaVersion() int { return len(migrations) }
+
+// migrate brings the schema up to date. Each step runs in its own write
+// transaction together with its user_version bump, so a crash leaves the
+// file at a whole version, and two processes opening a new file at once
+// migrate it once: the second sees the version the first committed.
+func (s *Store) migrate(ctx context.Context) error {
+	for {
+		done, err := s.migrateStep(ctx)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func (s *Store) migrateStep(ctx context.Context) (done bool, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		switch {
+		case v > len(migrations):
+			return fmt.Errorf("state schema version %d is newer than this kopla understands (%d): upgrade kopla", v, len(migrations))
+		case v == len(migrations):
+			done = true
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		// PRAGMA takes no bound parameters; v is an int we computed.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		return nil
+	})
+	return done, err
+}

@@ -1,0 +1,295 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// DefaultPath is where a project keeps its state, relative to the project
+// directory.
+const DefaultPath = ".kopla/state.db"
+
+// busyTimeout is how long a statement waits for another connection's write
+// transaction (another kopla process) before failing with SQLITE_BUSY. It is
+// not how long Lock waits: Lock never waits for the apply lock.
+const busyTimeout = 10 * time.Second
+
+// readConns bounds the read pool. Reads run concurrently with the single
+// writer under WAL; a few connections let a ListLinks callback call other
+// read methods without starving.
+const readConns = 4
+
+// Store is the state of one project in a SQLite file. It is safe for
+// concurrent use by several goroutines, and several processes may open the
+// same file: SQLite serialises their writes, and Lock keeps two applies apart.
+type Store struct {
+	// w is the write pool: one connection, transactions BEGIN IMMEDIATE, so
+	// writers queue on busy_timeout instead of failing on lock upgrade.
+	w *sql.DB
+	// r is the read pool: query_only connections reading WAL snapshots.
+	r *sql.DB
+
+	now  func() time.Time
+	pid  int
+	host string
+	// alive reports whether a process of this host is still running.
+	alive func(pid int) bool
+
+	// Statements of the hot paths, prepared once on their pool.
+	upsertLink     *sql.Stmt
+	selectLinks    *sql.Stmt // linksChunk keys
+	insertActivity *sql.Stmt
+	insertIntent   *sql.Stmt
+
+	mu    sync.Mutex
+	held  map[string]bool // lock tokens taken by this Store, released by Close
+	close sync.Once
+	cerr  error
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock used for timestamps (tests); the default is
+// time.Now. Times are stored in UTC whatever the clock's location.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// Open opens the state file at path, creating it and its directory if
+// needed, and brings its schema up to date. The file and directory are
+// created private to the user (0600, 0700): the activity log holds personal
+// data.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("state: open: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	// Create the file ourselves so that it gets 0600 (SQLite would use 0644
+	// less umask); SQLite gives the -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	s := &Store{
+		now:   time.Now,
+		pid:   os.Getpid(),
+		host:  host,
+		alive: processAlive,
+		held:  map[string]bool{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+
+	// The writer opens first: it switches the file to WAL (persistent) and
+	// migrates the schema before any reader looks at it.
+	s.w, err = sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+
+	s.r, err = sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	s.r.SetMaxOpenConns(readConns)
+	s.r.SetMaxIdleConns(readConns)
+	s.r.SetConnMaxIdleTime(time.Minute)
+
+	if err := s.prepare(ctx); err != nil {
+		s.r.Close()
+		s.w.Close()
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. The path goes in a
+// file: URI, escaped, so that names with '?', '#' or '%' open the right file.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	// busy_timeout is applied first by the driver, before the pragmas that
+	// may need a lock (journal_mode).
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	// NORMAL is crash-safe in WAL mode: a committed transaction survives a
+	// killed process; only a power loss may roll back the last commits,
+	// which the engine's lookups by key cover.
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Deleted activity (personal data) is overwritten, not left in free
+		// pages of the file.
+		q.Add("_pragma", "secure_delete(1)")
+		q.Set("_txlock", "immediate")
+	}
+	p := filepath.ToSlash(path)
+	if abs, err := filepath.Abs(path); err == nil {
+		p = filepath.ToSlash(abs)
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows drive letters: file:///C:/...
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// prepare prepares the statements of the hot paths.
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	prep := func(db *sql.DB, query string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, query)
+		return st
+	}
+	s.upsertLink = prep(s.w, upsertLinkSQL)
+	s.insertActivity = prep(s.w, insertActivitySQL)
+	s.insertIntent = prep(s.w, insertIntentSQL)
+	s.selectLinks = prep(s.r, selectLinksSQL(linksChunk))
+	if err != nil {
+		return fmt.Errorf("prepare statements: %w", err)
+	}
+	return nil
+}
+
+// Close releases any lock this Store still holds and closes the database.
+func (s *Store) Close() error {
+	s.close.Do(func() {
+		s.mu.Lock()
+		tokens := make([]string, 0, len(s.held))
+		for t := range s.held {
+			tokens = append(tokens, t)
+		}
+		s.held = map[string]bool{}
+		s.mu.Unlock()
+		var errs []error
+		for _, t := range tokens {
+			if err := s.release(context.Background(), t); err != nil && !errors.Is(err, ErrLockLost) {
+				errs = append(errs, err)
+			}
+		}
+		for _, st := range []*sql.Stmt{s.upsertLink, s.selectLinks, s.insertActivity, s.insertIntent} {
+			if st != nil {
+				st.Close()
+			}
+		}
+		if err := s.r.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("state: close: %w", err))
+		}
+		if err := s.w.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("state: close: %w", err))
+		}
+		s.cerr = errors.Join(errs...)
+	})
+	return s.cerr
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it, or
+// rolls it back when fn fails.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// timeLayout is fixed-width so that stored times sort and compare as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func (s *Store) nowUTC() time.Time { return s.now().UTC() }
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func parseNullTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	return parseTime(s.String)
+}
+
+// nullID stores the ID 0 ("none") as NULL, so that foreign keys allow it.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// chunks calls fn with successive slices of at most n keys.
+func chunks[T any](keys []T, n int, fn func([]T) error) error {
+	for len(keys) > 0 {
+		c := keys[:min(n, len(keys))]
+		keys = keys[len(c):]
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders returns "?,?,...,?" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
