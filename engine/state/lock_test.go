@@ -1,0 +1,367 @@
+package state
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// helperEnv makes the test binary act as another kopla process holding the
+// lock (see TestMain): it opens the state named by the variable, takes the
+// lock, prints "locked", and when its stdin closes it exits without
+// unlocking, as a crashed process would.
+const helperEnv = "KOPLA_STATE_LOCK_HELPER"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(helperEnv); path != "" {
+		os.Exit(lockHelper(path))
+	}
+	os.Exit(m.Run())
+}
+
+func lockHelper(path string) int {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if _, err := s.Lock(ctx, "kopla apply"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if _, err := s.StartRun(ctx, "apply", "d"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("locked")
+	io.Copy(io.Discard, os.Stdin)
+	return 0 // no unlock, no Close: a crash
+}
+
+func TestLockAcrossProcesses(t *testing.T) {
+	_, path := openTest(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "locked\n" {
+		t.Fatalf("helper said %q, %v; stderr: %s", line, err, stderr.String())
+	}
+
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// While the other process lives, its lock holds, and the error names it.
+	start := time.Now()
+	_, err = s.Lock(t.Context(), "kopla apply")
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("Lock = %v; want a *LockedError", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("Lock took %v to fail; want it to fail fast", waited)
+	}
+	wantHolder := fmt.Sprintf("kopla apply, pid %d on ", cmd.Process.Pid)
+	if !strings.HasPrefix(le.Holder, wantHolder) || le.PID != cmd.Process.Pid {
+		t.Errorf("LockedError.Holder = %q, PID %d; want it to start with %q", le.Holder, le.PID, wantHolder)
+	}
+	for _, want := range []string{le.Holder, le.Since.Format(time.RFC3339), "kopla state unlock"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("LockedError = %q; want it to mention %q", err, want)
+		}
+	}
+
+	// The process dies without unlocking: its lock is stale and taken over,
+	// and its run is marked interrupted.
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper: %v; stderr: %s", err, stderr.String())
+	}
+	unlock, err := s.Lock(t.Context(), "kopla apply")
+	if err != nil {
+		t.Fatalf("Lock after the holder died = %v; want the stale lock taken over", err)
+	}
+	info, err := s.LockInfo(t.Context())
+	if err != nil || info == nil || info.PID != os.Getpid() {
+		t.Errorf("LockInfo = %+v, %v; want this process", info, err)
+	}
+	runs, err := s.Runs(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != StatusInterrupted || runs[0].FinishedAt.IsZero() {
+		t.Errorf("runs after takeover = %+v; want the dead process's run interrupted", runs)
+	}
+	if err := unlock(); err != nil {
+		t.Errorf("unlock = %v", err)
+	}
+}
+
+func TestLockContentionBetweenStores(t *testing.T) {
+	clk := newClock()
+	s1, path := openTest(t, WithClock(clk.Now))
+	s2, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ctx := t.Context()
+
+	unlock, err := s1.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s2.Lock(ctx, "kopla apply")
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("second Lock = %v; want a *LockedError", err)
+	}
+	host, _ := os.Hostname()
+	wantHolder := fmt.Sprintf("kopla apply, pid %d on %s", os.Getpid(), host)
+	if le.Holder != wantHolder || !le.Since.Equal(clk.Now()) {
+		t.Errorf("LockedError = {%q, %v}; want {%q, %v}", le.Holder, le.Since, wantHolder, clk.Now().UTC())
+	}
+
+	info, err := s2.LockInfo(ctx)
+	if err != nil || info == nil || info.String() != wantHolder {
+		t.Errorf("LockInfo = %v, %v; want %q", info, err, wantHolder)
+	}
+
+	if err := unlock(); err != nil {
+		t.Fatalf("unlock = %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Errorf("second unlock = %v; want nil", err)
+	}
+	if info, err := s2.LockInfo(ctx); err != nil || info != nil {
+		t.Errorf("LockInfo after unlock = %v, %v; want nil", info, err)
+	}
+	unlock2, err := s2.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatalf("Lock after unlock = %v", err)
+	}
+	defer unlock2()
+}
+
+func TestLockStaleness(t *testing.T) {
+	host, _ := os.Hostname()
+	tests := []struct {
+		name      string
+		host      string
+		alive     bool
+		wantTaken bool
+	}{
+		{"live process on this host", host, true, false},
+		{"dead process on this host", host, false, true},
+		{"process on another host", "build-2.example.org", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := openTest(t)
+			ctx := t.Context()
+			const otherPID = 4242
+			s.alive = func(pid int) bool {
+				if pid == otherPID {
+					return tt.alive
+				}
+				return processAlive(pid)
+			}
+			if _, err := s.w.ExecContext(ctx,
+				`INSERT INTO locks (name, holder, pid, host, token, acquired_at) VALUES ('apply', 'kopla apply', ?, ?, 'x', ?)`,
+				otherPID, tt.host, formatTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+				t.Fatal(err)
+			}
+			unlock, err := s.Lock(ctx, "kopla apply")
+			if tt.wantTaken {
+				if err != nil {
+					t.Fatalf("Lock = %v; want the stale lock taken over", err)
+				}
+				unlock()
+				return
+			}
+			var le *LockedError
+			if !errors.As(err, &le) {
+				t.Fatalf("Lock = %v; want a *LockedError", err)
+			}
+			want := fmt.Sprintf("kopla apply, pid %d on %s", otherPID, tt.host)
+			if le.Holder != want {
+				t.Errorf("LockedError.Holder = %q; want %q", le.Holder, want)
+			}
+		})
+	}
+}
+
+func TestLockConcurrentGoroutines(t *testing.T) {
+	s, path := openTest(t)
+	other, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := t.Context()
+
+	const n = 8
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		won     int
+		locked  int
+		unlocks []func() error
+	)
+	start := make(chan struct{})
+	for i := range n {
+		st := s
+		if i%2 == 1 {
+			st = other // half through a second connection to the file
+		}
+		wg.Go(func() {
+			<-start
+			unlock, err := st.Lock(ctx, fmt.Sprintf("goroutine %d", i))
+			mu.Lock()
+			defer mu.Unlock()
+			var le *LockedError
+			switch {
+			case err == nil:
+				won++
+				unlocks = append(unlocks, unlock)
+			case errors.As(err, &le):
+				locked++
+			default:
+				t.Errorf("Lock = %v; want nil or a *LockedError", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if won != 1 || locked != n-1 {
+		t.Errorf("%d goroutines won the lock and %d were refused; want 1 and %d", won, locked, n-1)
+	}
+	for _, u := range unlocks {
+		if err := u(); err != nil {
+			t.Errorf("unlock = %v", err)
+		}
+	}
+}
+
+func TestForceUnlock(t *testing.T) {
+	s, path := openTest(t)
+	ctx := t.Context()
+	unlock, err := s.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.ForceUnlock(ctx); err != nil {
+		t.Fatalf("ForceUnlock = %v", err)
+	}
+	unlock2, err := other.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatalf("Lock after ForceUnlock = %v", err)
+	}
+	// The first holder's unlock must not release the new holder's lock.
+	if err := unlock(); !errors.Is(err, ErrLockLost) {
+		t.Errorf("unlock of a broken lock = %v; want ErrLockLost", err)
+	}
+	if info, err := s.LockInfo(ctx); err != nil || info == nil {
+		t.Errorf("LockInfo = %v, %v; want the second holder's lock intact", info, err)
+	}
+	if err := unlock2(); err != nil {
+		t.Errorf("unlock2 = %v", err)
+	}
+	// Breaking a lock nobody holds is fine.
+	if err := s.ForceUnlock(ctx); err != nil {
+		t.Errorf("ForceUnlock of no lock = %v", err)
+	}
+}
+
+func TestCloseReleasesLock(t *testing.T) {
+	s, path := openTest(t)
+	ctx := t.Context()
+	if _, err := s.Lock(ctx, "kopla apply"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	unlock, err := s2.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatalf("Lock after the holder closed = %v", err)
+	}
+	unlock()
+}
+
+func TestUnlockAfterCancel(t *testing.T) {
+	s, _ := openTest(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	unlock, err := s.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel() // Ctrl-C during apply
+	if err := unlock(); err != nil {
+		t.Fatalf("unlock after cancel = %v", err)
+	}
+	if info, err := s.LockInfo(t.Context()); err != nil || info != nil {
+		t.Errorf("LockInfo = %v, %v; want the lock released", info, err)
+	}
+}
+
+func TestProcessAlive(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		pid  int
+		want bool
+	}{
+		{"self", os.Getpid(), true},
+		{"parent", os.Getppid(), true},
+		{"exited child", cmd.Process.Pid, false},
+		{"zero", 0, false},
+		{"negative", -1, false},
+	}
+	for _, tt := range tests {
+		if got := processAlive(tt.pid); got != tt.want {
+			t.Errorf("processAlive(%d) [%s] = %v; want %v", tt.pid, tt.name, got, tt.want)
+		}
+	}
+}
