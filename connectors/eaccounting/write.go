@@ -1,0 +1,328 @@
+package eaccounting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+// maxCreateAttempts bounds the POSTs of one create whose answers were lost.
+const maxCreateAttempts = 3
+
+// Write creates and updates records, up to conn.writeConcurrency at a time;
+// the per-endpoint rate limiter paces them.
+//
+// Create POSTs the record. eAccounting has no idempotency keys, so when the
+// answer of a POST is lost (timeout, dropped connection, 5xx) the record is
+// looked up by Write.KeyField before anything is retried: a found record
+// was created, and only a missing one is POSTed again.
+//
+// Update is a read-modify-write: the API's PUT replaces the whole record and
+// nulls what it is not given, so the current record is read (GET), the
+// written fields are merged into it, and the result PUT, leaving every field
+// the flow does not manage as it was.
+//
+// Afterwards the action pseudo-fields (Shipped, Invoiced) run; see the
+// package documentation.
+func (w *writableObject) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
+	results := make([]connectors.WriteResult, len(writes))
+	sem := make(chan struct{}, w.c.writeConcurrency)
+	var wg sync.WaitGroup
+	for i, wr := range writes {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			for j := i; j < len(writes); j++ {
+				results[j].Err = fmt.Errorf("eaccounting: %s %s: %w", writes[j].Action, w.def.name, ctx.Err())
+			}
+			wg.Wait()
+			return results
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = w.writeOne(ctx, wr)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (w *writableObject) writeOne(ctx context.Context, wr connectors.Write) connectors.WriteResult {
+	rec, err := w.write(ctx, wr)
+	if err != nil {
+		w.explain(err)
+		what := wr.ID
+		if what == "" && wr.KeyField != "" {
+			what = fmt.Sprintf("%s %v", wr.KeyField, wr.Fields[wr.KeyField])
+		}
+		if what != "" {
+			what = " " + what
+		}
+		return connectors.WriteResult{Err: fmt.Errorf("eaccounting: %s %s%s: %w", wr.Action, w.def.name, what, err)}
+	}
+	return connectors.WriteResult{Record: rec}
+}
+
+func (w *writableObject) write(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
+	if err := w.check(wr); err != nil {
+		return connectors.Record{}, err
+	}
+	var rec connectors.Record
+	var err error
+	switch wr.Action {
+	case connectors.Create:
+		rec, err = w.create(ctx, wr)
+	case connectors.Update:
+		if wr.ID == "" {
+			return connectors.Record{}, errors.New("an update needs the record's ID")
+		}
+		rec, err = w.update(ctx, wr)
+	default:
+		return connectors.Record{}, fmt.Errorf("unknown write action %d", wr.Action)
+	}
+	if err != nil {
+		return connectors.Record{}, err
+	}
+	return w.runActions(ctx, rec, wr.Fields)
+}
+
+// check refuses fields the object does not have or that are read-only,
+// with the name the user probably meant.
+func (w *writableObject) check(wr connectors.Write) error {
+	var bad []string
+	for name := range wr.Fields {
+		f, ok := w.def.schema.Field(name)
+		switch {
+		case !ok:
+			msg := fmt.Sprintf("%s is not a field of %s", name, w.def.name)
+			if s := connectors.Suggest(name, w.def.schema.Names()); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			bad = append(bad, msg)
+		case f.ReadOnly:
+			bad = append(bad, fmt.Sprintf("%s is read-only in %s", name, w.def.name))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return errors.New(strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// create POSTs a record, reconciling lost answers by key.
+func (w *writableObject) create(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
+	body := encodeFields(w.def.schema.Fields, w.def.pseudo, wr.Fields)
+	for attempt := 1; ; attempt++ {
+		var m map[string]any
+		err := w.c.client.do(ctx, request{method: http.MethodPost, endpoint: w.def.endpoint, body: body}, &m)
+		if err == nil {
+			return w.def.toRecord(m), nil
+		}
+		var te *transientError
+		if !errors.As(err, &te) {
+			return connectors.Record{}, err
+		}
+		key := wr.KeyField
+		val, ok := wr.Fields[key]
+		if key == "" || !ok || val == nil {
+			return connectors.Record{}, fmt.Errorf("the answer was lost and the write names no key to check whether the record was stored, so it is not retried (a retry could create it twice): %w", err)
+		}
+		found, ferr := w.Find(ctx, key, []any{val})
+		switch {
+		case ferr != nil:
+			return connectors.Record{}, fmt.Errorf("the answer was lost (%w) and looking the record up failed: %w", err, ferr)
+		case len(found) == 1:
+			w.c.client.log.DebugContext(ctx, "eaccounting create reconciled by key", "object", w.def.name, "key", key)
+			return found[0], nil
+		case len(found) > 1:
+			return connectors.Record{}, &connectors.APIError{Service: service, Message: fmt.Sprintf("the answer was lost and %d records now have this %s", len(found), key), Kind: connectors.ErrConflict}
+		}
+		if attempt >= maxCreateAttempts {
+			return connectors.Record{}, err
+		}
+		if err := w.c.client.sleep(ctx, w.c.client.retryWait(attempt)); err != nil {
+			return connectors.Record{}, err
+		}
+	}
+}
+
+// update reads the record, merges the written fields and PUTs it.
+func (w *writableObject) update(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
+	var current map[string]any
+	if err := w.c.client.do(ctx, get(w.def.item, nil, wr.ID), &current); err != nil {
+		return connectors.Record{}, err
+	}
+	changes := 0
+	for k := range wr.Fields {
+		if !w.def.pseudo[k] {
+			changes++
+		}
+	}
+	if changes == 0 {
+		return w.def.toRecord(current), nil // actions only
+	}
+	merged := merge(current, wr.Fields, w.def.pseudo)
+	body := encodeFields(w.def.schema.Fields, w.def.pseudo, merged)
+	var m map[string]any
+	r := request{method: http.MethodPut, endpoint: w.def.item, args: []string{wr.ID}, body: body, idempotent: true}
+	if err := w.c.client.do(ctx, r, &m); err != nil {
+		return connectors.Record{}, err
+	}
+	return w.def.toRecord(m), nil
+}
+
+// merge overlays the written fields on the current record. Nested objects
+// merge field by field; lists (order rows) are replaced whole, since the
+// flow computes all of them.
+func merge(current, changes map[string]any, skip map[string]bool) map[string]any {
+	out := make(map[string]any, len(current)+len(changes))
+	for k, v := range current {
+		out[k] = v
+	}
+	for k, v := range changes {
+		if skip[k] {
+			continue
+		}
+		if cm, ok := out[k].(map[string]any); ok {
+			if nm, ok := v.(map[string]any); ok {
+				out[k] = merge(cm, nm, nil)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// runActions performs the actions the write's pseudo-fields ask for.
+func (w *writableObject) runActions(ctx context.Context, rec connectors.Record, fields map[string]any) (connectors.Record, error) {
+	if len(w.def.pseudo) == 0 {
+		return rec, nil
+	}
+	if v, ok := fields[fieldShipped]; ok {
+		want, _ := v.(bool)
+		have, _ := rec.Fields[fieldShipped].(bool)
+		switch {
+		case want && !have:
+			var err error
+			if rec, err = w.markShipped(ctx, rec); err != nil {
+				return connectors.Record{}, fmt.Errorf("mark shipped: %w", err)
+			}
+		case !want && have:
+			return connectors.Record{}, fmt.Errorf("%s: a shipped order cannot be set back to not shipped", fieldShipped)
+		}
+	}
+	if v, ok := fields[fieldInvoiced]; ok {
+		want, _ := v.(bool)
+		have, _ := rec.Fields[fieldInvoiced].(bool)
+		switch {
+		case want && !have:
+			var err error
+			if rec, err = w.invoice(ctx, rec); err != nil {
+				return connectors.Record{}, fmt.Errorf("convert to invoice: %w", err)
+			}
+		case !want && have:
+			return connectors.Record{}, fmt.Errorf("%s: an invoiced %s cannot be set back to not invoiced", fieldInvoiced, w.def.name)
+		}
+	}
+	return rec, nil
+}
+
+// markShipped sets an ongoing order's Status to Shipped (3) with today's
+// shipping date. The vendored Swagger has no dedicated endpoint for it
+// (POST /v2/orders/{id}/completed came later), so it is a merge-PUT.
+func (w *writableObject) markShipped(ctx context.Context, rec connectors.Record) (connectors.Record, error) {
+	fields := map[string]any{"Status": int64(orderShipped)}
+	if rec.Fields["ShippedDateTime"] == nil {
+		fields["ShippedDateTime"] = w.c.now().UTC().Format(time.DateOnly)
+	}
+	return w.update(ctx, connectors.Write{Action: connectors.Update, ID: rec.ID, Fields: fields})
+}
+
+// invoice converts an order or a draft into a booked customer invoice. The
+// conversion is not idempotent: when its answer is lost, the record is
+// looked at again before anything is retried.
+func (w *writableObject) invoice(ctx context.Context, rec connectors.Record) (connectors.Record, error) {
+	r := request{method: http.MethodPost, endpoint: w.def.item + "/convert", args: []string{rec.ID}}
+	from := "CreatedFromOrderId"
+	if w.def.name == "customerinvoicedrafts" {
+		// The body carries totals the server checks before booking; an empty
+		// one asks for no check.
+		r.body = map[string]any{}
+		from = "CreatedFromDraftId"
+	}
+	var inv map[string]any
+	err := w.c.client.do(ctx, r, &inv)
+	var te *transientError
+	if errors.As(err, &te) {
+		// Was it converted? Look for the invoice made from this record.
+		invoices, ierr := w.c.objects["customerinvoices"].(*object).Find(ctx, from, []any{rec.ID})
+		if ierr != nil || len(invoices) == 0 {
+			return connectors.Record{}, err
+		}
+		inv = map[string]any{"Id": invoices[0].ID}
+		err = nil
+	}
+	if err != nil {
+		return connectors.Record{}, err
+	}
+	out := connectors.Record{ID: rec.ID, Fields: make(map[string]any, len(rec.Fields)+2)}
+	for k, v := range rec.Fields {
+		out.Fields[k] = v
+	}
+	out.Fields[fieldInvoiced] = true
+	out.Fields[fieldInvoiceID] = inv["Id"]
+	if w.def.name == "orders" {
+		out.Fields["Status"] = int64(orderInvoiced)
+		out.Fields[fieldShipped] = true
+	}
+	return out, nil
+}
+
+// explain fills in the field of a validation error that names it only in
+// its message ("VatNumber can not be null ..."), so that the plan and the
+// log can say which field was refused.
+func (w *writableObject) explain(err error) {
+	var ae *connectors.APIError
+	if !errors.As(err, &ae) || len(ae.Fields) > 0 || ae.Message == "" {
+		return
+	}
+	best := ""
+	for _, f := range w.def.schema.Fields {
+		if len(f.Name) > len(best) && wordIn(ae.Message, f.Name) {
+			best = f.Name
+		}
+	}
+	if best != "" {
+		ae.Fields = []connectors.FieldError{{Field: best, Message: ae.Message}}
+	}
+}
+
+// wordIn reports whether word occurs in msg as a whole word.
+func wordIn(msg, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		if (start == 0 || !isWordByte(msg[start-1])) && (end == len(msg) || !isWordByte(msg[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
