@@ -57,6 +57,10 @@ type Connection struct {
 	Body      hcl.Body
 	DeclRange hcl.Range
 	KindRange hcl.Range
+	// NameRange is the range of the second label.
+	NameRange hcl.Range
+	// Dir is the project directory: file("...") in the body is relative to it.
+	Dir string
 }
 
 // Lookup is a `lookup "name" { values = {...} default = ... }` block: a value
@@ -154,4 +158,9 @@ type Expr struct {
 	// lineStarts holds, per line of Source, the file position of its first
 	// character (heredocs), so lines map exactly even when columns do not.
 	lineStarts []hcl.Pos
+	// lineEnds and lineExact complete lineStarts: where each line of Source
+	// ends in the file, and whether its columns map one to one (false when
+	// an escape or `$${` sits on it; RangeAt then gives the whole line).
+	lineEnds  []hcl.Pos
+	lineExact []bool
 }

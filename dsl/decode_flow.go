@@ -1,0 +1,256 @@
+package dsl
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var flowSchema = &bodySchema{
+	What:       "a flow block",
+	Attributes: []string{"source", "target", "include", "where", "key", "mode"},
+	Blocks: []blockSchema{
+		{Type: "fields"},
+		{Type: "create_only"},
+		{Type: "ensure", Labels: []string{"name"}},
+	},
+}
+
+var ensureSchema = &bodySchema{
+	What:       "an ensure block",
+	Attributes: []string{"flow", "input", "for_each"},
+}
+
+var modes = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
+
+func (l *loader) decodeFlow(blk *hclsyntax.Block) {
+	name := blk.Labels[0]
+	if prev, dup := l.cfg.Flows[name]; dup {
+		l.diags = append(l.diags, duplicate("Duplicate flow", fmt.Sprintf("A flow %q", name), prev.DeclRange, blk.LabelRanges[0]))
+		return
+	}
+	f := &Flow{Name: name, Mode: ModeUpsert, DeclRange: blk.DefRange()}
+	l.cfg.Flows[name] = f
+	what := fmt.Sprintf("The flow %q", name)
+	c, diags := content(blk.Body, flowSchema)
+	l.diags = append(l.diags, diags...)
+
+	if attr, ok := c.Attributes["source"]; ok {
+		f.Source, _ = l.objectRef(attr)
+	} else {
+		l.diags = append(l.diags, missingArgument(blk, "source", what, "source = kind.connection.object, naming the object its records are read from, such as source = hubspot.shop.contacts"))
+	}
+	if attr, ok := c.Attributes["target"]; ok {
+		f.Target, _ = l.objectRef(attr)
+	} else {
+		l.diags = append(l.diags, missingArgument(blk, "target", what, "target = kind.connection.object, naming the object its records are written to, such as target = eaccounting.books.customers"))
+	}
+	if attr, ok := c.Attributes["include"]; ok {
+		f.IncludeRange = attr.Expr.Range()
+		if v, ok := l.literal(attr, cty.List(cty.String)); ok {
+			for it := v.ElementIterator(); it.Next(); {
+				_, s := it.Element()
+				f.Include = append(f.Include, s.AsString())
+			}
+		}
+	}
+	if attr, ok := c.Attributes["where"]; ok {
+		f.Where = l.exprAttr(attr)
+	}
+	if attr, ok := c.Attributes["key"]; ok {
+		f.KeyRange = attr.Expr.Range()
+		if v, ok := l.literal(attr, cty.String); ok {
+			if v.AsString() == "" {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid key",
+					Detail:   "key names the target field that identifies a record, such as key = \"email\"; it cannot be empty.",
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+			f.Key = v.AsString()
+		}
+	} else {
+		l.diags = append(l.diags, missingArgument(blk, "key", what, "key = \"<target field>\", the target field that identifies a record, such as key = \"email\""))
+	}
+	if attr, ok := c.Attributes["mode"]; ok {
+		f.ModeRange = attr.Expr.Range()
+		if v, ok := l.literal(attr, cty.String); ok {
+			if m := v.AsString(); slices.Contains(modes, m) {
+				f.Mode = Mode(m)
+			} else {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid mode",
+					Detail:   fmt.Sprintf("mode must be %s (upsert creates missing records and updates existing ones, create skips existing ones, update never creates), not %q.%s", quoteList(modes), m, didYouMean(m, modes, nil)),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+
+	var fieldsBlk, createOnlyBlk *hclsyntax.Block
+	ensures := map[string]*Ensure{}
+	for _, b := range c.Blocks {
+		switch b.Type {
+		case "fields", "create_only":
+			first := &fieldsBlk
+			if b.Type == "create_only" {
+				first = &createOnlyBlk
+			}
+			if *first != nil {
+				l.diags = append(l.diags, duplicate("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this flow", b.Type), (*first).DefRange(), b.DefRange()))
+				continue
+			}
+			*first = b
+			ms := l.mappings(b)
+			if b.Type == "fields" {
+				f.Fields = ms
+			} else {
+				f.CreateOnly = ms
+			}
+		case "ensure":
+			ename := b.Labels[0]
+			if prev, dup := ensures[ename]; dup {
+				l.diags = append(l.diags, duplicate("Duplicate ensure block", fmt.Sprintf("An ensure %q block of this flow", ename), prev.DeclRange, b.LabelRanges[0]))
+				continue
+			}
+			e := l.decodeEnsure(b)
+			ensures[ename] = e
+			f.Ensures = append(f.Ensures, e)
+		}
+	}
+
+	mapped := map[string]hcl.Range{}
+	for _, b := range []*hclsyntax.Block{fieldsBlk, createOnlyBlk} {
+		if b == nil {
+			continue
+		}
+		for _, attr := range sortedAttributes(b.Body) {
+			if prev, dup := mapped[attr.Name]; dup {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate field",
+					Detail:   fmt.Sprintf("The field %q is already set in the fields block at %s. A field is written either on every update (fields) or only on create (create_only): remove one of the two.", attr.Name, shortRange(prev)),
+					Subject:  attr.NameRange.Ptr(),
+				})
+				continue
+			}
+			mapped[attr.Name] = attr.NameRange
+		}
+	}
+	if f.Key != "" && (fieldsBlk != nil || createOnlyBlk != nil) {
+		if _, ok := mapped[f.Key]; !ok {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Key not mapped",
+				Detail:   fmt.Sprintf("The key %q is not set in the fields or create_only block of this flow, and the engine computes each record's key from its mapping.%s Add %s = \"...\" to fields, or name a mapped field as key.", f.Key, didYouMean(f.Key, slices.Sorted(maps.Keys(mapped)), nil), f.Key),
+				Subject:  f.KeyRange.Ptr(),
+			})
+		}
+	}
+}
+
+// objectRef reads a kind.connection.object reference without evaluating it.
+func (l *loader) objectRef(attr *hclsyntax.Attribute) (ObjectRef, bool) {
+	bad := func(rng hcl.Range, detail string) (ObjectRef, bool) {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid object reference",
+			Detail:   detail,
+			Subject:  rng.Ptr(),
+		})
+		return ObjectRef{}, false
+	}
+	usage := fmt.Sprintf("%s must be a reference kind.connection.object, such as %s = hubspot.shop.contacts.", attr.Name, attr.Name)
+	if t, ok := attr.Expr.(*hclsyntax.TemplateExpr); ok && t.IsStringLiteral() {
+		v, _ := t.Value(nil)
+		return bad(attr.Expr.Range(), fmt.Sprintf("%s Write it without quotes: %s = %s.", usage, attr.Name, v.AsString()))
+	}
+	tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	if diags.HasErrors() {
+		return bad(attr.Expr.Range(), usage)
+	}
+	if len(tr) != 3 {
+		return bad(tr.SourceRange(), usage)
+	}
+	var steps [2]string
+	for i, step := range tr[1:] {
+		a, ok := step.(hcl.TraverseAttr)
+		if !ok {
+			return bad(tr.SourceRange(), usage)
+		}
+		steps[i] = a.Name
+	}
+	return ObjectRef{Kind: tr.RootName(), Connection: steps[0], Object: steps[1], Range: tr.SourceRange()}, true
+}
+
+// mappings reads a fields or create_only block: target field = expression.
+func (l *loader) mappings(b *hclsyntax.Block) []*Mapping {
+	for _, nested := range b.Body.Blocks {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unexpected block",
+			Detail:   fmt.Sprintf("A %s block holds only field = \"expression\" lines. To write a nested value, use an expr-lang map literal: %s = \"{Name: source.name}\".", b.Type, nested.Type),
+			Subject:  nested.DefRange().Ptr(),
+		})
+	}
+	var ms []*Mapping
+	for _, attr := range sortedAttributes(b.Body) {
+		e := l.exprAttr(attr)
+		if e == nil {
+			continue
+		}
+		ms = append(ms, &Mapping{Field: attr.Name, NameRange: attr.NameRange, Expr: e})
+	}
+	return ms
+}
+
+func (l *loader) decodeEnsure(b *hclsyntax.Block) *Ensure {
+	e := &Ensure{Name: b.Labels[0], DeclRange: b.DefRange()}
+	what := fmt.Sprintf("The ensure %q block", e.Name)
+	c, diags := content(b.Body, ensureSchema)
+	l.diags = append(l.diags, diags...)
+	if attr, ok := c.Attributes["flow"]; ok {
+		e.FlowRange = attr.Expr.Range()
+		tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+		step, isAttr := hcl.TraverseAttr{}, false
+		if !diags.HasErrors() && len(tr) == 2 {
+			step, isAttr = tr[1].(hcl.TraverseAttr)
+		}
+		if !isAttr || tr.RootName() != "flow" {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid flow reference",
+				Detail:   "flow must name another flow as flow.<name>, such as flow = flow.contacts_to_customers.",
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		} else {
+			e.Flow = step.Name
+		}
+	} else {
+		l.diags = append(l.diags, missingArgument(b, "flow", what, "flow = flow.<name>, the flow that creates or updates the record first"))
+	}
+	input, hasInput := c.Attributes["input"]
+	forEach, hasForEach := c.Attributes["for_each"]
+	switch {
+	case hasInput && hasForEach:
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Conflicting arguments",
+			Detail:   "An ensure block has either input (one record) or for_each (a list of records), not both: remove one.",
+			Subject:  forEach.NameRange.Ptr(),
+		})
+	case hasInput:
+		e.Input = l.exprAttr(input)
+	case hasForEach:
+		e.ForEach = l.exprAttr(forEach)
+	default:
+		l.diags = append(l.diags, missingArgument(b, "input", what, `input = "<expression>" for one record, or for_each = "<expression>" for a list of records`))
+	}
+	return e
+}

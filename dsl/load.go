@@ -1,0 +1,199 @@
+package dsl
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Options are the inputs of Load that do not come from the project files.
+type Options struct {
+	// Vars are -var name=value flags: raw strings, parsed as HCL when the
+	// variable's type (that of its default) is a list or a map.
+	Vars map[string]string
+	// VarFiles are -var-file paths, applied in order.
+	VarFiles []string
+	// LookupEnv reads the environment (KOPLA_VAR_<name>); nil means
+	// os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// Defaults of the kopla block.
+const (
+	DefaultState            = ".kopla/state.db"
+	DefaultLogRetentionDays = 30
+)
+
+// VarsFile is the name of the optional variables file in a project
+// directory.
+const VarsFile = ".kopla.vars"
+
+var rootSchema = &bodySchema{
+	What: "a kopla file",
+	Blocks: []blockSchema{
+		{Type: "kopla"},
+		{Type: "variable", Labels: []string{"name"}},
+		{Type: "connection", Labels: []string{"kind", "name"}},
+		{Type: "lookup", Labels: []string{"name"}},
+		{Type: "function", Labels: []string{"name"}},
+		{Type: "flow", Labels: []string{"name"}},
+	},
+}
+
+// loader carries the state of one Load.
+type loader struct {
+	cfg       *Config
+	opts      Options
+	lookupEnv func(string) (string, bool)
+	// varVals are the resolved variables as cty values, for evaluating
+	// HCL expressions (unknown when a variable has no value).
+	varVals map[string]cty.Value
+	ctx     *hcl.EvalContext
+	diags   hcl.Diagnostics
+}
+
+// Load reads every *.hcl file of dir (not its subdirectories) into a
+// Config. It always returns a Config, so that its Files can render the
+// diagnostics; when the diagnostics hold errors the Config is partial and
+// must not be run. Files are read in name order; names starting with a dot
+// are skipped (editor and tool files).
+func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
+	l := &loader{
+		cfg: &Config{
+			Dir:         dir,
+			Files:       map[string]*hcl.File{},
+			Sources:     map[string][]byte{},
+			Settings:    &Settings{State: DefaultState, LogRetentionDays: DefaultLogRetentionDays},
+			Variables:   map[string]*Variable{},
+			Connections: map[string]*Connection{},
+			Lookups:     map[string]*Lookup{},
+			Functions:   map[string]*Function{},
+			Flows:       map[string]*Flow{},
+			Vars:        map[string]any{},
+		},
+		opts:      opts,
+		lookupEnv: opts.LookupEnv,
+	}
+	if l.lookupEnv == nil {
+		l.lookupEnv = os.LookupEnv
+	}
+	blocks := l.parseDir(dir)
+
+	for _, blk := range blocks {
+		if blk.Type == "variable" {
+			l.decodeVariable(blk)
+		}
+	}
+	l.resolveVars()
+	l.ctx = evalContext(l.varVals, l.lookupEnv, dir)
+
+	var settings *hclsyntax.Block
+	for _, blk := range blocks {
+		switch blk.Type {
+		case "kopla":
+			if settings != nil {
+				l.diags = append(l.diags, duplicate("Duplicate kopla block", "A kopla block", settings.DefRange(), blk.DefRange()))
+				continue
+			}
+			settings = blk
+			l.decodeSettings(blk)
+		case "connection":
+			l.decodeConnection(blk)
+		case "lookup":
+			l.decodeLookup(blk)
+		case "function":
+			l.decodeFunction(blk)
+		case "flow":
+			l.decodeFlow(blk)
+		}
+	}
+	l.checkFlowReferences()
+	sortDiagnostics(l.diags)
+	return l.cfg, l.diags
+}
+
+// parseDir parses the project files and returns their top-level blocks in
+// file order.
+func (l *loader) parseDir(dir string) []*hclsyntax.Block {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read project directory",
+			Detail:   fmt.Sprintf("The directory %s cannot be read: %s. Run kopla in a project directory, or point -chdir at one.", dir, err),
+		})
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
+			if n := e.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasPrefix(n, ".") {
+				names = append(names, n)
+			}
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail:   fmt.Sprintf("The directory %s contains no *.hcl files. Run kopla in a project directory, or point -chdir at one.", dir),
+		})
+		return nil
+	}
+	var blocks []*hclsyntax.Block
+	for _, n := range names {
+		filename := filepath.Join(dir, n)
+		src, err := os.ReadFile(filename)
+		if err != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read file",
+				Detail:   fmt.Sprintf("The file %s cannot be read: %s.", filename, err),
+			})
+			continue
+		}
+		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+		l.diags = append(l.diags, diags...)
+		l.cfg.Sources[filename] = src
+		if f == nil {
+			continue
+		}
+		l.cfg.Files[filename] = f
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		c, diags := content(body, rootSchema)
+		l.diags = append(l.diags, diags...)
+		blocks = append(blocks, c.Blocks...)
+	}
+	return blocks
+}
+
+// source returns the bytes of the file a range is in.
+func (l *loader) source(r hcl.Range) []byte {
+	return l.cfg.Sources[r.Filename]
+}
+
+// sortDiagnostics orders diagnostics without a subject first, then by file
+// and position, keeping the order of equal ones: the output is stable and
+// reads top to bottom.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}

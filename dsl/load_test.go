@@ -1,0 +1,177 @@
+package dsl
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// noEnv is a LookupEnv that finds nothing, so that tests do not depend on
+// the environment they run in.
+func noEnv(string) (string, bool) { return "", false }
+
+// loadFile loads one testdata file as a project of its own.
+func loadFile(t *testing.T, path string, opts Options) (*Config, hcl.Diagnostics) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, filepath.Base(path)), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = noEnv
+	}
+	return Load(dir, opts)
+}
+
+func TestLoadValid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/valid/*.hcl")
+	if len(files) == 0 {
+		t.Fatal("no testdata/valid files")
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			cfg, diags := loadFile(t, path, Options{})
+			if len(diags) > 0 {
+				var buf bytes.Buffer
+				WriteDiagnostics(&buf, diags, cfg.Files, false)
+				t.Fatalf("Load(%s) reported diagnostics:\n%s", path, buf.String())
+			}
+		})
+	}
+}
+
+// Markers are "# ERROR: <Summary>", or "// ERROR: <Summary>" inside
+// heredocs, where the line is expr-lang source and // starts a comment.
+var (
+	errorMarker   = regexp.MustCompile(`(?:#|//) ERROR: `)
+	warningMarker = regexp.MustCompile(`(?:#|//) WARNING: `)
+)
+
+type lineDiag struct {
+	Line    int
+	Summary string
+}
+
+// TestLoadErrors checks that each testdata/errors file reports exactly the
+// diagnostics its "# ERROR: <Summary>" markers announce, on their lines.
+func TestLoadErrors(t *testing.T) {
+	files, _ := filepath.Glob("testdata/errors/*.hcl")
+	if len(files) == 0 {
+		t.Fatal("no testdata/errors files")
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []lineDiag
+			sc := bufio.NewScanner(bytes.NewReader(src))
+			for n := 1; sc.Scan(); n++ {
+				for _, part := range errorMarker.Split(sc.Text(), -1)[1:] {
+					want = append(want, lineDiag{n, strings.TrimSpace(part)})
+				}
+				for _, part := range warningMarker.Split(sc.Text(), -1)[1:] {
+					want = append(want, lineDiag{n, "warning: " + strings.TrimSpace(part)})
+				}
+			}
+			if len(want) == 0 {
+				t.Fatalf("%s has no # ERROR: markers", path)
+			}
+			cfg, diags := loadFile(t, path, Options{})
+			var got []lineDiag
+			for _, d := range diags {
+				if d.Subject == nil {
+					t.Errorf("diagnostic without subject: %s: %s", d.Summary, d.Detail)
+					continue
+				}
+				s := d.Summary
+				if d.Severity == hcl.DiagWarning {
+					s = "warning: " + s
+				}
+				got = append(got, lineDiag{d.Subject.Start.Line, s})
+			}
+			sortLineDiags(want)
+			sortLineDiags(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				var buf bytes.Buffer
+				WriteDiagnostics(&buf, diags, cfg.Files, false)
+				t.Errorf("Load(%s) diagnostics (-want +got):\n%s\nrendered:\n%s", path, diff, buf.String())
+			}
+			for _, d := range diags {
+				checkDiagnosticStyle(t, d)
+			}
+		})
+	}
+}
+
+func sortLineDiags(ds []lineDiag) {
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].Line != ds[j].Line {
+			return ds[i].Line < ds[j].Line
+		}
+		return ds[i].Summary < ds[j].Summary
+	})
+}
+
+// checkDiagnosticStyle enforces the diagnostic conventions: a short
+// capitalised summary without a full stop, and a detail made of sentences.
+func checkDiagnosticStyle(t *testing.T, d *hcl.Diagnostic) {
+	t.Helper()
+	if d.Summary == "" || strings.ToUpper(d.Summary[:1]) != d.Summary[:1] || strings.HasSuffix(d.Summary, ".") {
+		t.Errorf("summary %q: want a capitalised phrase without a full stop", d.Summary)
+	}
+	if d.Detail == "" || !strings.ContainsAny(d.Detail[len(d.Detail)-1:], ".?") {
+		t.Errorf("%s: detail %q: want full sentences", d.Summary, d.Detail)
+	}
+}
+
+func TestLoadModel(t *testing.T) {
+	cfg, diags := loadFile(t, "testdata/valid/people.hcl", Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	f := cfg.Flows["people"]
+	if f == nil {
+		t.Fatal("flow people missing")
+	}
+	got := fmt.Sprintf("%s -> %s key=%s mode=%s where=%q", f.Source, f.Target, f.Key, f.Mode, f.Where.Source)
+	want := `file.in.people -> file.out.contacts key=email mode=upsert where="source.active == 'yes'"`
+	if got != want {
+		t.Errorf("flow = %s; want %s", got, want)
+	}
+	var fields []string
+	for _, m := range f.Fields {
+		fields = append(fields, m.Field+"="+m.Expr.Source)
+	}
+	for _, m := range f.CreateOnly {
+		fields = append(fields, "create_only:"+m.Field+"="+m.Expr.Source)
+	}
+	wantFields := []string{
+		"email=lower(trim(source.email))",
+		"name=source.first + ' ' + source.last",
+		"create_only:note='imported'",
+	}
+	if diff := cmp.Diff(wantFields, fields); diff != "" {
+		t.Errorf("mappings (-want +got):\n%s", diff)
+	}
+	if cfg.Settings.State != DefaultState || cfg.Settings.LogRetentionDays != DefaultLogRetentionDays {
+		t.Errorf("settings = %+v; want defaults", cfg.Settings)
+	}
+	if c := cfg.Connections["file.in"]; c == nil || c.Kind != "file" || c.Name != "in" {
+		t.Errorf("connection file.in = %+v", c)
+	}
+}
