@@ -1,0 +1,614 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+	"github.com/kopla-dev/kopla/engine/state"
+)
+
+// ApplyOptions configure an apply.
+type ApplyOptions struct {
+	// State is required: apply records links, intents, runs and activity.
+	State *state.Store
+	// Saved says the plan was read from a file: apply checks that it is not
+	// stale before doing anything.
+	Saved bool
+	// Holder describes this process in the state lock ("kopla apply").
+	Holder string
+	// Progress, when set, is called after each batch of writes.
+	Progress func(flow string, done, total int)
+}
+
+// Result is what an apply did.
+type Result struct {
+	RunID int64
+	Flows []*FlowResult
+}
+
+// FlowResult is what an apply did in one flow.
+type FlowResult struct {
+	Flow    string
+	Target  string
+	Records []*RecordResult
+}
+
+// RecordResult is what happened to one planned change.
+type RecordResult struct {
+	SourceKey string
+	Key       any
+	// Action is create or update when the write succeeded, error when it
+	// failed, blocked when a record it depends on failed.
+	Action   plan.Action
+	Planned  plan.Action
+	TargetID string
+	Field    string
+	Error    string
+}
+
+// Counts counts the results by action.
+func (r *Result) Counts() plan.Counts {
+	var c plan.Counts
+	for _, f := range r.Flows {
+		for _, rec := range f.Records {
+			c.Add(rec.Action)
+		}
+	}
+	return c
+}
+
+// ref identifies an applied record.
+type ref struct{ flow, sourceKey string }
+
+// applier carries one apply.
+type applier struct {
+	p       *Project
+	st      *state.Store
+	opts    ApplyOptions
+	runID   int64
+	ev      evaluator
+	finds   *findCache
+	applied map[ref]*appliedRecord
+	// reconciled maps records a crashed earlier run may have created to the
+	// target record found by key.
+	reconciled map[ref]string
+}
+
+type appliedRecord struct {
+	failed bool
+	view   map[string]any
+}
+
+// Apply carries out a plan. Each record's failure is its own: the others go
+// on, and records that depend on a failed one are reported as blocked.
+// Diagnostics are for what stops the whole apply (a stale plan, a locked
+// state).
+func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (*Result, hcl.Diagnostics) {
+	st := opts.State
+	if st == nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No state", Detail: "Apply needs a state store."}}
+	}
+	if opts.Holder == "" {
+		opts.Holder = "kopla apply"
+	}
+	unlock, err := st.Lock(ctx, opts.Holder)
+	if err != nil {
+		var locked *state.LockedError
+		if errors.As(err, &locked) {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "State is locked", Detail: capitalize(err.Error()) + "."}}
+		}
+		return nil, errorDiag("Cannot lock state", err)
+	}
+	defer unlock()
+
+	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
+	p.funcs.finds = a.finds
+	defer func() { p.funcs.finds = nil }()
+
+	if opts.Saved {
+		if diags := a.checkStale(ctx, pl); diags.HasErrors() {
+			return nil, diags
+		}
+	}
+	if a.runID, err = st.StartRun(ctx, "apply", p.Digest); err != nil {
+		return nil, errorDiag("Cannot record the run", err)
+	}
+	if err := a.reconcileIntents(ctx); err != nil {
+		_ = st.FinishRun(ctx, a.runID, "failed", nil)
+		return nil, errorDiag("Cannot reconcile interrupted writes", err)
+	}
+
+	res := &Result{RunID: a.runID}
+	var diags hcl.Diagnostics
+	for _, f := range p.order {
+		fp := pl.Flow(f.name)
+		if fp == nil {
+			continue
+		}
+		fr, err := a.applyFlow(ctx, f, fp)
+		res.Flows = append(res.Flows, fr)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: fmt.Sprintf("Flow %q: %s.", f.name, err), Subject: f.decl.DeclRange.Ptr()})
+			continue
+		}
+		if fp.Cursor != "" && !flowHasErrors(fr) {
+			if err := st.SetCursor(ctx, f.name, fp.Cursor); err != nil {
+				diags = append(diags, errorDiag("Cannot store the cursor", err)...)
+			}
+		}
+	}
+	counts := res.Counts()
+	status := "succeeded"
+	switch {
+	case ctx.Err() != nil:
+		status = "interrupted"
+	case counts.Error+counts.Blocked > 0 || diags.HasErrors():
+		status = "failed"
+	}
+	// The run's bookkeeping must be written even when ctx was cancelled.
+	bg := context.WithoutCancel(ctx)
+	if err := st.FinishRun(bg, a.runID, status, countsMap(counts)); err != nil {
+		diags = append(diags, errorDiag("Cannot record the run", err)...)
+	}
+	if days := p.cfg.Settings.LogRetentionDays; days > 0 {
+		if _, err := st.Purge(bg, p.engine.opts.Now().AddDate(0, 0, -days)); err != nil {
+			diags = append(diags, errorDiag("Cannot purge the activity log", err)...)
+		}
+	}
+	return res, diags
+}
+
+func flowHasErrors(fr *FlowResult) bool {
+	for _, r := range fr.Records {
+		if r.Action == plan.Error || r.Action == plan.Blocked {
+			return true
+		}
+	}
+	return false
+}
+
+func countsMap(c plan.Counts) map[string]int {
+	return map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error, "blocked": c.Blocked}
+}
+
+func errorDiag(summary string, err error) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalize(err.Error()) + "."}}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// applyFlow writes one flow's creates and updates, batch by batch.
+func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*FlowResult, error) {
+	fr := &FlowResult{Flow: f.name, Target: fp.Target}
+	var todo []*plan.Change
+	for _, ch := range fp.Changes {
+		if ch.Action == plan.Create || ch.Action == plan.Update {
+			todo = append(todo, ch)
+		}
+	}
+	if len(todo) == 0 {
+		return fr, nil
+	}
+	conn, err := f.target.conn.open(ctx)
+	if err != nil {
+		return fr, err
+	}
+	target, err := conn.Object(f.target.name)
+	if err != nil {
+		return fr, err
+	}
+	writer, ok := target.(connectors.Writer)
+	if !ok {
+		return fr, fmt.Errorf("target %s cannot be written", f.target.ref)
+	}
+	size := a.p.engine.opts.BatchSize
+	for start := 0; start < len(todo); start += size {
+		if err := ctx.Err(); err != nil {
+			return fr, err
+		}
+		batch := todo[start:min(start+size, len(todo))]
+		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
+			return fr, err
+		}
+		if a.opts.Progress != nil {
+			a.opts.Progress(f.name, min(start+size, len(todo)), len(todo))
+		}
+	}
+	return fr, nil
+}
+
+// applyBatch writes one batch: intents first, then the writes, then links,
+// activity and the resolution of the intents.
+func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Writer, batch []*plan.Change, fr *FlowResult) error {
+	var (
+		writes  []connectors.Write
+		changes []*plan.Change
+		intents []state.Intent
+		acts    []state.Activity
+		links   []state.Link
+	)
+	for _, ch := range batch {
+		rr := &RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
+		fr.Records = append(fr.Records, rr)
+		if failed := a.failedRequirement(ch); failed != nil {
+			rr.Action = plan.Blocked
+			rr.Error = fmt.Sprintf("not written: record %s of flow %s, which it depends on, failed", failed.SourceKey, failed.Flow)
+			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
+			acts = append(acts, a.activity(f, ch, nil, rr, nil))
+			continue
+		}
+		fields, err := a.writeFields(ctx, f, ch)
+		if err != nil {
+			rr.Action = plan.Error
+			rr.Error = err.Error()
+			var re *recordError
+			if errors.As(err, &re) {
+				rr.Field = re.field
+			}
+			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
+			acts = append(acts, a.activity(f, ch, nil, rr, nil))
+			continue
+		}
+		if id, ok := a.reconciled[ref{f.name, ch.SourceKey}]; ok && ch.Action == plan.Create {
+			// An interrupted run created this record; it was found by key.
+			rr.Action = plan.Create
+			rr.TargetID = id
+			view := map[string]any{"id": id}
+			for k, v := range fields {
+				view[k] = v
+			}
+			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{view: view}
+			links = append(links, a.link(f, ch, id, fields))
+			acts = append(acts, a.activity(f, ch, fields, rr, nil))
+			continue
+		}
+		w := connectors.Write{Action: connectors.Create, ID: ch.TargetID, Fields: fields, KeyField: f.keyField}
+		if ch.Action == plan.Update {
+			w.Action = connectors.Update
+		}
+		writes = append(writes, w)
+		changes = append(changes, ch)
+		intents = append(intents, state.Intent{
+			RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, Object: f.target.ref,
+			Action: string(ch.Action), KeyField: f.keyField, KeyValue: stringOf(ch.Key), TargetID: ch.TargetID,
+		})
+	}
+	var ids []int64
+	if len(writes) > 0 {
+		var err error
+		if ids, err = a.st.BeginIntents(ctx, intents); err != nil {
+			return err
+		}
+		results := writer.Write(ctx, writes)
+		if len(results) != len(writes) {
+			return fmt.Errorf("connector returned %d results for %d writes", len(results), len(writes))
+		}
+		offset := len(fr.Records) - len(batch)
+		byKey := map[string]*RecordResult{}
+		for _, rr := range fr.Records[offset:] {
+			byKey[rr.SourceKey] = rr
+		}
+		for i, res := range results {
+			ch := changes[i]
+			rr := byKey[ch.SourceKey]
+			key := ref{f.name, ch.SourceKey}
+			if res.Err != nil {
+				rr.Action = plan.Error
+				rr.Error = res.Err.Error()
+				var apiErr *connectors.APIError
+				if errors.As(res.Err, &apiErr) && len(apiErr.Fields) > 0 {
+					rr.Field = apiErr.Fields[0].Field
+				}
+				a.applied[key] = &appliedRecord{failed: true}
+				acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
+				continue
+			}
+			rr.Action = ch.Action
+			if res.Record.ID != "" {
+				rr.TargetID = res.Record.ID
+			}
+			view := withID(res.Record)
+			if view == nil {
+				view = map[string]any{}
+			}
+			for k, v := range writes[i].Fields {
+				if _, ok := view[k]; !ok {
+					view[k] = v
+				}
+			}
+			if _, ok := view["id"]; !ok {
+				view["id"] = rr.TargetID
+			}
+			a.applied[key] = &appliedRecord{view: view}
+			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
+			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
+		}
+	}
+	// The answers are stored before the intents are resolved: a crash in
+	// between leaves intents that reconcile to the links just written.
+	if err := a.st.PutLinks(ctx, links); err != nil {
+		return err
+	}
+	if err := a.st.LogActivity(ctx, acts); err != nil {
+		return err
+	}
+	return a.st.ResolveIntents(ctx, ids)
+}
+
+// failedRequirement returns the first record this change depends on that
+// failed in this apply.
+func (a *applier) failedRequirement(ch *plan.Change) *plan.Ref {
+	for i, r := range ch.Requires {
+		if ap := a.applied[ref{r.Flow, r.SourceKey}]; ap != nil && ap.failed {
+			return &ch.Requires[i]
+		}
+	}
+	return nil
+}
+
+// writeFields returns the values to write, evaluating again the fields
+// that were known only after apply.
+func (a *applier) writeFields(ctx context.Context, f *flow, ch *plan.Change) (map[string]any, error) {
+	fields := make(map[string]any, len(ch.Fields))
+	unknown := false
+	for _, fc := range ch.Fields {
+		fields[fc.Name] = fc.After
+		unknown = unknown || fc.Unknown
+	}
+	if !unknown {
+		return fields, nil
+	}
+	ensured := map[string]any{}
+	for k, v := range ch.Ensured {
+		ensured[k] = v
+	}
+	for _, r := range ch.Requires {
+		ap := a.applied[ref{r.Flow, r.SourceKey}]
+		if ap == nil || ap.view == nil {
+			continue
+		}
+		if r.Index < 0 || ensured[r.Ensure] == nil {
+			ensured[r.Ensure] = ap.view
+			continue
+		}
+		if list, ok := ensured[r.Ensure].([]any); ok && r.Index < len(list) {
+			list = append([]any(nil), list...)
+			list[r.Index] = ap.view
+			ensured[r.Ensure] = list
+		}
+	}
+	env := make(map[string]any, len(a.p.funcs.base)+3)
+	for k, v := range a.p.funcs.base {
+		env[k] = v
+	}
+	env[envSource] = ch.Source
+	env[envTarget] = nil
+	env[envEnsured] = ensured
+	for _, fc := range ch.Fields {
+		if !fc.Unknown {
+			continue
+		}
+		m := f.mapping(fc.Name)
+		if m == nil {
+			return nil, fmt.Errorf("field %s is not in the flow any more: plan again", fc.Name)
+		}
+		var v any
+		var err error
+		for round := 0; ; round++ {
+			v, err = a.ev.run(m.prog, env)
+			if !errors.Is(err, errNeedFetch) || round == maxFindRounds {
+				break
+			}
+			if err := a.finds.fetch(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if err != nil {
+			return nil, &recordError{field: fc.Name, err: err}
+		}
+		if hasUnknown(v) {
+			return nil, &recordError{field: fc.Name, err: errors.New("still unknown after its dependencies were applied")}
+		}
+		fields[fc.Name] = v
+	}
+	return fields, nil
+}
+
+func (f *flow) mapping(name string) *mapping {
+	for _, m := range f.fields {
+		if m.name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[string]any) state.Link {
+	hashes := make(map[string]string, len(fields))
+	for k, v := range fields {
+		hashes[k] = state.HashValue(v)
+	}
+	return state.Link{Flow: f.name, SourceKey: ch.SourceKey, TargetID: targetID, KeyValue: stringOf(ch.Key), FieldHashes: hashes}
+}
+
+// activity is the activity-log entry of one record: what was read, what was
+// sent and the answer, with personal data redacted.
+func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
+	act := state.Activity{RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, TargetID: rr.TargetID, Action: string(rr.Action), Error: rr.Error}
+	if ch.Source != nil {
+		act.Read = mustJSON(redact(ch.Source, f.source.schema))
+	}
+	if sent != nil {
+		act.Sent = mustJSON(redact(sent, f.target.schema))
+	}
+	if res != nil {
+		answer := map[string]any{}
+		if res.Err != nil {
+			answer["error"] = res.Err.Error()
+			var apiErr *connectors.APIError
+			if errors.As(res.Err, &apiErr) {
+				answer["status"] = apiErr.Status
+				answer["code"] = apiErr.Code
+				answer["correlation_id"] = apiErr.CorrelationID
+			}
+		} else {
+			answer["id"] = res.Record.ID
+			if res.Record.Fields != nil {
+				answer["record"] = redact(res.Record.Fields, f.target.schema)
+			}
+		}
+		act.Answer = mustJSON(answer)
+	}
+	return act
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"unencodable": err.Error()})
+	}
+	return b
+}
+
+// reconcileIntents settles writes a previous run sent without storing their
+// answer: a create whose record exists (found by key) is linked instead of
+// being created again.
+func (a *applier) reconcileIntents(ctx context.Context) error {
+	pending, err := a.st.PendingIntents(ctx, "")
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	var resolved []int64
+	var links []state.Link
+	for _, in := range pending {
+		f := a.p.flows[in.Flow]
+		if f == nil || in.Action != string(plan.Create) || in.KeyValue == "" {
+			resolved = append(resolved, in.ID)
+			continue
+		}
+		recs, err := a.p.findIn(ctx, in.Object, in.KeyField, []any{in.KeyValue})
+		if err != nil {
+			return fmt.Errorf("look up %s %s=%q: %w", in.Object, in.KeyField, in.KeyValue, err)
+		}
+		if m := matchByValue(recs, in.KeyField, []any{in.KeyValue})[in.KeyValue]; len(m) == 1 {
+			a.reconciled[ref{in.Flow, in.SourceKey}] = m[0].ID
+			links = append(links, state.Link{Flow: in.Flow, SourceKey: in.SourceKey, TargetID: m[0].ID, KeyValue: in.KeyValue})
+			a.p.engine.log.Info("reconciled interrupted create", "flow", in.Flow, "target", in.Object, "id", m[0].ID)
+		}
+		resolved = append(resolved, in.ID)
+	}
+	if err := a.st.PutLinks(ctx, links); err != nil {
+		return err
+	}
+	return a.st.ResolveIntents(ctx, resolved)
+}
+
+// checkStale refuses a saved plan made from another configuration, or whose
+// target records changed since it was made.
+func (a *applier) checkStale(ctx context.Context, pl *plan.Plan) hcl.Diagnostics {
+	if pl.ConfigDigest != a.p.Digest {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Saved plan is stale",
+			Detail:   "The flow files or variable values changed since this plan was made, so it may no longer do what it says. Run kopla plan again.",
+		}}
+	}
+	var problems []string
+	for _, fp := range pl.Flows {
+		f := a.p.flows[fp.Flow]
+		if f == nil {
+			continue
+		}
+		found, err := a.staleRecords(ctx, f, fp)
+		if err != nil {
+			return errorDiag("Cannot check the saved plan", err)
+		}
+		problems = append(problems, found...)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	const shown = 5
+	detail := fmt.Sprintf("%d target record(s) changed since the plan was made:\n  - %s", len(problems), strings.Join(problems[:min(shown, len(problems))], "\n  - "))
+	if len(problems) > shown {
+		detail += fmt.Sprintf("\n  ... and %d more", len(problems)-shown)
+	}
+	detail += "\nRun kopla plan again to see what would change now."
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Saved plan is stale", Detail: detail}}
+}
+
+// staleRecords compares the plan's view of a flow's targets with what they
+// hold now: updated records must still hold the planned "before" values,
+// and records to create must still be missing.
+func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) ([]string, error) {
+	target, err := (&flowRun{f: f}).targetObject(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var updates []*plan.Change
+	var createKeys []any
+	for _, ch := range fp.Changes {
+		switch ch.Action {
+		case plan.Update:
+			updates = append(updates, ch)
+		case plan.Create:
+			if ch.Key != nil {
+				createKeys = append(createKeys, ch.Key)
+			}
+		}
+	}
+	var problems []string
+	if getter, ok := target.(connectors.Getter); ok && len(updates) > 0 {
+		ids := make([]string, len(updates))
+		for i, ch := range updates {
+			ids[i] = ch.TargetID
+		}
+		recs, err := getter.Get(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := map[string]connectors.Record{}
+		for _, r := range recs {
+			byID[r.ID] = r
+		}
+		for _, ch := range updates {
+			cur, ok := byID[ch.TargetID]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: record %s (%v) no longer exists", fp.Flow, ch.TargetID, ch.Key))
+				continue
+			}
+			for _, fc := range ch.Fields {
+				if !valuesEqual(fc.Before, cur.Fields[fc.Name]) {
+					problems = append(problems, fmt.Sprintf("%s: field %s of record %v changed", fp.Flow, fc.Name, ch.Key))
+					break
+				}
+			}
+		}
+	}
+	if finder, ok := target.(connectors.Finder); ok && len(createKeys) > 0 {
+		recs, err := finder.Find(ctx, f.keyField, createKeys)
+		if err != nil {
+			return nil, err
+		}
+		for key, m := range matchByValue(recs, f.keyField, createKeys) {
+			if len(m) > 0 {
+				problems = append(problems, fmt.Sprintf("%s: a record with %s = %q now exists", fp.Flow, f.keyField, key))
+			}
+		}
+	}
+	return problems, nil
+}

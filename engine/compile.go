@@ -1,0 +1,525 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/types"
+	"github.com/expr-lang/expr/vm"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/dsl"
+)
+
+// Project is a compiled project: every connection resolved, every expression
+// compiled once, flows in dependency order. It is ready to plan and apply.
+type Project struct {
+	engine *Engine
+	cfg    *dsl.Config
+	// Digest identifies the configuration (files and variable values): a
+	// saved plan made from another digest is stale.
+	Digest string
+
+	conns map[string]*connection // by "kind.name"
+	flows map[string]*flow
+	order []*flow // dependencies first
+
+	funcs *funcLib
+}
+
+// connection is one connection block, resolved.
+type connection struct {
+	decl    *dsl.Connection
+	factory connectors.Factory
+	config  connectors.Config
+	schemas map[string]connectors.Schema
+	deps    connectors.Deps
+
+	mu   sync.Mutex
+	conn connectors.Connector
+}
+
+// object is one object of a connection, as a flow uses it.
+type object struct {
+	ref    string // kind.connection.object
+	conn   *connection
+	name   string
+	schema connectors.Schema
+}
+
+// flow is a compiled flow block.
+type flow struct {
+	decl     *dsl.Flow
+	name     string
+	source   *object
+	target   *object
+	mode     dsl.Mode
+	keyField string
+	where    *program
+	fields   []*mapping // fields, then create_only ones
+	key      *mapping
+	ensures  []*ensure
+	// readFields are the source fields the expressions use, for connectors
+	// that can read only those; nil means all.
+	readFields []string
+}
+
+type mapping struct {
+	name       string
+	field      connectors.Field
+	createOnly bool
+	prog       *program
+}
+
+type ensure struct {
+	name    string
+	flow    *flow
+	forEach bool
+	prog    *program
+	decl    *dsl.Ensure
+}
+
+// program is one compiled expression with where it came from.
+type program struct {
+	expr *dsl.Expr
+	prog *vm.Program
+}
+
+// Compile resolves connections and compiles every flow. The diagnostics say
+// everything that is wrong; the Project is nil when there are errors.
+func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
+	p := &Project{
+		engine: e,
+		cfg:    cfg,
+		conns:  map[string]*connection{},
+		flows:  map[string]*flow{},
+	}
+	p.Digest = configDigest(cfg)
+	var diags hcl.Diagnostics
+	diags = append(diags, p.compileConnections()...)
+	p.funcs = newFuncLib(p)
+	diags = append(diags, p.funcs.compileUserFunctions(cfg)...)
+
+	names := sortedKeys(cfg.Flows)
+	for _, name := range names {
+		f, fdiags := p.bindFlow(cfg.Flows[name])
+		diags = append(diags, fdiags...)
+		if f != nil {
+			p.flows[name] = f
+		}
+	}
+	// Expressions may refer to ensured records of other flows, so they are
+	// compiled once every flow is bound.
+	for _, name := range names {
+		if f := p.flows[name]; f != nil {
+			diags = append(diags, p.compileFlow(f)...)
+		}
+	}
+	order, odiags := p.sortFlows()
+	diags = append(diags, odiags...)
+	p.order = order
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, diags
+}
+
+// Config returns the configuration the project was compiled from.
+func (p *Project) Config() *dsl.Config { return p.cfg }
+
+func (p *Project) compileConnections() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	lookupEnv := p.engine.opts.LookupEnv
+	for _, key := range sortedKeys(p.cfg.Connections) {
+		decl := p.cfg.Connections[key]
+		factory, ok := p.engine.opts.Registry.Lookup(decl.Kind)
+		if !ok {
+			detail := fmt.Sprintf("There is no connector of kind %q. Known kinds: %s.", decl.Kind, strings.Join(p.engine.opts.Registry.Kinds(), ", "))
+			if s := connectors.Suggest(decl.Kind, p.engine.opts.Registry.Kinds()); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown connector kind",
+				Detail:   detail,
+				Subject:  decl.KindRange.Ptr(),
+			})
+			continue
+		}
+		cfg, cdiags := dsl.DecodeConnection(decl, factory.Config, p.cfg.Vars, lookupEnv)
+		diags = append(diags, cdiags...)
+		if cdiags.HasErrors() {
+			continue
+		}
+		if hook := p.engine.opts.ConnectionConfig; hook != nil {
+			cfg = hook(decl, cfg)
+		}
+		c := &connection{decl: decl, factory: factory, config: cfg}
+		c.deps = connectors.Deps{
+			Name:       decl.Name,
+			Dir:        p.cfg.Dir,
+			StateDir:   filepath.Join(p.cfg.Dir, ".kopla"),
+			HTTPClient: p.engine.opts.HTTPClient,
+			Logger:     p.engine.log.With("connection", key),
+		}
+		schemas, err := factory.Objects(cfg, c.deps)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid connection",
+				Detail:   fmt.Sprintf("Connection %s: %s.", key, err),
+				Subject:  decl.DeclRange.Ptr(),
+			})
+			continue
+		}
+		c.schemas = schemas
+		p.conns[key] = c
+	}
+	return diags
+}
+
+// open returns the connection's connector, opening it on first use.
+func (c *connection) open(ctx context.Context) (connectors.Connector, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		return c.conn, nil
+	}
+	conn, err := c.factory.New(ctx, c.config, c.deps)
+	if err != nil {
+		return nil, fmt.Errorf("open connection %s.%s: %w", c.decl.Kind, c.decl.Name, err)
+	}
+	c.conn = conn
+	return conn, nil
+}
+
+// close releases connectors that hold resources.
+func (p *Project) Close() error {
+	var errs []error
+	for _, c := range p.conns {
+		c.mu.Lock()
+		if cl, ok := c.conn.(connectors.Closer); ok {
+			errs = append(errs, cl.Close())
+		}
+		c.conn = nil
+		c.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// resolveObject binds a kind.connection.object reference.
+func (p *Project) resolveObject(ref dsl.ObjectRef, role string) (*object, hcl.Diagnostics) {
+	c, ok := p.conns[ref.ConnectionKey()]
+	if !ok {
+		// Undeclared connections are reported by dsl; connections that failed
+		// to decode were reported above.
+		return nil, nil
+	}
+	schema, ok := c.schemas[ref.Object]
+	if !ok {
+		detail := fmt.Sprintf("Connection %s has no object %q.", ref.ConnectionKey(), ref.Object)
+		if s := connectors.Suggest(ref.Object, sortedKeys(c.schemas)); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		} else if len(c.schemas) > 0 {
+			detail += " Its objects are: " + strings.Join(sortedKeys(c.schemas), ", ") + "."
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown " + role + " object",
+			Detail:   detail,
+			Subject:  ref.Range.Ptr(),
+		}}
+	}
+	return &object{ref: ref.String(), conn: c, name: ref.Object, schema: schema}, nil
+}
+
+// bindFlow resolves a flow's objects, key and fields without compiling
+// expressions.
+func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	f := &flow{decl: decl, name: decl.Name, mode: decl.Mode, keyField: decl.Key}
+	if f.mode == "" {
+		f.mode = dsl.ModeUpsert
+	}
+	src, d := p.resolveObject(decl.Source, "source")
+	diags = append(diags, d...)
+	tgt, d := p.resolveObject(decl.Target, "target")
+	diags = append(diags, d...)
+	if src == nil || tgt == nil {
+		return nil, diags
+	}
+	f.source, f.target = src, tgt
+
+	for _, inc := range decl.Include {
+		if _, ok := src.schema.Include(inc); !ok {
+			names := make([]string, len(src.schema.Includes))
+			for i, in := range src.schema.Includes {
+				names[i] = in.Name
+			}
+			detail := fmt.Sprintf("Source object %s cannot include %q.", src.ref, inc)
+			if s := connectors.Suggest(inc, names); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			} else if len(names) > 0 {
+				detail += " It can include: " + strings.Join(names, ", ") + "."
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown include", Detail: detail, Subject: decl.IncludeRange.Ptr()})
+		}
+	}
+
+	bind := func(m *dsl.Mapping, createOnly bool) {
+		field, ok := tgt.schema.Field(m.Field)
+		switch {
+		case !ok && !tgt.schema.Open:
+			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, m.Field)
+			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown target field", Detail: detail, Subject: m.NameRange.Ptr()})
+			return
+		case !ok:
+			field = connectors.Field{Name: m.Field, Type: connectors.TypeAny, Key: true}
+		case field.ReadOnly:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Read-only target field",
+				Detail:   fmt.Sprintf("The field %q of %s is set by the system and cannot be written. Remove it from the flow.", m.Field, tgt.ref),
+				Subject:  m.NameRange.Ptr(),
+			})
+			return
+		}
+		mp := &mapping{name: m.Field, field: field, createOnly: createOnly, prog: &program{expr: m.Expr}}
+		f.fields = append(f.fields, mp)
+		if m.Field == f.keyField {
+			f.key = mp
+		}
+	}
+	for _, m := range decl.Fields {
+		bind(m, false)
+	}
+	for _, m := range decl.CreateOnly {
+		bind(m, true)
+	}
+
+	if f.keyField != "" {
+		field, ok := tgt.schema.Field(f.keyField)
+		switch {
+		case !ok && !tgt.schema.Open:
+			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, f.keyField)
+			if s := connectors.Suggest(f.keyField, tgt.schema.Names()); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown key field", Detail: detail, Subject: decl.KeyRange.Ptr()})
+		case ok && !field.Key:
+			var keys []string
+			for _, fl := range tgt.schema.Fields {
+				if fl.Key {
+					keys = append(keys, fl.Name)
+				}
+			}
+			sort.Strings(keys)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Field cannot be a key",
+				Detail:   fmt.Sprintf("The field %q of %s cannot identify records (the connector cannot find records by it). Key-capable fields: %s.", f.keyField, tgt.ref, strings.Join(keys, ", ")),
+				Subject:  decl.KeyRange.Ptr(),
+			})
+		case f.key == nil:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Key field not mapped",
+				Detail:   fmt.Sprintf("The key %q must be computed by the flow: add it to the fields block.", f.keyField),
+				Subject:  decl.KeyRange.Ptr(),
+			})
+		}
+	}
+	return f, diags
+}
+
+// compileFlow compiles every expression of a bound flow.
+func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	env := p.flowEnv(f)
+	for _, en := range f.decl.Ensures {
+		dep := p.flows[en.Flow]
+		e := &ensure{name: en.Name, flow: dep, decl: en}
+		if en.ForEach != nil {
+			e.forEach = true
+			e.prog = &program{expr: en.ForEach}
+		} else if en.Input != nil {
+			e.prog = &program{expr: en.Input}
+		}
+		if dep == nil || e.prog == nil {
+			continue // reported by dsl, or the dependency did not bind
+		}
+		diags = append(diags, p.compile(e.prog, env)...)
+		f.ensures = append(f.ensures, e)
+	}
+	if f.decl.Where != nil {
+		f.where = &program{expr: f.decl.Where}
+		diags = append(diags, p.compile(f.where, env, expr.AsBool())...)
+	}
+	for _, m := range f.fields {
+		diags = append(diags, p.compile(m.prog, env)...)
+	}
+	f.readFields = sourceFieldsUsed(f)
+	return diags
+}
+
+// compile compiles one expression, turning expr's errors into diagnostics
+// placed inside the HCL string.
+func (p *Project) compile(pr *program, env types.Map, extra ...expr.Option) hcl.Diagnostics {
+	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
+	opts = append(opts, extra...)
+	prog, err := expr.Compile(pr.expr.Source, opts...)
+	if err != nil {
+		return hcl.Diagnostics{exprDiagnostic(pr.expr, err)}
+	}
+	pr.prog = prog
+	return nil
+}
+
+// exprDiagnostic places an expr compile error at its line and column.
+func exprDiagnostic(e *dsl.Expr, err error) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid expression", Subject: e.Range.Ptr()}
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		rng := e.RangeAt(fe.Line, fe.Column)
+		d.Subject = &rng
+		d.Detail = exprMessage(fe.Message)
+		if strings.HasPrefix(fe.Message, "unknown field ") || strings.HasPrefix(fe.Message, "unknown name ") {
+			d.Summary = "Unknown field"
+		}
+		return d
+	}
+	d.Detail = exprMessage(err.Error())
+	return d
+}
+
+// exprMessage turns an expr message into a sentence.
+func exprMessage(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+// sourceFieldsUsed lists the top-level source fields the flow's expressions
+// read (source.X), or nil when an expression uses source as a whole.
+func sourceFieldsUsed(f *flow) []string {
+	v := &sourceVisitor{seen: map[string]bool{}}
+	visit := func(pr *program) {
+		if pr != nil && pr.prog != nil {
+			node := pr.prog.Node()
+			ast.Walk(&node, v)
+		}
+	}
+	visit(f.where)
+	for _, m := range f.fields {
+		visit(m.prog)
+	}
+	for _, e := range f.ensures {
+		visit(e.prog)
+	}
+	if v.bare > v.members {
+		return nil
+	}
+	return sortedKeys(v.seen)
+}
+
+// sourceVisitor counts uses of the source identifier: if some are not a
+// plain member access (source.X), the whole record is used.
+type sourceVisitor struct {
+	seen          map[string]bool
+	bare, members int
+}
+
+func (v *sourceVisitor) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		prop, isString := n.Property.(*ast.StringNode)
+		if ok && isString && id.Value == "source" {
+			v.seen[prop.Value] = true
+			v.members++
+		}
+	case *ast.IdentifierNode:
+		if n.Value == "source" {
+			v.bare++
+		}
+	}
+}
+
+// sortFlows orders flows so that ensured flows come first.
+func (p *Project) sortFlows() ([]*flow, hcl.Diagnostics) {
+	var order []*flow
+	state := map[string]int{} // 1 visiting, 2 done
+	var diags hcl.Diagnostics
+	var visit func(f *flow) bool
+	visit = func(f *flow) bool {
+		switch state[f.name] {
+		case 1:
+			return false
+		case 2:
+			return true
+		}
+		state[f.name] = 1
+		for _, e := range f.ensures {
+			if !visit(e.flow) {
+				if len(diags) == 0 {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Cycle between flows",
+						Detail:   fmt.Sprintf("Flow %q ensures flow %q, which depends back on it.", f.name, e.flow.name),
+						Subject:  e.decl.FlowRange.Ptr(),
+					})
+				}
+				return false
+			}
+		}
+		state[f.name] = 2
+		order = append(order, f)
+		return true
+	}
+	for _, name := range sortedKeys(p.flows) {
+		visit(p.flows[name])
+	}
+	return order, diags
+}
+
+// configDigest hashes the files and the variable values.
+func configDigest(cfg *dsl.Config) string {
+	h := sha256.New()
+	for _, name := range sortedKeys(cfg.Sources) {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(cfg.Sources[name]))
+		h.Write(cfg.Sources[name])
+	}
+	vars, _ := json.Marshal(cfg.Vars) // maps marshal with sorted keys
+	h.Write(vars)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

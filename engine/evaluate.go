@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// errNeedFetch stops the evaluation of a record whose find() result is not
+// in the cache yet; the record is evaluated again once the misses of the
+// whole batch have been fetched in a few calls.
+var errNeedFetch = errors.New("find result not fetched yet")
+
+// maxFindRounds bounds the fetch-and-retry rounds of one batch (finds whose
+// arguments come from other finds need one round per level).
+const maxFindRounds = 5
+
+type findKey struct{ ref, field, value string }
+
+type findResult struct {
+	fields map[string]any
+	err    error
+}
+
+// findCache is the batched, cached live lookup behind find().
+type findCache struct {
+	p       *Project
+	results map[findKey]findResult
+	pending map[findKey]any
+}
+
+func newFindCache(p *Project) *findCache {
+	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}}
+}
+
+func (c *findCache) get(ref, field string, value any) (any, error) {
+	k := findKey{ref, field, stringOf(value)}
+	if r, ok := c.results[k]; ok {
+		if r.fields == nil {
+			return nil, r.err
+		}
+		return r.fields, r.err
+	}
+	c.pending[k] = value
+	return nil, errNeedFetch
+}
+
+// fetch looks up every pending value, one Find call per object and field
+// (the connector batches further as its API needs).
+func (c *findCache) fetch(ctx context.Context) error {
+	type group struct{ ref, field string }
+	groups := map[group][]any{}
+	for k, v := range c.pending {
+		g := group{k.ref, k.field}
+		groups[g] = append(groups[g], v)
+	}
+	c.pending = map[findKey]any{}
+	for g, values := range groups {
+		recs, err := c.p.findIn(ctx, g.ref, g.field, values)
+		if err != nil {
+			for _, v := range values {
+				c.results[findKey{g.ref, g.field, stringOf(v)}] = findResult{err: fmt.Errorf("find(%s, %q, %q): %w", g.ref, g.field, stringOf(v), err)}
+			}
+			continue
+		}
+		matches := matchByValue(recs, g.field, values)
+		for _, v := range values {
+			key := stringOf(v)
+			k := findKey{g.ref, g.field, key}
+			switch m := matches[key]; len(m) {
+			case 0:
+				c.results[k] = findResult{}
+			case 1:
+				c.results[k] = findResult{fields: withID(m[0])}
+			default:
+				c.results[k] = findResult{err: fmt.Errorf("find(%s, %q, %q): %d records match; find needs a value that identifies one record", g.ref, g.field, key, len(m))}
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// withID returns a record's fields, with its id under "id" when the
+// connector has no such field.
+func withID(r connectors.Record) map[string]any {
+	if _, ok := r.Fields["id"]; ok || r.ID == "" {
+		return r.Fields
+	}
+	out := make(map[string]any, len(r.Fields)+1)
+	for k, v := range r.Fields {
+		out[k] = v
+	}
+	out["id"] = r.ID
+	return out
+}
+
+// matchByValue groups records by which of the wanted values their field
+// holds: exactly first, else ignoring case (systems such as HubSpot compare
+// e-mails without case).
+func matchByValue(recs []connectors.Record, field string, values []any) map[string][]connectors.Record {
+	wanted := make(map[string]bool, len(values))
+	folded := make(map[string]string, len(values))
+	for _, v := range values {
+		s := stringOf(v)
+		wanted[s] = true
+		folded[strings.ToLower(s)] = s
+	}
+	out := map[string][]connectors.Record{}
+	for _, r := range recs {
+		s := stringOf(r.Fields[field])
+		if wanted[s] {
+			out[s] = append(out[s], r)
+		} else if orig, ok := folded[strings.ToLower(s)]; ok {
+			out[orig] = append(out[orig], r)
+		}
+	}
+	return out
+}
+
+// findIn runs a Find on the object a reference names.
+func (p *Project) findIn(ctx context.Context, ref, field string, values []any) ([]connectors.Record, error) {
+	obj, err := p.objectByRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	finder, ok := obj.(connectors.Finder)
+	if !ok {
+		return nil, fmt.Errorf("%s cannot find records", ref)
+	}
+	return finder.Find(ctx, field, values)
+}
+
+// objectByRef opens the object of a kind.connection.object reference.
+func (p *Project) objectByRef(ctx context.Context, ref string) (connectors.Object, error) {
+	i := strings.LastIndexByte(ref, '.')
+	if i < 0 {
+		return nil, fmt.Errorf("%q is not an object reference", ref)
+	}
+	c, ok := p.conns[ref[:i]]
+	if !ok {
+		return nil, fmt.Errorf("unknown connection %s", ref[:i])
+	}
+	conn, err := c.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return conn.Object(ref[i+1:])
+}
+
+// evaluator runs compiled programs, reusing one VM (not safe for concurrent
+// use: one evaluator per goroutine).
+type evaluator struct {
+	vm vm.VM
+}
+
+func (ev *evaluator) run(pr *program, env map[string]any) (any, error) {
+	return ev.vm.Run(pr.prog, env)
+}
+
+// recordError is a runtime failure of one record's expression.
+type recordError struct {
+	field string // "" for where and ensure
+	what  string
+	err   error
+}
+
+func (e *recordError) Error() string {
+	msg := e.err.Error()
+	var fe *file.Error
+	if errors.As(e.err, &fe) {
+		msg = fe.Message
+		if fe.Prev != nil && !errors.Is(fe.Prev, errNeedFetch) {
+			msg = fe.Prev.Error()
+		}
+	}
+	if e.field != "" {
+		return fmt.Sprintf("field %s: %s", e.field, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.what, msg)
+}
+
+func (e *recordError) Unwrap() error { return e.err }
+
+// hasUnknown reports whether a value holds a value known only after apply.
+func hasUnknown(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, plan.Unknown)
+	case []any:
+		for _, e := range v {
+			if hasUnknown(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range v {
+			if hasUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// recordID identifies a record passed to an ensured flow: its id when it
+// has one, else a digest of its content.
+func recordID(m map[string]any) string {
+	for _, k := range []string{"id", "hs_object_id", "Id", "ID"} {
+		if v, ok := m[k]; ok && v != nil && v != "" {
+			return stringOf(v)
+		}
+	}
+	b, _ := json.Marshal(m)
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// redact replaces sensitive values by a marker, for logs and the activity log.
+func redact(fields map[string]any, schema connectors.Schema) map[string]any {
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if f, ok := schema.Field(k); ok && f.Sensitive && v != nil {
+			out[k] = "(sensitive)"
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func sortedFieldNames(m map[string]any) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/types"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/dsl"
+)
+
+// funcLib is the set of functions expressions can call: the domain
+// built-ins, lookup(), find() and the project's user functions. It is built
+// per project: nothing global.
+type funcLib struct {
+	p       *Project
+	options []expr.Option
+	user    map[string]*userFunc
+	// finds is the live lookup cache of the current plan or apply.
+	finds *findCache
+	// base holds the runtime values every expression sees (var, object
+	// references).
+	base map[string]any
+}
+
+type userFunc struct {
+	decl *dsl.Function
+	prog *program
+	base map[string]any
+}
+
+var anyType = reflect.TypeOf((*any)(nil)).Elem()
+
+func newFuncLib(p *Project) *funcLib {
+	l := &funcLib{p: p, user: map[string]*userFunc{}, base: p.baseValues()}
+	l.options = append(l.options,
+		// now() would make plans irreproducible; the find built-in is
+		// replaced by the live lookup.
+		expr.DisableBuiltin("now"),
+		expr.DisableBuiltin("find"),
+		expr.Function("find", l.find, new(func(string, string, any) map[string]any)),
+		expr.Function("lookup", l.lookup, new(func(string, any) any)),
+	)
+	l.options = append(l.options, builtins()...)
+	for _, name := range sortedKeys(p.cfg.Functions) {
+		decl := p.cfg.Functions[name]
+		uf := &userFunc{decl: decl, base: l.base}
+		l.user[name] = uf
+		in := make([]reflect.Type, len(decl.Params))
+		for i := range in {
+			in[i] = anyType
+		}
+		fnType := reflect.FuncOf(in, []reflect.Type{anyType}, false)
+		l.options = append(l.options, expr.Function(name, uf.call, reflect.New(fnType).Interface()))
+	}
+	return l
+}
+
+// compileUserFunctions compiles the bodies of function blocks.
+func (l *funcLib) compileUserFunctions(cfg *dsl.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(l.user) {
+		uf := l.user[name]
+		env := l.p.baseEnv()
+		for _, param := range uf.decl.Params {
+			env[param] = types.Any
+		}
+		uf.prog = &program{expr: uf.decl.Expr}
+		diags = append(diags, l.p.compile(uf.prog, env)...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, l.checkRecursion()...)
+	}
+	return diags
+}
+
+// checkRecursion refuses functions that call themselves, directly or not:
+// expressions have no way to stop a recursion.
+func (l *funcLib) checkRecursion() hcl.Diagnostics {
+	calls := map[string][]string{}
+	for name, uf := range l.user {
+		v := &callVisitor{user: l.user, calls: map[string]bool{}}
+		node := uf.prog.prog.Node()
+		ast.Walk(&node, v)
+		calls[name] = sortedKeys(v.calls)
+	}
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(l.user) {
+		if path := findCycle(name, calls); path != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Recursive function",
+				Detail:   fmt.Sprintf("Function %q calls itself (%s); functions cannot recurse.", name, strings.Join(path, " -> ")),
+				Subject:  l.user[name].decl.DeclRange.Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+func findCycle(start string, calls map[string][]string) []string {
+	var path []string
+	seen := map[string]bool{}
+	var walk func(n string) bool
+	walk = func(n string) bool {
+		path = append(path, n)
+		for _, c := range calls[n] {
+			if c == start {
+				path = append(path, c)
+				return true
+			}
+			if !seen[c] {
+				seen[c] = true
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		return false
+	}
+	if walk(start) {
+		return path
+	}
+	return nil
+}
+
+type callVisitor struct {
+	user  map[string]*userFunc
+	calls map[string]bool
+}
+
+func (v *callVisitor) Visit(node *ast.Node) {
+	if c, ok := (*node).(*ast.CallNode); ok {
+		if id, ok := c.Callee.(*ast.IdentifierNode); ok && v.user[id.Value] != nil {
+			v.calls[id.Value] = true
+		}
+	}
+}
+
+func (uf *userFunc) call(params ...any) (any, error) {
+	env := make(map[string]any, len(params)+len(uf.base))
+	for k, v := range uf.base {
+		env[k] = v
+	}
+	for i, name := range uf.decl.Params {
+		env[name] = params[i]
+	}
+	return expr.Run(uf.prog.prog, env)
+}
+
+// lookup reads a lookup block's value map.
+func (l *funcLib) lookup(params ...any) (any, error) {
+	name, _ := params[0].(string)
+	table, ok := l.p.cfg.Lookups[name]
+	if !ok {
+		names := sortedKeys(l.p.cfg.Lookups)
+		return nil, fmt.Errorf("there is no lookup %q (lookups: %s)", name, strings.Join(names, ", "))
+	}
+	key := stringOf(params[1])
+	if v, ok := table.Values[key]; ok {
+		return v, nil
+	}
+	if table.HasDefault {
+		return table.Default, nil
+	}
+	keys := sortedKeys(table.Values)
+	return nil, fmt.Errorf("lookup %q has no value for %q and no default (known: %s)", name, key, strings.Join(keys, ", "))
+}
+
+// find is the live lookup: the record of a connection object whose field
+// equals value, or nil. Misses are collected and fetched in batches between
+// evaluation rounds (see findCache).
+func (l *funcLib) find(params ...any) (any, error) {
+	ref, _ := params[0].(string)
+	field, _ := params[1].(string)
+	if params[2] == nil {
+		return nil, nil
+	}
+	if l.finds == nil {
+		return nil, errors.New("find is not available here")
+	}
+	return l.finds.get(ref, field, params[2])
+}
+
+// stringOf formats a key value the way keys are compared.
+func stringOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		if v == float64(int64(v)) {
+			return fmt.Sprintf("%d", int64(v))
+		}
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,182 @@
+// Package plan holds kopla's plan as data: what apply will do, record by record
+// and field by field. A plan can be saved (-out) and applied later exactly as
+// it is; it carries what is needed to refuse it when it has gone stale.
+package plan
+
+import (
+	"sort"
+	"time"
+)
+
+// FormatVersion is the version of the saved plan format. Apply refuses a plan
+// of another version.
+const FormatVersion = 1
+
+// Action is what a plan does with one source record.
+type Action string
+
+const (
+	Create  Action = "create"
+	Update  Action = "update"
+	NoOp    Action = "no-op"
+	Skip    Action = "skip"
+	Error   Action = "error"
+	Blocked Action = "blocked" // apply only: a record whose dependency failed
+)
+
+// Unknown is the value of a field that is known only after apply, such as the
+// id of a record the same apply creates first.
+const Unknown = "(known after apply)"
+
+// Plan is the result of planning a project.
+type Plan struct {
+	FormatVersion int       `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	// ConfigDigest is the digest of the flow files and the variable values;
+	// apply refuses a saved plan when it differs.
+	ConfigDigest string      `json:"config_digest"`
+	Flows        []*FlowPlan `json:"flows"`
+}
+
+// FlowPlan is the plan of one flow.
+type FlowPlan struct {
+	Flow     string `json:"flow"`
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	KeyField string `json:"key_field"`
+	// Changes lists every record that needs attention: creates, updates,
+	// skips of existing or missing records, and errors. Records that need
+	// nothing are only counted (NoOps), and so are records left out by the
+	// flow's where (Filtered), so that a plan of many unchanged records stays
+	// small.
+	Changes  []*Change `json:"changes"`
+	NoOps    int       `json:"no_ops"`
+	Filtered int       `json:"filtered"`
+	// ReadDigest is the digest of the source records read, and Cursor the
+	// incremental cursor the read returned; apply stores it.
+	ReadDigest string `json:"read_digest"`
+	Cursor     string `json:"cursor,omitempty"`
+	// Dependency is set when the flow runs only for the records other flows
+	// ensure (it was not selected with -flow itself).
+	Dependency bool `json:"dependency,omitempty"`
+}
+
+// Change is what happens to one source record.
+type Change struct {
+	// SourceKey identifies the source record (its id in the source system).
+	SourceKey string `json:"source_key"`
+	// Key is the value of the flow's key field.
+	Key any `json:"key"`
+	// TargetID is the matched target record; empty for a create.
+	TargetID string        `json:"target_id,omitempty"`
+	Action   Action        `json:"action"`
+	Fields   []FieldChange `json:"fields,omitempty"`
+	// Reason says why, for people (skip reasons, error messages). It never
+	// drives apply.
+	Reason string `json:"reason,omitempty"`
+	// Field names the field an error is about, when it is about one.
+	Field string `json:"field,omitempty"`
+	// Requires lists the records of other flows this one needs first
+	// (ensure): if one of them fails, this change is blocked.
+	Requires []Ref `json:"requires,omitempty"`
+	// Source is the source record, kept when some field values are unknown
+	// until apply, so that apply can evaluate them then.
+	Source map[string]any `json:"source,omitempty"`
+	// Ensured holds the values of the ensured records as planned, kept with
+	// Source when some are known only after apply.
+	Ensured map[string]any `json:"ensured,omitempty"`
+}
+
+// Ref names one change: a flow and a source key, and for a requirement the
+// ensure block (and list index, with for_each) it fills.
+type Ref struct {
+	Flow      string `json:"flow"`
+	SourceKey string `json:"source_key"`
+	Ensure    string `json:"ensure,omitempty"`
+	Index     int    `json:"index,omitempty"`
+}
+
+// FieldChange is one field of a create or update.
+type FieldChange struct {
+	Name       string `json:"name"`
+	Before     any    `json:"before,omitempty"`
+	After      any    `json:"after"`
+	CreateOnly bool   `json:"create_only,omitempty"`
+	// Unknown is true when After is known only after apply.
+	Unknown   bool `json:"unknown,omitempty"`
+	Sensitive bool `json:"sensitive,omitempty"`
+}
+
+// Counts are the number of records per action.
+type Counts struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	NoOp    int `json:"no_op"`
+	Skip    int `json:"skip"`
+	Error   int `json:"error"`
+	Blocked int `json:"blocked,omitempty"`
+}
+
+// Add counts one record.
+func (c *Counts) Add(a Action) {
+	switch a {
+	case Create:
+		c.Create++
+	case Update:
+		c.Update++
+	case NoOp:
+		c.NoOp++
+	case Skip:
+		c.Skip++
+	case Error:
+		c.Error++
+	case Blocked:
+		c.Blocked++
+	}
+}
+
+// Changes reports whether the counts contain a create or an update.
+func (c Counts) Changes() bool { return c.Create+c.Update > 0 }
+
+// Counts returns the counts of one flow.
+func (f *FlowPlan) Counts() Counts {
+	c := Counts{NoOp: f.NoOps, Skip: f.Filtered}
+	for _, ch := range f.Changes {
+		c.Add(ch.Action)
+	}
+	return c
+}
+
+// Counts returns the counts of the whole plan.
+func (p *Plan) Counts() Counts {
+	var c Counts
+	for _, f := range p.Flows {
+		fc := f.Counts()
+		c.Create += fc.Create
+		c.Update += fc.Update
+		c.NoOp += fc.NoOp
+		c.Skip += fc.Skip
+		c.Error += fc.Error
+		c.Blocked += fc.Blocked
+	}
+	return c
+}
+
+// Flow returns the plan of the named flow, or nil.
+func (p *Plan) Flow(name string) *FlowPlan {
+	for _, f := range p.Flows {
+		if f.Flow == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Sort orders changes by source key and fields by name, so that output is
+// deterministic.
+func (f *FlowPlan) Sort() {
+	sort.SliceStable(f.Changes, func(i, j int) bool { return f.Changes[i].SourceKey < f.Changes[j].SourceKey })
+	for _, c := range f.Changes {
+		sort.Slice(c.Fields, func(i, j int) bool { return c.Fields[i].Name < c.Fields[j].Name })
+	}
+}

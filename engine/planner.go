@@ -1,0 +1,636 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+	"github.com/kopla-dev/kopla/engine/state"
+)
+
+// PlanOptions select what a plan covers.
+type PlanOptions struct {
+	// Flows selects flows by name (-flow); empty means all. Flows that the
+	// selected ones ensure are planned for the ensured records only.
+	Flows []string
+	// State holds links and cursors; nil plans without them.
+	State *state.Store
+	// Incremental reads only what changed since the cursor the last apply
+	// stored, for sources that support it.
+	Incremental bool
+}
+
+// planner plans one project run.
+type planner struct {
+	p     *Project
+	opts  PlanOptions
+	runs  map[string]*flowRun
+	ev    evaluator
+	finds *findCache
+}
+
+// flowRun is the plan of one flow in progress.
+type flowRun struct {
+	pl     *planner
+	f      *flow
+	fp     *plan.FlowPlan
+	target connectors.Object
+	// done holds every source record planned so far, so that a record two
+	// orders ensure is planned once.
+	done map[string]*outcome
+	// keys maps key values to the source record that produced them: two
+	// source records must not claim one target record.
+	keys   map[string]string
+	digest hash.Hash
+}
+
+// outcome is the plan of one source record.
+type outcome struct {
+	change *plan.Change // nil for no-ops and filtered records
+	action plan.Action
+	view   map[string]any // the target record as it will be (ensured value)
+}
+
+// Plan reads the sources and works out, record by record, what apply would
+// do. Problems with single records are changes with action "error";
+// diagnostics are for problems that stop a flow (a source that cannot be
+// read, a connection that cannot be opened).
+func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.Diagnostics) {
+	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p)}
+	p.funcs.finds = pl.finds
+	defer func() { p.funcs.finds = nil }()
+
+	selected, diags := p.selectFlows(opts.Flows)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	out := &plan.Plan{FormatVersion: plan.FormatVersion, CreatedAt: p.engine.opts.Now().UTC(), ConfigDigest: p.Digest}
+	involved := p.withDependencies(selected)
+	for _, f := range p.order {
+		if !involved[f.name] {
+			continue
+		}
+		run := pl.newRun(f, !selected[f.name])
+		pl.runs[f.name] = run
+		out.Flows = append(out.Flows, run.fp)
+	}
+	for _, f := range p.order {
+		run := pl.runs[f.name]
+		if run == nil || run.fp.Dependency {
+			continue
+		}
+		if err := run.planAll(ctx); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Flow failed",
+				Detail:   fmt.Sprintf("Flow %q: %s.", f.name, err),
+				Subject:  f.decl.DeclRange.Ptr(),
+			})
+		}
+		if ctx.Err() != nil {
+			return nil, append(diags, contextError(ctx)...)
+		}
+	}
+	for _, run := range pl.runs {
+		run.fp.ReadDigest = hex.EncodeToString(run.digest.Sum(nil))
+		run.fp.Sort()
+	}
+	return out, diags
+}
+
+// selectFlows resolves -flow names.
+func (p *Project) selectFlows(names []string) (map[string]bool, hcl.Diagnostics) {
+	selected := map[string]bool{}
+	if len(names) == 0 {
+		for name := range p.flows {
+			selected[name] = true
+		}
+		return selected, nil
+	}
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		if _, ok := p.flows[n]; !ok {
+			detail := fmt.Sprintf("There is no flow %q.", n)
+			if s := connectors.Suggest(n, sortedKeys(p.flows)); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown flow", Detail: detail})
+			continue
+		}
+		selected[n] = true
+	}
+	return selected, diags
+}
+
+// withDependencies adds the flows the selected ones ensure, transitively.
+func (p *Project) withDependencies(selected map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	var add func(f *flow)
+	add = func(f *flow) {
+		if out[f.name] {
+			return
+		}
+		out[f.name] = true
+		for _, e := range f.ensures {
+			add(e.flow)
+		}
+	}
+	for name := range selected {
+		add(p.flows[name])
+	}
+	return out
+}
+
+func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
+	return &flowRun{
+		pl: pl,
+		f:  f,
+		fp: &plan.FlowPlan{
+			Flow:       f.name,
+			Source:     f.source.ref,
+			Target:     f.target.ref,
+			KeyField:   f.keyField,
+			Dependency: dependency,
+		},
+		done:   map[string]*outcome{},
+		keys:   map[string]string{},
+		digest: sha256.New(),
+	}
+}
+
+// planAll reads the flow's whole source (or what changed since the cursor)
+// and plans it batch by batch.
+func (r *flowRun) planAll(ctx context.Context) error {
+	conn, err := r.f.source.conn.open(ctx)
+	if err != nil {
+		return err
+	}
+	src, err := conn.Object(r.f.source.name)
+	if err != nil {
+		return err
+	}
+	reader, ok := src.(connectors.Reader)
+	if !ok {
+		return fmt.Errorf("source %s cannot be read", r.f.source.ref)
+	}
+	req := connectors.ReadRequest{Fields: r.f.readFields, Include: r.f.decl.Include}
+	if r.pl.opts.Incremental && r.pl.opts.State != nil {
+		if req.Cursor, err = r.pl.opts.State.Cursor(ctx, r.f.name); err != nil {
+			return err
+		}
+	}
+	batchSize := r.pl.p.engine.opts.BatchSize
+	batch := make([]connectors.Record, 0, batchSize)
+	cursor, err := reader.Read(ctx, req, func(page []connectors.Record) error {
+		for _, rec := range page {
+			batch = append(batch, rec)
+			if len(batch) == batchSize {
+				if err := r.planBatch(ctx, batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.f.source.ref, err)
+	}
+	r.fp.Cursor = cursor
+	return r.planBatch(ctx, batch)
+}
+
+// ensure plans the records other flows ensure and returns their outcomes,
+// in the order of recs.
+func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outcome, error) {
+	var todo []connectors.Record
+	queued := map[string]bool{}
+	for _, rec := range recs {
+		if r.done[rec.ID] == nil && !queued[rec.ID] {
+			queued[rec.ID] = true
+			todo = append(todo, rec)
+		}
+	}
+	if err := r.planBatch(ctx, todo); err != nil {
+		return nil, err
+	}
+	out := make([]*outcome, len(recs))
+	for i, rec := range recs {
+		out[i] = r.done[rec.ID]
+	}
+	return out, nil
+}
+
+// pending is one source record being planned.
+type pending struct {
+	rec      connectors.Record
+	env      map[string]any
+	values   map[string]any
+	unknown  map[string]bool
+	ensured  map[string]any
+	requires []plan.Ref
+	key      string
+	err      error
+	errField string
+	filtered bool
+}
+
+// planBatch plans a batch of source records: filter, ensure, evaluate,
+// match, diff. Only a failure of the systems involved is returned; problems
+// of single records become error changes.
+func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	base := r.pl.p.funcs.base
+	items := make([]*pending, 0, len(recs))
+	for _, rec := range recs {
+		if r.done[rec.ID] != nil {
+			continue // read twice (ensured earlier, or overlapping pages)
+		}
+		r.hashRecord(rec)
+		env := make(map[string]any, len(base)+4)
+		for k, v := range base {
+			env[k] = v
+		}
+		env[envSource] = rec.Fields
+		env[envTarget] = nil
+		items = append(items, &pending{rec: rec, env: env})
+	}
+
+	// Filter and ensure inputs.
+	if err := r.evalRounds(ctx, items, r.evalWhere); err != nil {
+		return err
+	}
+	if err := r.resolveEnsures(ctx, items); err != nil {
+		return err
+	}
+	// Fields.
+	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
+		return err
+	}
+	matches, err := r.match(ctx, items)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		r.decide(it, matches[it])
+	}
+	return nil
+}
+
+// evalRounds evaluates items, fetching find() misses in batches between
+// rounds.
+func (r *flowRun) evalRounds(ctx context.Context, items []*pending, eval func(*pending) error) error {
+	todo := items
+	for round := 0; len(todo) > 0; round++ {
+		var retry []*pending
+		for _, it := range todo {
+			if it.err != nil || it.filtered {
+				continue
+			}
+			if err := eval(it); err != nil {
+				if errors.Is(err, errNeedFetch) && round < maxFindRounds {
+					retry = append(retry, it)
+					continue
+				}
+				it.err = err
+			}
+		}
+		if len(retry) == 0 {
+			return nil
+		}
+		if err := r.pl.finds.fetch(ctx); err != nil {
+			return err
+		}
+		todo = retry
+	}
+	return nil
+}
+
+func (r *flowRun) evalWhere(it *pending) error {
+	if r.f.where == nil {
+		return nil
+	}
+	v, err := r.pl.ev.run(r.f.where, it.env)
+	if err != nil {
+		if errors.Is(err, errNeedFetch) {
+			return err
+		}
+		return &recordError{what: "where", err: err}
+	}
+	it.filtered = v != true
+	return nil
+}
+
+func (r *flowRun) evalFields(it *pending) error {
+	it.values = make(map[string]any, len(r.f.fields))
+	it.unknown = nil
+	for _, m := range r.f.fields {
+		v, err := r.pl.ev.run(m.prog, it.env)
+		if err != nil {
+			if errors.Is(err, errNeedFetch) {
+				return err
+			}
+			if it.ensured != nil && hasUnknown(it.ensured) {
+				// An error caused by a value not known yet: the field is
+				// evaluated again at apply.
+				v = plan.Unknown
+			} else {
+				it.errField = m.name
+				return &recordError{field: m.name, err: err}
+			}
+		}
+		if hasUnknown(v) {
+			if it.unknown == nil {
+				it.unknown = map[string]bool{}
+			}
+			it.unknown[m.name] = true
+		}
+		it.values[m.name] = v
+	}
+	if r.f.key != nil {
+		kv := it.values[r.f.keyField]
+		switch {
+		case it.unknown[r.f.keyField]:
+			it.errField = r.f.keyField
+			return fmt.Errorf("the key %s depends on values known only after apply; compute it from the source record", r.f.keyField)
+		case kv == nil || kv == "":
+			it.errField = r.f.keyField
+			return fmt.Errorf("the key %s is empty", r.f.keyField)
+		}
+		it.key = stringOf(kv)
+	}
+	return nil
+}
+
+// resolveEnsures evaluates the ensure blocks of a batch and plans the
+// ensured records in their flows, batch by batch.
+func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
+	for _, e := range r.f.ensures {
+		type use struct {
+			it    *pending
+			index int
+		}
+		var inputs []connectors.Record
+		var uses []use
+		eval := func(it *pending) error {
+			v, err := r.pl.ev.run(e.prog, it.env)
+			if err != nil {
+				if errors.Is(err, errNeedFetch) {
+					return err
+				}
+				return &recordError{what: "ensure " + e.name, err: err}
+			}
+			if it.ensured == nil {
+				it.ensured = map[string]any{}
+			}
+			if !e.forEach {
+				it.ensured[e.name] = nil
+				if m, ok := v.(map[string]any); ok {
+					inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
+					uses = append(uses, use{it, -1})
+				} else if v != nil {
+					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("input must be a record (an object), got %T", v)}
+				}
+				return nil
+			}
+			list, ok := v.([]any)
+			if v != nil && !ok {
+				return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each must be a list of records, got %T", v)}
+			}
+			it.ensured[e.name] = make([]any, len(list))
+			for i, el := range list {
+				m, ok := el.(map[string]any)
+				if !ok {
+					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each element %d is not a record", i)}
+				}
+				inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
+				uses = append(uses, use{it, i})
+			}
+			return nil
+		}
+		if err := r.evalRounds(ctx, items, eval); err != nil {
+			return err
+		}
+		dep := r.pl.runs[e.flow.name]
+		outcomes, err := dep.ensure(ctx, inputs)
+		if err != nil {
+			return err
+		}
+		for i, u := range uses {
+			o := outcomes[i]
+			it := u.it
+			if it.err != nil || o == nil {
+				continue
+			}
+			ref := plan.Ref{Flow: e.flow.name, SourceKey: inputs[i].ID, Ensure: e.name, Index: u.index}
+			if o.action == plan.Error {
+				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, inputs[i].ID, e.flow.name, o.change.Reason)
+				continue
+			}
+			if o.action == plan.Create || o.action == plan.Update {
+				it.requires = append(it.requires, ref)
+			}
+			if u.index < 0 {
+				it.ensured[e.name] = o.view
+			} else {
+				it.ensured[e.name].([]any)[u.index] = o.view
+			}
+		}
+		for _, it := range items {
+			if it.ensured != nil {
+				it.env[envEnsured] = it.ensured
+			}
+		}
+	}
+	return nil
+}
+
+// match finds the target record of each item: by key in the target (one
+// batched Find), then, for keys not found, by the link state kept from
+// earlier applies (the key itself may have changed in the source).
+func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*connectors.Record, error) {
+	out := map[*pending]*connectors.Record{}
+	if r.f.key == nil {
+		return out, nil
+	}
+	var values []any
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.err == nil && !it.filtered && !seen[it.key] {
+			seen[it.key] = true
+			values = append(values, it.values[r.f.keyField])
+		}
+	}
+	if len(values) == 0 {
+		return out, nil
+	}
+	target, err := r.targetObject(ctx)
+	if err != nil {
+		return nil, err
+	}
+	finder, ok := target.(connectors.Finder)
+	if !ok {
+		return nil, fmt.Errorf("target %s cannot find records by key", r.f.target.ref)
+	}
+	recs, err := finder.Find(ctx, r.f.keyField, values)
+	if err != nil {
+		return nil, fmt.Errorf("find %s by %s: %w", r.f.target.ref, r.f.keyField, err)
+	}
+	byKey := matchByValue(recs, r.f.keyField, values)
+	var unmatched []*pending
+	for _, it := range items {
+		if it.err != nil || it.filtered {
+			continue
+		}
+		switch m := byKey[it.key]; len(m) {
+		case 0:
+			unmatched = append(unmatched, it)
+		case 1:
+			out[it] = &m[0]
+		default:
+			ids := make([]string, len(m))
+			for i, rec := range m {
+				ids[i] = rec.ID
+			}
+			sort.Strings(ids)
+			it.errField = r.f.keyField
+			it.err = fmt.Errorf("%d target records have %s = %q (%v): the key must identify one record; fix the duplicates in the target", len(m), r.f.keyField, it.key, ids)
+		}
+	}
+	return out, r.matchLinks(ctx, target, unmatched, out)
+}
+
+// matchLinks matches records whose key was not found through the links of
+// earlier applies.
+func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending, out map[*pending]*connectors.Record) error {
+	getter, ok := target.(connectors.Getter)
+	if r.pl.opts.State == nil || !ok || len(items) == 0 {
+		return nil
+	}
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.rec.ID
+	}
+	links, err := r.pl.opts.State.Links(ctx, r.f.name, keys)
+	if err != nil || len(links) == 0 {
+		return err
+	}
+	var ids []string
+	for _, l := range links {
+		ids = append(ids, l.TargetID)
+	}
+	sort.Strings(ids)
+	recs, err := getter.Get(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("get linked %s records: %w", r.f.target.ref, err)
+	}
+	byID := make(map[string]*connectors.Record, len(recs))
+	for i := range recs {
+		byID[recs[i].ID] = &recs[i]
+	}
+	for _, it := range items {
+		if l, ok := links[it.rec.ID]; ok && byID[l.TargetID] != nil {
+			out[it] = byID[l.TargetID]
+		}
+	}
+	return nil
+}
+
+func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
+	if r.target != nil {
+		return r.target, nil
+	}
+	conn, err := r.f.target.conn.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.target, err = conn.Object(r.f.target.name); err != nil {
+		return nil, err
+	}
+	return r.target, nil
+}
+
+// decide turns an evaluated, matched record into its outcome.
+func (r *flowRun) decide(it *pending, match *connectors.Record) {
+	o := &outcome{}
+	ch := &plan.Change{SourceKey: it.rec.ID}
+	if it.key != "" {
+		ch.Key = it.values[r.f.keyField]
+	}
+	switch {
+	case it.filtered:
+		o.action = plan.Skip
+		r.fp.Filtered++
+		r.done[it.rec.ID] = o
+		return
+	case it.err != nil:
+		o.action = plan.Error
+		ch.Action = plan.Error
+		ch.Field = it.errField
+		ch.Reason = it.err.Error()
+	case r.keys[it.key] != "" && it.key != "":
+		o.action = plan.Error
+		ch.Action = plan.Error
+		ch.Field = r.f.keyField
+		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", r.keys[it.key], it.rec.ID, r.f.keyField, it.key)
+	case match == nil && r.f.mode == "update":
+		o.action = plan.Skip
+		ch.Action = plan.Skip
+		ch.Reason = "no target record has this key (mode update never creates)"
+	case match == nil:
+		o.action = plan.Create
+		ch.Action = plan.Create
+		ch.Fields = createFields(r.f, it.values, it.unknown)
+		o.view = targetView(r.f, plan.Create, it.values, nil, "")
+	case r.f.mode == "create":
+		o.action = plan.Skip
+		ch.Action = plan.Skip
+		ch.TargetID = match.ID
+		ch.Reason = "the target record exists (mode create never updates)"
+		o.view = withID(*match)
+	default:
+		ch.TargetID = match.ID
+		ch.Fields = diffFields(r.f, it.values, it.unknown, match.Fields)
+		o.view = targetView(r.f, plan.Update, it.values, withID(*match), match.ID)
+		if len(ch.Fields) == 0 {
+			o.action = plan.NoOp
+			r.fp.NoOps++
+		} else {
+			o.action = plan.Update
+			ch.Action = plan.Update
+		}
+	}
+	if it.key != "" && r.keys[it.key] == "" {
+		r.keys[it.key] = it.rec.ID
+	}
+	if o.action != plan.NoOp {
+		ch.Requires = it.requires
+		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
+			ch.Source = it.rec.Fields
+		}
+		if len(it.unknown) > 0 {
+			ch.Ensured = it.ensured
+		}
+		o.change = ch
+		r.fp.Changes = append(r.fp.Changes, ch)
+	}
+	r.done[it.rec.ID] = o
+}
+
+// hashRecord adds a source record to the flow's read digest.
+func (r *flowRun) hashRecord(rec connectors.Record) {
+	b, _ := json.Marshal(rec.Fields)
+	fmt.Fprintf(r.digest, "%s\x00%d\x00", rec.ID, len(b))
+	r.digest.Write(b)
+}
