@@ -523,3 +523,25 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Connector opens the connection named "kind.name" (for kopla init and
+// kopla login, which talk to one connection).
+func (p *Project) Connector(ctx context.Context, key string) (connectors.Connector, error) {
+	c, ok := p.conns[key]
+	if !ok {
+		return nil, fmt.Errorf("there is no connection %q (connections: %s)", key, strings.Join(sortedKeys(p.conns), ", "))
+	}
+	return c.open(ctx)
+}
+
+// Connections returns the keys ("kind.name") of the project's connections, sorted.
+func (p *Project) Connections() []string { return sortedKeys(p.conns) }
+
+// FlowNames returns the flows in dependency order.
+func (p *Project) FlowNames() []string {
+	names := make([]string, len(p.order))
+	for i, f := range p.order {
+		names[i] = f.name
+	}
+	return names
+}
