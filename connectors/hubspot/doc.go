@@ -1,0 +1,97 @@
+// Package hubspot is the kopla connector for the HubSpot CRM API.
+//
+// # Connection
+//
+//	connection "hubspot" "shop" {
+//	  token = env("HUBSPOT_TOKEN")   # private app or service key
+//	  # or, for an OAuth app (then run `kopla login shop`):
+//	  # oauth {
+//	  #   client_id     = env("HUBSPOT_CLIENT_ID")
+//	  #   client_secret = env("HUBSPOT_CLIENT_SECRET")
+//	  #   scopes        = ["crm.objects.contacts.read", "crm.objects.contacts.write"]
+//	  #   redirect_port = 8976   # register http://127.0.0.1:8976/callback in the app
+//	  # }
+//	  api_version = "2026-03"         # or "v3": only the request paths differ
+//	}
+//
+// OAuth tokens live in .kopla/hubspot/<connection>/token.json (mode 0600);
+// access tokens are refreshed before they expire and once after a 401, and
+// every refreshed token is written back. `kopla init` (Discover) caches the
+// account's properties, custom ones included, in
+// .kopla/hubspot/<connection>/properties.json; the schemas then carry their
+// types, enumeration options and uniqueness (hasUniqueValue makes a field a
+// unique key).
+//
+// # Objects
+//
+// contacts, companies, deals, line_items, products, orders, invoices, taxes,
+// discounts and fees. Values are converted from HubSpot's strings: numbers to
+// float64, booleans to bool, dates to "2006-01-02", date-times to RFC 3339 in
+// UTC; an empty property is nil. Written values go back as HubSpot expects
+// them (dates YYYY-MM-DD, date-times epoch milliseconds, enumeration values
+// checked against the known options).
+//
+// Keys: hs_object_id (every object), email (contacts, unique,
+// case-insensitive) and every property with hasUniqueValue are found by batch
+// reads; hs_sku (products, line items), domain and name (companies), dealname
+// (deals), hs_order_name and hs_external_order_id (orders) are not unique and
+// are found by search, so a value can match several records.
+//
+// # Associations
+//
+// A read can include associated records: `include = ["line_items",
+// "contacts"]` puts under each name a list of maps holding the associated
+// record's "id" and properties. They cost two batch calls per include and
+// page, never one per record. Includes by object:
+//
+//	contacts    companies, deals, invoices, orders
+//	companies   contacts, deals, invoices, orders
+//	deals       companies, contacts, invoices, line_items, orders
+//	orders      companies, contacts, deals, discounts, invoices, line_items
+//	invoices    companies, contacts, deals, discounts, fees, line_items, orders, taxes
+//	line_items  deals, discounts, invoices, orders
+//	discounts   invoices, line_items, orders
+//	fees, taxes invoices
+//
+// Creates take associations inline through pseudo-fields, written on create
+// only (put them in create_only):
+//
+//	associations.<object>         list of record IDs of that object (or one ID)
+//	associations.primary_company  one company ID (contacts, deals, orders)
+//
+// with the same object names as the includes. They use HubSpot's unlabelled
+// HUBSPOT_DEFINED association types, for example line item -> deal 20,
+// line item -> order 514, line item -> invoice 410, deal -> contact 3,
+// deal -> company 341, order -> contact 507, order -> company 934; the
+// primary company is type 1 (contact), 5 (deal) or 509 (order). So a line
+// item is created on its order with
+//
+//	create_only {
+//	  "associations.orders" = "[ensured.order.id]"
+//	}
+//
+// # Reads
+//
+// A read without cursor lists everything (100 per page) and returns the
+// newest modification time as cursor. A read with a cursor searches for
+// records modified since (hs_lastmodifieddate; lastmodifieddate on
+// contacts), oldest first, restarting each page from the last time seen so
+// that the 10,000-result cap of search never applies, within the account's
+// search limit of 5 requests per second. Deleted records never show up in
+// search: read them with Archived.
+//
+// # Limits and errors
+//
+// Requests keep to a client-side token bucket sized from
+// X-HubSpot-RateLimit-Max and -Interval-Milliseconds, and search to its own.
+// A 429 is waited out by its policy (TEN_SECONDLY_ROLLING: the window;
+// SECONDLY: a back-off; Retry-After when given); the DAILY limit stops with
+// a *connectors.RateLimitError that names the reset (midnight UTC, as the
+// account's time zone is unknown). 5xx answers and timeouts are retried with
+// jittered exponential back-off, except creates: their answer may be lost
+// after HubSpot made the records, so they are looked up by the write's key
+// first. Error answers become *connectors.APIError with HubSpot's category,
+// correlation ID and per-property messages.
+//
+// Webhook requests are checked with [VerifySignatureV3].
+package hubspot

@@ -1,0 +1,250 @@
+package hubspot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+const (
+	defaultBaseURL    = "https://api.hubapi.com"
+	defaultAPIVersion = "2026-03"
+)
+
+// New returns the factory of the "hubspot" connector kind.
+func New() connectors.Factory {
+	return connectors.Factory{
+		Kind:    "hubspot",
+		Config:  configSchema(),
+		Objects: objectSchemas,
+		New: func(ctx context.Context, cfg connectors.Config, deps connectors.Deps) (connectors.Connector, error) {
+			return open(cfg, deps, defaultOptions())
+		},
+	}
+}
+
+func configSchema() connectors.Schema {
+	return connectors.Schema{Fields: []connectors.Field{
+		{Name: "token", Type: connectors.TypeString, Sensitive: true,
+			Description: "Private app or service key access token, sent as Bearer token. Use this or an oauth block."},
+		{Name: "oauth", Type: connectors.TypeObject,
+			Description: "OAuth app credentials; `kopla login` stores the tokens. Use this or token.",
+			Fields: []connectors.Field{
+				{Name: "client_id", Type: connectors.TypeString, Required: true},
+				{Name: "client_secret", Type: connectors.TypeString, Required: true, Sensitive: true},
+				{Name: "scopes", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString},
+					Description: "Scopes to ask for, e.g. crm.objects.contacts.read."},
+				{Name: "redirect_port", Type: connectors.TypeInteger,
+					Description: "Port of the local login redirect http://127.0.0.1:<port>/callback registered in the app (default: any free port)."},
+			}},
+		{Name: "base_url", Type: connectors.TypeString, Default: defaultBaseURL,
+			Description: "API root; change it only for a test server."},
+		{Name: "api_version", Type: connectors.TypeString, Default: defaultAPIVersion, Options: []string{"2026-03", "v3"},
+			Description: "2026-03 (date-versioned paths) or v3 (legacy /crm/v3 paths)."},
+	}}
+}
+
+// settings are a connection block's values, checked.
+type settings struct {
+	token   string
+	oauth   *oauthSettings
+	baseURL *url.URL
+	version string
+}
+
+type oauthSettings struct {
+	clientID     string
+	clientSecret string
+	scopes       []string
+	redirectPort int
+}
+
+func parseSettings(cfg connectors.Config, name string) (settings, error) {
+	var s settings
+	where := fmt.Sprintf("hubspot: connection %q", name)
+	s.token = strings.TrimSpace(cfg.String("token"))
+	if o, ok := cfg["oauth"]; ok && o != nil {
+		m, ok := o.(map[string]any)
+		if !ok {
+			return s, fmt.Errorf("%s: oauth must be a block with client_id and client_secret", where)
+		}
+		oc := connectors.Config(m)
+		s.oauth = &oauthSettings{clientID: oc.String("client_id"), clientSecret: oc.String("client_secret")}
+		if s.oauth.clientID == "" || s.oauth.clientSecret == "" {
+			return s, fmt.Errorf("%s: the oauth block needs client_id and client_secret", where)
+		}
+		switch sc := m["scopes"].(type) {
+		case []any:
+			for _, v := range sc {
+				str, ok := v.(string)
+				if !ok {
+					return s, fmt.Errorf("%s: oauth scopes must be strings", where)
+				}
+				s.oauth.scopes = append(s.oauth.scopes, str)
+			}
+		case []string:
+			s.oauth.scopes = slices.Clone(sc)
+		case nil:
+		default:
+			return s, fmt.Errorf("%s: oauth scopes must be a list of strings", where)
+		}
+		switch p := m["redirect_port"].(type) {
+		case int64:
+			s.oauth.redirectPort = int(p)
+		case int:
+			s.oauth.redirectPort = p
+		case float64:
+			s.oauth.redirectPort = int(p)
+		case nil:
+		default:
+			return s, fmt.Errorf("%s: oauth redirect_port must be a number", where)
+		}
+		if s.oauth.redirectPort < 0 || s.oauth.redirectPort > 65535 {
+			return s, fmt.Errorf("%s: oauth redirect_port %d is not a port", where, s.oauth.redirectPort)
+		}
+	}
+	if s.token != "" && s.oauth != nil {
+		return s, fmt.Errorf("%s: set either token or an oauth block, not both", where)
+	}
+	if s.token == "" && s.oauth == nil {
+		return s, fmt.Errorf("%s: set token (a private app or service key token) or an oauth block", where)
+	}
+	raw := cfg.String("base_url")
+	if raw == "" {
+		raw = defaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return s, fmt.Errorf("%s: base_url %q is not an http(s) URL", where, raw)
+	}
+	s.baseURL = u
+	s.version = cfg.String("api_version")
+	if s.version == "" {
+		s.version = defaultAPIVersion
+	}
+	if s.version != "2026-03" && s.version != "v3" {
+		return s, fmt.Errorf("%s: api_version %q is not supported; use \"2026-03\" or \"v3\"", where, s.version)
+	}
+	return s, nil
+}
+
+// Connector is one HubSpot connection.
+type Connector struct {
+	name     string
+	settings settings
+	stateDir string
+	logger   *slog.Logger
+	opts     options
+	client   *Client
+	tokens   *tokenSource // nil with a static token
+	objects  map[string]*object
+}
+
+var (
+	_ connectors.Connector  = (*Connector)(nil)
+	_ connectors.Discoverer = (*Connector)(nil)
+	_ connectors.LoginFlow  = (*Connector)(nil)
+)
+
+func open(cfg connectors.Config, deps connectors.Deps, opts options) (*Connector, error) {
+	s, err := parseSettings(cfg, deps.Name)
+	if err != nil {
+		return nil, err
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("connector", "hubspot", "connection", deps.Name)
+	hc := deps.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: opts.timeout}
+	}
+	c := &Connector{
+		name:     deps.Name,
+		settings: s,
+		stateDir: filepath.Join(deps.StateDir, "hubspot", safeName(deps.Name)),
+		logger:   logger,
+		opts:     opts,
+	}
+	var auth authenticator = staticToken(s.token)
+	if s.oauth != nil {
+		c.tokens = newTokenSource(c.oauthConfig(""), filepath.Join(c.stateDir, "token.json"), hc, logger)
+		auth = c.tokens
+	}
+	c.client = newClient(s.baseURL, hc, auth, logger, opts)
+	schemas, err := objectSchemas(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	c.objects = map[string]*object{}
+	defs := objectDefs()
+	for name, schema := range schemas {
+		c.objects[name] = newObject(c, defs[name], schema)
+	}
+	return c, nil
+}
+
+// Object returns the named object.
+func (c *Connector) Object(name string) (connectors.Object, error) {
+	o, ok := c.objects[name]
+	if !ok {
+		msg := fmt.Sprintf("hubspot: object %q", name)
+		names := make([]string, 0, len(c.objects))
+		for n := range c.objects {
+			names = append(names, n)
+		}
+		if s := connectors.Suggest(name, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return nil, fmt.Errorf("%s: %w", msg, connectors.ErrUnknownObject)
+	}
+	return o, nil
+}
+
+// Paths differ between the legacy (v3) and date-versioned APIs only.
+
+func (c *Connector) objectsPath(obj string, rest ...string) string {
+	p := "/crm/objects/2026-03/" + obj
+	if c.settings.version == "v3" {
+		p = "/crm/v3/objects/" + obj
+	}
+	if len(rest) > 0 {
+		p += "/" + strings.Join(rest, "/")
+	}
+	return p
+}
+
+func (c *Connector) assocReadPath(from, to string) string {
+	if c.settings.version == "v3" {
+		return "/crm/v4/associations/" + from + "/" + to + "/batch/read"
+	}
+	return "/crm/associations/2026-03/" + from + "/" + to + "/batch/read"
+}
+
+func (c *Connector) propertiesPath(obj string) string {
+	if c.settings.version == "v3" {
+		return "/crm/v3/properties/" + obj
+	}
+	return "/crm/properties/2026-03/" + obj
+}
+
+// safeName keeps a connection name usable as a directory name.
+func safeName(name string) string {
+	if name == "" {
+		return "default"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == 0 {
+			return '_'
+		}
+		return r
+	}, name)
+}
