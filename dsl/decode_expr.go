@@ -83,7 +83,7 @@ func checkExpr(e *Expr, what string, vars map[string]*Variable, bound []string) 
 			Subject:  e.Range.Ptr(),
 		}}
 	}
-	tree, err := parser.Parse(e.Source)
+	tree, err := parser.ParseWithConfig(e.Source, exprParseConfig())
 	if err != nil {
 		var ferr *file.Error
 		if !errors.As(err, &ferr) {
