@@ -175,3 +175,118 @@ func TestPlanApplyCycle(t *testing.T) {
 		}
 	}
 }
+
+const ordersFlow = customersFlow + `
+flow "orders" {
+  source = memory.crm.orders
+  target = memory.books.orders
+  key    = "Reference"
+  mode   = "create"
+
+  ensure "customer" {
+    flow  = flow.customers
+    input = "find(memory.crm.contacts, 'email', source.email)"
+  }
+
+  fields {
+    Reference  = "'HS-' + source.ref"
+    CustomerId = "ensured.customer.id"
+    Amount     = "round_money(source.amount)"
+  }
+}
+`
+
+func order(id, ref, email string, amount float64) connectors.Record {
+	return connectors.Record{ID: id, Fields: map[string]any{"ref": ref, "email": email, "amount": amount}}
+}
+
+func TestEnsureKnownAfterApply(t *testing.T) {
+	h := newHarness(t, ordersFlow)
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true))
+	h.store.Put("crm", "orders", order("o1", "1001", "ada@example.com", 10.005), order("o2", "1002", "ada@example.com", 20))
+
+	pl := h.plan(PlanOptions{Flows: []string{"orders"}})
+	cust := pl.Flow("customers")
+	if cust == nil || !cust.Dependency || len(cust.Changes) != 1 || cust.Changes[0].Action != plan.Create {
+		t.Fatalf("customers plan = %+v; want the ensured customer created once", cust)
+	}
+	orders := pl.Flow("orders")
+	if len(orders.Changes) != 2 {
+		t.Fatalf("orders changes = %d; want 2", len(orders.Changes))
+	}
+	for _, ch := range orders.Changes {
+		var customerID plan.FieldChange
+		for _, fc := range ch.Fields {
+			if fc.Name == "CustomerId" {
+				customerID = fc
+			}
+		}
+		if !customerID.Unknown || customerID.After != plan.Unknown {
+			t.Errorf("order %s CustomerId = %+v; want known after apply", ch.SourceKey, customerID)
+		}
+		if len(ch.Requires) != 1 || ch.Requires[0].Flow != "customers" {
+			t.Errorf("order %s requires %+v; want the customer", ch.SourceKey, ch.Requires)
+		}
+	}
+
+	res := h.apply(pl)
+	if c := res.Counts(); c.Create != 3 || c.Error+c.Blocked != 0 {
+		t.Fatalf("apply counts = %+v; want 3 creates", c)
+	}
+	custs := h.store.Records("books", "customers")
+	if len(custs) != 1 {
+		t.Fatalf("customers = %v; want 1", custs)
+	}
+	for _, o := range h.store.Records("books", "orders") {
+		if o.Fields["CustomerId"] != custs[0].ID {
+			t.Errorf("order %v CustomerId = %v; want %s", o.Fields["Reference"], o.Fields["CustomerId"], custs[0].ID)
+		}
+	}
+	if got := h.store.Records("books", "orders")[0].Fields["Amount"]; got != 10.01 {
+		t.Errorf("Amount = %v; want 10.01", got)
+	}
+	// Re-applying creates nothing new: orders exist (mode create skips them).
+	if c := h.plan(PlanOptions{}).Counts(); c.Changes() {
+		t.Errorf("second plan = %+v; want no changes", c)
+	}
+}
+
+func TestPartialFailureBlocksDependents(t *testing.T) {
+	h := newHarness(t, ordersFlow)
+	h.store.Put("crm", "contacts",
+		contact("c1", "ada@example.com", "Ada", "Byron", true),
+		contact("c2", "bad@example.com", "Bad", "Record", true))
+	h.store.Put("crm", "orders", order("o1", "1001", "ada@example.com", 10), order("o2", "1002", "bad@example.com", 20))
+	h.store.FailWrite("books", "customers", func(w connectors.Write) error {
+		if w.Fields["Email"] == "bad@example.com" {
+			return &connectors.APIError{Service: "memory", Status: 400, Code: "VALIDATION", Message: "refused", Fields: []connectors.FieldError{{Field: "Email", Message: "refused"}}}
+		}
+		return nil
+	})
+	res, diags := h.project().Apply(t.Context(), h.plan(PlanOptions{}), ApplyOptions{State: h.st})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	byKey := map[string]*RecordResult{}
+	for _, f := range res.Flows {
+		for _, r := range f.Records {
+			byKey[f.Flow+"/"+r.SourceKey] = r
+		}
+	}
+	want := map[string]plan.Action{"customers/c1": plan.Create, "customers/c2": plan.Error, "orders/o1": plan.Create, "orders/o2": plan.Blocked}
+	for k, a := range want {
+		if byKey[k] == nil || byKey[k].Action != a {
+			t.Errorf("%s = %+v; want %s", k, byKey[k], a)
+		}
+	}
+	if r := byKey["customers/c2"]; r != nil && r.Field != "Email" {
+		t.Errorf("failed record field = %q; want Email", r.Field)
+	}
+	if got := len(h.store.Records("books", "orders")); got != 1 {
+		t.Errorf("orders written = %d; want 1", got)
+	}
+	acts, err := h.st.Activities(t.Context(), state.ActivityFilter{Flow: "orders"})
+	if err != nil || len(acts) != 2 {
+		t.Fatalf("orders activity = %d entries, %v; want 2", len(acts), err)
+	}
+}

@@ -31,12 +31,12 @@ func (p *Project) flowEnv(f *flow) types.Map {
 	}
 	env := p.baseEnv()
 	env[envSource] = src
-	env[envTarget] = objectType(f.target.schema)
+	env[envTarget] = recordType(f.target.schema)
 	ensured := types.Map{}
 	for _, e := range f.decl.Ensures {
 		var t types.Type = types.Any
 		if dep := p.flows[e.Flow]; dep != nil {
-			t = objectType(dep.target.schema)
+			t = recordType(dep.target.schema)
 		}
 		if e.ForEach != nil {
 			t = types.Array(t)
@@ -119,6 +119,16 @@ func objectType(s connectors.Schema) types.Map {
 	}
 	if s.Open {
 		m[types.Extra] = types.Any
+	}
+	return m
+}
+
+// recordType is objectType with the record's id under "id", as target and
+// ensured records carry it.
+func recordType(s connectors.Schema) types.Map {
+	m := objectType(s)
+	if _, ok := m["id"]; !ok {
+		m["id"] = types.String
 	}
 	return m
 }
