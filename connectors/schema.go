@@ -76,6 +76,12 @@ type Schema struct {
 	Includes []Include
 }
 
+// AnyObject is a key Factory.Objects may return besides the objects it
+// lists: the schema of every other object name, for connectors whose objects
+// come into being on the first write (a file that does not exist yet). An
+// engine looking up an object name that is not listed uses it when present.
+const AnyObject = "*"
+
 // Include is an association a Reader can attach to each record it reads.
 type Include struct {
 	Name   string // the field name the associated records appear under

@@ -1,0 +1,257 @@
+package file
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// rowError is why a row cannot be parsed; pos is a byte offset in the row
+// (-1 when unknown).
+type rowError struct {
+	pos    int
+	reason string
+}
+
+func (e *rowError) Error() string { return e.reason }
+
+// lineError places a row error at its line and column.
+func lineError(r rawRow, err error) LineError {
+	var re *rowError
+	if errors.As(err, &re) && re.pos >= 0 {
+		line, col := position(r.data, r.line, re.pos)
+		return LineError{Line: line, Column: col, Reason: re.reason}
+	}
+	return LineError{Line: r.line, Reason: err.Error()}
+}
+
+// decodeJSONL parses one JSON Lines row into fields.
+func decodeJSONL(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonRowError(err, "invalid JSON")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &rowError{pos: int(dec.InputOffset()), reason: "invalid JSON: more than one value on the line"}
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &rowError{pos: -1, reason: fmt.Sprintf("want a JSON object ({...}), got %s", jsonKind(v))}
+	}
+	for k, e := range m {
+		m[k] = fromJSON(e)
+	}
+	return m, nil
+}
+
+func jsonRowError(err error, what string) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return &rowError{pos: int(syn.Offset) - 1, reason: what + ": " + syn.Error()}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &rowError{pos: -1, reason: what + ": the line ends inside a value"}
+	}
+	return &rowError{pos: -1, reason: what + ": " + err.Error()}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// fromJSON turns decoded JSON into record values: whole numbers become
+// int64, other numbers float64.
+func fromJSON(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		s := string(v)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n
+			}
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = fromJSON(e)
+		}
+		return v
+	case []any:
+		for i, e := range v {
+			v[i] = fromJSON(e)
+		}
+		return v
+	}
+	return v
+}
+
+// encodeJSONL appends a record as one JSON line (keys sorted, HTML not
+// escaped), with terminator term.
+func encodeJSONL(buf *bytes.Buffer, fields map[string]any, term string) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return err
+	}
+	if term != "\n" {
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteString(term)
+	}
+	return nil
+}
+
+// csvRow turns the cells of a CSV row into fields: every header column,
+// "" for missing trailing cells.
+func csvRow(header, cells []string) (map[string]any, error) {
+	if len(cells) > len(header) {
+		return nil, &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", len(cells), len(header))}
+	}
+	m := make(map[string]any, len(header))
+	for i, name := range header {
+		if i < len(cells) {
+			m[name] = cells[i]
+		} else {
+			m[name] = ""
+		}
+	}
+	return m, nil
+}
+
+// encodeCSV appends one CSV record with terminator term.
+func encodeCSV(buf *bytes.Buffer, cells []string, delim byte, term string) error {
+	w := csv.NewWriter(buf)
+	w.Comma = rune(delim)
+	w.UseCRLF = term == "\r\n"
+	if err := w.Write(cells); err != nil {
+		return err
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if term == "" {
+		buf.Truncate(buf.Len() - 1)
+	}
+	return nil
+}
+
+// text returns the text form of a scalar value: how a CSV cell holds it and
+// how keys compare (5, 5.0 and "5" are the same key). ok is false for nil,
+// lists and objects.
+func text(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case bool:
+		return strconv.FormatBool(v), true
+	case int64:
+		return strconv.FormatInt(v, 10), true
+	case int:
+		return strconv.Itoa(v), true
+	case int32:
+		return strconv.FormatInt(int64(v), 10), true
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	}
+	return "", false
+}
+
+// checkValue returns why v cannot be stored in a file of format f, or "".
+// JSON Lines holds the JSON family; CSV cells hold text, numbers and
+// booleans.
+func checkValue(f format, v any) string {
+	switch v := v.(type) {
+	case nil, string, bool, int, int32, int64:
+		return ""
+	case float32:
+		return checkFloat(float64(v))
+	case float64:
+		return checkFloat(v)
+	case map[string]any:
+		if f == formatCSV {
+			return "a CSV cell cannot hold an object; write it to a .jsonl file or map it to text"
+		}
+		for _, e := range v {
+			if msg := checkValue(f, e); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	case []any:
+		if f == formatCSV {
+			return "a CSV cell cannot hold a list; write it to a .jsonl file or join it to text"
+		}
+		for _, e := range v {
+			if msg := checkValue(f, e); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	return fmt.Sprintf("a %T is not a record value (text, number, boolean, list or object)", v)
+}
+
+func checkFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "not a finite number"
+	}
+	return ""
+}
+
+// stored returns v as reading it back from a file of format f gives it.
+func stored(f format, v any) any {
+	if f == formatCSV {
+		s, _ := text(v)
+		return s
+	}
+	switch n := v.(type) {
+	case int:
+		return int64(n)
+	case int32:
+		return int64(n)
+	case float32:
+		return float64(n)
+	case float64:
+		// JSON writes 5.0 as 5, which reads back as a whole number.
+		if n == math.Trunc(n) && math.Abs(n) < 1<<63 {
+			return int64(n)
+		}
+		return n
+	case map[string]any:
+		out := make(map[string]any, len(n))
+		for k, e := range n {
+			out[k] = stored(f, e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(n))
+		for i, e := range n {
+			out[i] = stored(f, e)
+		}
+		return out
+	}
+	return v
+}

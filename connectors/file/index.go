@@ -1,0 +1,219 @@
+package file
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// files holds the state of every file the connections of one Factory use,
+// by absolute path, so that two objects on the same file share a lock.
+type files struct {
+	mu    sync.Mutex
+	byAbs map[string]*fileState
+}
+
+func (r *files) state(abs string) *fileState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.byAbs[abs]
+	if st == nil {
+		st = &fileState{}
+		r.byAbs[abs] = st
+	}
+	return st
+}
+
+// fileState is what the process knows of one file. mu serialises finds,
+// gets and writes; reads need no lock because a rewrite replaces the file
+// by rename, so an open file stays whole.
+type fileState struct {
+	mu   sync.Mutex
+	snap *snapshot
+}
+
+// snapshot describes one version of a file: where its rows are and, per
+// field asked for, which rows hold which value. It is valid while the
+// file's identity, size and modification time stay the same.
+type snapshot struct {
+	info fs.FileInfo // nil when the file does not exist
+	head fileHead
+	rows []rowPos
+	bad  []LineError
+	// index maps field -> value text -> row numbers (indexes into rows).
+	index map[string]map[string][]int32
+}
+
+// rowPos is where a row is in the file.
+type rowPos struct {
+	start, end int64 // end is after the terminator
+	line       int32
+	bad        bool
+}
+
+func (s *snapshot) current(info fs.FileInfo) bool {
+	if s == nil {
+		return false
+	}
+	if s.info == nil || info == nil {
+		return s.info == nil && info == nil
+	}
+	return os.SameFile(s.info, info) && s.info.Size() == info.Size() && s.info.ModTime().Equal(info.ModTime())
+}
+
+func (s *snapshot) has(fields []string) bool {
+	for _, f := range fields {
+		if _, ok := s.index[f]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// open opens the object's file for a find, get or write and returns it
+// with a current snapshot indexing fields. f is nil when the file does not
+// exist. The caller holds st.mu and closes f.
+func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, error) {
+	f, err := os.Open(o.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]map[string][]int32{}}
+		for _, name := range fields {
+			st.snap.index[name] = map[string][]int32{}
+		}
+		return nil, st.snap, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if st.snap.current(info) && st.snap.has(fields) {
+		return f, st.snap, nil
+	}
+	want := slices.Clone(fields)
+	if st.snap.current(info) {
+		want = append(want, slices.Collect(maps.Keys(st.snap.index))...)
+	}
+	snap, err := o.scan(f, info, want)
+	if err != nil {
+		f.Close()
+		st.snap = nil
+		return nil, nil, err
+	}
+	st.snap = snap
+	if len(snap.bad) > 0 {
+		o.conn.logger.Warn("file has bad lines; they are skipped",
+			"file", o.display, "count", len(snap.bad), "first_line", snap.bad[0].Line)
+	}
+	return f, snap, nil
+}
+
+// scan reads a whole file once, recording where its rows are and indexing
+// fields.
+func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot, error) {
+	rr, err := newRowReader(io.NewSectionReader(f, 0, info.Size()), o.format, o.conn.delim)
+	if err != nil {
+		return nil, o.fileError(err)
+	}
+	snap := &snapshot{info: info, index: map[string]map[string][]int32{}}
+	for _, name := range fields {
+		snap.index[name] = map[string][]int32{}
+	}
+	for {
+		row, rec, bad, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, o.fileError(err)
+		}
+		n := int32(len(snap.rows))
+		snap.rows = append(snap.rows, rowPos{start: row.start, end: row.start + int64(len(row.data)), line: int32(row.line), bad: bad != nil})
+		if bad != nil {
+			snap.bad = append(snap.bad, *bad)
+			continue
+		}
+		snap.add(n, rec)
+	}
+	snap.head = rr.head
+	return snap, nil
+}
+
+// add indexes row n with fields rec.
+func (s *snapshot) add(n int32, rec map[string]any) {
+	for name, idx := range s.index {
+		if t, ok := text(rec[name]); ok {
+			idx[t] = append(idx[t], n)
+		}
+	}
+}
+
+// remove takes row n with fields rec out of the index.
+func (s *snapshot) remove(n int32, rec map[string]any) {
+	for name, idx := range s.index {
+		t, ok := text(rec[name])
+		if !ok {
+			continue
+		}
+		rows := idx[t]
+		if i := slices.Index(rows, n); i >= 0 {
+			rows = slices.Delete(rows, i, i+1)
+		}
+		if len(rows) == 0 {
+			delete(idx, t)
+		} else {
+			idx[t] = rows
+		}
+	}
+}
+
+// lookup returns the rows an ID names: "field=value" (the field must be
+// indexed) or "line:N".
+func (s *snapshot) lookup(id string) []int32 {
+	if field, value, ok := parseID(id); ok {
+		return s.index[field][value]
+	}
+	if line, ok := parseLineID(id); ok {
+		i := sort.Search(len(s.rows), func(i int) bool { return int(s.rows[i].line) >= line })
+		if i < len(s.rows) && int(s.rows[i].line) == line && !s.rows[i].bad {
+			return []int32{int32(i)}
+		}
+	}
+	return nil
+}
+
+// fetch reads and parses rows by number, returning their bytes and fields.
+func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) (map[int32]fetched, error) {
+	out := make(map[int32]fetched, len(rows))
+	rr := &rowReader{f: o.format, delim: o.conn.delim, head: snap.head}
+	for _, n := range rows {
+		if _, done := out[n]; done {
+			continue
+		}
+		p := snap.rows[n]
+		data := make([]byte, p.end-p.start)
+		if _, err := f.ReadAt(data, p.start); err != nil {
+			return nil, o.fileError(err)
+		}
+		rec, err := rr.parse(data)
+		if err != nil {
+			// The snapshot said the row was good: the file changed under us.
+			return nil, o.fileError(errors.New("the file changed while it was read; try again"))
+		}
+		out[n] = fetched{data: data, fields: rec}
+	}
+	return out, nil
+}
+
+type fetched struct {
+	data   []byte
+	fields map[string]any
+}

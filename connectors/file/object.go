@@ -1,0 +1,299 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+// object is one file of a connection.
+type object struct {
+	conn    *connector
+	name    string
+	path    string
+	display string // the path as the project names it, for messages
+	format  format
+	state   *fileState
+}
+
+var (
+	_ connectors.Object = (*object)(nil)
+	_ connectors.Reader = (*object)(nil)
+	_ connectors.Finder = (*object)(nil)
+	_ connectors.Getter = (*object)(nil)
+	_ connectors.Writer = (*object)(nil)
+)
+
+func (o *object) Name() string { return o.name }
+
+// Schema describes the file as it is now; see schema. A file that cannot
+// be read has an open schema without fields (Read reports the problem).
+func (o *object) Schema() connectors.Schema {
+	s, err := o.schema()
+	if err != nil {
+		return connectors.Schema{Open: true}
+	}
+	return s
+}
+
+// schemaSample is how many JSON Lines records the schema is inferred from.
+const schemaSample = 1000
+
+// schema returns the CSV header's columns (text, usable as keys), or the
+// fields of the first JSON Lines records with the types of their values.
+func (o *object) schema() (connectors.Schema, error) {
+	s := connectors.Schema{Open: true}
+	f, err := os.Open(o.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, o.fileError(err)
+	}
+	defer f.Close()
+	rr, err := newRowReader(f, o.format, o.conn.delim)
+	if err != nil {
+		return s, o.fileError(err)
+	}
+	if o.format == formatCSV {
+		for _, name := range rr.head.header {
+			s.Fields = append(s.Fields, connectors.Field{Name: name, Type: connectors.TypeString, Key: true})
+		}
+		return s, nil
+	}
+	types := map[string]connectors.Type{}
+	seen := map[string]bool{}
+	for n := 0; n < schemaSample; {
+		_, rec, bad, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return s, o.fileError(err)
+		}
+		if bad != nil {
+			continue
+		}
+		n++
+		for k, v := range rec {
+			t, known := typeOf(v)
+			switch {
+			case !seen[k]:
+				seen[k] = true
+				types[k] = t
+				if !known {
+					types[k] = typeUnknown
+				}
+			case !known:
+			case types[k] == typeUnknown:
+				types[k] = t
+			default:
+				types[k] = unify(types[k], t)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(seen)) {
+		t := types[name]
+		if t == typeUnknown {
+			t = connectors.TypeAny
+		}
+		scalar := t == connectors.TypeString || t == connectors.TypeNumber || t == connectors.TypeInteger || t == connectors.TypeBool
+		s.Fields = append(s.Fields, connectors.Field{Name: name, Type: t, Key: scalar})
+	}
+	return s, nil
+}
+
+// typeUnknown marks a field seen only with null values so far.
+const typeUnknown connectors.Type = 255
+
+func typeOf(v any) (connectors.Type, bool) {
+	switch v.(type) {
+	case nil:
+		return connectors.TypeAny, false
+	case string:
+		return connectors.TypeString, true
+	case bool:
+		return connectors.TypeBool, true
+	case int64:
+		return connectors.TypeInteger, true
+	case float64:
+		return connectors.TypeNumber, true
+	case map[string]any:
+		return connectors.TypeObject, true
+	case []any:
+		return connectors.TypeList, true
+	}
+	return connectors.TypeAny, true
+}
+
+func unify(a, b connectors.Type) connectors.Type {
+	switch {
+	case a == b:
+		return a
+	case (a == connectors.TypeInteger && b == connectors.TypeNumber) || (a == connectors.TypeNumber && b == connectors.TypeInteger):
+		return connectors.TypeNumber
+	}
+	return connectors.TypeAny
+}
+
+// fileError places an error at the object's file.
+func (o *object) fileError(err error) error {
+	return fmt.Errorf("file: %s: %w", o.display, err)
+}
+
+// record makes a record of a row's fields; its ID follows the rules of the
+// package doc, with field the key the operation knows ("" for none).
+func (o *object) record(fields map[string]any, line int, field string) connectors.Record {
+	for _, k := range []string{o.conn.key, field} {
+		if k == "" {
+			continue
+		}
+		if t, ok := text(fields[k]); ok && t != "" {
+			return connectors.Record{ID: keyID(k, t), Fields: fields}
+		}
+	}
+	return connectors.Record{ID: lineID(line), Fields: fields}
+}
+
+// Read streams the file's rows in pages, without loading the file. Files
+// cannot be read incrementally: the cursor is always "", and a cursor given
+// is ignored (everything is read). Files have no includes and no archived
+// rows. Bad rows are skipped and reported at the end in a *BadLinesError,
+// after every good row was emitted.
+func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func([]connectors.Record) error) (string, error) {
+	if len(req.Include) > 0 {
+		return "", o.fileError(fmt.Errorf("include %q: files have no associations", req.Include[0]))
+	}
+	if req.Archived {
+		return "", nil
+	}
+	f, err := os.Open(o.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", o.fileError(err)
+	}
+	defer f.Close()
+	rr, err := newRowReader(f, o.format, o.conn.delim)
+	if err != nil {
+		return "", o.fileError(err)
+	}
+	var bad []LineError
+	page := make([]connectors.Record, 0, o.conn.pageSize)
+	for {
+		row, rec, badRow, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", o.fileError(err)
+		}
+		if badRow != nil {
+			bad = append(bad, *badRow)
+			continue
+		}
+		if req.Fields != nil {
+			for k := range rec {
+				if !slices.Contains(req.Fields, k) && k != o.conn.key {
+					delete(rec, k)
+				}
+			}
+		}
+		page = append(page, o.record(rec, row.line, ""))
+		if len(page) == o.conn.pageSize {
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
+			if err := emit(page); err != nil {
+				return "", err
+			}
+			page = make([]connectors.Record, 0, o.conn.pageSize)
+		}
+	}
+	if len(page) > 0 {
+		if err := emit(page); err != nil {
+			return "", err
+		}
+	}
+	if len(bad) > 0 {
+		return "", &BadLinesError{File: o.display, Lines: bad}
+	}
+	return "", nil
+}
+
+// Find returns the rows whose field has one of values (compared as text),
+// in file order. The first Find by a field scans the file; later ones use
+// an index kept until the file changes.
+func (o *object) Find(ctx context.Context, field string, values []any) ([]connectors.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(values) == 0 {
+		return nil, nil
+	}
+	o.state.mu.Lock()
+	defer o.state.mu.Unlock()
+	f, snap, err := o.open(o.state, []string{field})
+	if err != nil || f == nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []int32
+	for _, v := range values {
+		if t, ok := text(v); ok {
+			rows = append(rows, snap.index[field][t]...)
+		}
+	}
+	slices.Sort(rows)
+	rows = slices.Compact(rows)
+	got, err := o.fetch(f, snap, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.Record, 0, len(rows))
+	for _, n := range rows {
+		out = append(out, o.record(got[n].fields, int(snap.rows[n].line), field))
+	}
+	return out, nil
+}
+
+// Get returns the rows of "field=value" and "line:N" IDs, in the order
+// asked, each under the ID it was asked by. A "field=value" ID held by
+// several rows returns them all.
+func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o.state.mu.Lock()
+	defer o.state.mu.Unlock()
+	f, snap, err := o.open(o.state, idFields(ids))
+	if err != nil || f == nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []connectors.Record
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		rows := snap.lookup(id)
+		got, err := o.fetch(f, snap, rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range rows {
+			out = append(out, connectors.Record{ID: id, Fields: got[n].fields})
+		}
+	}
+	return out, nil
+}
