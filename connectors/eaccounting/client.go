@@ -80,7 +80,10 @@ func (c *client) limiter(endpoint string) *rate.Limiter {
 	defer c.mu.Unlock()
 	l, ok := c.limiters[endpoint]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(c.perMinute/60), c.burst)
+		// The API counts a rolling minute; a token bucket lets through its
+		// burst on top of its rate in any minute, so the rate leaves room
+		// for it: rate*60s + burst <= perMinute.
+		l = rate.NewLimiter(rate.Limit(max(c.perMinute-float64(c.burst), 1)/60), c.burst)
 		c.limiters[endpoint] = l
 	}
 	return l

@@ -130,7 +130,7 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 			if c, dup := emitted[rec.ID]; dup && c == changed {
 				continue // shifted onto a later page while reading
 			}
-			if c, ok := prev.Seen[rec.ID]; ok && c == changed {
+			if prev.skip(rec.ID, changed) {
 				continue // emitted by the previous read, unchanged since
 			}
 			emitted[rec.ID] = changed
@@ -162,6 +162,20 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		return "", fmt.Errorf("eaccounting: read %s: encode cursor: %w", o.def.name, err)
 	}
 	return string(b), nil
+}
+
+// skip reports whether the previous read emitted this very version of a
+// record. Only versions older than the previous watermark are skipped: with
+// a coarse clock two changes can share a timestamp, and a version from
+// after the watermark may be one the previous read did not see.
+func (cs cursorState) skip(id, changed string) bool {
+	seen, ok := cs.Seen[id]
+	if !ok || seen != changed {
+		return false
+	}
+	t, ok1 := parseTime(changed)
+	since, ok2 := parseTime(cs.Since)
+	return ok1 && ok2 && t.Before(since)
 }
 
 // projector returns a function keeping only the named fields of a record
