@@ -286,7 +286,11 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			Action: string(ch.Action), KeyField: f.keyField, KeyValue: stringOf(ch.Key), TargetID: ch.TargetID,
 		})
 	}
-	var ids []int64
+	// settled are the intents whose outcome is known. A write that failed
+	// without an answer from the system (a lost connection, a timeout) may
+	// have happened: its intent stays pending and the next apply reconciles
+	// it by key.
+	var ids, settled []int64
 	if len(writes) > 0 {
 		var err error
 		if ids, err = a.st.BeginIntents(ctx, intents); err != nil {
@@ -309,8 +313,12 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				rr.Action = plan.Error
 				rr.Error = res.Err.Error()
 				var apiErr *connectors.APIError
-				if errors.As(res.Err, &apiErr) && len(apiErr.Fields) > 0 {
-					rr.Field = apiErr.Fields[0].Field
+				if errors.As(res.Err, &apiErr) {
+					if len(apiErr.Fields) > 0 {
+						rr.Field = apiErr.Fields[0].Field
+					}
+					// The system answered: the write did not happen.
+					settled = append(settled, ids[i])
 				}
 				a.applied[key] = &appliedRecord{failed: true}
 				acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
@@ -333,6 +341,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				view["id"] = rr.TargetID
 			}
 			a.applied[key] = &appliedRecord{view: view}
+			settled = append(settled, ids[i])
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
 		}
@@ -345,7 +354,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	if err := a.st.LogActivity(ctx, acts); err != nil {
 		return err
 	}
-	return a.st.ResolveIntents(ctx, ids)
+	return a.st.ResolveIntents(ctx, settled)
 }
 
 // failedRequirement returns the first record this change depends on that

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -288,5 +290,125 @@ func TestPartialFailureBlocksDependents(t *testing.T) {
 	acts, err := h.st.Activities(t.Context(), state.ActivityFilter{Flow: "orders"})
 	if err != nil || len(acts) != 2 {
 		t.Fatalf("orders activity = %d entries, %v; want 2", len(acts), err)
+	}
+}
+
+func TestModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		want plan.Counts
+	}{
+		{"upsert", plan.Counts{Create: 1, Update: 1}},
+		{"create", plan.Counts{Create: 1, Skip: 1}},
+		{"update", plan.Counts{Update: 1, Skip: 1}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			h := newHarness(t, strings.Replace(customersFlow, `key    = "Email"`, `key    = "Email"
+  mode   = "`+tc.mode+`"`, 1))
+			h.store.Put("crm", "contacts",
+				contact("c1", "ada@example.com", "Ada", "Lovelace", true),
+				contact("c2", "new@example.com", "New", "Person", true))
+			h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "ada@example.com", "Name": "Ada Byron"}})
+			pl := h.plan(PlanOptions{})
+			if got := pl.Counts(); got != tc.want {
+				t.Fatalf("counts = %+v; want %+v", got, tc.want)
+			}
+			h.apply(pl)
+			if got := h.plan(PlanOptions{}).Counts(); got.Changes() {
+				t.Errorf("plan after apply = %+v; want no changes", got)
+			}
+		})
+	}
+}
+
+func TestSavedPlanStale(t *testing.T) {
+	h := newHarness(t, customersFlow)
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Lovelace", true), contact("c2", "new@example.com", "New", "Person", true))
+	id := h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "ada@example.com", "Name": "Ada Byron"}})[0]
+	pl := h.plan(PlanOptions{})
+
+	// The target record changes after the plan: the saved plan is refused.
+	h.store.Put("books", "customers", connectors.Record{ID: id, Fields: map[string]any{"Email": "ada@example.com", "Name": "Ada King"}})
+	_, diags := h.project().Apply(t.Context(), pl, ApplyOptions{State: h.st, Saved: true})
+	if !diags.HasErrors() || diags[0].Summary != "Saved plan is stale" || !strings.Contains(diags[0].Detail, "field Name") {
+		t.Fatalf("apply of stale plan: %v; want Saved plan is stale naming field Name", diags)
+	}
+	if n := len(h.store.Records("books", "customers")); n != 1 {
+		t.Fatalf("stale apply wrote records: %d customers", n)
+	}
+
+	// A record to create appears in the target.
+	pl = h.plan(PlanOptions{})
+	h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "new@example.com", "Name": "Someone"}})
+	if _, diags := h.project().Apply(t.Context(), pl, ApplyOptions{State: h.st, Saved: true}); !diags.HasErrors() || !strings.Contains(diags[0].Detail, "now exists") {
+		t.Fatalf("apply with a create that now exists: %v; want stale", diags)
+	}
+
+	// The configuration changes.
+	pl = h.plan(PlanOptions{})
+	if err := os.WriteFile(filepath.Join(h.dir, "main.hcl"), []byte(strings.Replace(customersFlow, "'imported'", "'changed'", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := h.project().Apply(t.Context(), pl, ApplyOptions{State: h.st, Saved: true}); !diags.HasErrors() || !strings.Contains(diags[0].Detail, "flow files") {
+		t.Fatalf("apply after config change: %v; want stale", diags)
+	}
+}
+
+func TestLockContention(t *testing.T) {
+	h := newHarness(t, customersFlow)
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Lovelace", true))
+	pl := h.plan(PlanOptions{})
+	other, err := state.Open(t.Context(), filepath.Join(h.dir, ".kopla", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	unlock, err := other.Lock(t.Context(), "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, diags := h.project().Apply(t.Context(), pl, ApplyOptions{State: h.st})
+	if !diags.HasErrors() || diags[0].Summary != "State is locked" {
+		t.Fatalf("second apply: %v; want State is locked", diags)
+	}
+	if n := len(h.store.Records("books", "customers")); n != 0 {
+		t.Errorf("locked apply wrote %d records", n)
+	}
+}
+
+// TestCrashAfterWrite simulates a process that dies after the target stored
+// a create but before kopla stored the answer: the next apply must not
+// create the record again.
+func TestCrashAfterWrite(t *testing.T) {
+	h := newHarness(t, customersFlow)
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Lovelace", true))
+	pl := h.plan(PlanOptions{})
+	crash := true
+	h.store.AfterWrite(func(conn, object string, writes []connectors.Write, results []connectors.WriteResult) error {
+		if crash {
+			crash = false
+			return errors.New("connection reset after the write committed")
+		}
+		return nil
+	})
+	res := h.apply(pl)
+	if c := res.Counts(); c.Error != 1 {
+		t.Fatalf("crashed apply counts = %+v; want the write reported failed", c)
+	}
+	if n := len(h.store.Records("books", "customers")); n != 1 {
+		t.Fatalf("customers after crash = %d; want 1 (the write committed)", n)
+	}
+	// Re-planning finds the record by key; applying the old plan again
+	// reconciles the interrupted create instead of duplicating it.
+	res = h.apply(pl)
+	if n := len(h.store.Records("books", "customers")); n != 1 {
+		t.Fatalf("customers after re-apply = %d; want 1 (no duplicate)", n)
+	}
+	if c := res.Counts(); c.Error != 0 {
+		t.Errorf("re-apply counts = %+v; want no errors", c)
+	}
+	if c := h.plan(PlanOptions{}).Counts(); c.Changes() {
+		t.Errorf("plan after reconcile = %+v; want no changes", c)
 	}
 }

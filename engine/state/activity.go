@@ -27,9 +27,7 @@ type Activity struct {
 	Error              string
 }
 
-const insertActivitySQL = `
-INSERT INTO activity (run_id, at, flow, source_key, target_id, action, read, sent, answer, error)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertActivityHead = `INSERT INTO activity (run_id, at, flow, source_key, target_id, action, read, sent, answer, error)`
 
 // LogActivity appends entries to the activity log, in one transaction.
 func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
@@ -43,19 +41,15 @@ func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
 	}
 	now := formatTime(s.nowUTC())
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, s.insertActivity)
-		defer st.Close()
-		for _, a := range acts {
+		return s.insertActivity.exec(ctx, tx, len(acts), func(i int, args []any) []any {
+			a := &acts[i]
 			at := now
 			if !a.At.IsZero() {
 				at = formatTime(a.At)
 			}
-			if _, err := st.ExecContext(ctx, nullID(a.RunID), at, a.Flow, a.SourceKey, a.TargetID, a.Action,
-				nullJSON(a.Read), nullJSON(a.Sent), nullJSON(a.Answer), a.Error); err != nil {
-				return fmt.Errorf("%s/%s: %w", a.Flow, a.SourceKey, err)
-			}
-		}
-		return nil
+			return append(args, nullID(a.RunID), at, a.Flow, a.SourceKey, a.TargetID, a.Action,
+				nullJSON(a.Read), nullJSON(a.Sent), nullJSON(a.Answer), a.Error)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("state: log activity: %w", err)

@@ -29,9 +29,7 @@ type Intent struct {
 	CreatedAt time.Time // UTC; set to the current time when zero
 }
 
-const insertIntentSQL = `
-INSERT INTO intents (run_id, flow, source_key, object, action, key_field, key_value, target_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertIntentsHead = `INSERT INTO intents (run_id, flow, source_key, object, action, key_field, key_value, target_id, created_at)`
 
 // BeginIntents records intents in one committed transaction and returns
 // their IDs, in order. The engine sends the writes only after it returns.
@@ -45,27 +43,19 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) ([]int64, er
 		}
 	}
 	now := formatTime(s.nowUTC())
-	ids := make([]int64, 0, len(intents))
+	var ids []int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, s.insertIntent)
-		defer st.Close()
-		for _, in := range intents {
+		var err error
+		ids, err = s.insertIntents.insertIDs(ctx, tx, len(intents), func(i int, args []any) []any {
+			in := &intents[i]
 			created := now
 			if !in.CreatedAt.IsZero() {
 				created = formatTime(in.CreatedAt)
 			}
-			res, err := st.ExecContext(ctx, nullID(in.RunID), in.Flow, in.SourceKey, in.Object, in.Action,
+			return append(args, nullID(in.RunID), in.Flow, in.SourceKey, in.Object, in.Action,
 				in.KeyField, in.KeyValue, in.TargetID, created)
-			if err != nil {
-				return fmt.Errorf("intent %s/%s: %w", in.Flow, in.SourceKey, err)
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state: begin intents: %w", err)

@@ -1,11 +1,13 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -32,14 +34,14 @@ type Link struct {
 	UpdatedAt time.Time
 }
 
-const upsertLinkSQL = `
-INSERT INTO links (flow, source_key, target_id, key_value, field_hashes, updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (flow, source_key) DO UPDATE SET
+const (
+	upsertLinksHead = `INSERT INTO links (flow, source_key, target_id, key_value, field_hashes, updated_at)`
+	upsertLinksTail = `ON CONFLICT (flow, source_key) DO UPDATE SET
 	target_id = excluded.target_id,
 	key_value = excluded.key_value,
 	field_hashes = excluded.field_hashes,
 	updated_at = excluded.updated_at`
+)
 
 const linkColumns = `flow, source_key, target_id, key_value, field_hashes, updated_at`
 
@@ -92,17 +94,17 @@ func (s *Store) Links(ctx context.Context, flow string, sourceKeys []string) (ma
 // scanLinks calls fn for each row and closes rows.
 func scanLinks(rows *sql.Rows, fn func(Link) error) error {
 	defer rows.Close()
-	var hashes []byte
+	var hashes sql.RawBytes
 	var updated string
 	for rows.Next() {
 		var l Link
 		if err := rows.Scan(&l.Flow, &l.SourceKey, &l.TargetID, &l.KeyValue, &hashes, &updated); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(hashes, &l.FieldHashes); err != nil {
+		var err error
+		if l.FieldHashes, err = parseHashes(hashes); err != nil {
 			return fmt.Errorf("link %s/%s: field hashes: %w", l.Flow, l.SourceKey, err)
 		}
-		var err error
 		if l.UpdatedAt, err = parseTime(updated); err != nil {
 			return fmt.Errorf("link %s/%s: %w", l.Flow, l.SourceKey, err)
 		}
@@ -125,27 +127,18 @@ func (s *Store) PutLinks(ctx context.Context, links []Link) error {
 		}
 	}
 	now := formatTime(s.nowUTC())
+	var buf []byte
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, s.upsertLink)
-		defer st.Close()
-		for _, l := range links {
-			hashes := []byte("{}")
-			if len(l.FieldHashes) > 0 {
-				var err error
-				if hashes, err = json.Marshal(l.FieldHashes); err != nil {
-					return err
-				}
-			}
+		return s.upsertLinks.exec(ctx, tx, len(links), func(i int, args []any) []any {
+			l := &links[i]
 			updated := now
 			if !l.UpdatedAt.IsZero() {
 				updated = formatTime(l.UpdatedAt)
 			}
-			// hashes is bound as a string so that it is stored as TEXT.
-			if _, err := st.ExecContext(ctx, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(hashes), updated); err != nil {
-				return fmt.Errorf("link %s/%s: %w", l.Flow, l.SourceKey, err)
-			}
-		}
-		return nil
+			buf = appendHashes(buf[:0], l.FieldHashes)
+			// Bound as a string, so that it is stored as TEXT.
+			return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(buf), updated)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("state: put links: %w", err)
@@ -221,4 +214,98 @@ func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []strin
 		return fmt.Errorf("state: delete links of %s: %w", flow, err)
 	}
 	return nil
+}
+
+// appendHashes appends m as a JSON object with sorted keys, which is what
+// encoding/json writes, without its reflection: links are written by the
+// hundred thousand.
+func appendHashes(b []byte, m map[string]string) []byte {
+	if len(m) == 0 {
+		return append(b, "{}"...)
+	}
+	var arr [16]string
+	keys := arr[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	if plainString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	j, _ := json.Marshal(s) // a string always encodes
+	return append(b, j...)
+}
+
+// parseHashes reads what appendHashes wrote. Objects whose strings hold no
+// escapes (field names and hex digests never do) are parsed directly;
+// anything else goes through encoding/json.
+func parseHashes(b []byte) (map[string]string, error) {
+	m, ok := parsePlainObject(b)
+	if ok {
+		return m, nil
+	}
+	m = map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parsePlainObject parses {"k":"v",...} written without spaces or escapes;
+// ok is false for any other input.
+func parsePlainObject(b []byte) (map[string]string, bool) {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	m := map[string]string{}
+	b = b[1 : len(b)-1]
+	str := func() (string, bool) {
+		if len(b) == 0 || b[0] != '"' {
+			return "", false
+		}
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 {
+			return "", false
+		}
+		s := b[1 : 1+end]
+		if bytes.IndexByte(s, '\\') >= 0 {
+			return "", false
+		}
+		b = b[end+2:]
+		return string(s), true
+	}
+	for len(b) > 0 {
+		k, ok := str()
+		if !ok || len(b) == 0 || b[0] != ':' {
+			return nil, false
+		}
+		b = b[1:]
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(b) > 0 {
+			if b[0] != ',' || len(b) == 1 {
+				return nil, false
+			}
+			b = b[1:]
+		}
+	}
+	return m, true
 }

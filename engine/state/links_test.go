@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestLinks(t *testing.T) {
@@ -293,5 +295,43 @@ func TestLinksRoundTripEmptyHashes(t *testing.T) {
 	}
 	if len(got) != len(in) {
 		t.Errorf("Links returned %d links; want %d", len(got), len(in))
+	}
+}
+
+func TestHashesCodec(t *testing.T) {
+	tests := []map[string]string{
+		nil,
+		{},
+		{"email": "61c26e6edb6acdd1208f2c2003c5b692"},
+		{"b": "2", "a": "1", "c": ""},
+		{`quo"te`: `back\slash`, "tab\tkey": "nl\nvalue", "<html>": "a&b"},
+		{"ø": "æ", "日本": "語", "": "empty key"},
+		{"k,": ":v", `{"x":1}`: "}"},
+	}
+	for _, m := range tests {
+		enc := appendHashes(nil, m)
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m) == 0 {
+			want = []byte("{}")
+		}
+		if string(enc) != string(want) {
+			t.Errorf("appendHashes(%q) = %s; want what encoding/json writes, %s", m, enc, want)
+		}
+		got, err := parseHashes(enc)
+		if err != nil {
+			t.Errorf("parseHashes(%s) = %v", enc, err)
+			continue
+		}
+		if diff := cmp.Diff(m, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("round trip of %q mismatch (-want +got):\n%s", m, diff)
+		}
+	}
+	for _, bad := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":"b",}`, `{"a":"b"`, `[]`, `{"a":1}`} {
+		if m, err := parseHashes([]byte(bad)); err == nil {
+			t.Errorf("parseHashes(%q) = %v; want an error", bad, m)
+		}
 	}
 }

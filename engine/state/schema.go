@@ -41,7 +41,9 @@ CREATE TABLE cursors (
 ) WITHOUT ROWID;
 
 CREATE TABLE intents (
-	id         INTEGER PRIMARY KEY,
+	-- AUTOINCREMENT: an id is never reused, so a stale id can never
+	-- resolve a newer intent, and ids grow in insertion order.
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	run_id     INTEGER REFERENCES runs (id) ON DELETE SET NULL,
 	flow       TEXT NOT NULL,
 	source_key TEXT NOT NULL,

@@ -47,10 +47,10 @@ type Store struct {
 	alive func(pid int) bool
 
 	// Statements of the hot paths, prepared once on their pool.
-	upsertLink     *sql.Stmt
+	upsertLinks    *rowInserter
+	insertActivity *rowInserter
+	insertIntents  *rowInserter
 	selectLinks    *sql.Stmt // linksChunk keys
-	insertActivity *sql.Stmt
-	insertIntent   *sql.Stmt
 
 	mu    sync.Mutex
 	held  map[string]bool // lock tokens taken by this Store, released by Close
@@ -130,6 +130,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.r.SetConnMaxIdleTime(time.Minute)
 
 	if err := s.prepare(ctx); err != nil {
+		s.upsertLinks.Close()
+		s.insertActivity.Close()
+		s.insertIntents.Close()
 		s.r.Close()
 		s.w.Close()
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
@@ -172,20 +175,17 @@ func dsn(path string, readOnly bool) string {
 // prepare prepares the statements of the hot paths.
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
-	prep := func(db *sql.DB, query string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = db.PrepareContext(ctx, query)
-		return st
+	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, 6, upsertLinksTail); err != nil {
+		return err
 	}
-	s.upsertLink = prep(s.w, upsertLinkSQL)
-	s.insertActivity = prep(s.w, insertActivitySQL)
-	s.insertIntent = prep(s.w, insertIntentSQL)
-	s.selectLinks = prep(s.r, selectLinksSQL(linksChunk))
-	if err != nil {
-		return fmt.Errorf("prepare statements: %w", err)
+	if s.insertActivity, err = newRowInserter(ctx, s.w, insertActivityHead, 10, ""); err != nil {
+		return err
+	}
+	if s.insertIntents, err = newRowInserter(ctx, s.w, insertIntentsHead, 9, "RETURNING id"); err != nil {
+		return err
+	}
+	if s.selectLinks, err = s.r.PrepareContext(ctx, selectLinksSQL(linksChunk)); err != nil {
+		return fmt.Errorf("prepare links query: %w", err)
 	}
 	return nil
 }
@@ -206,10 +206,11 @@ func (s *Store) Close() error {
 				errs = append(errs, err)
 			}
 		}
-		for _, st := range []*sql.Stmt{s.upsertLink, s.selectLinks, s.insertActivity, s.insertIntent} {
-			if st != nil {
-				st.Close()
-			}
+		s.upsertLinks.Close()
+		s.insertActivity.Close()
+		s.insertIntents.Close()
+		if s.selectLinks != nil {
+			s.selectLinks.Close()
 		}
 		if err := s.r.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("state: close: %w", err))
