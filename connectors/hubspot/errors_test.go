@@ -59,7 +59,7 @@ func TestAPIError(t *testing.T) {
 			name:   "rate limit body",
 			status: 429,
 			body:   `{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"c5","policyName":"DAILY"}`,
-			want: &connectors.APIError{Service: "hubspot", Status: 429, Code: "RATE_LIMIT", Message: "You have reached your daily limit.", CorrelationID: "c5"},
+			want:   &connectors.APIError{Service: "hubspot", Status: 429, Code: "RATE_LIMIT", Message: "You have reached your daily limit.", CorrelationID: "c5"},
 		},
 		{
 			name:   "not JSON",
