@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -363,48 +364,84 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 		if dep == nil || e.prog == nil {
 			continue // reported by dsl, or the dependency did not bind
 		}
-		diags = append(diags, p.compile(e.prog, env)...)
+		diags = append(diags, p.compile(e.prog, env, f)...)
 		f.ensures = append(f.ensures, e)
 	}
 	if f.decl.Where != nil {
 		f.where = &program{expr: f.decl.Where}
-		diags = append(diags, p.compile(f.where, env, expr.AsBool())...)
+		diags = append(diags, p.compile(f.where, env, f, expr.AsBool())...)
 	}
 	for _, m := range f.fields {
-		diags = append(diags, p.compile(m.prog, env)...)
+		diags = append(diags, p.compile(m.prog, env, f)...)
 	}
 	f.readFields = sourceFieldsUsed(f)
 	return diags
 }
 
 // compile compiles one expression, turning expr's errors into diagnostics
-// placed inside the HCL string.
-func (p *Project) compile(pr *program, env types.Map, extra ...expr.Option) hcl.Diagnostics {
+// placed inside the HCL string. f, when not nil, is the flow the expression
+// belongs to, for better messages about unknown fields.
+func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Option) hcl.Diagnostics {
 	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
 	opts = append(opts, extra...)
 	prog, err := expr.Compile(pr.expr.Source, opts...)
 	if err != nil {
-		return hcl.Diagnostics{exprDiagnostic(pr.expr, err)}
+		return hcl.Diagnostics{p.exprDiagnostic(pr.expr, err, f)}
 	}
 	pr.prog = prog
 	return nil
 }
 
+var unknownFieldRE = regexp.MustCompile(`^unknown field (\S+)`)
+
 // exprDiagnostic places an expr compile error at its line and column.
-func exprDiagnostic(e *dsl.Expr, err error) *hcl.Diagnostic {
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid expression", Subject: e.Range.Ptr()}
+func (p *Project) exprDiagnostic(e *dsl.Expr, err error, f *flow) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid expression", Subject: e.Range.Ptr(), Detail: exprMessage(err.Error())}
 	var fe *file.Error
-	if errors.As(err, &fe) {
-		rng := e.RangeAt(fe.Line, fe.Column)
-		d.Subject = &rng
-		d.Detail = exprMessage(fe.Message)
-		if strings.HasPrefix(fe.Message, "unknown field ") || strings.HasPrefix(fe.Message, "unknown name ") {
-			d.Summary = "Unknown field"
-		}
+	if !errors.As(err, &fe) {
 		return d
 	}
-	d.Detail = exprMessage(err.Error())
+	rng := e.RangeAt(fe.Line, fe.Column)
+	d.Subject = &rng
+	d.Detail = exprMessage(fe.Message)
+	if m := unknownFieldRE.FindStringSubmatch(fe.Message); m != nil {
+		d.Summary = "Unknown field"
+		d.Detail = p.unknownFieldDetail(e.Source, fe.From, m[1], f)
+	}
 	return d
+}
+
+// unknownFieldDetail names the object that lacks a field and suggests the
+// closest one: "The source object ... has no field "emial". Did you mean "email"?"
+func (p *Project) unknownFieldDetail(src string, at int, field string, f *flow) string {
+	runes := []rune(src)
+	before := string(runes[:min(max(at, 0), len(runes))])
+	root := ""
+	if m := regexp.MustCompile(`(\w+)\??\.\s*$`).FindStringSubmatch(before); m != nil {
+		root = m[1]
+	}
+	var what string
+	var names []string
+	switch {
+	case f != nil && root == envSource:
+		what, names = "The source object "+f.source.ref, f.source.schema.Names()
+	case f != nil && root == envTarget:
+		what, names = "The target object "+f.target.ref, f.target.schema.Names()
+	case root == envVar:
+		what, names = "There is no variable", sortedKeys(p.cfg.Vars)
+		detail := fmt.Sprintf("There is no variable %q.", field)
+		if s := connectors.Suggest(field, names); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		return detail
+	default:
+		return exprMessage("unknown field " + field)
+	}
+	detail := fmt.Sprintf("%s has no field %q.", what, field)
+	if s := connectors.Suggest(field, names); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return detail
 }
 
 // exprMessage turns an expr message into a sentence.

@@ -71,7 +71,7 @@ func (l *funcLib) compileUserFunctions(cfg *dsl.Config) hcl.Diagnostics {
 			env[param] = types.Any
 		}
 		uf.prog = &program{expr: uf.decl.Expr}
-		diags = append(diags, l.p.compile(uf.prog, env)...)
+		diags = append(diags, l.p.compile(uf.prog, env, nil)...)
 	}
 	if !diags.HasErrors() {
 		diags = append(diags, l.checkRecursion()...)

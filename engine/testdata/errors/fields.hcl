@@ -1,0 +1,38 @@
+connection "memory" "crm" {}
+connection "memory" "books" {}
+connection "memroy" "typo" {} # ERROR: Unknown connector kind
+
+flow "people" {
+  source = memory.crm.contact # ERROR: Unknown source object
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email = "lower(source.email)"
+  }
+}
+
+flow "customers" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email  = "lower(trim(source.emial))" # ERROR: Unknown field
+    Name   = "source.first + ' ' + source.last"
+    Id     = "source.email" # ERROR: Read-only target field
+    Adress = "source.company" # ERROR: Unknown target field
+  }
+}
+
+flow "orders" {
+  source = memory.crm.orders
+  target = memory.books.orders
+  key    = "CustomerId" # ERROR: Field cannot be a key
+  where  = "source.amount > 'x'" # ERROR: Invalid expression
+  fields {
+    CustomerId = <<-EXPR
+      find(memory.books.customers, 'Email', source.email)?.id
+        ?? find(memory.books.custmers, 'Email', 'default@example.com').id
+    EXPR
+    # ERROR@-2: Unknown field
+  }
+}

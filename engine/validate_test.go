@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/connectortest"
+	"github.com/kopla-dev/kopla/dsl"
+)
+
+// markerRE matches "# ERROR: Summary" at the end of a line, or
+// "# ERROR@-N: Summary" for a diagnostic N lines above the marker (inside
+// heredocs, where a comment cannot go).
+var markerRE = regexp.MustCompile(`#\s*ERROR(@-\d+)?:\s*(.+)$`)
+
+// TestValidateErrors compiles each file of testdata/errors and compares the
+// diagnostics with the markers on its lines.
+func TestValidateErrors(t *testing.T) {
+	files, _ := filepath.Glob("testdata/errors/*.hcl")
+	if len(files) == 0 {
+		t.Fatal("no test files")
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for i, line := range strings.Split(string(src), "\n") {
+				m := markerRE.FindStringSubmatch(line)
+				if m == nil {
+					continue
+				}
+				n := i + 1
+				if m[1] != "" {
+					off, _ := strconv.Atoi(m[1][1:])
+					n += off
+				}
+				want = append(want, fmt.Sprintf("%d: %s", n, strings.TrimSpace(m[2])))
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, diags := dsl.Load(dir, dsl.Options{})
+			if cfg != nil {
+				diags = append(diags, testEngine(t).Validate(cfg)...)
+			}
+			var got []string
+			for _, d := range diags {
+				if d.Subject == nil {
+					t.Errorf("diagnostic without range: %s: %s", d.Summary, d.Detail)
+					continue
+				}
+				got = append(got, fmt.Sprintf("%d: %s", d.Subject.Start.Line, d.Summary))
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				for _, d := range diags {
+					t.Logf("%s", d)
+				}
+				t.Errorf("diagnostics (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func testEngine(t *testing.T) *Engine {
+	store := connectortest.NewStore()
+	store.Define("crm", "contacts", contactSchema)
+	store.Define("crm", "orders", orderSchema)
+	store.Define("books", "customers", customerSchema)
+	store.Define("books", "orders", targetOrderSchema)
+	reg := connectors.NewRegistry()
+	if err := reg.Register(connectortest.Factory(store)); err != nil {
+		t.Fatal(err)
+	}
+	return New(Options{Registry: reg})
+}
