@@ -1,0 +1,29 @@
+// Package hubspottest is an in-memory HubSpot account served over HTTP, for
+// the HubSpot connector's tests and for `kopla sandbox`.
+//
+// It implements the CRM object, batch, search, properties and v4
+// associations endpoints in both path styles (/crm/v3/objects/... and
+// /crm/objects/2026-03/...), Bearer authentication, the OAuth token and
+// authorize endpoints, and HubSpot's rate limits, with HubSpot's answer
+// shapes and its documented quirks: the whole batch is rejected when one
+// input has an invalid value, search lags writes (Options.SearchIndexDelay)
+// and stops at 10,000 results, contacts are unique by email.
+//
+// A test starts one with NewTestServer, seeds it with Seed, points the
+// client at the base URL with Server.Token, and inspects the outcome with
+// Object, Objects, Associations and Requests. InjectFault makes requests
+// fail, hang or lose their answer after the write committed.
+//
+// Seed reads JSON of this shape (every part optional):
+//
+//	{
+//	  "properties": {"contacts": [{"name": "visma_id", "label": "Visma id", "type": "string",
+//	                               "fieldType": "text", "groupName": "visma_sync", "hasUniqueValue": true}]},
+//	  "objects": {"contacts": [{"id": "2", "properties": {"email": "a@example.com"}}],
+//	              "orders": [{"id": "1", "properties": {"hs_order_name": "Order 1"}}]},
+//	  "associations": [{"from": "orders/1", "to": "contacts/2", "typeId": 507}]
+//	}
+//
+// Known differences from HubSpot: there are no webhooks, pipelines, owners
+// or user-defined association labels; ids are small sequential numbers.
+package hubspottest

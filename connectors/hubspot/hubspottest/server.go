@@ -1,0 +1,329 @@
+package hubspottest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Options configure a Server. The zero value is a usable server with a
+// generated token and HubSpot's real limits.
+type Options struct {
+	// Token is the accepted private-app Bearer token; "" generates a random
+	// one (see Server.Token).
+	Token string
+	// OAuth is the app the token endpoint accepts; nil generates one (see
+	// Server.OAuthClient).
+	OAuth *OAuthClient
+	// Limits are the rate limits; the zero value is HubSpot's real defaults.
+	Limits Limits
+	// SearchIndexDelay is how long new and updated records take to show up
+	// in search, as HubSpot's index lags writes (0 = immediately).
+	SearchIndexDelay time.Duration
+	// Clock is the time source (nil = time.Now).
+	Clock func() time.Time
+	// Logger gets one debug line per request (nil = discard).
+	Logger *slog.Logger
+	// PortalID is the account id (hub_id) in answers (0 = 12345678).
+	PortalID int
+}
+
+// Limits are the rate limits. Zero fields take HubSpot's defaults for a
+// Professional account; a negative field disables that limit.
+type Limits struct {
+	// Burst is the number of requests allowed per Window for the private-app
+	// token (0 = 190, a Professional private app).
+	Burst int
+	// OAuthBurst is the same for tokens issued by the OAuth endpoint
+	// (0 = 110, a public app per installing account).
+	OAuthBurst int
+	// Window is the rolling window of Burst (0 = 10 s).
+	Window time.Duration
+	// Daily is the requests allowed per day (UTC) for the account's private
+	// apps (0 = 625,000). OAuth requests do not count and carry no daily headers.
+	Daily int
+	// Search is the number of search requests allowed per SearchWindow for
+	// the account (0 = 5).
+	Search int
+	// SearchWindow is the window of Search (0 = 1 s).
+	SearchWindow time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&l.Burst, 190)
+	def(&l.OAuthBurst, 110)
+	def(&l.Daily, 625000)
+	def(&l.Search, 5)
+	if l.Window <= 0 {
+		l.Window = 10 * time.Second
+	}
+	if l.SearchWindow <= 0 {
+		l.SearchWindow = time.Second
+	}
+	return l
+}
+
+// OAuthClient is an OAuth app's credentials.
+type OAuthClient struct {
+	ClientID     string
+	ClientSecret string
+}
+
+// Fault makes matching requests fail. A request matches when its method
+// equals Method ("" = any) and its path starts with PathPrefix.
+type Fault struct {
+	Method     string
+	PathPrefix string
+	// Status, when set (5xx), is answered instead of handling the request.
+	Status int
+	// Latency delays the answer (or the failure).
+	Latency time.Duration
+	// DropAfterCommit handles the request (the write is applied), then closes
+	// the connection without an answer.
+	DropAfterCommit bool
+	// Times is how many matching requests the fault affects: 0 means once, a
+	// negative value means every matching request until ClearFaults.
+	Times int
+}
+
+// Server is an in-memory HubSpot account served over HTTP.
+type Server struct {
+	opts   Options
+	limits Limits
+	now    func() time.Time
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	token    string
+	oauth    OAuthClient
+	codes    map[string]authCode
+	access   map[string]time.Time // issued OAuth access token -> expiry
+	refresh  map[string]bool      // issued refresh tokens
+	props    map[string]map[string]*Property
+	groups   map[string][]propertyGroup
+	objects  map[string]map[string]*record
+	nextID   int64
+	assocs   map[assocKey]map[int]bool
+	counters map[string]int
+	faults   []*Fault
+	rate     map[string][]time.Time // token class -> request times in the window
+	search   []time.Time
+	daily    int
+	dailyDay string
+}
+
+// New returns a server; it is an http.Handler and opens no listener.
+func New(opts Options) *Server {
+	s := &Server{
+		opts:     opts,
+		limits:   opts.Limits.withDefaults(),
+		now:      opts.Clock,
+		log:      opts.Logger,
+		token:    opts.Token,
+		codes:    map[string]authCode{},
+		access:   map[string]time.Time{},
+		refresh:  map[string]bool{},
+		props:    map[string]map[string]*Property{},
+		groups:   map[string][]propertyGroup{},
+		objects:  map[string]map[string]*record{},
+		nextID:   1001,
+		assocs:   map[assocKey]map[int]bool{},
+		counters: map[string]int{},
+		rate:     map[string][]time.Time{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.opts.PortalID == 0 {
+		s.opts.PortalID = 12345678
+	}
+	if s.token == "" {
+		s.token = "pat-na1-" + randomHex(16)
+	}
+	if opts.OAuth != nil {
+		s.oauth = *opts.OAuth
+	} else {
+		s.oauth = OAuthClient{ClientID: randomHex(8), ClientSecret: randomHex(16)}
+	}
+	created := formatTime(s.now())
+	for _, t := range objectTypes {
+		s.props[t.name] = map[string]*Property{}
+		for _, p := range standardProperties(t) {
+			p.CreatedAt, p.UpdatedAt = created, created
+			s.props[t.name][p.Name] = p
+		}
+		s.groups[t.name] = []propertyGroup{{Name: "information", Label: t.singular + " information", DisplayOrder: -1, Archived: false}}
+		s.objects[t.name] = map[string]*record{}
+	}
+	return s
+}
+
+// NewTestServer serves s over httptest until the test ends and returns the
+// base URL (no trailing slash).
+func NewTestServer(t testing.TB, opts Options) (*Server, string) {
+	t.Helper()
+	s := New(opts)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts.URL
+}
+
+// Token is the accepted private-app token.
+func (s *Server) Token() string { return s.token }
+
+// OAuthClient is the app the token endpoint accepts.
+func (s *Server) OAuthClient() OAuthClient { return s.oauth }
+
+// PortalID is the account id.
+func (s *Server) PortalID() int { return s.opts.PortalID }
+
+// Requests returns how many requests the server received for key: a method
+// and path template ("GET /crm/v3/objects/{objectType}/{objectId}"), the
+// same with the object type filled in by its name
+// ("POST /crm/v3/objects/contacts/batch/create"), or "*" for all requests.
+// Requests refused by a fault, auth or a rate limit count too.
+func (s *Server) Requests(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counters[key]
+}
+
+// ResetCounters sets every counter to zero.
+func (s *Server) ResetCounters() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters = map[string]int{}
+}
+
+// InjectFault adds a fault; faults are tried in the order they were added.
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault returns the first fault matching r and uses it up.
+func (s *Server) takeFault(r *http.Request) *Fault {
+	for i, f := range s.faults {
+		if (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+			out := *f
+			if f.Times > 0 {
+				f.Times--
+				if f.Times == 0 {
+					s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+				}
+			}
+			return &out
+		}
+	}
+	return nil
+}
+
+// ServeHTTP answers one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt := s.route(r)
+	s.mu.Lock()
+	s.counters["*"]++
+	s.counters[rt.template]++
+	if rt.concrete != rt.template {
+		s.counters[rt.concrete]++
+	}
+	fault := s.takeFault(r)
+	s.mu.Unlock()
+
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		s.log.Debug("hubspottest request", "http.method", r.Method, "http.route", rt.template, "http.status", rec.status)
+	}()
+
+	if fault != nil && fault.Latency > 0 {
+		select {
+		case <-time.After(fault.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if fault != nil && fault.Status != 0 {
+		writeError(rec, newError(fault.Status, "INTERNAL_ERROR", "%s", http.StatusText(fault.Status)))
+		return
+	}
+	if fault != nil && fault.DropAfterCommit {
+		// The handler runs against a throwaway writer, so the write commits
+		// but the client never gets the answer.
+		s.serve(httptest.NewRecorder(), r, rt)
+		rec.status = 0
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	s.serve(rec, r, rt)
+}
+
+// serve authenticates, rate-limits and handles one request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.handler == nil {
+		writeError(w, rt.err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !rt.public {
+		class, err := s.authenticate(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if err := s.limit(w, class, rt.search, rt.exempt); err != nil {
+			writeJSON(w, http.StatusTooManyRequests, err)
+			return
+		}
+	}
+	if err := rt.handler(w, r, rt.params); err != nil {
+		writeError(w, err)
+	}
+}
+
+// statusRecorder remembers the status for the log line.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
