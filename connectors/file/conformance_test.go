@@ -13,11 +13,21 @@ import (
 // openObject opens object name of a file connection on dir, with settings.
 func openObject(t testing.TB, dir, name string, settings map[string]any) *object {
 	t.Helper()
+	dir, err := filepath.Abs(dir) // testdata is relative to the package
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openIn(t, t.TempDir(), dir, name, settings)
+}
+
+// openIn opens object name of a file connection of a project directory.
+func openIn(t testing.TB, project, dir, name string, settings map[string]any) *object {
+	t.Helper()
 	cfg := connectors.Config{"dir": dir}
 	for k, v := range settings {
 		cfg[k] = v
 	}
-	c, err := New().New(t.Context(), cfg, connectors.Deps{Name: "files", Dir: t.TempDir()})
+	c, err := New().New(t.Context(), cfg, connectors.Deps{Name: "files", Dir: project})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

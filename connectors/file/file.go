@@ -95,6 +95,9 @@ type connector struct {
 	pageSize int
 	logger   *slog.Logger
 	files    *files
+	// rename replaces a file by its rewrite; a seam for tests of failed
+	// rewrites.
+	rename func(oldpath, newpath string) error
 }
 
 var _ connectors.Connector = (*connector)(nil)
@@ -129,6 +132,7 @@ func newConnector(cfg connectors.Config, deps connectors.Deps, shared *files) (*
 	return &connector{
 		name: deps.Name, dir: abs, display: filepath.Clean(dir), key: cfg.String("key"), delim: delim[0],
 		pageSize: defaultPageSize, logger: logger.With("connector", Kind, "connection", deps.Name), files: shared,
+		rename: os.Rename,
 	}, nil
 }
 

@@ -33,8 +33,9 @@ func (r *files) state(abs string) *fileState {
 // gets and writes; reads need no lock because a rewrite replaces the file
 // by rename, so an open file stays whole.
 type fileState struct {
-	mu   sync.Mutex
-	snap *snapshot
+	mu    sync.Mutex
+	snap  *snapshot
+	scans int // full scans made, for tests of the index cache
 }
 
 // snapshot describes one version of a file: where its rows are and, per
@@ -102,6 +103,7 @@ func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, erro
 	if st.snap.current(info) {
 		want = append(want, slices.Collect(maps.Keys(st.snap.index))...)
 	}
+	st.scans++
 	snap, err := o.scan(f, info, want)
 	if err != nil {
 		f.Close()

@@ -423,7 +423,7 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), o.path); err != nil {
+	if err := o.conn.rename(tmp.Name(), o.path); err != nil {
 		return nil, err
 	}
 	syncDir(o.conn.dir)
