@@ -1,0 +1,448 @@
+// Package eaccountingtest is an in-memory Visma eAccounting API v2 with its
+// identity server, for the eAccounting connector's tests and `kopla sandbox`.
+//
+// It serves the API under /v2/... and the identity server under /connect/...
+// from one http.Handler, with the paths, PascalCase JSON shapes, status codes
+// and error bodies of the real service (Swagger "Visma eAccounting API V2"
+// and the notes in shared/reference/eaccounting-api.md): OAuth 2.0
+// authorization-code flow with rotating refresh tokens, paging with the Meta
+// envelope, an OData $filter subset, full-replace PUT, per-endpoint rate
+// limits, plus fault injection and request counters for tests.
+//
+// Deliberate differences from the real service:
+//   - null properties are left out of responses instead of being sent as
+//     null, because the Swagger declares no property nullable and the
+//     responses must pass the contract check; a JSON client sees the same
+//     thing (a missing key decodes as null);
+//   - scopes are recorded but not enforced;
+//   - only the endpoints a sales integration needs are served (see routes).
+package eaccountingtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Options configure a Server. The zero value is a server with the real limits.
+type Options struct {
+	// ClientID and ClientSecret are the credentials the identity server
+	// accepts; empty means generated.
+	ClientID, ClientSecret string
+	// RateLimit is the number of requests per RateWindow per endpoint
+	// (0 = 600, the real limit); RateWindow defaults to one minute. Tests
+	// scale both down.
+	RateLimit  int
+	RateWindow time.Duration
+	// Clock is the time source (nil = time.Now).
+	Clock func() time.Time
+	// Logger receives one debug line per request (nil = discard).
+	Logger *slog.Logger
+	// AccessTokenTTL is the access token lifetime (0 = 1 hour).
+	AccessTokenTTL time.Duration
+	// ReusableRefreshTokens makes refresh tokens non-rotating, like the
+	// identity clients Visma created after its "Changes to Identity Server
+	// clients" notice. The default is rotating (single-use) refresh tokens.
+	ReusableRefreshTokens bool
+	// MaxURLLength is the longest request URI (path and query) accepted;
+	// longer ones get 414 (0 = 2048).
+	MaxURLLength int
+}
+
+// Fault makes matching requests misbehave.
+type Fault struct {
+	Method     string // "" matches every method
+	PathPrefix string // matched against the URL path, e.g. "/v2/customers"
+	// Status, when set, is answered instead of the real answer (429 with the
+	// rate-limit body, other codes with the matching error body).
+	Status int
+	// Latency delays the request before it is handled.
+	Latency time.Duration
+	// DropAfterCommit handles the request (the write happens) and then
+	// closes the connection without an answer, or, with Status set,
+	// answers Status instead of the real answer.
+	DropAfterCommit bool
+	// Times is how many matching requests the fault hits: 0 means once,
+	// a negative number means every matching request until ClearFaults.
+	Times int
+}
+
+// Server is the fake. It is an http.Handler and safe for concurrent use.
+type Server struct {
+	log          *slog.Logger
+	now          func() time.Time
+	clientID     string
+	clientSecret string
+	tokenTTL     time.Duration
+	rateLimit    int
+	rateWindow   time.Duration
+	maxURL       int
+	rotate       bool
+	mux          *http.ServeMux
+
+	mu       sync.Mutex
+	counts   map[string]int
+	faults   []*Fault
+	hits     map[string][]time.Time // rate-limit window per endpoint
+	codes    map[string]authCode
+	access   map[string]token
+	refresh  map[string]token
+	data     *store
+	patterns []string
+	direct   string // set by NewTestServer
+}
+
+type authCode struct {
+	redirectURI string
+	scope       string
+	expires     time.Time
+}
+
+type token struct {
+	scope   string
+	expires time.Time // zero for refresh tokens
+}
+
+// New returns a server with empty data; call SeedDemoCompany or Seed to fill it.
+func New(opts Options) *Server {
+	s := &Server{
+		log:          opts.Logger,
+		now:          opts.Clock,
+		clientID:     opts.ClientID,
+		clientSecret: opts.ClientSecret,
+		tokenTTL:     opts.AccessTokenTTL,
+		rateLimit:    opts.RateLimit,
+		rateWindow:   opts.RateWindow,
+		maxURL:       opts.MaxURLLength,
+		rotate:       !opts.ReusableRefreshTokens,
+		counts:       map[string]int{},
+		hits:         map[string][]time.Time{},
+		codes:        map[string]authCode{},
+		access:       map[string]token{},
+		refresh:      map[string]token{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.clientID == "" {
+		s.clientID = "kopla-test-" + randomHex(4)
+	}
+	if s.clientSecret == "" {
+		s.clientSecret = randomHex(16)
+	}
+	if s.tokenTTL <= 0 {
+		s.tokenTTL = time.Hour
+	}
+	if s.rateLimit <= 0 {
+		s.rateLimit = 600
+	}
+	if s.rateWindow <= 0 {
+		s.rateWindow = time.Minute
+	}
+	if s.maxURL <= 0 {
+		s.maxURL = 2048
+	}
+	s.data = newStore()
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s
+}
+
+// testServerMu serialises test servers bound to the fixed contract-check
+// address (EACCOUNTINGTEST_ADDR), which only one of them can hold at a time.
+var testServerMu sync.Mutex
+
+// NewTestServer starts New(opts) on a local httptest server, closed when the
+// test ends, and returns it with its base URL: the API is at base+"/v2" and
+// the identity server at base+"/connect/...".
+//
+// For contract checks the server can sit behind specproxy: when both
+// SPECPROXY_URL and EACCOUNTINGTEST_ADDR are set, the server listens on
+// EACCOUNTINGTEST_ADDR (the proxy's upstream, waiting while another test
+// holds it) and the returned base URL is SPECPROXY_URL, so that every
+// request of the test passes through the proxy.
+func NewTestServer(t testing.TB, opts Options) (*Server, string) {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := New(opts)
+	proxy, addr := os.Getenv("SPECPROXY_URL"), os.Getenv("EACCOUNTINGTEST_ADDR")
+	if proxy == "" || addr == "" {
+		ts := httptest.NewServer(s)
+		t.Cleanup(ts.Close)
+		s.direct = ts.URL
+		return s, ts.URL
+	}
+	testServerMu.Lock()
+	var ln net.Listener
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ln, err = net.Listen("tcp", addr); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		testServerMu.Unlock()
+		t.Fatalf("eaccountingtest: listen on EACCOUNTINGTEST_ADDR %s: %v", addr, err)
+	}
+	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: s}}
+	ts.Start()
+	s.direct = ts.URL
+	t.Cleanup(func() {
+		ts.Close()
+		testServerMu.Unlock()
+	})
+	return s, strings.TrimSuffix(proxy, "/")
+}
+
+// DirectURL is the base URL of the server itself, set by NewTestServer.
+// It differs from the base URL NewTestServer returns only in contract-check
+// mode, where that one is the proxy's: the identity endpoints are not in the
+// API's Swagger, so tests send token requests here to keep them out of the
+// contract report.
+func (s *Server) DirectURL() string { return s.direct }
+
+// ClientID returns the client id the identity server accepts.
+func (s *Server) ClientID() string { return s.clientID }
+
+// ClientSecret returns the client secret the identity server accepts.
+func (s *Server) ClientSecret() string { return s.clientSecret }
+
+// Requests returns how many requests reached an endpoint, keyed by method
+// and route as in the Swagger ("GET /v2/customers/{customerId}"); "*" is the
+// total. Requests refused by rate limits, faults or auth are counted too.
+func (s *Server) Requests(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[key]
+}
+
+// ResetCounters sets every request counter to zero.
+func (s *Server) ResetCounters() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.counts)
+}
+
+// InjectFault adds a fault; faults are tried in the order they were added.
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.RequestURI()) > s.maxURL {
+		s.count("*")
+		// Answered by the web server in front of the API, not by the API:
+		// no JSON envelope.
+		http.Error(w, "Request URI Too Long", http.StatusRequestURITooLong)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) count(keys ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		s.counts[k]++
+	}
+}
+
+// handle registers an API endpoint: counted, subject to faults, bearer
+// auth and the per-endpoint rate limit.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s.serve(pattern, true, w, r, h)
+	})
+}
+
+// handleIdentity registers an identity-server endpoint: counted and subject
+// to faults, but neither authenticated by bearer token nor rate limited.
+func (s *Server) handleIdentity(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s.serve(pattern, false, w, r, h)
+	})
+}
+
+func (s *Server) serve(pattern string, api bool, w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+	s.count("*", pattern)
+	start := s.now()
+	f := s.takeFault(r)
+	if f != nil && f.Latency > 0 {
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if f != nil && f.Status != 0 && !f.DropAfterCommit {
+		s.writeFault(w, f.Status)
+		return
+	}
+	if api {
+		if !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, codeNotAuthorized, "AuthorizationException - Authorization has been denied for this request.")
+			return
+		}
+		if wait, ok := s.allow(pattern); !ok {
+			s.writeRateLimited(w, wait)
+			return
+		}
+	}
+	if f != nil && f.DropAfterCommit {
+		rec := httptest.NewRecorder()
+		h(rec, r)
+		if f.Status != 0 {
+			s.writeFault(w, f.Status)
+			return
+		}
+		dropConnection(w)
+		return
+	}
+	h(w, r)
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "eaccountingtest request",
+		slog.String("http.method", r.Method), slog.String("route", pattern),
+		slog.Duration("elapsed", s.now().Sub(start)))
+}
+
+func (s *Server) takeFault(r *http.Request) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) || !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+			continue
+		}
+		hit := *f
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return &hit
+	}
+	return nil
+}
+
+func (s *Server) writeFault(w http.ResponseWriter, status int) {
+	switch {
+	case status == http.StatusTooManyRequests:
+		s.writeRateLimited(w, s.rateWindow)
+	case status == http.StatusUnauthorized:
+		writeError(w, status, codeNotAuthorized, "AuthorizationException - Authorization has been denied for this request.")
+	case status == http.StatusNotFound:
+		writeError(w, status, codeNotFound, "ResourceNotFoundException - The resource was not found.")
+	case status >= 500:
+		writeError(w, status, codeInternal, "An internal server error occurred. Please contact support with the ErrorId.")
+	default:
+		writeError(w, status, codeInvalidInput, http.StatusText(status))
+	}
+}
+
+// dropConnection closes the client's connection without an answer, as a
+// network failure after the server committed the write would.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// allow applies the per-endpoint sliding-window limit. It returns how long
+// until a slot frees up when the request is refused.
+func (s *Server) allow(pattern string) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	cut := now.Add(-s.rateWindow)
+	hits := s.hits[pattern]
+	i := 0
+	for i < len(hits) && !hits[i].After(cut) {
+		i++
+	}
+	hits = hits[i:]
+	if len(hits) >= s.rateLimit {
+		s.hits[pattern] = hits
+		return hits[0].Sub(cut), false
+	}
+	s.hits[pattern] = append(hits, now)
+	return 0, true
+}
+
+func (s *Server) writeRateLimited(w http.ResponseWriter, wait time.Duration) {
+	per := "Minute"
+	if s.rateWindow != time.Minute {
+		per = s.rateWindow.String()
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	writeError(w, http.StatusTooManyRequests, codeTooManyRequests,
+		fmt.Sprintf("API calls quota exceeded! maximum admitted %d per %s. Try again in %d seconds.", s.rateLimit, per, secs))
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		tok, ok = strings.CutPrefix(h, "bearer ")
+	}
+	if !ok || tok == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.access[tok]
+	return ok && s.now().Before(t.expires)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
