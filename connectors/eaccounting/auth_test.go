@@ -41,7 +41,7 @@ func readToken(t *testing.T, e *env) oauth2.Token {
 	return tok
 }
 
-func companySettings(t *testing.T, c *conn) error {
+func companySettings(t testing.TB, c *conn) error {
 	t.Helper()
 	var m map[string]any
 	return c.client.do(t.Context(), get("companysettings", nil), &m)
