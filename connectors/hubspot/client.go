@@ -44,6 +44,7 @@ type options struct {
 	inValues    int // values per IN filter
 	timeout     time.Duration
 	indexLag    time.Duration // how long search may lag behind a write
+	authURL     string        // OAuth authorize page; "" derives it from base_url
 }
 
 func defaultOptions() options {

@@ -34,6 +34,9 @@ func (c *Connector) oauthConfig(redirectURL string) *oauth2.Config {
 	if base != defaultBaseURL {
 		auth = base + "/oauth/authorize"
 	}
+	if c.opts.authURL != "" {
+		auth = c.opts.authURL
+	}
 	token := base + "/oauth/v1/token"
 	if c.settings.version == "2026-03" {
 		token = base + "/oauth/2026-03/token"

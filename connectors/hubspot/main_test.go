@@ -1,0 +1,172 @@
+package hubspot
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/hubspot/hubspottest"
+)
+
+// Contract mode: with SPECPROXY_URL (set by shared/tools/contract-check) and
+// HUBSPOTTEST_LISTEN (the address given to it as --upstream) set, every
+// test's fake is served on HUBSPOTTEST_LISTEN and the connector talks to it
+// through the proxy, which checks each request and answer against HubSpot's
+// OpenAPI documents:
+//
+//	HUBSPOTTEST_LISTEN=127.0.0.1:18080 ../shared/tools/contract-check \
+//	    --upstream http://127.0.0.1:18080 --spec ../shared/specs/hubspot \
+//	    -- go test -count=1 ./connectors/hubspot/
+var contract *switchboard
+
+// switchboard forwards to the fake of the test that runs now.
+type switchboard struct {
+	mu  sync.Mutex
+	cur http.Handler
+}
+
+func (b *switchboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	h := b.cur
+	b.mu.Unlock()
+	if h == nil {
+		http.Error(w, "no test is running", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+func (b *switchboard) use(t testing.TB, h http.Handler) {
+	b.mu.Lock()
+	b.cur = h
+	b.mu.Unlock()
+	t.Cleanup(func() {
+		b.mu.Lock()
+		b.cur = nil
+		b.mu.Unlock()
+	})
+}
+
+func TestMain(m *testing.M) {
+	addr := os.Getenv("HUBSPOTTEST_LISTEN")
+	if addr == "" || os.Getenv("SPECPROXY_URL") == "" {
+		os.Exit(m.Run())
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hubspot: contract mode:", err)
+		os.Exit(2)
+	}
+	contract = &switchboard{}
+	srv := &http.Server{Handler: contract}
+	go func() { _ = srv.Serve(ln) }()
+	code := m.Run()
+	_ = srv.Close()
+	os.Exit(code)
+}
+
+// env is one test's fake HubSpot and a connection to it.
+type env struct {
+	srv      *hubspottest.Server
+	base     string // what the connector talks to: the fake, or the proxy
+	direct   string // the fake itself
+	stateDir string
+	conn     *Connector
+	sleeps   *sleeps
+}
+
+type envConfig struct {
+	fake       hubspottest.Options
+	version    string
+	oauth      bool
+	opts       func(*options)
+	middleware func(http.Handler) http.Handler
+	seed       string
+}
+
+// newEnv serves a fake (behind the proxy in contract mode) and opens a
+// token connection to it with test-sized options.
+func newEnv(t *testing.T, cfg envConfig) *env {
+	t.Helper()
+	srv := hubspottest.New(cfg.fake)
+	if cfg.seed != "" {
+		if err := srv.Seed(strings.NewReader(cfg.seed)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var h http.Handler = srv
+	if cfg.middleware != nil {
+		h = cfg.middleware(h)
+	}
+	e := &env{srv: srv, stateDir: t.TempDir(), sleeps: &sleeps{}}
+	if contract != nil {
+		contract.use(t, h)
+		e.base = os.Getenv("SPECPROXY_URL")
+		e.direct = "http://" + os.Getenv("HUBSPOTTEST_LISTEN")
+	} else {
+		ts := newHTTPServer(t, h)
+		e.base, e.direct = ts, ts
+	}
+	e.conn = e.open(t, cfg)
+	return e
+}
+
+func newHTTPServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func (e *env) config(cfg envConfig) connectors.Config {
+	c := connectors.Config{"base_url": e.base}
+	if cfg.version != "" {
+		c["api_version"] = cfg.version
+	}
+	if cfg.oauth {
+		oc := e.srv.OAuthClient()
+		c["oauth"] = map[string]any{"client_id": oc.ClientID, "client_secret": oc.ClientSecret,
+			"scopes": []any{"crm.objects.contacts.read", "crm.objects.contacts.write"}}
+	} else {
+		c["token"] = e.srv.Token()
+	}
+	return c
+}
+
+func (e *env) deps() connectors.Deps {
+	return connectors.Deps{Name: "shop", StateDir: e.stateDir, HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+}
+
+func (e *env) open(t *testing.T, cfg envConfig) *Connector {
+	t.Helper()
+	o := fastOptions(nil)
+	if cfg.opts != nil {
+		cfg.opts(&o)
+	}
+	o.authURL = e.direct + "/oauth/authorize" // never through the proxy: HubSpot serves it on app.hubspot.com
+	c, err := open(e.config(cfg), e.deps(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) object(t *testing.T, name string) *object {
+	t.Helper()
+	o, err := e.conn.Object(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.(*object)
+}
