@@ -18,7 +18,7 @@ func TestConformanceCustomers(t *testing.T) {
 		},
 		Invalid: func(i int) map[string]any {
 			c := customer(i)
-			delete(c, "InvoicePostalCode") // required
+			c["VatNumber"] = "XX1" // not a VAT number: InvalidVatNumber
 			return c
 		},
 		UnknownID: "00000000-0000-4000-8000-000000000000",

@@ -265,6 +265,9 @@ func TestWriteErrorsNameTheField(t *testing.T) {
 	if !errors.As(res[2].Err, &ae) || len(ae.Fields) == 0 || ae.Fields[0].Field != "Name" {
 		t.Errorf("missing Name: %v; want a field error on Name", res[2].Err)
 	}
+	if posts := e.srv.Requests("POST /v2/customers"); posts != 4 {
+		t.Errorf("POSTs = %d; want 4 (the customer without Name is refused before sending)", posts)
+	}
 	if res[3].Err != nil || res[3].Record.ID == "" {
 		t.Errorf("valid customer beside invalid ones: %v", res[3].Err)
 	}
@@ -273,6 +276,23 @@ func TestWriteErrorsNameTheField(t *testing.T) {
 	}
 	if res[5].Err == nil || !strings.Contains(res[5].Err.Error(), "did you mean Name") || !strings.Contains(res[5].Err.Error(), "Id is read-only") {
 		t.Errorf("unknown and read-only fields: %v; want both named", res[5].Err)
+	}
+}
+
+func TestRequiredRowFieldsAreChecked(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	cust := create(t, e.writer(t, "customers"), "CustomerNumber", customer(1))[0]
+	res := e.writer(t, "orders").Write(t.Context(), []connectors.Write{{Action: connectors.Create, Fields: map[string]any{
+		"CustomerId": cust.ID, "CurrencyCode": "SEK", "OrderDate": "2026-01-02", "Status": int64(2),
+		"EuThirdParty": false, "ReverseChargeOnConstructionServices": false, "RotReducedInvoicingType": int64(0),
+		"Rows": []any{map[string]any{"LineNumber": int64(0), "Text": "x", "IsWorkCost": false, "EligibleForReverseChargeOnVat": false}},
+	}}})
+	var ae *connectors.APIError
+	if !errors.As(res[0].Err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "Rows[0].IsTextRow" {
+		t.Errorf("row without IsTextRow: %v; want a field error on Rows[0].IsTextRow", res[0].Err)
+	}
+	if posts := e.srv.Requests("POST /v2/orders"); posts != 0 {
+		t.Errorf("POSTs = %d; want none", posts)
 	}
 }
 

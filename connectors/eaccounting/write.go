@@ -122,6 +122,9 @@ func (w *writableObject) check(wr connectors.Write) error {
 // create POSTs a record, reconciling lost answers by key.
 func (w *writableObject) create(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
 	body := encodeFields(w.def.schema.Fields, w.def.pseudo, wr.Fields)
+	if err := checkRequired(w.def.schema.Fields, body); err != nil {
+		return connectors.Record{}, err
+	}
 	for attempt := 1; ; attempt++ {
 		var m map[string]any
 		err := w.c.client.do(ctx, request{method: http.MethodPost, endpoint: w.def.endpoint, body: body}, &m)
@@ -173,12 +176,61 @@ func (w *writableObject) update(ctx context.Context, wr connectors.Write) (conne
 	}
 	merged := merge(current, wr.Fields, w.def.pseudo)
 	body := encodeFields(w.def.schema.Fields, w.def.pseudo, merged)
+	if err := checkRequired(w.def.schema.Fields, body); err != nil {
+		return connectors.Record{}, err
+	}
 	var m map[string]any
 	r := request{method: http.MethodPut, endpoint: w.def.item, args: []string{wr.ID}, body: body, idempotent: true}
 	if err := w.c.client.do(ctx, r, &m); err != nil {
 		return connectors.Record{}, err
 	}
 	return w.def.toRecord(m), nil
+}
+
+// checkRequired refuses a request body that lacks a field the API
+// requires, before it is sent: the API would refuse it the same way
+// (DataModelValidationError), and this way the error names every missing
+// field, rows included ("Rows[1].IsTextRow").
+func checkRequired(schema []connectors.Field, body map[string]any) error {
+	var missing []connectors.FieldError
+	var walk func(fields []connectors.Field, m map[string]any, prefix string)
+	walk = func(fields []connectors.Field, m map[string]any, prefix string) {
+		for _, f := range fields {
+			v, ok := m[f.Name]
+			if f.Required && !f.ReadOnly && (!ok || v == nil) {
+				missing = append(missing, connectors.FieldError{Field: prefix + f.Name, Message: "required, not given"})
+				continue
+			}
+			switch x := v.(type) {
+			case map[string]any:
+				walk(f.Fields, x, prefix+f.Name+".")
+			case []any:
+				if f.Elem == nil || f.Elem.Type != connectors.TypeObject {
+					continue
+				}
+				for i, e := range x {
+					if em, ok := e.(map[string]any); ok {
+						walk(f.Elem.Fields, em, fmt.Sprintf("%s%s[%d].", prefix, f.Name, i))
+					}
+				}
+			}
+		}
+	}
+	walk(schema, body, "")
+	if len(missing) == 0 {
+		return nil
+	}
+	names := make([]string, len(missing))
+	for i, m := range missing {
+		names[i] = m.Field
+	}
+	// Refused before sending, so there is no HTTP status or ErrorId.
+	return &connectors.APIError{
+		Service: service,
+		Code:    "required",
+		Message: "required fields missing: " + strings.Join(names, ", "),
+		Fields:  missing,
+	}
 }
 
 // merge overlays the written fields on the current record. Nested objects
