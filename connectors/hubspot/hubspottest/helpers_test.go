@@ -117,3 +117,5 @@ var styles = []struct{ name, objects, props, assoc, v4 string }{
 	{"v3", "/crm/v3/objects", "/crm/v3/properties", "/crm/v4/associations", "/crm/v4/objects"},
 	{"2026-03", "/crm/objects/2026-03", "/crm/properties/2026-03", "/crm/associations/2026-03", "/crm/objects/2026-03"},
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
