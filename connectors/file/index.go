@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -99,9 +98,15 @@ func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, erro
 	if st.snap.current(info) && st.snap.has(fields) {
 		return f, st.snap, nil
 	}
+	// Fields indexed before will likely be asked for again: index them in
+	// the same scan.
 	want := slices.Clone(fields)
-	if st.snap.current(info) {
-		want = append(want, slices.Collect(maps.Keys(st.snap.index))...)
+	if st.snap != nil {
+		for name := range st.snap.index {
+			if !slices.Contains(want, name) {
+				want = append(want, name)
+			}
+		}
 	}
 	st.scans++
 	snap, err := o.scan(f, info, want)
