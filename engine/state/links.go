@@ -16,6 +16,12 @@ import (
 // 200 queries.
 const linksChunk = 500
 
+// keySizes are the numbers of keys of the prepared lookup statements,
+// largest first, the first being linksChunk. A chunk of k keys uses the
+// smallest that holds k, padded with repeats of its last key, so that no
+// lookup compiles SQL.
+var keySizes = []int{linksChunk, 125, 25, 5}
+
 // Link ties a source record to the target record a flow wrote it to.
 type Link struct {
 	Flow      string
@@ -62,21 +68,33 @@ func (s *Store) Links(ctx context.Context, flow string, sourceKeys []string) (ma
 		return nil, fmt.Errorf("state: links of %s: %w", flow, err)
 	}
 	defer tx.Rollback()
-	full := tx.StmtContext(ctx, s.selectLinks)
-	defer full.Close()
+	bound := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range bound {
+			st.Close()
+		}
+	}()
 	args := make([]any, 0, linksChunk+1)
 	err = chunks(sourceKeys, linksChunk, func(keys []string) error {
+		size := keySizes[0]
+		for _, n := range keySizes {
+			if n >= len(keys) {
+				size = n
+			}
+		}
 		args = append(args[:0], flow)
 		for _, k := range keys {
 			args = append(args, k)
 		}
-		var rows *sql.Rows
-		var err error
-		if len(keys) == linksChunk {
-			rows, err = full.QueryContext(ctx, args...)
-		} else {
-			rows, err = tx.QueryContext(ctx, selectLinksSQL(len(keys)), args...)
+		for len(args) < size+1 {
+			args = append(args, keys[len(keys)-1]) // IN ignores repeats
 		}
+		st, ok := bound[size]
+		if !ok {
+			st = tx.StmtContext(ctx, s.selectLinks[size])
+			bound[size] = st
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}

@@ -335,3 +335,39 @@ func TestHashesCodec(t *testing.T) {
 		}
 	}
 }
+
+func TestLinksChunkSizes(t *testing.T) {
+	// Every lookup size pads its chunk to a prepared statement's size; the
+	// result must hold each linked key exactly, whatever the count.
+	s, _ := openTest(t)
+	ctx := t.Context()
+	var links []Link
+	for i := range 1200 {
+		links = append(links, Link{Flow: "f", SourceKey: fmt.Sprint("k", i), TargetID: fmt.Sprint("t", i)})
+	}
+	if err := s.PutLinks(ctx, links); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 4, 5, 6, 24, 25, 26, 124, 125, 126, 499, 500, 501, 1000, 1001} {
+		keys := make([]string, 0, n)
+		for i := range n {
+			if i%2 == 0 {
+				keys = append(keys, fmt.Sprint("k", i))
+			} else {
+				keys = append(keys, fmt.Sprint("absent", i))
+			}
+		}
+		got, err := s.Links(ctx, "f", keys)
+		if err != nil {
+			t.Fatalf("Links(%d keys) = %v", n, err)
+		}
+		if want := (n + 1) / 2; len(got) != want {
+			t.Errorf("Links(%d keys) returned %d links; want %d", n, len(got), want)
+		}
+		for k, l := range got {
+			if l.SourceKey != k || l.TargetID != "t"+strings.TrimPrefix(k, "k") {
+				t.Errorf("Links(%d keys)[%q] = %+v", n, k, l)
+			}
+		}
+	}
+}

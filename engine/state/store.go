@@ -50,7 +50,7 @@ type Store struct {
 	upsertLinks    *rowInserter
 	insertActivity *rowInserter
 	insertIntents  *rowInserter
-	selectLinks    *sql.Stmt // linksChunk keys
+	selectLinks    map[int]*sql.Stmt // by number of keys: keySizes
 
 	mu    sync.Mutex
 	held  map[string]bool // lock tokens taken by this Store, released by Close
@@ -133,6 +133,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.upsertLinks.Close()
 		s.insertActivity.Close()
 		s.insertIntents.Close()
+		for _, st := range s.selectLinks {
+			st.Close()
+		}
 		s.r.Close()
 		s.w.Close()
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
@@ -153,6 +156,8 @@ func dsn(path string, readOnly bool) string {
 	// which the engine's lookups by key cover.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "mmap_size(268435456)")
+	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -184,8 +189,13 @@ func (s *Store) prepare(ctx context.Context) error {
 	if s.insertIntents, err = newRowInserter(ctx, s.w, insertIntentsHead, 9, "RETURNING id"); err != nil {
 		return err
 	}
-	if s.selectLinks, err = s.r.PrepareContext(ctx, selectLinksSQL(linksChunk)); err != nil {
-		return fmt.Errorf("prepare links query: %w", err)
+	s.selectLinks = map[int]*sql.Stmt{}
+	for _, n := range keySizes {
+		st, err := s.r.PrepareContext(ctx, selectLinksSQL(n))
+		if err != nil {
+			return fmt.Errorf("prepare links query: %w", err)
+		}
+		s.selectLinks[n] = st
 	}
 	return nil
 }
@@ -209,8 +219,8 @@ func (s *Store) Close() error {
 		s.upsertLinks.Close()
 		s.insertActivity.Close()
 		s.insertIntents.Close()
-		if s.selectLinks != nil {
-			s.selectLinks.Close()
+		for _, st := range s.selectLinks {
+			st.Close()
 		}
 		if err := s.r.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("state: close: %w", err))

@@ -1,0 +1,131 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// rowSizes are the numbers of rows the multi-row statements of a
+// rowInserter carry, largest first: a batch of n rows takes n/100
+// statements of 100 rows, then tens, then single rows. Binding a hundred
+// rows per statement costs far less than a hundred statement executions.
+var rowSizes = []int{100, 10, 1}
+
+// rowInserter inserts rows with multi-row statements prepared once.
+type rowInserter struct {
+	cols  int
+	stmts map[int]*sql.Stmt // by number of rows
+}
+
+// newRowInserter prepares, on db, head followed by n value tuples of cols
+// placeholders and then tail, for each n in rowSizes.
+func newRowInserter(ctx context.Context, db *sql.DB, head string, cols int, tail string) (*rowInserter, error) {
+	ins := &rowInserter{cols: cols, stmts: map[int]*sql.Stmt{}}
+	tuple := "(" + placeholders(cols) + ")"
+	for _, n := range rowSizes {
+		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + " " + tail
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			ins.Close()
+			return nil, fmt.Errorf("prepare %d-row insert: %w", n, err)
+		}
+		ins.stmts[n] = st
+	}
+	return ins, nil
+}
+
+// exec inserts n rows within tx; fill appends the cols values of row i to
+// args and returns it.
+func (ins *rowInserter) exec(ctx context.Context, tx *sql.Tx, n int, fill func(i int, args []any) []any) error {
+	return ins.run(ctx, tx, n, fill, func(st *sql.Stmt, args []any) error {
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	})
+}
+
+// insertIDs inserts n rows within tx with statements ending in
+// "RETURNING id" and returns the new ids in the order of the rows. The
+// table's ids must be AUTOINCREMENT: they then grow in insertion order,
+// which is the order of the VALUES rows, whatever order RETURNING uses.
+func (ins *rowInserter) insertIDs(ctx context.Context, tx *sql.Tx, n int, fill func(i int, args []any) []any) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	err := ins.run(ctx, tx, n, fill, func(st *sql.Stmt, args []any) error {
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		start := len(ids)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		slices.Sort(ids[start:])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("inserted %d rows but got %d ids", n, len(ids))
+	}
+	return ids, nil
+}
+
+// run splits n rows into statements of rowSizes rows and calls do for each
+// with the statement, bound to tx, and its arguments.
+func (ins *rowInserter) run(ctx context.Context, tx *sql.Tx, n int, fill func(i int, args []any) []any,
+	do func(st *sql.Stmt, args []any) error) error {
+	args := make([]any, 0, min(n, rowSizes[0])*ins.cols)
+	bound := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range bound {
+			st.Close()
+		}
+	}()
+	for i := 0; i < n; {
+		size := 1
+		for _, s := range rowSizes {
+			if s <= n-i {
+				size = s
+				break
+			}
+		}
+		args = args[:0]
+		for j := i; j < i+size; j++ {
+			args = fill(j, args)
+		}
+		st, ok := bound[size]
+		if !ok {
+			st = tx.StmtContext(ctx, ins.stmts[size])
+			bound[size] = st
+		}
+		if err := do(st, args); err != nil {
+			if size == 1 {
+				return fmt.Errorf("row %d: %w", i, err)
+			}
+			return fmt.Errorf("rows %d to %d: %w", i, i+size-1, err)
+		}
+		i += size
+	}
+	return nil
+}
+
+// Close releases the prepared statements.
+func (ins *rowInserter) Close() {
+	if ins == nil {
+		return
+	}
+	for _, st := range ins.stmts {
+		st.Close()
+	}
+}
