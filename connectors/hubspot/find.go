@@ -56,7 +56,7 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 			continue
 		}
 		if foldCase(f) {
-			s = lower(s)
+			s = lower(s) // IN on text needs lowercase values
 		}
 		strs = append(strs, s)
 	}
@@ -132,9 +132,13 @@ func normalise(f connectors.Field, s string) string {
 }
 
 // foldCase reports whether HubSpot compares the field's values
-// case-insensitively: text does, enumeration values do not.
+// case-insensitively: searched text and emails do; enumeration values and
+// other unique values (read by idProperty) do not.
 func foldCase(f connectors.Field) bool {
-	return f.Type == connectors.TypeString && len(f.Options) == 0
+	if f.Name == "email" {
+		return true
+	}
+	return f.Type == connectors.TypeString && len(f.Options) == 0 && !f.Unique
 }
 
 // searchIn searches with IN filters, at most inValues values (and
