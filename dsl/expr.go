@@ -26,11 +26,10 @@ func (e *Expr) RangeAt(line, column int) hcl.Range {
 	if len(e.lineStarts) == 0 {
 		return e.Range
 	}
-	lines := strings.Split(e.Source, "\n")
 	if line > len(e.lineStarts) {
 		// expr reports "unexpected end" one line past a trailing newline:
 		// point at the end of the last line instead.
-		line, column = len(e.lineStarts), utf8.RuneCountInString(lineAt(lines, len(e.lineStarts)-1))
+		line, column = len(e.lineStarts), utf8.RuneCountInString(sourceLine(e.Source, len(e.lineStarts)-1))
 	}
 	if line < 1 {
 		line = 1
@@ -40,7 +39,7 @@ func (e *Expr) RangeAt(line, column int) hcl.Range {
 	if !e.lineExact[i] {
 		return hcl.Range{Filename: e.Range.Filename, Start: start, End: end}
 	}
-	text := lineAt(lines, i)
+	text := sourceLine(e.Source, i)
 	if text == "" {
 		return hcl.Range{Filename: e.Range.Filename, Start: start, End: start}
 	}
@@ -100,11 +99,19 @@ func lineColumn(src string, offset int) (line, column int) {
 	return line, column
 }
 
-func lineAt(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
+// sourceLine returns line i (0-based) of src, without its newline.
+func sourceLine(src string, i int) string {
+	for ; i > 0; i-- {
+		k := strings.IndexByte(src, '\n')
+		if k < 0 {
+			return ""
+		}
+		src = src[k+1:]
 	}
-	return ""
+	if k := strings.IndexByte(src, '\n'); k >= 0 {
+		return src[:k]
+	}
+	return src
 }
 
 // advance returns the position after s, starting at p, counting columns in

@@ -121,6 +121,35 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 // parseDir parses the project files and returns their top-level blocks in
 // file order.
 func (l *loader) parseDir(dir string) []*hclsyntax.Block {
+	names := l.projectFiles(dir)
+	var blocks []*hclsyntax.Block
+	for _, n := range names {
+		filename := filepath.Join(dir, n)
+		src, err := os.ReadFile(filename)
+		if err != nil {
+			l.diags = append(l.diags, readError(filename, err))
+			continue
+		}
+		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+		l.diags = append(l.diags, diags...)
+		l.cfg.Sources[filename] = src
+		if f == nil {
+			continue
+		}
+		l.cfg.Files[filename] = f
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		c, diags := content(body, rootSchema)
+		l.diags = append(l.diags, diags...)
+		blocks = append(blocks, c.Blocks...)
+	}
+	return blocks
+}
+
+// projectFiles lists the names of the project files of dir, sorted.
+func (l *loader) projectFiles(dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -145,36 +174,16 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 			Summary:  "No configuration files",
 			Detail:   fmt.Sprintf("The directory %s contains no *.hcl files. Run kopla in a project directory, or point -chdir at one.", dir),
 		})
-		return nil
 	}
-	var blocks []*hclsyntax.Block
-	for _, n := range names {
-		filename := filepath.Join(dir, n)
-		src, err := os.ReadFile(filename)
-		if err != nil {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cannot read file",
-				Detail:   fmt.Sprintf("The file %s cannot be read: %s.", filename, err),
-			})
-			continue
-		}
-		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-		l.diags = append(l.diags, diags...)
-		l.cfg.Sources[filename] = src
-		if f == nil {
-			continue
-		}
-		l.cfg.Files[filename] = f
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
-		c, diags := content(body, rootSchema)
-		l.diags = append(l.diags, diags...)
-		blocks = append(blocks, c.Blocks...)
+	return names
+}
+
+func readError(path string, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Cannot read file",
+		Detail:   fmt.Sprintf("The file %s cannot be read: %s.", path, err),
 	}
-	return blocks
 }
 
 // source returns the bytes of the file a range is in.

@@ -3,6 +3,8 @@ package dsl
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,5 +175,53 @@ func TestLoadModel(t *testing.T) {
 	}
 	if c := cfg.Connections["file.in"]; c == nil || c.Kind != "file" || c.Name != "in" {
 		t.Errorf("connection file.in = %+v", c)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
+
+// TestRenderGolden renders the diagnostics of testdata/render, in human
+// form byte for byte and in JSON form compared as data.
+func TestRenderGolden(t *testing.T) {
+	cfg, diags := Load("testdata/render", Options{LookupEnv: noEnv})
+	if !diags.HasErrors() {
+		t.Fatal("testdata/render loads without errors")
+	}
+	var human bytes.Buffer
+	if err := WriteDiagnostics(&human, diags, cfg.Files, false); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.MarshalIndent(JSONDiagnostics(diags, cfg.Files), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = append(doc, '\n')
+	if *update {
+		for name, b := range map[string][]byte{"render.golden": human.Bytes(), "render.json.golden": doc} {
+			if err := os.WriteFile(filepath.Join("testdata", name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want, err := os.ReadFile("testdata/render.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), human.String()); diff != "" {
+		t.Errorf("WriteDiagnostics (-want +got):\n%s", diff)
+	}
+	wantJSON, err := os.ReadFile("testdata/render.json.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w, g any
+	if err := json.Unmarshal(wantJSON, &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(doc, &g); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("JSONDiagnostics (-want +got):\n%s", diff)
 	}
 }
