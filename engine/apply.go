@@ -266,11 +266,13 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			// An interrupted run created this record; it was found by key.
 			rr.Action = plan.Create
 			rr.TargetID = id
-			view := map[string]any{"id": id}
-			for k, v := range fields {
-				view[k] = v
+			if f.ensured {
+				view := map[string]any{"id": id}
+				for k, v := range fields {
+					view[k] = v
+				}
+				a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{view: view}
 			}
-			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{view: view}
 			links = append(links, a.link(f, ch, id, fields))
 			acts = append(acts, a.activity(f, ch, fields, rr, nil))
 			continue
@@ -328,19 +330,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if res.Record.ID != "" {
 				rr.TargetID = res.Record.ID
 			}
-			view := withID(res.Record)
-			if view == nil {
-				view = map[string]any{}
+			if f.ensured {
+				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
 			}
-			for k, v := range writes[i].Fields {
-				if _, ok := view[k]; !ok {
-					view[k] = v
-				}
-			}
-			if _, ok := view["id"]; !ok {
-				view["id"] = rr.TargetID
-			}
-			a.applied[key] = &appliedRecord{view: view}
 			settled = append(settled, ids[i])
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
@@ -355,6 +347,22 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		return err
 	}
 	return a.st.ResolveIntents(ctx, settled)
+}
+
+// appliedView is an ensured record as the target stored it: the answer's
+// fields, completed with what was sent.
+func appliedView(rec connectors.Record, id string, sent map[string]any) map[string]any {
+	view := make(map[string]any, len(rec.Fields)+len(sent)+1)
+	for k, v := range sent {
+		view[k] = v
+	}
+	for k, v := range rec.Fields {
+		view[k] = v
+	}
+	if _, ok := view["id"]; !ok {
+		view["id"] = id
+	}
+	return view
 }
 
 // failedRequirement returns the first record this change depends on that
@@ -484,13 +492,7 @@ func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *Re
 	return act
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(map[string]string{"unencodable": err.Error()})
-	}
-	return b
-}
+func mustJSON(v any) json.RawMessage { return appendJSON(nil, v) }
 
 // reconcileIntents settles writes a previous run sent without storing their
 // answer: a create whose record exists (found by key) is linked instead of

@@ -75,6 +75,9 @@ type flow struct {
 	// readFields are the source fields the expressions use, for connectors
 	// that can read only those; nil means all.
 	readFields []string
+	// ensured is true when other flows ensure records of this one: only
+	// then are the target records kept as they will be after apply.
+	ensured bool
 }
 
 type mapping struct {
@@ -230,11 +233,14 @@ func (p *Project) resolveObject(ref dsl.ObjectRef, role string) (*object, hcl.Di
 	}
 	schema, ok := c.schemas[ref.Object]
 	if !ok {
+		schema, ok = c.schemas[connectors.AnyObject]
+	}
+	if !ok {
 		detail := fmt.Sprintf("Connection %s has no object %q.", ref.ConnectionKey(), ref.Object)
-		if s := connectors.Suggest(ref.Object, sortedKeys(c.schemas)); s != "" {
+		if s := connectors.Suggest(ref.Object, objectNames(c.schemas)); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		} else if len(c.schemas) > 0 {
-			detail += " Its objects are: " + strings.Join(sortedKeys(c.schemas), ", ") + "."
+			detail += " Its objects are: " + strings.Join(objectNames(c.schemas), ", ") + "."
 		}
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -366,6 +372,7 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 		}
 		diags = append(diags, p.compile(e.prog, env, f)...)
 		f.ensures = append(f.ensures, e)
+		dep.ensured = true
 	}
 	if f.decl.Where != nil {
 		f.where = &program{expr: f.decl.Where}
@@ -550,6 +557,17 @@ func configDigest(cfg *dsl.Config) string {
 	vars, _ := json.Marshal(cfg.Vars) // maps marshal with sorted keys
 	h.Write(vars)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// objectNames lists a connection's objects, without the AnyObject entry.
+func objectNames(schemas map[string]connectors.Schema) []string {
+	names := make([]string, 0, len(schemas))
+	for _, n := range sortedKeys(schemas) {
+		if n != connectors.AnyObject {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func sortedKeys[M ~map[string]V, V any](m M) []string {

@@ -102,7 +102,7 @@ func (p *Project) objectRefs() map[string]map[string]map[string]string {
 			refs[kind] = map[string]map[string]string{}
 		}
 		objs := map[string]string{}
-		for obj := range c.schemas {
+		for _, obj := range objectNames(c.schemas) {
 			objs[obj] = kind + "." + name + "." + obj
 		}
 		refs[kind][name] = objs

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr/file"
@@ -228,6 +227,9 @@ func recordID(m map[string]any) string {
 
 // redact replaces sensitive values by a marker, for logs and the activity log.
 func redact(fields map[string]any, schema connectors.Schema) map[string]any {
+	if !hasSensitive(schema) {
+		return fields
+	}
 	out := make(map[string]any, len(fields))
 	for k, v := range fields {
 		if f, ok := schema.Field(k); ok && f.Sensitive && v != nil {
@@ -239,11 +241,11 @@ func redact(fields map[string]any, schema connectors.Schema) map[string]any {
 	return out
 }
 
-func sortedFieldNames(m map[string]any) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
+func hasSensitive(schema connectors.Schema) bool {
+	for _, f := range schema.Fields {
+		if f.Sensitive {
+			return true
+		}
 	}
-	sort.Strings(names)
-	return names
+	return false
 }

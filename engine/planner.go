@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -51,6 +50,7 @@ type flowRun struct {
 	// source records must not claim one target record.
 	keys   map[string]string
 	digest hash.Hash
+	buf    []byte // reused to encode records for the digest
 }
 
 // outcome is the plan of one source record.
@@ -592,17 +592,23 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		o.action = plan.Create
 		ch.Action = plan.Create
 		ch.Fields = createFields(r.f, it.values, it.unknown)
-		o.view = targetView(r.f, plan.Create, it.values, nil, "")
+		if r.f.ensured {
+			o.view = targetView(r.f, plan.Create, it.values, nil, "")
+		}
 	case r.f.mode == "create":
 		o.action = plan.Skip
 		ch.Action = plan.Skip
 		ch.TargetID = match.ID
 		ch.Reason = "the target record exists (mode create never updates)"
-		o.view = withID(*match)
+		if r.f.ensured {
+			o.view = withID(*match)
+		}
 	default:
 		ch.TargetID = match.ID
 		ch.Fields = diffFields(r.f, it.values, it.unknown, match.Fields)
-		o.view = targetView(r.f, plan.Update, it.values, withID(*match), match.ID)
+		if r.f.ensured {
+			o.view = targetView(r.f, plan.Update, it.values, withID(*match), match.ID)
+		}
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
 			r.fp.NoOps++
@@ -630,7 +636,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 
 // hashRecord adds a source record to the flow's read digest.
 func (r *flowRun) hashRecord(rec connectors.Record) {
-	b, _ := json.Marshal(rec.Fields)
-	fmt.Fprintf(r.digest, "%s\x00%d\x00", rec.ID, len(b))
-	r.digest.Write(b)
+	r.buf = append(r.buf[:0], rec.ID...)
+	r.buf = append(r.buf, 0)
+	r.buf = appendJSON(r.buf, rec.Fields)
+	r.buf = append(r.buf, 0)
+	r.digest.Write(r.buf)
 }

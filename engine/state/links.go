@@ -31,9 +31,10 @@ type Link struct {
 	// the records were matched or created by; "" when not known.
 	KeyValue string
 	// FieldHashes maps each target field to HashValue of the value last
-	// written to it. PutLinks stores the map as given, replacing the stored
-	// one: pass the hashes of every field the flow manages, not only those
-	// of the fields just written.
+	// written to it. PutLinks merges the given hashes into the stored ones
+	// while the link keeps its TargetID, so an update passes the hashes of
+	// the fields it wrote only; a link to another TargetID replaces them.
+	// To forget hashes, delete the link first.
 	FieldHashes map[string]string
 	// UpdatedAt is when the link was last written (UTC); PutLinks sets it to
 	// the current time when zero.
@@ -42,10 +43,15 @@ type Link struct {
 
 const (
 	upsertLinksHead = `INSERT INTO links (flow, source_key, target_id, key_value, field_hashes, updated_at)`
+	// The hashes merge into those of the same target record (an update
+	// writes only the fields that changed; the others keep their last
+	// written value) and replace those of another one (re-linked).
 	upsertLinksTail = `ON CONFLICT (flow, source_key) DO UPDATE SET
+	field_hashes = CASE WHEN links.target_id = excluded.target_id
+		THEN json_patch(links.field_hashes, excluded.field_hashes)
+		ELSE excluded.field_hashes END,
 	target_id = excluded.target_id,
 	key_value = excluded.key_value,
-	field_hashes = excluded.field_hashes,
 	updated_at = excluded.updated_at`
 )
 
@@ -133,8 +139,9 @@ func scanLinks(rows *sql.Rows, fn func(Link) error) error {
 	return rows.Err()
 }
 
-// PutLinks creates or replaces links, all in one transaction: either every
-// link is stored or none is.
+// PutLinks creates or updates links, all in one transaction: either every
+// link is stored or none is. An existing link takes the new TargetID,
+// KeyValue and UpdatedAt; its FieldHashes are merged (see [Link]).
 func (s *Store) PutLinks(ctx context.Context, links []Link) error {
 	if len(links) == 0 {
 		return nil

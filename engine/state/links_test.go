@@ -51,7 +51,22 @@ func TestLinks(t *testing.T) {
 			},
 		},
 		{
-			name: "upsert replaces target, key value and hashes",
+			name: "update of the same target merges hashes",
+			puts: [][]Link{
+				{{Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "old@example.com",
+					FieldHashes: map[string]string{"email": "h1", "phone": "h3"}}},
+				{{Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "new@example.com",
+					FieldHashes: map[string]string{"email": "h4", "name": "h5"}, UpdatedAt: later}},
+				{{Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "new@example.com", UpdatedAt: later}},
+			},
+			flow: "customers", keys: []string{"1"},
+			want: map[string]Link{
+				"1": {Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "new@example.com",
+					FieldHashes: map[string]string{"email": "h4", "phone": "h3", "name": "h5"}, UpdatedAt: later},
+			},
+		},
+		{
+			name: "relink to another target replaces hashes",
 			puts: [][]Link{
 				{{Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "old@example.com",
 					FieldHashes: map[string]string{"email": "h1", "phone": "h3"}}},
@@ -62,6 +77,29 @@ func TestLinks(t *testing.T) {
 			want: map[string]Link{
 				"1": {Flow: "customers", SourceKey: "1", TargetID: "c9", KeyValue: "new@example.com",
 					FieldHashes: map[string]string{"email": "h4"}, UpdatedAt: later},
+			},
+		},
+		{
+			name: "merge with escaped names",
+			puts: [][]Link{
+				{{Flow: "f", SourceKey: "1", TargetID: "t", FieldHashes: map[string]string{`a"b`: "1", "ø": "2"}}},
+				{{Flow: "f", SourceKey: "1", TargetID: "t", FieldHashes: map[string]string{`a"b`: "3", "<x>": "4"}}},
+			},
+			flow: "f", keys: []string{"1"},
+			want: map[string]Link{
+				"1": {Flow: "f", SourceKey: "1", TargetID: "t",
+					FieldHashes: map[string]string{`a"b`: "3", "ø": "2", "<x>": "4"}, UpdatedAt: t0},
+			},
+		},
+		{
+			name: "same key twice in one batch: last wins",
+			puts: [][]Link{{
+				{Flow: "f", SourceKey: "1", TargetID: "t1", FieldHashes: map[string]string{"a": "1"}},
+				{Flow: "f", SourceKey: "1", TargetID: "t2", FieldHashes: map[string]string{"b": "2"}},
+			}},
+			flow: "f", keys: []string{"1"},
+			want: map[string]Link{
+				"1": {Flow: "f", SourceKey: "1", TargetID: "t2", FieldHashes: map[string]string{"b": "2"}, UpdatedAt: t0},
 			},
 		},
 		{
