@@ -24,6 +24,8 @@ type client struct {
 func newClient(t testing.TB, opts Options) *client {
 	t.Helper()
 	if contract != nil {
+		// HubSpot's documents declare property values non-nullable.
+		opts.OmitNullProperties = true
 		s := New(opts)
 		contract.use(t, s)
 		return &client{t: t, base: os.Getenv("SPECPROXY_URL"), token: s.Token(), srv: s}

@@ -117,7 +117,7 @@ func (b *batchResponse) answer(w http.ResponseWriter, okStatus int) {
 
 // view renders a record with the requested properties: names == nil means
 // the type's defaults, all means every set property. Requested properties
-// without a value are null, as in HubSpot.
+// without a value are null, as in HubSpot (unless OmitNullProperties).
 func (s *Server) view(t *objectType, rec *record, props map[string]string, names []string, all bool) *wireObject {
 	o := &wireObject{ID: rec.id, Properties: map[string]*string{}, CreatedAt: formatTime(rec.createdAt),
 		UpdatedAt: formatTime(rec.updatedAt), Archived: rec.archived}
@@ -139,7 +139,7 @@ func (s *Server) view(t *objectType, rec *record, props map[string]string, names
 	for _, n := range names {
 		if v, ok := props[n]; ok {
 			o.Properties[n] = &v
-		} else if s.def(t, n) != nil {
+		} else if s.def(t, n) != nil && !s.opts.OmitNullProperties {
 			o.Properties[n] = nil
 		}
 	}

@@ -30,15 +30,12 @@ func TestObjectLifecycle(t *testing.T) {
 			}
 
 			r = c.must(200, "GET", st.objects+"/contacts/"+id, nil)
-			if got := props(r.body); str(got["firstname"]) != "Anna" || got["lastname"] != nil {
+			if got := props(r.body); str(got["firstname"]) != "Anna" || str(got["email"]) != "anna@example.com" || got["lastname"] != nil {
 				t.Errorf("default read = %v", got)
 			}
-			if _, ok := props(r.body)["lastname"]; !ok {
-				t.Errorf("default read lacks null lastname: %s", r.raw)
-			}
 			r = c.must(200, "GET", st.objects+"/0-1/"+id+"?properties=email,phone", nil)
-			if diff := cmp.Diff(map[string]any{"email": "anna@example.com", "phone": nil}, props(r.body)); diff != "" {
-				t.Errorf("read with properties (-want +got):\n%s", diff)
+			if got := props(r.body); str(got["email"]) != "anna@example.com" || got["phone"] != nil || got["firstname"] != nil {
+				t.Errorf("read with properties = %v", got)
 			}
 			r = c.must(200, "GET", st.objects+"/contacts/ANNA@example.com?idProperty=email&properties=firstname", nil)
 			if str(r.body["id"]) != id {
@@ -65,6 +62,30 @@ func TestObjectLifecycle(t *testing.T) {
 				t.Errorf("archived read = %s", r.raw)
 			}
 			c.must(404, "PATCH", st.objects+"/contacts/"+id, map[string]any{"properties": map[string]any{"lastname": "X"}})
+		})
+	}
+}
+
+func TestNullProperties(t *testing.T) {
+	for _, omit := range []bool{false, true} {
+		t.Run(fmt.Sprint("omit=", omit), func(t *testing.T) {
+			c := newDirectClient(t, Options{OmitNullProperties: omit})
+			id := str(c.must(201, "POST", "/crm/v3/objects/contacts", create(map[string]any{"email": "n@example.com"})).body["id"])
+			want := map[string]any{"email": "n@example.com", "phone": nil}
+			if omit {
+				delete(want, "phone")
+			}
+			paths := []string{"/crm/v3/objects/contacts/" + id + "?properties=email,phone,not_a_property", "/crm/v3/objects/contacts?properties=email,phone"}
+			for _, path := range paths {
+				r := c.must(200, "GET", path, nil)
+				got := props(r.body)
+				if got == nil {
+					got = props(results(r)[0])
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("GET %s properties (-want +got):\n%s", path, diff)
+				}
+			}
 		})
 	}
 }
@@ -139,7 +160,6 @@ func TestPropertyValidation(t *testing.T) {
 		{"enumeration option", "contacts", map[string]any{"lifecyclestage": "Customer"}, "INVALID_OPTION", "lifecyclestage"},
 		{"enumeration ok", "contacts", map[string]any{"lifecyclestage": "customer"}, "", ""},
 		{"thousands separator", "deals", map[string]any{"dealname": "D", "dealstage": "closedwon", "amount": "5,333,222"}, "INVALID_INTEGER", "amount"},
-		{"number as JSON number", "deals", map[string]any{"dealname": "D", "dealstage": "closedwon", "amount": 12.5}, "", ""},
 		{"date not midnight", "line_items", map[string]any{"hs_recurring_billing_start_date": "1635535865000"}, "INVALID_DATE", "hs_recurring_billing_start_date"},
 		{"date midnight ms", "line_items", map[string]any{"hs_recurring_billing_start_date": "1767225600000"}, "", ""},
 		{"date ISO", "line_items", map[string]any{"hs_recurring_billing_start_date": "2026-01-31"}, "", ""},
@@ -173,6 +193,20 @@ func TestPropertyValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// HubSpot also takes numbers, booleans and null as property values,
+// although its documents declare strings.
+func TestNonStringValues(t *testing.T) {
+	c := newDirectClient(t, Options{})
+	r := c.must(201, "POST", "/crm/v3/objects/deals", map[string]any{"properties": map[string]any{"dealname": "D", "dealstage": "closedwon", "amount": 12.5, "description": nil}})
+	id := str(r.body["id"])
+	c.must(200, "PATCH", "/crm/v3/objects/orders/"+str(c.must(201, "POST", "/crm/v3/objects/orders", create(map[string]any{"hs_order_name": "O"})).body["id"]),
+		map[string]any{"properties": map[string]any{"hs_buyer_accepts_marketing": true}})
+	if p, _ := c.srv.Object("deals", id); p["amount"] != "12.5" || p["pipeline"] != "default" {
+		t.Errorf("stored deal = %v", p)
+	}
+	c.must(400, "POST", "/crm/v3/objects/deals", map[string]any{"properties": map[string]any{"dealname": []any{"x"}}})
 }
 
 func TestLineItemAmounts(t *testing.T) {

@@ -38,12 +38,12 @@ func TestPropertiesAPI(t *testing.T) {
 				t.Errorf("duplicate property = %s", r.raw)
 			}
 			enum := map[string]any{"name": "tier", "label": "Tier", "type": "enumeration", "fieldType": "select", "groupName": "visma_sync",
-				"options": []any{map[string]any{"label": "Gold", "value": "gold", "hidden": false}}}
+				"options": []any{map[string]any{"label": "Gold", "value": "gold", "hidden": false, "displayOrder": 0}}}
 			c.must(201, "POST", st.props+"/contacts", enum)
 			c.must(201, "POST", st.objects+"/contacts", create(map[string]any{"tier": "gold", "visma_id": "X1"}))
 			c.must(400, "POST", st.objects+"/contacts", create(map[string]any{"tier": "silver"}))
 			c.must(200, "PATCH", st.props+"/contacts/tier", map[string]any{"options": []any{
-				map[string]any{"label": "Gold", "value": "gold", "hidden": false}, map[string]any{"label": "Silver", "value": "silver", "hidden": false}}})
+				map[string]any{"label": "Gold", "value": "gold", "hidden": false, "displayOrder": 0}, map[string]any{"label": "Silver", "value": "silver", "hidden": false, "displayOrder": 1}}})
 			c.must(201, "POST", st.objects+"/contacts", create(map[string]any{"tier": "silver"}))
 
 			c.must(400, "POST", st.props+"/contacts", map[string]any{"name": "bad", "label": "Bad", "type": "number", "fieldType": "select", "groupName": "visma_sync"})

@@ -32,6 +32,11 @@ type Options struct {
 	Logger *slog.Logger
 	// PortalID is the account id (hub_id) in answers (0 = 12345678).
 	PortalID int
+	// OmitNullProperties leaves requested properties without a value out of
+	// answers. HubSpot sends them as null, but its OpenAPI documents declare
+	// property values as non-nullable strings; set this when traffic is
+	// checked against those documents (contract checks).
+	OmitNullProperties bool
 }
 
 // Limits are the rate limits. Zero fields take HubSpot's defaults for a
