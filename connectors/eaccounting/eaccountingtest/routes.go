@@ -130,7 +130,11 @@ func (s *Server) get(coll, param, what string, v view) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue(param)
 		s.mu.Lock()
-		rec, ok := s.data.c(coll).get(strings.ToLower(id))
+		c := s.data.c(coll)
+		rec, ok := c.get(strings.ToLower(id)) // GUIDs
+		if !ok {
+			rec, ok = c.get(strings.ToUpper(id)) // country codes
+		}
 		var out map[string]any
 		if ok {
 			out = cloneRec(rec)
