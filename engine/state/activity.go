@@ -34,25 +34,34 @@ func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
 	if len(acts) == 0 {
 		return nil
 	}
-	for i, a := range acts {
-		if err := checkActivity(a); err != nil {
-			return fmt.Errorf("state: log activity: entry %d: %w", i, err)
-		}
+	if err := checkActivities(acts); err != nil {
+		return fmt.Errorf("state: log activity: %w", err)
 	}
-	now := formatTime(s.nowUTC())
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return s.insertActivity.exec(ctx, tx, len(acts), func(i int, args []any) []any {
-			a := &acts[i]
-			at := now
-			if !a.At.IsZero() {
-				at = formatTime(a.At)
-			}
-			return append(args, nullID(a.RunID), at, a.Flow, a.SourceKey, a.TargetID, a.Action,
-				nullJSON(a.Read), nullJSON(a.Sent), nullJSON(a.Answer), a.Error)
-		})
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.logActivity(ctx, tx, acts) })
 	if err != nil {
 		return fmt.Errorf("state: log activity: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) error {
+	now := formatTime(s.nowUTC())
+	return s.insertActivity.exec(ctx, tx, len(acts), func(i int, args []any) []any {
+		a := &acts[i]
+		at := now
+		if !a.At.IsZero() {
+			at = formatTime(a.At)
+		}
+		return append(args, nullID(a.RunID), at, a.Flow, a.SourceKey, a.TargetID, a.Action,
+			nullJSON(a.Read), nullJSON(a.Sent), nullJSON(a.Answer), a.Error)
+	})
+}
+
+func checkActivities(acts []Activity) error {
+	for i, a := range acts {
+		if err := checkActivity(a); err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
 	}
 	return nil
 }

@@ -129,3 +129,73 @@ func (ins *rowInserter) Close() {
 		st.Close()
 	}
 }
+
+// inStatement runs a statement with an IN list of keys, prepared once for
+// each of keySizes. A chunk of k keys uses the smallest size that holds k,
+// padded with repeats of its last key (IN ignores repeats), so no call
+// compiles SQL.
+type inStatement struct {
+	stmts map[int]*sql.Stmt
+}
+
+// keySizes are the IN-list sizes of an inStatement, largest first.
+var keySizes = []int{linksChunk, 125, 25, 5}
+
+// newInStatement prepares query(n) on db for each n in keySizes; query(n)
+// must end its parameters with n placeholders for the keys.
+func newInStatement(ctx context.Context, db *sql.DB, query func(n int) string) (*inStatement, error) {
+	q := &inStatement{stmts: map[int]*sql.Stmt{}}
+	for _, n := range keySizes {
+		st, err := db.PrepareContext(ctx, query(n))
+		if err != nil {
+			q.Close()
+			return nil, fmt.Errorf("prepare %d-key statement: %w", n, err)
+		}
+		q.stmts[n] = st
+	}
+	return q, nil
+}
+
+// Close releases the prepared statements.
+func (q *inStatement) Close() {
+	if q == nil {
+		return
+	}
+	for _, st := range q.stmts {
+		st.Close()
+	}
+}
+
+// eachIn calls do, within tx, for each chunk of keys with the statement of
+// its size and its arguments: fixed, then the keys.
+func eachIn[K any](ctx context.Context, tx *sql.Tx, q *inStatement, fixed []any, keys []K,
+	do func(st *sql.Stmt, args []any) error) error {
+	bound := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range bound {
+			st.Close()
+		}
+	}()
+	args := make([]any, 0, len(fixed)+min(len(keys), keySizes[0]))
+	return chunks(keys, keySizes[0], func(c []K) error {
+		size := keySizes[0]
+		for _, n := range keySizes {
+			if n >= len(c) {
+				size = n
+			}
+		}
+		args = append(args[:0], fixed...)
+		for _, k := range c {
+			args = append(args, k)
+		}
+		for len(args) < len(fixed)+size {
+			args = append(args, c[len(c)-1])
+		}
+		st, ok := bound[size]
+		if !ok {
+			st = tx.StmtContext(ctx, q.stmts[size])
+			bound[size] = st
+		}
+		return do(st, args)
+	})
+}

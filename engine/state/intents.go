@@ -84,20 +84,22 @@ func (s *Store) ResolveIntents(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return chunks(ids, linksChunk, func(c []int64) error {
-			args := make([]any, len(c))
-			for i, id := range c {
-				args[i] = id
-			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM intents WHERE id IN (`+placeholders(len(c))+`)`, args...)
-			return err
-		})
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.resolveIntents(ctx, tx, ids) })
 	if err != nil {
 		return fmt.Errorf("state: resolve intents: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	return eachIn(ctx, tx, s.deleteIntents, nil, ids, func(st *sql.Stmt, args []any) error {
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	})
+}
+
+func deleteIntentsSQL(n int) string {
+	return `DELETE FROM intents WHERE id IN (` + placeholders(n) + `)`
 }
 
 // PendingIntents returns the unresolved intents of flow ("" means every

@@ -16,12 +16,6 @@ import (
 // 200 queries.
 const linksChunk = 500
 
-// keySizes are the numbers of keys of the prepared lookup statements,
-// largest first, the first being linksChunk. A chunk of k keys uses the
-// smallest that holds k, padded with repeats of its last key, so that no
-// lookup compiles SQL.
-var keySizes = []int{linksChunk, 125, 25, 5}
-
 // Link ties a source record to the target record a flow wrote it to.
 type Link struct {
 	Flow      string
@@ -61,6 +55,10 @@ func selectLinksSQL(n int) string {
 	return `SELECT ` + linkColumns + ` FROM links WHERE flow = ? AND source_key IN (` + placeholders(n) + `)`
 }
 
+func deleteLinksSQL(n int) string {
+	return `DELETE FROM links WHERE flow = ? AND source_key IN (` + placeholders(n) + `)`
+}
+
 // Links returns the links of flow for the given source keys, by source key.
 // Keys without a link are absent from the map. The lookup reads one
 // consistent snapshot, in batched queries.
@@ -74,32 +72,7 @@ func (s *Store) Links(ctx context.Context, flow string, sourceKeys []string) (ma
 		return nil, fmt.Errorf("state: links of %s: %w", flow, err)
 	}
 	defer tx.Rollback()
-	bound := map[int]*sql.Stmt{}
-	defer func() {
-		for _, st := range bound {
-			st.Close()
-		}
-	}()
-	args := make([]any, 0, linksChunk+1)
-	err = chunks(sourceKeys, linksChunk, func(keys []string) error {
-		size := keySizes[0]
-		for _, n := range keySizes {
-			if n >= len(keys) {
-				size = n
-			}
-		}
-		args = append(args[:0], flow)
-		for _, k := range keys {
-			args = append(args, k)
-		}
-		for len(args) < size+1 {
-			args = append(args, keys[len(keys)-1]) // IN ignores repeats
-		}
-		st, ok := bound[size]
-		if !ok {
-			st = tx.StmtContext(ctx, s.selectLinks[size])
-			bound[size] = st
-		}
+	err = eachIn(ctx, tx, s.selectLinks, []any{flow}, sourceKeys, func(st *sql.Stmt, args []any) error {
 		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return err
@@ -146,27 +119,36 @@ func (s *Store) PutLinks(ctx context.Context, links []Link) error {
 	if len(links) == 0 {
 		return nil
 	}
-	for i, l := range links {
-		if err := checkLink(l); err != nil {
-			return fmt.Errorf("state: put links: link %d: %w", i, err)
-		}
+	if err := checkLinks(links); err != nil {
+		return fmt.Errorf("state: put links: %w", err)
 	}
-	now := formatTime(s.nowUTC())
-	var buf []byte
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return s.upsertLinks.exec(ctx, tx, len(links), func(i int, args []any) []any {
-			l := &links[i]
-			updated := now
-			if !l.UpdatedAt.IsZero() {
-				updated = formatTime(l.UpdatedAt)
-			}
-			buf = appendHashes(buf[:0], l.FieldHashes)
-			// Bound as a string, so that it is stored as TEXT.
-			return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(buf), updated)
-		})
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.putLinks(ctx, tx, links) })
 	if err != nil {
 		return fmt.Errorf("state: put links: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
+	now := formatTime(s.nowUTC())
+	var buf []byte
+	return s.upsertLinks.exec(ctx, tx, len(links), func(i int, args []any) []any {
+		l := &links[i]
+		updated := now
+		if !l.UpdatedAt.IsZero() {
+			updated = formatTime(l.UpdatedAt)
+		}
+		buf = appendHashes(buf[:0], l.FieldHashes)
+		// Bound as a string, so that it is stored as TEXT.
+		return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(buf), updated)
+	})
+}
+
+func checkLinks(links []Link) error {
+	for i, l := range links {
+		if err := checkLink(l); err != nil {
+			return fmt.Errorf("link %d: %w", i, err)
+		}
 	}
 	return nil
 }
@@ -224,14 +206,8 @@ func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []strin
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return chunks(sourceKeys, linksChunk, func(keys []string) error {
-			args := make([]any, 0, len(keys)+1)
-			args = append(args, flow)
-			for _, k := range keys {
-				args = append(args, k)
-			}
-			_, err := tx.ExecContext(ctx,
-				`DELETE FROM links WHERE flow = ? AND source_key IN (`+placeholders(len(keys))+`)`, args...)
+		return eachIn(ctx, tx, s.deleteLinks, []any{flow}, sourceKeys, func(st *sql.Stmt, args []any) error {
+			_, err := st.ExecContext(ctx, args...)
 			return err
 		})
 	})

@@ -50,7 +50,9 @@ type Store struct {
 	upsertLinks    *rowInserter
 	insertActivity *rowInserter
 	insertIntents  *rowInserter
-	selectLinks    map[int]*sql.Stmt // by number of keys: keySizes
+	selectLinks    *inStatement // on the read pool
+	deleteLinks    *inStatement
+	deleteIntents  *inStatement
 
 	mu    sync.Mutex
 	held  map[string]bool // lock tokens taken by this Store, released by Close
@@ -130,12 +132,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.r.SetConnMaxIdleTime(time.Minute)
 
 	if err := s.prepare(ctx); err != nil {
-		s.upsertLinks.Close()
-		s.insertActivity.Close()
-		s.insertIntents.Close()
-		for _, st := range s.selectLinks {
-			st.Close()
-		}
+		s.closeStatements()
 		s.r.Close()
 		s.w.Close()
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
@@ -189,15 +186,25 @@ func (s *Store) prepare(ctx context.Context) error {
 	if s.insertIntents, err = newRowInserter(ctx, s.w, insertIntentsHead, 9, "RETURNING id"); err != nil {
 		return err
 	}
-	s.selectLinks = map[int]*sql.Stmt{}
-	for _, n := range keySizes {
-		st, err := s.r.PrepareContext(ctx, selectLinksSQL(n))
-		if err != nil {
-			return fmt.Errorf("prepare links query: %w", err)
-		}
-		s.selectLinks[n] = st
+	if s.selectLinks, err = newInStatement(ctx, s.r, selectLinksSQL); err != nil {
+		return err
+	}
+	if s.deleteLinks, err = newInStatement(ctx, s.w, deleteLinksSQL); err != nil {
+		return err
+	}
+	if s.deleteIntents, err = newInStatement(ctx, s.w, deleteIntentsSQL); err != nil {
+		return err
 	}
 	return nil
+}
+
+func (s *Store) closeStatements() {
+	s.upsertLinks.Close()
+	s.insertActivity.Close()
+	s.insertIntents.Close()
+	s.selectLinks.Close()
+	s.deleteLinks.Close()
+	s.deleteIntents.Close()
 }
 
 // Close releases any lock this Store still holds and closes the database.
@@ -216,12 +223,7 @@ func (s *Store) Close() error {
 				errs = append(errs, err)
 			}
 		}
-		s.upsertLinks.Close()
-		s.insertActivity.Close()
-		s.insertIntents.Close()
-		for _, st := range s.selectLinks {
-			st.Close()
-		}
+		s.closeStatements()
 		if err := s.r.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("state: close: %w", err))
 		}

@@ -1,0 +1,47 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Batch is what an apply stores after one batch of writes: the links of the
+// records written, their activity, and the intents whose outcome is now
+// known.
+type Batch struct {
+	Links      []Link
+	Activities []Activity
+	Resolve    []int64 // intent IDs
+}
+
+// Save stores a batch in one transaction: the same as PutLinks, LogActivity
+// and ResolveIntents in turn, but all or nothing, so that an intent is
+// never resolved without its link, and with one commit instead of three.
+func (s *Store) Save(ctx context.Context, b Batch) error {
+	if len(b.Links)+len(b.Activities)+len(b.Resolve) == 0 {
+		return nil
+	}
+	if err := checkLinks(b.Links); err != nil {
+		return fmt.Errorf("state: save: %w", err)
+	}
+	if err := checkActivities(b.Activities); err != nil {
+		return fmt.Errorf("state: save: activity %w", err)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.putLinks(ctx, tx, b.Links); err != nil {
+			return fmt.Errorf("links: %w", err)
+		}
+		if err := s.logActivity(ctx, tx, b.Activities); err != nil {
+			return fmt.Errorf("activity: %w", err)
+		}
+		if err := s.resolveIntents(ctx, tx, b.Resolve); err != nil {
+			return fmt.Errorf("resolve intents: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: save: %w", err)
+	}
+	return nil
+}
