@@ -341,6 +341,11 @@ func (s *Server) assocBatchArchive(w http.ResponseWriter, r *http.Request, p par
 			s.unlink(p.typ, p.to, input.From.ID, to.ID)
 		}
 	}
+	// v4 answers 204; the 2026-03 version answers 200 with an empty batch.
+	if p.prefix == "/crm/associations/2026-03" {
+		s.newBatch(s.now()).answer(w, http.StatusOK)
+		return nil
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

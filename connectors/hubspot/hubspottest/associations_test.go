@@ -115,7 +115,11 @@ func TestAssociationsV4(t *testing.T) {
 			if got := c.srv.Associations("companies", "7", "deals", "20"); len(got) != 0 {
 				t.Errorf("after delete: %v", got)
 			}
-			c.must(204, "POST", "/crm/v4/associations/contacts/companies/batch/archive", map[string]any{"inputs": []any{
+			archived := 204
+			if st.name == "2026-03" {
+				archived = 200
+			}
+			c.must(archived, "POST", st.assoc+"/contacts/companies/batch/archive", map[string]any{"inputs": []any{
 				map[string]any{"from": map[string]any{"id": "1"}, "to": []any{map[string]any{"id": "7"}}},
 			}})
 			if got := c.srv.Associations("contacts", "1", "companies", "7"); len(got) != 0 {

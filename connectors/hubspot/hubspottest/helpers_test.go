@@ -13,10 +13,11 @@ import (
 // client talks to a fake over real HTTP. With SPECPROXY_URL set (see
 // contractcheck.sh) requests go through the contract-checking proxy.
 type client struct {
-	t     testing.TB
-	base  string
-	token string
-	srv   *Server
+	t      testing.TB
+	base   string // the proxy in contract mode, else the fake
+	direct string // the fake itself
+	token  string
+	srv    *Server
 }
 
 // newClient serves a fake for one test. In contract mode (see TestMain)
@@ -28,7 +29,7 @@ func newClient(t testing.TB, opts Options) *client {
 		opts.OmitNullProperties = true
 		s := New(opts)
 		contract.use(t, s)
-		return &client{t: t, base: os.Getenv("SPECPROXY_URL"), token: s.Token(), srv: s}
+		return &client{t: t, base: os.Getenv("SPECPROXY_URL"), direct: "http://" + os.Getenv("HUBSPOTTEST_LISTEN"), token: s.Token(), srv: s}
 	}
 	return newDirectClient(t, opts)
 }
@@ -38,7 +39,7 @@ func newClient(t testing.TB, opts Options) *client {
 func newDirectClient(t testing.TB, opts Options) *client {
 	t.Helper()
 	s, base := NewTestServer(t, opts)
-	return &client{t: t, base: base, token: s.Token(), srv: s}
+	return &client{t: t, base: base, direct: base, token: s.Token(), srv: s}
 }
 
 // reply is a decoded answer.
