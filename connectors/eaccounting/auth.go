@@ -95,6 +95,9 @@ type tokenSource struct {
 	mu     sync.Mutex
 	tok    *oauth2.Token
 	loaded bool
+	// dead is set once the refresh token is refused: every later request
+	// fails at once instead of asking the identity server again.
+	dead error
 }
 
 // errLoginAgain builds the error that tells the user to log in again.
@@ -114,6 +117,9 @@ func (s *tokenSource) errLoginAgain(cause error) error {
 
 // current returns the token in use, loading it on first use. The caller holds mu.
 func (s *tokenSource) current() (*oauth2.Token, error) {
+	if s.dead != nil {
+		return nil, s.dead
+	}
 	if !s.loaded {
 		tok, err := s.file.load()
 		if err != nil {
@@ -178,7 +184,8 @@ func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oa
 	}
 	if err != nil {
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client") {
-			return nil, s.errLoginAgain(err)
+			s.dead = s.errLoginAgain(err)
+			return nil, s.dead
 		}
 		return nil, &transientError{err: fmt.Errorf("refresh token: %w", err)}
 	}
@@ -216,7 +223,7 @@ func (c *conn) Login(ctx context.Context, ui connectors.LoginUI) error {
 	defer ln.Close()
 
 	conf := *c.tokens.conf
-	conf.RedirectURL = "http://" + ln.Addr().String() + "/callback"
+	conf.RedirectURL = redirectURL(addr, ln.Addr())
 	state, err := randomString()
 	if err != nil {
 		return fmt.Errorf("eaccounting: login: %w", err)
@@ -296,7 +303,7 @@ func (c *conn) Login(ctx context.Context, ui connectors.LoginUI) error {
 		if err := c.tokens.file.save(r.tok); err != nil {
 			return fmt.Errorf("eaccounting: login: %w", err)
 		}
-		c.tokens.tok, c.tokens.loaded = r.tok, true
+		c.tokens.tok, c.tokens.loaded, c.tokens.dead = r.tok, true, nil
 		if ui.Out != nil {
 			fmt.Fprintf(ui.Out, "Logged in; token saved to %s\n", c.tokens.file.path)
 		}
@@ -310,4 +317,17 @@ func randomString() (string, error) {
 		return "", fmt.Errorf("random state: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// redirectURL is the callback URL of the listener. It keeps the host the
+// user gave ("localhost:8765"), since the identity server compares it with
+// the registered redirect URI verbatim, and takes the port from the
+// listener when the address asked for any port.
+func redirectURL(asked string, got net.Addr) string {
+	host, _, err := net.SplitHostPort(asked)
+	_, port, err2 := net.SplitHostPort(got.String())
+	if err != nil || err2 != nil || host == "" {
+		return "http://" + got.String() + "/callback"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/callback"
 }

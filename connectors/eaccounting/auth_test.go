@@ -121,7 +121,39 @@ func TestInvalidGrantAsksForLogin(t *testing.T) {
 	if !strings.Contains(err.Error(), "run kopla login books again") {
 		t.Errorf("error %q does not say to run kopla login books again", err)
 	}
+	// Later requests fail at once, without asking the identity server again.
+	e.srv.ResetCounters()
+	res := e.writer(t, "customers").Write(t.Context(), []connectors.Write{
+		{Action: connectors.Create, Fields: customer(1), KeyField: "CustomerNumber"},
+		{Action: connectors.Create, Fields: customer(2), KeyField: "CustomerNumber"},
+	})
+	for i, r := range res {
+		if !errors.Is(r.Err, connectors.ErrAuth) {
+			t.Errorf("write %d: %v; want ErrAuth", i, r.Err)
+		}
+	}
+	if n := e.srv.Requests(tokenRoute); n != 0 {
+		t.Errorf("token requests after invalid_grant = %d; want 0", n)
+	}
 }
+
+func TestRedirectURL(t *testing.T) {
+	for _, tt := range []struct{ asked, got, want string }{
+		{"127.0.0.1:0", "127.0.0.1:41234", "http://127.0.0.1:41234/callback"},
+		{"localhost:8765", "127.0.0.1:8765", "http://localhost:8765/callback"},
+		{":8765", "[::]:8765", "http://[::]:8765/callback"},
+	} {
+		got := redirectURL(tt.asked, fakeAddr(tt.got))
+		if got != tt.want {
+			t.Errorf("redirectURL(%q, %q) = %q; want %q", tt.asked, tt.got, got, tt.want)
+		}
+	}
+}
+
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "tcp" }
+func (a fakeAddr) String() string  { return string(a) }
 
 func TestNoTokenAsksForLogin(t *testing.T) {
 	e := newEnv(t, eaccountingtest.Options{}, connectors.Config{"refresh_token": nil})

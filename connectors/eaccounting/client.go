@@ -186,13 +186,18 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 		tok, err := c.tokens.token(ctx)
 		if err != nil {
 			var te *transientError
-			if errors.As(err, &te) && attempt < c.maxAttempts {
-				if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
-					return err
-				}
-				continue
+			if !errors.As(err, &te) {
+				return err
 			}
-			return err
+			if attempt >= c.maxAttempts {
+				// Unwrapped: the request was never sent, so it is not a
+				// lost answer for the caller to reconcile.
+				return te.err
+			}
+			if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
+				return err
+			}
+			continue
 		}
 		status, respBody, header, err := c.roundTrip(ctx, r, body, tok, attempt)
 		switch {
@@ -213,6 +218,10 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 			// refresh once, without counting an attempt.
 			refreshed = true
 			if _, err := c.tokens.refresh(ctx, tok); err != nil {
+				var te *transientError
+				if errors.As(err, &te) {
+					return te.err // the request was refused, not lost
+				}
 				return err
 			}
 			attempt--
@@ -407,7 +416,7 @@ func (c *client) list(ctx context.Context, endpoint string, args []string, query
 		if err != nil || stop {
 			return err
 		}
-		if len(p.Data) == 0 || p.Meta.CurrentPage >= p.Meta.TotalNumberOfPages {
+		if len(p.Data) == 0 || n >= p.Meta.TotalNumberOfPages {
 			return nil
 		}
 	}

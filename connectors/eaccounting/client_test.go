@@ -171,3 +171,23 @@ func TestLogsCarryNoSecretsOrPayloads(t *testing.T) {
 		}
 	}
 }
+
+func TestReadEmitErrorIsReturnedAsIs(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	stop := errors.New("stop here")
+	_, err := e.object(t, "units").Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error { return stop })
+	if err != stop {
+		t.Errorf("Read error = %v; want the emit error itself", err)
+	}
+	n := 0
+	cursor, err := e.object(t, "customers").Read(t.Context(), connectors.ReadRequest{Archived: true}, func(p []connectors.Record) error {
+		n += len(p)
+		return nil
+	})
+	if err != nil || n != 0 || cursor != "" {
+		t.Errorf("archived read = %d records, cursor %q, %v; want nothing", n, cursor, err)
+	}
+	if _, err := e.object(t, "orders").Read(t.Context(), connectors.ReadRequest{Include: []string{"rows"}}, func([]connectors.Record) error { return nil }); err == nil {
+		t.Error("read with an include: no error")
+	}
+}

@@ -51,6 +51,27 @@ type cursorState struct {
 // where the watermark is the server's Meta.ServerTimeUtc at the start of
 // the previous read.
 func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func([]connectors.Record) error) (string, error) {
+	if len(req.Include) > 0 {
+		return "", fmt.Errorf("eaccounting: read %s: include %q: eAccounting objects have no includes; rows are fields (Rows)", o.def.name, req.Include[0])
+	}
+	if req.Archived {
+		return "", nil // eAccounting has no archived records
+	}
+	// Errors of emit are returned as they are, not wrapped.
+	var emitErr error
+	emitOnce := emit
+	emit = func(recs []connectors.Record) error {
+		emitErr = emitOnce(recs)
+		return emitErr
+	}
+	cursor, err := o.read(ctx, req, emit)
+	if emitErr != nil {
+		return "", emitErr
+	}
+	return cursor, err
+}
+
+func (o *object) read(ctx context.Context, req connectors.ReadRequest, emit func([]connectors.Record) error) (string, error) {
 	project := projector(req.Fields)
 	switch o.def.kind {
 	case singleObject:
