@@ -87,6 +87,7 @@ func TestBatchCreate(t *testing.T) {
 		{"taken unique value", in("c2@example.com", "V1"), 400},
 		{"taken email", in("FIRST@example.com", "V12"), 409},
 		{"same unique value twice in the batch", in("c3@example.com", "V20"), 400},
+		{"same email twice in the batch", in("OK@example.com", "V21"), 409},
 	}
 	for _, tc := range rejects {
 		t.Run(tc.name, func(t *testing.T) {

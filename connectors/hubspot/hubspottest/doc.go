@@ -19,10 +19,13 @@
 //	{
 //	  "properties": {"contacts": [{"name": "visma_id", "label": "Visma id", "type": "string",
 //	                               "fieldType": "text", "groupName": "visma_sync", "hasUniqueValue": true}]},
-//	  "objects": {"contacts": [{"id": "2", "properties": {"email": "a@example.com"}}],
+//	  "objects": {"contacts": [{"id": "2", "properties": {"email": "a@example.com"},
+//	                            "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-02-01T00:00:00Z"}],
 //	              "orders": [{"id": "1", "properties": {"hs_order_name": "Order 1"}}]},
 //	  "associations": [{"from": "orders/1", "to": "contacts/2", "typeId": 507}]
 //	}
+//
+// Ids, createdAt, updatedAt and archived are optional on seeded objects.
 //
 // Known differences from HubSpot: there are no webhooks, pipelines, owners
 // or user-defined association labels; ids are small sequential numbers.

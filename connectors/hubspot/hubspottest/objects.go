@@ -246,7 +246,13 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 	body := map[string]any{"results": results}
 	if next != "" {
 		q.Set("after", next)
-		link := (&url.URL{Scheme: "https", Host: "api.hubapi.com", Path: r.URL.Path, RawQuery: q.Encode()}).String()
+		// HubSpot links to api.hubapi.com; the fake links to itself so that
+		// following the link stays inside the test.
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		link := (&url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}).String()
 		body["paging"] = map[string]any{"next": map[string]string{"after": next, "link": link}}
 	}
 	writeJSON(w, http.StatusOK, body)

@@ -113,8 +113,14 @@ func TestListPaging(t *testing.T) {
 				}
 				next := paging["next"].(map[string]any)
 				link, err := url.Parse(str(next["link"]))
-				if err != nil || link.Query().Get("after") != str(next["after"]) {
+				if err != nil || link.Query().Get("after") != str(next["after"]) || link.Query().Get("limit") != "10" {
 					t.Errorf("paging link %q does not carry after %q", next["link"], next["after"])
+				}
+				if pages == 1 {
+					// The link leads back to the fake.
+					if got := c.must(200, "GET", strings.TrimPrefix(str(next["link"]), "http://"+link.Host), nil); len(results(got)) != 10 {
+						t.Errorf("following the link gave %s", got.raw)
+					}
 				}
 				path = st.objects + "/companies?limit=10&properties=name&after=" + url.QueryEscape(str(next["after"]))
 			}

@@ -282,3 +282,18 @@ func decodeMap(t *testing.T, raw []byte) map[string]any {
 	}
 	return m
 }
+
+func TestSeedTimestamps(t *testing.T) {
+	c := newClient(t, Options{})
+	seeded(t, c, `{"objects": {"deals": [{"id": "5", "properties": {"dealname": "Old", "dealstage": "closedwon"},
+	  "createdAt": "2025-01-02T03:04:05Z", "updatedAt": "2025-06-01T00:00:00.250Z"}]}}`)
+	r := c.must(200, "GET", "/crm/v3/objects/deals/5", nil)
+	p := props(r.body)
+	if r.body["createdAt"] != "2025-01-02T03:04:05.000Z" || r.body["updatedAt"] != "2025-06-01T00:00:00.250Z" ||
+		p["createdate"] != "2025-01-02T03:04:05.000Z" || p["hs_lastmodifieddate"] != "2025-06-01T00:00:00.250Z" {
+		t.Errorf("seeded timestamps = %s", r.raw)
+	}
+	if err := New(Options{}).Seed(strings.NewReader(`{"objects": {"deals": [{"properties": {}, "createdAt": "2025-02-01T00:00:00Z", "updatedAt": "2025-01-01T00:00:00Z"}]}}`)); err == nil {
+		t.Error("Seed accepted updatedAt before createdAt")
+	}
+}

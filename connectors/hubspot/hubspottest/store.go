@@ -208,8 +208,14 @@ func (s *Server) conflict(t *objectType, props map[string]string, self string, u
 // conflictError is HubSpot's answer for a taken unique value.
 func (s *Server) conflictError(t *objectType, prop, other, value string) *apiError {
 	if prop == "email" {
-		e := newError(409, "CONFLICT", "Contact already exists. Existing ID: %s", other)
-		return e
+		if other == "" {
+			// Two new contacts of one batch with the same email.
+			return newError(409, "CONFLICT", "Contact already exists: the email %s is used by more than one input of this batch", value)
+		}
+		return newError(409, "CONFLICT", "Contact already exists. Existing ID: %s", other)
+	}
+	if other == "" {
+		other = "another input of this batch"
 	}
 	msg := fmt.Sprintf("Cannot set PropertyValueCoordinates{portalId=%d, objectTypeId=%s, propertyName=%s, value=%s} on new object. %s already has that value.",
 		s.opts.PortalID, t.id, prop, value, other)
@@ -340,6 +346,8 @@ type seedFile struct {
 		ID         string            `json:"id"`
 		Properties map[string]string `json:"properties"`
 		Archived   bool              `json:"archived"`
+		CreatedAt  time.Time         `json:"createdAt"`
+		UpdatedAt  time.Time         `json:"updatedAt"`
 	} `json:"objects"`
 	Associations []struct {
 		From   string `json:"from"`
@@ -396,9 +404,22 @@ func (s *Server) Seed(r io.Reader) error {
 			if n, err := strconv.ParseInt(o.ID, 10, 64); err == nil && n >= s.nextID {
 				s.nextID = n + 1
 			}
-			rec := s.insert(t, o.ID, props, now)
+			created, updated := now, now
+			if !o.CreatedAt.IsZero() {
+				created, updated = o.CreatedAt.UTC(), o.CreatedAt.UTC()
+			}
+			if !o.UpdatedAt.IsZero() {
+				updated = o.UpdatedAt.UTC()
+			}
+			if updated.Before(created) {
+				return fmt.Errorf("hubspottest: seed: %s: updatedAt is before createdAt", where)
+			}
+			rec := s.insert(t, o.ID, props, created)
+			if !updated.Equal(created) {
+				s.change(t, rec, nil, updated)
+			}
 			if o.Archived {
-				s.archive(rec, now)
+				s.archive(rec, updated)
 			}
 		}
 	}
