@@ -167,6 +167,13 @@ type Writer interface {
 	Write(ctx context.Context, writes []Write) []WriteResult
 }
 
+// WriteBatchSizer is implemented by objects that want writes handed over in
+// batches of a given size rather than the engine's default: a file rewritten
+// once per Write call wants them all at once.
+type WriteBatchSizer interface {
+	WriteBatchSize() int
+}
+
 // Discoverer reads what can only be known from the live account (custom
 // fields, enumeration options) and caches it under Deps.StateDir, where
 // Factory.Objects finds it. `kopla init` calls it.

@@ -215,6 +215,9 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 		return fr, fmt.Errorf("target %s cannot be written", f.target.ref)
 	}
 	size := a.p.engine.opts.BatchSize
+	if bs, ok := target.(connectors.WriteBatchSizer); ok && bs.WriteBatchSize() > 0 {
+		size = bs.WriteBatchSize()
+	}
 	for start := 0; start < len(todo); start += size {
 		if err := ctx.Err(); err != nil {
 			return fr, err
@@ -483,13 +486,30 @@ func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *Re
 			}
 		} else {
 			answer["id"] = res.Record.ID
-			if res.Record.Fields != nil {
-				answer["record"] = redact(res.Record.Fields, f.target.schema)
+			// What the system stored beyond what was sent: values it set
+			// or changed (ids, numbers, normalised text).
+			if extra := changedFields(res.Record.Fields, sent); len(extra) > 0 {
+				answer["stored"] = redact(extra, f.target.schema)
 			}
 		}
 		act.Answer = mustJSON(answer)
 	}
 	return act
+}
+
+// changedFields returns the fields of stored that differ from sent.
+func changedFields(stored, sent map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range stored {
+		if s, ok := sent[k]; ok && valuesEqual(s, v) {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func mustJSON(v any) json.RawMessage { return appendJSON(nil, v) }

@@ -1,0 +1,13 @@
+package file
+
+import "github.com/kopla-dev/kopla/connectors"
+
+// writeBatchSize asks the engine for writes in batches this large: every
+// Write call rewrites the whole file, so small batches would rewrite a large
+// file many times.
+const writeBatchSize = 1 << 20
+
+// WriteBatchSize implements connectors.WriteBatchSizer.
+func (o *object) WriteBatchSize() int { return writeBatchSize }
+
+var _ connectors.WriteBatchSizer = (*object)(nil)
