@@ -68,6 +68,27 @@ func (s *Server) ExpireAccessTokens() {
 	}
 }
 
+// IssueTokens returns a fresh OAuth access token and refresh token, as the
+// authorization-code exchange would, for tests that skip the login flow.
+func (s *Server) IssueTokens() (access, refresh string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	refresh = s.newRefreshToken()
+	return s.newAccessToken(), refresh
+}
+
+func (s *Server) newAccessToken() string {
+	tok := "CJ" + randomHex(40)
+	s.access[tok] = s.now().Add(accessTokenTTL)
+	return tok
+}
+
+func (s *Server) newRefreshToken() string {
+	tok := "na1-" + randomHex(4) + "-" + randomHex(16)
+	s.refresh[tok] = true
+	return tok
+}
+
 // oauthError is the token endpoint's error body: RFC 6749 fields plus
 // HubSpot's status, message, correlationId and category.
 type oauthError struct {
@@ -143,8 +164,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, p params)
 			return nil
 		}
 		scopes = code.scopes
-		refresh = "na1-" + randomHex(4) + "-" + randomHex(16)
-		s.refresh[refresh] = true
+		refresh = s.newRefreshToken()
 	case "refresh_token":
 		refresh = f.Get("refresh_token")
 		if !s.refresh[refresh] {
@@ -155,8 +175,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, p params)
 		writeOAuthError(w, "BAD_GRANT_TYPE", "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use authorization_code or refresh_token", f.Get("grant_type")))
 		return nil
 	}
-	access := "CJ" + randomHex(40)
-	s.access[access] = now.Add(accessTokenTTL)
+	access := s.newAccessToken()
 	if scopes == nil {
 		scopes = []string{"oauth"}
 	}

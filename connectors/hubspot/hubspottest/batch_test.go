@@ -217,3 +217,18 @@ func TestBatchArchive(t *testing.T) {
 	// An archived contact's email is free again.
 	c.must(201, "POST", "/crm/v3/objects/contacts", create(map[string]any{"email": "first@example.com"}))
 }
+
+func TestBatchReadHistoryLimit(t *testing.T) {
+	c := newClient(t, Options{})
+	var ids []string
+	for i := range 51 {
+		ids = append(ids, fmt.Sprint(i))
+	}
+	body := readBody(ids...)
+	c.must(207, "POST", "/crm/v3/objects/contacts/batch/read", body)
+	body["propertiesWithHistory"] = []any{"email"}
+	r := c.must(400, "POST", "/crm/v3/objects/contacts/batch/read", body)
+	if !strings.Contains(str(r.body["message"]), "property histories is 50") {
+		t.Errorf("history limit = %s", r.raw)
+	}
+}

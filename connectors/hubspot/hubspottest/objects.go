@@ -13,8 +13,12 @@ import (
 	"time"
 )
 
-// maxBatch is the input limit of object batch endpoints.
-const maxBatch = 100
+// Input limits of object batch endpoints; batch reads asking for property
+// histories take fewer (pitfall P14). The histories themselves are not kept.
+const (
+	maxBatch        = 100
+	maxHistoryBatch = 50
+)
 
 // propValues are property values on input: HubSpot takes strings, and
 // numbers, booleans and null too.
@@ -474,6 +478,9 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request, p params) *ap
 	var in batchInput
 	if err := decodeBatch(r, &in); err != nil {
 		return err
+	}
+	if len(in.PropertiesWithHistory) > 0 && len(in.Inputs) > maxHistoryBatch {
+		return validationError("The maximum number of inputs supported in a batch request for property histories is %d", maxHistoryBatch)
 	}
 	archived, err := boolParam(r.URL.Query(), "archived")
 	if err != nil {

@@ -3,6 +3,7 @@ package hubspottest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -295,5 +296,42 @@ func TestSeedTimestamps(t *testing.T) {
 	}
 	if err := New(Options{}).Seed(strings.NewReader(`{"objects": {"deals": [{"properties": {}, "createdAt": "2025-02-01T00:00:00Z", "updatedAt": "2025-01-01T00:00:00Z"}]}}`)); err == nil {
 		t.Error("Seed accepted updatedAt before createdAt")
+	}
+}
+
+func TestIssueTokens(t *testing.T) {
+	c := newClient(t, Options{})
+	access, refresh := c.srv.IssueTokens()
+	c.token = access
+	c.must(200, "GET", "/crm/v3/objects/contacts", nil)
+	if refresh == "" || access == c.srv.Token() {
+		t.Errorf("IssueTokens() = %q, %q", access, refresh)
+	}
+}
+
+// Concurrent writers get distinct ids; run with -race.
+func TestConcurrentWrites(t *testing.T) {
+	c := newDirectClient(t, Options{Limits: Limits{Burst: -1}})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 5 {
+				var in []map[string]any
+				for j := range 10 {
+					in = append(in, map[string]any{"properties": map[string]any{"email": fmt.Sprintf("w%d-%d-%d@example.com", w, i, j)}, "associations": []any{}})
+				}
+				if r := c.do("POST", "/crm/v3/objects/contacts/batch/create", inputs(in...)); r.status != 201 {
+					t.Errorf("batch create = %d %s", r.status, r.raw)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, o := range c.srv.Objects("contacts") {
+		seen[o.ID] = true
+	}
+	if len(seen) != 200 {
+		t.Errorf("%d distinct contacts; want 200", len(seen))
 	}
 }
