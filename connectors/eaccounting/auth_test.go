@@ -244,3 +244,19 @@ func mustRedirectURI(t *testing.T, authURL string) string {
 	}
 	return u.Query().Get("redirect_uri")
 }
+
+func TestIdentityServerErrorsAreRetried(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	if err := companySettings(t, e.conn); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ExpireAccessTokens()
+	e.srv.ResetCounters()
+	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/connect/token", Status: http.StatusServiceUnavailable})
+	if err := companySettings(t, e.conn); err != nil {
+		t.Fatalf("after a 503 of the identity server: %v", err)
+	}
+	if n := e.srv.Requests(tokenRoute); n != 2 {
+		t.Errorf("token requests = %d; want 2", n)
+	}
+}

@@ -216,14 +216,20 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 		case status == http.StatusUnauthorized && !refreshed:
 			// The access token may have been revoked or expired early:
 			// refresh once, without counting an attempt.
-			refreshed = true
 			if _, err := c.tokens.refresh(ctx, tok); err != nil {
 				var te *transientError
-				if errors.As(err, &te) {
+				if !errors.As(err, &te) {
+					return err
+				}
+				if attempt >= c.maxAttempts {
 					return te.err // the request was refused, not lost
 				}
-				return err
+				if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
+					return err
+				}
+				continue
 			}
+			refreshed = true
 			attempt--
 			continue
 		case status == http.StatusTooManyRequests:

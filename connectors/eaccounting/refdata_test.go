@@ -43,6 +43,15 @@ func TestReferenceData(t *testing.T) {
 					t.Fatalf("record %q lacks an ID or %s: %v", r.ID, tt.key, r.Fields)
 				}
 			}
+			// An incremental read, where the object has a change timestamp,
+			// filters on it without error.
+			o2, _, cursor := readAll(t, o, connectors.ReadRequest{})
+			if cursor != "" {
+				more, _, _ := readAll(t, o, connectors.ReadRequest{Cursor: cursor})
+				if len(more) != 0 {
+					t.Errorf("incremental read without changes emitted %d of %d", len(more), len(o2))
+				}
+			}
 			// find() by the field, and Get by ID, find the record.
 			first := recs[0]
 			found, err := o.Find(t.Context(), tt.key, []any{first.Fields[tt.key]})
