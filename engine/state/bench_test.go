@@ -133,3 +133,45 @@ func BenchmarkHashValue(b *testing.B) {
 	}
 	reportRecords(b, b.N)
 }
+
+// BenchmarkApplyBatch measures what an apply stores per batch of writes:
+// the intents before the writes, then links, activity and the resolution
+// of the intents in one Save; b.N is the number of records.
+func BenchmarkApplyBatch(b *testing.B) {
+	sent := json.RawMessage(`{"properties":{"email":"[redacted]","firstname":"Example","city":"Stockholm"}}`)
+	answer := json.RawMessage(`{"id":"900000042"}`)
+	for _, batch := range benchBatches {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s, _ := openTest(b)
+			ctx := b.Context()
+			run, err := s.StartRun(ctx, "apply", "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			intents := make([]Intent, 0, batch)
+			var save Batch
+			b.ResetTimer()
+			for i := 0; i < b.N; {
+				intents, save.Links, save.Activities = intents[:0], save.Links[:0], save.Activities[:0]
+				for j := 0; j < batch && i < b.N; j++ {
+					l := benchLink(i)
+					intents = append(intents, Intent{RunID: run, Flow: l.Flow, SourceKey: l.SourceKey,
+						Object: "hubspot.crm.contacts", Action: "create", KeyField: "email", KeyValue: l.KeyValue})
+					save.Links = append(save.Links, l)
+					save.Activities = append(save.Activities, Activity{RunID: run, Flow: l.Flow, SourceKey: l.SourceKey,
+						TargetID: l.TargetID, Action: "create", Sent: sent, Answer: answer})
+					i++
+				}
+				ids, err := s.BeginIntents(ctx, intents)
+				if err != nil {
+					b.Fatal(err)
+				}
+				save.Resolve = ids
+				if err := s.Save(ctx, save); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRecords(b, b.N)
+		})
+	}
+}

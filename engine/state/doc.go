@@ -33,7 +33,9 @@
 // one write connection (transactions start IMMEDIATE, so concurrent writers,
 // in this process or another, queue on the busy timeout instead of failing)
 // and a small pool of read-only connections. Batch methods (PutLinks,
-// LogActivity, BeginIntents) write a whole batch in one transaction with a
+// LogActivity, BeginIntents, and [Store.Save], which stores all an apply
+// batch leaves behind) write a whole batch in one transaction with
+// multi-row statements prepared once, and lookups bind up to 500 keys per
 // prepared statement: an apply of 100,000 records costs a few hundred
-// transactions, not 100,000.
+// transactions and statements, not 100,000.
 package state

@@ -56,7 +56,7 @@ type Store struct {
 
 	mu    sync.Mutex
 	held  map[string]bool // lock tokens taken by this Store, released by Close
-	close sync.Once
+	closeOnce sync.Once
 	cerr  error
 }
 
@@ -209,7 +209,7 @@ func (s *Store) closeStatements() {
 
 // Close releases any lock this Store still holds and closes the database.
 func (s *Store) Close() error {
-	s.close.Do(func() {
+	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		tokens := make([]string, 0, len(s.held))
 		for t := range s.held {
