@@ -27,6 +27,15 @@
 //
 // Ids, createdAt, updatedAt and archived are optional on seeded objects.
 //
+// Where HubSpot and its OpenAPI documents disagree, answers follow the
+// documents when a contract check would fail otherwise: v4 association
+// results carry toObjectId as a string (HubSpot sends a number), and
+// Options.OmitNullProperties drops the nulls HubSpot sends for requested
+// properties without a value.
+//
 // Known differences from HubSpot: there are no webhooks, pipelines, owners
-// or user-defined association labels; ids are small sequential numbers.
+// or user-defined association labels (deals know only the "default" pipeline
+// and its stages); required properties on create are not enforced; a search
+// filter on a property that does not exist matches nothing; ids are small
+// sequential numbers.
 package hubspottest
