@@ -42,7 +42,7 @@ type client struct {
 	burst     int
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter // by endpoint template
+	limiters map[string]*endpointLimit // by method and endpoint template
 
 	pageSize       int
 	maxAttempts    int           // attempts per request for 5xx, timeouts and 429
@@ -63,7 +63,7 @@ func newClient(base string, hc *http.Client, tokens *tokenSource, log *slog.Logg
 		log:            log,
 		perMinute:      perMinute,
 		burst:          burst,
-		limiters:       map[string]*rate.Limiter{},
+		limiters:       map[string]*endpointLimit{},
 		pageSize:       maxPageSize,
 		maxAttempts:    5,
 		backoff:        500 * time.Millisecond,
@@ -73,9 +73,17 @@ func newClient(base string, hc *http.Client, tokens *tokenSource, log *slog.Logg
 	}
 }
 
-// limiter returns the rate limiter of an endpoint: a method and a path
-// template ("PUT customers/{customerId}"), the unit the API counts in.
-func (c *client) limiter(endpoint string) *rate.Limiter {
+// endpointLimit paces the requests to one endpoint.
+type endpointLimit struct {
+	rate *rate.Limiter
+
+	mu    sync.Mutex
+	until time.Time // after a 429: no request to the endpoint before then
+}
+
+// limiter returns the limit of an endpoint: a method and a path template
+// ("PUT customers/{customerId}"), the unit the API counts in.
+func (c *client) limiter(endpoint string) *endpointLimit {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l, ok := c.limiters[endpoint]
@@ -83,10 +91,37 @@ func (c *client) limiter(endpoint string) *rate.Limiter {
 		// The API counts a rolling minute; a token bucket lets through its
 		// burst on top of its rate in any minute, so the rate leaves room
 		// for it: rate*60s + burst <= perMinute.
-		l = rate.NewLimiter(rate.Limit(max(c.perMinute-float64(c.burst), 1)/60), c.burst)
+		l = &endpointLimit{rate: rate.NewLimiter(rate.Limit(max(c.perMinute-float64(c.burst), 1)/60), c.burst)}
 		c.limiters[endpoint] = l
 	}
 	return l
+}
+
+// wait blocks until a request to the endpoint may go.
+func (l *endpointLimit) wait(ctx context.Context) error {
+	l.mu.Lock()
+	pause := time.Until(l.until)
+	l.mu.Unlock()
+	if pause > 0 {
+		t := time.NewTimer(pause)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return l.rate.Wait(ctx)
+}
+
+// pause holds back every request to the endpoint for d: after a 429, the
+// other requests in flight would only collect 429s of their own.
+func (l *endpointLimit) pause(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until := time.Now().Add(d); until.After(l.until) {
+		l.until = until
+	}
 }
 
 // request is one API call.
@@ -180,7 +215,8 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 	}
 	refreshed := false
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter(r.method + " " + r.endpoint).Wait(ctx); err != nil {
+		lim := c.limiter(r.method + " " + r.endpoint)
+		if err := lim.wait(ctx); err != nil {
 			return fmt.Errorf("%s %s: wait for the rate limit: %w", r.method, r.endpoint, err)
 		}
 		tok, err := c.tokens.token(ctx)
@@ -244,9 +280,7 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 				}
 			}
 			c.log.DebugContext(ctx, "eaccounting rate limited", "endpoint", r.endpoint, "wait", wait)
-			if err := c.sleep(ctx, wait); err != nil {
-				return err
-			}
+			lim.pause(wait) // the next wait sleeps it, with every other request to the endpoint
 			continue
 		case status >= 500:
 			apiErr := decodeError(status, respBody)

@@ -191,3 +191,18 @@ func TestReadEmitErrorIsReturnedAsIs(t *testing.T) {
 		t.Error("read with an include: no error")
 	}
 }
+
+func TestRateLimitedCreatesPauseTheEndpoint(t *testing.T) {
+	// The fake admits 10 creates a second; the client is told 100 times more.
+	e := newEnv(t, eaccountingtest.Options{RateLimit: 10, RateWindow: time.Second}, connectors.Config{"rate_limit": int64(60000)})
+	const n = 20
+	created := create(t, e.writer(t, "customers"), "CustomerNumber", customers(0, n)...)
+	all, _, _ := readAll(t, e.object(t, "customers"), connectors.ReadRequest{})
+	if len(all) != n || len(created) != n {
+		t.Errorf("customers = %d; want %d, none twice", len(all), n)
+	}
+	posts := e.srv.Requests("POST /v2/customers")
+	if refused := posts - n; refused < 1 || refused > 2*e.conn.writeConcurrency {
+		t.Errorf("%d POSTs for %d creates: %d answered 429; want some, and at most %d (one round per pause)", posts, n, refused, 2*e.conn.writeConcurrency)
+	}
+}
