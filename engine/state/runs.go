@@ -89,36 +89,23 @@ func (s *Store) FinishRun(ctx context.Context, id int64, status string, counts m
 	return nil
 }
 
+const runColumns = `id, command, config_digest, started_at, finished_at, status, counts`
+
 // Runs returns the last limit runs, newest first; limit <= 0 means all.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.r.QueryContext(ctx, `
-SELECT id, command, config_digest, started_at, finished_at, status, counts FROM runs ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("state: runs: %w", err)
 	}
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
-		var (
-			r        Run
-			started  string
-			finished sql.NullString
-			counts   []byte
-		)
-		if err := rows.Scan(&r.ID, &r.Command, &r.ConfigDigest, &started, &finished, &r.Status, &counts); err != nil {
+		r, err := scanRun(rows)
+		if err != nil {
 			return nil, fmt.Errorf("state: runs: %w", err)
-		}
-		if r.StartedAt, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("state: runs: run %d: %w", r.ID, err)
-		}
-		if r.FinishedAt, err = parseNullTime(finished); err != nil {
-			return nil, fmt.Errorf("state: runs: run %d: %w", r.ID, err)
-		}
-		if err := json.Unmarshal(counts, &r.Counts); err != nil {
-			return nil, fmt.Errorf("state: runs: run %d: counts: %w", r.ID, err)
 		}
 		out = append(out, r)
 	}
@@ -126,4 +113,40 @@ SELECT id, command, config_digest, started_at, finished_at, status, counts FROM 
 		return nil, fmt.Errorf("state: runs: %w", err)
 	}
 	return out, nil
+}
+
+// Run returns the run with the given ID; the error wraps ErrNotFound when
+// there is none.
+func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
+	r, err := scanRun(s.r.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, fmt.Errorf("state: run %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("state: run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func scanRun(row interface{ Scan(...any) error }) (Run, error) {
+	var (
+		r        Run
+		started  string
+		finished sql.NullString
+		counts   []byte
+	)
+	if err := row.Scan(&r.ID, &r.Command, &r.ConfigDigest, &started, &finished, &r.Status, &counts); err != nil {
+		return Run{}, err
+	}
+	var err error
+	if r.StartedAt, err = parseTime(started); err != nil {
+		return Run{}, fmt.Errorf("run %d: %w", r.ID, err)
+	}
+	if r.FinishedAt, err = parseNullTime(finished); err != nil {
+		return Run{}, fmt.Errorf("run %d: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(counts, &r.Counts); err != nil {
+		return Run{}, fmt.Errorf("run %d: counts: %w", r.ID, err)
+	}
+	return r, nil
 }

@@ -53,6 +53,18 @@ func TestRuns(t *testing.T) {
 			t.Errorf("Runs(%d) mismatch (-want +got):\n%s", tt.limit, diff)
 		}
 	}
+	for _, want := range all {
+		got, err := s.Run(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Run(%d) mismatch (-want +got):\n%s", want.ID, diff)
+		}
+	}
+	if _, err := s.Run(ctx, id2+1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Run(%d) = %v; want ErrNotFound", id2+1, err)
+	}
 }
 
 func TestFinishRunErrors(t *testing.T) {
