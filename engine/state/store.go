@@ -54,10 +54,10 @@ type Store struct {
 	deleteLinks    *inStatement
 	deleteIntents  *inStatement
 
-	mu    sync.Mutex
-	held  map[string]bool // lock tokens taken by this Store, released by Close
+	mu        sync.Mutex
+	held      map[string]bool // lock tokens taken by this Store, released by Close
 	closeOnce sync.Once
-	cerr  error
+	cerr      error
 }
 
 // Option configures a Store.
