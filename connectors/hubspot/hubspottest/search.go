@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -139,6 +140,7 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request, p params)
 	type hit struct {
 		rec   *record
 		props map[string]string
+		at    time.Time // when the indexed version was written
 	}
 	var hits []hit
 	for _, rec := range s.sorted(p.typ) {
@@ -147,7 +149,7 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request, p params)
 			continue
 		}
 		if s.matches(p.typ, rec.id, v.props, req.FilterGroups, req.Query) {
-			hits = append(hits, hit{rec, v.props})
+			hits = append(hits, hit{rec, v.props, v.at})
 		}
 	}
 	rule := sortRule{PropertyName: p.typ.created, Direction: "ASCENDING"}
@@ -171,7 +173,9 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request, p params)
 	}
 	if offset < end {
 		for _, h := range hits[offset:end] {
-			results = append(results, s.view(p.typ, h.rec, h.props, names, false))
+			o := s.view(p.typ, h.rec, h.props, names, false)
+			o.UpdatedAt = formatTime(h.at)
+			results = append(results, o)
 		}
 	}
 	out := map[string]any{"total": len(hits), "results": results}

@@ -231,6 +231,10 @@ func TestSearchIndexDelay(t *testing.T) {
 	if got, renamed := find("Acme"), find("Acme AB"); len(got) != 1 || len(renamed) != 0 {
 		t.Errorf("during the delay old name finds %v, new name %v; want the old version", got, renamed)
 	}
+	r = c.must(200, "POST", "/crm/v3/objects/companies/search", searchBody(nil, nil, []string{"name"}, 10, ""))
+	if o := results(r)[0].(map[string]any); o["updatedAt"] != o["createdAt"] || props(o)["name"] != "Acme" {
+		t.Errorf("indexed version = %s; want the one written at creation", r.raw)
+	}
 	advance(time.Second)
 	c.must(204, "DELETE", "/crm/v3/objects/companies/"+id, nil)
 	if got := find("Acme AB"); len(got) != 1 {
