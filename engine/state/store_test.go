@@ -57,12 +57,18 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 	}
 	defer s.Close()
 
+	// A write makes the write-ahead log and its index exist.
+	if err := s.SetCursor(t.Context(), "f", "c"); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		path string
 		mode os.FileMode
 	}{
 		{filepath.Dir(path), 0o700 | os.ModeDir},
 		{path, 0o600},
+		{path + "-wal", 0o600},
+		{path + "-shm", 0o600},
 	} {
 		fi, err := os.Stat(tt.path)
 		if err != nil {
