@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,3 +153,25 @@ func TestLoginRefusesWrongState(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func TestRefreshIsSerialised(t *testing.T) {
+	e := newEnv(t, envConfig{oauth: true, seed: seedJSON(t, map[string][]map[string]string{"contacts": {{"id": "1", "email": "a@example.com"}}})})
+	if err := e.conn.Login(t.Context(), connectors.LoginUI{OpenURL: browser(t)}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ExpireAccessTokens()
+	contacts := e.object(t, "contacts")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if got, err := contacts.Get(t.Context(), []string{"1"}); err != nil || len(got) != 1 {
+				t.Errorf("Get: %d records, %v", len(got), err)
+			}
+		})
+	}
+	wg.Wait()
+	// One exchange at login, then a single refresh for all eight requests.
+	if n := e.srv.Requests("POST /oauth/2026-03/token"); n != 2 {
+		t.Errorf("token requests = %d; want 2", n)
+	}
+}

@@ -1,0 +1,208 @@
+package hubspot
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+func TestFactory(t *testing.T) {
+	f := New()
+	if f.Kind != "hubspot" {
+		t.Errorf("Kind = %q", f.Kind)
+	}
+	reg := connectors.NewRegistry()
+	if err := reg.Register(f); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := f.Config.Field("token")
+	oauth, _ := f.Config.Field("oauth")
+	secret := connectors.Field{}
+	for _, s := range oauth.Fields {
+		if s.Name == "client_secret" {
+			secret = s
+		}
+	}
+	if !tok.Sensitive || !secret.Sensitive || oauth.Type != connectors.TypeObject {
+		t.Errorf("token sensitive %v, oauth type %v, client_secret sensitive %v", tok.Sensitive, oauth.Type, secret.Sensitive)
+	}
+	if v, _ := f.Config.Field("api_version"); v.Default != "2026-03" {
+		t.Errorf("api_version default = %v", v.Default)
+	}
+}
+
+func TestParseSettings(t *testing.T) {
+	oauth := map[string]any{"client_id": "id", "client_secret": "secret", "scopes": []any{"oauth"}, "redirect_port": int64(8976)}
+	tests := []struct {
+		name    string
+		cfg     connectors.Config
+		wantErr string
+	}{
+		{"token", connectors.Config{"token": "pat"}, ""},
+		{"oauth", connectors.Config{"oauth": oauth}, ""},
+		{"nothing", connectors.Config{}, "set token"},
+		{"both", connectors.Config{"token": "pat", "oauth": oauth}, "not both"},
+		{"oauth without secret", connectors.Config{"oauth": map[string]any{"client_id": "id"}}, "client_secret"},
+		{"oauth bad scopes", connectors.Config{"oauth": map[string]any{"client_id": "id", "client_secret": "s", "scopes": "x"}}, "list of strings"},
+		{"bad version", connectors.Config{"token": "pat", "api_version": "v4"}, `"2026-03" or "v3"`},
+		{"bad base_url", connectors.Config{"token": "pat", "base_url": "api.hubapi.com"}, "base_url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseSettings(tt.cfg, "shop")
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("parseSettings() = %v; want %q", err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), `"shop"`) {
+				t.Errorf("error %q does not name the connection", err)
+			}
+		})
+	}
+}
+
+func TestObjectsOffline(t *testing.T) {
+	schemas, err := New().Objects(connectors.Config{"token": "pat"}, connectors.Deps{Name: "shop", StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"companies", "contacts", "deals", "discounts", "fees", "invoices", "line_items", "orders", "products", "taxes"}
+	var got []string
+	for n := range schemas {
+		got = append(got, n)
+	}
+	if diff := cmp.Diff(want, sorted(got)); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	orders := schemas["orders"]
+	var includes []string
+	for _, in := range orders.Includes {
+		includes = append(includes, in.Name)
+	}
+	if diff := cmp.Diff([]string{"companies", "contacts", "deals", "discounts", "invoices", "line_items"}, includes); diff != "" {
+		t.Errorf("order includes (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		object, field string
+		check         func(connectors.Field) bool
+	}{
+		{"orders", "associations.contacts", func(f connectors.Field) bool { return f.Type == connectors.TypeList && f.Elem.Type == connectors.TypeString }},
+		{"orders", "associations.primary_company", func(f connectors.Field) bool { return f.Type == connectors.TypeString }},
+		{"line_items", "associations.deals", func(f connectors.Field) bool { return strings.Contains(f.Description, "20") }},
+		{"contacts", "email", func(f connectors.Field) bool { return f.Key && f.Unique && f.Sensitive }},
+		{"products", "hs_sku", func(f connectors.Field) bool { return f.Key && !f.Unique }},
+		{"deals", "hs_object_id", func(f connectors.Field) bool { return f.ReadOnly && f.Key && f.Unique }},
+		{"deals", "dealname", func(f connectors.Field) bool { return f.Required }},
+		{"contacts", "lastmodifieddate", func(f connectors.Field) bool { return f.ReadOnly && f.Type == connectors.TypeDateTime }},
+		{"orders", "hs_billing_address_email", func(f connectors.Field) bool { return f.Sensitive }},
+	} {
+		f, ok := schemas[tc.object].Field(tc.field)
+		if !ok || !tc.check(f) {
+			t.Errorf("%s.%s = %+v (found %v)", tc.object, tc.field, f, ok)
+		}
+	}
+
+	conn, err := open(connectors.Config{"token": "pat"}, connectors.Deps{Name: "shop", StateDir: t.TempDir()}, fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Object("contact"); !errors.Is(err, connectors.ErrUnknownObject) || !strings.Contains(err.Error(), `"contacts"`) {
+		t.Errorf("Object(contact) = %v; want ErrUnknownObject suggesting contacts", err)
+	}
+}
+
+func TestReadArchived(t *testing.T) {
+	e := newEnv(t, envConfig{seed: `{"objects": {"deals": [
+		{"id": "1", "properties": {"dealname": "Live"}},
+		{"id": "2", "properties": {"dealname": "Gone"}, "archived": true}]}}`})
+	got, cursor, _ := readAll(t, e.object(t, "deals"), connectors.ReadRequest{Archived: true})
+	if diff := cmp.Diff([]string{"2"}, ids(got)); diff != "" || cursor != "" {
+		t.Errorf("archived read = %v, cursor %q; want [2] and no cursor", ids(got), cursor)
+	}
+	got, _, _ = readAll(t, e.object(t, "deals"), connectors.ReadRequest{})
+	if diff := cmp.Diff([]string{"1"}, ids(got)); diff != "" {
+		t.Errorf("live read (-want +got):\n%s", diff)
+	}
+}
+
+func TestIncludePagesAssociations(t *testing.T) {
+	// 620 line items on one order: the association read pages (500 per
+	// page) and the line items are read 100 per call.
+	var lines []map[string]string
+	var assocs [][3]any
+	for i := range 620 {
+		id := fmt.Sprint(1000 + i)
+		lines = append(lines, map[string]string{"id": id, "name": "L", "quantity": "1", "price": "1"})
+		assocs = append(assocs, [3]any{"orders/1", "line_items/" + id, 513})
+	}
+	seed := seedJSON(t, map[string][]map[string]string{"orders": {{"id": "1", "hs_order_name": "Big"}}, "line_items": lines}, assocs...)
+	e := newEnv(t, envConfig{seed: seed})
+	e.srv.ResetCounters()
+	got, _, _ := readAll(t, e.object(t, "orders"), connectors.ReadRequest{Include: []string{"line_items"}})
+	if len(got) != 1 {
+		t.Fatalf("read %d orders", len(got))
+	}
+	if n := len(got[0].Fields["line_items"].([]any)); n != 620 {
+		t.Errorf("order has %d line items; want 620", n)
+	}
+	if n := e.srv.Requests("POST /crm/associations/2026-03/orders/line_items/batch/read"); n != 2 {
+		t.Errorf("association reads = %d; want 2 (500 + 120)", n)
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/line_items/batch/read"); n != 7 {
+		t.Errorf("line item reads = %d; want 7 (100 per call)", n)
+	}
+}
+
+func TestLogsRoundTripsWithoutSecrets(t *testing.T) {
+	var buf syncBuffer
+	e := newEnv(t, envConfig{seed: seedJSON(t, map[string][]map[string]string{"contacts": {{"id": "1", "email": "private.person@example.com"}}})})
+	deps := e.deps()
+	deps.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	conn, err := open(e.config(envConfig{}), deps, fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := conn.Object("contacts")
+	if _, err := o.(connectors.Finder).Find(t.Context(), "email", []any{"private.person@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	res := o.(connectors.Writer).Write(t.Context(), []connectors.Write{{Action: connectors.Create, Fields: map[string]any{"email": "new.person@example.com"}}})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	logs := buf.String()
+	for _, want := range []string{"http.method=POST", "http.path=/crm/objects/2026-03/contacts/batch/read", "http.status=200", "attempt=1", "connection=shop"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	for _, secret := range []string{e.srv.Token(), "private.person", "new.person"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
