@@ -29,6 +29,7 @@ func readAll(t *testing.T, r connectors.Reader, req connectors.ReadRequest) ([]c
 }
 
 func TestRateLimitedAnswerIsWaitedOut(t *testing.T) {
+	t.Parallel() // waits a second
 	// A 429 asks to wait "1 seconds" with this window.
 	e := newEnv(t, eaccountingtest.Options{RateWindow: 100 * time.Millisecond}, nil)
 	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodGet, PathPrefix: "/v2/customers", Status: http.StatusTooManyRequests})
@@ -83,6 +84,7 @@ func TestServerErrorsGiveUp(t *testing.T) {
 }
 
 func TestTimeoutsAreRetried(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, eaccountingtest.Options{}, nil)
 	e.conn.client.attemptTimeout = 100 * time.Millisecond
 	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodGet, PathPrefix: "/v2/currencies", Latency: time.Second})
@@ -193,6 +195,7 @@ func TestReadEmitErrorIsReturnedAsIs(t *testing.T) {
 }
 
 func TestRateLimitedCreatesPauseTheEndpoint(t *testing.T) {
+	t.Parallel() // waits a second
 	// The fake admits 10 creates a second; the client is told 100 times more.
 	e := newEnv(t, eaccountingtest.Options{RateLimit: 10, RateWindow: time.Second}, connectors.Config{"rate_limit": int64(60000)})
 	const n = 20

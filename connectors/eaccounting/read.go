@@ -131,7 +131,7 @@ func (o *object) read(ctx context.Context, req connectors.ReadRequest, emit func
 	var next cursorState
 	var watermark time.Time
 	type seenRec struct{ id, changed string }
-	var window []seenRec // records of this read, for the next cursor's Seen
+	var window []seenRec // records of this read in the next read's overlap, for its cursor's Seen
 	emitted := map[string]string{}
 	err = o.c.client.list(ctx, o.def.endpoint, args, query, func(p *page) (bool, error) {
 		if watermark.IsZero() {
@@ -147,7 +147,9 @@ func (o *object) read(ctx context.Context, req connectors.ReadRequest, emit func
 		for _, m := range p.Data {
 			rec := o.def.toRecord(m)
 			changed, _ := rec.Fields[o.def.changed].(string)
-			window = append(window, seenRec{rec.ID, changed})
+			if t, ok := parseTime(changed); ok && !t.Before(watermark.Add(-cursorOverlap)) {
+				window = append(window, seenRec{rec.ID, changed}) // only the overlap: bounded memory
+			}
 			if c, dup := emitted[rec.ID]; dup && c == changed {
 				continue // shifted onto a later page while reading
 			}
@@ -169,14 +171,11 @@ func (o *object) read(ctx context.Context, req connectors.ReadRequest, emit func
 		watermark = o.c.now().UTC()
 	}
 	next.Since = watermark.Format(time.RFC3339Nano)
-	edge := watermark.Add(-cursorOverlap)
 	for _, s := range window {
-		if t, ok := parseTime(s.changed); ok && !t.Before(edge) {
-			if next.Seen == nil {
-				next.Seen = map[string]string{}
-			}
-			next.Seen[s.id] = s.changed
+		if next.Seen == nil {
+			next.Seen = map[string]string{}
 		}
+		next.Seen[s.id] = s.changed
 	}
 	b, err := json.Marshal(next)
 	if err != nil {
