@@ -213,6 +213,11 @@ func TestNonStringValues(t *testing.T) {
 		t.Errorf("stored deal = %v", p)
 	}
 	c.must(400, "POST", "/crm/v3/objects/deals", map[string]any{"properties": map[string]any{"dealname": []any{"x"}}})
+
+	r = c.must(201, "POST", "/crm/v3/objects/deals", create(map[string]any{"dealname": " Spaced ", "dealstage": "closedwon", "amount": " 7 ", "closedate": " 2026-01-31 "}))
+	if p := props(r.body); p["dealname"] != " Spaced " || p["amount"] != "7" || p["closedate"] != "2026-01-31T00:00:00.000Z" {
+		t.Errorf("blanks: %v", p)
+	}
 }
 
 func TestLineItemAmounts(t *testing.T) {

@@ -103,9 +103,14 @@ type propertyError struct {
 }
 
 // normalizeValue checks a value against its definition and returns the
-// stored form (dates as YYYY-MM-DD... HubSpot keeps epoch ms internally but
-// answers ISO strings, so the fake stores the answer form).
+// stored form, which is the form HubSpot answers with: dates YYYY-MM-DD,
+// date-times RFC 3339 UTC with milliseconds, emails lowercase.
 func normalizeValue(p *Property, v string) (string, *propertyError) {
+	if p.Type != "string" || p.Name == "email" {
+		// HubSpot accepts surrounding blanks on non-string values (it
+		// cancelled the stricter validation); strings keep theirs.
+		v = strings.TrimSpace(v)
+	}
 	if v == "" {
 		return "", nil // clears the value
 	}

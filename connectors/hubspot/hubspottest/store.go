@@ -134,7 +134,7 @@ func (s *Server) checkProps(t *objectType, in map[string]string, seed bool) (map
 			errs = append(errs, propertyError{Name: name, Code: "READ_ONLY_VALUE", Message: msg, Value: v})
 			continue
 		}
-		nv, perr := normalizeValue(p, strings.TrimSpace(v))
+		nv, perr := normalizeValue(p, v)
 		if perr != nil {
 			errs = append(errs, *perr)
 			continue
