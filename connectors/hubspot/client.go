@@ -38,13 +38,14 @@ type options struct {
 	searchRate    rate.Limit
 	searchBurst   int
 
-	pageSize    int // list page size (HubSpot max 100)
-	searchLimit int // search page size (HubSpot max 200)
-	batchSize   int // batch read/create/update inputs (HubSpot max 100)
-	inValues    int // values per IN filter
-	timeout     time.Duration
-	indexLag    time.Duration // how long search may lag behind a write
-	authURL     string        // OAuth authorize page; "" derives it from base_url
+	pageSize      int // list page size (HubSpot max 100)
+	searchLimit   int // search page size (HubSpot max 200)
+	batchSize     int // batch read/create/update inputs (HubSpot max 100)
+	inValues      int // values per IN filter
+	timeout       time.Duration
+	indexLag      time.Duration // how long search may lag behind a write
+	authURL       string        // OAuth authorize page; "" derives it from base_url
+	maxQueryChars int           // longest properties= list of a GET
 }
 
 func defaultOptions() options {
@@ -65,6 +66,7 @@ func defaultOptions() options {
 		inValues:      100,
 		timeout:       60 * time.Second,
 		indexLag:      3 * time.Second,
+		maxQueryChars: 6000,
 	}
 }
 
@@ -206,15 +208,17 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			continue
 		}
 		c.burst.adopt(resp.Header)
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		var apiErr *connectors.APIError
+		if err := checkResponse(resp); err == nil {
 			if v != nil && len(body) > 0 {
 				if err := json.Unmarshal(body, v); err != nil {
 					return resp, fmt.Errorf("hubspot: decode %s %s answer: %w", req.Method, req.URL.Path, err)
 				}
 			}
 			return resp, nil
+		} else if !errors.As(err, &apiErr) {
+			return resp, err
 		}
-		apiErr := apiError(resp.StatusCode, body, resp.Header)
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
 			refreshed = true
@@ -255,6 +259,24 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			return resp, apiErr
 		}
 	}
+}
+
+// checkResponse returns nil for a 2xx answer and the decoded
+// *connectors.APIError otherwise. It reads the body and puts it back, so the
+// caller can still read it.
+func checkResponse(r *http.Response) error {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
+		return nil
+	}
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			return fmt.Errorf("hubspot: read %d answer: %w", r.StatusCode, err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return apiError(r.StatusCode, body, r.Header)
 }
 
 // roundTrip sends one attempt and reads the whole answer.

@@ -13,11 +13,6 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-// maxQueryProperties bounds the properties= list of a GET: longer lists
-// overflow the URL (HubSpot answers 414), so the read asks for IDs and then
-// reads the properties with POST batch reads.
-const maxQueryProperties = 6000
-
 // Read lists the object's records page by page. Without a cursor it lists
 // everything (no 10,000 cap); with one it searches for records modified since
 // the cursor. Either way it returns the newest modification time seen as the
@@ -81,7 +76,9 @@ func (o *object) includeNames() []string {
 
 // list pages through GET /objects/{type} (100 per page).
 func (o *object) list(ctx context.Context, props []string, archived bool, page func([]apiObject) error) error {
-	viaBatch := len(strings.Join(props, ",")) > maxQueryProperties
+	// A long properties= list overflows the URL (HubSpot answers 414): then
+	// the list asks for IDs only and POST batch reads fetch the properties.
+	viaBatch := len(strings.Join(props, ",")) > o.c.opts.maxQueryChars
 	after := ""
 	for {
 		q := url.Values{"limit": {strconv.Itoa(o.c.opts.pageSize)}}

@@ -379,3 +379,44 @@ func TestReadIncrementalBeyondSearchCap(t *testing.T) {
 		t.Errorf("read %d records past a search cap of 5; want all 23", len(got))
 	}
 }
+
+func TestReadManyPropertiesThroughBatchReads(t *testing.T) {
+	var recs []map[string]string
+	for i := range 5 {
+		recs = append(recs, map[string]string{"id": fmt.Sprint(1 + i), "name": fmt.Sprint("Acme ", i), "city": "Lund"})
+	}
+	e := newEnv(t, envConfig{seed: seedJSON(t, map[string][]map[string]string{"companies": recs}),
+		opts: func(o *options) { o.maxQueryChars = 20; o.pageSize = 2 }})
+	e.srv.ResetCounters()
+	got, _, _ := readAll(t, e.object(t, "companies"), connectors.ReadRequest{})
+	if len(got) != 5 {
+		t.Fatalf("read %d records; want 5", len(got))
+	}
+	for _, r := range got {
+		if r.Fields["city"] != "Lund" || !strings.HasPrefix(fmt.Sprint(r.Fields["name"]), "Acme") {
+			t.Errorf("record %s = %v", r.ID, r.Fields)
+		}
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/companies/batch/read"); n != 3 {
+		t.Errorf("batch reads = %d; want one per page (3)", n)
+	}
+}
+
+func TestReadRetriesTimeouts(t *testing.T) {
+	e := newEnv(t, envConfig{seed: seedJSON(t, map[string][]map[string]string{"deals": {{"id": "1", "dealname": "D"}}})})
+	deps := e.deps()
+	deps.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond}
+	conn, err := open(e.config(envConfig{}), deps, fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.InjectFault(hubspottest.Fault{Method: "GET", PathPrefix: "/crm/objects/2026-03/deals", Latency: time.Second})
+	o, _ := conn.Object("deals")
+	got, _, _ := readAll(t, o.(*object), connectors.ReadRequest{})
+	if len(got) != 1 {
+		t.Errorf("read %d deals after a timeout; want 1", len(got))
+	}
+	if n := e.srv.Requests("GET /crm/objects/2026-03/deals"); n != 2 {
+		t.Errorf("list requests = %d; want 2 (timeout, retry)", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -245,20 +246,20 @@ func TestWriteLostAnswerOnCreate(t *testing.T) {
 		wantErr     string
 	}{
 		{name: "committed, unique key", object: "contacts", key: "email",
-			fault:  hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/create", DropAfterCommit: true},
-			fields: func(i int) map[string]any { return map[string]any{"email": fmt.Sprintf("LOST%d@example.com", i)} },
+			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/create", DropAfterCommit: true},
+			fields:     func(i int) map[string]any { return map[string]any{"email": fmt.Sprintf("LOST%d@example.com", i)} },
 			wantStored: 3, wantCreates: 1},
 		{name: "committed, searched key", object: "products", key: "hs_sku",
-			fault:  hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", DropAfterCommit: true},
-			fields: func(i int) map[string]any { return map[string]any{"name": "P", "hs_sku": fmt.Sprintf("SKU-%d", i)} },
+			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", DropAfterCommit: true},
+			fields:     func(i int) map[string]any { return map[string]any{"name": "P", "hs_sku": fmt.Sprintf("SKU-%d", i)} },
 			wantStored: 3, wantCreates: 1},
 		{name: "not committed (503)", object: "products", key: "hs_sku",
-			fault:  hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", Status: 503},
-			fields: func(i int) map[string]any { return map[string]any{"name": "P", "hs_sku": fmt.Sprintf("SKU-%d", i)} },
+			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", Status: 503},
+			fields:     func(i int) map[string]any { return map[string]any{"name": "P", "hs_sku": fmt.Sprintf("SKU-%d", i)} },
 			wantStored: 3, wantCreates: 2},
 		{name: "no key to check", object: "products", key: "",
-			fault:  hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", DropAfterCommit: true},
-			fields: func(i int) map[string]any { return map[string]any{"name": fmt.Sprint("P", i)} },
+			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", DropAfterCommit: true},
+			fields:     func(i int) map[string]any { return map[string]any{"name": fmt.Sprint("P", i)} },
 			wantStored: 3, wantCreates: 1, wantErr: "no key value"},
 	}
 	for _, tt := range tests {
@@ -326,5 +327,31 @@ func TestWriteRetriesUpdateAfter5xx(t *testing.T) {
 	}
 	if n := e.srv.Requests("POST /crm/objects/2026-03/companies/batch/update"); n != 3 {
 		t.Errorf("batch updates = %d; want 3 (two 502s retried)", n)
+	}
+}
+
+func TestWriteCreateTimeoutReconciled(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	deps := e.deps()
+	deps.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond}
+	conn, err := open(e.config(envConfig{}), deps, fastOptions(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.InjectFault(hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/create", Latency: time.Second})
+	o, _ := conn.Object("contacts")
+	res := o.(connectors.Writer).Write(t.Context(), []connectors.Write{
+		{Action: connectors.Create, Fields: map[string]any{"email": "slow@example.com"}, KeyField: "email"}})
+	if res[0].Err != nil || res[0].Record.ID == "" {
+		t.Fatalf("create after a timeout: %+v", res[0])
+	}
+	if n := len(e.srv.Objects("contacts")); n != 1 {
+		t.Errorf("stored %d contacts; want 1", n)
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/create"); n != 2 {
+		t.Errorf("batch creates = %d; want 2 (timed out, looked up, sent again)", n)
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/read"); n != 1 {
+		t.Errorf("lookups by email = %d; want 1", n)
 	}
 }
