@@ -1,0 +1,423 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+)
+
+// Argument parsing is pure: each command's parse function turns its
+// arguments into a struct or a usageError, touching nothing else, so that it
+// can be tested as a table.
+
+// usageError is a bad command line: the message names what is wrong, and
+// the command's usage follows it.
+type usageError struct {
+	cmd string // the command whose usage applies ("" for kopla itself)
+	msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(cmd, format string, args ...any) *usageError {
+	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
+}
+
+// errHelp asks for a command's usage (-help).
+var errHelp = errors.New("help requested")
+
+// globalArgs are the flags every project command takes, before or after
+// the command name.
+type globalArgs struct {
+	chdir    string
+	vars     []string // name=value, in order
+	varFiles []string
+	noColor  bool
+}
+
+// merge adds the flags given after the command to those given before it.
+func (g *globalArgs) merge(o *globalArgs) {
+	if o.chdir != "" {
+		g.chdir = o.chdir
+	}
+	g.vars = append(g.vars, o.vars...)
+	g.varFiles = append(g.varFiles, o.varFiles...)
+	g.noColor = g.noColor || o.noColor
+}
+
+// varMap turns -var flags into the map dsl.Load takes; later flags win.
+func (g *globalArgs) varMap() (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range g.vars {
+		name, value, ok := strings.Cut(v, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("invalid -var %q: give it as -var name=value", v)
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// flagSet is one command's flags.
+type flagSet struct {
+	cmd  string
+	fs   *pflag.FlagSet
+	help bool
+}
+
+func newFlagSet(cmd string) *flagSet {
+	fs := pflag.NewFlagSet(cmd, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	f := &flagSet{cmd: cmd, fs: fs}
+	fs.BoolVar(&f.help, "help", false, "Show this help.")
+	return f
+}
+
+// globals adds the global flags to a command's flags.
+func (f *flagSet) globals(g *globalArgs) {
+	f.fs.StringVar(&g.chdir, "chdir", "", "Use the project in `DIR` instead of the current directory.")
+	f.fs.StringArrayVar(&g.vars, "var", nil, "Set a variable: `name=value` (repeatable).")
+	f.fs.StringArrayVar(&g.varFiles, "var-file", nil, "Read variable values from `FILE` (repeatable).")
+	f.fs.BoolVar(&g.noColor, "no-color", false, "Print without colour.")
+}
+
+// parse parses args, Terraform style: flags are written with one dash
+// (-out FILE, -out=FILE, -auto-approve); two dashes are accepted too. pflag
+// reads one dash as shorthands, so long flags are rewritten to two dashes
+// first, with the value of a flag that takes one passed through untouched
+// (-var x=-1). It returns the positional arguments.
+func (f *flagSet) parse(args []string) ([]string, error) {
+	norm := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			norm = append(norm, args[i:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			norm = append(norm, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name == "h" {
+			name = "help"
+		}
+		fl := f.fs.Lookup(name)
+		if fl == nil {
+			return nil, usagef(f.cmd, "unknown flag -%s", name)
+		}
+		switch {
+		case hasValue:
+			norm = append(norm, "--"+name+"="+value)
+		case fl.NoOptDefVal != "": // a boolean: no value follows
+			norm = append(norm, "--"+name)
+		case i+1 < len(args):
+			i++
+			norm = append(norm, "--"+name+"="+args[i])
+		default:
+			return nil, usagef(f.cmd, "flag -%s needs a value", name)
+		}
+	}
+	if err := f.fs.Parse(norm); err != nil {
+		// pflag names flags with two dashes; kopla writes them with one.
+		return nil, usagef(f.cmd, "%s", strings.ReplaceAll(err.Error(), `"--`, `"-`))
+	}
+	if f.help {
+		return nil, errHelp
+	}
+	return f.fs.Args(), nil
+}
+
+// usage lists the flags, one per line.
+func (f *flagSet) usage(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	f.fs.VisitAll(func(fl *pflag.Flag) {
+		name, usage := pflag.UnquoteUsage(fl)
+		if fl.Value.Type() == "bool" {
+			name = ""
+		}
+		arg := "-" + fl.Name
+		if name != "" {
+			arg += " " + name
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", arg, usage)
+	})
+	tw.Flush()
+}
+
+// Per-command arguments.
+
+type validateArgs struct {
+	globalArgs
+	json bool
+}
+
+func parseValidate(args []string) (*validateArgs, *flagSet, error) {
+	a := &validateArgs{}
+	f := newFlagSet("validate")
+	f.fs.BoolVar(&a.json, "json", false, "Print one JSON document (machine-readable).")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+type planArgs struct {
+	globalArgs
+	out              string
+	json             bool
+	detailedExitCode bool
+	flows            []string
+	incremental      bool
+}
+
+func parsePlan(args []string) (*planArgs, *flagSet, error) {
+	a := &planArgs{}
+	f := newFlagSet("plan")
+	f.fs.StringVar(&a.out, "out", "", "Save the plan to `FILE`, for kopla apply FILE.")
+	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines (machine-readable).")
+	f.fs.BoolVar(&a.detailedExitCode, "detailed-exitcode", false, "Exit 0 when nothing changes, 1 on errors, 2 when there are changes.")
+	f.fs.StringArrayVar(&a.flows, "flow", nil, "Plan only the flow `NAME` and the flows it ensures (repeatable).")
+	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+type applyArgs struct {
+	globalArgs
+	planFile    string
+	autoApprove bool
+	json        bool
+	flows       []string
+	incremental bool
+}
+
+func parseApply(args []string) (*applyArgs, *flagSet, error) {
+	a := &applyArgs{}
+	f := newFlagSet("apply")
+	f.fs.BoolVar(&a.autoApprove, "auto-approve", false, "Apply without asking for approval.")
+	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines (machine-readable); needs -auto-approve or a plan file.")
+	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
+	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err != nil {
+		return a, f, err
+	}
+	switch {
+	case len(rest) > 1:
+		return a, f, usagef(f.cmd, "unexpected argument %q: apply takes at most one plan file", rest[1])
+	case len(rest) == 1:
+		a.planFile = rest[0]
+		if len(a.flows) > 0 || a.incremental {
+			return a, f, usagef(f.cmd, "-flow and -incremental cannot be used with a saved plan: the plan already says what to apply")
+		}
+	case a.json && !a.autoApprove:
+		return a, f, usagef(f.cmd, "-json needs -auto-approve or a plan file: a JSON run cannot ask for approval")
+	}
+	return a, f, nil
+}
+
+type fmtArgs struct {
+	globalArgs
+	check bool
+	diff  bool
+	list  bool
+}
+
+func parseFmt(args []string) (*fmtArgs, *flagSet, error) {
+	a := &fmtArgs{}
+	f := newFlagSet("fmt")
+	f.fs.BoolVar(&a.check, "check", false, "Write nothing; exit 3 when a file needs formatting.")
+	f.fs.BoolVar(&a.diff, "diff", false, "Print the changes as a diff.")
+	f.fs.BoolVar(&a.list, "list", true, "List the files that need formatting (-list=false to turn off).")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q: fmt formats the project directory (use -chdir for another one)", rest[0])
+	}
+	return a, f, err
+}
+
+type stateListArgs struct {
+	globalArgs
+	flow string
+}
+
+func parseStateList(args []string) (*stateListArgs, *flagSet, error) {
+	a := &stateListArgs{}
+	f := newFlagSet("state list")
+	f.fs.StringVar(&a.flow, "flow", "", "List only the links of flow `NAME`.")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+type stateShowArgs struct {
+	globalArgs
+	flow, sourceKey string
+}
+
+func parseStateShow(args []string) (*stateShowArgs, *flagSet, error) {
+	a := &stateShowArgs{}
+	f := newFlagSet("state show")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) != 2 {
+		err = usagef(f.cmd, "state show takes two arguments, FLOW and SOURCE_KEY")
+	}
+	if err == nil {
+		a.flow, a.sourceKey = rest[0], rest[1]
+	}
+	return a, f, err
+}
+
+type stateUnlockArgs struct{ globalArgs }
+
+func parseStateUnlock(args []string) (*stateUnlockArgs, *flagSet, error) {
+	a := &stateUnlockArgs{}
+	f := newFlagSet("state unlock")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+type logArgs struct {
+	globalArgs
+	flow  string
+	runID int64
+	n     int
+	json  bool
+}
+
+func parseLog(args []string) (*logArgs, *flagSet, error) {
+	a := &logArgs{}
+	f := newFlagSet("log")
+	f.fs.StringVar(&a.flow, "flow", "", "Show only the entries of flow `NAME`.")
+	f.fs.Int64Var(&a.runID, "run", 0, "Show only the entries of run `ID` (see kopla runs).")
+	f.fs.IntVar(&a.n, "n", 20, "Show the last `N` entries (0 for all).")
+	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines with what was read, sent and answered.")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	switch {
+	case err != nil:
+	case len(rest) > 0:
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	case a.n < 0:
+		err = usagef(f.cmd, "-n must be 0 or more")
+	}
+	return a, f, err
+}
+
+type runsArgs struct {
+	globalArgs
+	n int
+}
+
+func parseRuns(args []string) (*runsArgs, *flagSet, error) {
+	a := &runsArgs{}
+	f := newFlagSet("runs")
+	f.fs.IntVar(&a.n, "n", 10, "Show the last `N` runs (0 for all).")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	switch {
+	case err != nil:
+	case len(rest) > 0:
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	case a.n < 0:
+		err = usagef(f.cmd, "-n must be 0 or more")
+	}
+	return a, f, err
+}
+
+type initArgs struct{ globalArgs }
+
+func parseInit(args []string) (*initArgs, *flagSet, error) {
+	a := &initArgs{}
+	f := newFlagSet("init")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+type loginArgs struct {
+	globalArgs
+	connection string
+	listen     string
+}
+
+func parseLogin(args []string) (*loginArgs, *flagSet, error) {
+	a := &loginArgs{}
+	f := newFlagSet("login")
+	f.fs.StringVar(&a.listen, "listen", "", "Listen for the login redirect on `ADDR` (default: 127.0.0.1 on a free port).")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) != 1 {
+		err = usagef(f.cmd, "login takes one argument, the connection (kind.name, such as hubspot.shop)")
+	}
+	if err == nil {
+		a.connection = rest[0]
+	}
+	return a, f, err
+}
+
+// parseGlobal splits kopla's own flags from the command and its arguments:
+// kopla [global flags] COMMAND [args].
+func parseGlobal(args []string) (g *globalArgs, cmd string, rest []string, help, version bool, err error) {
+	g = &globalArgs{}
+	f := newFlagSet("")
+	f.globals(g)
+	var showVersion bool
+	f.fs.BoolVar(&showVersion, "version", false, "Print the version.")
+	// The command is the first argument that is neither a flag nor the value
+	// of one.
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		i++
+		if strings.Contains(a, "=") {
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		if fl := f.fs.Lookup(name); fl != nil && fl.NoOptDefVal == "" && i < len(args) {
+			i++
+		}
+	}
+	if _, err := f.parse(args[:i]); err != nil {
+		if errors.Is(err, errHelp) {
+			return g, "", nil, true, false, nil
+		}
+		return g, "", nil, false, false, err
+	}
+	if showVersion {
+		return g, "", nil, false, true, nil
+	}
+	if i == len(args) {
+		return g, "", nil, false, false, usagef("", "no command given")
+	}
+	return g, args[i], args[i+1:], false, false, nil
+}

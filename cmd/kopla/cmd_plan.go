@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/engine"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+const validateUsage = `Usage: kopla [global options] validate [options]
+
+  Check that the flow files are valid: syntax, connections, objects, fields
+  and every expression, against the connectors' schemas. It reads no data.
+`
+
+func (c *cli) validate(_ context.Context, args []string) int {
+	a, f, err := parseValidate(args)
+	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
+		return code
+	}
+	p, cfg, diags := c.compile()
+	if p != nil {
+		p.Close()
+	}
+	if a.json {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(dsl.JSONDiagnostics(diags, cfg.Files))
+	} else {
+		dsl.WriteDiagnostics(c.stdout, diags, cfg.Files, c.color())
+		if !diags.HasErrors() {
+			if len(diags) > 0 {
+				fmt.Fprintln(c.stdout)
+			}
+			st := style{c.color()}
+			fmt.Fprintln(c.stdout, st.bold(st.green("Success!"))+" The configuration is valid.")
+		}
+	}
+	if diags.HasErrors() {
+		return exitError
+	}
+	return exitOK
+}
+
+const planUsage = `Usage: kopla [global options] plan [options]
+
+  Read the sources and show, record by record and field by field, what
+  kopla apply would create and update in the targets. Plan writes nothing
+  to the targets or the state.
+
+  Exit codes: 0 success, 1 error (including records that cannot be
+  planned); with -detailed-exitcode: 0 no changes, 1 error, 2 changes.
+`
+
+func (c *cli) plan(ctx context.Context, args []string) int {
+	a, f, err := parsePlan(args)
+	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
+		return code
+	}
+	var view planView
+	if a.json {
+		js := &jsonStream{w: c.stdout, now: c.now}
+		js.version(c.version)
+		view = &jsonPlan{j: js}
+	} else {
+		view = &humanPlan{w: c.stdout, style: style{c.color()}}
+	}
+
+	p, cfg, diags := c.compile()
+	if diags.HasErrors() {
+		view.Diagnostics(diags, cfg.Files)
+		return exitError
+	}
+	defer p.Close()
+	// Plan reads the state (links, cursors) but never writes it: a project
+	// without state is planned as if nothing had been applied.
+	st, sdiags := c.openState(ctx, cfg, true)
+	diags = append(diags, sdiags...)
+	if sdiags.HasErrors() {
+		view.Diagnostics(diags, cfg.Files)
+		return exitError
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+	diags = append(diags, pdiags...)
+	// A plan with a failed flow is incomplete: it is shown, never saved.
+	out := ""
+	if a.out != "" && pl != nil && !diags.HasErrors() {
+		out = c.path(a.out)
+		if err := plan.WriteFile(out, pl); err != nil {
+			diags = append(diags, errorDiags("Cannot save the plan", err)...)
+			out = ""
+		}
+	}
+	view.Diagnostics(diags, cfg.Files)
+	if pl == nil {
+		return exitError
+	}
+	view.Plan(pl, p.TargetFieldSensitive)
+	if out != "" && !a.json {
+		fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n\nTo make exactly these changes, run:\n  kopla apply %s\n", a.out, a.out)
+	}
+	counts := pl.Counts()
+	switch {
+	case diags.HasErrors() || counts.Error > 0:
+		return exitError
+	case a.detailedExitCode && counts.Changes():
+		return exitChanges
+	}
+	return exitOK
+}
+
+// path resolves a file named on the command line: like the project's
+// files, relative to the project directory (-chdir).
+func (c *cli) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir(), p)
+}
+
+const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
+
+  Make the changes of a plan. Without PLAN_FILE, apply plans first, shows
+  the plan and asks for approval. With PLAN_FILE (from kopla plan -out), it
+  makes exactly the changes saved in it, without asking, and refuses a plan
+  that has gone stale (the flow files or the targets changed since).
+
+  Each record's failure is its own: the others are written, and records
+  that depend on a failed one are reported as blocked. Exit codes: 0 when
+  every record was written, 1 otherwise.
+`
+
+func (c *cli) apply(ctx context.Context, args []string) int {
+	a, f, err := parseApply(args)
+	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
+		return code
+	}
+	var view applyView
+	if a.json {
+		js := &jsonStream{w: c.stdout, now: c.now}
+		js.version(c.version)
+		view = &jsonApply{jsonPlan{j: js}}
+	} else {
+		view = &humanApply{humanPlan: humanPlan{w: c.stdout, style: style{c.color()}}, progress: c.isTerminal(c.stdout)}
+	}
+
+	p, cfg, diags := c.compile()
+	if diags.HasErrors() {
+		view.Diagnostics(diags, cfg.Files)
+		return exitError
+	}
+	defer p.Close()
+	st, sdiags := c.openState(ctx, cfg, false)
+	diags = append(diags, sdiags...)
+	if sdiags.HasErrors() {
+		view.Diagnostics(diags, cfg.Files)
+		return exitError
+	}
+	defer st.Close()
+
+	var pl *plan.Plan
+	saved := a.planFile != ""
+	if saved {
+		if pl, err = plan.ReadFile(c.path(a.planFile)); err != nil {
+			view.Diagnostics(append(diags, errorDiags("Cannot read the plan", err)...), cfg.Files)
+			return exitError
+		}
+	} else {
+		var pdiags hcl.Diagnostics
+		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+		diags = append(diags, pdiags...)
+		view.Diagnostics(diags, cfg.Files)
+		diags = nil
+		if pl != nil {
+			view.Plan(pl, p.TargetFieldSensitive)
+		}
+		if pl == nil || pdiags.HasErrors() {
+			return exitError
+		}
+		if counts := pl.Counts(); !counts.Changes() {
+			if counts.Error > 0 {
+				return exitError
+			}
+			return exitOK
+		}
+		if !a.autoApprove && !c.approve(ctx) {
+			fmt.Fprintln(c.stdout, "Apply cancelled: nothing was written.")
+			return exitError
+		}
+	}
+
+	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Saved: saved, Holder: "kopla apply", Progress: view.Progress})
+	diags = append(diags, adiags...)
+	view.Diagnostics(diags, cfg.Files)
+	if res == nil {
+		return exitError
+	}
+	view.Result(pl, res, p.TargetFieldSensitive)
+	o := summarize(pl, res)
+	if diags.HasErrors() || o.counts.Error+o.counts.Blocked > 0 {
+		return exitError
+	}
+	return exitOK
+}
+
+// approve asks for approval on stdin; only "yes" approves.
+func (c *cli) approve(ctx context.Context) bool {
+	fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n"+
+		"  kopla will perform the actions described above.\n"+
+		"  Only 'yes' will be accepted to approve.\n\n"+
+		"  Enter a value: ")
+	answer := make(chan string, 1)
+	go func() {
+		// The goroutine ends when stdin yields a line or EOF; if ctx ends
+		// first, the process is about to exit anyway.
+		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+		answer <- strings.TrimSpace(line)
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(c.stdout)
+		return false
+	case s := <-answer:
+		fmt.Fprintln(c.stdout)
+		return s == "yes"
+	}
+}

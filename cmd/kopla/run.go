@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/engine"
+	"github.com/kopla-dev/kopla/engine/state"
+)
+
+// deps is everything kopla takes from its surroundings, so that tests run
+// it with their own connectors, clock and streams.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// registry builds the connector registry (once per run).
+	registry func() (*connectors.Registry, error)
+	// now is the clock; nil means time.Now.
+	now func() time.Time
+	// lookupEnv reads the environment (KOPLA_LOG, NO_COLOR, KOPLA_VAR_*,
+	// env() in connection blocks); nil means os.LookupEnv.
+	lookupEnv func(string) (string, bool)
+	// isTerminal tells whether a stream is a terminal; nil means never.
+	isTerminal func(io.Writer) bool
+	version    string
+	// httpClient is handed to connectors; nil lets each build its own.
+	httpClient *http.Client
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan -detailed-exitcode
+	exitFormat  = 3 // fmt -check
+)
+
+// uiVersion is the version of the JSON lines UI (plan -json, apply -json).
+const uiVersion = "1.0"
+
+// cli is one invocation of kopla.
+type cli struct {
+	deps
+	global *globalArgs
+	log    *slog.Logger
+}
+
+type command struct {
+	name    string
+	summary string
+	usage   string // synopsis and description, before the options
+	run     func(c *cli, ctx context.Context, args []string) int
+}
+
+// commands in the order the usage lists them.
+func commands() []command {
+	return []command{
+		{"validate", "Check that the flow files are valid", validateUsage, (*cli).validate},
+		{"plan", "Show what would change in the target systems", planUsage, (*cli).plan},
+		{"apply", "Make the changes of a plan", applyUsage, (*cli).apply},
+		{"fmt", "Rewrite the flow files in canonical layout", fmtUsage, (*cli).fmt},
+		{"init", "Discover what the connections offer and cache it", initUsage, (*cli).init},
+		{"login", "Sign in to a connection (OAuth)", loginUsage, (*cli).login},
+		{"state", "Inspect the state: list, show, unlock", stateUsage, (*cli).state},
+		{"log", "Show the activity log", logUsage, (*cli).activityLog},
+		{"runs", "Show recent runs", runsUsage, (*cli).runs},
+		{"version", "Show the version", "Usage: kopla version\n\n  Print the version of kopla.\n", (*cli).printVersion},
+	}
+}
+
+func runWith(ctx context.Context, d deps, args []string) int {
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.lookupEnv == nil {
+		d.lookupEnv = os.LookupEnv
+	}
+	if d.isTerminal == nil {
+		d.isTerminal = func(io.Writer) bool { return false }
+	}
+	if d.version == "" {
+		d.version = "dev"
+	}
+	if d.stdin == nil {
+		d.stdin = strings.NewReader("")
+	}
+	c := &cli{deps: d, log: newLogger(d.stderr, d.lookupEnv)}
+
+	g, name, rest, help, version, err := parseGlobal(args)
+	c.global = g
+	switch {
+	case err != nil:
+		return c.usageFailed(err, nil)
+	case version:
+		return c.printVersion(ctx, nil)
+	case help:
+		c.mainUsage(c.stdout)
+		return exitOK
+	}
+	if name == "help" {
+		if len(rest) == 0 {
+			c.mainUsage(c.stdout)
+			return exitOK
+		}
+		name, rest = rest[0], []string{"-help"}
+	}
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return cmd.run(c, ctx, rest)
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	var names []string
+	for _, cmd := range commands() {
+		names = append(names, cmd.name)
+	}
+	if s := connectors.Suggest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return c.usageFailed(usagef("", "%s", msg), nil)
+}
+
+// newLogger logs to stderr at the level of KOPLA_LOG (debug, info, warn,
+// error; warn by default).
+func newLogger(w io.Writer, lookupEnv func(string) (string, bool)) *slog.Logger {
+	if w == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	level := slog.LevelWarn
+	if v, ok := lookupEnv("KOPLA_LOG"); ok {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(strings.TrimSpace(v))); err == nil {
+			level = l
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func (c *cli) printVersion(_ context.Context, args []string) int {
+	if len(args) > 0 {
+		if args[0] == "-help" || args[0] == "--help" || args[0] == "-h" {
+			fmt.Fprint(c.stdout, "Usage: kopla version\n\n  Print the version of kopla.\n")
+			return exitOK
+		}
+		return c.usageFailed(usagef("version", "unexpected argument %q", args[0]), nil)
+	}
+	fmt.Fprintf(c.stdout, "kopla %s\n", c.version)
+	return exitOK
+}
+
+const mainUsageHead = `Usage: kopla [global options] <command> [options]
+
+kopla validates, plans and applies integrations written as HCL flow files.
+
+Commands:
+`
+
+func (c *cli) mainUsage(w io.Writer) {
+	fmt.Fprint(w, mainUsageHead)
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-9s  %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprint(w, "\nGlobal options (before or after the command):\n")
+	f := newFlagSet("")
+	f.globals(&globalArgs{})
+	f.fs.Bool("version", false, "Print the version.")
+	f.usage(w)
+	fmt.Fprint(w, "\nRun kopla <command> -help for the options of a command.\n")
+}
+
+// commandUsage prints the usage of a command with the options of f.
+func (c *cli) commandUsage(w io.Writer, f *flagSet) {
+	for _, cmd := range commands() {
+		if cmd.name == f.cmd || strings.HasPrefix(f.cmd, cmd.name+" ") {
+			fmt.Fprint(w, cmd.usage)
+			break
+		}
+	}
+	fmt.Fprint(w, "\nOptions:\n")
+	f.usage(w)
+}
+
+// parsed handles what a parse function returned: on -help it prints the
+// usage, on a bad command line the error and the usage. It returns false
+// when the command must stop, with the exit code.
+func (c *cli) parsed(f *flagSet, g *globalArgs, err error) (int, bool) {
+	c.global.merge(g)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, errHelp):
+		c.commandUsage(c.stdout, f)
+		return exitOK, false
+	}
+	return c.usageFailed(err, f), false
+}
+
+// usageFailed reports a bad command line on stderr, with the usage.
+func (c *cli) usageFailed(err error, f *flagSet) int {
+	fmt.Fprintf(c.stderr, "Error: %s\n\n", err)
+	if f != nil {
+		c.commandUsage(c.stderr, f)
+	} else {
+		c.mainUsage(c.stderr)
+	}
+	return exitError
+}
+
+// color reports whether human output uses colour.
+func (c *cli) color() bool {
+	if c.global.noColor {
+		return false
+	}
+	if _, ok := c.lookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	return c.isTerminal(c.stdout)
+}
+
+// dir is the project directory.
+func (c *cli) dir() string {
+	if c.global.chdir != "" {
+		return c.global.chdir
+	}
+	return "."
+}
+
+// load reads the project files.
+func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
+	vars, err := c.global.varMap()
+	if err != nil {
+		return &dsl.Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var option", Detail: capitalize(err.Error()) + "."}}
+	}
+	var files []string
+	for _, f := range c.global.varFiles {
+		// Like the project's files, -var-file paths are relative to the
+		// project directory (-chdir).
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(c.dir(), f)
+		}
+		files = append(files, f)
+	}
+	cfg, diags := dsl.Load(c.dir(), dsl.Options{Vars: vars, VarFiles: files, LookupEnv: c.lookupEnv})
+	return cfg, diags
+}
+
+// compile loads and compiles the project. The project is nil when the
+// diagnostics hold errors; cfg is always set (for rendering diagnostics).
+func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
+	cfg, diags := c.load()
+	if diags.HasErrors() {
+		return nil, cfg, diags
+	}
+	reg, err := c.registry()
+	if err != nil {
+		return nil, cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot set up connectors", Detail: capitalize(err.Error()) + "."})
+	}
+	eng := engine.New(engine.Options{
+		Registry:   reg,
+		Logger:     c.log,
+		Now:        c.now,
+		HTTPClient: c.httpClient,
+		LookupEnv:  c.lookupEnv,
+	})
+	p, cdiags := eng.Compile(cfg)
+	return p, cfg, append(diags, cdiags...)
+}
+
+// statePath is where the project's state lives.
+func statePath(cfg *dsl.Config) string {
+	p := cfg.Settings.State
+	if p == "" {
+		p = state.DefaultPath
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(cfg.Dir, p)
+	}
+	return p
+}
+
+// openState opens the project's state. With mustExist, a missing state file
+// is not created: the store is nil (nothing has been applied yet).
+func (c *cli) openState(ctx context.Context, cfg *dsl.Config, mustExist bool) (*state.Store, hcl.Diagnostics) {
+	path := statePath(cfg)
+	if mustExist {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	st, err := state.Open(ctx, path, state.WithClock(c.now))
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot open state",
+			Detail:   fmt.Sprintf("The state %s cannot be opened: %s.", path, err),
+			Subject:  settingsRange(cfg),
+		}}
+	}
+	return st, nil
+}
+
+func settingsRange(cfg *dsl.Config) *hcl.Range {
+	if cfg.Settings != nil && cfg.Settings.DeclRange.Filename != "" {
+		return cfg.Settings.DeclRange.Ptr()
+	}
+	return nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// errorDiags turns an error into a diagnostic.
+func errorDiags(summary string, err error) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalize(err.Error()) + "."}}
+}

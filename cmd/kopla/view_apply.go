@@ -1,0 +1,210 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/engine"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// applyView renders kopla apply: the plan first (fresh plans), then
+// progress, then what happened.
+type applyView interface {
+	planView
+	Progress(flow string, done, total int)
+	Result(pl *plan.Plan, res *engine.Result, sens sensitivity)
+}
+
+var (
+	_ applyView = (*humanApply)(nil)
+	_ applyView = (*jsonApply)(nil)
+)
+
+// failure is a record that was not written: planned as an error, failed
+// when written, or blocked by a failed dependency.
+type failure struct {
+	flow, keyField   string
+	sourceKey        string
+	key              any
+	targetID         string
+	action           plan.Action // error or blocked
+	planned          plan.Action
+	field, message   string
+	failedInPlanning bool
+}
+
+// outcome sums up an apply: what was written, and every failure in order
+// (flows in plan order, planning errors before write failures).
+type outcome struct {
+	counts   plan.Counts // Create, Update, Error (failed), Blocked
+	failures []failure
+}
+
+func summarize(pl *plan.Plan, res *engine.Result) outcome {
+	var o outcome
+	results := map[string]*engine.FlowResult{}
+	if res != nil {
+		for _, fr := range res.Flows {
+			results[fr.Flow] = fr
+		}
+	}
+	for _, fp := range pl.Flows {
+		for _, ch := range fp.Changes {
+			if ch.Action == plan.Error {
+				o.counts.Error++
+				o.failures = append(o.failures, failure{
+					flow: fp.Flow, keyField: fp.KeyField, sourceKey: ch.SourceKey, key: ch.Key, targetID: ch.TargetID,
+					action: plan.Error, planned: plan.Error, field: ch.Field, message: ch.Reason, failedInPlanning: true,
+				})
+			}
+		}
+		fr := results[fp.Flow]
+		if fr == nil {
+			continue
+		}
+		for _, r := range fr.Records {
+			o.counts.Add(r.Action)
+			if r.Action == plan.Error || r.Action == plan.Blocked {
+				o.failures = append(o.failures, failure{
+					flow: fp.Flow, keyField: fp.KeyField, sourceKey: r.SourceKey, key: r.Key, targetID: r.TargetID,
+					action: r.Action, planned: r.Planned, field: r.Field, message: r.Error,
+				})
+			}
+		}
+	}
+	return o
+}
+
+func applySummary(c plan.Counts, st style) string {
+	return fmt.Sprintf("%s %d created, %d updated, %d failed, %d blocked.", st.bold(st.green("Apply complete!")), c.Create, c.Update, c.Error, c.Blocked)
+}
+
+type humanApply struct {
+	humanPlan
+	// progress says whether progress is shown (a terminal), and drawn
+	// whether a progress line is on screen.
+	progress bool
+	drawn    bool
+}
+
+func (v *humanApply) Progress(flow string, done, total int) {
+	if !v.progress {
+		return
+	}
+	fmt.Fprintf(v.w, "\r\x1b[KApplying %s: %d/%d", flow, done, total)
+	v.drawn = true
+}
+
+// clearProgress removes the progress line before anything else is printed.
+func (v *humanApply) clearProgress() {
+	if v.drawn {
+		fmt.Fprint(v.w, "\r\x1b[K")
+		v.drawn = false
+	}
+}
+
+func (v *humanApply) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	v.clearProgress()
+	v.humanPlan.Diagnostics(diags, files)
+}
+
+func (v *humanApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) {
+	v.clearProgress()
+	o := summarize(pl, res)
+	w, st := v.w, v.style
+	if len(o.failures) > 0 {
+		v.gap()
+		fmt.Fprintln(w, "kopla could not write these records:")
+		fmt.Fprintln(w)
+		for _, f := range o.failures {
+			writeFailure(w, st, f, sens)
+		}
+	}
+	v.gap()
+	v.wrote = true
+	fmt.Fprintln(w, applySummary(o.counts, st))
+}
+
+func writeFailure(w io.Writer, st style, f failure, sens sensitivity) {
+	label := recordLabel(f.keyField, f.key, sens.is(f.flow, f.keyField), f.sourceKey, f.targetID)
+	what := "failed"
+	switch {
+	case f.action == plan.Blocked:
+		what = "blocked"
+	case f.failedInPlanning:
+		what = "failed in planning"
+	}
+	msg := f.message
+	if f.field != "" {
+		msg = fmt.Sprintf("field %q: %s", f.field, msg)
+	}
+	fmt.Fprintf(w, "  %s %s %s %s: %s\n", st.red("!"), f.flow, label, what, msg)
+}
+
+type jsonApply struct {
+	jsonPlan
+}
+
+func (v *jsonApply) Progress(flow string, done, total int) {
+	v.j.emit("info", "apply_progress", fmt.Sprintf("Applying %s: %d/%d", flow, done, total),
+		map[string]any{"flow": flow, "done": done, "total": total})
+}
+
+// jsonRecord is one applied record in the JSON UI.
+type jsonRecord struct {
+	Flow         string      `json:"flow"`
+	SourceKey    string      `json:"source_key"`
+	KeyField     string      `json:"key_field,omitempty"`
+	Key          any         `json:"key"`
+	KeySensitive bool        `json:"key_sensitive,omitempty"`
+	Action       plan.Action `json:"action"`
+	Planned      plan.Action `json:"planned"`
+	TargetID     string      `json:"target_id,omitempty"`
+	Field        string      `json:"field,omitempty"`
+	Error        string      `json:"error,omitempty"`
+}
+
+func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) {
+	record := func(flow, keyField string, key any, r jsonRecord) jsonRecord {
+		r.Flow, r.KeyField, r.Key = flow, keyField, key
+		if sens.is(flow, keyField) && key != nil {
+			r.Key, r.KeySensitive = nil, true
+		}
+		return r
+	}
+	results := map[string]*engine.FlowResult{}
+	if res != nil {
+		for _, fr := range res.Flows {
+			results[fr.Flow] = fr
+		}
+	}
+	for _, fp := range pl.Flows {
+		for _, ch := range fp.Changes {
+			if ch.Action == plan.Error {
+				r := record(fp.Flow, fp.KeyField, ch.Key, jsonRecord{SourceKey: ch.SourceKey, Action: plan.Error, Planned: plan.Error, TargetID: ch.TargetID, Field: ch.Field, Error: ch.Reason})
+				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: Not written, planning failed: %s", fp.Flow, ch.SourceKey, ch.Reason), map[string]any{"record": r})
+			}
+		}
+		fr := results[fp.Flow]
+		if fr == nil {
+			continue
+		}
+		for _, rr := range fr.Records {
+			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error})
+			switch rr.Action {
+			case plan.Error, plan.Blocked:
+				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", fp.Flow, rr.SourceKey, capitalize(string(rr.Action)), rr.Error), map[string]any{"record": r})
+			default:
+				v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", fp.Flow, rr.SourceKey, capitalize(string(rr.Action)), rr.TargetID), map[string]any{"record": r})
+			}
+		}
+	}
+	o := summarize(pl, res)
+	v.j.emit("info", "summary", applySummary(o.counts, style{}), map[string]any{
+		"operation": "apply",
+		"changes":   map[string]int{"create": o.counts.Create, "update": o.counts.Update, "error": o.counts.Error, "blocked": o.counts.Blocked},
+	})
+}

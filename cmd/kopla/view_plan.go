@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// planView renders kopla plan, and the plan kopla apply shows first.
+type planView interface {
+	Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File)
+	Plan(pl *plan.Plan, sens sensitivity)
+}
+
+var (
+	_ planView = (*humanPlan)(nil)
+	_ planView = (*jsonPlan)(nil)
+)
+
+// maxSkipsShown bounds the skipped records listed per flow, so that a flow
+// in create mode whose records all exist does not bury the plan; -json
+// lists them all.
+const maxSkipsShown = 10
+
+type humanPlan struct {
+	w     io.Writer
+	style style
+	// wrote says whether anything was printed, for the blank lines between
+	// sections.
+	wrote bool
+}
+
+func (v *humanPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	if len(diags) == 0 {
+		return
+	}
+	v.gap()
+	dsl.WriteDiagnostics(v.w, diags, files, v.style.on)
+	v.wrote = true
+}
+
+// gap separates sections with a blank line.
+func (v *humanPlan) gap() {
+	if v.wrote {
+		fmt.Fprintln(v.w)
+	}
+}
+
+func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
+	v.gap()
+	v.wrote = true
+	w, st := v.w, v.style
+	listed := false
+	for _, fp := range pl.Flows {
+		listed = listed || len(fp.Changes) > 0
+	}
+	if !listed {
+		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
+		return
+	}
+	fmt.Fprintln(w, "kopla will perform the following actions:")
+	for _, fp := range pl.Flows {
+		if len(fp.Changes) == 0 {
+			continue
+		}
+		heading := fmt.Sprintf("# flow %q: %s -> %s", fp.Flow, fp.Source, fp.Target)
+		if fp.Dependency {
+			heading += " (the records other flows ensure)"
+		}
+		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
+		skips := 0
+		for _, ch := range fp.Changes {
+			if ch.Action == plan.Skip {
+				if skips++; skips > maxSkipsShown {
+					continue
+				}
+			}
+			writeChange(w, st, fp, ch, sens)
+		}
+		if skips > maxSkipsShown {
+			fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("... and %d more skipped records (kopla plan -json lists every one)", skips-maxSkipsShown)))
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", planSummary(pl.Counts(), st))
+}
+
+// writeChange prints one change: a line naming the record, then its fields.
+func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) {
+	label := recordLabel(fp.KeyField, ch.Key, sens.is(fp.Flow, fp.KeyField), ch.SourceKey, ch.TargetID)
+	switch ch.Action {
+	case plan.Create:
+		fmt.Fprintf(w, "\n  %s create %s\n", st.green("+"), label)
+	case plan.Update:
+		fmt.Fprintf(w, "\n  %s update %s\n", st.yellow("~"), label)
+	case plan.Skip:
+		fmt.Fprintf(w, "\n  %s skip %s: %s\n", st.dim("-"), label, ch.Reason)
+		return
+	case plan.Error:
+		reason := ch.Reason
+		if ch.Field != "" {
+			reason = fmt.Sprintf("field %q: %s", ch.Field, reason)
+		}
+		fmt.Fprintf(w, "\n  %s error %s: %s\n", st.red("!"), label, reason)
+		return
+	default:
+		fmt.Fprintf(w, "\n  %s %s\n", ch.Action, label)
+		return
+	}
+	width := 0
+	for _, fc := range ch.Fields {
+		width = max(width, len(fc.Name))
+	}
+	for _, fc := range ch.Fields {
+		secret := fc.Sensitive || sens.is(fp.Flow, fc.Name)
+		show := func(v any) string {
+			if secret {
+				return sensitiveValue
+			}
+			return formatValue(v)
+		}
+		name := fc.Name + strings.Repeat(" ", width-len(fc.Name))
+		if ch.Action == plan.Create {
+			line := fmt.Sprintf("      %s %s = %s", st.green("+"), name, show(fc.After))
+			if fc.CreateOnly {
+				line += " " + st.dim("(create only)")
+			}
+			fmt.Fprintln(w, line)
+			continue
+		}
+		fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, show(fc.Before), show(fc.After))
+	}
+}
+
+// planSummary is the last line of a plan.
+func planSummary(c plan.Counts, st style) string {
+	if !c.Changes() && c.Error == 0 {
+		return st.bold(st.green("No changes.")) + " The targets match the sources."
+	}
+	return fmt.Sprintf("%s %d to create, %d to update, %d unchanged, %d to skip, %s.",
+		st.bold("Plan:"), c.Create, c.Update, c.NoOp, c.Skip, plural(c.Error, "error", "errors"))
+}
+
+type jsonPlan struct {
+	j *jsonStream
+}
+
+func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
+	v.j.diagnostics(diags, files)
+}
+
+func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
+	for _, fp := range pl.Flows {
+		for _, ch := range fp.Changes {
+			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
+			level := "info"
+			if ch.Action == plan.Error {
+				msg = fmt.Sprintf("%s %s: Cannot plan: %s", fp.Flow, ch.SourceKey, ch.Reason)
+				level = "error"
+			}
+			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens)})
+		}
+	}
+	c := pl.Counts()
+	v.j.emit("info", "summary", planSummary(c, style{}), map[string]any{
+		"operation": "plan",
+		"changes":   map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+	})
+}
