@@ -35,7 +35,7 @@ func newExprFromAttr(attr *hclsyntax.Attribute, src []byte) (*Expr, hcl.Diagnost
 	case *hclsyntax.TemplateExpr:
 		for _, part := range x.Parts {
 			if _, ok := part.(*hclsyntax.LiteralValueExpr); !ok {
-				return nil, hcl.Diagnostics{interpolationDiag(attr.Name, part.Range())}
+				return nil, hcl.Diagnostics{interpolationDiag(attr.Name, widenInterpolation(part.Range(), src))}
 			}
 		}
 	case *hclsyntax.TemplateWrapExpr:
@@ -59,6 +59,19 @@ func newExprFromAttr(attr *hclsyntax.Attribute, src []byte) (*Expr, hcl.Diagnost
 	e := &Expr{Source: v.AsString(), Range: rng, start: rng.Start}
 	e.locate(src)
 	return e, nil
+}
+
+// widenInterpolation extends the range of an interpolated expression to its
+// ${ and }, so that the whole sequence is marked.
+func widenInterpolation(r hcl.Range, src []byte) hcl.Range {
+	if r.Start.Byte >= 2 && r.End.Byte < len(src) && r.Start.Line == r.End.Line &&
+		string(src[r.Start.Byte-2:r.Start.Byte]) == "${" && src[r.End.Byte] == '}' {
+		r.Start.Byte -= 2
+		r.Start.Column -= 2
+		r.End.Byte++
+		r.End.Column++
+	}
+	return r
 }
 
 func interpolationDiag(name string, rng hcl.Range) *hcl.Diagnostic {
