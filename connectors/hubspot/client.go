@@ -249,6 +249,9 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 				return resp, apiErr
 			}
 			wait := c.backoff(attempt)
+			if resp.StatusCode == http.StatusLocked {
+				wait = max(wait, lockWait) // HubSpot's locks last 2 s
+			}
 			if ra, ok := retryAfter(resp.Header, c.opts.now()); ok {
 				wait = ra
 			}
@@ -371,6 +374,9 @@ func policyOf(body []byte) string {
 	}
 	return "UNKNOWN"
 }
+
+// lockWait is how long a 423 Locked answer asks to wait at least.
+const lockWait = 2 * time.Second
 
 func retryableStatus(code int) bool {
 	switch code {

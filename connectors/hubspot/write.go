@@ -240,6 +240,12 @@ func (o *object) reconcile(ctx context.Context, items []item, res []connectors.W
 		setErr(res, items, fmt.Errorf("hubspot: create %s: %w", o.def.name, cause))
 		return nil
 	}
+	// Give HubSpot a moment: the failure may last, and what it made needs
+	// to become visible.
+	if err := o.c.opts.sleep(ctx, o.c.client.backoff(reconciled+1)); err != nil {
+		setErr(res, items, err)
+		return err
+	}
 	byKey := map[string][]item{}
 	var keys []string
 	for _, it := range items {

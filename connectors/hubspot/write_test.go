@@ -355,3 +355,18 @@ func TestWriteCreateTimeoutReconciled(t *testing.T) {
 		t.Errorf("lookups by email = %d; want 1", n)
 	}
 }
+
+func TestWriteUpdateUnknownID(t *testing.T) {
+	e := newEnv(t, envConfig{seed: seedJSON(t, map[string][]map[string]string{"products": {{"id": "1", "name": "A"}, {"id": "2", "name": "B"}}})})
+	res := e.object(t, "products").Write(t.Context(), []connectors.Write{
+		{Action: connectors.Update, ID: "1", Fields: map[string]any{"price": 3.5}},
+		{Action: connectors.Update, ID: "404", Fields: map[string]any{"price": 1.0}},
+		{Action: connectors.Update, ID: "2", Fields: map[string]any{"price": 4.5}},
+	})
+	if res[0].Err != nil || res[0].Record.Fields["price"] != 3.5 || res[2].Err != nil || res[2].Record.Fields["price"] != 4.5 {
+		t.Errorf("updates beside an unknown ID: %+v, %+v", res[0], res[2])
+	}
+	if !errors.Is(res[1].Err, connectors.ErrNotFound) {
+		t.Errorf("update of an unknown ID: %v; want ErrNotFound", res[1].Err)
+	}
+}
