@@ -1,6 +1,9 @@
 package eaccounting
 
 import (
+	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +112,39 @@ func TestDraftConvertedOnCreate(t *testing.T) {
 	_, _, cursor := readAll(t, e.object(t, "customerinvoices"), connectors.ReadRequest{})
 	if cursor == "" {
 		t.Error("customerinvoices gave no cursor")
+	}
+}
+
+func TestFailedActionKeepsTheStoredRecord(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	cust := create(t, e.writer(t, "customers"), "CustomerNumber", customer(1))[0]
+	// A draft order (Status 1) cannot be invoiced.
+	res := e.writer(t, "orders").Write(t.Context(), []connectors.Write{{Action: connectors.Create, KeyField: "YourReference", Fields: map[string]any{
+		"CustomerId": cust.ID, "CurrencyCode": "SEK", "OrderDate": "2026-01-02", "Status": int64(1),
+		"EuThirdParty": false, "ReverseChargeOnConstructionServices": false, "RotReducedInvoicingType": int64(0),
+		"YourReference": "deal 1", fieldInvoiced: true,
+	}}})
+	var ae *connectors.APIError
+	if res[0].Err == nil || res[0].Record.ID == "" || !errors.As(res[0].Err, &ae) || !strings.Contains(res[0].Err.Error(), "stored, but") {
+		t.Fatalf("result = %+v; want the stored order and the convert error", res[0])
+	}
+}
+
+func TestLostConvertAnswerIsReconciled(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	cust := create(t, e.writer(t, "customers"), "CustomerNumber", customer(1))[0]
+	art := create(t, e.writer(t, "articles"), "Number", article(1))[0]
+	orders := e.writer(t, "orders")
+	order := write1(t, orders, connectors.Write{Action: connectors.Create, Fields: map[string]any{
+		"CustomerId": cust.ID, "CurrencyCode": "SEK", "OrderDate": "2026-01-02", "Status": int64(2),
+		"EuThirdParty": false, "ReverseChargeOnConstructionServices": false, "RotReducedInvoicingType": int64(0),
+		"Rows": []any{map[string]any{"LineNumber": int64(0), "ArticleId": art.ID, "Quantity": 1.0, "UnitPrice": 100.0,
+			"IsTextRow": false, "IsWorkCost": false, "EligibleForReverseChargeOnVat": false}},
+	}})
+	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/orders/", DropAfterCommit: true})
+	got := write1(t, orders, connectors.Write{Action: connectors.Update, ID: order.ID, Fields: map[string]any{fieldInvoiced: true}})
+	invs, err := e.object(t, "customerinvoices").Find(t.Context(), "CreatedFromOrderId", []any{order.ID})
+	if err != nil || len(invs) != 1 || got.Fields[fieldInvoiceID] != invs[0].ID {
+		t.Errorf("InvoiceId %v, invoices %v, %v; want the one invoice", got.Fields[fieldInvoiceID], ids(invs), err)
 	}
 }

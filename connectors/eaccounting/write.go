@@ -30,7 +30,8 @@ const maxCreateAttempts = 3
 // the flow does not manage as it was.
 //
 // Afterwards the action pseudo-fields (Shipped, Invoiced) run; see the
-// package documentation.
+// package documentation. When an action fails, the result carries the
+// stored record and the error together.
 func (w *writableObject) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	results := make([]connectors.WriteResult, len(writes))
 	sem := make(chan struct{}, w.c.writeConcurrency)
@@ -58,6 +59,13 @@ func (w *writableObject) Write(ctx context.Context, writes []connectors.Write) [
 
 func (w *writableObject) writeOne(ctx context.Context, wr connectors.Write) connectors.WriteResult {
 	rec, err := w.write(ctx, wr)
+	var ae *actionError
+	if errors.As(err, &ae) {
+		// The create or update is stored; only the action failed. The
+		// result carries both, so the record is not created again.
+		w.explain(ae.err)
+		return connectors.WriteResult{Record: ae.rec, Err: fmt.Errorf("eaccounting: %s %s %s: stored, but %w", wr.Action, w.def.name, ae.rec.ID, ae.err)}
+	}
 	if err != nil {
 		w.explain(err)
 		what := wr.ID
@@ -92,8 +100,22 @@ func (w *writableObject) write(ctx context.Context, wr connectors.Write) (connec
 	if err != nil {
 		return connectors.Record{}, err
 	}
-	return w.runActions(ctx, rec, wr.Fields)
+	done, err := w.runActions(ctx, rec, wr.Fields)
+	if err != nil {
+		return connectors.Record{}, &actionError{rec: rec, err: err}
+	}
+	return done, nil
 }
+
+// actionError is an action (Shipped, Invoiced) that failed after the
+// record itself was stored.
+type actionError struct {
+	rec connectors.Record
+	err error
+}
+
+func (e *actionError) Error() string { return e.err.Error() }
+func (e *actionError) Unwrap() error { return e.err }
 
 // check refuses fields the object does not have or that are read-only,
 // with the name the user probably meant.
