@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/connectortest"
@@ -76,7 +77,7 @@ func TestValidateErrors(t *testing.T) {
 	}
 }
 
-func testEngine(t *testing.T) *Engine {
+func testEngine(t testing.TB) *Engine {
 	store := connectortest.NewStore()
 	store.Define("crm", "contacts", contactSchema)
 	store.Define("crm", "orders", orderSchema)
@@ -87,4 +88,26 @@ func testEngine(t *testing.T) *Engine {
 		t.Fatal(err)
 	}
 	return New(Options{Registry: reg})
+}
+
+// mustProject compiles a small valid project for tests that need one.
+func (e *Engine) mustProject(tb testing.TB) *Project {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(customersFlow), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, diags := dsl.Load(dir, dsl.Options{})
+	if diags.HasErrors() {
+		tb.Fatal(diags)
+	}
+	p, diags := e.Compile(cfg)
+	if diags.HasErrors() {
+		tb.Fatal(diags)
+	}
+	return p
+}
+
+func exprOf(src string) *dsl.Expr {
+	return dsl.NewExpr(src, hcl.Range{Filename: "fuzz.hcl", Start: hcl.InitialPos, End: hcl.InitialPos})
 }

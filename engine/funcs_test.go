@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+const lookupFlow = `
+connection "memory" "crm" {}
+connection "memory" "books" {}
+
+variable "default_name" {
+  default = "Unknown"
+}
+
+lookup "greeting" {
+  default = "Hello"
+  values  = { SE = "Hej", FI = "Moi" }
+}
+
+function "full_name" {
+  params = ["first", "last"]
+  expr   = "trim(first + ' ' + last)"
+}
+
+flow "customers" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email = "source.email"
+    Name  = "full_name(source.first ?? var.default_name, source.last ?? '')"
+    Note  = <<-EXPR
+      lookup('greeting', source.company) + ' ' +
+        (find(memory.books.customers, 'Email', 'ref-' + source.email)?.Name ?? 'nobody')
+    EXPR
+  }
+}
+`
+
+func TestFunctionsLookupsAndBatchedFind(t *testing.T) {
+	h := newHarness(t, lookupFlow)
+	var recs []connectors.Record
+	for i, c := range []string{"SE", "FI", "DK", "SE"} {
+		email := string(rune('a'+i)) + "@example.com"
+		recs = append(recs, connectors.Record{ID: email, Fields: map[string]any{"email": email, "first": "F", "last": "L", "active": true, "company": c}})
+		h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "ref-" + email, "Name": "Ref " + c}})
+	}
+	recs[3].Fields["first"] = nil
+	h.store.Put("crm", "contacts", recs...)
+	h.store.ResetCalls()
+
+	pl := h.plan(PlanOptions{})
+	got := map[string]map[string]any{}
+	for _, ch := range pl.Flow("customers").Changes {
+		if ch.Action != plan.Create {
+			t.Fatalf("change %+v; want create", ch)
+		}
+		got[ch.SourceKey] = map[string]any{}
+		for _, fc := range ch.Fields {
+			got[ch.SourceKey][fc.Name] = fc.After
+		}
+	}
+	want := map[string][2]string{
+		"a@example.com": {"F L", "Hej Ref SE"},
+		"b@example.com": {"F L", "Moi Ref FI"},
+		"c@example.com": {"F L", "Hello Ref DK"},
+		"d@example.com": {"Unknown L", "Hej Ref SE"},
+	}
+	for k, w := range want {
+		if got[k]["Name"] != w[0] || got[k]["Note"] != w[1] {
+			t.Errorf("%s: Name %v, Note %v; want %q, %q", k, got[k]["Name"], got[k]["Note"], w[0], w[1])
+		}
+	}
+	// One Find for the four find() calls, one for matching by key.
+	if n := h.store.Calls("books", "customers", "find"); n != 2 {
+		t.Errorf("find calls = %d; want 2 (batched)", n)
+	}
+}
+
+func TestRuntimeErrorIsPerRecord(t *testing.T) {
+	h := newHarness(t, strings.Replace(customersFlow, `"source.first + ' ' + source.last"`, `"lookup('nope', source.first)"`, 1))
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true))
+	pl := h.plan(PlanOptions{})
+	chs := pl.Flow("customers").Changes
+	if len(chs) != 1 || chs[0].Action != plan.Error || chs[0].Field != "Name" || !strings.Contains(chs[0].Reason, `no lookup "nope"`) {
+		t.Fatalf("changes = %+v; want one error on field Name naming the lookup", chs[0])
+	}
+}
+
+func FuzzCompileExpression(f *testing.F) {
+	for _, s := range []string{
+		"source.email", "lower(trim(source.email)) + 'x'", "map(source.rows, #.q * 2)",
+		"find(memory.books.customers, 'Email', source.email)?.id", "lookup('greeting', 1)",
+		"round_money(number(source.first))", "source.first ?? var.x", "1 +", "((",
+	} {
+		f.Add(s)
+	}
+	p := testEngine(f).mustProject(f)
+	env := p.flowEnv(p.flows["customers"])
+	f.Fuzz(func(t *testing.T, src string) {
+		pr := &program{expr: exprOf(src)}
+		if diags := p.compile(pr, env, p.flows["customers"]); diags.HasErrors() {
+			for _, d := range diags {
+				if d.Subject == nil {
+					t.Fatalf("diagnostic without range for %q", src)
+				}
+			}
+			return
+		}
+		// Running on an empty record may fail but must not panic.
+		ev := evaluator{}
+		_, _ = ev.run(pr, map[string]any{"source": map[string]any{}, "var": map[string]any{}})
+	})
+}
