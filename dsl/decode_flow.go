@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -141,16 +140,6 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 				continue
 			}
 			mapped[attr.Name] = attr.NameRange
-		}
-	}
-	if f.Key != "" && (fieldsBlk != nil || createOnlyBlk != nil) {
-		if _, ok := mapped[f.Key]; !ok {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Key not mapped",
-				Detail:   fmt.Sprintf("The key %q is not set in the fields or create_only block of this flow, and the engine computes each record's key from its mapping.%s Add %s = \"...\" to fields, or name a mapped field as key.", f.Key, didYouMean(f.Key, slices.Sorted(maps.Keys(mapped)), nil), f.Key),
-				Subject:  f.KeyRange.Ptr(),
-			})
 		}
 	}
 }

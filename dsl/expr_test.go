@@ -56,6 +56,7 @@ func TestRangeAt(t *testing.T) {
 		{"flush heredoc first line", "x = <<-EXPR\n    a\n    b\n    EXPR\n", 1, 0, "a", 2},
 		{"flush heredoc blank line", "x = <<-EXPR\n    a\n\n    b +\n    EXPR\n", 3, 2, "+", 4},
 		{"heredoc escaped interpolation", "x = <<-EXPR\n    '$${x}' +\n    y\n    EXPR\n", 1, 2, "'$${x}' +", 2},
+		{"heredoc CRLF", "x = <<-EXPR\r\n    a +\r\n      b )\r\n    EXPR\r\n", 2, 4, ")", 3},
 		{"heredoc end of input", "x = <<-EXPR\n    a +\n    EXPR\n", 2, 0, "+", 2},
 	}
 	for _, tt := range tests {

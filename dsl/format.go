@@ -24,9 +24,7 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 // and returns the new contents of those that change, by path. It writes
 // nothing: `kopla fmt` writes them, and `kopla fmt -check` lists them.
 func FormatDir(dir string) (changed map[string][]byte, diags hcl.Diagnostics) {
-	l := &loader{cfg: &Config{Dir: dir}}
-	names := l.projectFiles(dir)
-	diags = l.diags
+	names, diags := projectFiles(dir)
 	if _, err := os.Stat(filepath.Join(dir, VarsFile)); err == nil {
 		names = append(names, VarsFile)
 	}

@@ -121,7 +121,8 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 // parseDir parses the project files and returns their top-level blocks in
 // file order.
 func (l *loader) parseDir(dir string) []*hclsyntax.Block {
-	names := l.projectFiles(dir)
+	names, diags := projectFiles(dir)
+	l.diags = append(l.diags, diags...)
 	var blocks []*hclsyntax.Block
 	for _, n := range names {
 		filename := filepath.Join(dir, n)
@@ -148,16 +149,16 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 	return blocks
 }
 
-// projectFiles lists the names of the project files of dir, sorted.
-func (l *loader) projectFiles(dir string) []string {
+// projectFiles lists the names of the project files of dir, sorted: the
+// *.hcl files, except hidden ones.
+func projectFiles(dir string) ([]string, hcl.Diagnostics) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		l.diags = append(l.diags, &hcl.Diagnostic{
+		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read project directory",
 			Detail:   fmt.Sprintf("The directory %s cannot be read: %s. Run kopla in a project directory, or point -chdir at one.", dir, err),
-		})
-		return nil
+		}}
 	}
 	var names []string
 	for _, e := range entries {
@@ -169,13 +170,13 @@ func (l *loader) projectFiles(dir string) []string {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		l.diags = append(l.diags, &hcl.Diagnostic{
+		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No configuration files",
 			Detail:   fmt.Sprintf("The directory %s contains no *.hcl files. Run kopla in a project directory, or point -chdir at one.", dir),
-		})
+		}}
 	}
-	return names
+	return names, nil
 }
 
 func readError(path string, err error) *hcl.Diagnostic {

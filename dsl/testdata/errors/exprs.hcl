@@ -30,6 +30,10 @@ flow "e" {
         Line: #index + 1, // ERROR: Invalid expression
       })
     EXPR
+    rows4 = <<EXPR
+source.x
+  .y.  // ERROR: Invalid expression
+EXPR
     rows3 = <<-EXPR
       source.x +
       source.y ) // ERROR: Invalid expression

@@ -8,7 +8,7 @@ flow "people" {
   source  = file.inn.people # ERROR: Unknown connection
   target  = "file.out.contacts" # ERROR: Invalid object reference
   include = "contacts" # ERROR: Invalid value
-  key     = "emial" # ERROR: Key not mapped
+  key     = "email"
   mode    = "upsret" # ERROR: Invalid mode
   sorce   = file.in.people # ERROR: Unknown argument
   fields {
