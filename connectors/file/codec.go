@@ -138,21 +138,40 @@ func csvRow(header, cells []string) (map[string]any, error) {
 	return m, nil
 }
 
-// encodeCSV appends one CSV record with terminator term.
-func encodeCSV(buf *bytes.Buffer, cells []string, delim byte, term string) error {
-	w := csv.NewWriter(buf)
-	w.Comma = rune(delim)
-	w.UseCRLF = term == "\r\n"
-	if err := w.Write(cells); err != nil {
-		return err
+// csvEncoder encodes CSV records with encoding/csv, reusing one writer.
+type csvEncoder struct {
+	buf bytes.Buffer
+	w   *csv.Writer
+}
+
+// newCSVEncoder returns an encoder; crlf makes line breaks inside quoted
+// cells CRLF, as in a file whose lines end so.
+func newCSVEncoder(delim byte, crlf bool) *csvEncoder {
+	e := &csvEncoder{}
+	e.w = csv.NewWriter(&e.buf)
+	e.w.Comma = rune(delim)
+	e.w.UseCRLF = crlf
+	return e
+}
+
+// encode appends one record to dst with terminator term.
+func (e *csvEncoder) encode(dst *bytes.Buffer, cells []string, term string) error {
+	e.buf.Reset()
+	if len(cells) == 1 && cells[0] == "" {
+		// A lone empty cell would be a blank line, which readers skip.
+		e.buf.WriteString("\"\"\n")
+	} else {
+		if err := e.w.Write(cells); err != nil {
+			return err
+		}
+		e.w.Flush()
+		if err := e.w.Error(); err != nil {
+			return err
+		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	if term == "" {
-		buf.Truncate(buf.Len() - 1)
-	}
+	b := e.buf.Bytes()
+	dst.Write(b[:len(b)-terminator(b)])
+	dst.WriteString(term)
 	return nil
 }
 

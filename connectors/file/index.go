@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"io/fs"
@@ -197,17 +198,43 @@ func (s *snapshot) lookup(id string) []int32 {
 	return nil
 }
 
-// fetch reads and parses rows by number, returning their bytes and fields.
-func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) (map[int32]fetched, error) {
-	out := make(map[int32]fetched, len(rows))
+// fetch reads and parses rows by number; out[i] is rows[i]. Many rows are
+// read in one sequential pass, a few by position.
+func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, error) {
+	order := make([]int, len(rows))
+	var total int64
+	for i, n := range rows {
+		order[i] = i
+		total += snap.rows[n].end - snap.rows[n].start
+	}
+	slices.SortFunc(order, func(a, b int) int { return int(rows[a] - rows[b]) })
+	arena := make([]byte, total)
+	var br *bufio.Reader
+	var pos int64
+	if len(rows) > fetchSequential {
+		br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+	}
+	out := make([]fetched, len(rows))
 	rr := &rowReader{f: o.format, delim: o.conn.delim, head: snap.head}
-	for _, n := range rows {
-		if _, done := out[n]; done {
-			continue
+	for _, i := range order {
+		p := snap.rows[rows[i]]
+		data := arena[: p.end-p.start : p.end-p.start]
+		arena = arena[len(data):]
+		var err error
+		switch {
+		case br == nil || p.start < pos: // by position, or the same row again
+			_, err = f.ReadAt(data, p.start)
+		case p.start-pos > 1<<20:
+			br.Reset(io.NewSectionReader(f, p.start, snap.info.Size()-p.start))
+			_, err = io.ReadFull(br, data)
+			pos = p.end
+		default:
+			if _, err = br.Discard(int(p.start - pos)); err == nil {
+				_, err = io.ReadFull(br, data)
+			}
+			pos = p.end
 		}
-		p := snap.rows[n]
-		data := make([]byte, p.end-p.start)
-		if _, err := f.ReadAt(data, p.start); err != nil {
+		if err != nil {
 			return nil, o.fileError(err)
 		}
 		rec, err := rr.parse(data)
@@ -215,10 +242,14 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) (map[int32]fetc
 			// The snapshot said the row was good: the file changed under us.
 			return nil, o.fileError(errors.New("the file changed while it was read; try again"))
 		}
-		out[n] = fetched{data: data, fields: rec}
+		out[i] = fetched{data: data, fields: rec}
 	}
 	return out, nil
 }
+
+// fetchSequential is the number of rows above which fetch reads the file
+// sequentially rather than row by row.
+const fetchSequential = 32
 
 type fetched struct {
 	data   []byte

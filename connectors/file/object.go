@@ -259,8 +259,8 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 		return nil, err
 	}
 	out := make([]connectors.Record, 0, len(rows))
-	for _, n := range rows {
-		out = append(out, o.record(got[n].fields, int(snap.rows[n].line), field))
+	for i, n := range rows {
+		out = append(out, o.record(got[i].fields, int(snap.rows[n].line), field))
 	}
 	return out, nil
 }
@@ -291,8 +291,8 @@ func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, er
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range rows {
-			out = append(out, connectors.Record{ID: id, Fields: got[n].fields})
+		for i := range rows {
+			out = append(out, connectors.Record{ID: id, Fields: got[i].fields})
 		}
 	}
 	return out, nil

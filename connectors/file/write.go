@@ -17,18 +17,24 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-// writePlan is a Write call resolved against the file.
+// writePlan is a Write call resolved against the file. Slices, not maps:
+// a plan may hold a hundred thousand rows.
 type writePlan struct {
-	header    []string // CSV columns after the write
-	newCols   int      // columns added to an existing CSV header
-	updates   map[int32][]int
-	updated   []int32 // rows updated, in file order
-	creates   []int   // writes that create, in order
-	replaced  map[int32][]byte
-	appended  [][]byte
-	oldFields map[int32]map[string]any
-	fields    map[int]map[string]any // by write: the record as stored
-	rowOf     map[int]int32          // by write: its row
+	header  []string // CSV columns after the write
+	newCols int      // columns added to an existing CSV header
+	// updated are the rows updated, in file order; groups[j] are the writes
+	// of updated[j], in order; replaced[j] its new bytes; old[j] its fields
+	// before.
+	updated  []int32
+	groups   [][]int
+	replaced [][]byte
+	old      []map[string]any
+	creates  []int    // writes that create, in order
+	appended [][]byte // their bytes
+	// By write: the record as stored (nil when the write was refused) and
+	// its row.
+	fields []map[string]any
+	rowOf  []int32
 }
 
 // Write creates and updates rows in one atomic rewrite of the file; see
@@ -86,34 +92,28 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	}
 
 	// The file is replaced: move the index along and answer.
-	for _, n := range p.updated {
-		newSnap.remove(n, p.oldFields[n])
-		newSnap.add(n, p.merged(n))
+	for j, n := range p.updated {
+		g := p.groups[j]
+		newSnap.remove(n, p.old[j])
+		newSnap.add(n, p.fields[g[len(g)-1]])
 	}
 	for _, i := range p.creates {
 		newSnap.add(p.rowOf[i], p.fields[i])
 	}
 	o.state.snap = newSnap
 	for i, w := range writes {
-		rec, ok := p.fields[i]
-		if !ok {
+		rec := p.fields[i]
+		if rec == nil {
 			continue
 		}
-		n := p.rowOf[i]
-		line := int(newSnap.rows[n].line)
+		line := int(newSnap.rows[p.rowOf[i]].line)
 		if w.Action == connectors.Create {
-			results[i] = connectors.WriteResult{Record: o.record(maps.Clone(rec), line, w.KeyField)}
+			results[i] = connectors.WriteResult{Record: o.record(rec, line, w.KeyField)}
 			continue
 		}
-		results[i] = connectors.WriteResult{Record: connectors.Record{ID: o.updatedID(w.ID, rec, line), Fields: maps.Clone(rec)}}
+		results[i] = connectors.WriteResult{Record: connectors.Record{ID: o.updatedID(w.ID, rec, line), Fields: rec}}
 	}
 	return results
-}
-
-// merged returns the fields of updated row n after all its writes.
-func (p *writePlan) merged(n int32) map[string]any {
-	ws := p.updates[n]
-	return p.fields[ws[len(ws)-1]]
 }
 
 // updatedID is the ID of an updated row: the ID it was written by, with
@@ -143,10 +143,15 @@ func apiError(status int, code, msg string, fields ...connectors.FieldError) *co
 // rows to update and encodes the new rows.
 func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, results []connectors.WriteResult) (*writePlan, error) {
 	p := &writePlan{
-		updates: map[int32][]int{}, replaced: map[int32][]byte{}, oldFields: map[int32]map[string]any{},
-		fields: map[int]map[string]any{}, rowOf: map[int]int32{},
 		header: slices.Clone(snap.head.header),
+		fields: make([]map[string]any, len(writes)),
+		rowOf:  make([]int32, len(writes)),
 	}
+	type rowWrite struct {
+		row   int32
+		write int
+	}
+	var updates []rowWrite
 	newKeys := map[string]map[string]bool{} // KeyField -> values created in this batch
 	for i, w := range writes {
 		if err := o.check(w); err != nil {
@@ -183,55 +188,72 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				results[i].Err = apiError(409, "AMBIGUOUS", fmt.Sprintf("%d rows have ID %q (lines %s); make the key unique", len(rows), w.ID, strings.Join(lines, ", ")))
 				continue
 			}
-			if _, seen := p.updates[rows[0]]; !seen {
-				p.updated = append(p.updated, rows[0])
-			}
-			p.updates[rows[0]] = append(p.updates[rows[0]], i)
+			updates = append(updates, rowWrite{rows[0], i})
 			p.rowOf[i] = rows[0]
 		}
 		if o.format == formatCSV {
-			for _, name := range slices.Sorted(maps.Keys(w.Fields)) {
+			var added []string
+			for name := range w.Fields {
 				if !slices.Contains(p.header, name) {
-					p.header = append(p.header, name)
+					added = append(added, name)
 				}
 			}
+			slices.Sort(added) // new columns in a deterministic order
+			p.header = append(p.header, added...)
 		}
 	}
 	if snap.head.hasHeader {
 		p.newCols = len(p.header) - len(snap.head.header)
 	}
-	slices.Sort(p.updated)
+
+	// Group the updates by row, in file order, keeping the writes' order.
+	slices.SortStableFunc(updates, func(a, b rowWrite) int { return int(a.row - b.row) })
+	for _, u := range updates {
+		if k := len(p.updated); k > 0 && p.updated[k-1] == u.row {
+			p.groups[k-1] = append(p.groups[k-1], u.write)
+			continue
+		}
+		p.updated = append(p.updated, u.row)
+		p.groups = append(p.groups, []int{u.write})
+	}
 
 	got, err := o.fetch(src, snap, p.updated)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	for _, n := range p.updated {
-		p.oldFields[n] = got[n].fields
-		rec := o.storedRow(p.header, got[n].fields)
-		for _, i := range p.updates[n] {
-			for k, v := range writes[i].Fields {
-				rec[k] = stored(o.format, v)
+	enc := o.newEncoder(snap.head, p.header)
+	p.old = make([]map[string]any, len(p.updated))
+	p.replaced = make([][]byte, len(p.updated))
+	for j := range p.updated {
+		p.old[j] = got[j].fields
+		rec := o.storedRow(p.header, got[j].fields)
+		for k, i := range p.groups[j] {
+			for name, v := range writes[i].Fields {
+				rec[name] = stored(o.format, v)
 			}
-			p.fields[i] = maps.Clone(rec)
+			if k < len(p.groups[j])-1 {
+				p.fields[i] = maps.Clone(rec)
+			} else {
+				p.fields[i] = rec
+			}
 		}
 		buf.Reset()
-		if err := o.encode(&buf, p.header, rec, termOf(got[n].data)); err != nil {
+		if err := enc.encode(&buf, rec, termOf(got[j].data)); err != nil {
 			return nil, err
 		}
-		p.replaced[n] = slices.Clone(buf.Bytes())
+		p.replaced[j] = slices.Clone(buf.Bytes())
 	}
 	arena := make([]byte, 0, 128*len(p.creates))
 	for j, i := range p.creates {
 		rec := o.storedRow(p.header, nil)
-		for k, v := range writes[i].Fields {
-			rec[k] = stored(o.format, v)
+		for name, v := range writes[i].Fields {
+			rec[name] = stored(o.format, v)
 		}
 		p.fields[i] = rec
 		p.rowOf[i] = int32(len(snap.rows) + j)
 		buf.Reset()
-		if err := o.encode(&buf, p.header, rec, snap.head.term); err != nil {
+		if err := enc.encode(&buf, rec, snap.head.term); err != nil {
 			return nil, err
 		}
 		start := len(arena)
@@ -247,7 +269,7 @@ func (o *object) check(w connectors.Write) error {
 		return apiError(400, "INVALID_ACTION", fmt.Sprintf("unknown write action %d", w.Action))
 	}
 	var errs []connectors.FieldError
-	for _, name := range slices.Sorted(maps.Keys(w.Fields)) {
+	for name := range w.Fields {
 		switch {
 		case name == "":
 			errs = append(errs, connectors.FieldError{Field: name, Message: "a field needs a name"})
@@ -265,6 +287,7 @@ func (o *object) check(w connectors.Write) error {
 		}
 	}
 	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b connectors.FieldError) int { return strings.Compare(a.Field, b.Field) })
 		return apiError(400, "INVALID_RECORD", "the record cannot be written to "+o.display, errs...)
 	}
 	return nil
@@ -285,18 +308,29 @@ func (o *object) storedRow(header []string, old map[string]any) map[string]any {
 	return rec
 }
 
-func (o *object) encode(buf *bytes.Buffer, header []string, rec map[string]any, term string) error {
-	if o.format != formatCSV {
-		if rec == nil {
-			rec = map[string]any{}
-		}
+// encoder encodes the rows of one Write call.
+type encoder struct {
+	format format
+	header []string
+	csv    *csvEncoder
+	cells  []string
+}
+
+func (o *object) newEncoder(head fileHead, header []string) *encoder {
+	return &encoder{
+		format: o.format, header: header, cells: make([]string, len(header)),
+		csv: newCSVEncoder(o.conn.delim, head.term == "\r\n"),
+	}
+}
+
+func (e *encoder) encode(buf *bytes.Buffer, rec map[string]any, term string) error {
+	if e.format != formatCSV {
 		return encodeJSONL(buf, rec, term)
 	}
-	cells := make([]string, len(header))
-	for j, name := range header {
-		cells[j], _ = text(rec[name])
+	for j, name := range e.header {
+		e.cells[j], _ = text(rec[name])
 	}
-	return encodeCSV(buf, cells, o.conn.delim, term)
+	return e.csv.encode(buf, e.cells, term)
 }
 
 func termOf(data []byte) string {
@@ -352,7 +386,7 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 			w.Write(bom)
 		}
 		var buf bytes.Buffer
-		if err := encodeCSV(&buf, p.header, o.conn.delim, head.term); err != nil {
+		if err := newCSVEncoder(o.conn.delim, head.term == "\r\n").encode(&buf, p.header, head.term); err != nil {
 			return nil, err
 		}
 		w.Write(buf.Bytes())
@@ -368,13 +402,17 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 	rows := make([]rowPos, len(snap.rows), len(snap.rows)+len(p.appended))
 	bad := slices.Clone(snap.bad)
 	nbad := 0
+	next := 0 // the next of p.updated
 	for n, old := range snap.rows {
 		if err := copyTo(old.start); err != nil {
 			return nil, err
 		}
 		row := rowPos{start: w.off, line: int32(w.lines + 1), bad: old.bad}
-		switch repl, ok := p.replaced[int32(n)]; {
-		case ok:
+		replace := next < len(p.updated) && p.updated[next] == int32(n)
+		switch {
+		case replace:
+			repl := p.replaced[next]
+			next++
 			if _, err := r.Discard(int(old.end - old.start)); err != nil {
 				return nil, err
 			}
