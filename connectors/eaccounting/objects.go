@@ -155,6 +155,9 @@ func build(fields []connectors.Field, o overlay) connectors.Schema {
 			}
 		}
 	}
+	// Ids and timestamps are the system's, even where the Swagger does not
+	// mark them read-only (UnitApi, VatCodeApi).
+	set([]string{"Id", "ChangedUtc", "ModifiedUtc", "CreatedUtc"}, func(f *connectors.Field) { f.ReadOnly = true })
 	set(o.keys, func(f *connectors.Field) { f.Key = true })
 	set(o.unique, func(f *connectors.Field) { f.Key, f.Unique = true, true })
 	set(o.sensitive, func(f *connectors.Field) { f.Sensitive = true })
