@@ -93,7 +93,9 @@ func TestObjectsOffline(t *testing.T) {
 		object, field string
 		check         func(connectors.Field) bool
 	}{
-		{"orders", "associations.contacts", func(f connectors.Field) bool { return f.Type == connectors.TypeList && f.Elem.Type == connectors.TypeString }},
+		{"orders", "associations.contacts", func(f connectors.Field) bool {
+			return f.Type == connectors.TypeList && f.Elem.Type == connectors.TypeString
+		}},
 		{"orders", "associations.primary_company", func(f connectors.Field) bool { return f.Type == connectors.TypeString }},
 		{"line_items", "associations.deals", func(f connectors.Field) bool { return strings.Contains(f.Description, "20") }},
 		{"contacts", "email", func(f connectors.Field) bool { return f.Key && f.Unique && f.Sensitive }},

@@ -2,10 +2,12 @@ package hubspot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,14 +171,45 @@ type searchResponse struct {
 	Paging  *paging     `json:"paging"`
 }
 
+// maxSearchBody keeps search bodies under the 3,000 characters HubSpot
+// accepts.
+const maxSearchBody = 2900
+
+// doSearch runs one search. When the properties asked for would make the
+// body too long, it searches for IDs and modification times only and reads
+// the properties of the page with one batch read.
 func (o *object) doSearch(ctx context.Context, body searchRequest) (searchResponse, error) {
 	var res searchResponse
+	full := body.Properties
+	hydrate := false
+	if b, err := json.Marshal(body); err == nil && len(b) > maxSearchBody {
+		hydrate = true
+		body.Properties = []string{"hs_object_id", o.def.modified}
+		for _, g := range body.FilterGroups {
+			for _, f := range g.Filters {
+				if !slices.Contains(body.Properties, f.PropertyName) {
+					body.Properties = append(body.Properties, f.PropertyName)
+				}
+			}
+		}
+	}
 	req, err := o.c.client.NewRequest(ctx, http.MethodPost, o.c.objectsPath(o.def.name, "search"), nil, body)
 	if err != nil {
 		return res, err
 	}
 	if _, err := o.c.client.Do(req, &res); err != nil {
 		return res, fmt.Errorf("hubspot: search %s: %w", o.def.name, err)
+	}
+	if hydrate && len(res.Results) > 0 {
+		ids := make([]string, len(res.Results))
+		for i, a := range res.Results {
+			ids[i] = a.ID
+		}
+		objs, err := o.batchRead(ctx, ids, full, "")
+		if err != nil {
+			return res, fmt.Errorf("hubspot: search %s: %w", o.def.name, err)
+		}
+		res.Results = inOrder(ids, objs)
 	}
 	return res, nil
 }

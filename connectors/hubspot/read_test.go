@@ -420,3 +420,36 @@ func TestReadRetriesTimeouts(t *testing.T) {
 		t.Errorf("list requests = %d; want 2 (timeout, retry)", n)
 	}
 }
+
+func TestSearchWithManyProperties(t *testing.T) {
+	// 120 custom properties make a search body longer than the 3,000
+	// characters HubSpot accepts: the search asks for IDs, a batch read
+	// for the properties.
+	var props []map[string]any
+	for i := range 120 {
+		props = append(props, map[string]any{"name": fmt.Sprintf("custom_property_number_%03d", i), "label": fmt.Sprint("Custom ", i),
+			"type": "string", "fieldType": "text", "groupName": "custom"})
+	}
+	seed, _ := json.Marshal(map[string]any{"properties": map[string]any{"contacts": props}})
+	e := newEnv(t, envConfig{seed: string(seed)})
+	if err := e.srv.Seed(strings.NewReader(seedJSON(t, map[string][]map[string]string{"contacts": {
+		{"id": "1", "email": "a@example.com", "custom_property_number_077": "x"}}}))); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.conn.Discover(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	o := e.object(t, "contacts")
+	e.srv.ResetCounters()
+	got, _, _ := readAll(t, o, connectors.ReadRequest{Cursor: "2020-01-01T00:00:00Z"})
+	if len(got) != 1 || got[0].Fields["custom_property_number_077"] != "x" {
+		t.Fatalf("incremental read = %v", got)
+	}
+	found, err := o.Find(t.Context(), "custom_property_number_077", []any{"x"})
+	if err != nil || len(found) != 1 || found[0].Fields["email"] != "a@example.com" {
+		t.Fatalf("Find by a custom property = %v, %v", found, err)
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/read"); n != 2 {
+		t.Errorf("batch reads = %d; want 2 (one per search page)", n)
+	}
+}
