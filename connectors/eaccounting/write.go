@@ -69,7 +69,9 @@ func (w *writableObject) writeOne(ctx context.Context, wr connectors.Write) conn
 	if err != nil {
 		w.explain(err)
 		what := wr.ID
-		if what == "" && wr.KeyField != "" {
+		if f, ok := w.def.schema.Field(wr.KeyField); what == "" && ok && !f.Sensitive {
+			// Personal data (an e-mail key) stays out of error messages,
+			// which end up in logs.
 			what = fmt.Sprintf("%s %v", wr.KeyField, wr.Fields[wr.KeyField])
 		}
 		if what != "" {
