@@ -93,6 +93,9 @@ func mergeProperties(s connectors.Schema, props []property) connectors.Schema {
 			continue
 		}
 		i, known := byName[p.Name]
+		if isPseudoField(p.Name) {
+			continue // the association pseudo-fields keep their names
+		}
 		if !known && p.Hidden {
 			continue // HubSpot's internal bookkeeping properties
 		}

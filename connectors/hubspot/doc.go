@@ -53,21 +53,23 @@
 //	discounts   invoices, line_items, orders
 //	fees, taxes invoices
 //
-// Creates take associations inline through pseudo-fields, written on create
-// only (put them in create_only):
+// Creates take associations inline through pseudo-fields (HCL attribute
+// names cannot contain dots, hence the prefix), written on create only: put
+// them in create_only.
 //
-//	associations.<object>         list of record IDs of that object (or one ID)
-//	associations.primary_company  one company ID (contacts, deals, orders)
+//	associate_<object>         list of record IDs of that object (or one ID)
+//	associate_primary_company  one company ID (contacts, deals, orders)
 //
-// with the same object names as the includes. They use HubSpot's unlabelled
-// HUBSPOT_DEFINED association types, for example line item -> deal 20,
-// line item -> order 514, line item -> invoice 410, deal -> contact 3,
-// deal -> company 341, order -> contact 507, order -> company 934; the
-// primary company is type 1 (contact), 5 (deal) or 509 (order). So a line
-// item is created on its order with
+// with the same object names as the includes (associate_contacts,
+// associate_orders, ...). They use HubSpot's unlabelled HUBSPOT_DEFINED
+// association types, for example line item -> deal 20, line item -> order
+// 514, line item -> invoice 410, deal -> contact 3, deal -> company 341,
+// order -> contact 507, order -> company 934; the primary company is type 1
+// (contact), 5 (deal) or 509 (order). A custom property with one of these
+// names is shadowed. So a line item is created on its order with
 //
 //	create_only {
-//	  "associations.orders" = "[ensured.order.id]"
+//	  associate_orders = "[ensured.order.hs_object_id]"
 //	}
 //
 // # Reads

@@ -93,11 +93,11 @@ func TestObjectsOffline(t *testing.T) {
 		object, field string
 		check         func(connectors.Field) bool
 	}{
-		{"orders", "associations.contacts", func(f connectors.Field) bool {
+		{"orders", "associate_contacts", func(f connectors.Field) bool {
 			return f.Type == connectors.TypeList && f.Elem.Type == connectors.TypeString
 		}},
-		{"orders", "associations.primary_company", func(f connectors.Field) bool { return f.Type == connectors.TypeString }},
-		{"line_items", "associations.deals", func(f connectors.Field) bool { return strings.Contains(f.Description, "20") }},
+		{"orders", "associate_primary_company", func(f connectors.Field) bool { return f.Type == connectors.TypeString }},
+		{"line_items", "associate_deals", func(f connectors.Field) bool { return strings.Contains(f.Description, "20") }},
 		{"contacts", "email", func(f connectors.Field) bool { return f.Key && f.Unique && f.Sensitive }},
 		{"products", "hs_sku", func(f connectors.Field) bool { return f.Key && !f.Unique }},
 		{"deals", "hs_object_id", func(f connectors.Field) bool { return f.ReadOnly && f.Key && f.Unique }},

@@ -234,8 +234,8 @@ var assocTypes = map[string]map[string]int{
 var primaryCompany = map[string]int{"contacts": 1, "deals": 5, "orders": 509}
 
 const (
-	assocPrefix      = "associations."
-	primaryCompanyFd = "associations.primary_company"
+	assocPrefix      = "associate_"
+	primaryCompanyFd = "associate_primary_company"
 )
 
 // builtinSchema turns an object definition into a schema: its properties,

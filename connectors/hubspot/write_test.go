@@ -44,24 +44,24 @@ func TestWriteCreatesWithAssociations(t *testing.T) {
 	contact := mustWrite(t, e.object(t, "contacts"), create(map[string]any{"email": "Buyer@Example.com", "firstname": "Bo"}))[0].Record
 	company := mustWrite(t, e.object(t, "companies"), create(map[string]any{"name": "Acme", "domain": "acme.example.com"}))[0].Record
 	order := mustWrite(t, e.object(t, "orders"), create(map[string]any{
-		"hs_order_name":                "Order 1",
-		"hs_total_price":               120.5,
-		"hs_buyer_accepts_marketing":   true,
-		"associations.contacts":        []any{contact.ID},
-		"associations.primary_company": company.ID,
+		"hs_order_name":              "Order 1",
+		"hs_total_price":             120.5,
+		"hs_buyer_accepts_marketing": true,
+		"associate_contacts":         []any{contact.ID},
+		"associate_primary_company":  company.ID,
 	}))[0].Record
 	if order.Fields["hs_total_price"] != 120.5 || order.Fields["hs_buyer_accepts_marketing"] != true {
 		t.Errorf("created order fields = %v", order.Fields)
 	}
 	lines := mustWrite(t, e.object(t, "line_items"),
-		create(map[string]any{"name": "A", "quantity": 2.0, "price": 5.0, "associations.orders": []any{order.ID}}),
-		create(map[string]any{"name": "B", "quantity": int64(1), "price": "7.25", "associations.orders": []any{order.ID}}),
+		create(map[string]any{"name": "A", "quantity": 2.0, "price": 5.0, "associate_orders": []any{order.ID}}),
+		create(map[string]any{"name": "B", "quantity": int64(1), "price": "7.25", "associate_orders": []any{order.ID}}),
 	)
 	if lines[0].Record.Fields["amount"] != 10.0 {
 		t.Errorf("line amount = %#v; want 10 (calculated by HubSpot)", lines[0].Record.Fields["amount"])
 	}
 	deal := mustWrite(t, e.object(t, "deals"), create(map[string]any{"dealname": "Big deal", "closedate": "2026-12-31T12:00:00Z",
-		"associations.contacts": []any{contact.ID}, "associations.companies": []any{company.ID}}))[0].Record
+		"associate_contacts": []any{contact.ID}, "associate_companies": []any{company.ID}}))[0].Record
 	if deal.Fields["closedate"] != "2026-12-31T12:00:00Z" {
 		t.Errorf("deal closedate = %#v", deal.Fields["closedate"])
 	}
@@ -85,13 +85,13 @@ func TestWriteCreatesWithAssociations(t *testing.T) {
 	// Updates change properties by ID and cannot carry associations.
 	res := e.object(t, "orders").Write(t.Context(), []connectors.Write{
 		{Action: connectors.Update, ID: order.ID, Fields: map[string]any{"hs_payment_status": "paid"}},
-		{Action: connectors.Update, ID: order.ID, Fields: map[string]any{"associations.contacts": []any{contact.ID}}},
+		{Action: connectors.Update, ID: order.ID, Fields: map[string]any{"associate_contacts": []any{contact.ID}}},
 	})
 	if res[0].Err != nil || res[0].Record.Fields["hs_payment_status"] != "paid" || res[0].Record.Fields["hs_order_name"] != "Order 1" {
 		t.Errorf("update = %+v", res[0])
 	}
 	var ve *ValueError
-	if !errors.As(res[1].Err, &ve) || ve.Field != "associations.contacts" {
+	if !errors.As(res[1].Err, &ve) || ve.Field != "associate_contacts" {
 		t.Errorf("update with associations: %v; want a ValueError on associations.contacts", res[1].Err)
 	}
 	if p, _ := e.srv.Object("contacts", contact.ID); p["email"] != "buyer@example.com" {
@@ -111,7 +111,7 @@ func TestWriteRefusesBadValuesLocally(t *testing.T) {
 		{"contacts", create(map[string]any{"hs_object_id": "5"}), "hs_object_id", "cannot be written"},
 		{"deals", create(map[string]any{"amount": 5.0}), "dealname", "needs dealname"},
 		{"taxes", create(map[string]any{"hs_label": "VAT", "hs_type": "percent"}), "hs_type", "FIXED, PERCENT"},
-		{"line_items", create(map[string]any{"associations.products": []any{"1"}}), "associations.products", "deals, discounts, invoices, orders"},
+		{"line_items", create(map[string]any{"associate_products": []any{"1"}}), "associate_products", "deals, discounts, invoices, orders"},
 		{"line_items", create(map[string]any{"price": "1 000"}), "price", "not a number"},
 	}
 	for _, tt := range tests {
