@@ -27,7 +27,9 @@
 // readable and writable) and customerinvoices (read, with PaymentStatus,
 // RemainingAmount, PaymentDate). Reference data, readable by flows and by
 // find(): vatcodes, termsofpayments, deliverymethods, deliveryterms, units,
-// articleaccountcodings, accounts (of the current fiscal year), costcenters,
+// articleaccountcodings, accounts (read and found in the current fiscal
+// year; an account's ID is "<fiscal year id>/<number>", by which Get reaches
+// any year), costcenters,
 // costcenteritems (the items of all cost centers), projects, customerlabels,
 // articlelabels, countries, currencies, fiscalyears and companysettings (one
 // record). Field names are the API's (PascalCase); order and draft Rows are

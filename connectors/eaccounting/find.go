@@ -201,6 +201,9 @@ func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, er
 		}
 		return recs, nil
 	}
+	if o.def.kind == accountsObject {
+		return o.getAccounts(ctx, vals)
+	}
 	// Reference data: one or two pages hold everything.
 	recs, err := o.all(ctx)
 	if err != nil {
@@ -273,4 +276,41 @@ func dedupe(recs []connectors.Record) []connectors.Record {
 		}
 	}
 	return out
+}
+
+// getAccounts reads accounts by their IDs ("<fiscal year id>/<number>"),
+// of any fiscal year, a few at a time.
+func (o *object) getAccounts(ctx context.Context, ids []any) ([]connectors.Record, error) {
+	var mu sync.Mutex
+	var out []connectors.Record
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(filterConcurrency)
+	for _, v := range ids {
+		fy, number, ok := strings.Cut(v.(string), "/")
+		if !ok || fy == "" || number == "" {
+			continue // not an account ID: no such record
+		}
+		g.Go(func() error {
+			var m map[string]any
+			err := o.c.client.do(gctx, get(o.def.item, nil, fy, number), &m)
+			if errors.Is(err, connectors.ErrNotFound) {
+				return nil
+			}
+			var ae *connectors.APIError
+			if errors.As(err, &ae) && ae.Code == "3001" { // FiscalYearDoesNotExist
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out = append(out, o.def.toRecord(m))
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("eaccounting: get %s: %w", o.def.name, err)
+	}
+	return out, nil
 }

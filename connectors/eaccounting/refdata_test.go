@@ -85,9 +85,22 @@ func TestAccountsOfTheCurrentFiscalYear(t *testing.T) {
 			t.Fatalf("account %s is of fiscal year %v; want the current %s", a.ID, a.Fields["FiscalYearId"], current)
 		}
 	}
-	found, err := e.object(t, "accounts").Find(t.Context(), "Number", []any{"3001", "1930"})
+	found, err := e.object(t, "accounts").Find(t.Context(), "Number", []any{"3001", int64(1930)})
 	if err != nil || len(found) != 2 {
 		t.Errorf("Find accounts 3001, 1930 = %v, %v; want 2", ids(found), err)
+	}
+	// Get reaches accounts of any fiscal year by ID.
+	var past string
+	for _, y := range years {
+		if y.ID != current {
+			past = y.ID
+		}
+	}
+	want := []string{past + "/3001", current + "/1930"}
+	got, err := e.object(t, "accounts").Get(t.Context(), append(want, current+"/9999", "nonsense", "00000000-0000-4000-8000-000000000000/3001"))
+	slices.Sort(want)
+	if err != nil || !slices.Equal(ids(got), want) {
+		t.Errorf("Get accounts = %v, %v; want %v", ids(got), err, want)
 	}
 }
 
