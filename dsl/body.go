@@ -200,7 +200,7 @@ func identifierHint(s string) string {
 // didYouMean returns " Did you mean "x"?" when a known name is close to
 // name, else a sentence listing the choices (when there are few).
 func didYouMean(name string, known, listed []string) string {
-	if s := connectors.Suggest(name, known); s != "" {
+	if s := suggest(name, known); s != "" {
 		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	if len(listed) == 0 {
@@ -209,6 +209,16 @@ func didYouMean(name string, known, listed []string) string {
 	return " Expected one of " + quoteList(listed) + "."
 }
 
+// suggest is connectors.Suggest, except for names of one or two
+// characters, to which every short name is close.
+func suggest(name string, known []string) string {
+	if len([]rune(name)) <= 2 {
+		return ""
+	}
+	return connectors.Suggest(name, known)
+}
+
+// quoteList quotes names for a message: "a", "b" or "c".
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
@@ -243,10 +253,15 @@ func missingArgument(blk *hclsyntax.Block, name, what, example string) *hcl.Diag
 
 // duplicate reports a second declaration of a name.
 func duplicate(summary, what string, first, second hcl.Range) *hcl.Diagnostic {
+	return duplicateFix(summary, what, first, second, "Names must be unique: rename or remove one of them.")
+}
+
+// duplicateFix reports a second declaration with the given advice.
+func duplicateFix(summary, what string, first, second hcl.Range, fix string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
-		Detail:   fmt.Sprintf("%s was already declared at %s. Names must be unique: rename or remove one of them.", what, shortRange(first)),
+		Detail:   fmt.Sprintf("%s was already declared at %s. %s", what, shortRange(first), fix),
 		Subject:  second.Ptr(),
 	}
 }

@@ -172,7 +172,7 @@ func (d *settingsDecoder) decodeBlocks(f connectors.Field, c bodyContent, out ma
 	}
 	if f.Type == connectors.TypeObject {
 		for _, extra := range blocks[1:] {
-			d.diags = append(d.diags, duplicate("Duplicate block", fmt.Sprintf("A %s block", f.Name), blocks[0].DefRange(), extra.DefRange()))
+			d.diags = append(d.diags, duplicateFix("Duplicate block", fmt.Sprintf("A %s block", f.Name), blocks[0].DefRange(), extra.DefRange(), fmt.Sprintf("%s takes one %s block: merge the two.", capitalize(d.what), f.Name)))
 		}
 		out[f.Name] = d.decode(blocks[0].Body, f.Fields, fmt.Sprintf("the %s block", f.Name), blocks[0].DefRange())
 		return

@@ -145,9 +145,18 @@ func unknownVariable(name string, known []string, rng hcl.Range) *hcl.Diagnostic
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unknown variable",
-		Detail:   fmt.Sprintf("There is no variable named %q.%s Declare it with a variable %q { } block.", name, didYouMean(name, known, nil), name),
+		Detail:   fmt.Sprintf("There is no variable named %q. %s with a variable %q { } block.", name, declareHint(name, known), name),
 		Subject:  rng.Ptr(),
 	}
+}
+
+// declareHint starts the advice to declare a missing name, with a
+// suggestion when one is close.
+func declareHint(name string, known []string) string {
+	if s := suggest(name, known); s != "" {
+		return fmt.Sprintf("Did you mean %q? Otherwise declare it", s)
+	}
+	return "Declare it"
 }
 
 type varRef struct {

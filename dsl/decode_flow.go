@@ -102,7 +102,7 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 				first = &createOnlyBlk
 			}
 			if *first != nil {
-				l.diags = append(l.diags, duplicate("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this flow", b.Type), (*first).DefRange(), b.DefRange()))
+				l.diags = append(l.diags, duplicateFix("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this flow", b.Type), (*first).DefRange(), b.DefRange(), fmt.Sprintf("A flow has at most one %s block: merge the two.", b.Type)))
 				continue
 			}
 			*first = b

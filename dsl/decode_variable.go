@@ -26,8 +26,21 @@ func (l *loader) decodeVariable(blk *hclsyntax.Block) {
 	l.diags = append(l.diags, diags...)
 	if attr, ok := c.Attributes["default"]; ok {
 		// Defaults are constants: a nil EvalContext makes HCL refuse
-		// references and function calls with its own clear message.
-		val, diags := attr.Expr.Value(nil)
+		// function calls; references get a message saying what to do.
+		var val cty.Value
+		var diags hcl.Diagnostics
+		if refs := attr.Expr.Variables(); len(refs) > 0 {
+			for _, tr := range refs {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Variables not allowed",
+					Detail:   "A default is a constant value: it cannot refer to variables. Write the value itself.",
+					Subject:  tr.SourceRange().Ptr(),
+				})
+			}
+		} else {
+			val, diags = attr.Expr.Value(nil)
+		}
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			val = cty.DynamicVal
@@ -78,7 +91,7 @@ func (l *loader) evalAs(attr *hclsyntax.Attribute, ty cty.Type, ctx *hcl.EvalCon
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value",
-			Detail:   fmt.Sprintf("The argument %s must be a %s: %s.", attr.Name, typeName(ty), err),
+			Detail:   fmt.Sprintf("The argument %s must be a %s, not a %s.", attr.Name, typeName(ty), typeName(val.Type())),
 			Subject:  attr.Expr.Range().Ptr(),
 		})
 		return cty.NilVal, false

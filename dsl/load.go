@@ -98,7 +98,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		switch blk.Type {
 		case "kopla":
 			if settings != nil {
-				l.diags = append(l.diags, duplicate("Duplicate kopla block", "A kopla block", settings.DefRange(), blk.DefRange()))
+				l.diags = append(l.diags, duplicateFix("Duplicate kopla block", "A kopla block", settings.DefRange(), blk.DefRange(), "A project has one kopla block: merge the two."))
 				continue
 			}
 			settings = blk

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/kopla-dev/kopla/connectors"
 )
 
 // checkFlowReferences checks what flows refer to across blocks: the
@@ -26,14 +24,14 @@ func (l *loader) checkFlowReferences() {
 			if _, ok := l.cfg.Connections[ref.ConnectionKey()]; ok {
 				continue
 			}
-			hint := ""
+			hint := "Declare it"
 			if s := suggestConnection(ref.ConnectionKey(), conns); s != "" {
-				hint = fmt.Sprintf(" Did you mean %s?", s)
+				hint = fmt.Sprintf("Did you mean %s? Otherwise declare it", s)
 			}
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown connection",
-				Detail:   fmt.Sprintf("There is no connection %q %q.%s Declare it with a connection %q %q { ... } block.", ref.Kind, ref.Connection, hint, ref.Kind, ref.Connection),
+				Detail:   fmt.Sprintf("There is no connection %q %q. %s with a connection %q %q { ... } block.", ref.Kind, ref.Connection, hint, ref.Kind, ref.Connection),
 				Subject:  ref.Range.Ptr(),
 			})
 		}
@@ -45,7 +43,7 @@ func (l *loader) checkFlowReferences() {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unknown flow",
-					Detail:   fmt.Sprintf("There is no flow named %q.%s", e.Flow, didYouMean(e.Flow, flows, nil)),
+					Detail:   fmt.Sprintf("There is no flow named %q.%s Name a flow declared with a flow block.", e.Flow, didYouMean(e.Flow, flows, nil)),
 					Subject:  e.FlowRange.Ptr(),
 				})
 			}
@@ -57,7 +55,7 @@ func (l *loader) checkFlowReferences() {
 // suggestConnection suggests a declared connection for kind.name, matching
 // the whole key first, then the name within the kind.
 func suggestConnection(key string, known []string) string {
-	if s := connectors.Suggest(key, known); s != "" {
+	if s := suggest(key, known); s != "" {
 		return s
 	}
 	kind, name, _ := strings.Cut(key, ".")
@@ -67,7 +65,7 @@ func suggestConnection(key string, known []string) string {
 			names = append(names, n)
 		}
 	}
-	if s := connectors.Suggest(name, names); s != "" {
+	if s := suggest(name, names); s != "" {
 		return kind + "." + s
 	}
 	return ""
