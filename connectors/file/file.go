@@ -14,8 +14,10 @@
 // Record IDs are "<field>=<value>" when a key field is known (the key
 // setting, the field of a Find, or Write.KeyField), else "line:<N>". Rows
 // are never moved or deleted by kopla, so line numbers only change when the
-// file is edited by hand. Values compare by their text form (5, 5.0 and "5"
-// are the same key).
+// file is edited by hand; but then a line ID names another row. Set key on
+// a connection whose files are read as a flow's source, so that records
+// keep their IDs across runs and edits. Get and update writes accept both
+// forms. Values compare by their text form (5, 5.0 and "5" are the same key).
 //
 // Writes rewrite the file atomically (temporary file in the same directory,
 // fsync, rename): rows not written keep their bytes and order, updated rows

@@ -186,6 +186,10 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	if err != nil {
 		return "", o.fileError(err)
 	}
+	if o.conn.key == "" {
+		o.conn.logger.Warn("rows are identified by line number, which changes when lines are added or removed by hand; set key on the connection",
+			"file", o.display)
+	}
 	var bad []LineError
 	page := make([]connectors.Record, 0, o.conn.pageSize)
 	for {

@@ -94,14 +94,7 @@ func checkReadGolden(t *testing.T, obj *object, golden string) {
 }
 
 func TestReadTypes(t *testing.T) {
-	obj := openObject(t, filepath.Join("testdata", "read"), "orders", nil)
-	var recs []connectors.Record
-	if _, err := obj.Read(t.Context(), connectors.ReadRequest{}, func(p []connectors.Record) error {
-		recs = append(recs, p...)
-		return nil
-	}); err != nil {
-		t.Fatalf("Read: %v", err)
-	}
+	recs := readAll(t, openObject(t, filepath.Join("testdata", "read"), "orders", nil))
 	want := []map[string]any{
 		{
 			"id":       int64(1),
