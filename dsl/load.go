@@ -56,6 +56,9 @@ type loader struct {
 	varVals map[string]cty.Value
 	ctx     *hcl.EvalContext
 	diags   hcl.Diagnostics
+	// syntax are the syntax errors of the files: other diagnostics on
+	// their lines are left out, as they follow from the broken syntax.
+	syntax hcl.Diagnostics
 }
 
 // Load reads every *.hcl file of dir (not its subdirectories) into a
@@ -114,8 +117,32 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		}
 	}
 	l.checkFlowReferences()
-	sortDiagnostics(l.diags)
-	return l.cfg, l.diags
+	diags := append(l.syntax, withoutSyntaxLines(l.diags, l.syntax)...)
+	sortDiagnostics(diags)
+	return l.cfg, diags
+}
+
+// withoutSyntaxLines drops the diagnostics on a line that has a syntax
+// error.
+func withoutSyntaxLines(diags, syntax hcl.Diagnostics) hcl.Diagnostics {
+	type line struct {
+		file string
+		n    int
+	}
+	broken := map[line]bool{}
+	for _, d := range syntax {
+		if d.Subject != nil {
+			broken[line{d.Subject.Filename, d.Subject.Start.Line}] = true
+		}
+	}
+	var kept hcl.Diagnostics
+	for _, d := range diags {
+		if d.Subject != nil && broken[line{d.Subject.Filename, d.Subject.Start.Line}] {
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return kept
 }
 
 // parseDir parses the project files and returns their top-level blocks in
@@ -132,7 +159,7 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 			continue
 		}
 		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-		l.diags = append(l.diags, diags...)
+		l.syntax = append(l.syntax, diags...)
 		l.cfg.Sources[filename] = src
 		if f == nil {
 			continue
