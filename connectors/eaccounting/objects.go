@@ -35,6 +35,7 @@ type objectDef struct {
 	filter   bool
 	writable bool
 	schema   connectors.Schema
+	shape    shape // schema's fields by name
 	// pseudo are the fields that are not API fields: actions and values
 	// derived from them (see the package documentation).
 	pseudo map[string]bool
@@ -141,6 +142,9 @@ func objectDefs() []*objectDef {
 		{name: "fiscalyears", endpoint: "fiscalyears", item: "fiscalyears/{id}", schema: build(fiscalyearsFields(), overlay{keys: []string{"StartDate"}, unique: []string{"Id"}})},
 		{name: "companysettings", kind: singleObject, endpoint: "companysettings", schema: build(companysettingsFields(), overlay{unique: []string{"CompanyIdentifier"}})},
 	}
+	for _, d := range defs {
+		d.shape = newShape(d.schema.Fields)
+	}
 	return defs
 }
 
@@ -183,7 +187,7 @@ func (d *objectDef) recordID(m map[string]any) string {
 
 // toRecord normalises a decoded API object into a Record.
 func (d *objectDef) toRecord(m map[string]any) connectors.Record {
-	fields := decodeFields(d.schema.Fields, m)
+	fields := decodeFields(d.shape, m)
 	switch d.name {
 	case "orders":
 		st, _ := fields["Status"].(int64)
@@ -195,25 +199,47 @@ func (d *objectDef) toRecord(m map[string]any) connectors.Record {
 	return connectors.Record{ID: d.recordID(fields), Fields: fields}
 }
 
+// shape indexes a field list by name, nested fields included, so that
+// decoding and encoding a record looks fields up instead of searching lists.
+type shape map[string]*shapeField
+
+type shapeField struct {
+	connectors.Field
+	sub  shape       // the fields of an object value
+	elem *shapeField // the elements of a list value
+}
+
+func newShape(fields []connectors.Field) shape {
+	sh := make(shape, len(fields))
+	for _, f := range fields {
+		sh[f.Name] = newShapeField(f)
+	}
+	return sh
+}
+
+func newShapeField(f connectors.Field) *shapeField {
+	sf := &shapeField{Field: f}
+	if len(f.Fields) > 0 {
+		sf.sub = newShape(f.Fields)
+	}
+	if f.Elem != nil {
+		sf.elem = newShapeField(*f.Elem)
+	}
+	return sf
+}
+
 // decodeFields converts an API object into record values: JSON numbers
 // into int64 or float64 as the schema says, dates into "2006-01-02" and
 // date-times into RFC 3339 UTC. Fields the schema does not know are kept.
-func decodeFields(schema []connectors.Field, m map[string]any) map[string]any {
+func decodeFields(sh shape, m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		var f *connectors.Field
-		for i := range schema {
-			if schema[i].Name == k {
-				f = &schema[i]
-				break
-			}
-		}
-		out[k] = decodeValue(f, v)
+		out[k] = decodeValue(sh[k], v)
 	}
 	return out
 }
 
-func decodeValue(f *connectors.Field, v any) any {
+func decodeValue(f *shapeField, v any) any {
 	switch v := v.(type) {
 	case json.Number:
 		if f != nil && f.Type == connectors.TypeNumber {
@@ -241,15 +267,15 @@ func decodeValue(f *connectors.Field, v any) any {
 		}
 		return v
 	case map[string]any:
-		var sub []connectors.Field
+		var sub shape
 		if f != nil {
-			sub = f.Fields
+			sub = f.sub
 		}
 		return decodeFields(sub, v)
 	case []any:
-		var elem *connectors.Field
+		var elem *shapeField
 		if f != nil {
-			elem = f.Elem
+			elem = f.elem
 		}
 		out := make([]any, len(v))
 		for i, e := range v {
@@ -275,19 +301,13 @@ func parseTime(s string) (time.Time, bool) {
 // fields, pseudo-fields and nulls are left out (the API refuses read-only
 // values and treats a missing field as null anyway), dates become
 // date-times at midnight UTC as the API's schema types them.
-func encodeFields(schema []connectors.Field, pseudo map[string]bool, m map[string]any) map[string]any {
+func encodeFields(sh shape, pseudo map[string]bool, m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		if v == nil || pseudo[k] {
 			continue
 		}
-		var f *connectors.Field
-		for i := range schema {
-			if schema[i].Name == k {
-				f = &schema[i]
-				break
-			}
-		}
+		f := sh[k]
 		if f != nil && f.ReadOnly {
 			continue
 		}
@@ -296,7 +316,7 @@ func encodeFields(schema []connectors.Field, pseudo map[string]bool, m map[strin
 	return out
 }
 
-func encodeValue(f *connectors.Field, v any) any {
+func encodeValue(f *shapeField, v any) any {
 	switch v := v.(type) {
 	case string:
 		if f != nil && f.Type == connectors.TypeDate {
@@ -311,15 +331,15 @@ func encodeValue(f *connectors.Field, v any) any {
 		}
 		return v
 	case map[string]any:
-		var sub []connectors.Field
+		var sub shape
 		if f != nil {
-			sub = f.Fields
+			sub = f.sub
 		}
 		return encodeFields(sub, nil, v)
 	case []any:
-		var elem *connectors.Field
+		var elem *shapeField
 		if f != nil {
-			elem = f.Elem
+			elem = f.elem
 		}
 		out := make([]any, 0, len(v))
 		for _, e := range v {

@@ -239,9 +239,10 @@ func (c *conn) currentFiscalYear(ctx context.Context) (string, error) {
 	}
 	today := c.now().UTC().Format(time.DateOnly)
 	var current, latest, latestStart string
+	years := newShape(fiscalyearsFields())
 	err := c.client.list(ctx, "fiscalyears", nil, nil, func(p *page) (bool, error) {
 		for _, m := range p.Data {
-			f := decodeFields(fiscalyearsFields(), m)
+			f := decodeFields(years, m)
 			id, _ := f["Id"].(string)
 			start, _ := f["StartDate"].(string)
 			end, _ := f["EndDate"].(string)

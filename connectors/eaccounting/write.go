@@ -145,7 +145,7 @@ func (w *writableObject) check(wr connectors.Write) error {
 
 // create POSTs a record, reconciling lost answers by key.
 func (w *writableObject) create(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
-	body := encodeFields(w.def.schema.Fields, w.def.pseudo, wr.Fields)
+	body := encodeFields(w.def.shape, w.def.pseudo, wr.Fields)
 	if err := checkRequired(w.def.schema.Fields, body); err != nil {
 		return connectors.Record{}, err
 	}
@@ -199,7 +199,7 @@ func (w *writableObject) update(ctx context.Context, wr connectors.Write) (conne
 		return w.def.toRecord(current), nil // actions only
 	}
 	merged := merge(current, wr.Fields, w.def.pseudo)
-	body := encodeFields(w.def.schema.Fields, w.def.pseudo, merged)
+	body := encodeFields(w.def.shape, w.def.pseudo, merged)
 	if err := checkRequired(w.def.schema.Fields, body); err != nil {
 		return connectors.Record{}, err
 	}
