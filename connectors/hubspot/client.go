@@ -238,6 +238,12 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			if attempt >= c.opts.maxAttempts {
 				return resp, &connectors.RateLimitError{Service: service, Policy: policyOf(body), Err: apiErr}
 			}
+			if !isSearch && policyOf(body) == "TEN_SECONDLY_ROLLING" {
+				// The window is shared: hold back every request of the
+				// connection, not only this one; c.wait sleeps it out.
+				c.burst.pause(c.opts.now().Add(wait))
+				continue
+			}
 			if err := c.opts.sleep(ctx, wait); err != nil {
 				return resp, err
 			}
@@ -319,6 +325,11 @@ func (c *Client) wait(ctx context.Context, isSearch bool) error {
 	if isSearch {
 		err = c.search.Wait(ctx)
 	} else {
+		if d := c.burst.pausedFor(c.opts.now()); d > 0 {
+			if err := c.opts.sleep(ctx, d); err != nil {
+				return err
+			}
+		}
 		err = c.burst.wait(ctx)
 	}
 	if err != nil {
@@ -425,6 +436,23 @@ type adaptiveLimiter struct {
 	mu       sync.Mutex
 	max      int
 	interval time.Duration
+	until    time.Time // no request before this (after a TEN_SECONDLY_ROLLING 429)
+}
+
+// pause holds back requests until t.
+func (l *adaptiveLimiter) pause(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.until) {
+		l.until = t
+	}
+}
+
+// pausedFor is how long a request must still wait after a pause.
+func (l *adaptiveLimiter) pausedFor(now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.until.Sub(now)
 }
 
 func newAdaptiveLimiter(maxReq int, interval time.Duration) *adaptiveLimiter {

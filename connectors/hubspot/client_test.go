@@ -129,7 +129,7 @@ func TestDoRetries(t *testing.T) {
 			answers:   []func(http.ResponseWriter){limited("TEN_SECONDLY_ROLLING", ""), ok},
 			wantCalls: 2,
 			wantErr:   func(err error) bool { return err == nil },
-			wantSleep: func(d []time.Duration) bool { return len(d) == 1 && d[0] == 10*time.Second },
+			wantSleep: func(d []time.Duration) bool { return len(d) == 1 && d[0] > 9*time.Second && d[0] <= 10*time.Second },
 		},
 		{
 			name:      "secondly backs off",
@@ -286,5 +286,34 @@ func TestDoLostAnswer(t *testing.T) {
 	err = doPost(c, t.Context(), "/crm/v3/objects/contacts/batch/read")
 	if err == nil || errors.As(err, &lost) || calls.Load() != 5 {
 		t.Errorf("read with dropped answers: %v after %d requests; want a plain error after 5", err, calls.Load())
+	}
+}
+
+func TestTenSecondlyPauseIsShared(t *testing.T) {
+	var calls atomic.Int32
+	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			limited("TEN_SECONDLY_ROLLING", "")(w)
+			return
+		}
+		ok(w)
+	}, nil)
+	if err := doPost(c, t.Context(), "/crm/v3/objects/contacts/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	// Another request of the connection waits for the same window (the
+	// recorded sleeps do not pass real time).
+	if err := doPost(c, t.Context(), "/crm/v3/objects/deals/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	if d := rec.all(); len(d) != 2 || d[1] < 9*time.Second {
+		t.Errorf("waits = %v; want the second request to wait out the window too", d)
+	}
+	// Search has its own limit and does not wait for the burst window.
+	if err := doPost(c, t.Context(), "/crm/v3/objects/deals/search"); err != nil {
+		t.Fatal(err)
+	}
+	if d := rec.all(); len(d) != 2 {
+		t.Errorf("a search waited for the burst window: %v", d)
 	}
 }
