@@ -225,3 +225,56 @@ func TestRenderGolden(t *testing.T) {
 		t.Errorf("JSONDiagnostics (-want +got):\n%s", diff)
 	}
 }
+
+func TestLoadDirectory(t *testing.T) {
+	dir := project(t, map[string]string{
+		"b.hcl":       "variable \"x\" {\n  default = 1\n}\n",
+		"a.hcl":       "variable \"x\" {\n  default = 2\n}\n",
+		"c.hcltest":   "this is not HCL {",
+		".hidden.hcl": "this is not HCL {",
+		"notes.md":    "# notes",
+	})
+	if err := os.Mkdir(filepath.Join(dir, "sub.hcl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub.hcl", "d.hcl"), []byte("this is not HCL {"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := Load(dir, Options{LookupEnv: noEnv})
+	if len(diags) != 1 || diags[0].Summary != "Duplicate variable" {
+		t.Fatalf("diagnostics = %v; want one Duplicate variable", diags)
+	}
+	// Files are read in name order: the declaration in a.hcl comes first.
+	if got := diags[0].Subject.Filename; got != filepath.Join(dir, "b.hcl") {
+		t.Errorf("duplicate reported in %s; want b.hcl", got)
+	}
+	if !strings.Contains(diags[0].Detail, "a.hcl:1,1") {
+		t.Errorf("detail %q does not name a.hcl:1,1", diags[0].Detail)
+	}
+	if cfg.Vars["x"] != int64(2) {
+		t.Errorf("x = %v; want the first declaration's default", cfg.Vars["x"])
+	}
+	var names []string
+	for name := range cfg.Files {
+		names = append(names, filepath.Base(name))
+		if _, ok := cfg.Sources[name]; !ok {
+			t.Errorf("Sources lacks %s", name)
+		}
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"a.hcl", "b.hcl"}, names); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadNoProject(t *testing.T) {
+	for name, dir := range map[string]string{
+		"No configuration files":        t.TempDir(),
+		"Cannot read project directory": filepath.Join(t.TempDir(), "missing"),
+	} {
+		cfg, diags := Load(dir, Options{LookupEnv: noEnv})
+		if cfg == nil || len(diags) != 1 || diags[0].Summary != name {
+			t.Errorf("Load(%s) = %v; want one %q", dir, diags, name)
+		}
+	}
+}
