@@ -94,7 +94,7 @@ func unifiedDiff(w io.Writer, name string, before, after []byte) {
 	if len(hunks) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "--- old/%s\n+++ new/%s\n", name, name)
+	fmt.Fprintf(w, "--- %s\n+++ %s (formatted)\n", name, name)
 	for _, h := range hunks {
 		aStart, bStart := ops[h.from].aLine, ops[h.from].bLine
 		var aLen, bLen int

@@ -118,8 +118,19 @@ func (e *env) registry() (*connectors.Registry, error) {
 	return r, nil
 }
 
-// run runs kopla in the project directory (-chdir) with stdin.
+// runIn runs kopla in the project directory (-chdir) with stdin.
 func (e *env) runIn(stdin string, args ...string) result {
+	e.t.Helper()
+	return e.exec(stdin, append([]string{"-chdir", e.dir}, args...))
+}
+
+// runRaw runs kopla with exactly args.
+func (e *env) runRaw(args ...string) result {
+	e.t.Helper()
+	return e.exec("", args)
+}
+
+func (e *env) exec(stdin string, args []string) result {
 	e.t.Helper()
 	var stdout, stderr bytes.Buffer
 	d := deps{
@@ -135,7 +146,7 @@ func (e *env) runIn(stdin string, args ...string) result {
 		isTerminal: func(w io.Writer) bool { return e.terminal && w == io.Writer(&stdout) },
 		version:    "test",
 	}
-	code := runWith(e.t.Context(), d, append([]string{"-chdir", e.dir}, args...))
+	code := runWith(e.t.Context(), d, args)
 	// Paths in output name the temporary directory; goldens name the
 	// project directory ".".
 	clean := func(s string) string { return strings.ReplaceAll(s, e.dir+string(filepath.Separator), "") }

@@ -115,11 +115,14 @@ func (j *jsonStream) emit(level, typ, msg string, fields map[string]any) {
 	for k, v := range fields {
 		m[k] = v
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		b, _ = json.Marshal(map[string]any{"@level": "error", "@message": "cannot encode message: " + err.Error(), "type": "log"})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		b.Reset()
+		enc.Encode(map[string]any{"@level": "error", "@message": "cannot encode message: " + err.Error(), "type": "log"})
 	}
-	j.w.Write(append(b, '\n'))
+	j.w.Write(b.Bytes())
 }
 
 func (j *jsonStream) version(v string) {

@@ -137,11 +137,7 @@ func writeFailure(w io.Writer, st style, f failure, sens sensitivity) {
 	case f.failedInPlanning:
 		what = "failed in planning"
 	}
-	msg := f.message
-	if f.field != "" {
-		msg = fmt.Sprintf("field %q: %s", f.field, msg)
-	}
-	fmt.Fprintf(w, "  %s %s %s %s: %s\n", st.red("!"), f.flow, label, what, msg)
+	fmt.Fprintf(w, "  %s %s %s %s: %s\n", st.red("!"), f.flow, label, what, withField(f.field, f.message))
 }
 
 type jsonApply struct {

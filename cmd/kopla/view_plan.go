@@ -101,11 +101,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 		fmt.Fprintf(w, "\n  %s skip %s: %s\n", st.dim("-"), label, ch.Reason)
 		return
 	case plan.Error:
-		reason := ch.Reason
-		if ch.Field != "" {
-			reason = fmt.Sprintf("field %q: %s", ch.Field, reason)
-		}
-		fmt.Fprintf(w, "\n  %s error %s: %s\n", st.red("!"), label, reason)
+		fmt.Fprintf(w, "\n  %s error %s: %s\n", st.red("!"), label, withField(ch.Field, ch.Reason))
 		return
 	default:
 		fmt.Fprintf(w, "\n  %s %s\n", ch.Action, label)
@@ -170,4 +166,13 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		"operation": "plan",
 		"changes":   map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
 	})
+}
+
+// withField puts the field a message is about in front of it, unless the
+// message names it already.
+func withField(field, msg string) string {
+	if field == "" || strings.HasPrefix(msg, "field "+field+":") || strings.HasPrefix(msg, "field "+field+" ") {
+		return msg
+	}
+	return fmt.Sprintf("field %s: %s", field, msg)
 }
