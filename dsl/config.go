@@ -1,7 +1,3 @@
-// Package dsl reads kopla's HCL files into a source model: what the files say,
-// with the source range of everything, before any evaluation. Expressions in
-// flows stay expr-lang source text; the engine compiles them against
-// connector schemas. No network and no connector code here.
 package dsl
 
 import (
