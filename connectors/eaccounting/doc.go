@@ -38,8 +38,9 @@
 // Reads page with $pagesize=1000. Objects with a change timestamp
 // (ChangedUtc or ModifiedUtc) read incrementally: the cursor holds the
 // server's Meta.ServerTimeUtc at the start of the read, the next read
-// filters from one minute before it and drops the records of that overlap it
-// already returned. Finds batch many values into one $filter or, when that
+// filters from one minute before it (customer invoices with their
+// documented modifiedSinceUtc parameter) and drops the records of that
+// overlap it already returned. Finds batch many values into one $filter or, when that
 // would take more calls, read the whole list and match locally.
 //
 // # Actions

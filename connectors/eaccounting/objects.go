@@ -30,6 +30,10 @@ type objectDef struct {
 	// changed is the change timestamp that incremental reads filter on; ""
 	// means the object is always read in full.
 	changed string
+	// sinceParam, when set, is the query parameter the API documents for
+	// incremental reads (customer invoices: modifiedSinceUtc); it is used
+	// instead of a $filter on changed.
+	sinceParam string
 	// filter means Find and Get use the API's $filter; reference data is
 	// small and matched client-side instead, from one or two pages.
 	filter   bool
@@ -115,7 +119,7 @@ func objectDefs() []*objectDef {
 				sensitive: documentSensitive,
 			}),
 			pseudo: map[string]bool{fieldInvoiced: true, fieldInvoiceID: true}},
-		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", filter: true,
+		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", sinceParam: "modifiedSinceUtc", filter: true,
 			schema: build(customerinvoicesFields(), overlay{
 				keys:      []string{"YourReference", "OurReference", "BuyersOrderReference", "CustomerId", "CreatedFromOrderId", "CreatedFromDraftId"},
 				unique:    []string{"Id", "InvoiceNumber"},

@@ -125,7 +125,11 @@ func (o *object) read(ctx context.Context, req connectors.ReadRequest, emit func
 			return "", fmt.Errorf("eaccounting: read %s: bad cursor time %q", o.def.name, prev.Since)
 		}
 		from := since.Add(-cursorOverlap).UTC().Format("2006-01-02T15:04:05Z")
-		query.Set("$filter", o.def.changed+" ge "+from)
+		if o.def.sinceParam != "" {
+			query.Set(o.def.sinceParam, from)
+		} else {
+			query.Set("$filter", o.def.changed+" ge "+from)
+		}
 	}
 
 	var next cursorState

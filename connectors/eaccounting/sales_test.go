@@ -108,10 +108,20 @@ func TestDraftConvertedOnCreate(t *testing.T) {
 	if err != nil || len(invs) != 1 || invs[0].Fields["CreatedFromDraftId"] != rec.ID {
 		t.Errorf("invoice %s = %v, %v; want it made from draft %s", invID, invs, err, rec.ID)
 	}
-	// Invoices read incrementally, by ModifiedUtc.
+	// Invoices read incrementally, by modifiedSinceUtc: a new invoice
+	// shows, the one read before does not.
 	_, _, cursor := readAll(t, e.object(t, "customerinvoices"), connectors.ReadRequest{})
 	if cursor == "" {
-		t.Error("customerinvoices gave no cursor")
+		t.Fatal("customerinvoices gave no cursor")
+	}
+	second := write1(t, drafts, connectors.Write{Action: connectors.Create, Fields: map[string]any{
+		"CustomerId": cust.ID, "EuThirdParty": false, "RotReducedInvoicingType": int64(0),
+		"Rows": []any{map[string]any{"ArticleId": art.ID, "Quantity": 2.0, "UnitPrice": 100.0, "IsTextRow": false, "ReversedConstructionServicesVatFree": false}},
+		fieldInvoiced: true,
+	}})
+	changed, _, _ := readAll(t, e.object(t, "customerinvoices"), connectors.ReadRequest{Cursor: cursor})
+	if len(changed) != 1 || changed[0].ID != second.Fields[fieldInvoiceID] {
+		t.Errorf("incremental invoice read = %v; want only %v", ids(changed), second.Fields[fieldInvoiceID])
 	}
 }
 
