@@ -44,7 +44,13 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 		f, ok = o.fields["hs_object_id"]
 	}
 	if !ok || isPseudoField(field) {
-		return nil, fmt.Errorf("hubspot: find %s by %q: no such property", o.def.name, field)
+		msg := fmt.Sprintf("hubspot: find %s by %q: %s has no such property", o.def.name, field, o.def.name)
+		if s := connectors.Suggest(field, o.schema.Names()); s != "" && !isPseudoField(s) {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		} else {
+			msg += " (run kopla init to discover custom properties)"
+		}
+		return nil, errors.New(msg)
 	}
 	strs := make([]string, 0, len(values))
 	for _, v := range values {
