@@ -116,7 +116,7 @@ func TestDraftConvertedOnCreate(t *testing.T) {
 	}
 	second := write1(t, drafts, connectors.Write{Action: connectors.Create, Fields: map[string]any{
 		"CustomerId": cust.ID, "EuThirdParty": false, "RotReducedInvoicingType": int64(0),
-		"Rows": []any{map[string]any{"ArticleId": art.ID, "Quantity": 2.0, "UnitPrice": 100.0, "IsTextRow": false, "ReversedConstructionServicesVatFree": false}},
+		"Rows":        []any{map[string]any{"ArticleId": art.ID, "Quantity": 2.0, "UnitPrice": 100.0, "IsTextRow": false, "ReversedConstructionServicesVatFree": false}},
 		fieldInvoiced: true,
 	}})
 	changed, _, _ := readAll(t, e.object(t, "customerinvoices"), connectors.ReadRequest{Cursor: cursor})
