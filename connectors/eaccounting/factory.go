@@ -74,7 +74,8 @@ type conn struct {
 	writeConcurrency int
 
 	fyMu       sync.Mutex
-	fiscalYear string // current fiscal year id, once known
+	fiscalYear    string // current fiscal year id, once known
+	fiscalYearDay string // the day it was current on; a long-running process asks again the next day
 }
 
 var (

@@ -238,10 +238,10 @@ func (o *object) listArgs(ctx context.Context) ([]string, error) {
 func (c *conn) currentFiscalYear(ctx context.Context) (string, error) {
 	c.fyMu.Lock()
 	defer c.fyMu.Unlock()
-	if c.fiscalYear != "" {
+	today := c.now().UTC().Format(time.DateOnly)
+	if c.fiscalYear != "" && today == c.fiscalYearDay {
 		return c.fiscalYear, nil
 	}
-	today := c.now().UTC().Format(time.DateOnly)
 	var current, latest, latestStart string
 	years := newShape(fiscalyearsFields())
 	err := c.client.list(ctx, "fiscalyears", nil, nil, func(p *page) (bool, error) {
@@ -268,7 +268,7 @@ func (c *conn) currentFiscalYear(ctx context.Context) (string, error) {
 	if current == "" {
 		return "", fmt.Errorf("the company has no fiscal year; create one in eAccounting")
 	}
-	c.fiscalYear = current
+	c.fiscalYear, c.fiscalYearDay = current, today
 	return current, nil
 }
 
