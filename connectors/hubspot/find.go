@@ -16,7 +16,7 @@ const maxSearchValueChars = 2000
 
 // Get reads records by ID, 100 per call. Unknown IDs are left out.
 func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, error) {
-	objs, err := o.batchRead(ctx, dedupe(ids), o.allProperties(), "")
+	objs, err := o.batchRead(ctx, dedupe(ids), o.allProperties(), "", false)
 	if err != nil {
 		return nil, fmt.Errorf("hubspot: get %s: %w", o.def.name, err)
 	}
@@ -71,9 +71,9 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 	var err error
 	switch {
 	case f.Name == "hs_object_id":
-		objs, err = o.batchRead(ctx, strs, o.allProperties(), "")
+		objs, err = o.batchRead(ctx, strs, o.allProperties(), "", false)
 	case f.Unique:
-		objs, err = o.batchRead(ctx, strs, o.allProperties(), f.Name)
+		objs, err = o.batchRead(ctx, strs, o.allProperties(), f.Name, false)
 	default:
 		objs, err = o.searchIn(ctx, f, strs)
 	}

@@ -128,9 +128,20 @@ func TestReadArchived(t *testing.T) {
 	if diff := cmp.Diff([]string{"2"}, ids(got)); diff != "" || cursor != "" {
 		t.Errorf("archived read = %v, cursor %q; want [2] and no cursor", ids(got), cursor)
 	}
+	if got[0].Fields["dealname"] != "Gone" {
+		t.Errorf("archived deal fields = %v", got[0].Fields)
+	}
 	got, _, _ = readAll(t, e.object(t, "deals"), connectors.ReadRequest{})
 	if diff := cmp.Diff([]string{"1"}, ids(got)); diff != "" {
 		t.Errorf("live read (-want +got):\n%s", diff)
+	}
+	// With a property list too long for a URL, archived records are read by
+	// batch too.
+	conn := e.open(t, envConfig{opts: func(o *options) { o.maxQueryChars = 10 }})
+	deals, _ := conn.Object("deals")
+	got, _, _ = readAll(t, deals.(*object), connectors.ReadRequest{Archived: true})
+	if len(got) != 1 || got[0].Fields["dealname"] != "Gone" {
+		t.Errorf("archived read through batch reads = %v", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -166,14 +167,18 @@ type batchResponse struct {
 
 // batchRead reads records by ID (or by the unique idProperty), 100 per call.
 // Values that match nothing are left out.
-func (o *object) batchRead(ctx context.Context, ids []string, props []string, idProperty string) ([]apiObject, error) {
+func (o *object) batchRead(ctx context.Context, ids []string, props []string, idProperty string, archived bool) ([]apiObject, error) {
+	var q url.Values
+	if archived {
+		q = url.Values{"archived": {"true"}}
+	}
 	var out []apiObject
 	for chunk := range chunks(ids, o.c.opts.batchSize) {
 		body := batchReadRequest{Properties: props, PropertiesWithHistory: []string{}, IDProperty: idProperty}
 		for _, id := range chunk {
 			body.Inputs = append(body.Inputs, idInput{ID: id})
 		}
-		req, err := o.c.client.NewRequest(ctx, http.MethodPost, o.c.objectsPath(o.def.name, "batch", "read"), nil, body)
+		req, err := o.c.client.NewRequest(ctx, http.MethodPost, o.c.objectsPath(o.def.name, "batch", "read"), q, body)
 		if err != nil {
 			return nil, err
 		}

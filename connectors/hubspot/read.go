@@ -18,7 +18,8 @@ import (
 // Read lists the object's records page by page. Without a cursor it lists
 // everything (no 10,000 cap); with one it searches for records modified since
 // the cursor. Either way it returns the newest modification time seen as the
-// next cursor. Archived reads list soft-deleted records and return no cursor.
+// next cursor. Archived reads list soft-deleted records (search never sees
+// them) and leave the cursor as it was.
 func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func([]connectors.Record) error) (string, error) {
 	for _, inc := range req.Include {
 		if _, ok := o.schema.Include(inc); !ok {
@@ -107,12 +108,12 @@ func (o *object) list(ctx context.Context, props []string, archived bool, page f
 			return fmt.Errorf("hubspot: list %s: %w", o.def.name, err)
 		}
 		objs := res.Results
-		if viaBatch && len(objs) > 0 && !archived {
+		if viaBatch && len(objs) > 0 {
 			ids := make([]string, len(objs))
 			for i, a := range objs {
 				ids[i] = a.ID
 			}
-			full, err := o.batchRead(ctx, ids, props, "")
+			full, err := o.batchRead(ctx, ids, props, "", archived)
 			if err != nil {
 				return fmt.Errorf("hubspot: list %s: %w", o.def.name, err)
 			}
@@ -205,7 +206,7 @@ func (o *object) doSearch(ctx context.Context, body searchRequest) (searchRespon
 		for i, a := range res.Results {
 			ids[i] = a.ID
 		}
-		objs, err := o.batchRead(ctx, ids, full, "")
+		objs, err := o.batchRead(ctx, ids, full, "", false)
 		if err != nil {
 			return res, fmt.Errorf("hubspot: search %s: %w", o.def.name, err)
 		}
@@ -413,7 +414,7 @@ func (o *object) attachIncludes(ctx context.Context, recs []connectors.Record, i
 		}
 		byID := map[string]connectors.Record{}
 		if len(toIDs) > 0 {
-			objs, err := target.batchRead(ctx, toIDs, target.allProperties(), "")
+			objs, err := target.batchRead(ctx, toIDs, target.allProperties(), "", false)
 			if err != nil {
 				return fmt.Errorf("hubspot: read included %s: %w", inc, err)
 			}
