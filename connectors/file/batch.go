@@ -4,8 +4,8 @@ import "github.com/kopla-dev/kopla/connectors"
 
 // writeBatchSize asks the engine for writes in batches this large: every
 // Write call rewrites the whole file, so small batches would rewrite a large
-// file many times.
-const writeBatchSize = 1 << 20
+// file many times, while huge ones would hold every record in memory.
+const writeBatchSize = 10_000
 
 // WriteBatchSize implements connectors.WriteBatchSizer.
 func (o *object) WriteBatchSize() int { return writeBatchSize }

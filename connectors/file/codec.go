@@ -33,6 +33,7 @@ func lineError(r rawRow, err error) LineError {
 
 // decodeJSONL parses one JSON Lines row into fields.
 func decodeJSONL(raw []byte) (map[string]any, error) {
+	raw = bytes.TrimPrefix(raw, bom) // editors on Windows may start a file with one
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
@@ -144,13 +145,14 @@ type csvEncoder struct {
 	w   *csv.Writer
 }
 
-// newCSVEncoder returns an encoder; crlf makes line breaks inside quoted
-// cells CRLF, as in a file whose lines end so.
-func newCSVEncoder(delim byte, crlf bool) *csvEncoder {
+// newCSVEncoder returns an encoder. Cells are written as they are (no
+// UseCRLF, which would turn a cell's line breaks into CRLF and drop its lone
+// CRs): a value reads back exactly as it was written, so writing it again
+// changes nothing. Only the record's terminator follows the file.
+func newCSVEncoder(delim byte) *csvEncoder {
 	e := &csvEncoder{}
 	e.w = csv.NewWriter(&e.buf)
 	e.w.Comma = rune(delim)
-	e.w.UseCRLF = crlf
 	return e
 }
 

@@ -168,7 +168,8 @@ func (e *csvError) Error() string { return e.reason }
 
 // parseCSV splits one CSV record into cells, strictly: a quote inside an
 // unquoted cell, text after a closing quote and an unterminated quoted cell
-// are errors. CRLF inside quoted cells reads as LF, as encoding/csv does.
+// are errors. A quoted cell reads as the bytes between its quotes (CRLF
+// stays CRLF, unlike encoding/csv), so values round-trip exactly.
 // encoding/csv is not used for reading because it hides where records start
 // and end, which in-place rewrites need.
 func parseCSV(raw []byte, delim byte, cells []string) ([]string, error) {
@@ -198,7 +199,7 @@ func parseCSV(raw []byte, delim byte, cells []string) ([]string, error) {
 			if i < len(b) && b[i] != delim {
 				return nil, &csvError{pos: i, reason: "text after a closing quote (write \"\" for a quote inside a quoted cell)"}
 			}
-			cells = append(cells, string(bytes.ReplaceAll(cell, []byte("\r\n"), []byte("\n"))))
+			cells = append(cells, string(cell))
 		} else {
 			end := len(b)
 			if j := bytes.IndexByte(b[i:], delim); j >= 0 {

@@ -319,7 +319,7 @@ type encoder struct {
 func (o *object) newEncoder(head fileHead, header []string) *encoder {
 	return &encoder{
 		format: o.format, header: header, cells: make([]string, len(header)),
-		csv: newCSVEncoder(o.conn.delim, head.term == "\r\n"),
+		csv: newCSVEncoder(o.conn.delim),
 	}
 }
 
@@ -386,7 +386,7 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 			w.Write(bom)
 		}
 		var buf bytes.Buffer
-		if err := newCSVEncoder(o.conn.delim, head.term == "\r\n").encode(&buf, p.header, head.term); err != nil {
+		if err := newCSVEncoder(o.conn.delim).encode(&buf, p.header, head.term); err != nil {
 			return nil, err
 		}
 		w.Write(buf.Bytes())
