@@ -73,7 +73,7 @@ type conn struct {
 	// writeConcurrency bounds the writes in flight per Write call.
 	writeConcurrency int
 
-	fyMu       sync.Mutex
+	fyMu          sync.Mutex
 	fiscalYear    string // current fiscal year id, once known
 	fiscalYearDay string // the day it was current on; a long-running process asks again the next day
 }
