@@ -341,15 +341,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
 		}
 	}
-	// The answers are stored before the intents are resolved: a crash in
-	// between leaves intents that reconcile to the links just written.
-	if err := a.st.PutLinks(ctx, links); err != nil {
-		return err
-	}
-	if err := a.st.LogActivity(ctx, acts); err != nil {
-		return err
-	}
-	return a.st.ResolveIntents(ctx, settled)
+	// Links, activity and the resolution of the intents are stored in one
+	// transaction: an intent is never resolved without its link.
+	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Resolve: settled})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's
@@ -414,7 +408,11 @@ func (a *applier) writeFields(ctx context.Context, f *flow, ch *plan.Change) (ma
 	for k, v := range a.p.funcs.base {
 		env[k] = v
 	}
-	env[envSource] = ch.Source
+	var source map[string]any
+	if err := json.Unmarshal(ch.Source, &source); err != nil {
+		return nil, fmt.Errorf("the plan's copy of the source record cannot be read: %w", err)
+	}
+	env[envSource] = source
 	env[envTarget] = nil
 	env[envEnsured] = ensured
 	for _, fc := range ch.Fields {
@@ -469,7 +467,7 @@ func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[str
 func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
 	act := state.Activity{RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, TargetID: rr.TargetID, Action: string(rr.Action), Error: rr.Error}
 	if ch.Source != nil {
-		act.Read = mustJSON(redact(ch.Source, f.source.schema))
+		act.Read = redactJSON(ch.Source, f.source.schema)
 	}
 	if sent != nil {
 		act.Sent = mustJSON(redact(sent, f.target.schema))
@@ -510,6 +508,19 @@ func changedFields(stored, sent map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// redactJSON redacts an encoded record; most schemas have nothing to
+// redact, and then the bytes are kept as they are.
+func redactJSON(raw json.RawMessage, schema connectors.Schema) json.RawMessage {
+	if !hasSensitive(schema) {
+		return raw
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return mustJSON(map[string]string{"unreadable": err.Error()})
+	}
+	return mustJSON(redact(fields, schema))
 }
 
 func mustJSON(v any) json.RawMessage { return appendJSON(nil, v) }

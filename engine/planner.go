@@ -233,6 +233,7 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 // pending is one source record being planned.
 type pending struct {
 	rec      connectors.Record
+	raw      []byte // the record's fields as JSON
 	env      map[string]any
 	values   map[string]any
 	unknown  map[string]bool
@@ -257,14 +258,14 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record) error
 		if r.done[rec.ID] != nil {
 			continue // read twice (ensured earlier, or overlapping pages)
 		}
-		r.hashRecord(rec)
+		raw := r.hashRecord(rec)
 		env := make(map[string]any, len(base)+4)
 		for k, v := range base {
 			env[k] = v
 		}
 		env[envSource] = rec.Fields
 		env[envTarget] = nil
-		items = append(items, &pending{rec: rec, env: env})
+		items = append(items, &pending{rec: rec, env: env, raw: raw})
 	}
 
 	// Filter and ensure inputs.
@@ -623,7 +624,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	if o.action != plan.NoOp {
 		ch.Requires = it.requires
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
-			ch.Source = it.rec.Fields
+			ch.Source = it.raw
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
@@ -634,11 +635,15 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	r.done[it.rec.ID] = o
 }
 
-// hashRecord adds a source record to the flow's read digest.
-func (r *flowRun) hashRecord(rec connectors.Record) {
+// hashRecord adds a source record to the flow's read digest and returns its
+// fields as JSON.
+func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 	r.buf = append(r.buf[:0], rec.ID...)
 	r.buf = append(r.buf, 0)
+	start := len(r.buf)
 	r.buf = appendJSON(r.buf, rec.Fields)
+	raw := append([]byte(nil), r.buf[start:]...)
 	r.buf = append(r.buf, 0)
 	r.digest.Write(r.buf)
+	return raw
 }

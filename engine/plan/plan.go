@@ -4,6 +4,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 )
@@ -79,9 +80,10 @@ type Change struct {
 	// Requires lists the records of other flows this one needs first
 	// (ensure): if one of them fails, this change is blocked.
 	Requires []Ref `json:"requires,omitempty"`
-	// Source is the source record, kept when some field values are unknown
-	// until apply, so that apply can evaluate them then.
-	Source map[string]any `json:"source,omitempty"`
+	// Source is the source record as read (JSON), for the activity log and
+	// for evaluating at apply the fields known only then. It is kept
+	// encoded: a plan of many records holds many of them.
+	Source json.RawMessage `json:"source,omitempty"`
 	// Ensured holds the values of the ensured records as planned, kept with
 	// Source when some are known only after apply.
 	Ensured map[string]any `json:"ensured,omitempty"`
