@@ -21,6 +21,11 @@
 // to run kopla login again. For headless use (CI, the sandbox) the
 // refresh_token setting seeds the store when it holds no token.
 //
+// Visma only redirects to registered redirect URIs: register
+// http://localhost:<port>/callback for the application and give kopla
+// login the same address to listen on (localhost:<port>); the callback URL
+// keeps the host as given.
+//
 // # Objects
 //
 // Sales objects: customers, articles, orders, customerinvoicedrafts (all
