@@ -33,7 +33,7 @@ type objectDef struct {
 	props    []prop
 }
 
-var (
+const (
 	tStr  = connectors.TypeString
 	tNum  = connectors.TypeNumber
 	tBool = connectors.TypeBool
