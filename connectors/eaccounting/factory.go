@@ -22,7 +22,7 @@ const (
 	DefaultRateLimit   = 600 // requests per minute per endpoint, as documented
 )
 
-// DefaultScopes are the scopes a login asks for: the API, a refresh token,
+// defaultScopes are the scopes a login asks for: the API, a refresh token,
 // sales (customers, articles, orders, invoices) and read access to
 // accounting data (VAT codes, accounts, fiscal years).
 var defaultScopes = []string{"ea:api", "offline_access", "ea:sales", "ea:accounting_readonly"}
