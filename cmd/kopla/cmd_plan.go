@@ -93,6 +93,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	}
 	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
 	diags = append(diags, pdiags...)
+	c.logPlan(pl)
 	// A plan with a failed flow is incomplete: it is shown, never saved.
 	out := ""
 	if a.out != "" && pl != nil && !diags.HasErrors() {
@@ -180,6 +181,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		var pdiags hcl.Diagnostics
 		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
 		diags = append(diags, pdiags...)
+		c.logPlan(pl)
 		view.Diagnostics(diags, cfg.Files)
 		diags = nil
 		if pl != nil {
@@ -202,6 +204,10 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Saved: saved, Holder: "kopla apply", Progress: view.Progress})
 	diags = append(diags, adiags...)
+	if res != nil {
+		o := summarize(pl, res)
+		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked)
+	}
 	view.Diagnostics(diags, cfg.Files)
 	if res == nil {
 		return exitError
@@ -212,6 +218,16 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+func (c *cli) logPlan(pl *plan.Plan) {
+	if pl == nil {
+		return
+	}
+	for _, fp := range pl.Flows {
+		n := fp.Counts()
+		c.log.Info("flow planned", "flow", fp.Flow, "create", n.Create, "update", n.Update, "no_op", n.NoOp, "skip", n.Skip, "error", n.Error)
+	}
 }
 
 // approve asks for approval on stdin; only "yes" approves.

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestExamplePeople is the behaviour examples/people promises, end to end on
@@ -58,7 +60,16 @@ func TestExamplePeople(t *testing.T) {
 	r = e.expect(exitOK, "log", "-n", "2")
 	golden(t, "people_log", r.stdout)
 	r = e.expect(exitOK, "log", "-json", "-flow", "people", "-n", "1")
-	goldenJSON(t, "people_log", r.stdout)
+	entries := jsonLines(t, r.stdout)
+	if len(entries) != 1 {
+		t.Fatalf("log -json -n 1 printed %d entries:\n%s", len(entries), r.stdout)
+	}
+	got := entries[0]
+	if got["action"] != "update" || got["source_key"] != "line:2" || got["run_id"] != 2.0 || got["answer"] == nil ||
+		!cmp.Equal(got["sent"], map[string]any{"name": "Ada Lovelace"}) ||
+		!cmp.Equal(got["read"], map[string]any{"email": "ada@example.com", "first": "Ada", "last": "Lovelace", "active": "yes"}) {
+		t.Errorf("log -json entry = %v; want the update of line:2 with what was read, sent and answered", got)
+	}
 	r = e.expect(exitOK, "runs")
 	golden(t, "people_runs", r.stdout)
 }

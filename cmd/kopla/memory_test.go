@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/connectortest"
 )
 
 // The memory connector gives the plan and apply views what the file
@@ -220,5 +222,52 @@ func TestApplyProgressOnTerminal(t *testing.T) {
 	e.vars["NO_COLOR"] = "1"
 	if r := e.expect(exitChanges, "plan", "-detailed-exitcode"); strings.Contains(r.stdout, "\x1b[") {
 		t.Errorf("colour with NO_COLOR:\n%q", r.stdout)
+	}
+}
+
+func TestPlanFlowFailure(t *testing.T) {
+	e := shopEnv(t)
+	e.store.FailCall("crm", "orders", connectortest.OpRead, errors.New("crm unavailable"))
+	r := e.expect(exitError, "plan", "-out", "shop.plan", "-no-color")
+	if !strings.Contains(r.stdout, "Error: Flow failed") || !strings.Contains(r.stdout, "crm unavailable") {
+		t.Errorf("plan with a failing source:\n%s", r.stdout)
+	}
+	// The flows that could be planned are shown; the plan is not saved.
+	if !strings.Contains(r.stdout, `# flow "customers"`) {
+		t.Errorf("plan with a failing source does not show the other flows:\n%s", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "shop.plan")); err == nil {
+		t.Error("an incomplete plan was saved")
+	}
+	r = e.expect(exitError, "apply", "-auto-approve", "-json")
+	msgs := jsonLines(t, r.stdout)
+	var diag bool
+	for _, m := range msgs {
+		if m["type"] == "diagnostic" && m["@level"] == "error" {
+			diag = true
+		}
+		if m["type"] == "apply_complete" {
+			t.Errorf("apply of an incomplete plan wrote a record: %v", m)
+		}
+	}
+	if !diag {
+		t.Errorf("apply -json with a failing source has no error diagnostic:\n%s", r.stdout)
+	}
+}
+
+func TestLogging(t *testing.T) {
+	e := exampleEnv(t, "people")
+	if r := e.expect(exitOK, "apply", "-auto-approve"); strings.Contains(r.stderr, "level=INFO") || strings.Contains(r.stderr, "level=DEBUG") {
+		t.Errorf("stderr at the default level (warn) = %q; want warnings only", r.stderr)
+	}
+	e.vars["KOPLA_LOG"] = "debug"
+	r := e.expect(exitOK, "plan")
+	for _, want := range []string{"level=DEBUG msg=\"project loaded\"", "level=INFO msg=\"flow planned\" flow=people"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr with KOPLA_LOG=debug does not contain %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "level=") {
+		t.Errorf("logs on stdout:\n%s", r.stdout)
 	}
 }

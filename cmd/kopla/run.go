@@ -261,6 +261,7 @@ func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
 		files = append(files, f)
 	}
 	cfg, diags := dsl.Load(c.dir(), dsl.Options{Vars: vars, VarFiles: files, LookupEnv: c.lookupEnv})
+	c.log.Debug("project loaded", "dir", c.dir(), "files", len(cfg.Files), "flows", len(cfg.Flows), "diagnostics", len(diags))
 	return cfg, diags
 }
 
@@ -308,6 +309,7 @@ func (c *cli) openState(ctx context.Context, cfg *dsl.Config, mustExist bool) (*
 		}
 	}
 	st, err := state.Open(ctx, path, state.WithClock(c.now))
+	c.log.Debug("state opened", "path", path, "error", err)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
