@@ -68,6 +68,9 @@
 // The actions run after the create or update of the same write. The write's
 // result then carries InvoiceId, the created invoice. Writing false where the
 // state is already true is refused: eAccounting cannot undo these actions.
+// When an action fails after its record was stored, the write's result
+// holds both the stored record and the error, so the record is not created
+// again.
 //
 // # Limits and failures
 //
@@ -78,7 +81,9 @@
 // 5xx answers and timeouts of reads and updates are retried with jittered
 // backoff; a 401 refreshes the token once. eAccounting has no idempotency
 // keys, so a create whose answer was lost is looked up by the write's key
-// field before it is retried. Errors are *connectors.APIError values with
+// field before it is retried. A body lacking a field the API requires is
+// refused before it is sent, naming every missing field (rows included:
+// "Rows[1].IsTextRow"). Errors are *connectors.APIError values with
 // the API's ErrorCode, DeveloperErrorMessage, ErrorId and per-field
 // messages.
 package eaccounting
