@@ -24,7 +24,8 @@
 // are merged in place (fields not written keep their value, so a field
 // edited by hand survives), created rows are appended. All writes of one
 // Write call are applied in one rewrite, so a rewrite costs time in
-// proportion to the file's size: hand the connector large batches.
+// proportion to the file's size; objects ask the engine for large batches
+// (connectors.WriteBatchSizer).
 //
 // Rows that cannot be parsed (invalid JSON, a broken CSV quote) are skipped
 // and left as they are. Read emits every good row and then returns a
