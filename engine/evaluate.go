@@ -37,6 +37,9 @@ type findCache struct {
 	p       *Project
 	results map[findKey]findResult
 	pending map[findKey]any
+	// stubbed caches hold every answer there is (flow unit tests): a miss
+	// is an error, never a fetch.
+	stubbed bool
 }
 
 func newFindCache(p *Project) *findCache {
@@ -50,6 +53,9 @@ func (c *findCache) get(ref, field string, value any) (any, error) {
 			return nil, r.err
 		}
 		return r.fields, r.err
+	}
+	if c.stubbed {
+		return nil, fmt.Errorf("find(%s, %q, %q) has no stub in this test: add a find block for it", ref, field, k.value)
 	}
 	c.pending[k] = value
 	return nil, errNeedFetch

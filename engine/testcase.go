@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// Case is a flow unit test: one source record and the world around it,
+// evaluated by the flow's compiled expressions without touching any system
+// (kopla test).
+type Case struct {
+	Flow   string
+	Source map[string]any
+	// Target is the existing target record the key matches; nil means there
+	// is none.
+	Target map[string]any
+	// Ensured holds the values of the flow's ensured records, by ensure name.
+	Ensured map[string]any
+	// Finds are the answers find() gets; a find() without one is an error.
+	Finds []FindStub
+}
+
+// FindStub is the answer of one find(object, field, value) call. A nil
+// Record means nothing is found.
+type FindStub struct {
+	Object string // kind.connection.object
+	Field  string
+	Value  any
+	Record map[string]any
+}
+
+// CaseResult is what the flow makes of a Case.
+type CaseResult struct {
+	Action plan.Action
+	// Fields are the values of every mapped field (create_only ones too).
+	Fields map[string]any
+	// Changes are the fields a create or update writes.
+	Changes []plan.FieldChange
+	// Field and Error say what failed, for action error; Reason why a record
+	// is skipped.
+	Field, Error, Reason string
+}
+
+// RunCase evaluates a flow unit test.
+func (p *Project) RunCase(c Case) (*CaseResult, error) {
+	f := p.flows[c.Flow]
+	if f == nil {
+		return nil, fmt.Errorf("there is no flow %q", c.Flow)
+	}
+	cache := newFindCache(p)
+	cache.stubbed = true
+	for _, s := range c.Finds {
+		r := findResult{fields: s.Record}
+		cache.results[findKey{s.Object, s.Field, stringOf(s.Value)}] = r
+	}
+	p.funcs.finds = cache
+	defer func() { p.funcs.finds = nil }()
+
+	env := make(map[string]any, len(p.funcs.base)+3)
+	for k, v := range p.funcs.base {
+		env[k] = v
+	}
+	env[envSource] = c.Source
+	env[envTarget] = c.Target
+	env[envEnsured] = c.Ensured
+	it := &pending{env: env, ensured: c.Ensured}
+	r := &flowRun{pl: &planner{p: p, finds: cache}, f: f}
+
+	res := &CaseResult{}
+	if err := r.evalWhere(it); err != nil {
+		return failedCase(res, it, err), nil
+	}
+	if it.filtered {
+		res.Action = plan.Skip
+		res.Reason = "filtered out by where"
+		return res, nil
+	}
+	if err := r.evalFields(it); err != nil {
+		return failedCase(res, it, err), nil
+	}
+	res.Fields = it.values
+	switch {
+	case c.Target == nil && f.mode == "update":
+		res.Action, res.Reason = plan.Skip, "no target record has this key (mode update never creates)"
+	case c.Target == nil:
+		res.Action = plan.Create
+		res.Changes = createFields(f, it.values, it.unknown)
+	case f.mode == "create":
+		res.Action, res.Reason = plan.Skip, "the target record exists (mode create never updates)"
+	default:
+		res.Changes = diffFields(f, it.values, it.unknown, c.Target)
+		res.Action = plan.NoOp
+		if len(res.Changes) > 0 {
+			res.Action = plan.Update
+		}
+	}
+	return res, nil
+}
+
+func failedCase(res *CaseResult, it *pending, err error) *CaseResult {
+	res.Action = plan.Error
+	res.Error = err.Error()
+	res.Field = it.errField
+	var re *recordError
+	if errors.As(err, &re) && re.field != "" {
+		res.Field = re.field
+	}
+	return res
+}
