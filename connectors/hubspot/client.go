@@ -46,6 +46,7 @@ type options struct {
 	indexLag      time.Duration // how long search may lag behind a write
 	authURL       string        // OAuth authorize page; "" derives it from base_url
 	maxQueryChars int           // longest properties= list of a GET
+	writeParallel int           // batches of one Write in flight at once
 }
 
 func defaultOptions() options {
@@ -67,6 +68,7 @@ func defaultOptions() options {
 		timeout:       60 * time.Second,
 		indexLag:      3 * time.Second,
 		maxQueryChars: 6000,
+		writeParallel: 4,
 	}
 }
 

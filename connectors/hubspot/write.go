@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -71,21 +74,38 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 			updates = append(updates, it)
 		}
 	}
-	var stop error
-	for chunk := range chunks(creates, o.c.opts.batchSize) {
-		if stop == nil {
-			stop = o.create(ctx, chunk, res, 0)
-		} else {
-			setErr(res, chunk, stop)
+	var mu sync.Mutex
+	var stop error // the first error that stops everything
+	run := func(items []item, send func(context.Context, []item, []connectors.WriteResult) error) {
+		// Batches go out a few at a time: the rate limiter, not the round
+		// trip, should bound a large write.
+		var g errgroup.Group
+		g.SetLimit(o.c.opts.writeParallel)
+		for chunk := range chunks(items, o.c.opts.batchSize) {
+			g.Go(func() error {
+				mu.Lock()
+				s := stop
+				mu.Unlock()
+				if s != nil {
+					setErr(res, chunk, s)
+					return nil
+				}
+				if err := send(ctx, chunk, res); err != nil {
+					mu.Lock()
+					if stop == nil {
+						stop = err
+					}
+					mu.Unlock()
+				}
+				return nil
+			})
 		}
+		_ = g.Wait() // the goroutines report through res
 	}
-	for chunk := range chunks(updates, o.c.opts.batchSize) {
-		if stop == nil {
-			stop = o.update(ctx, chunk, res)
-		} else {
-			setErr(res, chunk, stop)
-		}
-	}
+	run(creates, func(ctx context.Context, items []item, res []connectors.WriteResult) error {
+		return o.create(ctx, items, res, 0)
+	})
+	run(updates, o.update)
 	return res
 }
 

@@ -298,7 +298,7 @@ func TestWriteLostAnswerOnCreate(t *testing.T) {
 }
 
 func TestWriteStopsAtDailyLimit(t *testing.T) {
-	e := newEnv(t, envConfig{fake: hubspottest.Options{Limits: hubspottest.Limits{Daily: 2}}, opts: func(o *options) { o.batchSize = 1 }})
+	e := newEnv(t, envConfig{fake: hubspottest.Options{Limits: hubspottest.Limits{Daily: 2}}, opts: func(o *options) { o.batchSize, o.writeParallel = 1, 1 }})
 	var ws []connectors.Write
 	for i := range 5 {
 		ws = append(ws, create(map[string]any{"name": fmt.Sprint("P", i)}))
@@ -368,5 +368,25 @@ func TestWriteUpdateUnknownID(t *testing.T) {
 	}
 	if !errors.Is(res[1].Err, connectors.ErrNotFound) {
 		t.Errorf("update of an unknown ID: %v; want ErrNotFound", res[1].Err)
+	}
+}
+
+func TestWriteLargeBatchInParallel(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	var ws []connectors.Write
+	for i := range 450 {
+		ws = append(ws, create(map[string]any{"email": fmt.Sprintf("bulk%03d@example.com", i)}))
+	}
+	res := mustWrite(t, e.object(t, "contacts"), ws...)
+	for i, r := range res {
+		if want := fmt.Sprintf("bulk%03d@example.com", i); r.Record.Fields["email"] != want {
+			t.Fatalf("result %d is for %v; want %s", i, r.Record.Fields["email"], want)
+		}
+	}
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/create"); n != 5 {
+		t.Errorf("batch creates = %d; want 5 (100 per call)", n)
+	}
+	if n := len(e.srv.Objects("contacts")); n != 450 {
+		t.Errorf("stored %d contacts; want 450", n)
 	}
 }
