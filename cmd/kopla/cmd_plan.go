@@ -191,6 +191,10 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			return exitError
 		}
 		if counts := pl.Counts(); !counts.Changes() {
+			if a.json {
+				// JSON consumers get the apply's summary whatever happens.
+				view.Result(pl, nil, p.TargetFieldSensitive)
+			}
 			if counts.Error > 0 {
 				return exitError
 			}
@@ -248,7 +252,11 @@ func (c *cli) approve(ctx context.Context) bool {
 		fmt.Fprintln(c.stdout)
 		return false
 	case s := <-answer:
-		fmt.Fprintln(c.stdout)
+		// A terminal echoed the answer and its newline; otherwise end the
+		// prompt's line.
+		if !c.isTerminal(c.stdin) {
+			fmt.Fprintln(c.stdout)
+		}
 		return s == "yes"
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -143,7 +142,7 @@ func (e *env) exec(stdin string, args []string) result {
 			v, ok := e.vars[k]
 			return v, ok
 		},
-		isTerminal: func(w io.Writer) bool { return e.terminal && w == io.Writer(&stdout) },
+		isTerminal: func(stream any) bool { return e.terminal && stream == any(&stdout) },
 		version:    "test",
 	}
 	code := runWith(e.t.Context(), d, args)

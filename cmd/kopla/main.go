@@ -64,8 +64,9 @@ func registry() (*connectors.Registry, error) {
 	return r, nil
 }
 
-// isTerminal reports whether w is a terminal (colour, progress, prompts).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether a stream is a terminal (colour, progress,
+// prompts).
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -269,5 +270,40 @@ func TestLogging(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "level=") {
 		t.Errorf("logs on stdout:\n%s", r.stdout)
+	}
+}
+
+// A flow in create mode whose records all exist lists a few skips, not all.
+func TestPlanManySkips(t *testing.T) {
+	e := shopEnv(t)
+	for i := range 14 {
+		email := "p" + strconv.Itoa(i) + "@example.com"
+		e.store.Put("crm", "contacts", connectors.Record{ID: "s" + strconv.Itoa(i), Fields: map[string]any{"email": email, "first": "P", "last": "Q", "active": false}})
+		e.store.Put("books", "archive", connectors.Record{ID: "a-" + email, Fields: map[string]any{"Email": email}})
+	}
+	r := e.expect(exitChanges, "plan", "-flow", "archive", "-detailed-exitcode", "-no-color")
+	if got := strings.Count(r.stdout, "- skip "); got != maxSkipsShown {
+		t.Errorf("plan lists %d skips; want %d:\n%s", got, maxSkipsShown, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "... and 5 more skipped records") || !strings.Contains(r.stdout, "15 to skip") {
+		t.Errorf("plan does not count the skips it leaves out:\n%s", r.stdout)
+	}
+	r = e.expect(exitChanges, "plan", "-flow", "archive", "-detailed-exitcode", "-json")
+	if got := strings.Count(r.stdout, `"action":"skip"`); got != 15 {
+		t.Errorf("plan -json lists %d skips; want 15", got)
+	}
+}
+
+func TestApplyNoChanges(t *testing.T) {
+	e := exampleEnv(t, "people")
+	e.expect(exitOK, "apply", "-auto-approve")
+	// Without -auto-approve: nothing to approve, so nothing is asked.
+	r := e.expect(exitOK, "apply", "-no-color")
+	if r.stdout != "No changes. The targets match the sources.\n" {
+		t.Errorf("apply with nothing to do printed:\n%s", r.stdout)
+	}
+	r = e.expect(exitOK, "apply", "-auto-approve", "-json")
+	if msgs := jsonLines(t, r.stdout); len(msgs) != 3 || msgs[1]["operation"] != "plan" || msgs[2]["operation"] != "apply" {
+		t.Errorf("apply -json with nothing to do printed:\n%s", r.stdout)
 	}
 }

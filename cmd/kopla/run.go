@@ -33,8 +33,9 @@ type deps struct {
 	// lookupEnv reads the environment (KOPLA_LOG, NO_COLOR, KOPLA_VAR_*,
 	// env() in connection blocks); nil means os.LookupEnv.
 	lookupEnv func(string) (string, bool)
-	// isTerminal tells whether a stream is a terminal; nil means never.
-	isTerminal func(io.Writer) bool
+	// isTerminal tells whether a stream (stdin, stdout) is a terminal; nil
+	// means never.
+	isTerminal func(stream any) bool
 	version    string
 	// httpClient is handed to connectors; nil lets each build its own.
 	httpClient *http.Client
@@ -89,7 +90,7 @@ func runWith(ctx context.Context, d deps, args []string) int {
 		d.lookupEnv = os.LookupEnv
 	}
 	if d.isTerminal == nil {
-		d.isTerminal = func(io.Writer) bool { return false }
+		d.isTerminal = func(any) bool { return false }
 	}
 	if d.version == "" {
 		d.version = "dev"
