@@ -226,12 +226,30 @@ func TestLostCreateAnswerIsReconciledByKey(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every attempt lost", func(t *testing.T) {
+		e := newEnv(t, eaccountingtest.Options{}, nil)
+		e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/customers", Status: 503, Times: -1})
+		res := e.writer(t, "customers").Write(t.Context(), []connectors.Write{{Action: connectors.Create, Fields: customer(1), KeyField: "CustomerNumber"}})
+		var ae *connectors.APIError
+		if !errors.Is(res[0].Err, errAnswerLost) || errors.As(res[0].Err, &ae) {
+			t.Errorf("error = %v; want errAnswerLost without an *APIError", res[0].Err)
+		}
+		if posts := e.srv.Requests("POST /v2/customers"); posts != maxCreateAttempts {
+			t.Errorf("POSTs = %d; want %d", posts, maxCreateAttempts)
+		}
+	})
 	t.Run("no key: not retried", func(t *testing.T) {
 		e := newEnv(t, eaccountingtest.Options{}, nil)
 		e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/customers", DropAfterCommit: true})
 		res := e.writer(t, "customers").Write(t.Context(), []connectors.Write{{Action: connectors.Create, Fields: customer(1)}})
-		if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not retried") {
+		if !errors.Is(res[0].Err, errAnswerLost) || !strings.Contains(res[0].Err.Error(), "not retried") {
 			t.Errorf("error = %v; want the create refused as not retryable", res[0].Err)
+		}
+		// No *APIError in the chain: the engine reads one as "the system
+		// answered, nothing was stored", which is not known here.
+		var ae *connectors.APIError
+		if errors.As(res[0].Err, &ae) {
+			t.Errorf("error %v carries an *APIError", res[0].Err)
 		}
 		if posts := e.srv.Requests("POST /v2/customers"); posts > 1 {
 			t.Errorf("POSTs = %d; want 1, not a retry", posts)

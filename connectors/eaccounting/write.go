@@ -16,6 +16,10 @@ import (
 // maxCreateAttempts bounds the POSTs of one create whose answers were lost.
 const maxCreateAttempts = 3
 
+// errAnswerLost marks a create whose outcome is unknown: the request may
+// have been stored, but its answer never came.
+var errAnswerLost = errors.New("the answer to the create was lost")
+
 // Write creates and updates records, up to conn.writeConcurrency at a time;
 // the per-endpoint rate limiter paces them.
 //
@@ -159,15 +163,18 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 		if !errors.As(err, &te) {
 			return connectors.Record{}, err
 		}
+		// From here on the outcome may be unknown. Those errors carry the
+		// causes as text, not wrapped: an *APIError in the chain would tell
+		// the engine that the system answered and nothing was stored.
 		key := wr.KeyField
 		val, ok := wr.Fields[key]
 		if key == "" || !ok || val == nil {
-			return connectors.Record{}, fmt.Errorf("the answer was lost and the write names no key to check whether the record was stored, so it is not retried (a retry could create it twice): %w", err)
+			return connectors.Record{}, fmt.Errorf("%w (%v) and the write names no key to check whether the record was stored, so it is not retried: a retry could create it twice", errAnswerLost, err)
 		}
 		found, ferr := w.Find(ctx, key, []any{val})
 		switch {
 		case ferr != nil:
-			return connectors.Record{}, fmt.Errorf("the answer was lost (%w) and looking the record up failed: %w", err, ferr)
+			return connectors.Record{}, fmt.Errorf("%w (%v) and looking the record up by %s failed: %v", errAnswerLost, err, key, ferr)
 		case len(found) == 1:
 			w.c.client.log.DebugContext(ctx, "eaccounting create reconciled by key", "object", w.def.name, "key", key)
 			return found[0], nil
@@ -175,7 +182,7 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 			return connectors.Record{}, &connectors.APIError{Service: service, Message: fmt.Sprintf("the answer was lost and %d records now have this %s", len(found), key), Kind: connectors.ErrConflict}
 		}
 		if attempt >= maxCreateAttempts {
-			return connectors.Record{}, err
+			return connectors.Record{}, fmt.Errorf("%w %d times (last: %v); the record was not stored before the last attempt", errAnswerLost, attempt, err)
 		}
 		if err := w.c.client.sleep(ctx, w.c.client.retryWait(attempt)); err != nil {
 			return connectors.Record{}, err
