@@ -8,8 +8,11 @@
 // exports.contacts. A .csv file's header gives its columns (all text); a
 // .jsonl file holds one JSON object per line. An object whose file does not
 // exist yet is a JSON Lines object with an open schema: the first write
-// creates dir/<name>.jsonl. Every schema is open (connectors.Schema.Open):
-// a write may add fields, and for CSV new columns are appended to the header.
+// creates dir/<name>.jsonl (to have kopla write CSV instead, create the .csv
+// file first, empty or with a header line). Every schema is open
+// (connectors.Schema.Open): a write may add fields, and for CSV new columns
+// are appended to the header. A CSV file may use another delimiter (the
+// delimiter setting) and CRLF line ends, which rows kopla writes follow.
 //
 // Record IDs are "<field>=<value>" when a key field is known (the key
 // setting, the field of a Find, or Write.KeyField), else "line:<N>". Rows
