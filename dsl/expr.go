@@ -39,8 +39,13 @@ func (e *Expr) RangeAt(line, column int) hcl.Range {
 	if !e.lineExact[i] {
 		return hcl.Range{Filename: e.Range.Filename, Start: start, End: end}
 	}
-	text := sourceLine(e.Source, i)
+	text := strings.TrimSuffix(sourceLine(e.Source, i), "\r")
 	if text == "" {
+		if i > 0 {
+			// expr reports the end of input on an empty last line:
+			// point at the last character before it.
+			return e.RangeAt(line-1, int(^uint(0)>>1))
+		}
 		return hcl.Range{Filename: e.Range.Filename, Start: start, End: start}
 	}
 	n := utf8.RuneCountInString(text)

@@ -57,6 +57,8 @@ func TestRangeAt(t *testing.T) {
 		{"flush heredoc blank line", "x = <<-EXPR\n    a\n\n    b +\n    EXPR\n", 3, 2, "+", 4},
 		{"heredoc escaped interpolation", "x = <<-EXPR\n    '$${x}' +\n    y\n    EXPR\n", 1, 2, "'$${x}' +", 2},
 		{"heredoc CRLF", "x = <<-EXPR\r\n    a +\r\n      b )\r\n    EXPR\r\n", 2, 4, ")", 3},
+		{"heredoc CRLF end of line", "x = <<-EXPR\r\n    a +\r\n    EXPR\r\n", 1, 3, "+", 2},
+		{"quoted empty last line", `x = "a +\n"`, 2, 0, "+", 1},
 		{"heredoc end of input", "x = <<-EXPR\n    a +\n    EXPR\n", 2, 0, "+", 2},
 	}
 	for _, tt := range tests {
