@@ -190,15 +190,17 @@ func (c *connector) objects() (map[string]connectors.Schema, error) {
 		return nil, fmt.Errorf("file: connection %q: %w", c.name, err)
 	}
 	var errs []error
+	seen := map[string]bool{}
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		if (ext != ".csv" && ext != ".jsonl") || !e.Type().IsRegular() {
 			continue
 		}
 		name := strings.TrimSuffix(e.Name(), ext)
-		if _, seen := out[name]; seen || strings.HasPrefix(name, ".") {
-			continue // a duplicate makes Object fail with its own message
+		if seen[name] || strings.HasPrefix(name, ".") {
+			continue // x.csv beside x.jsonl: Object reported it once
 		}
+		seen[name] = true
 		obj, err := c.Object(name)
 		if err != nil {
 			errs = append(errs, err)

@@ -171,7 +171,7 @@ func TestObjects(t *testing.T) {
 	for name := range got {
 		names = append(names, name)
 	}
-	if err == nil || !strings.Contains(err.Error(), "both bad.csv and bad.jsonl") {
+	if err == nil || strings.Count(err.Error(), "both bad.csv and bad.jsonl") != 1 {
 		t.Errorf("Objects error = %v; want one naming bad.csv and bad.jsonl", err)
 	}
 	str := func(name string) connectors.Field {
