@@ -209,7 +209,7 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			}
 			continue
 		}
-		c.burst.adopt(resp.Header)
+		c.burst.adopt(resp.Header, c.opts.now())
 		var apiErr *connectors.APIError
 		if err := checkResponse(resp); err == nil {
 			if v != nil && len(body) > 0 {
@@ -323,6 +323,11 @@ func (c *Client) roundTrip(req *http.Request, attempt int) (*http.Response, []by
 }
 
 func (c *Client) wait(ctx context.Context, isSearch bool) error {
+	if now := c.opts.now(); c.burst.dailyExhausted(now) {
+		// The last answer said the quota is used up: the next request
+		// would only be refused.
+		return dailyLimitError(now, nil)
+	}
 	var err error
 	if isSearch {
 		err = c.search.Wait(ctx)
@@ -350,11 +355,7 @@ func (c *Client) rateLimitWait(ctx context.Context, resp *http.Response, body []
 	now := c.opts.now()
 	policy := policyOf(body)
 	if policy == "DAILY" {
-		// The daily quota resets at midnight in the account's time zone,
-		// which the API does not tell: assume UTC.
-		y, m, d := now.UTC().Date()
-		return 0, &connectors.RateLimitError{Service: service, Policy: policy,
-			Reset: time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC), Err: apiErr}
+		return 0, dailyLimitError(now, apiErr)
 	}
 	var wait time.Duration
 	if ra, ok := retryAfter(resp.Header, now); ok {
@@ -368,6 +369,17 @@ func (c *Client) rateLimitWait(ctx context.Context, resp *http.Response, body []
 		return 0, &connectors.RateLimitError{Service: service, Policy: policy, Reset: now.Add(wait), Err: apiErr}
 	}
 	return wait, nil
+}
+
+// dailyLimitError stops on the daily quota. The quota resets at midnight in
+// the account's time zone, which the API does not tell: assume UTC.
+func dailyLimitError(now time.Time, apiErr *connectors.APIError) error {
+	y, m, d := now.UTC().Date()
+	e := &connectors.RateLimitError{Service: service, Policy: "DAILY", Reset: time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)}
+	if apiErr != nil {
+		e.Err = apiErr
+	}
+	return e
 }
 
 func policyOf(body []byte) string {
@@ -439,6 +451,15 @@ type adaptiveLimiter struct {
 	max      int
 	interval time.Duration
 	until    time.Time // no request before this (after a TEN_SECONDLY_ROLLING 429)
+	dailyOut string    // the UTC day whose daily quota an answer said is used up
+}
+
+// dailyExhausted reports whether the daily quota is known to be used up on
+// now's UTC day.
+func (l *adaptiveLimiter) dailyExhausted(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dailyOut != "" && l.dailyOut == now.UTC().Format(time.DateOnly)
 }
 
 // pause holds back requests until t.
@@ -477,7 +498,16 @@ func bucketFor(maxReq int, interval time.Duration) (rate.Limit, int) {
 func (l *adaptiveLimiter) wait(ctx context.Context) error { return l.lim.Wait(ctx) }
 
 // adopt resizes the bucket to the limits an answer announces.
-func (l *adaptiveLimiter) adopt(h http.Header) {
+func (l *adaptiveLimiter) adopt(h http.Header, now time.Time) {
+	if v := h.Get("X-HubSpot-RateLimit-Daily-Remaining"); v != "" {
+		l.mu.Lock()
+		if v == "0" {
+			l.dailyOut = now.UTC().Format(time.DateOnly)
+		} else {
+			l.dailyOut = ""
+		}
+		l.mu.Unlock()
+	}
 	maxReq, err1 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
 	ms, err2 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds"))
 	if err1 != nil || err2 != nil || maxReq <= 0 || ms <= 0 {
