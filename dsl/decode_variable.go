@@ -25,27 +25,16 @@ func (l *loader) decodeVariable(blk *hclsyntax.Block) {
 	c, diags := content(blk.Body, variableSchema)
 	l.diags = append(l.diags, diags...)
 	if attr, ok := c.Attributes["default"]; ok {
-		// Defaults are constants: a nil EvalContext makes HCL refuse
-		// function calls; references get a message saying what to do.
-		var val cty.Value
-		var diags hcl.Diagnostics
-		if refs := attr.Expr.Variables(); len(refs) > 0 {
-			for _, tr := range refs {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Variables not allowed",
-					Detail:   "A default is a constant value: it cannot refer to variables. Write the value itself.",
-					Subject:  tr.SourceRange().Ptr(),
-				})
-			}
+		v.Default = cty.DynamicVal
+		if diags := constantOnly(attr); diags.HasErrors() {
+			l.diags = append(l.diags, diags...)
 		} else {
-			val, diags = attr.Expr.Value(nil)
+			val, diags := attr.Expr.Value(nil)
+			l.diags = append(l.diags, diags...)
+			if !diags.HasErrors() {
+				v.Default = val
+			}
 		}
-		l.diags = append(l.diags, diags...)
-		if diags.HasErrors() {
-			val = cty.DynamicVal
-		}
-		v.Default = val
 	}
 	if attr, ok := c.Attributes["description"]; ok {
 		if s, ok := l.literal(attr, cty.String); ok {
@@ -62,7 +51,37 @@ func (l *loader) decodeVariable(blk *hclsyntax.Block) {
 // literal evaluates a constant attribute and converts it to ty, reporting
 // a typed error at the value.
 func (l *loader) literal(attr *hclsyntax.Attribute, ty cty.Type) (cty.Value, bool) {
+	if diags := constantOnly(attr); diags.HasErrors() {
+		l.diags = append(l.diags, diags...)
+		return cty.NilVal, false
+	}
 	return l.evalAs(attr, ty, nil)
+}
+
+// constantOnly reports references and function calls in an attribute that
+// must be a constant.
+func constantOnly(attr *hclsyntax.Attribute) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, tr := range attr.Expr.Variables() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Variables not allowed",
+			Detail:   fmt.Sprintf("%s is a constant written in the file: it cannot refer to variables or other blocks. Write the value itself.", attr.Name),
+			Subject:  tr.SourceRange().Ptr(),
+		})
+	}
+	_ = hclsyntax.VisitAll(attr.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+		if call, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Function calls not allowed",
+				Detail:   fmt.Sprintf("%s is a constant written in the file: it cannot call %s(). Write the value itself.", attr.Name, call.Name),
+				Subject:  call.Range().Ptr(),
+			})
+		}
+		return nil
+	})
+	return diags
 }
 
 // evalAs evaluates attr in ctx and converts it to ty.
