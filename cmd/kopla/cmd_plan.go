@@ -109,7 +109,11 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	}
 	view.Plan(pl, p.TargetFieldSensitive)
 	if out != "" && !a.json {
-		fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n\nTo make exactly these changes, run:\n  kopla apply %s\n", a.out, a.out)
+		cmd := "kopla apply " + a.out
+		if c.global.chdir != "" {
+			cmd = fmt.Sprintf("kopla -chdir=%s apply %s", c.global.chdir, a.out)
+		}
+		fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n\nTo make exactly these changes, run:\n  %s\n", out, cmd)
 	}
 	counts := pl.Counts()
 	switch {

@@ -70,7 +70,7 @@ func TestLockContention(t *testing.T) {
 func TestSavedPlan(t *testing.T) {
 	e := exampleEnv(t, "people")
 	r := e.expect(exitChanges, "plan", "-out", "people.plan", "-detailed-exitcode", "-no-color")
-	if !strings.Contains(r.stdout, "kopla apply people.plan") {
+	if !strings.Contains(r.stdout, "Saved the plan to: people.plan") || !strings.Contains(r.stdout, "apply people.plan") {
 		t.Errorf("plan -out does not say how to apply it:\n%s", r.stdout)
 	}
 	// The source changes after the plan: a saved plan applies what it says.
