@@ -297,11 +297,13 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 			return
 		case !ok:
 			field = connectors.Field{Name: m.Field, Type: connectors.TypeAny, Key: true}
-		case field.ReadOnly:
+		case field.ReadOnly && !(m.Field == f.keyField && field.Key && f.mode == dsl.ModeUpdate && !createOnly):
+			// A read-only key (a system id) may identify the records a flow
+			// updates; it is matched on, never written.
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Read-only target field",
-				Detail:   fmt.Sprintf("The field %q of %s is set by the system and cannot be written. Remove it from the flow.", m.Field, tgt.ref),
+				Detail:   fmt.Sprintf("The field %q of %s is set by the system and cannot be written. Remove it from the flow (a read-only key field may be mapped only by a flow with mode = \"update\", to find the records it updates).", m.Field, tgt.ref),
 				Subject:  m.NameRange.Ptr(),
 			})
 			return

@@ -13,7 +13,7 @@ import (
 func diffFields(f *flow, desired map[string]any, unknown map[string]bool, current map[string]any) []plan.FieldChange {
 	var changes []plan.FieldChange
 	for _, m := range f.fields {
-		if m.createOnly {
+		if m.createOnly || m.field.ReadOnly {
 			continue
 		}
 		after := desired[m.name]

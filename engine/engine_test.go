@@ -33,7 +33,7 @@ var (
 		{Name: "company", Type: connectors.TypeString},
 	}}
 	customerSchema = connectors.Schema{Fields: []connectors.Field{
-		{Name: "Id", Type: connectors.TypeString, ReadOnly: true},
+		{Name: "Id", Type: connectors.TypeString, ReadOnly: true, Key: true},
 		{Name: "Email", Type: connectors.TypeString, Key: true},
 		{Name: "Name", Type: connectors.TypeString, Required: true},
 		{Name: "Note", Type: connectors.TypeString},
@@ -410,5 +410,39 @@ func TestCrashAfterWrite(t *testing.T) {
 	}
 	if c := h.plan(PlanOptions{}).Counts(); c.Changes() {
 		t.Errorf("plan after reconcile = %+v; want no changes", c)
+	}
+}
+
+// TestReadOnlyKeyInUpdateMode writes back to records found by their system
+// id: the id identifies them and is never written.
+func TestReadOnlyKeyInUpdateMode(t *testing.T) {
+	h := newHarness(t, `
+connection "memory" "crm" {}
+connection "memory" "books" {}
+
+flow "notes" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Id"
+  mode   = "update"
+  fields {
+    Id   = "source.company"
+    Note = "'seen ' + source.first"
+  }
+}
+`)
+	id := h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "ada@example.com", "Name": "Ada"}})[0]
+	rec := h.store.Records("books", "customers")[0]
+	rec.Fields["Id"] = id
+	h.store.Put("books", "customers", rec)
+	h.store.Put("crm", "contacts", connectors.Record{ID: "c1", Fields: map[string]any{"company": id, "first": "Ada"}})
+	pl := h.plan(PlanOptions{})
+	chs := pl.Flow("notes").Changes
+	if len(chs) != 1 || chs[0].Action != plan.Update || len(chs[0].Fields) != 1 || chs[0].Fields[0].Name != "Note" {
+		t.Fatalf("changes = %+v; want one update of Note only", chs)
+	}
+	h.apply(pl)
+	if got := h.store.Records("books", "customers")[0].Fields["Note"]; got != "seen Ada" {
+		t.Errorf("Note = %v; want seen Ada", got)
 	}
 }
