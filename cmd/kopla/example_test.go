@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,4 +74,21 @@ func TestExamplePeople(t *testing.T) {
 	}
 	r = e.expect(exitOK, "runs")
 	golden(t, "people_runs", r.stdout)
+}
+
+// TestExamplesValidate validates every example project.
+func TestExamplesValidate(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range entries {
+		if !ent.IsDir() {
+			continue
+		}
+		t.Run(ent.Name(), func(t *testing.T) {
+			e := exampleEnv(t, ent.Name())
+			e.expect(exitOK, "validate")
+		})
+	}
 }
