@@ -184,15 +184,25 @@ func TestReadSelectsFields(t *testing.T) {
 }
 
 func TestReadIncludes(t *testing.T) {
+	for _, version := range []string{"2026-03", "v3"} {
+		t.Run(version, func(t *testing.T) { testReadIncludes(t, version) })
+	}
+}
+
+func testReadIncludes(t *testing.T, version string) {
 	seed := seedJSON(t, map[string][]map[string]string{
 		"orders":     {{"id": "1", "hs_order_name": "Order 1"}, {"id": "2", "hs_order_name": "Order 2"}, {"id": "3", "hs_order_name": "Order 3"}},
 		"line_items": {{"id": "11", "name": "A", "quantity": "2", "price": "5"}, {"id": "12", "name": "B", "quantity": "1", "price": "7"}, {"id": "21", "name": "C", "quantity": "3", "price": "1"}},
 		"contacts":   {{"id": "31", "email": "buyer@example.com", "firstname": "Bo"}},
 	}, [3]any{"orders/1", "line_items/11", 513}, [3]any{"orders/1", "line_items/12", 513},
 		[3]any{"orders/2", "line_items/21", 513}, [3]any{"orders/1", "contacts/31", 507}, [3]any{"orders/2", "contacts/31", 507})
-	e := newEnv(t, envConfig{seed: seed})
+	e := newEnv(t, envConfig{seed: seed, version: version})
 	e.srv.ResetCounters()
 	got, _, _ := readAll(t, e.object(t, "orders"), connectors.ReadRequest{Include: []string{"line_items", "contacts"}})
+	objects, assocs := "/crm/objects/2026-03/", "/crm/associations/2026-03/"
+	if version == "v3" {
+		objects, assocs = "/crm/v3/objects/", "/crm/v4/associations/"
+	}
 	byID := map[string]connectors.Record{}
 	for _, r := range got {
 		byID[r.ID] = r
@@ -229,12 +239,12 @@ func TestReadIncludes(t *testing.T) {
 	// One page of orders: per include one association batch read and one
 	// object batch read, never one call per record.
 	for key, want := range map[string]int{
-		"POST /crm/associations/2026-03/orders/line_items/batch/read": 1,
-		"POST /crm/associations/2026-03/orders/contacts/batch/read":   1,
-		"POST /crm/objects/2026-03/line_items/batch/read":             1,
-		"POST /crm/objects/2026-03/contacts/batch/read":               1,
-		"GET /crm/objects/2026-03/orders":                             1,
-		"*":                                                           5,
+		"POST " + assocs + "orders/line_items/batch/read": 1,
+		"POST " + assocs + "orders/contacts/batch/read":   1,
+		"POST " + objects + "line_items/batch/read":       1,
+		"POST " + objects + "contacts/batch/read":         1,
+		"GET " + objects + "orders":                       1,
+		"*":                                               5,
 	} {
 		if got := e.srv.Requests(key); got != want {
 			t.Errorf("Requests(%q) = %d; want %d", key, got, want)
