@@ -40,8 +40,9 @@ func decodeJSONL(raw []byte) (map[string]any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, jsonRowError(err, "invalid JSON")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &rowError{pos: int(dec.InputOffset()), reason: "invalid JSON: more than one value on the line"}
+	if rest := raw[dec.InputOffset():]; !blank(rest) {
+		pos := int(dec.InputOffset()) + len(rest) - len(bytes.TrimLeft(rest, " \t"))
+		return nil, &rowError{pos: pos, reason: "invalid JSON: more than one value on the line"}
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
