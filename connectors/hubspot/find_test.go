@@ -204,3 +204,19 @@ func TestDiscover(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestDiscoverPaths(t *testing.T) {
+	for version, path := range map[string]string{"2026-03": "/crm/properties/2026-03/", "v3": "/crm/v3/properties/"} {
+		t.Run(version, func(t *testing.T) {
+			e := newEnv(t, envConfig{version: version})
+			if err := e.conn.Discover(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			for _, obj := range []string{"contacts", "companies", "deals", "line_items", "products", "orders", "invoices", "taxes", "discounts", "fees"} {
+				if n := e.srv.Requests("GET " + path + obj); n != 1 {
+					t.Errorf("Requests(GET %s%s) = %d; want 1", path, obj, n)
+				}
+			}
+		})
+	}
+}
