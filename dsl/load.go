@@ -158,15 +158,8 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 			l.diags = append(l.diags, readError(filename, err))
 			continue
 		}
-		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-		l.syntax = append(l.syntax, diags...)
-		l.cfg.Sources[filename] = src
-		if f == nil {
-			continue
-		}
-		l.cfg.Files[filename] = f
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
+		body := l.parse(filename, src)
+		if body == nil {
 			continue
 		}
 		c, diags := content(body, rootSchema)
@@ -174,6 +167,20 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 		blocks = append(blocks, c.Blocks...)
 	}
 	return blocks
+}
+
+// parse parses a file and records it in the Config; it returns nil when
+// nothing of it can be decoded.
+func (l *loader) parse(filename string, src []byte) *hclsyntax.Body {
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	l.syntax = append(l.syntax, diags...)
+	l.cfg.Sources[filename] = src
+	if f == nil {
+		return nil
+	}
+	l.cfg.Files[filename] = f
+	body, _ := f.Body.(*hclsyntax.Body)
+	return body
 }
 
 // projectFiles lists the names of the project files of dir, sorted: the

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -276,5 +277,102 @@ func TestLoadNoProject(t *testing.T) {
 		if cfg == nil || len(diags) != 1 || diags[0].Summary != name {
 			t.Errorf("Load(%s) = %v; want one %q", dir, diags, name)
 		}
+	}
+}
+
+func TestLoadModelDesign(t *testing.T) {
+	cfg, diags := loadFile(t, "testdata/valid/design.hcl", Options{})
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	type ensure struct {
+		Name, Flow, Input, ForEach string
+	}
+	type flow struct {
+		Source, Target, Key, Where string
+		Mode                       Mode
+		Include                    []string
+		Fields, CreateOnly         []string
+		Ensures                    []ensure
+	}
+	src := func(e *Expr) string {
+		if e == nil {
+			return ""
+		}
+		return e.Source
+	}
+	got := map[string]flow{}
+	for name, f := range cfg.Flows {
+		fl := flow{Source: f.Source.String(), Target: f.Target.String(), Key: f.Key, Where: src(f.Where), Mode: f.Mode, Include: f.Include}
+		for _, m := range f.Fields {
+			fl.Fields = append(fl.Fields, m.Field)
+		}
+		for _, m := range f.CreateOnly {
+			fl.CreateOnly = append(fl.CreateOnly, m.Field)
+		}
+		for _, e := range f.Ensures {
+			fl.Ensures = append(fl.Ensures, ensure{e.Name, e.Flow, src(e.Input), src(e.ForEach)})
+		}
+		got[name] = fl
+	}
+	want := map[string]flow{
+		"articles_to_products": {
+			Source: "eaccounting.books.articles", Target: "hubspot.shop.products", Key: "hs_sku", Where: "source.IsActive", Mode: ModeUpsert,
+			Fields: []string{"hs_sku", "name", "price"}, CreateOnly: []string{"description"},
+		},
+		"products_to_articles": {
+			Source: "hubspot.shop.products", Target: "eaccounting.books.articles", Key: "Number", Mode: ModeUpdate,
+			Fields: []string{"Number", "Name"},
+		},
+		"contacts_to_customers": {
+			Source: "hubspot.shop.contacts", Target: "eaccounting.books.customers", Key: "EmailAddress", Mode: ModeUpsert,
+			Fields: []string{"EmailAddress", "Name", "InvoiceAddress1", "TermsOfPaymentId"},
+		},
+		"paid_orders": {
+			Source: "hubspot.shop.orders", Target: "eaccounting.books.orders", Key: "YourReference",
+			Where: "source.hs_payment_status == 'paid'", Mode: ModeCreate, Include: []string{"contacts", "companies", "line_items"},
+			Fields: []string{"YourReference", "CustomerId", "Rows", "Notes"},
+			Ensures: []ensure{
+				{"customer", "contacts_to_customers", "first(source.contacts)", ""},
+				{"articles", "products_to_articles", "", "source.line_items"},
+			},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("flows (-want +got):\n%s", diff)
+	}
+	rows := cfg.Flows["paid_orders"].Fields[2].Expr
+	if !strings.HasPrefix(rows.Source, "map(source.line_items, {{\n  LineNumber: #index + 1,\n") {
+		t.Errorf("Rows heredoc = %q; want its indentation stripped", rows.Source)
+	}
+	if s := cfg.Settings; s.State != ".kopla/state.db" || s.LogRetentionDays != 90 {
+		t.Errorf("settings = %+v", s)
+	}
+	if fn := cfg.Functions["street"]; fn == nil || !cmp.Equal(fn.Params, []string{"address"}) || fn.Expr.Source != "trim(split(address, ',')[0])" {
+		t.Errorf("function street = %+v", fn)
+	}
+	if fn := cfg.Functions["constant"]; fn == nil || fn.Params != nil {
+		t.Errorf("function constant = %+v", fn)
+	}
+	wantLookup := &Lookup{Name: "terms_of_payment", Values: map[string]any{"net_15": "15 dagar", "net_30": "30 dagar", "fallback": "1000"}, Default: "30 dagar", HasDefault: true}
+	if diff := cmp.Diff(wantLookup, cfg.Lookups["terms_of_payment"], cmpopts.IgnoreFields(Lookup{}, "DeclRange")); diff != "" {
+		t.Errorf("lookup (-want +got):\n%s", diff)
+	}
+	if v := cfg.Variables["hubspot_token"]; v == nil || !v.Sensitive {
+		t.Errorf("variable hubspot_token = %+v; want sensitive", v)
+	}
+	if diff := cmp.Diff(map[string]any{"default_customer_number": "1000", "hubspot_token": "unused-in-tests"}, cfg.Vars); diff != "" {
+		t.Errorf("vars (-want +got):\n%s", diff)
+	}
+	var conns []string
+	for k, c := range cfg.Connections {
+		conns = append(conns, k+"@"+c.Dir)
+		if c.Body == nil {
+			t.Errorf("connection %s has no body", k)
+		}
+	}
+	sort.Strings(conns)
+	if diff := cmp.Diff([]string{"eaccounting.books@" + cfg.Dir, "hubspot.shop@" + cfg.Dir}, conns); diff != "" {
+		t.Errorf("connections (-want +got):\n%s", diff)
 	}
 }

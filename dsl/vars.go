@@ -90,15 +90,8 @@ func (l *loader) applyVarsFile(path string, vals map[string]cty.Value) {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variables file", Detail: detail})
 		return
 	}
-	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-	l.diags = append(l.diags, diags...)
-	l.cfg.Sources[path] = src
-	if f == nil {
-		return
-	}
-	l.cfg.Files[path] = f
-	body, ok := f.Body.(*hclsyntax.Body)
-	if !ok {
+	body := l.parse(path, src)
+	if body == nil {
 		return
 	}
 	for _, blk := range body.Blocks {
