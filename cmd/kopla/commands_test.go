@@ -205,3 +205,21 @@ func TestVariables(t *testing.T) {
 		t.Errorf("plan -var nope:\n%s", r.stdout)
 	}
 }
+
+func TestStateSetting(t *testing.T) {
+	e := exampleEnv(t, "people")
+	e.write("kopla.hcl", "kopla {\n  state = \"var/kopla.db\"\n}\n")
+	e.expect(exitOK, "apply", "-auto-approve")
+	if _, err := os.Stat(filepath.Join(e.dir, "var", "kopla.db")); err != nil {
+		t.Fatalf("apply did not use the state setting: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, ".kopla", "state.db")); err == nil {
+		t.Error("apply wrote the default state too")
+	}
+	// The links are there: nothing left to do.
+	e.expect(exitOK, "plan", "-detailed-exitcode")
+	r := e.expect(exitOK, "state", "list")
+	if strings.Count(r.stdout, "people ") != 3 {
+		t.Errorf("state list:\n%s", r.stdout)
+	}
+}
