@@ -82,18 +82,31 @@
 // search limit of 5 requests per second. Deleted records never show up in
 // search: read them with Archived.
 //
+// # Writes
+//
+// Writes go in batches of 100, up to 4 batches at once; creates carry an
+// objectWriteTraceId per input, so that HubSpot reports failed inputs one by
+// one (207) and the others are made. A batch HubSpot refuses as a whole for
+// one bad input is split in halves until that input is alone. Updates are by
+// record ID and merge: properties not written keep their values.
+//
 // # Limits and errors
 //
 // Requests keep to a client-side token bucket sized from
-// X-HubSpot-RateLimit-Max and -Interval-Milliseconds, and search to its own.
-// A 429 is waited out by its policy (TEN_SECONDLY_ROLLING: the window;
-// SECONDLY: a back-off; Retry-After when given); the DAILY limit stops with
-// a *connectors.RateLimitError that names the reset (midnight UTC, as the
-// account's time zone is unknown). 5xx answers and timeouts are retried with
-// jittered exponential back-off, except creates: their answer may be lost
-// after HubSpot made the records, so they are looked up by the write's key
-// first. Error answers become *connectors.APIError with HubSpot's category,
-// correlation ID and per-property messages.
+// X-HubSpot-RateLimit-Max and -Interval-Milliseconds, and search to its own
+// (4 per second). The buckets are per connection: several processes sharing
+// one account share HubSpot's limits but not these buckets, and the 429
+// handling covers the difference. A 429 is waited out by its policy
+// (TEN_SECONDLY_ROLLING: the window, for every request of the connection;
+// SECONDLY: a back-off; Retry-After when given); the DAILY limit stops with a
+// *connectors.RateLimitError that names the reset (midnight UTC, as the
+// account's time zone is unknown), and so does the next request once
+// X-HubSpot-RateLimit-Daily-Remaining said 0. 5xx answers and timeouts are
+// retried with jittered exponential back-off, except creates: their answer
+// may be lost after HubSpot made the records, so they are looked up by the
+// write's key first and only those not found are sent again. Error answers
+// become *connectors.APIError with HubSpot's category, correlation ID and
+// per-property messages.
 //
 // Webhook requests are checked with [VerifySignatureV3].
 package hubspot
