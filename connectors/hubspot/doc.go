@@ -4,7 +4,7 @@
 //
 //	connection "hubspot" "shop" {
 //	  token = env("HUBSPOT_TOKEN")   # private app or service key
-//	  # or, for an OAuth app (then run `kopla login shop`):
+//	  # or, for an OAuth app (then run `kopla login hubspot.shop`):
 //	  # oauth {
 //	  #   client_id     = env("HUBSPOT_CLIENT_ID")
 //	  #   client_secret = env("HUBSPOT_CLIENT_SECRET")
