@@ -399,6 +399,9 @@ func parseGlobal(args []string) (g *globalArgs, cmd string, rest []string, help,
 			break
 		}
 		i++
+		if a == "--" {
+			break
+		}
 		if strings.Contains(a, "=") {
 			continue
 		}

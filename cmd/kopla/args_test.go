@@ -130,6 +130,9 @@ func TestParseGlobal(t *testing.T) {
 	if err != nil || help || version || cmd != "plan" || g.chdir != "proj" || !g.noColor || len(g.vars) != 1 || !cmp.Equal(rest, []string{"-out", "p"}) {
 		t.Errorf("parseGlobal = %+v %q %q %v %v %v", g, cmd, rest, help, version, err)
 	}
+	if _, cmd, rest, _, _, err := parseGlobal([]string{"-no-color", "--", "plan", "-json"}); err != nil || cmd != "plan" || !cmp.Equal(rest, []string{"-json"}) {
+		t.Errorf("parseGlobal(-no-color -- plan -json) = %q %q %v", cmd, rest, err)
+	}
 	if _, _, _, help, _, _ := parseGlobal([]string{"-help"}); !help {
 		t.Error("parseGlobal(-help) does not ask for help")
 	}
