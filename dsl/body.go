@@ -271,10 +271,6 @@ func shortRange(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-func describe(blockType, name string) string {
-	return fmt.Sprintf("%s %q", blockType, name)
-}
-
 func capitalize(s string) string {
 	if s == "" {
 		return s

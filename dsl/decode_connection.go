@@ -123,7 +123,7 @@ func (d *settingsDecoder) decode(body *hclsyntax.Body, fields []connectors.Field
 	for _, f := range fields {
 		switch {
 		case isBlockField(f):
-			d.decodeBlocks(f, c, out, what, declRange)
+			d.decodeBlocks(f, c, out, declRange)
 		default:
 			attr, ok := c.Attributes[f.Name]
 			if !ok {
@@ -159,7 +159,7 @@ func (d *settingsDecoder) absent(f connectors.Field, out map[string]any, declRan
 	}
 }
 
-func (d *settingsDecoder) decodeBlocks(f connectors.Field, c bodyContent, out map[string]any, what string, declRange hcl.Range) {
+func (d *settingsDecoder) decodeBlocks(f connectors.Field, c bodyContent, out map[string]any, declRange hcl.Range) {
 	var blocks []*hclsyntax.Block
 	for _, b := range c.Blocks {
 		if b.Type == f.Name {
