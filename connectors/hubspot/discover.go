@@ -153,6 +153,9 @@ func propertyType(t string) connectors.Type {
 
 // Discover reads every property of every object type from the account and
 // caches them under the state directory, where Factory.Objects finds them.
+// Objects the token has no scope for keep their built-in fields. It updates
+// the open connection's schemas too, so it must not run concurrently with
+// other calls on the connection.
 func (c *Connector) Discover(ctx context.Context) error {
 	pc := propertyCache{Version: 1, Objects: map[string][]property{}}
 	for _, def := range builtinObjects() {
@@ -164,6 +167,13 @@ func (c *Connector) Discover(ctx context.Context) error {
 			Results []property `json:"results"`
 		}
 		if _, err := c.client.Do(req, &res); err != nil {
+			var ae *connectors.APIError
+			if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
+				// A token without this object's scopes: the object keeps
+				// its built-in fields, the others are still discovered.
+				c.logger.WarnContext(ctx, "no access to properties; built-in fields only", "object", def.name, "code", ae.Code)
+				continue
+			}
 			return fmt.Errorf("hubspot: discover %s properties: %w", def.name, err)
 		}
 		slices.SortFunc(res.Results, func(a, b property) int {

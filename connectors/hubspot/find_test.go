@@ -3,6 +3,7 @@ package hubspot
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -218,5 +219,36 @@ func TestDiscoverPaths(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDiscoverWithoutSomeScopes(t *testing.T) {
+	forbidInvoices := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/properties/2026-03/invoices") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `{"status":"error","message":"This app hasn't been granted all required scopes to make this call.","correlationId":"0b2f3a4c-1d2e-4f50-8a6b-7c8d9e0f1a2b","category":"MISSING_SCOPES"}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	e := newEnv(t, envConfig{middleware: forbidInvoices})
+	if err := e.srv.Seed(strings.NewReader(customProps)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.conn.Discover(t.Context()); err != nil {
+		t.Fatalf("Discover without the invoices scope: %v", err)
+	}
+	schemas, err := New().Objects(e.config(envConfig{}), e.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := schemas["contacts"].Field("visma_customer_id"); !ok {
+		t.Error("contacts were not discovered")
+	}
+	if _, ok := schemas["invoices"].Field("hs_currency"); !ok {
+		t.Error("invoices lost their built-in fields")
 	}
 }
