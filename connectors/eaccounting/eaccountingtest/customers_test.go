@@ -68,6 +68,7 @@ func TestCustomerCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			a := a.on(t)
 			m := a.wantError(tt.status, tt.code, "POST", "/v2/customers", tt.body)
 			errs := asList(m["Errors"])
 			if len(errs) == 0 || errs[0].(map[string]any)["Field"] != tt.field {
@@ -152,6 +153,7 @@ func TestArticles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			a := a.on(t)
 			m := a.must(http.StatusCreated, "POST", "/v2/articles", tt.body)
 			if m["NetPrice"] != tt.wantNet || m["GrossPrice"] != tt.wantGro {
 				t.Errorf("prices = %v / %v; want %v / %v", m["NetPrice"], m["GrossPrice"], tt.wantNet, tt.wantGro)
@@ -177,11 +179,13 @@ func TestArticles(t *testing.T) {
 	}
 	for _, tt := range errs {
 		t.Run(tt.name, func(t *testing.T) {
+			a := a.on(t)
 			a.wantError(tt.status, tt.code, "POST", "/v2/articles", tt.body)
 		})
 	}
 
 	t.Run("replace", func(t *testing.T) {
+		a := a.on(t)
 		m := a.must(http.StatusCreated, "POST", "/v2/articles", with(articleBody("R-1", 50), "NameEnglish", "Widget", "UnitId", DemoUnitHour))
 		id := m["Id"].(string)
 		put := a.must(http.StatusOK, "PUT", "/v2/articles/"+id, with(articleBody("R-1", 60), "CodingId", DemoCodingServices25))

@@ -55,6 +55,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			a := a.on(t)
 			status, body := a.tokenRequest(s, tt.form, tt.basic)
 			if status != tt.wantStatus {
 				t.Fatalf("status = %d %v; want %d", status, body, tt.wantStatus)
@@ -77,6 +78,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	}
 
 	t.Run("wrong redirect_uri", func(t *testing.T) {
+		a := a.on(t)
 		_, back := authorizeCode(t, s, q)
 		status, body := a.tokenRequest(s, url.Values{"grant_type": {"authorization_code"}, "code": {back.Get("code")}, "redirect_uri": {"http://127.0.0.1:1/other"}}, false)
 		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {

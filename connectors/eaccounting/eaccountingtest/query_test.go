@@ -39,6 +39,7 @@ func TestPaging(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
+			a := a.on(t)
 			m := a.must(http.StatusOK, "GET", "/v2/customers"+tt.query, nil)
 			meta := m["Meta"].(map[string]any)
 			want := map[string]any{"CurrentPage": float64(tt.page), "PageSize": float64(tt.size),
@@ -63,9 +64,11 @@ func TestPaging(t *testing.T) {
 		})
 	}
 	for _, q := range []string{"?$pagesize=1001", "?$pagesize=0", "?$page=0", "?$page=x"} {
-		t.Run(q, func(t *testing.T) { a.wantError(http.StatusBadRequest, 6000, "GET", "/v2/customers"+q, nil) })
+		t.Run(q, func(t *testing.T) { a.on(t).wantError(http.StatusBadRequest, 6000, "GET", "/v2/customers"+q, nil) })
 	}
-	m := a.must(http.StatusOK, "GET", "/v2/customers?$select=Id,CustomerNumber&$pagesize=1", nil)
+	// $select leaves out required properties, which the Swagger (which does
+	// not know $select) would flag: bypass the contract proxy.
+	m := a.bypass().must(http.StatusOK, "GET", "/v2/customers?$select=Id,CustomerNumber&$pagesize=1", nil)
 	if rec := asList(m["Data"])[0].(map[string]any); len(rec) != 2 {
 		t.Errorf("$select=Id,CustomerNumber gave %v", rec)
 	}
@@ -127,6 +130,7 @@ func TestFilter(t *testing.T) {
 			continue
 		}
 		t.Run(tt.filter, func(t *testing.T) {
+			a := a.on(t)
 			m := a.must(http.StatusOK, "GET", "/v2/customers?$filter="+url.QueryEscape(tt.filter), nil)
 			var got []string
 			for _, r := range asList(m["Data"]) {
@@ -158,6 +162,7 @@ func TestFilter(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run("error "+tt.filter, func(t *testing.T) {
+			a := a.on(t)
 			m := a.wantError(http.StatusBadRequest, 6000, "GET", "/v2/customers?$filter="+url.QueryEscape(tt.filter), nil)
 			if msg := m["DeveloperErrorMessage"].(string); !strings.Contains(msg, tt.wantMsg) {
 				t.Errorf("message = %q; want it to contain %q", msg, tt.wantMsg)
@@ -183,6 +188,7 @@ func TestOrderBy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.orderby, func(t *testing.T) {
+			a := a.on(t)
 			m := a.must(http.StatusOK, "GET", "/v2/customers?$orderby="+url.QueryEscape(tt.orderby), nil)
 			var got []string
 			for _, r := range asList(m["Data"]) {

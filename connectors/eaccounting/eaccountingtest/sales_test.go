@@ -20,7 +20,7 @@ func salesSetup(t *testing.T, opts Options) (*Server, *api, string, string, stri
 
 func orderBody(customerID, goodsID, freightID string, status int) map[string]any {
 	return map[string]any{
-		"CustomerId": customerID, "CurrencyCode": "SEK", "OrderDate": "2026-03-02", "Status": status,
+		"CustomerId": customerID, "CurrencyCode": "SEK", "OrderDate": "2026-03-02T00:00:00Z", "Status": status,
 		"EuThirdParty": false, "ReverseChargeOnConstructionServices": false, "RotReducedInvoicingType": 0,
 		"YourReference": "HubSpot deal 123", "DeliveryMethodCode": "POST", "DeliveryTermCode": "FVL",
 		"Rows": []any{
@@ -75,7 +75,7 @@ func TestOrders(t *testing.T) {
 		{"empty text row", with(orderBody(cid, goods, freight, 2), "Rows", []any{map[string]any{"LineNumber": 0, "IsTextRow": true, "IsWorkCost": false, "EligibleForReverseChargeOnVat": false}}), 400, 2000},
 	}
 	for _, tt := range errs {
-		t.Run(tt.name, func(t *testing.T) { a.wantError(tt.status, tt.code, "POST", "/v2/orders", tt.body) })
+		t.Run(tt.name, func(t *testing.T) { a.on(t).wantError(tt.status, tt.code, "POST", "/v2/orders", tt.body) })
 	}
 
 	// PUT replaces the whole order: YourReference left out is gone.
@@ -106,6 +106,13 @@ func TestOrders(t *testing.T) {
 	a.wantError(http.StatusBadRequest, 4031, "POST", "/v2/orders/"+textOnly["Id"].(string)+"/convert", nil)
 	if n := s.Requests("POST /v2/orders/{id}/convert"); n != 4 {
 		t.Errorf("Requests(convert) = %d; want 4", n)
+	}
+
+	// Dates may be sent as the documented "YYYY-MM-DD" (outside the
+	// Swagger's date-time format, hence not through the contract proxy).
+	plain := a.bypass().must(http.StatusCreated, "POST", "/v2/orders", with(orderBody(cid, goods, freight, 2), "OrderDate", "2026-03-01", "DeliveryDate", "2026-03-09"))
+	if plain["OrderDate"] != "2026-03-01T00:00:00Z" || plain["DeliveryDate"] != "2026-03-09T00:00:00Z" {
+		t.Errorf("plain dates stored as %v / %v", plain["OrderDate"], plain["DeliveryDate"])
 	}
 }
 
@@ -153,21 +160,21 @@ func TestDraftsAndInvoices(t *testing.T) {
 	}
 
 	// A future invoice date cannot be booked.
-	future := with(draftBody(cid, goods, 1), "InvoiceDate", "2026-04-01")
+	future := with(draftBody(cid, goods, 1), "InvoiceDate", "2026-04-01T00:00:00Z")
 	d3 := a.must(http.StatusCreated, "POST", "/v2/customerinvoicedrafts", future)
 	a.wantError(http.StatusBadRequest, 4023, "POST", "/v2/customerinvoicedrafts/"+d3["Id"].(string)+"/convert?keepOriginalDraftDate=true&overrideCompanyKeepOriginalDraftDate=true", map[string]any{})
 	a.must(http.StatusOK, "DELETE", "/v2/customerinvoicedrafts/"+d3["Id"].(string), nil)
 
 	// Payments: partial, then the rest.
 	invID := inv["Id"].(string)
-	pay := map[string]any{"CompanyBankAccountId": DemoBankAccount, "PaymentDate": "2026-03-02", "PaymentAmount": 74.0, "PaymentCurrency": "SEK", "PaymentType": 1}
+	pay := map[string]any{"CompanyBankAccountId": DemoBankAccount, "PaymentDate": "2026-03-02T00:00:00Z", "PaymentAmount": 74.0, "PaymentCurrency": "SEK", "PaymentType": 1}
 	a.must(http.StatusCreated, "POST", "/v2/customerinvoices/"+invID+"/payments", pay)
 	got := a.must(http.StatusOK, "GET", "/v2/customerinvoices/"+invID, nil)
 	if got["RemainingAmount"] != 400.0 || got["PaymentStatus"] != 1.0 {
 		t.Errorf("after partial payment RemainingAmount=%v PaymentStatus=%v; want 400 and 1", got["RemainingAmount"], got["PaymentStatus"])
 	}
 	a.wantError(http.StatusBadRequest, 2000, "POST", "/v2/customerinvoices/"+invID+"/payments", with(pay, "PaymentAmount", 1000.0))
-	a.wantError(http.StatusBadRequest, 4023, "POST", "/v2/customerinvoices/"+invID+"/payments", with(pay, "PaymentDate", "2026-03-03"))
+	a.wantError(http.StatusBadRequest, 4023, "POST", "/v2/customerinvoices/"+invID+"/payments", with(pay, "PaymentDate", "2026-03-03T00:00:00Z"))
 	a.wantError(http.StatusBadRequest, 3000, "POST", "/v2/customerinvoices/"+invID+"/payments", with(pay, "CompanyBankAccountId", "00000000-0000-0000-0000-000000000007"))
 	if err := s.PayInvoice(invID, 400); err != nil {
 		t.Fatal(err)

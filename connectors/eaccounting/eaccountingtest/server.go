@@ -161,9 +161,9 @@ func New(opts Options) *Server {
 	return s
 }
 
-// testServerMu serialises test servers bound to the fixed contract-check
+// contractSlot serialises test servers bound to the fixed contract-check
 // address (EACCOUNTINGTEST_ADDR), which only one of them can hold at a time.
-var testServerMu sync.Mutex
+var contractSlot = make(chan struct{}, 1)
 
 // NewTestServer starts New(opts) on a local httptest server, closed when the
 // test ends, and returns it with its base URL: the API is at base+"/v2" and
@@ -187,7 +187,11 @@ func NewTestServer(t testing.TB, opts Options) (*Server, string) {
 		s.direct = ts.URL
 		return s, ts.URL
 	}
-	testServerMu.Lock()
+	select {
+	case contractSlot <- struct{}{}:
+	case <-time.After(time.Minute):
+		t.Fatalf("eaccountingtest: another test server holds EACCOUNTINGTEST_ADDR %s; in contract-check mode a test can run one server at a time", addr)
+	}
 	var ln net.Listener
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -196,15 +200,18 @@ func NewTestServer(t testing.TB, opts Options) (*Server, string) {
 		}
 	}
 	if err != nil {
-		testServerMu.Unlock()
+		<-contractSlot
 		t.Fatalf("eaccountingtest: listen on EACCOUNTINGTEST_ADDR %s: %v", addr, err)
 	}
 	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: s}}
+	// No keep-alive: the proxy must not keep pooled connections to this
+	// address, which the next test's server will own.
+	ts.Config.SetKeepAlivesEnabled(false)
 	ts.Start()
 	s.direct = ts.URL
 	t.Cleanup(func() {
 		ts.Close()
-		testServerMu.Unlock()
+		<-contractSlot
 	})
 	return s, strings.TrimSuffix(proxy, "/")
 }

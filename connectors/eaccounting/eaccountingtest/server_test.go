@@ -33,14 +33,18 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("Requests(GET /v2/customers) = %d; want 5 (refused requests count)", n)
 	}
 
+}
+
+func TestRateLimitDefault(t *testing.T) {
 	// The default limit is the real one, 600 per minute.
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	s2, a2 := setup(t, Options{Clock: clock.now})
 	for range 600 {
 		if status, _ := a2.do("GET", "/v2/units", nil); status != http.StatusOK {
 			t.Fatalf("request within 600/min refused with %d", status)
 		}
 	}
-	m = a2.wantError(http.StatusTooManyRequests, 4010, "GET", "/v2/units", nil)
+	m := a2.wantError(http.StatusTooManyRequests, 4010, "GET", "/v2/units", nil)
 	if !regexp.MustCompile(`^API calls quota exceeded! maximum admitted 600 per Minute\. Try again in \d+ seconds\.$`).MatchString(m["DeveloperErrorMessage"].(string)) {
 		t.Errorf("429 message = %q", m["DeveloperErrorMessage"])
 	}
@@ -70,7 +74,9 @@ func TestFaults(t *testing.T) {
 
 	// DropAfterCommit: the customer is created but the client gets no answer.
 	s.InjectFault(Fault{Method: "POST", PathPrefix: "/v2/customers", DropAfterCommit: true})
-	req, _ := http.NewRequest("POST", a.base+"/v2/customers", strings.NewReader(`{"CustomerNumber":"DROP-1","Name":"Tappad AB","InvoiceCity":"Stockholm","InvoicePostalCode":"11122","IsActive":true,"IsPrivatePerson":false,"TermsOfPaymentId":"`+DemoTermsOfPayment30+`"}`))
+	// Sent to the server directly: through the contract proxy the client
+	// would get the proxy's 502 instead of a broken connection.
+	req, _ := http.NewRequest("POST", a.direct+"/v2/customers", strings.NewReader(`{"CustomerNumber":"DROP-1","Name":"Tappad AB","InvoiceCity":"Stockholm","InvoicePostalCode":"11122","IsActive":true,"IsPrivatePerson":false,"TermsOfPaymentId":"`+DemoTermsOfPayment30+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	resp, err := a.hc.Do(req)
@@ -133,6 +139,7 @@ func TestReferenceData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
+			a := a.on(t)
 			m := a.must(http.StatusOK, "GET", tt.path, nil)
 			data := asList(m["Data"])
 			if len(data) < tt.min {
@@ -205,21 +212,21 @@ func TestReferenceData(t *testing.T) {
 	}
 	a.must(http.StatusOK, "PUT", "/v2/costcenters/"+cc["Id"].(string), map[string]any{"Name": "Avd", "IsActive": true})
 
-	p := a.must(http.StatusCreated, "POST", "/v2/projects", map[string]any{"Number": "2001", "Name": "Kundprojekt", "StartDate": "2026-01-01", "CustomerId": c["Id"]})
+	p := a.must(http.StatusCreated, "POST", "/v2/projects", map[string]any{"Number": "2001", "Name": "Kundprojekt", "StartDate": "2026-01-01T00:00:00Z", "CustomerId": c["Id"]})
 	if p["CustomerName"] != "Etikett AB" || p["Status"] != 1.0 {
 		t.Errorf("project = %v", p)
 	}
-	a.wantError(http.StatusConflict, 4000, "POST", "/v2/projects", map[string]any{"Number": "2001", "Name": "Dubblett", "StartDate": "2026-01-01"})
-	a.must(http.StatusOK, "PUT", "/v2/projects/"+p["Id"].(string), map[string]any{"Number": "2001", "Name": "Kundprojekt", "StartDate": "2026-01-01", "Status": 2})
+	a.wantError(http.StatusConflict, 4000, "POST", "/v2/projects", map[string]any{"Number": "2001", "Name": "Dubblett", "StartDate": "2026-01-01T00:00:00Z"})
+	a.must(http.StatusOK, "PUT", "/v2/projects/"+p["Id"].(string), map[string]any{"Number": "2001", "Name": "Kundprojekt", "StartDate": "2026-01-01T00:00:00Z", "Status": 2})
 }
 
 func TestRequestErrors(t *testing.T) {
 	_, a := setup(t, Options{})
-	status, raw := a.doRaw("POST", "/v2/customers", nil)
+	status, raw := a.bypass().doRaw("POST", "/v2/customers", nil)
 	if status != http.StatusBadRequest || !strings.Contains(string(raw), `"ErrorCode":2000`) {
 		t.Errorf("POST without body = %d %s; want 400 2000", status, raw)
 	}
-	req, _ := http.NewRequest("POST", a.base+"/v2/customers", strings.NewReader(`{"Name":`))
+	req, _ := http.NewRequest("POST", a.direct+"/v2/customers", strings.NewReader(`{"Name":`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	if status, m := a.send(req); status != http.StatusBadRequest || m["ErrorCode"] != 2000.0 {
