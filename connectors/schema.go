@@ -70,6 +70,10 @@ type Schema struct {
 	// does not exist yet). Fields then lists the fields known so far, if any.
 	// A closed schema (the default) refuses unknown names.
 	Open bool
+	// Extensible means writes may add fields beyond Fields (new columns of a
+	// CSV file), while records read have only the listed fields: a flow
+	// reading an unknown field is an error, a flow writing one is not.
+	Extensible bool
 	// Includes are associated objects that a read can attach to each record
 	// under the include's name, as a list of records (HubSpot order ->
 	// line_items, contacts).

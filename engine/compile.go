@@ -288,7 +288,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 	bind := func(m *dsl.Mapping, createOnly bool) {
 		field, ok := tgt.schema.Field(m.Field)
 		switch {
-		case !ok && !tgt.schema.Open:
+		case !ok && !tgt.schema.Open && !tgt.schema.Extensible:
 			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, m.Field)
 			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -324,7 +324,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 	if f.keyField != "" {
 		field, ok := tgt.schema.Field(f.keyField)
 		switch {
-		case !ok && !tgt.schema.Open:
+		case !ok && !tgt.schema.Open && !tgt.schema.Extensible:
 			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, f.keyField)
 			if s := connectors.Suggest(f.keyField, tgt.schema.Names()); s != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", s)

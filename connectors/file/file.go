@@ -10,7 +10,8 @@
 // exist yet is a JSON Lines object with an open schema: the first write
 // creates dir/<name>.jsonl (to have kopla write CSV instead, create the .csv
 // file first, empty or with a header line). Every schema is open
-// (connectors.Schema.Open): a write may add fields, and for CSV new columns
+// (connectors.Schema.Open; a CSV file's is Extensible: reads have the header's
+// columns only): a write may add fields, and for CSV new columns
 // are appended to the header. A CSV file may use another delimiter (the
 // delimiter setting) and CRLF line ends, which rows kopla writes follow.
 //

@@ -63,6 +63,8 @@ func (o *object) schema() (connectors.Schema, error) {
 		return s, o.fileError(err)
 	}
 	if o.format == formatCSV {
+		// The header is the schema of what is read; writes may add columns.
+		s.Open, s.Extensible = false, true
 		for _, name := range rr.head.header {
 			s.Fields = append(s.Fields, connectors.Field{Name: name, Type: connectors.TypeString, Key: true})
 		}

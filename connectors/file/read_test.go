@@ -179,7 +179,7 @@ func TestObjects(t *testing.T) {
 	}
 	want := map[string]connectors.Schema{
 		connectors.AnyObject: {Open: true},
-		"contacts":           {Open: true, Fields: []connectors.Field{str("email"), str("name"), str("note"), str("city")}},
+		"contacts":           {Extensible: true, Fields: []connectors.Field{str("email"), str("name"), str("note"), str("city")}},
 		"orders": {Open: true, Fields: []connectors.Field{
 			{Name: "big", Type: connectors.TypeInteger, Key: true},
 			{Name: "customer", Type: connectors.TypeObject},
