@@ -26,6 +26,9 @@ type blockSchema struct {
 	Type string
 	// Labels name the block's labels, for messages ("kind", "name").
 	Labels []string
+	// FreeLabels accepts any label text (test names are sentences, never
+	// referenced from expressions).
+	FreeLabels bool
 }
 
 type bodyContent struct {
@@ -135,6 +138,9 @@ func checkLabels(blk *hclsyntax.Block, bs blockSchema) *hcl.Diagnostic {
 		}
 	}
 	for i, l := range blk.Labels {
+		if bs.FreeLabels && strings.TrimSpace(l) != "" {
+			continue
+		}
 		if !validName(l) {
 			return &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -32,7 +32,10 @@ type Settings struct {
 	State string
 	// LogRetentionDays is how long the activity log is kept (GDPR).
 	LogRetentionDays int
-	DeclRange        hcl.Range
+	// Include lists directories, relative to Dir, whose *.hcl files are part
+	// of the project too (a flow library shared by several projects).
+	Include   []string
+	DeclRange hcl.Range
 }
 
 // Variable is a `variable "name" { default = ... }` block.

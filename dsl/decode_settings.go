@@ -10,7 +10,7 @@ import (
 
 var settingsSchema = &bodySchema{
 	What:       "the kopla block",
-	Attributes: []string{"state", "log_retention_days"},
+	Attributes: []string{"state", "log_retention_days", "include"},
 }
 
 func (l *loader) decodeSettings(blk *hclsyntax.Block) {

@@ -87,6 +87,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		l.lookupEnv = os.LookupEnv
 	}
 	blocks := l.parseDir(dir)
+	blocks = append(blocks, l.parseIncludes(dir, blocks)...)
 
 	for _, blk := range blocks {
 		if blk.Type == "variable" {
@@ -197,7 +198,7 @@ func projectFiles(dir string) ([]string, hcl.Diagnostics) {
 	var names []string
 	for _, e := range entries {
 		if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
-			if n := e.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasPrefix(n, ".") {
+			if n := e.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasSuffix(n, TestFileSuffix) && !strings.HasPrefix(n, ".") {
 				names = append(names, n)
 			}
 		}

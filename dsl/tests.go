@@ -1,0 +1,313 @@
+package dsl
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// TestFileSuffix ends the names of flow unit test files. They sit next to
+// the flow files but are not part of the project: kopla test reads them.
+const TestFileSuffix = ".test.hcl"
+
+// Test is a `test "name" { ... }` block: one source record and what the
+// flow must make of it.
+type Test struct {
+	Name      string
+	Flow      string
+	FlowRange hcl.Range
+	// Vars override variable values for this test.
+	Vars map[string]any
+	// Source is the source record; Target the existing target record the key
+	// matches (nil: none); Ensured the values of the flow's ensured records.
+	Source, Target, Ensured map[string]any
+	Finds                   []*TestFind
+	Expect                  *TestExpect
+	DeclRange               hcl.Range
+}
+
+// TestFind is a `find { ... }` block: the answer of one find() call.
+type TestFind struct {
+	Object ObjectRef
+	Field  string
+	Value  any
+	Record map[string]any // nil: nothing found
+}
+
+// TestExpect is the `expect { ... }` block of a test.
+type TestExpect struct {
+	Action string
+	// Fields must be among the evaluated fields, with these values.
+	Fields map[string]any
+	// Field and Error describe an expected error: the field it is about
+	// and a part of its message.
+	Field, Error string
+	DeclRange    hcl.Range
+}
+
+var testActions = []string{"create", "update", "no-op", "skip", "error"}
+
+var (
+	testFileSchema = &bodySchema{What: "a test file", Blocks: []blockSchema{{Type: "test", Labels: []string{"name"}, FreeLabels: true}}}
+	testSchema     = &bodySchema{
+		What:       "a test block",
+		Attributes: []string{"flow", "vars", "source", "target", "ensured"},
+		Blocks:     []blockSchema{{Type: "find"}, {Type: "expect"}},
+	}
+	testFindSchema   = &bodySchema{What: "a find block", Attributes: []string{"object", "field", "value", "record"}}
+	testExpectSchema = &bodySchema{What: "an expect block", Attributes: []string{"action", "fields", "field", "error"}}
+)
+
+// LoadTests reads the *.test.hcl files of a loaded project: its directory
+// and the directories it includes. The files are added to cfg.Files so that
+// diagnostics render with their source.
+func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
+	l := &loader{cfg: cfg}
+	dirs := []string{cfg.Dir}
+	for _, inc := range cfg.Settings.Include {
+		dirs = append(dirs, filepath.Join(cfg.Dir, inc))
+	}
+	var tests []*Test
+	names := map[string]hcl.Range{}
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*"+TestFileSuffix))
+		if err != nil {
+			continue
+		}
+		sort.Strings(files)
+		for _, filename := range files {
+			src, err := os.ReadFile(filename)
+			if err != nil {
+				l.diags = append(l.diags, readError(filename, err))
+				continue
+			}
+			body := l.parse(filename, src)
+			if body == nil {
+				continue
+			}
+			c, diags := content(body, testFileSchema)
+			l.diags = append(l.diags, diags...)
+			for _, blk := range c.Blocks {
+				t := l.decodeTest(blk)
+				if t == nil {
+					continue
+				}
+				if first, dup := names[t.Name]; dup {
+					l.diags = append(l.diags, duplicate("Duplicate test", fmt.Sprintf("A test named %q", t.Name), first, t.DeclRange))
+					continue
+				}
+				names[t.Name] = t.DeclRange
+				tests = append(tests, t)
+			}
+		}
+	}
+	diags := append(l.syntax, l.diags...)
+	sortDiagnostics(diags)
+	return tests, diags
+}
+
+func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
+	t := &Test{Name: blk.Labels[0], DeclRange: blk.DefRange()}
+	c, diags := content(blk.Body, testSchema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	attr, ok := c.Attributes["flow"]
+	if !ok {
+		l.diags = append(l.diags, missingArgument(blk, "flow", "a test", `flow = flow.orders`))
+		return nil
+	}
+	t.FlowRange = attr.Expr.Range()
+	trav, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
+	if tdiags.HasErrors() || len(trav) != 2 || trav.RootName() != "flow" {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid flow reference", Detail: "flow must name a flow, such as flow = flow.orders.", Subject: attr.Expr.Range().Ptr()})
+		return nil
+	}
+	t.Flow = trav[1].(hcl.TraverseAttr).Name
+	if _, ok := l.cfg.Flows[t.Flow]; !ok {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown flow",
+			Detail:   fmt.Sprintf("There is no flow %q in this project.%s", t.Flow, didYouMean(t.Flow, mapKeys(l.cfg.Flows), nil)),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+		return nil
+	}
+	var ok1 bool
+	if t.Vars, ok1 = l.testObject(c.Attributes["vars"], "vars"); !ok1 {
+		return nil
+	}
+	for name := range t.Vars {
+		if _, ok := l.cfg.Variables[name]; !ok {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown variable",
+				Detail:   fmt.Sprintf("vars sets %q, but the project has no such variable.%s", name, didYouMean(name, mapKeys(l.cfg.Variables), nil)),
+				Subject:  c.Attributes["vars"].Expr.Range().Ptr(),
+			})
+			return nil
+		}
+	}
+	if t.Source, ok1 = l.testObject(c.Attributes["source"], "source"); !ok1 {
+		return nil
+	}
+	if t.Target, ok1 = l.testObject(c.Attributes["target"], "target"); !ok1 {
+		return nil
+	}
+	if t.Ensured, ok1 = l.testObject(c.Attributes["ensured"], "ensured"); !ok1 {
+		return nil
+	}
+	for _, b := range c.Blocks {
+		switch b.Type {
+		case "find":
+			f := l.decodeTestFind(b)
+			if f == nil {
+				return nil
+			}
+			t.Finds = append(t.Finds, f)
+		case "expect":
+			if t.Expect != nil {
+				l.diags = append(l.diags, duplicate("Duplicate expect block", "An expect block", t.Expect.DeclRange, b.DefRange()))
+				return nil
+			}
+			if t.Expect = l.decodeTestExpect(b); t.Expect == nil {
+				return nil
+			}
+		}
+	}
+	if t.Expect == nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expect block", Detail: "A test says what it expects: add expect { action = \"create\" ... }.", Subject: blk.DefRange().Ptr()})
+		return nil
+	}
+	return t
+}
+
+func (l *loader) decodeTestFind(blk *hclsyntax.Block) *TestFind {
+	c, diags := content(blk.Body, testFindSchema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	f := &TestFind{}
+	attr, ok := c.Attributes["object"]
+	if !ok {
+		l.diags = append(l.diags, missingArgument(blk, "object", "a find block", `object = eaccounting.books.vatcodes`))
+		return nil
+	}
+	trav, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
+	if tdiags.HasErrors() || len(trav) != 3 {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid object reference", Detail: "object must be kind.connection.object, such as eaccounting.books.vatcodes.", Subject: attr.Expr.Range().Ptr()})
+		return nil
+	}
+	f.Object = ObjectRef{Kind: trav.RootName(), Connection: trav[1].(hcl.TraverseAttr).Name, Object: trav[2].(hcl.TraverseAttr).Name, Range: attr.Expr.Range()}
+	field, ok := l.testValue(c.Attributes["field"], "field")
+	if !ok {
+		return nil
+	}
+	f.Field, _ = field.(string)
+	if f.Field == "" {
+		l.diags = append(l.diags, missingArgument(blk, "field", "a find block", `field = "Code"`))
+		return nil
+	}
+	if f.Value, ok = l.testValue(c.Attributes["value"], "value"); !ok {
+		return nil
+	}
+	if f.Record, ok = l.testObject(c.Attributes["record"], "record"); !ok {
+		return nil
+	}
+	return f
+}
+
+func (l *loader) decodeTestExpect(blk *hclsyntax.Block) *TestExpect {
+	c, diags := content(blk.Body, testExpectSchema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	e := &TestExpect{DeclRange: blk.DefRange()}
+	action, ok := l.testValue(c.Attributes["action"], "action")
+	if !ok {
+		return nil
+	}
+	e.Action, _ = action.(string)
+	if !contains(testActions, e.Action) {
+		rng := blk.DefRange()
+		if a := c.Attributes["action"]; a != nil {
+			rng = a.Expr.Range()
+		}
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid action", Detail: fmt.Sprintf("action must be one of %s.", strings.Join(testActions, ", ")), Subject: &rng})
+		return nil
+	}
+	if e.Fields, ok = l.testObject(c.Attributes["fields"], "fields"); !ok {
+		return nil
+	}
+	for _, name := range []string{"field", "error"} {
+		v, ok := l.testValue(c.Attributes[name], name)
+		if !ok {
+			return nil
+		}
+		s, _ := v.(string)
+		if name == "field" {
+			e.Field = s
+		} else {
+			e.Error = s
+		}
+	}
+	return e
+}
+
+// testValue evaluates a test value: written-out values only, no variables.
+func (l *loader) testValue(attr *hclsyntax.Attribute, what string) (any, bool) {
+	if attr == nil {
+		return nil, true
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid test value",
+			Detail:   fmt.Sprintf("%s must be written out (strings, numbers, booleans, null, lists and objects); test files do not evaluate expressions.", what),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+		return nil, false
+	}
+	return ctyToGo(v), true
+}
+
+// testObject is testValue for values that must be objects (or null).
+func (l *loader) testObject(attr *hclsyntax.Attribute, what string) (map[string]any, bool) {
+	v, ok := l.testValue(attr, what)
+	if !ok || v == nil {
+		return nil, ok
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid test value", Detail: fmt.Sprintf("%s must be an object, such as { name = \"value\" }.", what), Subject: attr.Expr.Range().Ptr()})
+		return nil, false
+	}
+	return m, true
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
