@@ -1,0 +1,203 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/connectors/hubspot/hubspottest"
+)
+
+// Options configure a Sandbox. The zero value listens on free local ports
+// with the default demo data and the real rate limits.
+type Options struct {
+	// HubSpotAddr and EAccountingAddr are the host:port to listen on;
+	// "" means 127.0.0.1 with a free port.
+	HubSpotAddr, EAccountingAddr string
+	// Logger receives one debug line per request the fakes answer
+	// (nil = discard).
+	Logger *slog.Logger
+	// Clock is the time source of the fakes and of the demo data's
+	// timestamps (nil = time.Now). A clock that stands still makes the demo
+	// data identical from run to run, but also stops the fakes' rate-limit
+	// windows from sliding: keep the request count of such a test below
+	// the limits, or loosen Limits.
+	Clock func() time.Time
+	// Seed is the demo data generator seed (0 = DefaultSeed), so the demo is
+	// the same every time unless asked otherwise.
+	Seed int64
+	// Limits are the fakes' rate limits; the zero value enforces the real
+	// ones (HubSpot 190 requests per 10 s, eAccounting 600 per minute per
+	// endpoint), so that the sandbox behaves like production.
+	Limits Limits
+}
+
+// Limits are the fakes' rate limits.
+type Limits struct {
+	// HubSpot are the HubSpot fake's limits (zero fields: HubSpot's).
+	HubSpot hubspottest.Limits
+	// EAccountingPerEndpoint is the number of requests per
+	// EAccountingWindow per endpoint (0 = 600); the window defaults to a
+	// minute.
+	EAccountingPerEndpoint int
+	EAccountingWindow      time.Duration
+}
+
+// Credential is one connection setting that points a connection at the
+// sandbox, as `kopla sandbox` prints it.
+type Credential struct {
+	Kind    string // connector kind: "hubspot", "eaccounting"
+	Setting string // setting name in the connection block: "token", "client_id", ...
+	Value   string
+	// Sensitive settings belong in the environment, not in flow files.
+	Sensitive bool
+}
+
+// Sandbox is a running pair of fakes with the demo company.
+type Sandbox struct {
+	hs *hubspottest.Server
+	ea *eaccountingtest.Server
+
+	hsURL, eaURL string // http://host:port, no trailing slash
+	refresh      string // the eAccounting refresh token connections start from
+
+	servers   []*http.Server
+	stop      func() bool // stops the context watch
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start seeds both fakes with the demo company, listens and serves until
+// Close is called or ctx is done.
+func Start(ctx context.Context, opts Options) (*Sandbox, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Clock
+	if now == nil {
+		now = time.Now
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = DefaultSeed
+	}
+	d := generate(seed, now())
+
+	hs := hubspottest.New(hubspottest.Options{Clock: opts.Clock, Logger: log, Limits: opts.Limits.HubSpot})
+	raw, err := json.Marshal(d.HubSpot)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: encode hubspot demo: %w", err)
+	}
+	if err := hs.Seed(bytes.NewReader(raw)); err != nil {
+		return nil, fmt.Errorf("sandbox: seed hubspot: %w", err)
+	}
+	eaOpts := eaccountingtest.Options{
+		Clock: opts.Clock, Logger: log,
+		RateLimit: opts.Limits.EAccountingPerEndpoint, RateWindow: opts.Limits.EAccountingWindow,
+		// A sandbox refresh token stays valid for the sandbox's life, so the
+		// printed one works in every project and run (Visma's newer
+		// identity clients behave the same way).
+		ReusableRefreshTokens: true,
+	}
+	ea := eaccountingtest.New(eaOpts)
+	if err := seedEAccounting(ea, d.EAccounting, eaOpts); err != nil {
+		return nil, err
+	}
+
+	s := &Sandbox{hs: hs, ea: ea, refresh: ea.IssueRefreshToken()}
+	hsLn, err := listen(opts.HubSpotAddr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: hubspot: %w", err)
+	}
+	eaLn, err := listen(opts.EAccountingAddr)
+	if err != nil {
+		_ = hsLn.Close()
+		return nil, fmt.Errorf("sandbox: eaccounting: %w", err)
+	}
+	s.hsURL, s.eaURL = "http://"+hsLn.Addr().String(), "http://"+eaLn.Addr().String()
+	for _, p := range []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{hsLn, hs}, {eaLn, ea}} {
+		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		s.servers = append(s.servers, srv)
+		go func() {
+			// Serve returns ErrServerClosed once Close shuts the server down.
+			if err := srv.Serve(p.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("sandbox: serve", "addr", p.ln.Addr().String(), "err", err)
+			}
+		}()
+	}
+	s.stop = context.AfterFunc(ctx, func() { _ = s.Close() })
+	log.Info("sandbox started", "hubspot", s.hsURL, "eaccounting", s.eaURL)
+	return s, nil
+}
+
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Close stops serving and frees both ports. It is safe to call more than once.
+func (s *Sandbox) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stop != nil {
+			s.stop()
+		}
+		var errs []error
+		for _, srv := range s.servers {
+			errs = append(errs, srv.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// HubSpot is the HubSpot fake, for seeding more data and inspecting what a
+// run did (Objects, Associations, Requests).
+func (s *Sandbox) HubSpot() *hubspottest.Server { return s.hs }
+
+// EAccounting is the eAccounting fake.
+func (s *Sandbox) EAccounting() *eaccountingtest.Server { return s.ea }
+
+// HubSpotURL is the base_url of hubspot connections: the fake answers at
+// its root, as api.hubapi.com does.
+func (s *Sandbox) HubSpotURL() string { return s.hsURL }
+
+// EAccountingURL is the base_url of eaccounting connections: the /v2 API base.
+func (s *Sandbox) EAccountingURL() string { return s.eaURL + "/v2" }
+
+// IdentityURL is the identity_url of eaccounting connections (the token
+// endpoint is under /connect).
+func (s *Sandbox) IdentityURL() string { return s.eaURL }
+
+// Credentials are the settings that point connections at the sandbox.
+func (s *Sandbox) Credentials() []Credential {
+	return []Credential{
+		{Kind: "hubspot", Setting: "base_url", Value: s.HubSpotURL()},
+		{Kind: "hubspot", Setting: "token", Value: s.hs.Token(), Sensitive: true},
+		{Kind: "eaccounting", Setting: "base_url", Value: s.EAccountingURL()},
+		{Kind: "eaccounting", Setting: "identity_url", Value: s.IdentityURL()},
+		{Kind: "eaccounting", Setting: "client_id", Value: s.ea.ClientID()},
+		{Kind: "eaccounting", Setting: "client_secret", Value: s.ea.ClientSecret(), Sensitive: true},
+		{Kind: "eaccounting", Setting: "refresh_token", Value: s.refresh, Sensitive: true},
+	}
+}
