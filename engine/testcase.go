@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kopla-dev/kopla/engine/plan"
 )
@@ -109,3 +110,48 @@ func failedCase(res *CaseResult, it *pending, err error) *CaseResult {
 	}
 	return res
 }
+
+// Expectation is what a flow unit test expects of a CaseResult.
+type Expectation struct {
+	Action plan.Action
+	// Fields must be among the result's fields with these values (numbers
+	// compare by value; objects by the keys given).
+	Fields map[string]any
+	// Field and Error describe an expected error: the field it is about and
+	// a part of its message.
+	Field, Error string
+}
+
+// Problems lists how the result differs from the expectation, in words;
+// none means the test passes.
+func (r *CaseResult) Problems(want Expectation) []string {
+	var out []string
+	if r.Action != want.Action {
+		p := fmt.Sprintf("action is %s, want %s", r.Action, want.Action)
+		switch {
+		case r.Error != "":
+			p += fmt.Sprintf(" (error on field %s: %s)", r.Field, r.Error)
+		case r.Reason != "":
+			p += " (" + r.Reason + ")"
+		}
+		out = append(out, p)
+	}
+	for _, name := range sortedKeys(want.Fields) {
+		got, ok := r.Fields[name]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("field %s is not set, want %s", name, showValue(want.Fields[name])))
+		case !valuesEqual(want.Fields[name], got):
+			out = append(out, fmt.Sprintf("field %s is %s, want %s", name, showValue(got), showValue(want.Fields[name])))
+		}
+	}
+	if want.Field != "" && r.Field != want.Field {
+		out = append(out, fmt.Sprintf("the error is about field %q, want %q", r.Field, want.Field))
+	}
+	if want.Error != "" && !strings.Contains(r.Error, want.Error) {
+		out = append(out, fmt.Sprintf("the error is %q, want it to contain %q", r.Error, want.Error))
+	}
+	return out
+}
+
+func showValue(v any) string { return string(appendJSON(nil, v)) }

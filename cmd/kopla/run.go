@@ -73,6 +73,7 @@ func commands() []command {
 		{"plan", "Show what would change in the target systems", planUsage, (*cli).plan},
 		{"apply", "Make the changes of a plan", applyUsage, (*cli).apply},
 		{"fmt", "Rewrite the flow files in canonical layout", fmtUsage, (*cli).fmt},
+		{"test", "Run the flow unit tests (*.test.hcl)", testUsage, (*cli).test},
 		{"init", "Discover what the connections offer and cache it", initUsage, (*cli).init},
 		{"login", "Sign in to a connection (OAuth)", loginUsage, (*cli).login},
 		{"state", "Inspect the state: list, show, unlock", stateUsage, (*cli).state},
