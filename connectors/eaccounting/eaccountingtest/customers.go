@@ -14,6 +14,10 @@ import (
 // use, such as NL's "B01").
 var vatNumberRE = regexp.MustCompile(`^[A-Za-z]{2}[0-9A-Za-z]{8,12}$`)
 
+// emailRE is the e-mail check of the API's model validation: one @, no
+// spaces, a dot in the domain.
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
 // decodeRequest reads the body and binds it to m; on any failure it has
 // answered the request and returns ok false.
 func decodeRequest(w http.ResponseWriter, r *http.Request, m *model) (body, rec map[string]any, ok bool) {
@@ -64,6 +68,16 @@ func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, id string
 	}
 	if rec["ReverseChargeOnConstructionServices"] == true && rec["VatNumber"] == nil {
 		errs = append(errs, fieldError{Field: "VatNumber", Message: "VatNumber can not be null or empty when using ReverseChargeOnConstructionServices"})
+	}
+	for _, p := range []string{"EmailAddress", "EmailAddressOrder", "EmailAddressQuote", "ContactPersonEmail"} {
+		if v, ok := rec[p].(string); ok && v != "" && !emailRE.MatchString(v) {
+			errs = append(errs, fieldError{Field: p, Message: fmt.Sprintf("The %s field is not a valid e-mail address.", p)})
+		}
+	}
+	for i, v := range asList(rec["EmailAddresses"]) {
+		if !emailRE.MatchString(v.(string)) {
+			errs = append(errs, fieldError{Field: fmt.Sprintf("EmailAddresses[%d]", i), Message: "The EmailAddresses field holds an address that is not a valid e-mail address."})
+		}
 	}
 	if list, ok := rec["EmailAddresses"].([]any); ok {
 		if len(list) > 5 {

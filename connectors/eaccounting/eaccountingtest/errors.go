@@ -16,6 +16,7 @@ const (
 	codeCannotDelete    = 4001 // CanNotBeDeleted
 	codeCannotWrite     = 4002 // CanNotBeCreatedOrUpdated
 	codeNotAuthorized   = 4005 // NotAuthorized
+	codeNoScopes        = 4006 // NoAccessToScopes
 	codeTooManyRequests = 4010 // TooManyRequests
 	codeFutureDate      = 4023 // FutureDateCannotBeSet
 	codeInvalidVat      = 4025 // InvalidVatNumber

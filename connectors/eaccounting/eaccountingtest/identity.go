@@ -1,6 +1,7 @@
 package eaccountingtest
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"mime"
 	"net/http"
@@ -38,9 +39,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, redirect.String(), http.StatusFound)
 		return
 	}
+	method := q.Get("code_challenge_method")
+	if q.Get("code_challenge") != "" && method == "" {
+		method = "plain"
+	}
+	if method != "" && method != "plain" && method != "S256" || method != "" && q.Get("code_challenge") == "" {
+		back.Set("error", "invalid_request")
+		back.Set("error_description", "code_challenge and code_challenge_method (plain or S256) go together")
+		redirect.RawQuery = back.Encode()
+		http.Redirect(w, r, redirect.String(), http.StatusFound)
+		return
+	}
 	code := randomHex(16)
 	s.mu.Lock()
-	s.codes[code] = authCode{redirectURI: q.Get("redirect_uri"), scope: q.Get("scope"), expires: s.now().Add(5 * time.Minute)}
+	s.codes[code] = authCode{redirectURI: q.Get("redirect_uri"), scope: q.Get("scope"), expires: s.now().Add(5 * time.Minute),
+		challenge: q.Get("code_challenge"), challengeMethod: method}
 	s.mu.Unlock()
 	back.Set("code", code)
 	back.Set("scope", q.Get("scope"))
@@ -81,7 +94,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		code := r.PostForm.Get("code")
 		c, ok := s.codes[code]
 		delete(s.codes, code) // single use, even when the redirect_uri is wrong
-		if !ok || now.After(c.expires) || c.redirectURI != r.PostForm.Get("redirect_uri") {
+		if !ok || now.After(c.expires) || c.redirectURI != r.PostForm.Get("redirect_uri") || !c.verify(r.PostForm.Get("code_verifier")) {
 			s.mu.Unlock()
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "")
 			return
@@ -127,6 +140,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// verify checks the PKCE code_verifier (RFC 7636) of a code issued with a
+// code_challenge.
+func (c authCode) verify(verifier string) bool {
+	switch c.challengeMethod {
+	case "":
+		return true
+	case "plain":
+		return verifier != "" && verifier == c.challenge
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier != "" && base64.RawURLEncoding.EncodeToString(sum[:]) == c.challenge
 }
 
 // revoke is POST /connect/revocation: a revoked refresh token is gone, an
@@ -186,9 +212,4 @@ func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.access)
-}
-
-// basicAuth is the Authorization header value of client_secret_basic.
-func basicAuth(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }

@@ -173,3 +173,92 @@ func TestAccessTokens(t *testing.T) {
 	a.token = "not-a-token"
 	a.wantError(http.StatusUnauthorized, 4005, "GET", "/v2/articles", nil)
 }
+
+func TestPKCE(t *testing.T) {
+	s, a := setup(t, Options{})
+	const redirect = "http://127.0.0.1:9999/cb"
+	verifier := "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	challenge := "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" // RFC 7636 appendix B
+	q := url.Values{"client_id": {s.ClientID()}, "redirect_uri": {redirect}, "response_type": {"code"},
+		"scope": {"ea:api offline_access ea:sales"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	tests := []struct {
+		name, verifier string
+		want           int
+	}{
+		{"right verifier", verifier, http.StatusOK},
+		{"wrong verifier", verifier + "x", http.StatusBadRequest},
+		{"no verifier", "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := a.on(t)
+			_, back := authorizeCode(t, s, q)
+			form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Get("code")}, "redirect_uri": {redirect}}
+			if tt.verifier != "" {
+				form.Set("code_verifier", tt.verifier)
+			}
+			if status, body := a.tokenRequest(s, form, true); status != tt.want {
+				t.Errorf("token = %d %v; want %d", status, body, tt.want)
+			}
+		})
+	}
+	_, back := authorizeCode(t, s, with2(q, "code_challenge_method", "S512"))
+	if back.Get("error") != "invalid_request" {
+		t.Errorf("authorize with an unknown challenge method: %v; want error invalid_request", back)
+	}
+}
+
+func with2(q url.Values, k, v string) url.Values {
+	c := url.Values{}
+	for key, vals := range q {
+		c[key] = vals
+	}
+	c.Set(k, v)
+	return c
+}
+
+func TestScopes(t *testing.T) {
+	s, a := setup(t, Options{})
+	const redirect = "http://127.0.0.1:9999/cb"
+	token := func(scope string) string {
+		_, back := authorizeCode(t, s, url.Values{"client_id": {s.ClientID()}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {scope}})
+		status, body := a.tokenRequest(s, url.Values{"grant_type": {"authorization_code"}, "code": {back.Get("code")}, "redirect_uri": {redirect}}, true)
+		if status != http.StatusOK {
+			t.Fatalf("token for %q = %d %v", scope, status, body)
+		}
+		if _, ok := body["refresh_token"]; ok != strings.Contains(scope, "offline_access") {
+			t.Errorf("refresh_token present = %v for scope %q", ok, scope)
+		}
+		return body["access_token"].(string)
+	}
+	tests := []struct {
+		scope, method, path string
+		want                int
+	}{
+		{"ea:api ea:sales", "GET", "/v2/customers", 200},
+		{"ea:api ea:sales_readonly", "GET", "/v2/customers", 200},
+		{"ea:api ea:sales_readonly", "POST", "/v2/customers", 403},
+		{"ea:api ea:sales", "GET", "/v2/vatcodes", 403},
+		{"ea:api ea:accounting_readonly", "GET", "/v2/vatcodes", 200},
+		{"ea:api ea:accounting_readonly", "GET", "/v2/fiscalyears", 200},
+		{"ea:api ea:purchase_readonly", "GET", "/v2/termsofpayments", 200},
+		{"ea:sales offline_access", "GET", "/v2/customers", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scope+" "+tt.method+" "+tt.path, func(t *testing.T) {
+			a := a.on(t)
+			a.token = token(tt.scope)
+			var body any
+			if tt.method == "POST" {
+				body = customerBody("", "Scope AB")
+			}
+			if tt.want == http.StatusForbidden {
+				a.wantError(http.StatusForbidden, 4006, tt.method, tt.path, body)
+				return
+			}
+			if status, m := a.do(tt.method, tt.path, body); status != tt.want {
+				t.Errorf("%s %s with %q = %d %v; want %d", tt.method, tt.path, tt.scope, status, m, tt.want)
+			}
+		})
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,9 +104,11 @@ type Server struct {
 }
 
 type authCode struct {
-	redirectURI string
-	scope       string
-	expires     time.Time
+	redirectURI     string
+	scope           string
+	expires         time.Time
+	challenge       string // PKCE
+	challengeMethod string
 }
 
 type token struct {
@@ -316,9 +319,15 @@ func (s *Server) serve(pattern string, api bool, w http.ResponseWriter, r *http.
 		return
 	}
 	if api {
-		if !s.authorized(r) {
+		tok, ok := s.bearer(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, codeNotAuthorized, "AuthorizationException - Authorization has been denied for this request.")
+			return
+		}
+		if need := requiredScopes(r.Method, pattern); !hasScope(tok.scope, need) {
+			writeError(w, http.StatusForbidden, codeNoScopes,
+				"NoAccessToScopes - This endpoint requires any of the following scopes: "+strings.Join(need, ", ")+" (and ea:api).")
 			return
 		}
 		if wait, ok := s.allow(pattern); !ok {
@@ -424,19 +433,67 @@ func (s *Server) writeRateLimited(w http.ResponseWriter, wait time.Duration) {
 		fmt.Sprintf("API calls quota exceeded! maximum admitted %d per %s. Try again in %d seconds.", s.rateLimit, per, secs))
 }
 
-func (s *Server) authorized(r *http.Request) bool {
+// bearer returns the valid access token of a request.
+func (s *Server) bearer(r *http.Request) (token, bool) {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok {
 		tok, ok = strings.CutPrefix(h, "bearer ")
 	}
 	if !ok || tok == "" {
-		return false
+		return token{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.access[tok]
-	return ok && s.now().Before(t.expires)
+	return t, ok && s.now().Before(t.expires)
+}
+
+// requiredScopes lists the scopes of which an endpoint needs any one (on
+// top of ea:api), after the "Requires any of the following scopes" notes
+// of the Swagger's operations; reads also accept the _readonly variants.
+func requiredScopes(method, pattern string) []string {
+	_, path, _ := strings.Cut(pattern, " ")
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/v2/"), "/")
+	var base []string
+	switch seg {
+	case "termsofpayments", "currencies":
+		base = []string{"ea:sales", "ea:purchase"}
+	case "vatcodes", "accounts":
+		base = []string{"ea:accounting"}
+	case "fiscalyears", "costcenters", "costcenteritems":
+		base = []string{"ea:sales", "ea:accounting"}
+	case "projects":
+		base = []string{"ea:accounting"}
+		if method == http.MethodGet {
+			base = []string{"ea:accounting", "ea:sales", "ea:purchase"}
+		}
+	case "bankaccounts":
+		base = []string{"ea:accounting", "ea:purchase"}
+	default: // customers, articles, sales documents, labels, units, delivery, countries, company settings
+		base = []string{"ea:sales"}
+	}
+	if method != http.MethodGet {
+		return base
+	}
+	need := slices.Clone(base)
+	for _, b := range base {
+		need = append(need, b+"_readonly")
+	}
+	return need
+}
+
+func hasScope(granted string, anyOf []string) bool {
+	have := strings.Fields(granted)
+	if !slices.Contains(have, "ea:api") {
+		return false
+	}
+	for _, s := range anyOf {
+		if slices.Contains(have, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func randomHex(n int) string {
