@@ -248,6 +248,7 @@ const (
 	tokLParen
 	tokRParen
 	tokComma
+	tokColon
 )
 
 type tok struct {
@@ -274,6 +275,9 @@ func lex(src string) ([]tok, error) {
 			i++
 		case c == ',':
 			toks = append(toks, tok{kind: tokComma, pos: i})
+			i++
+		case c == ':':
+			toks = append(toks, tok{kind: tokColon, pos: i})
 			i++
 		case c == '\'':
 			s, n, err := lexString(src, i)
@@ -364,6 +368,10 @@ type parser struct {
 	src  string
 	toks []tok
 	i    int
+	// lambda is the range variable of the any/all being parsed ("c" in
+	// Rows/any(c: c/Text eq 'x')), whose properties come from lambdaModel.
+	lambda      string
+	lambdaModel *model
 }
 
 func parseFilter(m *model, src string) (*node, error) {
@@ -542,20 +550,81 @@ func (p *parser) operand() (*node, error) {
 			return &node{typ: tNull, eval: func(map[string]any) any { return nil }}, nil
 		}
 		if p.peek().kind == tokLParen {
+			if coll, op, ok := strings.Cut(t.text, "/"); ok && (op == "any" || op == "all") {
+				return p.lambdaCall(t, coll, op)
+			}
 			return p.call(t)
 		}
-		f, ok := p.m.by[t.text]
+		m, name := p.m, t.text
+		if p.lambda != "" {
+			v, prop, ok := strings.Cut(t.text, "/")
+			if !ok || v != p.lambda {
+				return nil, qerr("Inside %s/any or /all only properties of the range variable (%s/...) can be used, not '%s'.", p.lambda, p.lambda, t.text)
+			}
+			m, name = p.lambdaModel, prop
+		}
+		f, ok := m.by[name]
 		if !ok {
-			return nil, unknownProperty(p.m, t.text)
+			return nil, unknownProperty(m, name)
 		}
 		typ, ok := map[kind]valType{kString: tString, kUUID: tGUID, kBool: tBool, kNumber: tNumber, kInt: tNumber,
 			kOptInt: tNumber, kOptNum: tNumber, kDateTime: tTime}[f.kind]
 		if !ok {
-			return nil, qerr("The property '%s' of type '%s' cannot be used in $filter.", t.text, p.m.name)
+			return nil, qerr("The property '%s' of type '%s' cannot be used in $filter.", name, m.name)
 		}
 		return &node{typ: typ, eval: func(rec map[string]any) any { return fieldValue(f, rec) }}, nil
 	}
 	return nil, qerr("Syntax error at position %d in '%s': an operand was expected.", t.pos, p.src)
+}
+
+// lambdaCall parses Coll/any(v: expr), Coll/any() and Coll/all(v: expr)
+// over an array property of objects, such as the rows of an invoice.
+func (p *parser) lambdaCall(t tok, coll, op string) (*node, error) {
+	if p.lambda != "" {
+		return nil, qerr("Nested any/all is not supported in '%s'.", p.src)
+	}
+	f, ok := p.m.by[coll]
+	if !ok {
+		return nil, unknownProperty(p.m, coll)
+	}
+	if f.kind != kArray {
+		return nil, qerr("The property '%s' is not a collection; any/all need one.", coll)
+	}
+	p.i++ // (
+	if op == "any" && p.peek().kind == tokRParen {
+		p.i++
+		return &node{typ: tBool, eval: func(rec map[string]any) any { return len(asList(rec[coll])) > 0 }}, nil
+	}
+	v := p.next()
+	if v.kind != tokIdent || p.next().kind != tokColon {
+		return nil, qerr("Expected 'variable:' after %s( at position %d in '%s'.", t.text, v.pos, p.src)
+	}
+	p.lambda, p.lambdaModel = v.text, f.sub
+	body, err := p.or()
+	p.lambda, p.lambdaModel = "", nil
+	if err != nil {
+		return nil, err
+	}
+	if body.typ != tBool {
+		return nil, qerr("The body of %s must be a boolean expression.", t.text)
+	}
+	if p.next().kind != tokRParen {
+		return nil, qerr("')' expected after the body of %s in '%s'.", t.text, p.src)
+	}
+	return &node{typ: tBool, eval: func(rec map[string]any) any {
+		rows := asList(rec[coll])
+		for _, r := range rows {
+			row, _ := r.(map[string]any)
+			hit := body.eval(row) == true
+			if op == "any" && hit {
+				return true
+			}
+			if op == "all" && !hit {
+				return false
+			}
+		}
+		return op == "all"
+	}}, nil
 }
 
 // call parses the supported OData functions.

@@ -2,6 +2,7 @@ package eaccountingtest
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 )
@@ -201,6 +202,23 @@ func TestDraftsAndInvoices(t *testing.T) {
 	if n := len(asList(list["Data"])); n != 1 {
 		t.Errorf("paid invoices = %d; want 1", n)
 	}
+	for _, tt := range []struct {
+		filter string
+		want   int
+	}{
+		{"Rows/any(r: contains(r/Text,'frakt'))", 1},
+		{"Rows/any(r: r/ArticleNumber eq 'W-100' and r/Quantity ge 2)", 2},
+		{"Rows/all(r: r/Quantity eq 1)", 1},
+		{"Rows/any()", 3},
+	} {
+		list = a.must(http.StatusOK, "GET", "/v2/customerinvoices?$filter="+url.QueryEscape(tt.filter), nil)
+		if n := len(asList(list["Data"])); n != tt.want {
+			t.Errorf("invoices with %s = %d; want %d", tt.filter, n, tt.want)
+		}
+	}
+	a.wantError(http.StatusBadRequest, 6000, "GET", "/v2/customerinvoices?$filter="+url.QueryEscape("Rows/any(r: CustomerName eq 'x')"), nil)
+	a.wantError(http.StatusBadRequest, 6000, "GET", "/v2/customerinvoices?$filter="+url.QueryEscape("Rows/any(r: r/Nope eq 1)"), nil)
+	a.wantError(http.StatusBadRequest, 6000, "GET", "/v2/customerinvoices?$filter="+url.QueryEscape("CustomerName/any(r: r/Text eq 'x')"), nil)
 	list = a.must(http.StatusOK, "GET", "/v2/customerinvoices?modifiedSinceUtc=2026-03-02T09:30:00Z", nil)
 	if n := len(asList(list["Data"])); n != 0 {
 		t.Errorf("invoices modified since 09:30 = %d; want 0", n)
