@@ -126,7 +126,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		_ = hsLn.Close()
 		return nil, fmt.Errorf("sandbox: eaccounting: %w", err)
 	}
-	s.hsURL, s.eaURL = "http://"+hsLn.Addr().String(), "http://"+eaLn.Addr().String()
+	s.hsURL, s.eaURL = baseURL(hsLn.Addr()), baseURL(eaLn.Addr())
 	for _, p := range []struct {
 		ln net.Listener
 		h  http.Handler
@@ -154,6 +154,19 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// baseURL is the URL clients reach a listener at: a listener on every
+// interface (":8080", "0.0.0.0:8080") is reached at the loopback address.
+func baseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Close stops serving and frees both ports. It is safe to call more than once.

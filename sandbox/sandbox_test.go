@@ -312,6 +312,24 @@ func TestCloseFreesPorts(t *testing.T) {
 	}
 }
 
+func TestBaseURL(t *testing.T) {
+	tests := map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"0.0.0.0:8080":   "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"[::1]:8080":     "http://[::1]:8080",
+	}
+	for addr, want := range tests {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := baseURL(a); got != want {
+			t.Errorf("baseURL(%s) = %s; want %s", addr, got, want)
+		}
+	}
+}
+
 func TestContextEndsSandbox(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	s, err := Start(ctx, Options{})
