@@ -91,10 +91,27 @@ func (s *Server) routes() {
 	s.handle("GET /v2/customerinvoices/{invoiceId}", s.get("customerinvoices", "invoiceId", "CustomerInvoice", s.invoiceView))
 	s.handle("POST /v2/customerinvoices/{invoiceId}/payments", s.createPayment)
 
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.count("*")
-		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("No HTTP resource was found that matches the request URI '%s'.", r.URL.Path))
-	})
+	s.mux.HandleFunc("/", s.noRoute)
+}
+
+// noRoute answers paths no endpoint serves: 405 when the path exists for
+// other methods, 404 otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	s.count("*")
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, codeInvalidInput, fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
+		return
+	}
+	writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("No HTTP resource was found that matches the request URI '%s'.", r.URL.Path))
 }
 
 // view adjusts a stored record for output (values that depend on the time

@@ -1,21 +1,3 @@
-// Package eaccountingtest is an in-memory Visma eAccounting API v2 with its
-// identity server, for the eAccounting connector's tests and `kopla sandbox`.
-//
-// It serves the API under /v2/... and the identity server under /connect/...
-// from one http.Handler, with the paths, PascalCase JSON shapes, status codes
-// and error bodies of the real service (Swagger "Visma eAccounting API V2"
-// and the notes in shared/reference/eaccounting-api.md): OAuth 2.0
-// authorization-code flow with rotating refresh tokens, paging with the Meta
-// envelope, an OData $filter subset, full-replace PUT, per-endpoint rate
-// limits, plus fault injection and request counters for tests.
-//
-// Deliberate differences from the real service:
-//   - null properties are left out of responses instead of being sent as
-//     null, because the Swagger declares no property nullable and the
-//     responses must pass the contract check; a JSON client sees the same
-//     thing (a missing key decodes as null);
-//   - scopes are recorded but not enforced;
-//   - only the endpoints a sales integration needs are served (see routes).
 package eaccountingtest
 
 import (

@@ -233,6 +233,8 @@ func TestRequestErrors(t *testing.T) {
 		t.Errorf("POST with broken JSON = %d %v; want 400 2000", status, m)
 	}
 	a.wantError(http.StatusNotFound, 3000, "GET", "/v2/nonsense", nil)
+	// Articles have no DELETE in the API.
+	a.wantError(http.StatusMethodNotAllowed, 6001, "DELETE", "/v2/articles/"+DemoUnitPiece, nil)
 }
 
 func TestSeed(t *testing.T) {
