@@ -37,7 +37,7 @@
 //     subset (eq ne gt ge lt le, and or not, parentheses, startswith
 //     endswith contains length tolower toupper trim year month day hour
 //     minute second round floor ceiling, Rows/any and /all lambdas, string
-//     literals with '' escapes, numbers, true false null, unquoted GUIDs and
+//     literals with doubled-quote escapes, numbers, true false null, unquoted GUIDs and
 //     date-times, guid'…' and datetime'…'); a bad query is 400 with
 //     ErrorCode 6000. A request URI longer than Options.MaxURLLength (2048)
 //     is 414.
