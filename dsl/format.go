@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -20,11 +21,17 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	return hclwrite.Format(src), nil
 }
 
-// FormatDir formats the files Load reads in dir, plus its .kopla.vars file,
-// and returns the new contents of those that change, by path. It writes
+// FormatDir formats the files Load reads in dir, plus its flow test files
+// (*.test.hcl) and its .kopla.vars file, and returns the new contents of those that change, by path. It writes
 // nothing: `kopla fmt` writes them, and `kopla fmt -check` lists them.
 func FormatDir(dir string) (changed map[string][]byte, diags hcl.Diagnostics) {
 	names, diags := projectFiles(dir)
+	tests, _ := filepath.Glob(filepath.Join(dir, "*"+TestFileSuffix))
+	for _, t := range tests {
+		if n := filepath.Base(t); !strings.HasPrefix(n, ".") {
+			names = append(names, n)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(dir, VarsFile)); err == nil {
 		names = append(names, VarsFile)
 	}

@@ -65,6 +65,7 @@ func TestFormatDir(t *testing.T) {
 		"a.hcl":       "variable \"a\" {\n  default = 1\n}\n",
 		"b.hcl":       "variable \"b\" {\ndefault=2\n}\n",
 		".kopla.vars": "a=3\n",
+		"a.test.hcl":  "test \"t\" {\nflow=flow.x\n}\n",
 		"notes.txt":   "x=1\n",
 	})
 	changed, diags := FormatDir(dir)
@@ -74,6 +75,7 @@ func TestFormatDir(t *testing.T) {
 	want := map[string][]byte{
 		filepath.Join(dir, "b.hcl"):       []byte("variable \"b\" {\n  default = 2\n}\n"),
 		filepath.Join(dir, ".kopla.vars"): []byte("a = 3\n"),
+		filepath.Join(dir, "a.test.hcl"):  []byte("test \"t\" {\n  flow = flow.x\n}\n"),
 	}
 	if diff := cmp.Diff(want, changed); diff != "" {
 		t.Errorf("FormatDir (-want +got):\n%s", diff)
