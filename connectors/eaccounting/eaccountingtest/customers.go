@@ -97,6 +97,16 @@ func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, id string
 		validationFailed(w, errs)
 		return
 	}
+	for _, p := range []string{"InvoiceCountryCode", "DeliveryCountryCode"} {
+		if cc, ok := rec[p].(string); ok {
+			if _, found := st.c("countries").get(strings.ToUpper(cc)); !found {
+				writeError(w, http.StatusBadRequest, codeValidation, fmt.Sprintf("The country code '%s' in %s does not exist; see GET /v2/countries.", cc, p),
+					fieldError{Field: p, ErrorCode: strconv.Itoa(codeValidation), Message: "Unknown country code."})
+				return
+			}
+			rec[p] = strings.ToUpper(cc)
+		}
+	}
 	if cur, ok := rec["CurrencyCode"].(string); ok {
 		if _, found := st.c("currencies").find("Code", strings.ToUpper(cur)); !found {
 			writeError(w, http.StatusBadRequest, codeValidation, fmt.Sprintf("The currency code '%s' does not exist; see GET /v2/currencies.", cur),

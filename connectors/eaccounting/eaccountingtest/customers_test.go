@@ -60,6 +60,7 @@ func TestCustomerCreate(t *testing.T) {
 		{"unknown terms", with(customerBody("K-2", "x"), "TermsOfPaymentId", "00000000-0000-0000-0000-000000000001"), 400, 3000, "TermsOfPaymentId"},
 		{"vat number format", with(customerBody("K-2", "x"), "VatNumber", "SE12"), 400, 4025, "VatNumber"},
 		{"reverse charge needs vat number", with(customerBody("K-2", "x"), "ReverseChargeOnConstructionServices", true), 400, 2000, "VatNumber"},
+		{"unknown country", with(customerBody("K-2", "x"), "InvoiceCountryCode", "XX"), 400, 2000, "InvoiceCountryCode"},
 		{"unknown currency", with(customerBody("K-2", "x"), "CurrencyCode", "XXX"), 400, 2000, "CurrencyCode"},
 		{"unknown label", with(customerBody("K-2", "x"), "CustomerLabels", []any{map[string]any{"Name": "Nope"}}), 400, 3000, "CustomerLabels[0]"},
 		{"bad email", with(customerBody("K-2", "x"), "EmailAddress", "faktura at example.com"), 400, 2000, "EmailAddress"},

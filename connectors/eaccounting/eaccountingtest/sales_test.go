@@ -235,3 +235,15 @@ func TestPrivatePersonPricesIncludeVat(t *testing.T) {
 			d["IncludesVat"], r["UnitPrice"], d["TotalAmount"], d["TotalVatAmount"])
 	}
 }
+
+func TestForeignBusinessHasNoVat(t *testing.T) {
+	_, a, _, goods, _ := salesSetup(t, Options{})
+	de := a.must(http.StatusCreated, "POST", "/v2/customers", with(customerBody("DE-1", "Beispiel GmbH"),
+		"InvoiceCountryCode", "DE", "VatNumber", "DE123456789", "CurrencyCode", "EUR"))
+	d := a.must(http.StatusCreated, "POST", "/v2/customerinvoicedrafts", draftBody(de["Id"].(string), goods, 2))
+	// EUR is not the company currency: no rounding to whole units either.
+	if d["TotalVatAmount"] != 0.0 || d["TotalAmount"] != 200.0 || d["InvoiceCurrencyCode"] != "EUR" {
+		t.Errorf("EU business draft: TotalVatAmount=%v TotalAmount=%v InvoiceCurrencyCode=%v; want 0, 200, EUR",
+			d["TotalVatAmount"], d["TotalAmount"], d["InvoiceCurrencyCode"])
+	}
+}
