@@ -64,10 +64,14 @@ func content(body *hclsyntax.Body, s *bodySchema) (bodyContent, hcl.Diagnostics)
 			})
 			continue
 		}
+		detail := fmt.Sprintf("An argument named %q is not expected in %s.%s", attr.Name, s.What, didYouMean(attr.Name, s.names(), s.Attributes))
+		if len(s.Attributes) == 0 {
+			detail = fmt.Sprintf("An argument named %q is not expected in %s, which holds only blocks (%s): move it into the block it belongs to.", attr.Name, s.What, strings.Join(s.blockTypes(), ", "))
+		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown argument",
-			Detail:   fmt.Sprintf("An argument named %q is not expected in %s.%s", attr.Name, s.What, didYouMean(attr.Name, s.names(), s.Attributes)),
+			Detail:   detail,
 			Subject:  attr.NameRange.Ptr(),
 		})
 	}

@@ -29,3 +29,5 @@ flow "a" {
   where { # ERROR: Argument written as a block
   }
 }
+
+state = ".kopla/state.db" # ERROR: Unknown argument
