@@ -47,7 +47,7 @@ func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, coll, id, wh
 	for _, owner := range []struct{ coll, prop string }{{"customers", "CustomerLabels"}, {"articles", "ArticleLabels"}} {
 		for _, o := range s.data.c(owner.coll).recs {
 			for i, l := range asList(o[owner.prop]) {
-				if l.(map[string]any)["Id"] == id {
+				if asObject(l)["Id"] == id {
 					o[owner.prop].([]any)[i] = cloneRec(rec)
 				}
 			}
@@ -72,7 +72,7 @@ func (s *Server) deleteLabel(coll, param, what string) http.HandlerFunc {
 			for _, o := range s.data.c(owner.coll).recs {
 				var kept []any
 				for _, l := range asList(o[owner.prop]) {
-					if l.(map[string]any)["Id"] != id {
+					if asObject(l)["Id"] != id {
 						kept = append(kept, l)
 					}
 				}
@@ -88,6 +88,13 @@ func (s *Server) deleteLabel(coll, param, what string) http.HandlerFunc {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// asObject reads a stored value as an object; anything else (a malformed
+// seed) reads as an empty one.
+func asObject(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 func (s *Server) replaceCostCenter(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +157,7 @@ func (s *Server) writeCostCenterItem(w http.ResponseWriter, r *http.Request, id 
 	for _, cc := range s.data.c("costcenters").recs {
 		var kept []any
 		for _, it := range asList(cc["Items"]) {
-			if it.(map[string]any)["Id"] != id {
+			if asObject(it)["Id"] != id {
 				kept = append(kept, it)
 			}
 		}

@@ -72,7 +72,8 @@ func (s *Server) priceRows(rows []any, ctx salesCtx, autoNumber bool, amountProp
 		if !ok {
 			return nil, &fieldError{Field: path + ".ArticleId", ErrorCode: strconv.Itoa(codeNotFound), Message: fmt.Sprintf("Article with id %s was not found.", aid)}
 		}
-		coding, _ := st.c("articleaccountcodings").get(art["CodingId"].(string))
+		codingID, _ := art["CodingId"].(string)
+		coding, _ := st.c("articleaccountcodings").get(codingID)
 		rate := num(coding["VatRatePercent"])
 		if !ctx.domestic {
 			rate = 0 // EU reverse charge or export
@@ -340,7 +341,7 @@ func (s *Server) convertOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	hasArticle := false
 	for _, x := range asList(o["Rows"]) {
-		hasArticle = hasArticle || x.(map[string]any)["ArticleId"] != nil
+		hasArticle = hasArticle || asObject(x)["ArticleId"] != nil
 	}
 	if !hasArticle {
 		writeError(w, http.StatusBadRequest, codeMissingArticles, "CustomerInvoiceMissingOrderArticles - The order has no article rows to invoice.")
@@ -357,7 +358,7 @@ func (s *Server) convertOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []any
 	for _, x := range asList(o["Rows"]) {
-		src := x.(map[string]any)
+		src := asObject(x)
 		row := map[string]any{}
 		for _, p := range []string{"LineNumber", "ArticleId", "IsTextRow", "Text", "UnitPrice", "Quantity", "DiscountPercentage",
 			"CostCenterItemId1", "CostCenterItemId2", "CostCenterItemId3", "ProjectId"} {
@@ -523,7 +524,7 @@ func checkDraftTotals(d, expect map[string]any) string {
 	}
 	rows := map[float64]map[string]any{}
 	for _, x := range asList(d["Rows"]) {
-		rows[num(x.(map[string]any)["LineNumber"])] = x.(map[string]any)
+		rows[num(asObject(x)["LineNumber"])] = asObject(x)
 	}
 	for _, x := range asList(expect["Rows"]) {
 		e := x.(map[string]any)
@@ -638,7 +639,7 @@ func (s *Server) bookInvoice(h map[string]any) (map[string]any, *fieldError) {
 
 	var rows []any
 	for i, x := range asList(h["Rows"]) {
-		src := x.(map[string]any)
+		src := asObject(x)
 		row := map[string]any{}
 		for _, p := range []string{"LineNumber", "ArticleId", "IsTextRow", "Text", "UnitPrice", "Quantity", "DiscountPercentage",
 			"CostCenterItemId1", "CostCenterItemId2", "CostCenterItemId3", "ProjectId", "IsVatFree", "WorkCostType", "WorkHours", "MaterialCosts", "GreenTechnologyType"} {
