@@ -190,16 +190,13 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// applyFlow writes one flow's creates and updates, batch by batch.
+// applyFlow writes one flow's creates and updates, batch by batch, as it
+// reads them from the plan.
 func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*FlowResult, error) {
 	fr := &FlowResult{Flow: f.name, Target: fp.Target}
-	var todo []*plan.Change
-	for _, ch := range fp.Changes {
-		if ch.Action == plan.Create || ch.Action == plan.Update {
-			todo = append(todo, ch)
-		}
-	}
-	if len(todo) == 0 {
+	counts := fp.Counts()
+	total := counts.Create + counts.Update
+	if total == 0 {
 		return fr, nil
 	}
 	conn, err := f.target.conn.open(ctx)
@@ -218,16 +215,39 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	if bs, ok := target.(connectors.WriteBatchSizer); ok && bs.WriteBatchSize() > 0 {
 		size = bs.WriteBatchSize()
 	}
-	for start := 0; start < len(todo); start += size {
+	batch := make([]*plan.Change, 0, min(size, total))
+	done := 0
+	flush := func() error {
 		if err := ctx.Err(); err != nil {
-			return fr, err
+			return err
 		}
-		batch := todo[start:min(start+size, len(todo))]
 		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
-			return fr, err
+			return err
 		}
+		done += len(batch)
+		batch = batch[:0]
 		if a.opts.Progress != nil {
-			a.opts.Progress(f.name, min(start+size, len(todo)), len(todo))
+			a.opts.Progress(f.name, done, total)
+		}
+		return nil
+	}
+	for ch := range fp.Changes() {
+		if ch.Action != plan.Create && ch.Action != plan.Update {
+			continue
+		}
+		batch = append(batch, ch)
+		if len(batch) == size {
+			if err := flush(); err != nil {
+				return fr, err
+			}
+		}
+	}
+	if err := fp.Err(); err != nil {
+		return fr, err
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
+			return fr, err
 		}
 	}
 	return fr, nil
@@ -595,15 +615,23 @@ func (a *applier) checkStale(ctx context.Context, pl *plan.Plan) hcl.Diagnostics
 
 // staleRecords compares the plan's view of a flow's targets with what they
 // hold now: updated records must still hold the planned "before" values,
-// and records to create must still be missing.
+// and records to create must still be missing. It reads the plan in
+// batches.
 func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) ([]string, error) {
 	target, err := (&flowRun{f: f}).targetObject(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var problems []string
 	var updates []*plan.Change
 	var createKeys []any
-	for _, ch := range fp.Changes {
+	check := func() error {
+		found, err := staleBatch(ctx, f, fp.Flow, target, updates, createKeys)
+		problems = append(problems, found...)
+		updates, createKeys = updates[:0], createKeys[:0]
+		return err
+	}
+	for ch := range fp.Changes() {
 		switch ch.Action {
 		case plan.Update:
 			updates = append(updates, ch)
@@ -612,7 +640,22 @@ func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) 
 				createKeys = append(createKeys, ch.Key)
 			}
 		}
+		if len(updates)+len(createKeys) >= a.p.engine.opts.BatchSize {
+			if err := check(); err != nil {
+				return nil, err
+			}
+		}
 	}
+	if err := fp.Err(); err != nil {
+		return nil, err
+	}
+	if err := check(); err != nil {
+		return nil, err
+	}
+	return problems, nil
+}
+
+func staleBatch(ctx context.Context, f *flow, flowName string, target connectors.Object, updates []*plan.Change, createKeys []any) ([]string, error) {
 	var problems []string
 	if getter, ok := target.(connectors.Getter); ok && len(updates) > 0 {
 		ids := make([]string, len(updates))
@@ -630,12 +673,12 @@ func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) 
 		for _, ch := range updates {
 			cur, ok := byID[ch.TargetID]
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s: record %s (%v) no longer exists", fp.Flow, ch.TargetID, ch.Key))
+				problems = append(problems, fmt.Sprintf("%s: record %s (%v) no longer exists", flowName, ch.TargetID, ch.Key))
 				continue
 			}
 			for _, fc := range ch.Fields {
 				if !valuesEqual(fc.Before, cur.Fields[fc.Name]) {
-					problems = append(problems, fmt.Sprintf("%s: field %s of record %v changed", fp.Flow, fc.Name, ch.Key))
+					problems = append(problems, fmt.Sprintf("%s: field %s of record %v changed", flowName, fc.Name, ch.Key))
 					break
 				}
 			}
@@ -648,7 +691,7 @@ func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) 
 		}
 		for key, m := range matchByValue(recs, f.keyField, createKeys) {
 			if len(m) > 0 {
-				problems = append(problems, fmt.Sprintf("%s: a record with %s = %q now exists", fp.Flow, f.keyField, key))
+				problems = append(problems, fmt.Sprintf("%s: a record with %s = %q now exists", flowName, f.keyField, key))
 			}
 		}
 	}

@@ -107,6 +107,15 @@ func (h *harness) apply(pl *plan.Plan) *Result {
 	return res
 }
 
+// changesOf collects a flow plan's changes.
+func changesOf(fp *plan.FlowPlan) []*plan.Change {
+	var out []*plan.Change
+	for ch := range fp.Changes() {
+		out = append(out, ch)
+	}
+	return out
+}
+
 func contact(id, email, first, last string, active bool) connectors.Record {
 	return connectors.Record{ID: id, Fields: map[string]any{"email": email, "first": first, "last": last, "active": active}}
 }
@@ -162,7 +171,7 @@ func TestPlanApplyCycle(t *testing.T) {
 	pl = h.plan(PlanOptions{})
 	fp := pl.Flow("customers")
 	var updates []*plan.Change
-	for _, c := range fp.Changes {
+	for _, c := range changesOf(fp) {
 		if c.Action == plan.Update {
 			updates = append(updates, c)
 		}
@@ -209,14 +218,14 @@ func TestEnsureKnownAfterApply(t *testing.T) {
 
 	pl := h.plan(PlanOptions{Flows: []string{"orders"}})
 	cust := pl.Flow("customers")
-	if cust == nil || !cust.Dependency || len(cust.Changes) != 1 || cust.Changes[0].Action != plan.Create {
+	if cust == nil || !cust.Dependency || len(changesOf(cust)) != 1 || changesOf(cust)[0].Action != plan.Create {
 		t.Fatalf("customers plan = %+v; want the ensured customer created once", cust)
 	}
 	orders := pl.Flow("orders")
-	if len(orders.Changes) != 2 {
-		t.Fatalf("orders changes = %d; want 2", len(orders.Changes))
+	if len(changesOf(orders)) != 2 {
+		t.Fatalf("orders changes = %d; want 2", len(changesOf(orders)))
 	}
-	for _, ch := range orders.Changes {
+	for _, ch := range changesOf(orders) {
 		var customerID plan.FieldChange
 		for _, fc := range ch.Fields {
 			if fc.Name == "CustomerId" {
@@ -437,7 +446,7 @@ flow "notes" {
 	h.store.Put("books", "customers", rec)
 	h.store.Put("crm", "contacts", connectors.Record{ID: "c1", Fields: map[string]any{"company": id, "first": "Ada"}})
 	pl := h.plan(PlanOptions{})
-	chs := pl.Flow("notes").Changes
+	chs := changesOf(pl.Flow("notes"))
 	if len(chs) != 1 || chs[0].Action != plan.Update || len(chs[0].Fields) != 1 || chs[0].Fields[0].Name != "Note" {
 		t.Fatalf("changes = %+v; want one update of Note only", chs)
 	}

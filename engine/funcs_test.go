@@ -55,7 +55,7 @@ func TestFunctionsLookupsAndBatchedFind(t *testing.T) {
 
 	pl := h.plan(PlanOptions{})
 	got := map[string]map[string]any{}
-	for _, ch := range pl.Flow("customers").Changes {
+	for _, ch := range changesOf(pl.Flow("customers")) {
 		if ch.Action != plan.Create {
 			t.Fatalf("change %+v; want create", ch)
 		}
@@ -85,7 +85,7 @@ func TestRuntimeErrorIsPerRecord(t *testing.T) {
 	h := newHarness(t, strings.Replace(customersFlow, `"source.first + ' ' + source.last"`, `"lookup('nope', source.first)"`, 1))
 	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true))
 	pl := h.plan(PlanOptions{})
-	chs := pl.Flow("customers").Changes
+	chs := changesOf(pl.Flow("customers"))
 	if len(chs) != 1 || chs[0].Action != plan.Error || chs[0].Field != "Name" || !strings.Contains(chs[0].Reason, `no lookup "nope"`) {
 		t.Fatalf("changes = %+v; want one error on field Name naming the lookup", chs[0])
 	}

@@ -102,7 +102,9 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 	}
 	for _, run := range pl.runs {
 		run.fp.ReadDigest = hex.EncodeToString(run.digest.Sum(nil))
-		run.fp.Sort()
+		if err := run.fp.Err(); err != nil {
+			diags = append(diags, errorDiag("Cannot hold the plan", err)...)
+		}
 	}
 	return out, diags
 }
@@ -630,7 +632,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 			ch.Ensured = it.ensured
 		}
 		o.change = ch
-		r.fp.Changes = append(r.fp.Changes, ch)
+		r.fp.Add(ch)
 	}
 	r.done[it.rec.ID] = o
 }

@@ -52,7 +52,7 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 		}
 	}
 	for _, fp := range pl.Flows {
-		for _, ch := range fp.Changes {
+		for ch := range fp.Changes() {
 			if ch.Action == plan.Error {
 				o.counts.Error++
 				o.failures = append(o.failures, failure{
@@ -178,7 +178,7 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 		}
 	}
 	for _, fp := range pl.Flows {
-		for _, ch := range fp.Changes {
+		for ch := range fp.Changes() {
 			if ch.Action == plan.Error {
 				r := record(fp.Flow, fp.KeyField, ch.Key, jsonRecord{SourceKey: ch.SourceKey, Action: plan.Error, Planned: plan.Error, TargetID: ch.TargetID, Field: ch.Field, Error: ch.Reason})
 				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: Not written, planning failed: %s", fp.Flow, ch.SourceKey, ch.Reason), map[string]any{"record": r})

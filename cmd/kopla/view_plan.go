@@ -57,7 +57,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	w, st := v.w, v.style
 	listed := false
 	for _, fp := range pl.Flows {
-		listed = listed || len(fp.Changes) > 0
+		listed = listed || fp.Len() > 0
 	}
 	if !listed {
 		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
@@ -65,7 +65,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	}
 	fmt.Fprintln(w, "kopla will perform the following actions:")
 	for _, fp := range pl.Flows {
-		if len(fp.Changes) == 0 {
+		if fp.Len() == 0 {
 			continue
 		}
 		heading := fmt.Sprintf("# flow %q: %s -> %s", fp.Flow, fp.Source, fp.Target)
@@ -74,7 +74,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		}
 		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
 		skips := 0
-		for _, ch := range fp.Changes {
+		for ch := range fp.Changes() {
 			if ch.Action == plan.Skip {
 				if skips++; skips > maxSkipsShown {
 					continue
@@ -151,7 +151,7 @@ func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File
 
 func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	for _, fp := range pl.Flows {
-		for _, ch := range fp.Changes {
+		for ch := range fp.Changes() {
 			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
 			level := "info"
 			if ch.Action == plan.Error {

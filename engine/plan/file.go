@@ -1,33 +1,39 @@
 package plan
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
-
-// savedPlan is the envelope of a plan file.
-type savedPlan struct {
-	Kind string `json:"kind"`
-	*Plan
-}
 
 const fileKind = "kopla-plan"
 
-// WriteFile saves a plan. Plans hold record data, so the file is readable by
-// its owner only.
+// header is a plan file without its flows.
+type header struct {
+	Kind          string    `json:"kind"`
+	FormatVersion int       `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	ConfigDigest  string    `json:"config_digest"`
+}
+
+// flowJSON is a flow plan as saved: its fields and its changes.
+type flowJSON struct {
+	*FlowPlan
+	Changes []json.RawMessage `json:"changes"`
+}
+
+// WriteFile saves a plan as JSON, streaming the changes. Plans hold record
+// data, so the file is readable by its owner only.
 func WriteFile(path string, p *Plan) error {
-	data, err := json.Marshal(savedPlan{Kind: fileKind, Plan: p})
-	if err != nil {
-		return fmt.Errorf("encode plan: %w", err)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".plan-*")
 	if err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := writePlan(bufio.NewWriter(tmp), p); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write plan: %w", err)
 	}
@@ -40,6 +46,44 @@ func WriteFile(path string, p *Plan) error {
 	return nil
 }
 
+func writePlan(w *bufio.Writer, p *Plan) error {
+	h, err := json.Marshal(header{fileKind, p.FormatVersion, p.CreatedAt, p.ConfigDigest})
+	if err != nil {
+		return err
+	}
+	w.Write(h[:len(h)-1])
+	w.WriteString(`,"flows":[`)
+	for i, f := range p.Flows {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		fh, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		w.Write(fh[:len(fh)-1])
+		w.WriteString(`,"changes":[`)
+		n := 0
+		for ch := range f.Changes() {
+			b, err := json.Marshal(ch)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			w.Write(b)
+			n++
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		w.WriteString("]}")
+	}
+	w.WriteString("]}\n")
+	return w.Flush()
+}
+
 // ReadFile loads a saved plan, refusing files that are not plans or are of
 // another format version.
 func ReadFile(path string) (*Plan, error) {
@@ -47,12 +91,32 @@ func ReadFile(path string) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	var sp savedPlan
-	if err := json.Unmarshal(data, &sp); err != nil || sp.Kind != fileKind || sp.Plan == nil {
+	var saved struct {
+		header
+		Flows []flowJSON `json:"flows"`
+	}
+	if err := json.Unmarshal(data, &saved); err != nil || saved.Kind != fileKind {
 		return nil, fmt.Errorf("%s is not a kopla plan file", path)
 	}
-	if sp.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s is a plan of format version %d; this kopla reads version %d: plan again", path, sp.FormatVersion, FormatVersion)
+	if saved.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s is a plan of format version %d; this kopla reads version %d: plan again", path, saved.FormatVersion, FormatVersion)
 	}
-	return sp.Plan, nil
+	p := &Plan{FormatVersion: saved.FormatVersion, CreatedAt: saved.CreatedAt, ConfigDigest: saved.ConfigDigest}
+	for _, fj := range saved.Flows {
+		if fj.FlowPlan == nil {
+			return nil, fmt.Errorf("%s is not a kopla plan file", path)
+		}
+		for _, raw := range fj.Changes {
+			ch := &Change{}
+			if err := json.Unmarshal(raw, ch); err != nil {
+				return nil, fmt.Errorf("%s: a change of flow %s cannot be read: %w", path, fj.Flow, err)
+			}
+			fj.Add(ch)
+		}
+		if err := fj.Err(); err != nil {
+			return nil, err
+		}
+		p.Flows = append(p.Flows, fj.FlowPlan)
+	}
+	return p, nil
 }

@@ -5,7 +5,6 @@ package plan
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 )
 
@@ -45,14 +44,14 @@ type FlowPlan struct {
 	Source   string `json:"source"`
 	Target   string `json:"target"`
 	KeyField string `json:"key_field"`
-	// Changes lists every record that needs attention: creates, updates,
-	// skips of existing or missing records, and errors. Records that need
-	// nothing are only counted (NoOps), and so are records left out by the
-	// flow's where (Filtered), so that a plan of many unchanged records stays
-	// small.
-	Changes  []*Change `json:"changes"`
-	NoOps    int       `json:"no_ops"`
-	Filtered int       `json:"filtered"`
+	// changes lists every record that needs attention (Add, Changes):
+	// creates, updates, skips of existing or missing records, and errors.
+	// Records that need nothing are only counted (NoOps), and so are records
+	// left out by the flow's where (Filtered), so that a plan of many
+	// unchanged records stays small.
+	changes  changeList
+	NoOps    int `json:"no_ops"`
+	Filtered int `json:"filtered"`
 	// ReadDigest is the digest of the source records read, and Cursor the
 	// incremental cursor the read returned; apply stores it.
 	ReadDigest string `json:"read_digest"`
@@ -142,10 +141,9 @@ func (c Counts) Changes() bool { return c.Create+c.Update > 0 }
 
 // Counts returns the counts of one flow.
 func (f *FlowPlan) Counts() Counts {
-	c := Counts{NoOp: f.NoOps, Skip: f.Filtered}
-	for _, ch := range f.Changes {
-		c.Add(ch.Action)
-	}
+	c := f.changes.counts
+	c.NoOp += f.NoOps
+	c.Skip += f.Filtered
 	return c
 }
 
@@ -172,13 +170,4 @@ func (p *Plan) Flow(name string) *FlowPlan {
 		}
 	}
 	return nil
-}
-
-// Sort orders changes by source key and fields by name, so that output is
-// deterministic.
-func (f *FlowPlan) Sort() {
-	sort.SliceStable(f.Changes, func(i, j int) bool { return f.Changes[i].SourceKey < f.Changes[j].SourceKey })
-	for _, c := range f.Changes {
-		sort.Slice(c.Fields, func(i, j int) bool { return c.Fields[i].Name < c.Fields[j].Name })
-	}
 }
