@@ -20,6 +20,9 @@ type bodySchema struct {
 	What       string
 	Attributes []string
 	Blocks     []blockSchema
+	// Elsewhere names, for arguments and blocks that belong in another
+	// block, the block they belong in (for targeted advice).
+	Elsewhere map[string]string
 }
 
 type blockSchema struct {
@@ -65,7 +68,9 @@ func content(body *hclsyntax.Body, s *bodySchema) (bodyContent, hcl.Diagnostics)
 			continue
 		}
 		detail := fmt.Sprintf("An argument named %q is not expected in %s.%s", attr.Name, s.What, didYouMean(attr.Name, s.names(), s.Attributes))
-		if len(s.Attributes) == 0 {
+		if parent, ok := s.Elsewhere[attr.Name]; ok {
+			detail = fmt.Sprintf("The argument %s belongs inside %s, not in %s: move it there.", attr.Name, parent, s.What)
+		} else if len(s.Attributes) == 0 {
 			detail = fmt.Sprintf("An argument named %q is not expected in %s, which holds only blocks (%s): move it into the block it belongs to.", attr.Name, s.What, strings.Join(s.blockTypes(), ", "))
 		}
 		diags = append(diags, &hcl.Diagnostic{
@@ -88,6 +93,9 @@ func content(body *hclsyntax.Body, s *bodySchema) (bodyContent, hcl.Diagnostics)
 				continue
 			}
 			detail := fmt.Sprintf("Blocks of type %q are not expected in %s.%s", blk.Type, s.What, didYouMean(blk.Type, s.names(), s.blockTypes()))
+			if parent, ok := s.Elsewhere[blk.Type]; ok {
+				detail = fmt.Sprintf("Blocks of type %q belong inside %s, not in %s: move this one there.", blk.Type, parent, s.What)
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown block type",

@@ -31,3 +31,6 @@ flow "a" {
 }
 
 state = ".kopla/state.db" # ERROR: Unknown argument
+
+ensure "customer" { # ERROR: Unknown block type
+}
