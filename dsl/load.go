@@ -47,7 +47,7 @@ var rootSchema = &bodySchema{
 	Elsewhere: map[string]string{
 		"state": "the kopla block", "log_retention_days": "the kopla block",
 		"source": "a flow block", "target": "a flow block", "where": "a flow block", "key": "a flow block",
-		"mode": "a flow block", "include": "a flow block", "fields": "a flow block", "create_only": "a flow block",
+		"mode": "a flow block", "fields": "a flow block", "create_only": "a flow block",
 		"ensure": "a flow block", "params": "a function block", "expr": "a function block", "values": "a lookup block",
 	},
 }
