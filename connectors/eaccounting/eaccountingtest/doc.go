@@ -57,8 +57,8 @@
 //     same thing either way;
 //   - GET /v2/vatcodes/{id} answers one VatCodeApi, as the current API does,
 //     where the 2023 Swagger declares a page;
-//   - DELETE answers 200 with an empty body, where the Swagger declares an
-//     object;
+//   - DELETE answers 200 with an empty body, as the current API's OpenAPI
+//     document declares, where the 2023 Swagger declares an object;
 //   - only the endpoints a sales integration needs are served; strings
 //     compare case-insensitively in filters and uniqueness checks, as the
 //     API's database collation does.
