@@ -23,7 +23,8 @@
 //     (3000), net and gross prices that must agree with the VAT rate of the
 //     article's account coding.
 //   - Orders (numbered when not a draft; POST /v2/orders/{id}/convert books
-//     an invoice), customer invoice drafts (POST .../{id}/convert books a
+//     an invoice; the current API's /completed, /voided and
+//     /converteddrafttoorder, which the 2023 Swagger lacks, move the status), customer invoice drafts (POST .../{id}/convert books a
 //     numbered invoice, checking optional expected totals), customer
 //     invoices (POST books one directly; payments; RemainingAmount and
 //     PaymentStatus, overdue after the due date). Amounts are computed per

@@ -78,6 +78,11 @@ func (s *Server) routes() {
 	s.handle("PUT /v2/orders/{id}", s.replaceOrder)
 	s.handle("DELETE /v2/orders/{id}", s.deleteOrder)
 	s.handle("POST /v2/orders/{id}/convert", s.convertOrder)
+	// Status transitions of the current API (OpenAPI 2025+), not in the
+	// 2023 Swagger.
+	s.handle("POST /v2/orders/{id}/completed", s.orderTransition(2, 3, "Only ongoing orders can be completed."))
+	s.handle("POST /v2/orders/{id}/voided", s.orderTransition(3, 2, "Only shipped orders can be voided."))
+	s.handle("POST /v2/orders/{id}/converteddrafttoorder", s.orderTransition(1, 2, "Only order drafts can be converted to orders."))
 
 	s.handle("GET /v2/customerinvoicedrafts", s.list("customerinvoicedrafts", nil))
 	s.handle("POST /v2/customerinvoicedrafts", s.createDraft)

@@ -320,6 +320,48 @@ func (s *Server) deleteOrder(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// orderTransition moves an order from one status to another: completing
+// (shipping) an ongoing order, voiding a shipped one back to ongoing, or
+// turning an order draft into a numbered ongoing order.
+func (s *Server) orderTransition(from, to float64, refusal string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := strings.ToLower(r.PathValue("id"))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		o, ok := s.data.c("orders").get(id)
+		if !ok {
+			notFound(w, "Order", id)
+			return
+		}
+		if num(o["Status"]) != from {
+			writeError(w, http.StatusBadRequest, codeCannotWrite, "CanNotBeCreatedOrUpdated - "+refusal)
+			return
+		}
+		o["Status"] = to
+		switch {
+		case to == 3:
+			o["ShippedDateTime"] = formatDate(s.now())
+			for _, x := range asList(o["Rows"]) {
+				row := asObject(x)
+				if row["IsTextRow"] != true {
+					row["DeliveredQuantity"] = row["Quantity"]
+				}
+			}
+			o["DeliveredAmount"], o["DeliveredVatAmount"], o["DeliveredRoundingsAmount"] = o["Amount"], o["VatAmount"], o["RoundingsAmount"]
+		case from == 3:
+			delete(o, "ShippedDateTime")
+			for _, x := range asList(o["Rows"]) {
+				delete(asObject(x), "DeliveredQuantity")
+			}
+			o["DeliveredAmount"], o["DeliveredVatAmount"], o["DeliveredRoundingsAmount"] = float64(0), float64(0), float64(0)
+		case from == 1 && o["Number"] == nil:
+			o["Number"] = float64(s.data.next("NextOrderNumber"))
+		}
+		o["ModifiedUtc"] = formatTime(s.now())
+		writeJSON(w, http.StatusOK, cloneRec(o))
+	}
+}
+
 // convertOrder books an invoice from an ongoing or shipped order and marks
 // the order invoiced.
 func (s *Server) convertOrder(w http.ResponseWriter, r *http.Request) {

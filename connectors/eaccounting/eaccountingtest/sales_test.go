@@ -109,6 +109,26 @@ func TestOrders(t *testing.T) {
 		t.Errorf("Requests(convert) = %d; want 4", n)
 	}
 
+	// Status transitions of the current API; they are not in the 2023
+	// Swagger, so they bypass the contract proxy.
+	b := a.bypass()
+	ord := b.must(http.StatusCreated, "POST", "/v2/orders", orderBody(cid, goods, freight, 1))
+	oid := ord["Id"].(string)
+	b.wantError(http.StatusBadRequest, 4002, "POST", "/v2/orders/"+oid+"/completed", nil)
+	ord = b.must(http.StatusOK, "POST", "/v2/orders/"+oid+"/converteddrafttoorder", nil)
+	if ord["Status"] != 2.0 || ord["Number"] == nil {
+		t.Errorf("order draft converted: Status=%v Number=%v; want 2 and a number", ord["Status"], ord["Number"])
+	}
+	ord = b.must(http.StatusOK, "POST", "/v2/orders/"+oid+"/completed", nil)
+	if ord["Status"] != 3.0 || ord["ShippedDateTime"] != "2026-03-02T00:00:00Z" || ord["DeliveredAmount"] != ord["Amount"] {
+		t.Errorf("completed order = Status %v ShippedDateTime %v DeliveredAmount %v", ord["Status"], ord["ShippedDateTime"], ord["DeliveredAmount"])
+	}
+	ord = b.must(http.StatusOK, "POST", "/v2/orders/"+oid+"/voided", nil)
+	if _, shipped := ord["ShippedDateTime"]; ord["Status"] != 2.0 || shipped {
+		t.Errorf("voided order = Status %v ShippedDateTime %v; want 2 and none", ord["Status"], ord["ShippedDateTime"])
+	}
+	b.wantError(http.StatusBadRequest, 4002, "POST", "/v2/orders/"+oid+"/voided", nil)
+
 	// Dates may be sent as the documented "YYYY-MM-DD" (outside the
 	// Swagger's date-time format, hence not through the contract proxy).
 	plain := a.bypass().must(http.StatusCreated, "POST", "/v2/orders", with(orderBody(cid, goods, freight, 2), "OrderDate", "2026-03-01", "DeliveryDate", "2026-03-09"))
