@@ -30,14 +30,14 @@ const (
 type apiError struct {
 	ErrorCode             int
 	DeveloperErrorMessage string
-	ErrorId               string       //nolint:revive // the API's spelling
+	ErrorID               string       `json:"ErrorId"`
 	Errors                []fieldError `json:",omitempty"`
 }
 
 // errorBody builds an error envelope with a fresh ErrorId, the GUID users
 // quote to Visma support.
 func errorBody(code int, msg string, fields ...fieldError) apiError {
-	return apiError{ErrorCode: code, DeveloperErrorMessage: msg, ErrorId: newUUID(), Errors: fields}
+	return apiError{ErrorCode: code, DeveloperErrorMessage: msg, ErrorID: newUUID(), Errors: fields}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
