@@ -575,7 +575,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	case it.filtered:
 		o.action = plan.Skip
 		r.fp.Filtered++
-		r.done[it.rec.ID] = o
+		r.remember(it.rec.ID, o)
 		return
 	case it.err != nil:
 		o.action = plan.Error
@@ -634,7 +634,20 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		o.change = ch
 		r.fp.Add(ch)
 	}
-	r.done[it.rec.ID] = o
+	r.remember(it.rec.ID, o)
+}
+
+// planned marks records of flows nobody ensures: only their ids are kept,
+// so that a record read twice is planned once, while the changes
+// themselves may be spilled out of memory.
+var planned = &outcome{action: plan.NoOp}
+
+// remember records that a source record is planned.
+func (r *flowRun) remember(id string, o *outcome) {
+	if !r.f.ensured {
+		o = planned
+	}
+	r.done[id] = o
 }
 
 // hashRecord adds a source record to the flow's read digest and returns its

@@ -93,6 +93,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	}
 	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
 	diags = append(diags, pdiags...)
+	if pl != nil {
+		defer pl.Close()
+	}
 	c.logPlan(pl)
 	// A plan with a failed flow is incomplete: it is shown, never saved.
 	out := ""
@@ -181,11 +184,15 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			view.Diagnostics(append(diags, errorDiags("Cannot read the plan", err)...), cfg.Files)
 			return exitError
 		}
+		defer pl.Close()
 	} else {
 		var pdiags hcl.Diagnostics
 		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
 		diags = append(diags, pdiags...)
 		c.logPlan(pl)
+		if pl != nil {
+			defer pl.Close()
+		}
 		view.Diagnostics(diags, cfg.Files)
 		diags = nil
 		if pl != nil {
