@@ -19,6 +19,7 @@ const (
 	kInt           // int32, non-nullable: omitted means 0
 	kOptInt        // int32?, nullable
 	kOptNum        // double?, nullable
+	kOptBool       // bool?, nullable
 	kDateTime      // date-time; dates are sent as "YYYY-MM-DD" and stored as midnight UTC
 	kStrings       // array of strings
 	kObject        // nested object, see field.sub
@@ -50,8 +51,8 @@ type model struct {
 //
 //	Name kind[maxlen] [req] [ro] [min=N] [max=N] [enum=0|1|2]
 //
-// kinds: s string, u uuid, b bool, n number, i int, i? nullable int,
-// n? nullable number, t date-time, as string array, o:Model object,
+// kinds: s string, u uuid, b bool, n number, i int, b? i? n? nullable
+// bool, int and number, t date-time, as string array, o:Model object,
 // a:Model array of objects (Model looked up in subs).
 func newModel(name, spec string, subs ...*model) *model {
 	m := &model{name: name, by: map[string]*field{}}
@@ -82,6 +83,8 @@ func newModel(name, spec string, subs ...*model) *model {
 			f.kind = kOptInt
 		case k == "n?":
 			f.kind = kOptNum
+		case k == "b?":
+			f.kind = kOptBool
 		default:
 			f.kind = map[byte]kind{'s': kString, 'u': kUUID, 'b': kBool, 'n': kNumber, 'i': kInt, 't': kDateTime}[k[0]]
 			if len(k) > 1 {
@@ -183,7 +186,7 @@ func (f *field) convert(v any, name string) (any, []fieldError) {
 			return bad("Error converting value to type 'System.Guid'. Path '%s'.", name)
 		}
 		return strings.ToLower(s), nil
-	case kBool:
+	case kBool, kOptBool:
 		b, ok := v.(bool)
 		if !ok {
 			return bad("Error converting value to type 'System.Boolean'. Path '%s'.", name)

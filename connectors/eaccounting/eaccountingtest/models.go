@@ -82,7 +82,7 @@ AutoInvoiceRegistrationRequestSentDate t
 IsPrivatePerson b req
 DiscountPercentage n min=0 max=1
 ChangedUtc t ro
-IsNorthernIreland b
+IsNorthernIreland b?
 CustomerLabels a:CustomerLabelApi
 IsFutureInvoiceDateAllowed b ro
 SalesPriceListId u

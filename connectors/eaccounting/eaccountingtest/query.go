@@ -567,7 +567,7 @@ func (p *parser) operand() (*node, error) {
 		if !ok {
 			return nil, unknownProperty(m, name)
 		}
-		typ, ok := map[kind]valType{kString: tString, kUUID: tGUID, kBool: tBool, kNumber: tNumber, kInt: tNumber,
+		typ, ok := map[kind]valType{kString: tString, kUUID: tGUID, kBool: tBool, kOptBool: tBool, kNumber: tNumber, kInt: tNumber,
 			kOptInt: tNumber, kOptNum: tNumber, kDateTime: tTime}[f.kind]
 		if !ok {
 			return nil, qerr("The property '%s' of type '%s' cannot be used in $filter.", name, m.name)
