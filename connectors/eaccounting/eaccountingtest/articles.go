@@ -78,6 +78,8 @@ func (s *Server) writeArticle(w http.ResponseWriter, r *http.Request, id string)
 	}
 	rec["Id"] = id
 	rec["ChangedUtc"] = now
+	// No discount agreements in the demo company: the discounted price is the price.
+	rec["NetPriceWithDiscount"] = rec["NetPrice"]
 	rec["CodingName"] = coding["Name"]
 	rec["IsServiceArticle"] = coding["Type"] == "Service"
 	rec["UnitName"] = unit["Name"]

@@ -117,12 +117,13 @@ StockBalanceReserved n ro
 StockBalanceAvailable n ro
 StockBalanceManuallyChangedUtc t ro
 StockLocationReference s
+Note s4000
 StockValue n ro
 ShowStockInformation b ro
 UpdateStockPrices b
-FreightCosts n?
+FreightCosts n min=0
 FreightCostsManuallyChangedUtc t ro
-PurchasePrice n?
+PurchasePrice n min=0
 PurchasePriceManuallyChangedUtc t ro
 IsStock b
 HouseWorkType i?
