@@ -73,16 +73,15 @@ type Server struct {
 	rotate       bool
 	mux          *http.ServeMux
 
-	mu       sync.Mutex
-	counts   map[string]int
-	faults   []*Fault
-	hits     map[string][]time.Time // rate-limit window per endpoint
-	codes    map[string]authCode
-	access   map[string]token
-	refresh  map[string]token
-	data     *store
-	patterns []string
-	direct   string // set by NewTestServer
+	mu      sync.Mutex
+	counts  map[string]int
+	faults  []*Fault
+	hits    map[string][]time.Time // rate-limit window per endpoint
+	codes   map[string]authCode
+	access  map[string]token
+	refresh map[string]token
+	data    *store
+	direct  string // set by NewTestServer
 }
 
 type authCode struct {
@@ -270,7 +269,6 @@ func (s *Server) count(keys ...string) {
 // handle registers an API endpoint: counted, subject to faults, bearer
 // auth and the per-endpoint rate limit.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.serve(pattern, true, w, r, h)
 	})
@@ -279,7 +277,6 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // handleIdentity registers an identity-server endpoint: counted and subject
 // to faults, but neither authenticated by bearer token nor rate limited.
 func (s *Server) handleIdentity(pattern string, h http.HandlerFunc) {
-	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.serve(pattern, false, w, r, h)
 	})
