@@ -13,6 +13,7 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // ApplyOptions configure an apply.
@@ -543,7 +544,7 @@ func redactJSON(raw json.RawMessage, schema connectors.Schema) json.RawMessage {
 	return mustJSON(redact(fields, schema))
 }
 
-func mustJSON(v any) json.RawMessage { return appendJSON(nil, v) }
+func mustJSON(v any) json.RawMessage { return jsonenc.Append(nil, v, true) }
 
 // reconcileIntents settles writes a previous run sent without storing their
 // answer: a create whose record exists (found by key) is linked instead of

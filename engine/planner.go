@@ -14,6 +14,7 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // PlanOptions select what a plan covers.
@@ -656,7 +657,7 @@ func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 	r.buf = append(r.buf[:0], rec.ID...)
 	r.buf = append(r.buf, 0)
 	start := len(r.buf)
-	r.buf = appendJSON(r.buf, rec.Fields)
+	r.buf = jsonenc.Append(r.buf, rec.Fields, true)
 	raw := append([]byte(nil), r.buf[start:]...)
 	r.buf = append(r.buf, 0)
 	r.digest.Write(r.buf)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kopla-dev/kopla/engine/plan"
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // Case is a flow unit test: one source record and the world around it,
@@ -154,4 +155,4 @@ func (r *CaseResult) Problems(want Expectation) []string {
 	return out
 }
 
-func showValue(v any) string { return string(appendJSON(nil, v)) }
+func showValue(v any) string { return string(jsonenc.Append(nil, v, true)) }

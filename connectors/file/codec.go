@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // rowError is why a row cannot be parsed; pos is a byte offset in the row
@@ -111,15 +113,8 @@ func fromJSON(v any) any {
 // encodeJSONL appends a record as one JSON line (keys sorted, HTML not
 // escaped), with terminator term.
 func encodeJSONL(buf *bytes.Buffer, fields map[string]any, term string) error {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		return err
-	}
-	if term != "\n" {
-		buf.Truncate(buf.Len() - 1)
-		buf.WriteString(term)
-	}
+	buf.Write(jsonenc.Append(buf.AvailableBuffer(), fields, false))
+	buf.WriteString(term)
 	return nil
 }
 

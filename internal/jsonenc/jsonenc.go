@@ -1,0 +1,96 @@
+// Package jsonenc encodes the JSON-family values of records (string,
+// float64, int64, bool, nil, []any, map[string]any) without reflection, as
+// encoding/json would encode them: map keys sorted, numbers in their
+// shortest form. Records are encoded on hot paths (activity log, JSON Lines
+// files), where encoding/json's reflection costs more than the rest of the
+// work. Values of other types are handed to encoding/json.
+package jsonenc
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Append appends the JSON encoding of v to b. With escapeHTML, <, > and &
+// are escaped as encoding/json does by default; without, as an Encoder with
+// SetEscapeHTML(false) does.
+func Append(b []byte, v any, escapeHTML bool) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case string:
+		return appendString(b, x, escapeHTML)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		if a := math.Abs(x); a == 0 || (a >= 1e-6 && a < 1e21) {
+			return strconv.AppendFloat(b, x, 'f', -1, 64)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k, escapeHTML)
+			b = append(b, ':')
+			b = Append(b, x[k], escapeHTML)
+		}
+		return append(b, '}')
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = Append(b, e, escapeHTML)
+		}
+		return append(b, ']')
+	}
+	return appendSlow(b, v, escapeHTML)
+}
+
+// appendString writes plain strings as they are and leaves every string
+// encoding/json would escape to it.
+func appendString(b []byte, s string, escapeHTML bool) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || (escapeHTML && (c == '<' || c == '>' || c == '&')) {
+			return appendSlow(b, s, escapeHTML)
+		}
+		if c >= utf8.RuneSelf {
+			// U+2028, U+2029 and invalid UTF-8 are escaped or replaced.
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+				return appendSlow(b, s, escapeHTML)
+			}
+			i += size - 1
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendSlow(b []byte, v any, escapeHTML bool) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(escapeHTML)
+	if err := enc.Encode(v); err != nil {
+		enc.Encode(err.Error())
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
