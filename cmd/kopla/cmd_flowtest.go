@@ -66,6 +66,7 @@ func (c *cli) test(_ context.Context, args []string) int {
 			return c.usageFailed(usagef("test", "-run: %s", err), f)
 		}
 	}
+	c.offline = true
 	p, cfg, diags := c.compile()
 	var tests []*dsl.Test
 	if !diags.HasErrors() {
@@ -132,7 +133,7 @@ func (c *cli) projectWithVars(cfg *dsl.Config, vars map[string]any, cache map[st
 	if err != nil {
 		return nil, err
 	}
-	p, diags := engine.New(engine.Options{Registry: reg, Logger: c.log, Now: c.now, LookupEnv: c.lookupEnv}).Compile(&with)
+	p, diags := engine.New(engine.Options{Registry: reg, Logger: c.log, Now: c.now, LookupEnv: c.projectEnv}).Compile(&with)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("the project does not compile with these vars: %s", diags.Error())
 	}

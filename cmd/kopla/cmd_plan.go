@@ -26,6 +26,7 @@ func (c *cli) validate(_ context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
+	c.offline = true
 	p, cfg, diags := c.compile()
 	if p != nil {
 		p.Close()

@@ -26,7 +26,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/eaccounting"
 	"github.com/kopla-dev/kopla/connectors/file"
+	"github.com/kopla-dev/kopla/connectors/hubspot"
 )
 
 func main() {
@@ -55,7 +57,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func registry() (*connectors.Registry, error) {
 	r := connectors.NewRegistry()
 	for _, f := range []connectors.Factory{
+		eaccounting.New(),
 		file.New(),
+		hubspot.New(),
 	} {
 		if err := r.Register(f); err != nil {
 			return nil, err

@@ -57,6 +57,19 @@ type cli struct {
 	deps
 	global *globalArgs
 	log    *slog.Logger
+	// offline commands (validate, test) touch no system, so they need no
+	// credentials: environment variables they do not find (but kopla's own,
+	// KOPLA_*) read as placeholders instead of failing the connection
+	// blocks.
+	offline bool
+}
+
+// projectEnv is how the project's files read the environment (env()).
+func (c *cli) projectEnv(name string) (string, bool) {
+	if v, ok := c.lookupEnv(name); ok || !c.offline || strings.HasPrefix(name, "KOPLA_") {
+		return v, ok
+	}
+	return "offline-placeholder-" + name, true
 }
 
 type command struct {
@@ -262,7 +275,7 @@ func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
 		}
 		files = append(files, f)
 	}
-	cfg, diags := dsl.Load(c.dir(), dsl.Options{Vars: vars, VarFiles: files, LookupEnv: c.lookupEnv})
+	cfg, diags := dsl.Load(c.dir(), dsl.Options{Vars: vars, VarFiles: files, LookupEnv: c.projectEnv})
 	c.log.Debug("project loaded", "dir", c.dir(), "files", len(cfg.Files), "flows", len(cfg.Flows), "diagnostics", len(diags))
 	return cfg, diags
 }
@@ -283,7 +296,7 @@ func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 		Logger:     c.log,
 		Now:        c.now,
 		HTTPClient: c.httpClient,
-		LookupEnv:  c.lookupEnv,
+		LookupEnv:  c.projectEnv,
 	})
 	p, cdiags := eng.Compile(cfg)
 	return p, cfg, append(diags, cdiags...)
