@@ -1,0 +1,348 @@
+# Orders, HubSpot -> eAccounting.
+#
+# A HubSpot order whose payment status is selected (order_payment_statuses,
+# default: paid) becomes, depending on order_target,
+#   "order"   an eAccounting order             (flow orders_to_eaccounting_orders)
+#   "draft"   an eAccounting invoice draft     (flow orders_to_invoice_drafts)
+#   "invoice" a booked eAccounting invoice     (flow orders_to_invoices: a draft
+#             converted at once)
+# A flow's target is fixed, so there is one flow per target type and the
+# setting selects which one takes the orders (in its where).
+#
+# For each order, first the customer (flow contacts_to_customers: looked up
+# by e-mail, created or updated) and the articles of its lines (flow
+# products_to_articles: looked up by SKU, created when missing) are made
+# sure of; then the order is created. YourReference holds "HS-<order id>":
+# an order that exists already is skipped (mode create). An order without a
+# contact goes to the default debtor.
+#
+# Rows: one per line item (article, quantity, unit price, discount), then a
+# freight row (article freight_article_number) when the order has shipping
+# costs, then a text row naming the payment terms its payment method maps
+# to. The order-level discount (hs_order_discount) is spread over the line
+# rows as a percentage, as eAccounting has no order-level discount.
+#
+# Payment terms: eAccounting's order and draft API models (Swagger 2023) have
+# no TermsOfPaymentId, so the terms are shown on a text row; new customers
+# get default_terms_of_payment.
+
+variable "order_payment_statuses" {
+  description = "HubSpot order payment statuses (hs_payment_status) that are sent to eAccounting."
+  default     = ["paid"]
+}
+
+variable "order_target" {
+  description = "What a HubSpot order becomes in eAccounting: \"order\", \"draft\" (an invoice draft) or \"invoice\" (a draft converted into a booked invoice)."
+  default     = "order"
+}
+
+variable "eaccounting_order_status" {
+  description = "Status of created eAccounting orders: 1 draft, 2 ongoing (the default), 3 shipped."
+  default     = 2
+}
+
+variable "default_customer_number" {
+  description = "CustomerNumber of the eAccounting customer used for orders without a contact (the default debtor). It must exist in eAccounting."
+  default     = "1000"
+}
+
+variable "freight_article_number" {
+  description = "Number of the eAccounting article that charges shipping costs (a service article, e.g. FRAKT, with its own account coding). It must exist in eAccounting."
+  default     = "FRAKT"
+}
+
+variable "hubspot_prices_include_vat" {
+  description = "Whether HubSpot prices (products, line items, shipping) include VAT."
+  default     = false
+}
+
+variable "private_prices_include_vat" {
+  description = "Whether eAccounting shows private persons' prices including VAT (company setting 'Show prices excl. VAT for private persons' off, the default): unit prices sent for private persons then include VAT."
+  default     = true
+}
+
+variable "delivery_methods" {
+  description = "eAccounting delivery method codes and the HubSpot shipping methods (hs_shipping_method) that map to each."
+  default = {
+    POST = ["standard"]
+    BUD  = ["express"]
+    HAMT = ["pickup"]
+  }
+}
+
+variable "default_delivery_method" {
+  description = "eAccounting delivery method code for shipping methods delivery_methods does not list; empty for none."
+  default     = ""
+}
+
+variable "payment_terms" {
+  description = "eAccounting terms of payment (by name) and the HubSpot payment methods (hs_payment_processing_method) that map to each."
+  default = {
+    "Kortbetalning"  = ["card", "paypal"]
+    "30 dagar netto" = ["invoice"]
+  }
+}
+
+variable "payment_row_text" {
+  description = "Text of the row that names an order's payment terms; the terms' name follows it. Empty for no payment row."
+  default     = "Betalningsvillkor: "
+}
+
+variable "our_reference" {
+  description = "OurReference of created orders and invoices (your contact person); empty for none."
+  default     = ""
+}
+
+# Whether an order is sent at all.
+function "order_selected" {
+  params = ["order"]
+  expr   = "(order.hs_payment_status ?? '') in var.order_payment_statuses"
+}
+
+# The customer record of an order: the ensured customer, or the default
+# debtor when the order has no contact.
+function "order_customer" {
+  params = ["customer"]
+  expr   = "customer ?? find(eaccounting.books.customers, 'CustomerNumber', var.default_customer_number)"
+}
+
+# The contact of an order as contacts_to_customers reads contacts: the
+# order's first contact, with the order's companies and the order itself
+# (an included record has no includes of its own).
+function "order_contact" {
+  params = ["order"]
+  expr   = <<-EXPR
+    let c = first(order.contacts ?? []);
+    c == nil ? nil : {
+      id: record_id(c), hs_object_id: record_id(c),
+      email: c.email ?? order.hs_billing_address_email,
+      firstname: c.firstname, lastname: c.lastname, phone: c.phone, mobilephone: c.mobilephone,
+      address: c.address, zip: c.zip, city: c.city, country: c.country, company: c.company,
+      lifecyclestage: c.lifecyclestage,
+      companies: order.companies ?? [], orders: [order], deals: order.deals ?? []
+    }
+  EXPR
+}
+
+# The product of a line item as products_to_articles reads products: the
+# product the line was made from (so it is planned once however many lines
+# sell it), or the line's own SKU and name when it has no product.
+function "line_product" {
+  params = ["line"]
+  expr   = <<-EXPR
+    {
+      id: line.hs_product_id ?? ("line:" + string(record_id(line))),
+      hs_object_id: line.hs_product_id,
+      hs_sku: line.hs_sku, name: line.name, price: line.price, description: line.description
+    }
+  EXPR
+}
+
+# A unit price as eAccounting wants it: net, or gross for private persons
+# when private_prices_include_vat; rate is the VAT rate in percent.
+function "unit_price" {
+  params = ["price", "rate", "private"]
+  expr   = <<-EXPR
+    let net = var.hubspot_prices_include_vat ? net_price(price, rate) : round_money(price);
+    private && var.private_prices_include_vat ? gross_price(net, rate) : net
+  EXPR
+}
+
+# One sales row of an order ("order") or an invoice draft ("draft"): the two
+# row models require different flags.
+function "sales_row" {
+  params = ["kind", "n", "article_id", "text", "quantity", "price", "discount", "cc1", "cc2"]
+  expr   = <<-EXPR
+    kind == "order" ? {
+      LineNumber: n, ArticleId: article_id, Text: text, Quantity: quantity, UnitPrice: price,
+      DiscountPercentage: discount, CostCenterItemId1: cc1, CostCenterItemId2: cc2,
+      IsTextRow: false, IsWorkCost: false, EligibleForReverseChargeOnVat: false
+    } : {
+      LineNumber: n, ArticleId: article_id, Text: text, Quantity: quantity, UnitPrice: price,
+      DiscountPercentage: discount, CostCenterItemId1: cc1, CostCenterItemId2: cc2,
+      IsTextRow: false, ReversedConstructionServicesVatFree: false
+    }
+  EXPR
+}
+
+function "text_row" {
+  params = ["kind", "n", "text"]
+  expr   = <<-EXPR
+    kind == "order" ?
+      {LineNumber: n, Text: text, IsTextRow: true, IsWorkCost: false, EligibleForReverseChargeOnVat: false} :
+      {LineNumber: n, Text: text, IsTextRow: true, ReversedConstructionServicesVatFree: false}
+  EXPR
+}
+
+# The fraction of the order-level discount (an amount on the subtotal).
+function "order_discount_fraction" {
+  params = ["order"]
+  expr   = "(order.hs_order_discount ?? 0) > 0 && (order.hs_subtotal_price ?? 0) > 0 ? order.hs_order_discount / order.hs_subtotal_price : 0.0"
+}
+
+# A row's DiscountPercentage (a fraction with at most 4 decimals): the line's
+# percentage combined with the order-level discount; nil when none.
+function "row_discount" {
+  params = ["line_percent", "order_fraction"]
+  expr   = "let d = 1 - (1 - (line_percent ?? 0) / 100) * (1 - order_fraction); d <= 0.00005 ? nil : round(d * 10000) / 10000"
+}
+
+# The eAccounting terms of payment an order's payment method maps to.
+function "order_payment_terms" {
+  params = ["order"]
+  expr   = "target_value(var.payment_terms, order.hs_payment_processing_method, nil)"
+}
+
+# The rows of an order: its lines, freight and payment terms.
+function "order_rows" {
+  params = ["order", "articles", "customer", "kind"]
+  expr   = <<-EXPR
+    let private = customer?.IsPrivatePerson ?? true;
+    let country = order.hs_billing_address_country ?? customer?.InvoiceCountryCode ?? var.home_country;
+    let order_fraction = order_discount_fraction(order);
+    let cc1 = var.cost_center == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_center)?.Id;
+    let cc2 = var.cost_unit == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_unit)?.Id;
+    let lines = map(order.line_items ?? [], sales_row(kind, #index,
+      at(articles, #index)?.Id, #.name, #.quantity ?? 1,
+      unit_price((#.price ?? 0) - (#.discount ?? 0), vat_rate(at(articles, #index)?.CodingId, country, private), private),
+      row_discount(#.hs_discount_percentage, order_fraction), cc1, cc2));
+    let freight = find(eaccounting.books.articles, "Number", var.freight_article_number);
+    let shipping = (order.hs_shipping_cost ?? 0) > 0 ? [sales_row(kind, len(lines),
+      freight?.Id, freight?.Name ?? "Frakt", 1,
+      unit_price(order.hs_shipping_cost, vat_rate(freight?.CodingId, country, private), private),
+      nil, cc1, cc2)] : [];
+    let terms = order_payment_terms(order);
+    let payment = terms != nil && var.payment_row_text != "" ? [text_row(kind, len(lines) + len(shipping), var.payment_row_text + terms)] : [];
+    concat(lines, shipping, payment)
+  EXPR
+}
+
+flow "orders_to_eaccounting_orders" {
+  source  = hubspot.shop.orders
+  include = ["line_items", "contacts", "companies"]
+  target  = eaccounting.books.orders
+  where   = "var.order_target == 'order' && order_selected(source)"
+  key     = "YourReference"
+  mode    = "create"
+
+  ensure "customer" {
+    flow  = flow.contacts_to_customers
+    input = "order_contact(source)"
+  }
+  ensure "articles" {
+    flow     = flow.products_to_articles
+    for_each = "map(source.line_items ?? [], line_product(#))"
+  }
+
+  fields {
+    YourReference        = "var.reference_prefix + string(source.hs_object_id)"
+    BuyersOrderReference = "source.hs_external_order_id"
+    OurReference         = "var.our_reference == '' ? nil : var.our_reference"
+    CustomerId           = "order_customer(ensured.customer)?.Id"
+    OrderDate            = "iso_date(source.hs_external_created_date ?? source.hs_createdate)"
+    CurrencyCode         = "upper(source.hs_currency_code ?? var.default_currency)"
+    Status               = "var.eaccounting_order_status"
+    # Required flags, completed with their usual values.
+    EuThirdParty                        = "false"
+    ReverseChargeOnConstructionServices = "false"
+    RotReducedInvoicingType             = "0"
+
+    InvoiceCustomerName = "source.hs_billing_address_name"
+    InvoiceAddress1     = "source.hs_billing_address_street"
+    InvoicePostalCode   = "source.hs_billing_address_postal_code"
+    InvoiceCity         = "source.hs_billing_address_city"
+    InvoiceCountryCode  = "country_code(source.hs_billing_address_country)"
+
+    DeliveryCustomerName = "source.hs_shipping_address_name"
+    DeliveryAddress1     = "source.hs_shipping_address_street"
+    DeliveryPostalCode   = "source.hs_shipping_address_postal_code"
+    DeliveryCity         = "source.hs_shipping_address_city"
+    DeliveryCountryCode  = "country_code(source.hs_shipping_address_country)"
+    DeliveryMethodCode   = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
+
+    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'order')"
+  }
+}
+
+flow "orders_to_invoice_drafts" {
+  source  = hubspot.shop.orders
+  include = ["line_items", "contacts", "companies"]
+  target  = eaccounting.books.customerinvoicedrafts
+  where   = "var.order_target == 'draft' && order_selected(source)"
+  key     = "YourReference"
+  mode    = "create"
+
+  ensure "customer" {
+    flow  = flow.contacts_to_customers
+    input = "order_contact(source)"
+  }
+  ensure "articles" {
+    flow     = flow.products_to_articles
+    for_each = "map(source.line_items ?? [], line_product(#))"
+  }
+
+  fields {
+    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
+    BuyersOrderReference    = "source.hs_external_order_id"
+    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
+    CustomerId              = "order_customer(ensured.customer)?.Id"
+    InvoiceDate             = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
+    EuThirdParty            = "false"
+    RotReducedInvoicingType = "0"
+    # The invoice address's city, postal code and country come from the
+    # customer (read-only on drafts).
+    InvoiceAddress1      = "source.hs_billing_address_street"
+    DeliveryCustomerName = "source.hs_shipping_address_name"
+    DeliveryAddress1     = "source.hs_shipping_address_street"
+    DeliveryPostalCode   = "source.hs_shipping_address_postal_code"
+    DeliveryCity         = "source.hs_shipping_address_city"
+    DeliveryCountryCode  = "country_code(source.hs_shipping_address_country)"
+    DeliveryMethodCode   = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
+
+    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
+  }
+}
+
+# "invoice": the draft is converted into a booked invoice in the same write
+# (Invoiced = true), and is gone afterwards. The where therefore also skips
+# orders whose invoice exists already (found by YourReference).
+flow "orders_to_invoices" {
+  source  = hubspot.shop.orders
+  include = ["line_items", "contacts", "companies"]
+  target  = eaccounting.books.customerinvoicedrafts
+  where   = <<-EXPR
+    var.order_target == 'invoice' && order_selected(source) &&
+    find(eaccounting.books.customerinvoices, 'YourReference', var.reference_prefix + string(source.hs_object_id)) == nil
+  EXPR
+  key  = "YourReference"
+  mode = "create"
+
+  ensure "customer" {
+    flow  = flow.contacts_to_customers
+    input = "order_contact(source)"
+  }
+  ensure "articles" {
+    flow     = flow.products_to_articles
+    for_each = "map(source.line_items ?? [], line_product(#))"
+  }
+
+  fields {
+    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
+    BuyersOrderReference    = "source.hs_external_order_id"
+    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
+    CustomerId              = "order_customer(ensured.customer)?.Id"
+    InvoiceDate             = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
+    EuThirdParty            = "false"
+    RotReducedInvoicingType = "0"
+    InvoiceAddress1         = "source.hs_billing_address_street"
+    DeliveryCustomerName    = "source.hs_shipping_address_name"
+    DeliveryAddress1        = "source.hs_shipping_address_street"
+    DeliveryPostalCode      = "source.hs_shipping_address_postal_code"
+    DeliveryCity            = "source.hs_shipping_address_city"
+    DeliveryCountryCode     = "country_code(source.hs_shipping_address_country)"
+    DeliveryMethodCode      = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
+
+    Rows     = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
+    Invoiced = "true"
+  }
+}

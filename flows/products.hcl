@@ -1,0 +1,137 @@
+# Products both ways, matched by SKU (HubSpot hs_sku = eAccounting article
+# Number). Simple products: no variants, attributes, categories or images.
+#
+# Who owns which field, so that the two flows never undo each other:
+#   HubSpot owns     name, price, long description (and the product type)
+#   eAccounting owns purchase price, EAN/GTIN (Barcodes), stock (stock.hcl)
+# Each flow keeps the other side's fields create-only: they fill in a new
+# record and are never overwritten afterwards. In particular the long
+# description is written when a HubSpot product is created from an article
+# and then left alone: it is enriched in HubSpot.
+
+variable "product_sku_prefix" {
+  description = "Custom filter: only products and articles whose SKU starts with this are synchronised (empty: all). Orders need their articles: keep every SKU sold online inside the filter."
+  default     = ""
+}
+
+variable "product_types" {
+  description = "Custom filter: HubSpot product types (hs_product_type) sent to eAccounting; empty for all."
+  default     = []
+}
+
+variable "article_coding_by_type" {
+  description = "eAccounting article account coding (by name) of new articles, by HubSpot product type; \"default\" for the rest. The coding sets the VAT rate and the revenue accounts per VAT zone."
+  default = {
+    inventory     = "Varor 25 %"
+    non_inventory = "Varor 25 %"
+    service       = "Tjänster 25 %"
+    default       = "Varor 25 %"
+  }
+}
+
+variable "article_coding_by_sku" {
+  description = "Article account codings (by name) of new articles by SKU, where the product type does not tell (e.g. food at 12 % VAT)."
+  default     = {}
+}
+
+variable "article_unit_by_type" {
+  description = "eAccounting unit (by code) of new articles, by HubSpot product type; \"default\" for the rest."
+  default = {
+    service = "tim"
+    default = "st"
+  }
+}
+
+# The article account coding name of a HubSpot product.
+function "product_coding" {
+  params = ["product"]
+  expr   = "var.article_coding_by_sku[product.hs_sku ?? ''] ?? var.article_coding_by_type[product.hs_product_type ?? 'default'] ?? var.article_coding_by_type.default"
+}
+
+# The EAN/GTIN of a HubSpot product: the custom property gtin (read through
+# a function, so the flow validates before kopla init discovers it).
+function "product_gtin" {
+  params = ["product"]
+  expr   = "trim(product.gtin ?? '') == '' ? nil : trim(product.gtin)"
+}
+
+# The stock quantity of a HubSpot product: the custom property
+# stock_quantity (see stock.hcl).
+function "product_stock" {
+  params = ["product"]
+  expr   = "product.stock_quantity"
+}
+
+# The VAT rate (percent) of the article a product is or becomes: the coding
+# of the existing article, else the coding a new one gets.
+function "article_vat_percent" {
+  params = ["product"]
+  expr   = <<-EXPR
+    let existing = find(eaccounting.books.articles, 'Number', trim(product.hs_sku ?? ''));
+    let coding = existing != nil ?
+      find(eaccounting.books.articleaccountcodings, 'Id', existing.CodingId) :
+      find(eaccounting.books.articleaccountcodings, 'Name', product_coding(product));
+    (coding?.VatRatePercent ?? 0) * 100
+  EXPR
+}
+
+# The net price of a product's article (hubspot_prices_include_vat: the
+# coding's VAT rate is taken off).
+function "article_net_price" {
+  params = ["product"]
+  expr   = "var.hubspot_prices_include_vat ? net_price(product.price ?? 0, article_vat_percent(product)) : round_money(product.price)"
+}
+
+function "sku_selected" {
+  params = ["sku"]
+  expr   = "trim(sku ?? '') != '' && (var.product_sku_prefix == '' || hasPrefix(sku, var.product_sku_prefix))"
+}
+
+flow "products_to_articles" {
+  source = hubspot.shop.products
+  target = eaccounting.books.articles
+  where  = "sku_selected(source.hs_sku) && (len(var.product_types) == 0 || source.hs_product_type in var.product_types)"
+  key    = "Number"
+  mode   = "upsert"
+
+  fields {
+    Number = "trim(source.hs_sku)"
+    Name   = "source.name"
+    # Net and gross price must agree with the VAT rate of the article's
+    # account coding: eAccounting refuses them otherwise.
+    NetPrice   = "article_net_price(source)"
+    GrossPrice = "gross_price(article_net_price(source), article_vat_percent(source))"
+  }
+  create_only {
+    CodingId      = "find(eaccounting.books.articleaccountcodings, 'Name', product_coding(source))?.Id"
+    UnitId        = "find(eaccounting.books.units, 'Code', var.article_unit_by_type[source.hs_product_type ?? 'default'] ?? var.article_unit_by_type.default)?.Id"
+    IsActive      = "true"
+    IsStock       = "(source.hs_product_type ?? '') == 'inventory'"
+    PurchasePrice = "source.hs_cost_of_goods_sold"
+    Barcodes      = "product_gtin(source) == nil ? nil : [{Barcode: product_gtin(source), BarcodeType: 0}]"
+    # The stock a new article starts with; eAccounting owns it afterwards.
+    StockBalance = "product_stock(source)"
+  }
+}
+
+flow "articles_to_products" {
+  source = eaccounting.books.articles
+  target = hubspot.shop.products
+  where  = "(source.IsActive ?? false) && source.Number != var.freight_article_number && sku_selected(source.Number)"
+  key    = "hs_sku"
+  mode   = "upsert"
+
+  fields {
+    hs_sku                = "source.Number"
+    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : nil"
+    gtin                  = "first(source.Barcodes ?? [])?.Barcode"
+  }
+  create_only {
+    name = "source.Name"
+    # price excluding or including VAT, as HubSpot prices are kept
+    price           = "var.hubspot_prices_include_vat ? source.GrossPrice : source.NetPrice"
+    description     = "source.NameEnglish ?? source.Name"
+    stock_quantity  = "(source.IsStock ?? false) ? (source.StockBalanceAvailable ?? source.StockBalance) : nil"
+    hs_product_type = "(source.IsServiceArticle ?? false) ? 'service' : ((source.IsStock ?? false) ? 'inventory' : 'non_inventory')"
+  }
+}
