@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -54,15 +55,77 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 	if err != nil {
 		return nil, err
 	}
+	declared, err := declaredProperties(cfg, deps.Name)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]connectors.Schema{}
 	for _, def := range builtinObjects() {
 		s := builtinSchema(def)
+		s = mergeProperties(s, declared[def.name])
 		if props, ok := cache.Objects[def.name]; ok {
 			s = mergeProperties(s, props)
 		}
 		out[def.name] = s
+		delete(declared, def.name)
+	}
+	for object := range declared {
+		return nil, fmt.Errorf("hubspot: connection %q: a property block names object %q, which is not one of %s", deps.Name, object, strings.Join(objectNames(out), ", "))
 	}
 	return out, nil
+}
+
+// declaredProperties reads the property blocks of a connection, in the
+// form of discovered properties.
+func declaredProperties(cfg connectors.Config, conn string) (map[string][]property, error) {
+	list, _ := cfg["property"].([]any)
+	out := map[string][]property{}
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		pc := connectors.Config(m)
+		p := property{Name: pc.String("name"), Type: pc.String("type")}
+		if p.Type == "" {
+			p.Type = "string"
+		}
+		if p.Name == "" || pc.String("object") == "" {
+			return nil, fmt.Errorf("hubspot: connection %q: property block %d needs object and name", conn, i+1)
+		}
+		switch p.Type {
+		case "string", "number", "bool", "date", "datetime":
+		case "enumeration":
+			opts, _ := pc["options"].([]any)
+			if len(opts) == 0 {
+				return nil, fmt.Errorf("hubspot: connection %q: property %s is an enumeration: give its options", conn, p.Name)
+			}
+			for _, o := range opts {
+				p.Options = append(p.Options, struct {
+					Value  string `json:"value"`
+					Label  string `json:"label,omitempty"`
+					Hidden bool   `json:"hidden,omitempty"`
+				}{Value: fmt.Sprint(o)})
+			}
+		default:
+			return nil, fmt.Errorf("hubspot: connection %q: property %s has type %q; use string, number, bool, date, datetime or enumeration", conn, p.Name, p.Type)
+		}
+		if p.Type == "bool" {
+			p.FieldType = "booleancheckbox"
+		}
+		p.HasUniqueValue, _ = pc["unique"].(bool)
+		if sensitive, _ := pc["sensitive"].(bool); sensitive {
+			p.DataSensitivity = "sensitive"
+		}
+		out[pc.String("object")] = append(out[pc.String("object")], p)
+	}
+	return out, nil
+}
+
+func objectNames(schemas map[string]connectors.Schema) []string {
+	names := make([]string, 0, len(schemas))
+	for n := range schemas {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func readCache(path string) (propertyCache, error) {

@@ -20,7 +20,19 @@
 // account's properties, custom ones included, in
 // .kopla/hubspot/<connection>/properties.json; the schemas then carry their
 // types, enumeration options and uniqueness (hasUniqueValue makes a field a
-// unique key).
+// unique key). The custom properties a project's flows rely on can also be
+// declared in the connection block, so that the project validates offline
+// (in CI, before kopla init) and says in version control what the account
+// must have:
+//
+//	property {
+//	  object = "orders"
+//	  name   = "eaccounting_order_number"
+//	  type   = "string"   # string, number, bool, date, datetime, enumeration (with options)
+//	  unique = true
+//	}
+//
+// What kopla init discovers takes precedence over a declaration.
 //
 // # Objects
 //

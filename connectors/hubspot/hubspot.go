@@ -48,6 +48,18 @@ func configSchema() connectors.Schema {
 			Description: "API root; change it only for a test server."},
 		{Name: "api_version", Type: connectors.TypeString, Default: defaultAPIVersion, Options: []string{"2026-03", "v3"},
 			Description: "2026-03 (date-versioned paths) or v3 (legacy /crm/v3 paths)."},
+		{Name: "property", Type: connectors.TypeList,
+			Description: "A custom property the flows use (repeatable block), so that they validate offline before kopla init has read the account: " +
+				"property { object = \"orders\" name = \"eaccounting_order_number\" type = \"string\" unique = true }. " +
+				"The account's own definition, once discovered, takes precedence.",
+			Elem: &connectors.Field{Type: connectors.TypeObject, Fields: []connectors.Field{
+				{Name: "object", Type: connectors.TypeString, Required: true, Description: "Object type, e.g. orders."},
+				{Name: "name", Type: connectors.TypeString, Required: true, Description: "Internal property name."},
+				{Name: "type", Type: connectors.TypeString, Default: "string", Options: []string{"string", "number", "bool", "date", "datetime", "enumeration"}},
+				{Name: "options", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString}, Description: "Values of an enumeration."},
+				{Name: "unique", Type: connectors.TypeBool, Description: "The property has unique values (hasUniqueValue): records can be found by it."},
+				{Name: "sensitive", Type: connectors.TypeBool, Description: "The values are personal data: redacted in logs and plans."},
+			}}},
 	}}
 }
 

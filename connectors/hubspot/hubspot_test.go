@@ -219,3 +219,38 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestDeclaredProperties(t *testing.T) {
+	cfg := connectors.Config{"token": "pat", "property": []any{
+		map[string]any{"object": "orders", "name": "eaccounting_order_number", "type": "string", "unique": true},
+		map[string]any{"object": "products", "name": "stock_quantity", "type": "number"},
+		map[string]any{"object": "contacts", "name": "tier", "type": "enumeration", "options": []any{"gold", "silver"}, "sensitive": false},
+	}}
+	schemas, err := New().Objects(cfg, connectors.Deps{Name: "shop", StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		object, field string
+		want          connectors.Field
+	}{
+		{"orders", "eaccounting_order_number", connectors.Field{Name: "eaccounting_order_number", Type: connectors.TypeString, Key: true, Unique: true}},
+		{"products", "stock_quantity", connectors.Field{Name: "stock_quantity", Type: connectors.TypeNumber}},
+		{"contacts", "tier", connectors.Field{Name: "tier", Type: connectors.TypeString, Options: []string{"gold", "silver"}}},
+	} {
+		got, ok := schemas[tc.object].Field(tc.field)
+		if diff := cmp.Diff(tc.want, got); !ok || diff != "" {
+			t.Errorf("%s.%s (-want +got):\n%s", tc.object, tc.field, diff)
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"object": "ordres", "name": "x"},
+		{"object": "orders", "name": "x", "type": "text"},
+		{"object": "orders", "name": "x", "type": "enumeration"},
+		{"object": "orders"},
+	} {
+		if _, err := New().Objects(connectors.Config{"token": "pat", "property": []any{bad}}, connectors.Deps{Name: "shop", StateDir: t.TempDir()}); err == nil {
+			t.Errorf("property %v: no error", bad)
+		}
+	}
+}
