@@ -95,6 +95,16 @@ func (w *world) discover() {
 	}
 }
 
+// connectionConfig points connections at the sandbox, with the eAccounting
+// client's own rate limit raised like the fake's.
+func (w *world) connectionConfig(c *dsl.Connection, decoded connectors.Config) connectors.Config {
+	cfg := w.sb.ConnectionConfig(c, decoded)
+	if c.Kind == "eaccounting" {
+		cfg["rate_limit"] = int64(1000000)
+	}
+	return cfg
+}
+
 // project loads and compiles the example with the world's variables.
 func (w *world) project() *engine.Project {
 	w.t.Helper()
@@ -102,7 +112,7 @@ func (w *world) project() *engine.Project {
 	if diags.HasErrors() {
 		w.t.Fatalf("load: %s", diagText(diags))
 	}
-	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.sb.ConnectionConfig, LookupEnv: w.sb.LookupEnv})
+	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.connectionConfig, LookupEnv: w.sb.LookupEnv})
 	p, diags := eng.Compile(cfg)
 	if diags.HasErrors() {
 		w.t.Fatalf("compile: %s", diagText(diags))
@@ -143,9 +153,12 @@ func (w *world) open(kind string) connectors.Connector {
 	case "eaccounting":
 		f = eaccounting.New()
 	}
-	decl := &dsl.Connection{Kind: kind, Name: "check"}
-	cfg := w.sb.ConnectionConfig(decl, connectors.Config{})
-	deps := connectors.Deps{Name: "check", Dir: w.t.TempDir(), StateDir: w.t.TempDir()}
+	// The project's connection name and state directory: the HubSpot
+	// connector then knows the discovered custom properties.
+	name := map[string]string{"hubspot": "shop", "eaccounting": "books"}[kind]
+	decl := &dsl.Connection{Kind: kind, Name: name}
+	cfg := w.connectionConfig(decl, connectors.Config{})
+	deps := connectors.Deps{Name: name, Dir: w.dir, StateDir: filepath.Join(w.dir, ".kopla")}
 	conn, err := f.New(w.t.Context(), cfg, deps)
 	if err != nil {
 		w.t.Fatal(err)
