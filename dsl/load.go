@@ -159,21 +159,26 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 	l.diags = append(l.diags, diags...)
 	var blocks []*hclsyntax.Block
 	for _, n := range names {
-		filename := filepath.Join(dir, n)
-		src, err := os.ReadFile(filename)
-		if err != nil {
-			l.diags = append(l.diags, readError(filename, err))
-			continue
-		}
-		body := l.parse(filename, src)
-		if body == nil {
-			continue
-		}
-		c, diags := content(body, rootSchema)
-		l.diags = append(l.diags, diags...)
-		blocks = append(blocks, c.Blocks...)
+		blocks = append(blocks, l.readBlocks(filepath.Join(dir, n), rootSchema)...)
 	}
 	return blocks
+}
+
+// readBlocks reads and parses a file and returns its top-level blocks,
+// checked against schema.
+func (l *loader) readBlocks(filename string, schema *bodySchema) []*hclsyntax.Block {
+	src, err := os.ReadFile(filename)
+	if err != nil {
+		l.diags = append(l.diags, readError(filename, err))
+		return nil
+	}
+	body := l.parse(filename, src)
+	if body == nil {
+		return nil
+	}
+	c, diags := content(body, schema)
+	l.diags = append(l.diags, diags...)
+	return c.Blocks
 }
 
 // parse parses a file and records it in the Config; it returns nil when

@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -81,18 +80,7 @@ func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
 		}
 		sort.Strings(files)
 		for _, filename := range files {
-			src, err := os.ReadFile(filename)
-			if err != nil {
-				l.diags = append(l.diags, readError(filename, err))
-				continue
-			}
-			body := l.parse(filename, src)
-			if body == nil {
-				continue
-			}
-			c, diags := content(body, testFileSchema)
-			l.diags = append(l.diags, diags...)
-			for _, blk := range c.Blocks {
+			for _, blk := range l.readBlocks(filename, testFileSchema) {
 				t := l.decodeTest(blk)
 				if t == nil {
 					continue
