@@ -209,7 +209,7 @@ func (c *connection) open(ctx context.Context) (connectors.Connector, error) {
 	return conn, nil
 }
 
-// close releases connectors that hold resources.
+// Close releases the connectors that hold resources (files, listeners).
 func (p *Project) Close() error {
 	var errs []error
 	for _, c := range p.conns {
