@@ -89,7 +89,7 @@ func TestEngineRunsAgainstSandbox(t *testing.T) {
 	// e-mail address), four are new.
 	got := map[plan.Action]int{}
 	for _, fp := range pl.Flows {
-		for _, ch := range fp.Changes {
+		for ch := range fp.Changes() {
 			got[ch.Action]++
 		}
 		got[plan.NoOp] += fp.NoOps
