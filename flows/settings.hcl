@@ -63,16 +63,21 @@ lookup "currency_by_country" {
   }
 }
 
-# VAT zone of a country: "domestic", "eu" or "export". eAccounting derives the
-# VAT code and revenue account of a sales row from the article's account
-# coding and this zone (Domestic..., ForeignSales...WithinEu..., ...OutsideEu...).
+# VAT zone of a country: "domestic", "eu" or "export". eAccounting books a
+# sales row on the revenue account its article's account coding has for the
+# customer's zone (DomesticSalesSubjectToVatAccountNumber,
+# ForeignSalesVatExemptWithinEuAccountNumber,
+# ForeignSalesVatExemptOutsideEuAccountNumber, ...): revenue accounts per
+# country are set on the codings, and the flows choose the coding of each new
+# article (article_coding_by_type, article_coding_by_sku in products.hcl).
 function "vat_zone" {
   params = ["country"]
   expr   = "country_code(country ?? var.home_country) == var.home_country ? 'domestic' : (is_eu(country) ? 'eu' : 'export')"
 }
 
-# The eAccounting VAT code a zone uses, per customer type: what the flows
-# check VAT rates against (see vat_rate) and what docs/flows shows.
+# The eAccounting VAT code of each VAT case (zone and customer type). A code
+# with rate 0 (reverse charge within the EU, export) makes the flows send
+# prices without VAT; otherwise the article coding's rate applies.
 lookup "vat_codes" {
   values = {
     domestic_company = "MP1"
@@ -84,22 +89,8 @@ lookup "vat_codes" {
   }
 }
 
-# The revenue account field of an article account coding that eAccounting
-# books a sale on, by zone and customer type (per-country revenue accounts
-# are set on the codings in eAccounting: Settings > Article account codings).
-lookup "revenue_account_fields" {
-  values = {
-    domestic_company = "DomesticSalesSubjectToVatAccountNumber"
-    domestic_private = "DomesticSalesSubjectToVatAccountNumber"
-    eu_company       = "ForeignSalesVatExemptWithinEuAccountNumber"
-    eu_private       = "DomesticSalesSubjectToVatAccountNumber"
-    export_company   = "ForeignSalesVatExemptOutsideEuAccountNumber"
-    export_private   = "ForeignSalesVatExemptOutsideEuAccountNumber"
-  }
-}
-
 # vat_case names the VAT treatment of a sale: zone and customer type, the
-# key of the vat_codes and revenue_account_fields lookups.
+# key of the vat_codes lookup.
 function "vat_case" {
   params = ["country", "private"]
   expr   = "vat_zone(country) + (private ? '_private' : '_company')"
@@ -114,16 +105,6 @@ function "vat_rate" {
     let code = find(eaccounting.books.vatcodes, "Code", lookup("vat_codes", vat_case(country, private)));
     let coding = find(eaccounting.books.articleaccountcodings, "Id", coding_id);
     code != nil && code.VatRate == 0 ? 0.0 : (coding?.VatRatePercent ?? 0.25) * 100
-  EXPR
-}
-
-# The revenue account eAccounting books a row on: the account of the
-# article's coding for the sale's VAT case.
-function "revenue_account" {
-  params = ["coding_id", "country", "private"]
-  expr   = <<-EXPR
-    let coding = find(eaccounting.books.articleaccountcodings, "Id", coding_id);
-    coding == nil ? nil : coding[lookup("revenue_account_fields", vat_case(country, private))]
   EXPR
 }
 
