@@ -74,6 +74,11 @@ type Schema struct {
 	// CSV file), while records read have only the listed fields: a flow
 	// reading an unknown field is an error, a flow writing one is not.
 	Extensible bool
+	// PositionalIDs means the IDs of records read depend on their position
+	// (file rows without a key setting): when a row is inserted by hand, an
+	// ID names another record. The engine then matches such records by key
+	// only, never by the links of earlier runs.
+	PositionalIDs bool
 	// Includes are associated objects that a read can attach to each record
 	// under the include's name, as a list of records (HubSpot order ->
 	// line_items, contacts).

@@ -455,3 +455,30 @@ flow "notes" {
 		t.Errorf("Note = %v; want seen Ada", got)
 	}
 }
+
+// TestPositionalIDsMatchByKeyOnly inserts a row by hand before a linked one:
+// the new row's positional ID is the old row's, and must not take over its
+// target record.
+func TestPositionalIDsMatchByKeyOnly(t *testing.T) {
+	h := newHarness(t, customersFlow)
+	positional := contactSchema
+	positional.PositionalIDs = true
+	h.store.Define("crm", "contacts", positional)
+	h.store.Put("crm", "contacts", contact("line:2", "ann@example.com", "Ann", "One", true))
+	h.apply(h.plan(PlanOptions{}))
+
+	// Bob is inserted at line 2; Ann moves to line 3.
+	h.store.Put("crm", "contacts", contact("line:2", "bob@example.com", "Bob", "Two", true), contact("line:3", "ann@example.com", "Ann", "One", true))
+	pl := h.plan(PlanOptions{})
+	if c := pl.Counts(); c.Create != 1 || c.Update != 0 {
+		t.Fatalf("counts = %+v; want Bob created and Ann unchanged", c)
+	}
+	h.apply(pl)
+	names := map[string]bool{}
+	for _, r := range h.store.Records("books", "customers") {
+		names[r.Fields["Name"].(string)] = true
+	}
+	if !names["Ann One"] || !names["Bob Two"] || len(names) != 2 {
+		t.Errorf("customers = %v; want Ann One and Bob Two", names)
+	}
+}

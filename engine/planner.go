@@ -519,7 +519,9 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 // earlier applies.
 func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending, out map[*pending]*connectors.Record) error {
 	getter, ok := target.(connectors.Getter)
-	if r.pl.opts.State == nil || !ok || len(items) == 0 {
+	if r.pl.opts.State == nil || !ok || len(items) == 0 || r.f.source.schema.PositionalIDs {
+		// Positional source IDs (file rows without a key) may name another
+		// record than when the link was made: only the key is trusted.
 		return nil
 	}
 	keys := make([]string, len(items))

@@ -49,7 +49,7 @@ const schemaSample = 1000
 // schema returns the CSV header's columns (text, usable as keys), or the
 // fields of the first JSON Lines records with the types of their values.
 func (o *object) schema() (connectors.Schema, error) {
-	s := connectors.Schema{Open: true}
+	s := connectors.Schema{Open: true, PositionalIDs: o.conn.key == ""}
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
@@ -189,7 +189,10 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		return "", o.fileError(err)
 	}
 	if o.conn.key == "" {
-		o.conn.logger.Warn("rows are identified by line number, which changes when lines are added or removed by hand; set key on the connection",
+		// Info, not a warning: the schema says the IDs are positional, so
+		// the engine matches these rows by key only; the line numbers are
+		// only what the activity log calls them.
+		o.conn.logger.Info("rows are identified by line number, which changes when lines are added or removed by hand; set key on the connection for stable IDs",
 			"file", o.display)
 	}
 	var bad []LineError

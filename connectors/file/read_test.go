@@ -179,8 +179,8 @@ func TestObjects(t *testing.T) {
 	}
 	want := map[string]connectors.Schema{
 		connectors.AnyObject: {Open: true},
-		"contacts":           {Extensible: true, Fields: []connectors.Field{str("email"), str("name"), str("note"), str("city")}},
-		"orders": {Open: true, Fields: []connectors.Field{
+		"contacts":           {Extensible: true, PositionalIDs: true, Fields: []connectors.Field{str("email"), str("name"), str("note"), str("city")}},
+		"orders": {Open: true, PositionalIDs: true, Fields: []connectors.Field{
 			{Name: "big", Type: connectors.TypeInteger, Key: true},
 			{Name: "customer", Type: connectors.TypeObject},
 			{Name: "id", Type: connectors.TypeInteger, Key: true},
