@@ -10,6 +10,53 @@ kopla {
 # README; `kopla init` then reads the account's custom properties.
 connection "hubspot" "shop" {
   token = env("HUBSPOT_TOKEN")
+
+  # The custom properties the flow library writes. Create them once in
+  # HubSpot (Settings > Properties); declaring them here lets the project
+  # validate before `kopla init` has read the account.
+  property {
+    object = "contacts"
+    name   = "eaccounting_customer_number"
+    type   = "string"
+    unique = true
+  }
+  property {
+    object = "companies"
+    name   = "eaccounting_customer_number"
+    type   = "string"
+    unique = true
+  }
+  property {
+    object = "orders"
+    name   = "eaccounting_order_number"
+    type   = "string"
+  }
+  property {
+    object = "orders"
+    name   = "eaccounting_invoice_number"
+    type   = "string"
+  }
+  property {
+    object = "orders"
+    name   = "eaccounting_payment_status"
+    type   = "string"
+  }
+  property {
+    object = "invoices"
+    name   = "eaccounting_invoice_id"
+    type   = "string"
+    unique = true
+  }
+  property {
+    object = "products"
+    name   = "gtin"
+    type   = "string"
+  }
+  property {
+    object = "products"
+    name   = "stock_quantity"
+    type   = "number"
+  }
 }
 
 # A Visma eAccounting API client; `kopla login eaccounting.books` stores the

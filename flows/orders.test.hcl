@@ -1,0 +1,394 @@
+# Unit tests of orders.hcl (kopla test). The find blocks answer the live
+# lookups: VAT codes, account codings, the freight article.
+
+test "orders_to_eaccounting_orders: a paid company order with discount, freight and payment terms" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1001", hs_payment_status = "paid", hs_external_order_id = "WEB-1001", hs_currency_code = "SEK",
+    hs_external_created_date = "2026-03-02T10:00:00Z", hs_shipping_cost = 59, hs_shipping_method = "express",
+    hs_payment_processing_method = "invoice",
+    hs_billing_address_name = "Nordljus Handel AB", hs_billing_address_street = "Storgatan 1",
+    hs_billing_address_postal_code = "111 22", hs_billing_address_city = "Stockholm", hs_billing_address_country = "SE",
+    hs_shipping_address_name = "Anna Berg", hs_shipping_address_street = "Lagervägen 5",
+    hs_shipping_address_postal_code = "123 45", hs_shipping_address_city = "Farsta", hs_shipping_address_country = "SE",
+    line_items = [{ id = "5001", hs_sku = "A-1", name = "Ullfilt", quantity = 2, price = 100, hs_discount_percentage = 10 }]
+  }
+  ensured = {
+    customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }
+    articles = [{ Id = "a-1", CodingId = "cod-25" }]
+  }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articleaccountcodings
+    field  = "Id"
+    value  = "cod-25"
+    record = { Id = "cod-25", VatRatePercent = 0.25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = { Id = "a-frakt", Number = "FRAKT", Name = "Frakt", CodingId = "cod-25" }
+  }
+  expect {
+    action = "create"
+    fields = {
+      YourReference = "HS-1001", BuyersOrderReference = "WEB-1001", CustomerId = "c-1", OrderDate = "2026-03-02",
+      CurrencyCode = "SEK", Status = 2, InvoiceCountryCode = "SE", InvoiceCity = "Stockholm", DeliveryCity = "Farsta",
+      DeliveryCustomerName = "Anna Berg", DeliveryMethodCode = "BUD"
+      Rows = [
+        { LineNumber = 0, ArticleId = "a-1", Quantity = 2, UnitPrice = 100, DiscountPercentage = 0.1, IsTextRow = false },
+        { LineNumber = 1, ArticleId = "a-frakt", Quantity = 1, UnitPrice = 59 },
+        { LineNumber = 2, IsTextRow = true, Text = "Betalningsvillkor: 30 dagar netto" },
+      ]
+    }
+  }
+}
+
+test "orders_to_eaccounting_orders: an unpaid order is skipped" {
+  flow   = flow.orders_to_eaccounting_orders
+  source = { hs_object_id = "1002", hs_payment_status = "pending" }
+  expect {
+    action = "skip"
+  }
+}
+
+test "orders_to_eaccounting_orders: an order that exists in eAccounting is skipped" {
+  flow    = flow.orders_to_eaccounting_orders
+  source  = { hs_object_id = "1003", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z" }
+  target  = { Id = "o-1", Number = 17, YourReference = "HS-1003" }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = { Id = "a-frakt", CodingId = "cod-25" }
+  }
+  expect {
+    action = "skip"
+  }
+}
+
+test "orders_to_eaccounting_orders: an order without contact goes to the default debtor, with prices including VAT" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1004", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "SE", line_items = [{ id = "5002", hs_sku = "A-1", quantity = 1, price = 100 }]
+  }
+  ensured = { customer = null, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  find {
+    object = eaccounting.books.customers
+    field  = "CustomerNumber"
+    value  = "1000"
+    record = { Id = "c-debtor", CustomerNumber = "1000", IsPrivatePerson = true }
+  }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articleaccountcodings
+    field  = "Id"
+    value  = "cod-25"
+    record = { Id = "cod-25", VatRatePercent = 0.25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { CustomerId = "c-debtor", Rows = [{ ArticleId = "a-1", UnitPrice = 125 }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: food at 12 percent for a private person in the EU" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1005", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "FI", line_items = [{ id = "5003", hs_sku = "ART-1005", quantity = 1, price = 10 }]
+  }
+  ensured = { customer = { Id = "c-2", IsPrivatePerson = true }, articles = [{ Id = "a-5", CodingId = "cod-12" }] }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articleaccountcodings
+    field  = "Id"
+    value  = "cod-12"
+    record = { Id = "cod-12", VatRatePercent = 0.12 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { CurrencyCode = "EUR", Rows = [{ UnitPrice = 11.2 }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: a private person outside the EU pays net prices (export)" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1006", hs_payment_status = "paid", hs_currency_code = "USD", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "US", line_items = [{ id = "5004", hs_sku = "A-1", quantity = 1, price = 40 }]
+  }
+  ensured = { customer = { Id = "c-3", IsPrivatePerson = true }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "VEX"
+    record = { Code = "VEX", VatRate = 0 }
+  }
+  find {
+    object = eaccounting.books.articleaccountcodings
+    field  = "Id"
+    value  = "cod-25"
+    record = { Id = "cod-25", VatRatePercent = 0.25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { InvoiceCountryCode = "US", Rows = [{ UnitPrice = 40 }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: an EU company gets net prices (reverse charge)" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1007", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "DE", line_items = [{ id = "5005", hs_sku = "A-1", quantity = 3, price = 40 }]
+  }
+  ensured = { customer = { Id = "c-4", IsPrivatePerson = false }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "VEU"
+    record = { Code = "VEU", VatRate = 0 }
+  }
+  find {
+    object = eaccounting.books.articleaccountcodings
+    field  = "Id"
+    value  = "cod-25"
+    record = { Id = "cod-25", VatRatePercent = 0.25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { InvoiceCountryCode = "DE", Rows = [{ Quantity = 3, UnitPrice = 40 }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: line and order discounts combine into the row discount" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1008", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "SE", hs_subtotal_price = 285, hs_order_discount = 28.5,
+    line_items = [
+      { id = "5006", hs_sku = "A-1", quantity = 1, price = 100, hs_discount_percentage = 10 },
+      { id = "5007", hs_sku = "A-2", quantity = 2, price = 100, discount = 5 },
+    ]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }, { Id = "a-2" }] }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = {
+      Rows = [
+        { ArticleId = "a-1", UnitPrice = 100, DiscountPercentage = 0.19 },
+        { ArticleId = "a-2", UnitPrice = 95, DiscountPercentage = 0.1 },
+      ]
+    }
+  }
+}
+
+test "orders_to_eaccounting_orders: the cost centre setting goes on every row" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { cost_center = "SALJ", cost_unit = "NORD" }
+  source = {
+    hs_object_id = "1009", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "SE", line_items = [{ id = "5008", hs_sku = "A-1", quantity = 1, price = 100 }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "SALJ"
+    record = { Id = "cc-salj", ShortName = "SALJ" }
+  }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "NORD"
+    record = { Id = "cc-nord", ShortName = "NORD" }
+  }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { Rows = [{ CostCenterItemId1 = "cc-salj", CostCenterItemId2 = "cc-nord" }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: payment methods map to the terms of payment of the setting" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { payment_terms = { "Kontant" = ["card", "swish"] } }
+  source = {
+    hs_object_id = "1010", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_payment_processing_method = "swish", hs_shipping_method = "drone"
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { DeliveryMethodCode = null, Rows = [{ LineNumber = 0, IsTextRow = true, Text = "Betalningsvillkor: Kontant" }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: an unknown billing country is an error on its field" {
+  flow    = flow.orders_to_eaccounting_orders
+  source  = { hs_object_id = "1011", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z", hs_billing_address_country = "Atlantis" }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  expect {
+    action = "error"
+    field  = "InvoiceCountryCode"
+    error  = "unknown country"
+  }
+}
+
+test "orders_to_eaccounting_orders: not the target when order_target is draft" {
+  flow   = flow.orders_to_eaccounting_orders
+  vars   = { order_target = "draft" }
+  source = { hs_object_id = "1012", hs_payment_status = "paid" }
+  expect {
+    action = "skip"
+  }
+}
+
+test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft rows" {
+  flow = flow.orders_to_invoice_drafts
+  vars = { order_target = "draft" }
+  source = {
+    hs_object_id = "1013", hs_payment_status = "paid", hs_processed_date = "2026-03-03T08:00:00Z",
+    hs_billing_address_street = "Storgatan 1", hs_billing_address_country = "SE",
+    line_items = [{ id = "5009", hs_sku = "A-1", quantity = 1, price = 100 }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = {
+      YourReference = "HS-1013", CustomerId = "c-1", InvoiceDate = "2026-03-03", InvoiceAddress1 = "Storgatan 1"
+      Rows = [{ ArticleId = "a-1", UnitPrice = 100, IsTextRow = false, ReversedConstructionServicesVatFree = false }]
+    }
+  }
+}
+
+test "orders_to_invoices: a paid order becomes a booked invoice" {
+  flow = flow.orders_to_invoices
+  vars = { order_target = "invoice" }
+  source = {
+    hs_object_id = "1014", hs_payment_status = "paid", hs_processed_date = "2026-03-03T08:00:00Z",
+    line_items = [{ id = "5010", hs_sku = "A-1", quantity = 1, price = 100 }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.customerinvoices
+    field  = "YourReference"
+    value  = "HS-1014"
+    record = null
+  }
+  find {
+    object = eaccounting.books.vatcodes
+    field  = "Code"
+    value  = "MP1"
+    record = { Code = "MP1", VatRate = 25 }
+  }
+  find {
+    object = eaccounting.books.articles
+    field  = "Number"
+    value  = "FRAKT"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { YourReference = "HS-1014", Invoiced = true }
+  }
+}
+
+test "orders_to_invoices: an order whose invoice exists is skipped" {
+  flow   = flow.orders_to_invoices
+  vars   = { order_target = "invoice" }
+  source = { hs_object_id = "1015", hs_payment_status = "paid" }
+  find {
+    object = eaccounting.books.customerinvoices
+    field  = "YourReference"
+    value  = "HS-1015"
+    record = { Id = "i-1", InvoiceNumber = 12, YourReference = "HS-1015" }
+  }
+  expect {
+    action = "skip"
+  }
+}
