@@ -98,9 +98,14 @@
 //
 // Writes go in batches of 100, up to 4 batches at once; creates carry an
 // objectWriteTraceId per input, so that HubSpot reports failed inputs one by
-// one (207) and the others are made. A batch HubSpot refuses as a whole for
-// one bad input is split in halves until that input is alone. Updates are by
-// record ID and merge: properties not written keep their values.
+// one (207) and the others are made. A create whose key is a property
+// HubSpot keeps unique (email, a hasUniqueValue property) and that sets no
+// associations goes out as a batch upsert by that key: it cannot make a
+// duplicate, whether someone created the record meanwhile or an earlier
+// attempt's answer was lost, and it can simply be sent again. A batch HubSpot
+// refuses as a whole for one bad input is split in halves until that input is
+// alone. Updates are by record ID and merge: properties not written keep
+// their values.
 //
 // # Limits and errors
 //
@@ -114,9 +119,10 @@
 // *connectors.RateLimitError that names the reset (midnight UTC, as the
 // account's time zone is unknown), and so does the next request once
 // X-HubSpot-RateLimit-Daily-Remaining said 0. 5xx answers and timeouts are
-// retried with jittered exponential back-off, except creates: their answer
-// may be lost after HubSpot made the records, so they are looked up by the
-// write's key first and only those not found are sent again. Error answers
+// retried with jittered exponential back-off, except creates (that are not
+// upserts): their answer may be lost after HubSpot made the records, so they
+// are looked up by the write's key first and only those not found are sent
+// again. Error answers
 // become *connectors.APIError with HubSpot's category, correlation ID and
 // per-property messages.
 //

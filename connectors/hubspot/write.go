@@ -47,6 +47,14 @@ type createInput struct {
 	ObjectWriteTraceID string            `json:"objectWriteTraceId"`
 }
 
+// upsertInput is SimplePublicObjectBatchInputUpsert.
+type upsertInput struct {
+	IDProperty         string            `json:"idProperty"`
+	ID                 string            `json:"id"`
+	Properties         map[string]string `json:"properties"`
+	ObjectWriteTraceID string            `json:"objectWriteTraceId"`
+}
+
 // updateInput is SimplePublicObjectBatchInput.
 type updateInput struct {
 	ID                 string            `json:"id"`
@@ -61,17 +69,20 @@ type updateInput struct {
 // is sent again.
 func (o *object) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	res := make([]connectors.WriteResult, len(writes))
-	var creates, updates []item
+	var creates, upserts, updates []item
 	for i, w := range writes {
 		it, err := o.prepare(i, w)
 		if err != nil {
 			res[i].Err = err
 			continue
 		}
-		if w.Action == connectors.Create {
-			creates = append(creates, it)
-		} else {
+		switch {
+		case w.Action == connectors.Update:
 			updates = append(updates, it)
+		case o.upsertable(it):
+			upserts = append(upserts, it)
+		default:
+			creates = append(creates, it)
 		}
 	}
 	var mu sync.Mutex
@@ -105,8 +116,55 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	run(creates, func(ctx context.Context, items []item, res []connectors.WriteResult) error {
 		return o.create(ctx, items, res, 0)
 	})
+	run(upserts, o.upsert)
 	run(updates, o.update)
 	return res
+}
+
+// upsertable reports whether a create goes out as an upsert by its key:
+// when the key is a property HubSpot keeps unique (email, hasUniqueValue),
+// an upsert cannot make a duplicate, whether another writer created the
+// record meanwhile or the answer to an earlier attempt was lost. Upserts
+// carry no associations, so creates that set some stay creates.
+func (o *object) upsertable(it item) bool {
+	f, ok := o.fields[it.w.KeyField]
+	return ok && f.Unique && f.Name != "hs_object_id" && len(it.assoc) == 0 && it.props[f.Name] != ""
+}
+
+// upsert sends one batch of creates as an upsert by their key. An upsert is
+// idempotent, so the client may send it again after a lost answer.
+func (o *object) upsert(ctx context.Context, items []item, res []connectors.WriteResult) error {
+	body := struct {
+		Inputs []upsertInput `json:"inputs"`
+	}{}
+	for _, it := range items {
+		key := it.w.KeyField
+		body.Inputs = append(body.Inputs, upsertInput{IDProperty: key, ID: it.props[key], Properties: it.props, ObjectWriteTraceID: it.traceID()})
+	}
+	req, err := o.c.client.NewRequest(ctx, http.MethodPost, o.c.objectsPath(o.def.name, "batch", "upsert"), nil, body)
+	if err != nil {
+		setErr(res, items, err)
+		return nil
+	}
+	var br batchResponse
+	_, err = o.c.client.Do(req, &br)
+	switch {
+	case err == nil:
+		o.applyBatch(items, br, res, false)
+		return nil
+	case isFatal(ctx, err):
+		setErr(res, items, err)
+		return err
+	case rejectedWhole(err) && len(items) > 1:
+		mid := len(items) / 2
+		if stop := o.upsert(ctx, items[:mid], res); stop != nil {
+			setErr(res, items[mid:], stop)
+			return stop
+		}
+		return o.upsert(ctx, items[mid:], res)
+	}
+	setErr(res, items, fmt.Errorf("hubspot: upsert %s by %s: %w", o.def.name, items[0].w.KeyField, err))
+	return nil
 }
 
 // prepare checks a write and formats its values.
@@ -407,7 +465,21 @@ func (o *object) applyBatch(items []item, br batchResponse, res []connectors.Wri
 		}
 		loose = append(loose, a)
 	}
-	// Results that name no input: HubSpot answers in input order.
+	// Results that name no input: by the value of the write's key when they
+	// carry it (upserts), else in input order, as HubSpot answers.
+	for i, it := range items {
+		if done[i] || it.w.KeyField == "" || it.props[it.w.KeyField] == "" {
+			continue
+		}
+		for j, a := range loose {
+			if v := a.Properties[it.w.KeyField]; v != nil && strings.EqualFold(*v, it.props[it.w.KeyField]) {
+				res[it.idx] = connectors.WriteResult{Record: o.writtenRecord(it, a)}
+				done[i] = true
+				loose = append(loose[:j], loose[j+1:]...)
+				break
+			}
+		}
+	}
 	for i := range items {
 		if done[i] {
 			continue

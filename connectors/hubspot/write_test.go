@@ -244,11 +244,14 @@ func TestWriteLostAnswerOnCreate(t *testing.T) {
 		wantStored  int
 		wantCreates int
 		wantErr     string
+		endpoint    string // batch endpoint of the creates: "create" unless said
 	}{
-		{name: "committed, unique key", object: "contacts", key: "email",
-			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/create", DropAfterCommit: true},
+		// Creates keyed by a unique property are upserts: sent again after a
+		// lost answer, they cannot duplicate.
+		{name: "committed, unique key", object: "contacts", key: "email", endpoint: "upsert",
+			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/upsert", DropAfterCommit: true},
 			fields:     func(i int) map[string]any { return map[string]any{"email": fmt.Sprintf("LOST%d@example.com", i)} },
-			wantStored: 3, wantCreates: 1},
+			wantStored: 3, wantCreates: 2},
 		{name: "committed, searched key", object: "products", key: "hs_sku",
 			fault:      hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/products/batch/create", DropAfterCommit: true},
 			fields:     func(i int) map[string]any { return map[string]any{"name": "P", "hs_sku": fmt.Sprintf("SKU-%d", i)} },
@@ -275,8 +278,12 @@ func TestWriteLostAnswerOnCreate(t *testing.T) {
 			if len(stored) != tt.wantStored {
 				t.Errorf("stored %d records; want %d (no duplicates)", len(stored), tt.wantStored)
 			}
-			if n := e.srv.Requests("POST /crm/objects/2026-03/" + tt.object + "/batch/create"); n != tt.wantCreates {
-				t.Errorf("batch creates = %d; want %d", n, tt.wantCreates)
+			endpoint := tt.endpoint
+			if endpoint == "" {
+				endpoint = "create"
+			}
+			if n := e.srv.Requests("POST /crm/objects/2026-03/" + tt.object + "/batch/" + endpoint); n != tt.wantCreates {
+				t.Errorf("batch %ss = %d; want %d", endpoint, n, tt.wantCreates)
 			}
 			var storedIDs []string
 			for _, s := range stored {
@@ -332,7 +339,9 @@ func TestWriteRetriesUpdateAfter5xx(t *testing.T) {
 	}
 }
 
-func TestWriteCreateTimeoutReconciled(t *testing.T) {
+// TestWriteUpsertTimeoutRetried: a create by a unique key whose answer
+// timed out is an upsert, sent again as it is: no lookup, no duplicate.
+func TestWriteUpsertTimeoutRetried(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	deps := e.deps()
 	deps.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond}
@@ -340,7 +349,7 @@ func TestWriteCreateTimeoutReconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.InjectFault(hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/create", Latency: time.Second})
+	e.srv.InjectFault(hubspottest.Fault{Method: "POST", PathPrefix: "/crm/objects/2026-03/contacts/batch/upsert", Latency: time.Second})
 	o, _ := conn.Object("contacts")
 	res := o.(connectors.Writer).Write(t.Context(), []connectors.Write{
 		{Action: connectors.Create, Fields: map[string]any{"email": "slow@example.com"}, KeyField: "email"}})
@@ -350,11 +359,32 @@ func TestWriteCreateTimeoutReconciled(t *testing.T) {
 	if n := len(e.srv.Objects("contacts")); n != 1 {
 		t.Errorf("stored %d contacts; want 1", n)
 	}
-	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/create"); n != 2 {
-		t.Errorf("batch creates = %d; want 2 (timed out, looked up, sent again)", n)
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/upsert"); n != 2 {
+		t.Errorf("batch upserts = %d; want 2 (timed out, sent again)", n)
 	}
-	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/read"); n != 1 {
-		t.Errorf("lookups by email = %d; want 1", n)
+	if n := e.srv.Requests("POST /crm/objects/2026-03/contacts/batch/read"); n != 0 {
+		t.Errorf("lookups by email = %d; want none", n)
+	}
+}
+
+// TestWriteCreateOfExistingUniqueKey: a contact created meanwhile by someone
+// else is updated by the upsert, not duplicated or refused.
+func TestWriteCreateOfExistingUniqueKey(t *testing.T) {
+	e := newEnv(t, envConfig{seed: seedJSON(t, map[string][]map[string]string{"contacts": {{"id": "9", "email": "taken@example.com", "firstname": "Old"}}})})
+	res := mustWrite(t, e.object(t, "contacts"),
+		connectors.Write{Action: connectors.Create, Fields: map[string]any{"email": "Taken@example.com", "firstname": "New"}, KeyField: "email"},
+		connectors.Write{Action: connectors.Create, Fields: map[string]any{"email": "fresh@example.com", "firstname": "Fresh"}, KeyField: "email"})
+	if res[0].Record.ID != "9" {
+		t.Errorf("create of an existing e-mail = record %q; want the existing 9", res[0].Record.ID)
+	}
+	if got, _ := e.srv.Object("contacts", "9"); got["firstname"] != "New" {
+		t.Errorf("existing contact = %v; want firstname New", got)
+	}
+	if n := len(e.srv.Objects("contacts")); n != 2 {
+		t.Errorf("stored %d contacts; want 2", n)
+	}
+	if res[1].Record.ID == "" || res[1].Record.ID == "9" {
+		t.Errorf("new contact = %+v", res[1].Record)
 	}
 }
 
