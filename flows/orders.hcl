@@ -31,6 +31,11 @@ variable "order_payment_statuses" {
   default     = ["paid"]
 }
 
+variable "order_store" {
+  description = "Only orders of this store (hs_source_store) are sent; empty for every store."
+  default     = ""
+}
+
 variable "order_target" {
   description = "What a HubSpot order becomes in eAccounting: \"order\", \"draft\" (an invoice draft) or \"invoice\" (a draft converted into a booked invoice)."
   default     = "order"
@@ -96,7 +101,7 @@ variable "our_reference" {
 # Whether an order is sent at all.
 function "order_selected" {
   params = ["order"]
-  expr   = "(order.hs_payment_status ?? '') in var.order_payment_statuses"
+  expr   = "(order.hs_payment_status ?? '') in var.order_payment_statuses && (var.order_store == '' || order.hs_source_store == var.order_store)"
 }
 
 # The customer record of an order: the ensured customer, or the default

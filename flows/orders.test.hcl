@@ -392,3 +392,12 @@ test "orders_to_invoices: an order whose invoice exists is skipped" {
     action = "skip"
   }
 }
+
+test "orders_to_eaccounting_orders: orders of another store are left out" {
+  flow   = flow.orders_to_eaccounting_orders
+  vars   = { order_store = "Kopla Demo Store" }
+  source = { hs_object_id = "1016", hs_payment_status = "paid", hs_source_store = "Pop-up Store" }
+  expect {
+    action = "skip"
+  }
+}
