@@ -145,3 +145,40 @@ func TestInvoiceDrafts(t *testing.T) {
 		t.Errorf("%d drafts after applying again; want %d", n, len(drafts))
 	}
 }
+
+// TestDealsToOrders: with deals_to_orders, won deals become eAccounting
+// orders for their company's contact, with their line items.
+func TestDealsToOrders(t *testing.T) {
+	w := newWorld(t)
+	w.vars["deals_to_orders"] = "true"
+	deals := w.read("hubspot", "deals", "line_items", "contacts")
+	w.apply()
+	orders := w.read("eaccounting", "orders")
+	customers := w.read("eaccounting", "customers")
+	var won int
+	for id, d := range deals {
+		refs := findBy(orders, "YourReference", "HSD-"+id)
+		if d["dealstage"] != "closedwon" {
+			if len(refs) != 0 {
+				t.Errorf("deal %s (%v) became an order", id, d["dealstage"])
+			}
+			continue
+		}
+		won++
+		if len(refs) != 1 {
+			t.Errorf("won deal %s: %d orders; want 1", id, len(refs))
+			continue
+		}
+		o := refs[0]
+		cust := one(t, customers, "Id", o["CustomerId"])
+		if c := list(d["contacts"]); len(c) == 0 || cust["EmailAddress"] != c[0]["email"] || cust["IsPrivatePerson"] != false {
+			t.Errorf("deal %s order customer = %v; want the company customer of its contact", id, cust)
+		}
+		if n := len(list(o["Rows"])); n != len(list(d["line_items"])) {
+			t.Errorf("deal %s order has %d rows; want one per line item (%d)", id, n, len(list(d["line_items"])))
+		}
+	}
+	if won == 0 {
+		t.Fatal("the demo has no won deal")
+	}
+}
