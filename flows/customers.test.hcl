@@ -17,10 +17,10 @@ test "contacts_to_customers: a contact of a company becomes a company customer w
   expect {
     action = "create"
     fields = {
-      EmailAddress = "anna.berg@example.com", Name = "Nordljus Handel AB", IsPrivatePerson = false
+      EmailAddress      = "anna.berg@example.com", Name = "Nordljus Handel AB", IsPrivatePerson = false
       ContactPersonName = "Anna Berg", ContactPersonEmail = "anna.berg@example.com", Telephone = "+46 8 000 00 00"
-      InvoiceAddress1 = "Storgatan 1", InvoicePostalCode = "111 22", InvoiceCity = "Stockholm", InvoiceCountryCode = "SE"
-      VatNumber = "SE559000000101", CurrencyCode = "SEK", TermsOfPaymentId = "t-30", CustomerLabels = [{ Name = "HubSpot" }]
+      InvoiceAddress1   = "Storgatan 1", InvoicePostalCode = "111 22", InvoiceCity = "Stockholm", InvoiceCountryCode = "SE"
+      VatNumber         = "SE559000000101", CurrencyCode = "SEK", TermsOfPaymentId = "t-30", CustomerLabels = [{ Name = "HubSpot" }]
     }
   }
 }
@@ -29,8 +29,8 @@ test "contacts_to_customers: a contact without company becomes a private person 
   flow = flow.contacts_to_customers
   source = {
     hs_object_id = "1002", email = "kari.haugen@example.org", firstname = "Kari", lastname = "Haugen",
-    address = "Storgata 5", zip = "0150", city = "Oslo", country = "Norway", lifecyclestage = "evangelist"
-    orders = [{ hs_payment_status = "paid" }]
+    address      = "Storgata 5", zip = "0150", city = "Oslo", country = "Norway", lifecyclestage = "evangelist"
+    orders       = [{ hs_payment_status = "paid" }]
   }
   find {
     object = eaccounting.books.termsofpayments
@@ -41,7 +41,7 @@ test "contacts_to_customers: a contact without company becomes a private person 
   expect {
     action = "create"
     fields = {
-      Name = "Kari Haugen", IsPrivatePerson = true, ContactPersonName = null, InvoiceCity = "Oslo",
+      Name               = "Kari Haugen", IsPrivatePerson = true, ContactPersonName = null, InvoiceCity = "Oslo",
       InvoiceCountryCode = "NO", CurrencyCode = "NOK", CustomerLabels = [{ Name = "VIP" }]
     }
   }
@@ -51,7 +51,7 @@ test "contacts_to_customers: the company property without an associated company 
   flow = flow.contacts_to_customers
   source = {
     hs_object_id = "1003", email = "lena.becker@example.com", firstname = "Lena", lastname = "Becker", company = "Lindenhof GmbH",
-    address = "Hauptstraße 3", zip = "20095", city = "Hamburg", country = "DE", orders = [{ hs_payment_status = "paid" }]
+    address      = "Hauptstraße 3", zip = "20095", city = "Hamburg", country = "DE", orders = [{ hs_payment_status = "paid" }]
   }
   find {
     object = eaccounting.books.termsofpayments
@@ -101,11 +101,11 @@ test "contacts_to_customers: an existing customer is updated, its terms of payme
   flow = flow.contacts_to_customers
   source = {
     hs_object_id = "1007", email = "elin.strand@example.org", firstname = "Elin", lastname = "Strand",
-    address = "Sjövägen 89", zip = "211 20", city = "Malmö", country = "Sweden", orders = [{ hs_payment_status = "paid" }]
+    address      = "Sjövägen 89", zip = "211 20", city = "Malmö", country = "Sweden", orders = [{ hs_payment_status = "paid" }]
   }
   target = {
-    Id = "c-1002", CustomerNumber = "1002", EmailAddress = "elin.strand@example.org", Name = "Elin Strand", IsPrivatePerson = true,
-    InvoiceAddress1 = "Gamla vägen 1", InvoicePostalCode = "211 20", InvoiceCity = "Malmö", InvoiceCountryCode = "SE",
+    Id               = "c-1002", CustomerNumber = "1002", EmailAddress = "elin.strand@example.org", Name = "Elin Strand", IsPrivatePerson = true,
+    InvoiceAddress1  = "Gamla vägen 1", InvoicePostalCode = "211 20", InvoiceCity = "Malmö", InvoiceCountryCode = "SE",
     TermsOfPaymentId = "t-10", IsActive = true
   }
   find {

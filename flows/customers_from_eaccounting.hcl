@@ -58,8 +58,8 @@ flow "customers_to_companies" {
     (source.IsActive ?? false) && !(source.IsPrivatePerson ?? false) && customer_email(source) != nil &&
     find(hubspot.shop.contacts, 'email', customer_email(source)) == nil
   EXPR
-  key  = "name"
-  mode = "upsert"
+  key   = "name"
+  mode  = "upsert"
 
   ensure "contact" {
     flow  = flow.customers_to_contacts

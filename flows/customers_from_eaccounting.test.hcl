@@ -3,8 +3,8 @@
 test "customers_to_contacts: the contact person of a company customer becomes a HubSpot contact" {
   flow = flow.customers_to_contacts
   source = {
-    Id = "c-1003", CustomerNumber = "1003", Name = "Solvik Konsult AB", IsPrivatePerson = false, IsActive = true,
-    EmailAddress = "info@solvik.example.com", ContactPersonName = "Karin Nordin", ContactPersonEmail = "Karin.Nordin@solvik.example.com",
+    Id                 = "c-1003", CustomerNumber = "1003", Name = "Solvik Konsult AB", IsPrivatePerson = false, IsActive = true,
+    EmailAddress       = "info@solvik.example.com", ContactPersonName = "Karin Nordin", ContactPersonEmail = "Karin.Nordin@solvik.example.com",
     ContactPersonPhone = "+46 70 174 06 11", InvoiceAddress1 = "Hamngatan 2", InvoicePostalCode = "411 05", InvoiceCity = "Göteborg", InvoiceCountryCode = "SE"
   }
   expect {

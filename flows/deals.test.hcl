@@ -13,7 +13,7 @@ test "deals_to_eaccounting_orders: a won deal becomes an order with its line ite
   vars = { deals_to_orders = true }
   source = {
     hs_object_id = "6001", dealstage = "closedwon", closedate = "2026-03-10T00:00:00Z", deal_currency_code = "SEK",
-    line_items = [{ id = "5101", hs_sku = "ART-1028", name = "Monteringstjänst per timme", quantity = 4, price = 650 }]
+    line_items   = [{ id = "5101", hs_sku = "ART-1028", name = "Monteringstjänst per timme", quantity = 4, price = 650 }]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-28" }] }
   find {
@@ -32,7 +32,7 @@ test "deals_to_eaccounting_orders: a won deal becomes an order with its line ite
     action = "create"
     fields = {
       YourReference = "HSD-6001", CustomerId = "c-1", OrderDate = "2026-03-10", CurrencyCode = "SEK"
-      Rows = [{ ArticleId = "a-28", Quantity = 4, UnitPrice = 650 }]
+      Rows          = [{ ArticleId = "a-28", Quantity = 4, UnitPrice = 650 }]
     }
   }
 }

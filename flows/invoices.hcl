@@ -67,7 +67,7 @@ flow "invoices_to_hubspot" {
     hs_invoice_billable      = "false"
     hs_purchase_order_number = "source.YourReference"
     # The customer's contact (by e-mail, else by customer number) and company.
-    associate_contacts = <<-EXPR
+    associate_contacts  = <<-EXPR
       let c = (source.CustomerEmail == nil ? nil : find(hubspot.shop.contacts, 'email', source.CustomerEmail)) ??
         find(hubspot.shop.contacts, 'eaccounting_customer_number', source.CustomerNumber);
       c == nil ? nil : [c.id]

@@ -3,7 +3,7 @@
 test "invoices_to_hubspot: a paid invoice is mirrored as a paid, non-billable HubSpot invoice of the customer's contact and company" {
   flow = flow.invoices_to_hubspot
   source = {
-    Id = "i-1", InvoiceNumber = 7, CustomerNumber = "1001", CustomerEmail = "anna.berg@example.com", CustomerIsPrivatePerson = false,
+    Id           = "i-1", InvoiceNumber = 7, CustomerNumber = "1001", CustomerEmail = "anna.berg@example.com", CustomerIsPrivatePerson = false,
     CurrencyCode = "SEK", InvoiceDate = "2026-03-02", DueDate = "2026-04-01", PaymentStatus = 0, YourReference = "HS-4001"
   }
   find {
@@ -28,8 +28,8 @@ test "invoices_to_hubspot: a paid invoice is mirrored as a paid, non-billable Hu
     action = "create"
     fields = {
       eaccounting_invoice_id = "i-1", hs_invoice_status = "paid", hs_currency = "SEK", hs_invoice_billable = false,
-      hs_invoice_date = "2026-03-02T00:00:00Z", hs_due_date = "2026-04-01T00:00:00Z", hs_purchase_order_number = "HS-4001",
-      associate_contacts = ["1001"], associate_companies = ["2001"]
+      hs_invoice_date        = "2026-03-02T00:00:00Z", hs_due_date = "2026-04-01T00:00:00Z", hs_purchase_order_number = "HS-4001",
+      associate_contacts     = ["1001"], associate_companies = ["2001"]
     }
   }
 }

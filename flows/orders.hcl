@@ -319,8 +319,8 @@ flow "orders_to_invoices" {
     var.order_target == 'invoice' && order_selected(source) &&
     find(eaccounting.books.customerinvoices, 'YourReference', var.reference_prefix + string(source.hs_object_id)) == nil
   EXPR
-  key  = "YourReference"
-  mode = "create"
+  key     = "YourReference"
+  mode    = "create"
 
   ensure "customer" {
     flow  = flow.contacts_to_customers

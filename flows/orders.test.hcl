@@ -4,14 +4,14 @@
 test "orders_to_eaccounting_orders: a paid company order with discount, freight and payment terms" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1001", hs_payment_status = "paid", hs_external_order_id = "WEB-1001", hs_currency_code = "SEK",
-    hs_external_created_date = "2026-03-02T10:00:00Z", hs_shipping_cost = 59, hs_shipping_method = "express",
-    hs_payment_processing_method = "invoice",
-    hs_billing_address_name = "Nordljus Handel AB", hs_billing_address_street = "Storgatan 1",
-    hs_billing_address_postal_code = "111 22", hs_billing_address_city = "Stockholm", hs_billing_address_country = "SE",
-    hs_shipping_address_name = "Anna Berg", hs_shipping_address_street = "Lagervägen 5",
+    hs_object_id                    = "1001", hs_payment_status = "paid", hs_external_order_id = "WEB-1001", hs_currency_code = "SEK",
+    hs_external_created_date        = "2026-03-02T10:00:00Z", hs_shipping_cost = 59, hs_shipping_method = "express",
+    hs_payment_processing_method    = "invoice",
+    hs_billing_address_name         = "Nordljus Handel AB", hs_billing_address_street = "Storgatan 1",
+    hs_billing_address_postal_code  = "111 22", hs_billing_address_city = "Stockholm", hs_billing_address_country = "SE",
+    hs_shipping_address_name        = "Anna Berg", hs_shipping_address_street = "Lagervägen 5",
     hs_shipping_address_postal_code = "123 45", hs_shipping_address_city = "Farsta", hs_shipping_address_country = "SE",
-    line_items = [{ id = "5001", hs_sku = "A-1", name = "Ullfilt", quantity = 2, price = 100, hs_discount_percentage = 10 }]
+    line_items                      = [{ id = "5001", hs_sku = "A-1", name = "Ullfilt", quantity = 2, price = 100, hs_discount_percentage = 10 }]
   }
   ensured = {
     customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }
@@ -38,8 +38,8 @@ test "orders_to_eaccounting_orders: a paid company order with discount, freight 
   expect {
     action = "create"
     fields = {
-      YourReference = "HS-1001", BuyersOrderReference = "WEB-1001", CustomerId = "c-1", OrderDate = "2026-03-02",
-      CurrencyCode = "SEK", Status = 2, InvoiceCountryCode = "SE", InvoiceCity = "Stockholm", DeliveryCity = "Farsta",
+      YourReference        = "HS-1001", BuyersOrderReference = "WEB-1001", CustomerId = "c-1", OrderDate = "2026-03-02",
+      CurrencyCode         = "SEK", Status = 2, InvoiceCountryCode = "SE", InvoiceCity = "Stockholm", DeliveryCity = "Farsta",
       DeliveryCustomerName = "Anna Berg", DeliveryMethodCode = "BUD"
       Rows = [
         { LineNumber = 0, ArticleId = "a-1", Quantity = 2, UnitPrice = 100, DiscountPercentage = 0.1, IsTextRow = false },
@@ -77,7 +77,7 @@ test "orders_to_eaccounting_orders: an order that exists in eAccounting is skipp
 test "orders_to_eaccounting_orders: an order without contact goes to the default debtor, with prices including VAT" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1004", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1004", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "SE", line_items = [{ id = "5002", hs_sku = "A-1", quantity = 1, price = 100 }]
   }
   ensured = { customer = null, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
@@ -114,7 +114,7 @@ test "orders_to_eaccounting_orders: an order without contact goes to the default
 test "orders_to_eaccounting_orders: food at 12 percent for a private person in the EU" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1005", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1005", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "FI", line_items = [{ id = "5003", hs_sku = "ART-1005", quantity = 1, price = 10 }]
   }
   ensured = { customer = { Id = "c-2", IsPrivatePerson = true }, articles = [{ Id = "a-5", CodingId = "cod-12" }] }
@@ -145,7 +145,7 @@ test "orders_to_eaccounting_orders: food at 12 percent for a private person in t
 test "orders_to_eaccounting_orders: a private person outside the EU pays net prices (export)" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1006", hs_payment_status = "paid", hs_currency_code = "USD", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1006", hs_payment_status = "paid", hs_currency_code = "USD", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "US", line_items = [{ id = "5004", hs_sku = "A-1", quantity = 1, price = 40 }]
   }
   ensured = { customer = { Id = "c-3", IsPrivatePerson = true }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
@@ -176,7 +176,7 @@ test "orders_to_eaccounting_orders: a private person outside the EU pays net pri
 test "orders_to_eaccounting_orders: an EU company gets net prices (reverse charge)" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1007", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1007", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "DE", line_items = [{ id = "5005", hs_sku = "A-1", quantity = 3, price = 40 }]
   }
   ensured = { customer = { Id = "c-4", IsPrivatePerson = false }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
@@ -207,7 +207,7 @@ test "orders_to_eaccounting_orders: an EU company gets net prices (reverse charg
 test "orders_to_eaccounting_orders: line and order discounts combine into the row discount" {
   flow = flow.orders_to_eaccounting_orders
   source = {
-    hs_object_id = "1008", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1008", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "SE", hs_subtotal_price = 285, hs_order_discount = 28.5,
     line_items = [
       { id = "5006", hs_sku = "A-1", quantity = 1, price = 100, hs_discount_percentage = 10 },
@@ -242,7 +242,7 @@ test "orders_to_eaccounting_orders: the cost centre setting goes on every row" {
   flow = flow.orders_to_eaccounting_orders
   vars = { cost_center = "SALJ", cost_unit = "NORD" }
   source = {
-    hs_object_id = "1009", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id               = "1009", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "SE", line_items = [{ id = "5008", hs_sku = "A-1", quantity = 1, price = 100 }]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
@@ -280,7 +280,7 @@ test "orders_to_eaccounting_orders: payment methods map to the terms of payment 
   flow = flow.orders_to_eaccounting_orders
   vars = { payment_terms = { "Kontant" = ["card", "swish"] } }
   source = {
-    hs_object_id = "1010", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_object_id                 = "1010", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_payment_processing_method = "swish", hs_shipping_method = "drone"
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
@@ -320,9 +320,9 @@ test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft
   flow = flow.orders_to_invoice_drafts
   vars = { order_target = "draft" }
   source = {
-    hs_object_id = "1013", hs_payment_status = "paid", hs_processed_date = "2026-03-03T08:00:00Z",
+    hs_object_id              = "1013", hs_payment_status = "paid", hs_processed_date = "2026-03-03T08:00:00Z",
     hs_billing_address_street = "Storgatan 1", hs_billing_address_country = "SE",
-    line_items = [{ id = "5009", hs_sku = "A-1", quantity = 1, price = 100 }]
+    line_items                = [{ id = "5009", hs_sku = "A-1", quantity = 1, price = 100 }]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
   find {
@@ -341,7 +341,7 @@ test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft
     action = "create"
     fields = {
       YourReference = "HS-1013", CustomerId = "c-1", InvoiceDate = "2026-03-03", InvoiceAddress1 = "Storgatan 1"
-      Rows = [{ ArticleId = "a-1", UnitPrice = 100, IsTextRow = false, ReversedConstructionServicesVatFree = false }]
+      Rows          = [{ ArticleId = "a-1", UnitPrice = 100, IsTextRow = false, ReversedConstructionServicesVatFree = false }]
     }
   }
 }
@@ -351,7 +351,7 @@ test "orders_to_invoices: a paid order becomes a booked invoice" {
   vars = { order_target = "invoice" }
   source = {
     hs_object_id = "1014", hs_payment_status = "paid", hs_processed_date = "2026-03-03T08:00:00Z",
-    line_items = [{ id = "5010", hs_sku = "A-1", quantity = 1, price = 100 }]
+    line_items   = [{ id = "5010", hs_sku = "A-1", quantity = 1, price = 100 }]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }, articles = [{ Id = "a-1" }] }
   find {

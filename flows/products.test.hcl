@@ -24,7 +24,7 @@ test "products_to_articles: a new product becomes an article with coding, unit, 
   expect {
     action = "create"
     fields = {
-      Number = "A-1", Name = "Ullfilt grå", NetPrice = 100, GrossPrice = 125, CodingId = "cod-25", UnitId = "u-st",
+      Number   = "A-1", Name = "Ullfilt grå", NetPrice = 100, GrossPrice = 125, CodingId = "cod-25", UnitId = "u-st",
       IsActive = true, IsStock = true, PurchasePrice = 40, Barcodes = [{ Barcode = "2000000000015", BarcodeType = 0 }], StockBalance = 12
     }
   }
@@ -152,7 +152,7 @@ test "articles_to_products: an article HubSpot lacks becomes a product with desc
     action = "create"
     fields = {
       hs_sku = "ART-2001", name = "Vedkorg i filt", price = 459, description = "Vedkorg i filt", hs_cost_of_goods_sold = 180,
-      gtin = "2000000000022", stock_quantity = 7, hs_product_type = "inventory"
+      gtin   = "2000000000022", stock_quantity = 7, hs_product_type = "inventory"
     }
   }
 }
