@@ -59,13 +59,7 @@ func newWorld(t *testing.T) *world {
 	dir := filepath.Join(root, "examples", "webshop")
 	copyDir(t, filepath.Join("..", "examples", "webshop"), dir)
 
-	reg := connectors.NewRegistry()
-	for _, f := range []connectors.Factory{hubspot.New(), eaccounting.New()} {
-		if err := reg.Register(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w := &world{t: t, sb: sb, dir: dir, reg: reg, vars: map[string]string{}}
+	w := &world{t: t, sb: sb, dir: dir, reg: newRegistry(t), vars: map[string]string{}}
 	w.discover()
 	st, err := state.Open(t.Context(), filepath.Join(dir, ".kopla", "state.db"))
 	if err != nil {
@@ -74,6 +68,18 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(func() { _ = st.Close() })
 	w.st = st
 	return w
+}
+
+// newRegistry registers the two connectors of the integration.
+func newRegistry(t *testing.T) *connectors.Registry {
+	t.Helper()
+	reg := connectors.NewRegistry()
+	for _, f := range []connectors.Factory{hubspot.New(), eaccounting.New()} {
+		if err := reg.Register(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return reg
 }
 
 // discover reads the HubSpot account's properties into the project's
