@@ -122,9 +122,12 @@ flow "articles_to_products" {
   mode   = "upsert"
 
   fields {
-    hs_sku                = "source.Number"
-    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : nil"
-    gtin                  = "first(source.Barcodes ?? [])?.Barcode"
+    hs_sku = "source.Number"
+    # eAccounting owns the purchase price and the EAN once it has them; until
+    # then the product keeps its own (looked up: target is not available to
+    # field expressions during plan).
+    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : find(hubspot.shop.products, 'hs_sku', source.Number)?.hs_cost_of_goods_sold"
+    gtin                  = "first(source.Barcodes ?? [])?.Barcode ?? find(hubspot.shop.products, 'hs_sku', source.Number)?.gtin"
   }
   create_only {
     name = "source.Name"

@@ -161,6 +161,12 @@ test "articles_to_products: the description enriched in HubSpot is never overwri
   flow   = flow.articles_to_products
   source = { Id = "a-2001", Number = "ART-2001", Name = "Vedkorg i filt, ny", NameEnglish = "Felt log basket", NetPrice = 499, PurchasePrice = 180, IsActive = true, IsStock = true }
   target = { hs_object_id = "3031", hs_sku = "ART-2001", name = "Vedkorg i filt", price = 459, description = "Handgjord vedkorg, enriched in HubSpot.", hs_cost_of_goods_sold = 180 }
+  find {
+    object = hubspot.shop.products
+    field  = "hs_sku"
+    value  = "ART-2001"
+    record = { id = "3031", hs_sku = "ART-2001" }
+  }
   expect {
     action = "no-op"
   }
@@ -170,6 +176,12 @@ test "articles_to_products: eAccounting owns the purchase price" {
   flow   = flow.articles_to_products
   source = { Id = "a-2001", Number = "ART-2001", Name = "Vedkorg i filt", PurchasePrice = 210, IsActive = true }
   target = { hs_object_id = "3031", hs_sku = "ART-2001", description = "Handgjord vedkorg.", hs_cost_of_goods_sold = 180 }
+  find {
+    object = hubspot.shop.products
+    field  = "hs_sku"
+    value  = "ART-2001"
+    record = { id = "3031", hs_sku = "ART-2001" }
+  }
   expect {
     action = "update"
     fields = { hs_cost_of_goods_sold = 210 }
@@ -189,5 +201,20 @@ test "articles_to_products: inactive articles are left out" {
   source = { Id = "a-old", Number = "ART-0001", Name = "Utgått", IsActive = false }
   expect {
     action = "skip"
+  }
+}
+
+test "articles_to_products: an article without purchase price leaves the product's cost alone" {
+  flow   = flow.articles_to_products
+  source = { Id = "a-1001", Number = "ART-1001", Name = "Ullfilt grå 130x170", IsActive = true, IsStock = true }
+  target = { hs_object_id = "3001", hs_sku = "ART-1001", hs_cost_of_goods_sold = 210 }
+  find {
+    object = hubspot.shop.products
+    field  = "hs_sku"
+    value  = "ART-1001"
+    record = { id = "3001", hs_sku = "ART-1001", hs_cost_of_goods_sold = 210 }
+  }
+  expect {
+    action = "no-op"
   }
 }
