@@ -59,6 +59,12 @@ test "contacts_to_customers: the company property without an associated company 
     value  = "30 dagar netto"
     record = { Id = "t-30" }
   }
+  find {
+    object = eaccounting.books.customers
+    field  = "EmailAddress"
+    value  = "lena.becker@example.com"
+    record = null
+  }
   expect {
     action = "create"
     fields = { Name = "Lindenhof GmbH", IsPrivatePerson = false, ContactPersonName = "Lena Becker", InvoiceCountryCode = "DE", CurrencyCode = "EUR" }
@@ -149,5 +155,30 @@ test "customer_numbers_to_hubspot: the number of a customer created in the same 
   expect {
     action = "update"
     fields = { eaccounting_customer_number = "(known after apply)" }
+  }
+}
+
+test "contacts_to_customers: a company without VAT number in HubSpot keeps the one eAccounting has" {
+  flow = flow.contacts_to_customers
+  source = {
+    hs_object_id = "1009", email = "ida.sandberg@nordljus.example.com", firstname = "Ida", lastname = "Sandberg",
+    companies    = [{ id = "2002", name = "Nordljus Hem AB", address = "Kungsgatan 13", zip = "222 21", city = "Lund", country = "Sweden" }]
+    orders       = [{ hs_payment_status = "paid" }]
+  }
+  find {
+    object = eaccounting.books.customers
+    field  = "EmailAddress"
+    value  = "ida.sandberg@nordljus.example.com"
+    record = { Id = "c-7", VatNumber = "SE559000000201" }
+  }
+  find {
+    object = eaccounting.books.termsofpayments
+    field  = "Name"
+    value  = "30 dagar netto"
+    record = { Id = "t-30" }
+  }
+  expect {
+    action = "create"
+    fields = { Name = "Nordljus Hem AB", VatNumber = "SE559000000201" }
   }
 }
