@@ -131,12 +131,14 @@ function "order_contact" {
 
 # The product of a line item as products_to_articles reads products: the
 # product the line was made from (so it is planned once however many lines
-# sell it), or the line's own SKU and name when it has no product.
+# sell it), or the line's own SKU and name when it has no product (then
+# identified by its SKU, so that lines of several orders selling it are one
+# article).
 function "line_product" {
   params = ["line"]
   expr   = <<-EXPR
     {
-      id: line.hs_product_id ?? ("line:" + string(record_id(line))),
+      id: line.hs_product_id ?? (line.hs_sku != nil ? "sku:" + line.hs_sku : "line:" + string(record_id(line))),
       hs_object_id: line.hs_product_id,
       hs_sku: line.hs_sku, name: line.name, price: line.price, description: line.description
     }

@@ -220,7 +220,7 @@ func TestOrders(t *testing.T) {
 	t.Run("an order with an invalid line is reported with field and reason while the others go through", func(t *testing.T) {
 		var bad *struct{ field, err string }
 		for key, r := range results(res, "products_to_articles") {
-			if strings.HasPrefix(key, "line:") && r.Action == plan.Error {
+			if strings.HasPrefix(key, "sku:") && r.Action == plan.Error {
 				bad = &struct{ field, err string }{r.Field, r.Error}
 			}
 		}
