@@ -435,6 +435,13 @@ func (a *applier) writeFields(ctx context.Context, f *flow, ch *plan.Change) (ma
 	}
 	env[envSource] = source
 	env[envTarget] = nil
+	if len(ch.Target) > 0 {
+		var target map[string]any
+		if err := json.Unmarshal(ch.Target, &target); err != nil {
+			return nil, fmt.Errorf("the plan's copy of the target record cannot be read: %w", err)
+		}
+		env[envTarget] = target
+	}
 	env[envEnsured] = ensured
 	for _, fc := range ch.Fields {
 		if !fc.Unknown {

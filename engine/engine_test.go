@@ -482,3 +482,24 @@ func TestPositionalIDsMatchByKeyOnly(t *testing.T) {
 		t.Errorf("customers = %v; want Ann One and Bob Two", names)
 	}
 }
+
+// TestTargetInExpressions: fields see the matched target record as target
+// (nil on create); the key is computed before, without it.
+func TestTargetInExpressions(t *testing.T) {
+	h := newHarness(t, strings.Replace(customersFlow, `Name  = "source.first + ' ' + source.last"`,
+		`Name  = "target == nil ? source.first : target.Name + ' & ' + source.first"`, 1))
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true), contact("c2", "bob@example.com", "Bob", "Stone", true))
+	h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": "bob@example.com", "Name": "Robert"}})
+	pl := h.plan(PlanOptions{})
+	got := map[string]any{}
+	for _, ch := range changesOf(pl.Flow("customers")) {
+		for _, fc := range ch.Fields {
+			if fc.Name == "Name" {
+				got[ch.SourceKey] = fc.After
+			}
+		}
+	}
+	if got["c1"] != "Ada" || got["c2"] != "Robert & Bob" {
+		t.Errorf("Name = %v; want Ada (create) and Robert & Bob (update)", got)
+	}
+}

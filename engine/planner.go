@@ -278,12 +278,21 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record) error
 	if err := r.resolveEnsures(ctx, items); err != nil {
 		return err
 	}
-	// Fields.
-	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
+	// The key first: it finds the target record, which the other fields
+	// may read as target.
+	if err := r.evalRounds(ctx, items, r.evalKey); err != nil {
 		return err
 	}
 	matches, err := r.match(ctx, items)
 	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if m := matches[it]; m != nil {
+			it.env[envTarget] = withID(*m)
+		}
+	}
+	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
 		return err
 	}
 	for _, it := range items {
@@ -336,44 +345,66 @@ func (r *flowRun) evalWhere(it *pending) error {
 	return nil
 }
 
-func (r *flowRun) evalFields(it *pending) error {
+// evalKey evaluates the mapping of the flow's key field; its value must be
+// known now and not empty.
+func (r *flowRun) evalKey(it *pending) error {
 	it.values = make(map[string]any, len(r.f.fields))
 	it.unknown = nil
+	if r.f.key == nil {
+		return nil
+	}
+	if err := r.evalField(it, r.f.key); err != nil {
+		return err
+	}
+	kv := it.values[r.f.keyField]
+	switch {
+	case it.unknown[r.f.keyField]:
+		it.errField = r.f.keyField
+		return fmt.Errorf("the key %s depends on values known only after apply; compute it from the source record", r.f.keyField)
+	case kv == nil || kv == "":
+		it.errField = r.f.keyField
+		return fmt.Errorf("the key %s is empty", r.f.keyField)
+	}
+	it.key = stringOf(kv)
+	return nil
+}
+
+// evalFields evaluates the mappings other than the key, once the target
+// record is known.
+func (r *flowRun) evalFields(it *pending) error {
 	for _, m := range r.f.fields {
-		v, err := r.pl.ev.run(m.prog, it.env)
-		if err != nil {
-			if errors.Is(err, errNeedFetch) {
-				return err
-			}
-			if it.ensured != nil && hasUnknown(it.ensured) {
-				// An error caused by a value not known yet: the field is
-				// evaluated again at apply.
-				v = plan.Unknown
-			} else {
-				it.errField = m.name
-				return &recordError{field: m.name, err: err}
-			}
+		if m == r.f.key {
+			continue
 		}
-		if hasUnknown(v) {
-			if it.unknown == nil {
-				it.unknown = map[string]bool{}
-			}
-			it.unknown[m.name] = true
+		if err := r.evalField(it, m); err != nil {
+			return err
 		}
-		it.values[m.name] = v
 	}
-	if r.f.key != nil {
-		kv := it.values[r.f.keyField]
-		switch {
-		case it.unknown[r.f.keyField]:
-			it.errField = r.f.keyField
-			return fmt.Errorf("the key %s depends on values known only after apply; compute it from the source record", r.f.keyField)
-		case kv == nil || kv == "":
-			it.errField = r.f.keyField
-			return fmt.Errorf("the key %s is empty", r.f.keyField)
+	return nil
+}
+
+func (r *flowRun) evalField(it *pending, m *mapping) error {
+	v, err := r.pl.ev.run(m.prog, it.env)
+	if err != nil {
+		if errors.Is(err, errNeedFetch) {
+			return err
 		}
-		it.key = stringOf(kv)
+		if it.ensured != nil && hasUnknown(it.ensured) {
+			// An error caused by a value not known yet: the field is
+			// evaluated again at apply.
+			v = plan.Unknown
+		} else {
+			it.errField = m.name
+			return &recordError{field: m.name, err: err}
+		}
 	}
+	if hasUnknown(v) {
+		if it.unknown == nil {
+			it.unknown = map[string]bool{}
+		}
+		it.unknown[m.name] = true
+	}
+	it.values[m.name] = v
 	return nil
 }
 
@@ -633,6 +664,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
+			if match != nil {
+				ch.Target = jsonenc.Append(nil, withID(*match), true)
+			}
 		}
 		o.change = ch
 		r.fp.Add(ch)

@@ -79,6 +79,9 @@ func (p *Project) RunCase(c Case) (*CaseResult, error) {
 		res.Reason = "filtered out by where"
 		return res, nil
 	}
+	if err := r.evalKey(it); err != nil {
+		return failedCase(res, it, err), nil
+	}
 	if err := r.evalFields(it); err != nil {
 		return failedCase(res, it, err), nil
 	}

@@ -123,6 +123,7 @@ func (e *encoder) change(ch *Change) {
 	} else {
 		e.value(ch.Ensured)
 	}
+	e.bytes(ch.Target)
 }
 
 type decoder struct {
@@ -256,6 +257,9 @@ func (d *decoder) change() *Change {
 	}
 	if m, ok := d.value().(map[string]any); ok {
 		ch.Ensured = m
+	}
+	if t := d.raw(); len(t) > 0 {
+		ch.Target = append([]byte(nil), t...)
 	}
 	return ch
 }

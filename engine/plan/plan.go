@@ -83,9 +83,11 @@ type Change struct {
 	// for evaluating at apply the fields known only then. It is kept
 	// encoded: a plan of many records holds many of them.
 	Source json.RawMessage `json:"source,omitempty"`
-	// Ensured holds the values of the ensured records as planned, kept with
-	// Source when some are known only after apply.
-	Ensured map[string]any `json:"ensured,omitempty"`
+	// Ensured holds the values of the ensured records as planned, and Target
+	// the target record (JSON) of an update, kept with Source when some
+	// fields are known only after apply.
+	Ensured map[string]any  `json:"ensured,omitempty"`
+	Target  json.RawMessage `json:"target,omitempty"`
 }
 
 // Ref names one change: a flow and a source key, and for a requirement the

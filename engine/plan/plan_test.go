@@ -24,6 +24,7 @@ func sampleChange(i int) *Change {
 		Requires: []Ref{{Flow: "customers", SourceKey: "c1", Ensure: "customer", Index: -1}},
 		Source:   []byte(`{"a":1}`),
 		Ensured:  map[string]any{"customer": map[string]any{"id": Unknown}},
+		Target:   []byte(`{"id":"t"}`),
 	}
 }
 
