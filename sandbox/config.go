@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"maps"
-	"os"
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -52,14 +51,14 @@ func (s *Sandbox) ConnectionConfig(c *dsl.Connection, decoded connectors.Config)
 	return decoded
 }
 
-// LookupEnv reads the environment for sandbox runs: a variable that is set
-// keeps its value; an unset one whose name starts with HUBSPOT_,
-// EACCOUNTING_ or VISMA_ reads as Placeholder, so that a project whose
-// credentials come from env() runs without them (ConnectionConfig replaces
-// the credentials anyway). Other unset variables stay unset. Plug it into
-// engine.Options.LookupEnv (and dsl.Options.LookupEnv).
+// LookupEnv reads the environment (Options.LookupEnv) for sandbox runs: a
+// variable that is set keeps its value; an unset one whose name starts with
+// HUBSPOT_, EACCOUNTING_ or VISMA_ reads as Placeholder, so that a project
+// whose credentials come from env() runs without them (ConnectionConfig
+// replaces the credentials anyway). Other unset variables stay unset. Plug
+// it into engine.Options.LookupEnv (and dsl.Options.LookupEnv).
 func (s *Sandbox) LookupEnv(name string) (string, bool) {
-	if v, ok := os.LookupEnv(name); ok {
+	if v, ok := s.env(name); ok {
 		return v, true
 	}
 	for _, p := range envPrefixes {

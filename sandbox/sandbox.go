@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -34,6 +35,9 @@ type Options struct {
 	// Seed is the demo data generator seed (0 = DefaultSeed), so the demo is
 	// the same every time unless asked otherwise.
 	Seed int64
+	// LookupEnv is the real environment LookupEnv falls back from
+	// (nil = os.LookupEnv); the CLI hands in its own for tests.
+	LookupEnv func(string) (string, bool)
 	// Limits are the fakes' rate limits; the zero value enforces the real
 	// ones (HubSpot 190 requests per 10 s, eAccounting 600 per minute per
 	// endpoint), so that the sandbox behaves like production.
@@ -68,6 +72,7 @@ type Sandbox struct {
 
 	hsURL, eaURL string // http://host:port, no trailing slash
 	refresh      string // the eAccounting refresh token connections start from
+	env          func(string) (string, bool)
 
 	servers   []*http.Server
 	stop      func() bool // stops the context watch
@@ -116,7 +121,10 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 
-	s := &Sandbox{hs: hs, ea: ea, refresh: ea.IssueRefreshToken()}
+	s := &Sandbox{hs: hs, ea: ea, refresh: ea.IssueRefreshToken(), env: opts.LookupEnv}
+	if s.env == nil {
+		s.env = os.LookupEnv
+	}
 	hsLn, err := listen(opts.HubSpotAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: hubspot: %w", err)

@@ -265,6 +265,18 @@ func TestLookupEnv(t *testing.T) {
 		{"VISMA_KOPLA_SANDBOX_TEST", Placeholder, true},
 		{unsetOther, "", false},
 	}
+	injected := NewTest(t, Options{LookupEnv: func(name string) (string, bool) {
+		if name == "EACCOUNTING_INJECTED" {
+			return "injected", true
+		}
+		return "", false
+	}})
+	if v, ok := injected.LookupEnv("EACCOUNTING_INJECTED"); v != "injected" || !ok {
+		t.Errorf("LookupEnv with Options.LookupEnv = %q, %v; want the injected value", v, ok)
+	}
+	if v, ok := injected.LookupEnv("HUBSPOT_KOPLA_SANDBOX_SET"); v != Placeholder || !ok {
+		t.Errorf("LookupEnv with Options.LookupEnv read the process environment: %q, %v; want the placeholder", v, ok)
+	}
 	for _, tt := range tests {
 		got, ok := s.LookupEnv(tt.name)
 		if got != tt.want || ok != tt.wantOK {
