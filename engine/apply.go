@@ -92,7 +92,7 @@ type appliedRecord struct {
 // on, and records that depend on a failed one are reported as blocked.
 // Diagnostics are for what stops the whole apply (a stale plan, a locked
 // state).
-func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (*Result, hcl.Diagnostics) {
+func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (_ *Result, diags hcl.Diagnostics) {
 	st := opts.State
 	if st == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No state", Detail: "Apply needs a state store."}}
@@ -108,7 +108,17 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		}
 		return nil, errorDiag("Cannot lock state", err)
 	}
-	defer unlock()
+	defer func() {
+		if err := unlock(); err != nil {
+			// Someone broke the lock (kopla state unlock) while this apply
+			// held it: another apply may have run at the same time.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "State lock lost",
+				Detail:   capitalize(err.Error()) + ": another apply may have run at the same time. Check the targets with kopla plan before the next apply.",
+			})
+		}
+	}()
 
 	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
 	p.funcs.finds = a.finds
@@ -128,7 +138,6 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	res := &Result{RunID: a.runID}
-	var diags hcl.Diagnostics
 	for _, f := range p.order {
 		fp := pl.Flow(f.name)
 		if fp == nil {
@@ -140,13 +149,20 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: fmt.Sprintf("Flow %q: %s.", f.name, err), Subject: f.decl.DeclRange.Ptr()})
 			continue
 		}
-		if fp.Cursor != "" && !flowHasErrors(fr) {
+		// A record that failed, in the plan or here, must be read again:
+		// the cursor moves only past a flow without errors.
+		if fp.Cursor != "" && !flowHasErrors(fr) && fp.Counts().Error == 0 {
 			if err := st.SetCursor(ctx, f.name, fp.Cursor); err != nil {
 				diags = append(diags, errorDiag("Cannot store the cursor", err)...)
 			}
 		}
 	}
+	// The run's counts: what was written, and what the plan left alone or
+	// could not plan.
 	counts := res.Counts()
+	planned := pl.Counts()
+	counts.NoOp, counts.Skip = planned.NoOp, planned.Skip
+	counts.Error += planned.Error
 	status := "succeeded"
 	switch {
 	case ctx.Err() != nil:
@@ -495,10 +511,10 @@ func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[str
 func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
 	act := state.Activity{RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, TargetID: rr.TargetID, Action: string(rr.Action), Error: rr.Error}
 	if ch.Source != nil {
-		act.Read = redactJSON(ch.Source, f.source.schema)
+		act.Read = f.sourceRedactor.json(ch.Source)
 	}
 	if sent != nil {
-		act.Sent = mustJSON(redact(sent, f.target.schema))
+		act.Sent = mustJSON(f.targetRedactor.record(sent))
 	}
 	if res != nil {
 		answer := map[string]any{}
@@ -515,7 +531,7 @@ func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *Re
 			// What the system stored beyond what was sent: values it set
 			// or changed (ids, numbers, normalised text).
 			if extra := changedFields(res.Record.Fields, sent); len(extra) > 0 {
-				answer["stored"] = redact(extra, f.target.schema)
+				answer["stored"] = f.targetRedactor.record(extra)
 			}
 		}
 		act.Answer = mustJSON(answer)
@@ -536,19 +552,6 @@ func changedFields(stored, sent map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// redactJSON redacts an encoded record; most schemas have nothing to
-// redact, and then the bytes are kept as they are.
-func redactJSON(raw json.RawMessage, schema connectors.Schema) json.RawMessage {
-	if !hasSensitive(schema) {
-		return raw
-	}
-	var fields map[string]any
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return mustJSON(map[string]string{"unreadable": err.Error()})
-	}
-	return mustJSON(redact(fields, schema))
 }
 
 func mustJSON(v any) json.RawMessage { return jsonenc.Append(nil, v, true) }

@@ -36,7 +36,7 @@ func builtins() []expr.Option {
 		str("street_name", func(s string) string { street, _ := splitStreet(s); return street }),
 		str("street_number", func(s string) string { _, num := splitStreet(s); return num }),
 		expr.Function("number", func(p ...any) (any, error) { return toNumber(p[0]) }, new(func(any) any)),
-		expr.Function("round_money", roundMoney, new(func(any) float64), new(func(any, int) float64)),
+		expr.Function("round_money", roundMoney, new(func(any) float64), new(func(any, any) float64)),
 		expr.Function("net_price", func(p ...any) (any, error) {
 			gross, rate, err := twoNumbers("net_price", p[0], p[1])
 			if err != nil {
@@ -103,11 +103,12 @@ func roundMoney(p ...any) (any, error) {
 	}
 	decimals := 2
 	if len(p) > 1 {
-		d, ok := p[1].(int)
-		if !ok || d < 0 || d > 6 {
-			return nil, fmt.Errorf("round_money: decimals must be an integer from 0 to 6, got %v", p[1])
+		d, err := toNumber(p[1])
+		df, _ := d.(float64)
+		if err != nil || d == nil || df != math.Trunc(df) || df < 0 || df > 6 {
+			return nil, fmt.Errorf("round_money: decimals must be a whole number from 0 to 6, got %v", p[1])
 		}
-		decimals = d
+		decimals = int(df)
 	}
 	return round(n.(float64), decimals), nil
 }

@@ -19,6 +19,7 @@ func TestBuiltins(t *testing.T) {
 		{"round_money(-2.675)", -2.68},
 		{"round_money('1 234,555', 2)", 1234.56},
 		{"round_money(10, 0)", 10.0},
+		{"round_money(1.2345, 3.0)", 1.235},
 		{"net_price(125, 25)", 100.0},
 		{"gross_price(100, 12)", 112.0},
 		{"number('12,5')", 12.5},
@@ -65,6 +66,7 @@ func TestBuiltinErrors(t *testing.T) {
 		"iso_date('yesterday')",
 		"net_price(100, 'x')",
 		"round_money(1, 9)",
+		"round_money(1, 1.5)",
 	} {
 		prog, err := expr.Compile(src, builtins()...)
 		if err != nil {

@@ -78,6 +78,9 @@ type flow struct {
 	// ensured is true when other flows ensure records of this one: only
 	// then are the target records kept as they will be after apply.
 	ensured bool
+	// sourceRedactor and targetRedactor keep personal data out of the
+	// activity log (nil: nothing to redact).
+	sourceRedactor, targetRedactor *redactor
 }
 
 type mapping struct {
@@ -268,6 +271,14 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		return nil, diags
 	}
 	f.source, f.target = src, tgt
+	var includes []connectors.Include
+	for _, name := range decl.Include {
+		if inc, ok := src.schema.Include(name); ok {
+			includes = append(includes, inc)
+		}
+	}
+	f.sourceRedactor = newRedactor(src.schema.Fields, includes, src.conn.schemas)
+	f.targetRedactor = newRedactor(tgt.schema.Fields, nil, nil)
 
 	for _, inc := range decl.Include {
 		if _, ok := src.schema.Include(inc); !ok {

@@ -503,3 +503,30 @@ func TestTargetInExpressions(t *testing.T) {
 		t.Errorf("Name = %v; want Ada (create) and Robert & Bob (update)", got)
 	}
 }
+
+// TestEnsureInputIsTheFlowsOwnRecord: an order ensures its customer from a
+// copy of the contact (no id); the customers flow reads the same contact
+// itself. One customer, no duplicate-key error.
+func TestEnsureInputIsTheFlowsOwnRecord(t *testing.T) {
+	h := newHarness(t, strings.Replace(ordersFlow,
+		`input = "find(memory.crm.contacts, 'email', source.email)"`,
+		`input = "{email: source.email, first: 'Ada', last: 'Byron', active: true}"`, 1))
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true))
+	h.store.Put("crm", "orders", order("o1", "1001", "ada@example.com", 10))
+	pl := h.plan(PlanOptions{})
+	if c := pl.Counts(); c.Error != 0 || c.Create != 2 {
+		for _, fp := range pl.Flows {
+			for _, ch := range changesOf(fp) {
+				t.Logf("%s %s %s %s", fp.Flow, ch.SourceKey, ch.Action, ch.Reason)
+			}
+		}
+		t.Fatalf("counts = %+v; want the customer and the order created, no errors", c)
+	}
+	h.apply(pl)
+	if n := len(h.store.Records("books", "customers")); n != 1 {
+		t.Errorf("customers = %d; want 1", n)
+	}
+	if o := h.store.Records("books", "orders"); len(o) != 1 || o[0].Fields["CustomerId"] != h.store.Records("books", "customers")[0].ID {
+		t.Errorf("orders = %v; want one order of the customer", o)
+	}
+}

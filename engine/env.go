@@ -24,7 +24,7 @@ func (p *Project) flowEnv(f *flow) types.Map {
 			continue
 		}
 		if s, ok := f.source.conn.schemas[inc.Object]; ok {
-			src[name] = types.Array(objectType(s))
+			src[name] = types.Array(recordType(s))
 		} else {
 			src[name] = types.Array(types.Any)
 		}

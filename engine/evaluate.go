@@ -231,27 +231,91 @@ func recordID(m map[string]any) string {
 	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
-// redact replaces sensitive values by a marker, for logs and the activity log.
-func redact(fields map[string]any, schema connectors.Schema) map[string]any {
-	if !hasSensitive(schema) {
+// redactor replaces sensitive values by a marker, in a record, in its
+// object and list-of-object fields, and in the records included in it: the
+// activity log keeps no personal data a schema marks sensitive.
+type redactor struct {
+	sensitive map[string]bool
+	nested    map[string]*redactor
+}
+
+// newRedactor builds the redactor of records shaped by fields, with the
+// includes a flow reads (their schemas from the connection's). It is nil
+// when there is nothing to redact.
+func newRedactor(fields []connectors.Field, includes []connectors.Include, schemas map[string]connectors.Schema) *redactor {
+	r := &redactor{sensitive: map[string]bool{}, nested: map[string]*redactor{}}
+	for _, f := range fields {
+		switch {
+		case f.Sensitive:
+			r.sensitive[f.Name] = true
+		case f.Type == connectors.TypeObject && len(f.Fields) > 0:
+			if n := newRedactor(f.Fields, nil, nil); n != nil {
+				r.nested[f.Name] = n
+			}
+		case f.Type == connectors.TypeList && f.Elem != nil && len(f.Elem.Fields) > 0:
+			if n := newRedactor(f.Elem.Fields, nil, nil); n != nil {
+				r.nested[f.Name] = n
+			}
+		}
+	}
+	for _, inc := range includes {
+		if s, ok := schemas[inc.Object]; ok {
+			if n := newRedactor(s.Fields, nil, nil); n != nil {
+				r.nested[inc.Name] = n
+			}
+		}
+	}
+	if len(r.sensitive)+len(r.nested) == 0 {
+		return nil
+	}
+	return r
+}
+
+// record returns fields with sensitive values replaced; a nil redactor
+// returns them as they are.
+func (r *redactor) record(fields map[string]any) map[string]any {
+	if r == nil || fields == nil {
 		return fields
 	}
 	out := make(map[string]any, len(fields))
 	for k, v := range fields {
-		if f, ok := schema.Field(k); ok && f.Sensitive && v != nil {
+		switch {
+		case v == nil:
+			out[k] = v
+		case r.sensitive[k]:
 			out[k] = "(sensitive)"
-			continue
+		case r.nested[k] != nil:
+			out[k] = r.nested[k].value(v)
+		default:
+			out[k] = v
 		}
-		out[k] = v
 	}
 	return out
 }
 
-func hasSensitive(schema connectors.Schema) bool {
-	for _, f := range schema.Fields {
-		if f.Sensitive {
-			return true
+func (r *redactor) value(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return r.record(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = r.value(e)
 		}
+		return out
 	}
-	return false
+	return v
+}
+
+// json redacts an encoded record; when there is nothing to redact the bytes
+// are kept as they are.
+func (r *redactor) json(raw json.RawMessage) json.RawMessage {
+	if r == nil {
+		return raw
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return mustJSON(map[string]string{"unreadable": err.Error()})
+	}
+	return mustJSON(r.record(fields))
 }

@@ -197,7 +197,7 @@ func (r *flowRun) planAll(ctx context.Context) error {
 		for _, rec := range page {
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
-				if err := r.planBatch(ctx, batch); err != nil {
+				if err := r.planBatch(ctx, batch, false); err != nil {
 					return err
 				}
 				batch = batch[:0]
@@ -205,11 +205,16 @@ func (r *flowRun) planAll(ctx context.Context) error {
 		}
 		return nil
 	})
+	// What was read is planned even when the read then failed (a file with
+	// a bad line): the plan shows it, and the flow's error stops apply.
+	if perr := r.planBatch(ctx, batch, false); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", r.f.source.ref, err)
 	}
 	r.fp.Cursor = cursor
-	return r.planBatch(ctx, batch)
+	return nil
 }
 
 // ensure plans the records other flows ensure and returns their outcomes,
@@ -223,7 +228,7 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 			todo = append(todo, rec)
 		}
 	}
-	if err := r.planBatch(ctx, todo); err != nil {
+	if err := r.planBatch(ctx, todo, true); err != nil {
 		return nil, err
 	}
 	out := make([]*outcome, len(recs))
@@ -250,8 +255,11 @@ type pending struct {
 
 // planBatch plans a batch of source records: filter, ensure, evaluate,
 // match, diff. Only a failure of the systems involved is returned; problems
-// of single records become error changes.
-func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record) error {
+// of single records become error changes. Records that other flows ensure
+// (ensured) may come under another ID than the flow's own read gives them
+// (an included copy); one whose key a record of this flow already has is
+// that record.
+func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensured bool) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -296,6 +304,10 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record) error
 		return err
 	}
 	for _, it := range items {
+		if first := r.keys[it.key]; ensured && it.err == nil && !it.filtered && first != "" && r.done[first] != nil {
+			r.done[it.rec.ID] = r.done[first]
+			continue
+		}
 		r.decide(it, matches[it])
 	}
 	return nil
@@ -468,7 +480,13 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			if it.err != nil || o == nil {
 				continue
 			}
-			ref := plan.Ref{Flow: e.flow.name, SourceKey: inputs[i].ID, Ensure: e.name, Index: u.index}
+			// The change's own source key: an ensured copy may stand for
+			// a record the flow read under another ID.
+			sourceKey := inputs[i].ID
+			if o.change != nil {
+				sourceKey = o.change.SourceKey
+			}
+			ref := plan.Ref{Flow: e.flow.name, SourceKey: sourceKey, Ensure: e.name, Index: u.index}
 			if o.action == plan.Error {
 				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, inputs[i].ID, e.flow.name, o.change.Reason)
 				continue
