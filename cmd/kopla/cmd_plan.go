@@ -203,6 +203,12 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			return exitError
 		}
 		if counts := pl.Counts(); !counts.Changes() {
+			// Nothing to write, but the run still counts: it is recorded,
+			// incremental cursors move on, old activity is purged.
+			if _, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla apply"}); adiags.HasErrors() {
+				view.Diagnostics(adiags, cfg.Files)
+				return exitError
+			}
 			if a.json {
 				// JSON consumers get the apply's summary whatever happens.
 				view.Result(pl, nil, p.TargetFieldSensitive)

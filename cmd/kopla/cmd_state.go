@@ -78,6 +78,7 @@ func (c *cli) stateUsageFailed(msg string) int {
 // inspect compiles the project (for which target fields are sensitive) and
 // opens its state when it exists; st is nil when nothing was applied yet.
 func (c *cli) inspect(ctx context.Context) (p *engine.Project, st *state.Store, code int, ok bool) {
+	c.offline = true // the state is local: no system is asked, no credential needed
 	p, cfg, diags := c.compile()
 	if diags.HasErrors() {
 		dsl.WriteDiagnostics(c.stdout, diags, cfg.Files, c.color())
@@ -251,6 +252,7 @@ func (c *cli) stateUnlock(ctx context.Context, args []string) int {
 	}
 	// Unlocking must work even when a flow file is broken: only the kopla
 	// block (where the state is) has to be right.
+	c.offline = true
 	cfg, diags := c.load()
 	if settingsBroken(cfg, diags) {
 		dsl.WriteDiagnostics(c.stdout, diags, cfg.Files, c.color())
