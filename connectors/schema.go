@@ -46,6 +46,9 @@ type Field struct {
 	ReadOnly bool
 	// Required fields must be given when a record is created.
 	Required bool
+	// CreateOnly fields can be written when a record is created, not later
+	// (HubSpot's inline associations): a flow sets them in create_only.
+	CreateOnly bool
 	// Key marks a field that can identify a record, so that a flow may use it
 	// as its `key`: the connector can find records by it in batches.
 	Key bool
@@ -74,6 +77,10 @@ type Schema struct {
 	// CSV file), while records read have only the listed fields: a flow
 	// reading an unknown field is an error, a flow writing one is not.
 	Extensible bool
+	// ReadOnly means records of the object cannot be written at all
+	// (reference data, booked invoices): it can be a source and a find()
+	// object, never a target.
+	ReadOnly bool
 	// PositionalIDs means the IDs of records read depend on their position
 	// (file rows without a key setting): when a row is inserted by hand, an
 	// ID names another record. The engine then matches such records by key

@@ -296,9 +296,26 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		}
 	}
 
+	if tgt.schema.ReadOnly {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Read-only target object",
+			Detail:   fmt.Sprintf("Records of %s cannot be written; it can be a source or a find() object, not a target.", tgt.ref),
+			Subject:  decl.Target.Range.Ptr(),
+		})
+		return nil, diags
+	}
 	bind := func(m *dsl.Mapping, createOnly bool) {
 		field, ok := tgt.schema.Field(m.Field)
 		switch {
+		case ok && field.CreateOnly && !createOnly:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Field written on create only",
+				Detail:   fmt.Sprintf("The field %q of %s can be set when a record is created, not updated: move it to the create_only block.", m.Field, tgt.ref),
+				Subject:  m.NameRange.Ptr(),
+			})
+			return
 		case !ok && !tgt.schema.Open && !tgt.schema.Extensible:
 			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, m.Field)
 			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {

@@ -38,6 +38,11 @@ var (
 		{Name: "Name", Type: connectors.TypeString, Required: true},
 		{Name: "Note", Type: connectors.TypeString},
 		{Name: "Number", Type: connectors.TypeString, ReadOnly: true},
+		{Name: "Labels", Type: connectors.TypeList, CreateOnly: true},
+	}}
+	vatSchema = connectors.Schema{ReadOnly: true, Fields: []connectors.Field{
+		{Name: "Code", Type: connectors.TypeString, Key: true},
+		{Name: "Rate", Type: connectors.TypeNumber},
 	}}
 	orderSchema = connectors.Schema{Fields: []connectors.Field{
 		{Name: "ref", Type: connectors.TypeString, Key: true},
@@ -63,6 +68,7 @@ func newHarness(t *testing.T, hcl string) *harness {
 	store.Define("crm", "orders", orderSchema)
 	store.Define("books", "customers", customerSchema)
 	store.Define("books", "orders", targetOrderSchema)
+	store.Define("books", "vatcodes", vatSchema)
 	reg := connectors.NewRegistry()
 	if err := reg.Register(connectortest.Factory(store)); err != nil {
 		t.Fatal(err)

@@ -83,6 +83,7 @@ func testEngine(t testing.TB) *Engine {
 	store.Define("crm", "orders", orderSchema)
 	store.Define("books", "customers", customerSchema)
 	store.Define("books", "orders", targetOrderSchema)
+	store.Define("books", "vatcodes", vatSchema)
 	reg := connectors.NewRegistry()
 	if err := reg.Register(connectortest.Factory(store)); err != nil {
 		t.Fatal(err)

@@ -149,6 +149,9 @@ func objectDefs() []*objectDef {
 	for _, d := range defs {
 		d.shape = newShape(d.schema.Fields)
 	}
+	for _, d := range defs {
+		d.schema.ReadOnly = !d.writable
+	}
 	return defs
 }
 

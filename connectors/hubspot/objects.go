@@ -248,9 +248,10 @@ func builtinSchema(def objectDef) connectors.Schema {
 	targets := assocTargets(def.name)
 	for _, to := range targets {
 		s.Fields = append(s.Fields, connectors.Field{
-			Name: assocPrefix + to,
-			Type: connectors.TypeList,
-			Elem: &connectors.Field{Type: connectors.TypeString},
+			Name:       assocPrefix + to,
+			Type:       connectors.TypeList,
+			Elem:       &connectors.Field{Type: connectors.TypeString},
+			CreateOnly: true,
 			Description: "IDs of " + to + " to associate the new record with (HubSpot type " +
 				itoa(assocTypes[def.name][to]) + "); written on create only.",
 		})
@@ -260,6 +261,7 @@ func builtinSchema(def objectDef) connectors.Schema {
 		s.Fields = append(s.Fields, connectors.Field{
 			Name:        primaryCompanyFd,
 			Type:        connectors.TypeString,
+			CreateOnly:  true,
 			Description: "ID of the primary company of the new record (HubSpot type " + itoa(id) + "); written on create only.",
 		})
 	}

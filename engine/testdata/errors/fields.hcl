@@ -36,3 +36,25 @@ flow "orders" {
     # ERROR@-2: Unknown field
   }
 }
+
+flow "vat" {
+  source = memory.crm.contacts
+  target = memory.books.vatcodes # ERROR: Read-only target object
+  key    = "Code"
+  fields {
+    Code = "source.email"
+  }
+}
+
+flow "labels" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email  = "source.email"
+    Labels = "['vip']" # ERROR: Field written on create only
+  }
+  create_only {
+    Name = "source.first"
+  }
+}
