@@ -42,7 +42,10 @@ type FieldError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d", e.Service, e.Status)
+	b.WriteString(e.Service + ":")
+	if e.Status != 0 { // 0: refused before anything was sent
+		fmt.Fprintf(&b, " %d", e.Status)
+	}
 	if e.Code != "" {
 		fmt.Fprintf(&b, " %s", e.Code)
 	}

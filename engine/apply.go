@@ -104,9 +104,9 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if err != nil {
 		var locked *state.LockedError
 		if errors.As(err, &locked) {
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "State is locked", Detail: capitalize(err.Error()) + "."}}
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "State is locked", Detail: Sentence(err.Error())}}
 		}
-		return nil, errorDiag("Cannot lock state", err)
+		return nil, ErrorDiagnostic("Cannot lock state", err)
 	}
 	defer func() {
 		if err := unlock(); err != nil {
@@ -115,7 +115,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "State lock lost",
-				Detail:   capitalize(err.Error()) + ": another apply may have run at the same time. Check the targets with kopla plan before the next apply.",
+				Detail:   strings.TrimSuffix(Sentence(err.Error()), ".") + ": another apply may have run at the same time. Check the targets with kopla plan before the next apply.",
 			})
 		}
 	}()
@@ -130,11 +130,11 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		}
 	}
 	if a.runID, err = st.StartRun(ctx, "apply", p.Digest); err != nil {
-		return nil, errorDiag("Cannot record the run", err)
+		return nil, ErrorDiagnostic("Cannot record the run", err)
 	}
 	if err := a.reconcileIntents(ctx); err != nil {
 		_ = st.FinishRun(ctx, a.runID, "failed", nil)
-		return nil, errorDiag("Cannot reconcile interrupted writes", err)
+		return nil, ErrorDiagnostic("Cannot reconcile interrupted writes", err)
 	}
 
 	res := &Result{RunID: a.runID}
@@ -153,7 +153,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		// the cursor moves only past a flow without errors.
 		if fp.Cursor != "" && !flowHasErrors(fr) && fp.Counts().Error == 0 {
 			if err := st.SetCursor(ctx, f.name, fp.Cursor); err != nil {
-				diags = append(diags, errorDiag("Cannot store the cursor", err)...)
+				diags = append(diags, ErrorDiagnostic("Cannot store the cursor", err)...)
 			}
 		}
 	}
@@ -173,11 +173,11 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	// The run's bookkeeping must be written even when ctx was cancelled.
 	bg := context.WithoutCancel(ctx)
 	if err := st.FinishRun(bg, a.runID, status, countsMap(counts)); err != nil {
-		diags = append(diags, errorDiag("Cannot record the run", err)...)
+		diags = append(diags, ErrorDiagnostic("Cannot record the run", err)...)
 	}
 	if days := p.cfg.Settings.LogRetentionDays; days > 0 {
 		if _, err := st.Purge(bg, p.engine.opts.Now().AddDate(0, 0, -days)); err != nil {
-			diags = append(diags, errorDiag("Cannot purge the activity log", err)...)
+			diags = append(diags, ErrorDiagnostic("Cannot purge the activity log", err)...)
 		}
 	}
 	return res, diags
@@ -194,17 +194,6 @@ func flowHasErrors(fr *FlowResult) bool {
 
 func countsMap(c plan.Counts) map[string]int {
 	return map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error, "blocked": c.Blocked}
-}
-
-func errorDiag(summary string, err error) hcl.Diagnostics {
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalize(err.Error()) + "."}}
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // applyFlow writes one flow's creates and updates, batch by batch, as it
@@ -607,7 +596,7 @@ func (a *applier) checkStale(ctx context.Context, pl *plan.Plan) hcl.Diagnostics
 		}
 		found, err := a.staleRecords(ctx, f, fp)
 		if err != nil {
-			return errorDiag("Cannot check the saved plan", err)
+			return ErrorDiagnostic("Cannot check the saved plan", err)
 		}
 		problems = append(problems, found...)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -72,4 +73,27 @@ func contextError(ctx context.Context) hcl.Diagnostics {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
 	}
 	return nil
+}
+
+// ErrorDiagnostic turns an error into a diagnostic without a source range,
+// its message as the detail sentence.
+func ErrorDiagnostic(summary string, err error) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: Sentence(err.Error())}}
+}
+
+// Sentence makes an error message a sentence: capitalised, unless it starts
+// with a lower-case name ("hubspot: ...", "eaccounting: ..."), and ended
+// with a period.
+func Sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	if word, _, ok := strings.Cut(msg, " "); !ok || !strings.HasSuffix(word, ":") {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }

@@ -104,7 +104,7 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 	for _, run := range pl.runs {
 		run.fp.ReadDigest = hex.EncodeToString(run.digest.Sum(nil))
 		if err := run.fp.Err(); err != nil {
-			diags = append(diags, errorDiag("Cannot hold the plan", err)...)
+			diags = append(diags, ErrorDiagnostic("Cannot hold the plan", err)...)
 		}
 	}
 	return out, diags

@@ -134,7 +134,7 @@ func (r *CaseResult) Problems(want Expectation) []string {
 		p := fmt.Sprintf("action is %s, want %s", r.Action, want.Action)
 		switch {
 		case r.Error != "":
-			p += fmt.Sprintf(" (error on field %s: %s)", r.Field, r.Error)
+			p += " (" + r.Error + ")"
 		case r.Reason != "":
 			p += " (" + r.Reason + ")"
 		}

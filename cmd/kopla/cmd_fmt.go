@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/engine"
 )
 
 const fmtUsage = `Usage: kopla [global options] fmt [options]
@@ -40,7 +41,7 @@ func (c *cli) fmt(_ context.Context, args []string) int {
 		if a.diff {
 			old, err := os.ReadFile(path)
 			if err != nil {
-				diags = append(diags, errorDiags("Cannot read file", err)...)
+				diags = append(diags, engine.ErrorDiagnostic("Cannot read file", err)...)
 				continue
 			}
 			unifiedDiff(c.stdout, path, old, changed[path])
@@ -51,7 +52,7 @@ func (c *cli) fmt(_ context.Context, args []string) int {
 				err = os.WriteFile(path, changed[path], info.Mode().Perm())
 			}
 			if err != nil {
-				diags = append(diags, errorDiags("Cannot write file", err)...)
+				diags = append(diags, engine.ErrorDiagnostic("Cannot write file", err)...)
 			}
 		}
 	}

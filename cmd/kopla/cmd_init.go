@@ -9,6 +9,7 @@ import (
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/engine"
 )
 
 const initUsage = `Usage: kopla [global options] init [options]
@@ -35,7 +36,7 @@ func (c *cli) init(ctx context.Context, args []string) int {
 	for _, key := range p.Connections() {
 		conn, err := p.Connector(ctx, key)
 		if err != nil {
-			diags = append(diags, errorDiags("Cannot open connection "+key, err)...)
+			diags = append(diags, engine.ErrorDiagnostic("Cannot open connection "+key, err)...)
 			fmt.Fprintf(c.stdout, "- %s: cannot open\n", key)
 			continue
 		}
@@ -45,7 +46,7 @@ func (c *cli) init(ctx context.Context, args []string) int {
 			continue
 		}
 		if err := d.Discover(ctx); err != nil {
-			diags = append(diags, errorDiags("Cannot discover connection "+key, err)...)
+			diags = append(diags, engine.ErrorDiagnostic("Cannot discover connection "+key, err)...)
 			fmt.Fprintf(c.stdout, "- %s: discovery failed\n", key)
 			continue
 		}
@@ -105,7 +106,7 @@ func (c *cli) login(ctx context.Context, args []string) int {
 	defer p.Close()
 	conn, err := p.Connector(ctx, a.connection)
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot open connection", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot open connection", err), nil, c.color())
 		return exitError
 	}
 	lf, ok := conn.(connectors.LoginFlow)
@@ -118,7 +119,7 @@ func (c *cli) login(ctx context.Context, args []string) int {
 		return exitError
 	}
 	if err := lf.Login(ctx, connectors.LoginUI{Out: c.stdout, ListenAddr: a.listen}); err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Login failed", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Login failed", err), nil, c.color())
 		return exitError
 	}
 	fmt.Fprintf(c.stdout, "Logged in to %s.\n", a.connection)

@@ -103,7 +103,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if a.out != "" && pl != nil && !diags.HasErrors() {
 		out = c.path(a.out)
 		if err := plan.WriteFile(out, pl); err != nil {
-			diags = append(diags, errorDiags("Cannot save the plan", err)...)
+			diags = append(diags, engine.ErrorDiagnostic("Cannot save the plan", err)...)
 			out = ""
 		}
 	}
@@ -182,7 +182,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	saved := a.planFile != ""
 	if saved {
 		if pl, err = plan.ReadFile(c.path(a.planFile)); err != nil {
-			view.Diagnostics(append(diags, errorDiags("Cannot read the plan", err)...), cfg.Files)
+			view.Diagnostics(append(diags, engine.ErrorDiagnostic("Cannot read the plan", err)...), cfg.Files)
 			return exitError
 		}
 		defer pl.Close()

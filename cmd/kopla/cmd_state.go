@@ -143,7 +143,7 @@ func (c *cli) stateList(ctx context.Context, args []string) int {
 	})
 	tw.Flush()
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot read the state", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the state", err), nil, c.color())
 		return exitError
 	}
 	if n == 0 {
@@ -172,12 +172,12 @@ func (c *cli) stateShow(ctx context.Context, args []string) int {
 	defer st.Close()
 	links, err := st.Links(ctx, a.flow, []string{a.sourceKey})
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot read the state", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the state", err), nil, c.color())
 		return exitError
 	}
 	acts, err := st.Activities(ctx, state.ActivityFilter{Flow: a.flow, SourceKey: a.sourceKey, Limit: 10})
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot read the activity log", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the activity log", err), nil, c.color())
 		return exitError
 	}
 	l, linked := links[a.sourceKey]
@@ -273,7 +273,7 @@ func (c *cli) stateUnlock(ctx context.Context, args []string) int {
 		err = st.ForceUnlock(ctx)
 	}
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot unlock the state", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot unlock the state", err), nil, c.color())
 		return exitError
 	}
 	if info == nil {
@@ -325,7 +325,7 @@ func (c *cli) activityLog(ctx context.Context, args []string) int {
 	defer st.Close()
 	acts, err := st.Activities(ctx, state.ActivityFilter{RunID: a.runID, Flow: a.flow, Limit: a.n})
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot read the activity log", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the activity log", err), nil, c.color())
 		return exitError
 	}
 	if a.json {
@@ -375,7 +375,7 @@ func (c *cli) runs(ctx context.Context, args []string) int {
 	defer st.Close()
 	runs, err := st.Runs(ctx, a.n)
 	if err != nil {
-		dsl.WriteDiagnostics(c.stdout, errorDiags("Cannot read the runs", err), nil, c.color())
+		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the runs", err), nil, c.color())
 		return exitError
 	}
 	if len(runs) == 0 {

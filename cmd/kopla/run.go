@@ -264,7 +264,7 @@ func (c *cli) dir() string {
 func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
 	vars, err := c.global.varMap()
 	if err != nil {
-		return &dsl.Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var option", Detail: capitalize(err.Error()) + "."}}
+		return &dsl.Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var option", Detail: engine.Sentence(err.Error())}}
 	}
 	var files []string
 	for _, f := range c.global.varFiles {
@@ -289,7 +289,7 @@ func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 	}
 	reg, err := c.registry()
 	if err != nil {
-		return nil, cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot set up connectors", Detail: capitalize(err.Error()) + "."})
+		return nil, cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot set up connectors", Detail: engine.Sentence(err.Error())})
 	}
 	eng := engine.New(engine.Options{
 		Registry:   reg,
@@ -341,16 +341,4 @@ func settingsRange(cfg *dsl.Config) *hcl.Range {
 		return cfg.Settings.DeclRange.Ptr()
 	}
 	return nil
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// errorDiags turns an error into a diagnostic.
-func errorDiags(summary string, err error) hcl.Diagnostics {
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: capitalize(err.Error()) + "."}}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -192,9 +193,9 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error})
 			switch rr.Action {
 			case plan.Error, plan.Blocked:
-				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", fp.Flow, rr.SourceKey, capitalize(string(rr.Action)), rr.Error), map[string]any{"record": r})
+				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.Error), map[string]any{"record": r})
 			default:
-				v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", fp.Flow, rr.SourceKey, capitalize(string(rr.Action)), rr.TargetID), map[string]any{"record": r})
+				v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID), map[string]any{"record": r})
 			}
 		}
 	}
@@ -203,4 +204,13 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 		"operation": "apply",
 		"changes":   map[string]int{"create": o.counts.Create, "update": o.counts.Update, "error": o.counts.Error, "blocked": o.counts.Blocked},
 	})
+}
+
+// actionTitle is an action as the first word of a message: "Create".
+func actionTitle(a plan.Action) string {
+	s := string(a)
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -324,3 +324,25 @@ func TestCreatesRunConcurrently(t *testing.T) {
 		t.Errorf("16 creates of 50 ms took %v; want them to overlap", d)
 	}
 }
+
+// TestUpdateOfOnePriceRecomputesTheOther: an article's net and gross prices
+// are one price; updating the net price alone must not send back the old
+// gross price, which eAccounting would refuse as inconsistent.
+func TestUpdateOfOnePriceRecomputesTheOther(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, nil)
+	w := e.writer(t, "articles")
+	a := article(1)
+	a["NetPrice"] = 100.0
+	created := create(t, w, "Number", a)
+	res := w.Write(t.Context(), []connectors.Write{{Action: connectors.Update, ID: created[0].ID, Fields: map[string]any{"NetPrice": 200.0}, KeyField: "Number"}})
+	if res[0].Err != nil {
+		t.Fatalf("update of NetPrice: %v", res[0].Err)
+	}
+	got, err := e.object(t, "articles").Get(t.Context(), []string{created[0].ID})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Get = %v, %v", got, err)
+	}
+	if net, gross := got[0].Fields["NetPrice"], got[0].Fields["GrossPrice"]; net != 200.0 || gross != 250.0 {
+		t.Errorf("prices after update: net %v, gross %v; want 200 and 250 (25 %% VAT)", net, gross)
+	}
+}

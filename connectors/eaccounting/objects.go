@@ -43,6 +43,11 @@ type objectDef struct {
 	// pseudo are the fields that are not API fields: actions and values
 	// derived from them (see the package documentation).
 	pseudo map[string]bool
+	// twins are pairs of fields that are one value seen two ways (an
+	// article's NetPrice and GrossPrice): an update that sets one drops the
+	// other from the merged record, so that eAccounting computes it anew
+	// instead of refusing a stale pair.
+	twins map[string]string
 }
 
 // Pseudo-fields of orders and customer invoice drafts.
@@ -92,6 +97,7 @@ func objectDefs() []*objectDef {
 				sensitive: customerSensitive,
 			})},
 		{name: "articles", endpoint: "articles", item: "articles/{articleId}", changed: "ChangedUtc", filter: true, writable: true,
+			twins:  map[string]string{"NetPrice": "GrossPrice", "GrossPrice": "NetPrice"},
 			schema: build(articlesFields(), overlay{keys: []string{"Name"}, unique: []string{"Id", "Number"}})},
 		{name: "orders", endpoint: "orders", item: "orders/{id}", changed: "ModifiedUtc", filter: true, writable: true,
 			schema: build(append(ordersFields(),

@@ -206,6 +206,13 @@ func (w *writableObject) update(ctx context.Context, wr connectors.Write) (conne
 		return w.def.toRecord(current), nil // actions only
 	}
 	merged := merge(current, wr.Fields, w.def.pseudo)
+	for field, twin := range w.def.twins {
+		_, set := wr.Fields[field]
+		_, twinSet := wr.Fields[twin]
+		if set && !twinSet {
+			delete(merged, twin)
+		}
+	}
 	body := encodeFields(w.def.shape, w.def.pseudo, merged)
 	if err := checkRequired(w.def.schema.Fields, body); err != nil {
 		return connectors.Record{}, err

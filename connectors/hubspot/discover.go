@@ -168,7 +168,11 @@ func mergeProperties(s connectors.Schema, props []property) connectors.Schema {
 		} else {
 			f = connectors.Field{Name: p.Name, Description: p.Label}
 		}
-		f.Type = propertyType(p.Type)
+		if !known || f.Name != "hs_object_id" {
+			// The record ID stays a string, as in every answer and URL,
+			// whatever type the account gives its property.
+			f.Type = propertyType(p.Type)
+		}
 		f.Options = nil
 		if p.Type == "enumeration" && !p.ExternalOptions && p.FieldType != "booleancheckbox" {
 			for _, o := range p.Options {
