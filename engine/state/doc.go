@@ -7,8 +7,10 @@
 //   - links: per flow, which target record each source record was written
 //     to (flow, source key -> target id), the target key value it was
 //     matched by, and the hash ([HashValue]) of each field value last
-//     written, so that plan can tell a changed field from an unchanged one
-//     without reading the target. See [Store.Links], [Store.PutLinks].
+//     written: a record of what kopla wrote, kept without the personal data
+//     itself. Plans compare with the target records as they are, not with
+//     these hashes, so that changes made in the target by hand show.
+//     See [Store.Links], [Store.PutLinks].
 //   - cursors: per flow, the cursor of the last incremental read
 //     ([Store.Cursor], [Store.SetCursor]).
 //   - intents: the journal of writes in flight. An intent is committed
