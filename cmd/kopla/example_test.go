@@ -77,24 +77,30 @@ func TestExamplePeople(t *testing.T) {
 	golden(t, "people_runs", r.stdout)
 }
 
-// TestExamplesValidate validates every example project.
+// TestExamplesValidate validates every example project (examples/ and the
+// docs' examples) and runs its flow unit tests.
 func TestExamplesValidate(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join("..", "..", "examples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ent := range entries {
-		if !ent.IsDir() {
-			continue
+	for _, root := range []string{filepath.Join("..", "..", "examples"), filepath.Join("..", "..", "docs", "examples")} {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Run(ent.Name(), func(t *testing.T) {
-			// In place (examples may include the flow library), with the
-			// connectors kopla ships and no credentials in the environment.
-			var stdout, stderr bytes.Buffer
-			d := deps{stdout: &stdout, stderr: &stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }}
-			if code := runWith(t.Context(), d, []string{"-chdir", filepath.Join("..", "..", "examples", ent.Name()), "validate", "-no-color"}); code != exitOK {
-				t.Errorf("validate exited %d:\n%s%s", code, stdout.String(), stderr.String())
+		for _, ent := range entries {
+			if !ent.IsDir() {
+				continue
 			}
-		})
+			dir := filepath.Join(root, ent.Name())
+			t.Run(dir, func(t *testing.T) {
+				// In place (examples may include the flow library), with the
+				// connectors kopla ships and no credentials in the environment.
+				for _, cmd := range []string{"validate", "test"} {
+					var stdout, stderr bytes.Buffer
+					d := deps{stdout: &stdout, stderr: &stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }}
+					if code := runWith(t.Context(), d, []string{"-chdir", dir, cmd, "-no-color"}); code != exitOK {
+						t.Errorf("%s exited %d:\n%s%s", cmd, code, stdout.String(), stderr.String())
+					}
+				}
+			})
+		}
 	}
 }
