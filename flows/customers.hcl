@@ -76,12 +76,8 @@ flow "contacts_to_customers" {
     # A custom field: the company's VAT number, kept in the custom HubSpot
     # company property vat_number (read through a function, so the flow
     # validates whether the property exists or not). Where HubSpot has none,
-    # the customer keeps the one eAccounting has (looked up: target is not
-    # available to field expressions during plan).
-    VatNumber = <<-EXPR
-      company_name(source) == nil ? nil :
-        (company_of(source)?.vat_number ?? find(eaccounting.books.customers, 'EmailAddress', lower(trim(source.email)))?.VatNumber)
-    EXPR
+    # the customer keeps the one eAccounting has.
+    VatNumber = "company_name(source) == nil ? nil : (company_of(source)?.vat_number ?? target?.VatNumber)"
 
     # Classification: the lifecycle stage picks the customer label.
     CustomerLabels = "[{Name: lookup('customer_labels', source.lifecyclestage ?? '')}]"

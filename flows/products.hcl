@@ -62,14 +62,13 @@ function "product_stock" {
   expr   = "product.stock_quantity"
 }
 
-# The VAT rate (percent) of the article a product is or becomes: the coding
-# of the existing article, else the coding a new one gets.
+# The VAT rate (percent) of a product's article: that of the coding of the
+# existing article, else of the coding a new one gets.
 function "article_vat_percent" {
-  params = ["product"]
+  params = ["product", "article"]
   expr   = <<-EXPR
-    let existing = find(eaccounting.books.articles, 'Number', trim(product.hs_sku ?? ''));
-    let coding = existing != nil ?
-      find(eaccounting.books.articleaccountcodings, 'Id', existing.CodingId) :
+    let coding = article?.CodingId != nil ?
+      find(eaccounting.books.articleaccountcodings, 'Id', article.CodingId) :
       find(eaccounting.books.articleaccountcodings, 'Name', product_coding(product));
     (coding?.VatRatePercent ?? 0) * 100
   EXPR
@@ -78,8 +77,8 @@ function "article_vat_percent" {
 # The net price of a product's article (hubspot_prices_include_vat: the
 # coding's VAT rate is taken off).
 function "article_net_price" {
-  params = ["product"]
-  expr   = "var.hubspot_prices_include_vat ? net_price(product.price ?? 0, article_vat_percent(product)) : round_money(product.price)"
+  params = ["product", "article"]
+  expr   = "var.hubspot_prices_include_vat ? net_price(product.price ?? 0, article_vat_percent(product, article)) : round_money(product.price)"
 }
 
 function "sku_selected" {
@@ -99,8 +98,8 @@ flow "products_to_articles" {
     Name   = "source.name"
     # Net and gross price must agree with the VAT rate of the article's
     # account coding: eAccounting refuses them otherwise.
-    NetPrice   = "article_net_price(source)"
-    GrossPrice = "gross_price(article_net_price(source), article_vat_percent(source))"
+    NetPrice   = "article_net_price(source, target)"
+    GrossPrice = "gross_price(article_net_price(source, target), article_vat_percent(source, target))"
   }
   create_only {
     CodingId      = "find(eaccounting.books.articleaccountcodings, 'Name', product_coding(source))?.Id"
@@ -124,10 +123,9 @@ flow "articles_to_products" {
   fields {
     hs_sku = "source.Number"
     # eAccounting owns the purchase price and the EAN once it has them; until
-    # then the product keeps its own (looked up: target is not available to
-    # field expressions during plan).
-    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : find(hubspot.shop.products, 'hs_sku', source.Number)?.hs_cost_of_goods_sold"
-    gtin                  = "first(source.Barcodes ?? [])?.Barcode ?? find(hubspot.shop.products, 'hs_sku', source.Number)?.gtin"
+    # then the product keeps its own.
+    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : target?.hs_cost_of_goods_sold"
+    gtin                  = "first(source.Barcodes ?? [])?.Barcode ?? target?.gtin"
   }
   create_only {
     name = "source.Name"
