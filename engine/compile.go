@@ -88,6 +88,9 @@ type mapping struct {
 	field      connectors.Field
 	createOnly bool
 	prog       *program
+	// usesEnsured is true when the expression reads ensured records: only
+	// then may a failure be a value not known until apply.
+	usesEnsured bool
 }
 
 type ensure struct {
@@ -410,6 +413,7 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 	}
 	for _, m := range f.fields {
 		diags = append(diags, p.compile(m.prog, env, f)...)
+		m.usesEnsured = m.prog.uses(envEnsured)
 	}
 	f.readFields = sourceFieldsUsed(f)
 	return diags
@@ -537,6 +541,28 @@ func (v *sourceVisitor) Visit(node *ast.Node) {
 		if n.Value == "source" {
 			v.bare++
 		}
+	}
+}
+
+// uses reports whether a compiled expression names an identifier.
+func (pr *program) uses(name string) bool {
+	if pr.prog == nil {
+		return false
+	}
+	v := &identVisitor{name: name}
+	node := pr.prog.Node()
+	ast.Walk(&node, v)
+	return v.found
+}
+
+type identVisitor struct {
+	name  string
+	found bool
+}
+
+func (v *identVisitor) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == v.name {
+		v.found = true
 	}
 }
 

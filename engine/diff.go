@@ -147,18 +147,19 @@ func floatEqual(a, b float64) bool {
 }
 
 // targetView is what an ensured record looks like to the flows that use it:
-// the target record as it will be after apply. For a create, fields the
-// target system fills in (ids, numbers) are known only after apply.
+// the target record as it will be after apply. For a create, the fields the
+// flow does not set are known only after apply.
 func targetView(f *flow, action plan.Action, desired map[string]any, current map[string]any, targetID string) map[string]any {
 	view := make(map[string]any, len(current)+len(desired)+1)
 	for k, v := range current {
 		view[k] = v
 	}
 	if action == plan.Create {
+		// Until the record exists, what the system fills in (ids, numbers
+		// it assigns, defaults) is unknown: every field the flow does not
+		// set.
 		for _, fl := range f.target.schema.Fields {
-			if fl.ReadOnly {
-				view[fl.Name] = plan.Unknown
-			}
+			view[fl.Name] = plan.Unknown
 		}
 		view["id"] = plan.Unknown
 	}

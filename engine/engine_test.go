@@ -536,3 +536,13 @@ func TestEnsureInputIsTheFlowsOwnRecord(t *testing.T) {
 		t.Errorf("orders = %v; want one order of the customer", o)
 	}
 }
+
+// TestMissingTextComparesAsNil: a text field that is missing compares
+// unequal instead of failing the record.
+func TestMissingTextComparesAsNil(t *testing.T) {
+	h := newHarness(t, strings.Replace(customersFlow, `where  = "source.active"`, `where  = "source.company == 'Acme'"`, 1))
+	h.store.Put("crm", "contacts", contact("c1", "ada@example.com", "Ada", "Byron", true))
+	if c := h.plan(PlanOptions{}).Counts(); c.Error != 0 || c.Skip != 1 {
+		t.Errorf("counts = %+v; want the contact without company filtered out, no error", c)
+	}
+}

@@ -136,7 +136,10 @@ func recordType(s connectors.Schema) types.Map {
 func fieldType(f connectors.Field) types.Type {
 	switch f.Type {
 	case connectors.TypeString, connectors.TypeDate, connectors.TypeDateTime:
-		return types.String
+		// Text is often missing (nil) in real records; typed as string,
+		// expr compiles source.x == 'a' to a string comparison that fails
+		// on nil instead of being false. The field names stay checked.
+		return types.Any
 	case connectors.TypeNumber:
 		return types.Float64
 	case connectors.TypeInteger:

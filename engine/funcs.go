@@ -45,6 +45,8 @@ func newFuncLib(p *Project) *funcLib {
 		expr.DisableBuiltin("find"),
 		expr.Function("find", l.find, new(func(string, string, any) map[string]any)),
 		expr.Function("lookup", l.lookup, new(func(string, any) any)),
+		expr.Function("lookup_key", l.lookupKey, new(func(string, any) any)),
+		expr.Function("fail", fail, new(func(any) any)),
 	)
 	l.options = append(l.options, builtins()...)
 	for _, name := range sortedKeys(p.cfg.Functions) {
@@ -171,6 +173,40 @@ func (l *funcLib) lookup(params ...any) (any, error) {
 	}
 	keys := sortedKeys(table.Values)
 	return nil, fmt.Errorf("lookup %q has no value for %q and no default (known: %s)", name, key, strings.Join(keys, ", "))
+}
+
+// lookupKey reads a lookup block's value map backwards: the key whose value
+// is value, or whose value is a list holding it (several source values
+// mapping to one target value); nil when none does. Keys are tried in
+// sorted order, so the answer is stable.
+func (l *funcLib) lookupKey(params ...any) (any, error) {
+	name, _ := params[0].(string)
+	table, ok := l.p.cfg.Lookups[name]
+	if !ok {
+		return nil, fmt.Errorf("there is no lookup %q (lookups: %s)", name, strings.Join(sortedKeys(l.p.cfg.Lookups), ", "))
+	}
+	want := stringOf(params[1])
+	for _, key := range sortedKeys(table.Values) {
+		switch v := table.Values[key].(type) {
+		case []any:
+			for _, e := range v {
+				if stringOf(e) == want {
+					return key, nil
+				}
+			}
+		default:
+			if stringOf(v) == want {
+				return key, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// fail makes the record it is evaluated for an error with the message: a
+// flow's own rule ("fail('SKU longer than 40 characters')").
+func fail(params ...any) (any, error) {
+	return nil, errors.New(stringOf(params[0]))
 }
 
 // find is the live lookup: the record of a connection object whose field

@@ -116,3 +116,35 @@ func FuzzCompileExpression(f *testing.F) {
 		_, _ = ev.run(pr, map[string]any{"source": map[string]any{}, "var": map[string]any{}})
 	})
 }
+
+func TestLookupKeyAndFail(t *testing.T) {
+	h := newHarness(t, strings.Replace(lookupFlow, `values  = { SE = "Hej", FI = "Moi" }`, `values  = { SE = "Hej", FI = ["Moi", "Hei"] }`, 1)+`
+flow "reverse" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email = "source.email"
+    Name  = "lookup_key('greeting', source.first) ?? fail('no greeting ' + source.first)"
+  }
+}
+`)
+	h.store.Put("crm", "contacts",
+		connectors.Record{ID: "a", Fields: map[string]any{"email": "a@example.com", "first": "Hei", "last": "L", "company": "FI"}},
+		connectors.Record{ID: "b", Fields: map[string]any{"email": "b@example.com", "first": "Hallo", "last": "L", "company": "SE"}})
+	var got []string
+	for _, ch := range changesOf(h.plan(PlanOptions{Flows: []string{"reverse"}}).Flow("reverse")) {
+		for _, fc := range ch.Fields {
+			if fc.Name == "Name" {
+				got = append(got, ch.SourceKey+"="+stringOf(fc.After))
+			}
+		}
+		if ch.Action == plan.Error {
+			got = append(got, ch.SourceKey+" error "+ch.Field+": "+ch.Reason)
+		}
+	}
+	want := []string{"a=FI", "b error Name: field Name: no greeting Hallo"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q; want %q", got, want)
+	}
+}

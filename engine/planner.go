@@ -401,7 +401,7 @@ func (r *flowRun) evalField(it *pending, m *mapping) error {
 		if errors.Is(err, errNeedFetch) {
 			return err
 		}
-		if it.ensured != nil && hasUnknown(it.ensured) {
+		if m.usesEnsured && it.ensured != nil && hasUnknown(it.ensured) {
 			// An error caused by a value not known yet: the field is
 			// evaluated again at apply.
 			v = plan.Unknown

@@ -65,8 +65,16 @@ func (p *Project) RunCase(c Case) (*CaseResult, error) {
 		env[k] = v
 	}
 	env[envSource] = c.Source
-	env[envTarget] = c.Target
-	env[envEnsured] = c.Ensured
+	// An absent target or ensured map is nil itself, not a nil map, so
+	// that target?.X and target == nil behave as in a plan.
+	env[envTarget] = nil
+	if c.Target != nil {
+		env[envTarget] = c.Target
+	}
+	env[envEnsured] = nil
+	if c.Ensured != nil {
+		env[envEnsured] = c.Ensured
+	}
 	it := &pending{env: env, ensured: c.Ensured}
 	r := &flowRun{pl: &planner{p: p, finds: cache}, f: f}
 

@@ -118,6 +118,9 @@ func customProperties() map[string][]hsProperty {
 				Description: "Payment status of the eAccounting invoice.",
 				Options:     []hsOption{{"Unpaid", "unpaid"}, {"Overdue", "overdue"}, {"Paid", "paid"}}},
 		},
+		"invoices": {
+			text("eaccounting_invoice_id", "eAccounting invoice id", "Id of the eAccounting invoice this HubSpot invoice mirrors, written by kopla.", true),
+		},
 	}
 }
 

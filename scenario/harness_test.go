@@ -24,11 +24,6 @@ import (
 	"github.com/kopla-dev/kopla/sandbox"
 )
 
-// invoiceIDProperty is the HubSpot invoice property invoices_to_hubspot keys
-// on; the user creates it once (docs/flows/invoices.md).
-const invoiceIDProperty = `{"properties": {"invoices": [{"name": "eaccounting_invoice_id", "label": "eAccounting invoice id",
-  "type": "string", "fieldType": "text", "groupName": "kopla", "hasUniqueValue": true}]}}`
-
 // world is the sandbox and the example project copied into a temporary
 // directory, its HubSpot custom properties discovered as kopla init does.
 type world struct {
@@ -51,10 +46,6 @@ var fastLimits = sandbox.Limits{
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	sb := sandbox.NewTest(t, sandbox.Options{Limits: fastLimits})
-	// The sandbox may seed the property itself one day: then it is there.
-	if err := sb.HubSpot().Seed(strings.NewReader(invoiceIDProperty)); err != nil && !strings.Contains(err.Error(), "already exists") {
-		t.Fatal(err)
-	}
 	root := t.TempDir()
 	copyDir(t, filepath.Join("..", "flows"), filepath.Join(root, "flows"))
 	dir := filepath.Join(root, "examples", "webshop")
