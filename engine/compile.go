@@ -180,7 +180,7 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 		c.deps = connectors.Deps{
 			Name:       decl.Name,
 			Dir:        p.cfg.Dir,
-			StateDir:   filepath.Join(p.cfg.Dir, ".kopla"),
+			StateDir:   p.stateDir(),
 			HTTPClient: p.engine.opts.HTTPClient,
 			Logger:     p.engine.log.With("connection", key),
 		}
@@ -198,6 +198,14 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 		p.conns[key] = c
 	}
 	return diags
+}
+
+// stateDir is where connectors keep their files.
+func (p *Project) stateDir() string {
+	if d := p.engine.opts.StateDir; d != "" {
+		return d
+	}
+	return filepath.Join(p.cfg.Dir, ".kopla")
 }
 
 // open returns the connection's connector, opening it on first use.

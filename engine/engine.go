@@ -34,6 +34,9 @@ type Options struct {
 	// BatchSize is the number of records the engine handles at a time per
 	// flow (reads, finds, writes); 0 means 500.
 	BatchSize int
+	// StateDir is where connectors keep their files (tokens, discovered
+	// schemas); "" means the project's .kopla directory.
+	StateDir string
 }
 
 // Engine runs projects. It holds no per-project state: Compile returns a

@@ -177,6 +177,7 @@ type planArgs struct {
 	detailedExitCode bool
 	flows            []string
 	incremental      bool
+	sandbox          bool
 }
 
 func parsePlan(args []string) (*planArgs, *flagSet, error) {
@@ -187,6 +188,7 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.detailedExitCode, "detailed-exitcode", false, "Exit 0 when nothing changes, 1 on errors, 2 when there are changes.")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Plan only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err == nil && len(rest) > 0 {
@@ -202,6 +204,7 @@ type applyArgs struct {
 	json        bool
 	flows       []string
 	incremental bool
+	sandbox     bool
 }
 
 func parseApply(args []string) (*applyArgs, *flagSet, error) {
@@ -211,6 +214,7 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines (machine-readable); needs -auto-approve or a plan file.")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err != nil {
@@ -221,8 +225,8 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 		return a, f, usagef(f.cmd, "unexpected argument %q: apply takes at most one plan file", rest[1])
 	case len(rest) == 1:
 		a.planFile = rest[0]
-		if len(a.flows) > 0 || a.incremental {
-			return a, f, usagef(f.cmd, "-flow and -incremental cannot be used with a saved plan: the plan already says what to apply")
+		if len(a.flows) > 0 || a.incremental || a.sandbox {
+			return a, f, usagef(f.cmd, "-flow, -incremental and -sandbox cannot be used with a saved plan: the plan already says what to apply")
 		}
 	case a.json && !a.autoApprove:
 		return a, f, usagef(f.cmd, "-json needs -auto-approve or a plan file: a JSON run cannot ask for approval")

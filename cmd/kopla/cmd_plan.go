@@ -66,6 +66,13 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
+	if a.sandbox {
+		stop, ok := c.startSandbox(ctx)
+		if !ok {
+			return exitError
+		}
+		defer stop()
+	}
 	var view planView
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
@@ -154,6 +161,13 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	a, f, err := parseApply(args)
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
+	}
+	if a.sandbox {
+		stop, ok := c.startSandbox(ctx)
+		if !ok {
+			return exitError
+		}
+		defer stop()
 	}
 	var view applyView
 	if a.json {

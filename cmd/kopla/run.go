@@ -19,6 +19,7 @@ import (
 	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/state"
+	"github.com/kopla-dev/kopla/sandbox"
 )
 
 // deps is everything kopla takes from its surroundings, so that tests run
@@ -62,10 +63,17 @@ type cli struct {
 	// KOPLA_*) read as placeholders instead of failing the connection
 	// blocks.
 	offline bool
+	// sb is the sandbox of a -sandbox run, and sandboxDir the temporary
+	// directory of its state and connector files.
+	sb         *sandbox.Sandbox
+	sandboxDir string
 }
 
 // projectEnv is how the project's files read the environment (env()).
 func (c *cli) projectEnv(name string) (string, bool) {
+	if c.sb != nil {
+		return c.sb.LookupEnv(name)
+	}
 	if v, ok := c.lookupEnv(name); ok || !c.offline || strings.HasPrefix(name, "KOPLA_") {
 		return v, ok
 	}
@@ -87,6 +95,7 @@ func commands() []command {
 		{"apply", "Make the changes of a plan", applyUsage, (*cli).apply},
 		{"fmt", "Rewrite the flow files in canonical layout", fmtUsage, (*cli).fmt},
 		{"test", "Run the flow unit tests (*.test.hcl)", testUsage, (*cli).test},
+		{"sandbox", "Run local HubSpot and eAccounting fakes with demo data", sandboxUsage, (*cli).sandbox},
 		{"init", "Discover what the connections offer and cache it", initUsage, (*cli).init},
 		{"login", "Sign in to a connection (OAuth)", loginUsage, (*cli).login},
 		{"state", "Inspect the state: list, show, unlock", stateUsage, (*cli).state},
@@ -291,13 +300,18 @@ func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 	if err != nil {
 		return nil, cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot set up connectors", Detail: engine.Sentence(err.Error())})
 	}
-	eng := engine.New(engine.Options{
+	opts := engine.Options{
 		Registry:   reg,
 		Logger:     c.log,
 		Now:        c.now,
 		HTTPClient: c.httpClient,
 		LookupEnv:  c.projectEnv,
-	})
+	}
+	if c.sb != nil {
+		opts.ConnectionConfig = c.sb.ConnectionConfig
+		opts.StateDir = c.sandboxDir
+	}
+	eng := engine.New(opts)
 	p, cdiags := eng.Compile(cfg)
 	return p, cfg, append(diags, cdiags...)
 }
@@ -318,6 +332,9 @@ func statePath(cfg *dsl.Config) string {
 // is not created: the store is nil (nothing has been applied yet).
 func (c *cli) openState(ctx context.Context, cfg *dsl.Config, mustExist bool) (*state.Store, hcl.Diagnostics) {
 	path := statePath(cfg)
+	if c.sb != nil {
+		path = filepath.Join(c.sandboxDir, "state.db")
+	}
 	if mustExist {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, nil

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kopla-dev/kopla/sandbox"
+)
+
+const sandboxUsage = `Usage: kopla [global options] sandbox [options]
+
+  Run local fakes of HubSpot and Visma eAccounting with a demo company
+  (contacts, companies, products, orders in several payment states;
+  eAccounting's Swedish reference data, customers, articles and invoices)
+  until interrupted (Ctrl-C). The fakes answer like the real APIs, with
+  their paths, JSON, errors and rate limits; nothing leaves this machine.
+
+  It prints the base URLs and credentials that point connections at them.
+  kopla plan -sandbox and kopla apply -sandbox start a sandbox of their own
+  instead, for one run.
+`
+
+const sandboxFlagUsage = "Run against a sandbox started for this run (local HubSpot and eAccounting fakes with demo data), with a state of its own: nothing leaves this machine."
+
+type sandboxArgs struct {
+	globalArgs
+	hubspotAddr, eaccountingAddr string
+}
+
+func parseSandbox(args []string) (*sandboxArgs, *flagSet, error) {
+	a := &sandboxArgs{}
+	f := newFlagSet("sandbox")
+	f.fs.StringVar(&a.hubspotAddr, "hubspot-addr", "", "Serve the HubSpot fake on `host:port` (default: a free port on 127.0.0.1).")
+	f.fs.StringVar(&a.eaccountingAddr, "eaccounting-addr", "", "Serve the eAccounting fake (API and identity server) on `host:port` (default: a free port on 127.0.0.1).")
+	f.globals(&a.globalArgs)
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return a, f, err
+}
+
+// sandbox serves the fakes until ctx ends.
+func (c *cli) sandbox(ctx context.Context, args []string) int {
+	a, f, err := parseSandbox(args)
+	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
+		return code
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{HubSpotAddr: a.hubspotAddr, EAccountingAddr: a.eaccountingAddr, Logger: c.log, LookupEnv: c.lookupEnv})
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)
+		return exitError
+	}
+	defer sb.Close()
+	st := style{c.color()}
+	fmt.Fprintf(c.stdout, "%s (Ctrl-C stops it)\n\n", st.bold("The kopla sandbox is running"))
+	fmt.Fprintf(c.stdout, "  HubSpot      %s\n", sb.HubSpotURL())
+	fmt.Fprintf(c.stdout, "  eAccounting  %s (identity server %s)\n\n", sb.EAccountingURL(), sb.IdentityURL())
+	fmt.Fprintln(c.stdout, "Connection settings that point at it:")
+	kind := ""
+	for _, cr := range sb.Credentials() {
+		if cr.Kind != kind {
+			kind = cr.Kind
+			fmt.Fprintf(c.stdout, "\n  connection %q:\n", kind)
+		}
+		fmt.Fprintf(c.stdout, "    %-13s = %q\n", cr.Setting, cr.Value)
+	}
+	fmt.Fprintln(c.stdout, "\nThese are the fakes' own test credentials, not secrets of any real account.")
+	<-ctx.Done()
+	fmt.Fprintln(c.stdout, "\nStopping the sandbox.")
+	return exitOK
+}
+
+// startSandbox starts a sandbox for one plan or apply: connections point at
+// it, credentials come from it, and the state and connector files live in a
+// temporary directory, so that nothing of the run mixes with the project's
+// real state. The returned function stops it.
+func (c *cli) startSandbox(ctx context.Context) (stop func(), ok bool) {
+	dir, err := os.MkdirTemp("", "kopla-sandbox-*")
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)
+		return nil, false
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Logger: c.log, LookupEnv: c.lookupEnv})
+	if err != nil {
+		os.RemoveAll(dir)
+		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)
+		return nil, false
+	}
+	c.sb, c.sandboxDir = sb, dir
+	fmt.Fprintf(c.stderr, "Running against the sandbox: HubSpot %s, eAccounting %s (demo data; nothing leaves this machine).\n",
+		strings.TrimPrefix(sb.HubSpotURL(), "http://"), strings.TrimPrefix(sb.EAccountingURL(), "http://"))
+	return func() {
+		sb.Close()
+		os.RemoveAll(dir)
+		c.sb, c.sandboxDir = nil, ""
+	}, true
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSandboxCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- runWith(ctx, deps{stdout: &stdout, stderr: &stderr, registry: registry}, []string{"sandbox", "-hubspot-addr", "127.0.0.1:0"})
+	}()
+	deadline := time.After(20 * time.Second)
+	for !strings.Contains(stdout.String(), "These are the fakes' own test credentials") {
+		select {
+		case code := <-done:
+			t.Fatalf("sandbox exited %d early:\n%s%s", code, stdout.String(), stderr.String())
+		case <-deadline:
+			t.Fatalf("sandbox did not start:\n%s%s", stdout.String(), stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	out := stdout.String()
+	for _, want := range []string{"HubSpot      http://127.0.0.1:", `connection "hubspot"`, "token", `connection "eaccounting"`, "client_id", "refresh_token"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("sandbox exited %d after Ctrl-C; want 0", code)
+	}
+}
+
+// TestSandboxPlan plans the webshop example against a sandbox of its own,
+// with no credentials in the environment.
+func TestSandboxPlan(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	d := deps{stdout: &stdout, stderr: &stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := runWith(t.Context(), d, []string{"-chdir", filepath.Join("..", "..", "examples", "webshop"), "plan", "-sandbox", "-detailed-exitcode", "-no-color"})
+	if code != exitChanges {
+		t.Fatalf("plan -sandbox exited %d; want 2 (changes):\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "to create") || !strings.Contains(stderr.String(), "Running against the sandbox") {
+		t.Errorf("plan -sandbox output:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+}
