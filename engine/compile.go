@@ -328,11 +328,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 			})
 			return
 		case !ok && !tgt.schema.Open && !tgt.schema.Extensible:
-			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, m.Field)
-			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
-			}
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown target field", Detail: detail, Subject: m.NameRange.Ptr()})
+			diags = append(diags, unknownTargetField("Unknown target field", tgt, m.Field, m.NameRange))
 			return
 		case !ok:
 			field = connectors.Field{Name: m.Field, Type: connectors.TypeAny, Key: true}
@@ -364,11 +360,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		field, ok := tgt.schema.Field(f.keyField)
 		switch {
 		case !ok && !tgt.schema.Open && !tgt.schema.Extensible:
-			detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, f.keyField)
-			if s := connectors.Suggest(f.keyField, tgt.schema.Names()); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
-			}
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown key field", Detail: detail, Subject: decl.KeyRange.Ptr()})
+			diags = append(diags, unknownTargetField("Unknown key field", tgt, f.keyField, decl.KeyRange))
 		case ok && !field.Key:
 			var keys []string
 			for _, fl := range tgt.schema.Fields {
@@ -393,6 +385,15 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		}
 	}
 	return f, diags
+}
+
+// unknownTargetField says a target has no such field, with the closest one.
+func unknownTargetField(summary string, tgt *object, name string, rng hcl.Range) *hcl.Diagnostic {
+	detail := fmt.Sprintf("The target object %s has no field %q.", tgt.ref, name)
+	if s := connectors.Suggest(name, tgt.schema.Names()); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
 }
 
 // compileFlow compiles every expression of a bound flow.

@@ -63,16 +63,7 @@ func newHarness(t *testing.T, hcl string) *harness {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(hcl), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store := connectortest.NewStore()
-	store.Define("crm", "contacts", contactSchema)
-	store.Define("crm", "orders", orderSchema)
-	store.Define("books", "customers", customerSchema)
-	store.Define("books", "orders", targetOrderSchema)
-	store.Define("books", "vatcodes", vatSchema)
-	reg := connectors.NewRegistry()
-	if err := reg.Register(connectortest.Factory(store)); err != nil {
-		t.Fatal(err)
-	}
+	store, reg := testRegistry(t)
 	st, err := state.Open(t.Context(), filepath.Join(dir, ".kopla", "state.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -78,6 +78,14 @@ func TestValidateErrors(t *testing.T) {
 }
 
 func testEngine(t testing.TB) *Engine {
+	_, reg := testRegistry(t)
+	return New(Options{Registry: reg})
+}
+
+// testRegistry is the memory connector with the test objects: contacts and
+// orders in connection crm; customers, orders and vatcodes in books.
+func testRegistry(tb testing.TB) (*connectortest.Store, *connectors.Registry) {
+	tb.Helper()
 	store := connectortest.NewStore()
 	store.Define("crm", "contacts", contactSchema)
 	store.Define("crm", "orders", orderSchema)
@@ -86,9 +94,9 @@ func testEngine(t testing.TB) *Engine {
 	store.Define("books", "vatcodes", vatSchema)
 	reg := connectors.NewRegistry()
 	if err := reg.Register(connectortest.Factory(store)); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return New(Options{Registry: reg})
+	return store, reg
 }
 
 // mustProject compiles a small valid project for tests that need one.
