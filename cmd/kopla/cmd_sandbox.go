@@ -67,10 +67,33 @@ func (c *cli) sandbox(ctx context.Context, args []string) int {
 		}
 		fmt.Fprintf(c.stdout, "    %-13s = %q\n", cr.Setting, cr.Value)
 	}
+	fmt.Fprintln(c.stdout, "\nOr, for projects that read them with env() (as examples/webshop does):")
+	fmt.Fprintln(c.stdout)
+	for _, e := range sandboxExports(sb) {
+		fmt.Fprintf(c.stdout, "  export %s=%q\n", e[0], e[1])
+	}
 	fmt.Fprintln(c.stdout, "\nThese are the fakes' own test credentials, not secrets of any real account.")
 	<-ctx.Done()
 	fmt.Fprintln(c.stdout, "\nStopping the sandbox.")
 	return exitOK
+}
+
+// sandboxExports are the environment variables examples/webshop reads its
+// connection settings from, set to the sandbox's.
+func sandboxExports(sb *sandbox.Sandbox) [][2]string {
+	names := map[string]string{
+		"hubspot.base_url": "HUBSPOT_BASE_URL", "hubspot.token": "HUBSPOT_TOKEN",
+		"eaccounting.base_url": "EACCOUNTING_BASE_URL", "eaccounting.identity_url": "EACCOUNTING_IDENTITY_URL",
+		"eaccounting.client_id": "EACCOUNTING_CLIENT_ID", "eaccounting.client_secret": "EACCOUNTING_CLIENT_SECRET",
+		"eaccounting.refresh_token": "EACCOUNTING_REFRESH_TOKEN",
+	}
+	var out [][2]string
+	for _, cr := range sb.Credentials() {
+		if name, ok := names[cr.Kind+"."+cr.Setting]; ok {
+			out = append(out, [2]string{name, cr.Value})
+		}
+	}
+	return out
 }
 
 // startSandbox starts a sandbox for one plan or apply: connections point at

@@ -10,6 +10,9 @@ kopla {
 # README; `kopla init` then reads the account's custom properties.
 connection "hubspot" "shop" {
   token = env("HUBSPOT_TOKEN")
+  # The real API unless the environment says otherwise (kopla sandbox prints
+  # the exports that point this project at its fakes).
+  base_url = env("HUBSPOT_BASE_URL", "https://api.hubapi.com")
 
   # The custom properties the flow library writes. Create them once in
   # HubSpot (Settings > Properties); declaring them here lets the project
@@ -64,4 +67,8 @@ connection "hubspot" "shop" {
 connection "eaccounting" "books" {
   client_id     = env("EACCOUNTING_CLIENT_ID")
   client_secret = env("EACCOUNTING_CLIENT_SECRET")
+  base_url      = env("EACCOUNTING_BASE_URL", "https://eaccountingapi.vismaonline.com/v2")
+  identity_url  = env("EACCOUNTING_IDENTITY_URL", "https://identity.vismaonline.com")
+  # Empty: the token kopla login stored. Set for a headless first run.
+  refresh_token = env("EACCOUNTING_REFRESH_TOKEN", "")
 }
