@@ -69,6 +69,20 @@ func (p *Project) baseEnv() types.Map {
 		}
 		env[kind] = byConn
 	}
+	// A connection that could not be set up was reported already: its
+	// objects read as any name, so that expressions naming them do not
+	// repeat the error.
+	for _, c := range p.cfg.Connections {
+		if _, ok := p.conns[c.Kind+"."+c.Name]; ok || c.Kind == envSource || c.Kind == envTarget || c.Kind == envEnsured || c.Kind == envVar {
+			continue
+		}
+		byConn, _ := env[c.Kind].(types.Map)
+		if byConn == nil {
+			byConn = types.Map{}
+			env[c.Kind] = byConn
+		}
+		byConn[c.Name] = types.Map{types.Extra: types.String}
+	}
 	return env
 }
 

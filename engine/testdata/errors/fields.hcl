@@ -17,7 +17,7 @@ flow "customers" {
   key    = "Email"
   fields {
     Email  = "lower(trim(source.emial))" # ERROR: Unknown field
-    Name   = "source.first + ' ' + source.last"
+    Name   = "(find(memroy.typo.names, 'first', source.first)?.name ?? source.first) + ' ' + source.last"
     Id     = "source.email" # ERROR: Read-only target field
     Adress = "source.company" # ERROR: Unknown target field
   }
