@@ -317,6 +317,9 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		return nil, diags
 	}
 	bind := func(m *dsl.Mapping, createOnly bool) {
+		if m.Expr == nil {
+			return // not an expression: reported by dsl
+		}
 		field, ok := tgt.schema.Field(m.Field)
 		switch {
 		case ok && field.CreateOnly && !createOnly:

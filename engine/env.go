@@ -54,6 +54,9 @@ func (p *Project) baseEnv() types.Map {
 	for name := range p.cfg.Vars {
 		vars[name] = types.Any
 	}
+	for name := range p.cfg.Variables { // declared, even when its value is missing (reported by dsl)
+		vars[name] = types.Any
+	}
 	env := types.Map{envVar: vars}
 	for kind, conns := range p.objectRefs() {
 		if _, taken := env[kind]; taken || kind == envSource || kind == envTarget || kind == envEnsured {

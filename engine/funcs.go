@@ -73,6 +73,9 @@ func (l *funcLib) compileUserFunctions(cfg *dsl.Config) hcl.Diagnostics {
 			env[param] = types.Any
 		}
 		uf.prog = &program{expr: uf.decl.Expr}
+		if uf.decl.Expr == nil {
+			continue // reported by dsl
+		}
 		diags = append(diags, l.p.compile(uf.prog, env, nil)...)
 	}
 	if !diags.HasErrors() {
@@ -86,6 +89,9 @@ func (l *funcLib) compileUserFunctions(cfg *dsl.Config) hcl.Diagnostics {
 func (l *funcLib) checkRecursion() hcl.Diagnostics {
 	calls := map[string][]string{}
 	for name, uf := range l.user {
+		if uf.prog.prog == nil {
+			continue
+		}
 		v := &callVisitor{user: l.user, calls: map[string]bool{}}
 		node := uf.prog.prog.Node()
 		ast.Walk(&node, v)

@@ -120,3 +120,30 @@ func (e *Engine) mustProject(tb testing.TB) *Project {
 func exprOf(src string) *dsl.Expr {
 	return dsl.NewExpr(src, hcl.Range{Filename: "fuzz.hcl", Start: hcl.InitialPos, End: hcl.InitialPos})
 }
+
+// FuzzValidate compiles whatever the loader makes of a file, broken or not,
+// as kopla validate does: no panics, and every diagnostic has a range.
+func FuzzValidate(f *testing.F) {
+	for _, name := range []string{"testdata/errors/fields.hcl"} {
+		if src, err := os.ReadFile(name); err == nil {
+			f.Add(string(src))
+		}
+	}
+	f.Add(customersFlow)
+	f.Add(ordersFlow)
+	f.Add("flow \"x\" {\n  source = memory.crm.contacts\n  fields { a = \"${1}\" }\n}\n")
+	f.Add("function \"f\" {\n  params = [\"a\"]\n  expr = \"f(a)\"\n}\n")
+	eng := testEngine(f)
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := dsl.Load(dir, dsl.Options{LookupEnv: func(string) (string, bool) { return "x", true }})
+		for _, d := range eng.Validate(cfg) {
+			if d.Subject == nil && d.Summary != "Unknown connector kind" {
+				t.Errorf("diagnostic without range: %s: %s", d.Summary, d.Detail)
+			}
+		}
+	})
+}

@@ -101,3 +101,18 @@ func TestFlowUnitTests(t *testing.T) {
 		t.Errorf("test with an unknown flow:\n%s", r.stdout)
 	}
 }
+
+// TestValidateReportsEverything: a loader error (a bad mode) and a compiler
+// error (a misspelt field) in one project are reported in one run.
+func TestValidateReportsEverything(t *testing.T) {
+	e := newEnv(t)
+	e.write("in/people.csv", "email,first,last,active\n")
+	e.write("main.hcl", strings.Replace(strings.Replace(flowTestProject, `key    = "email"`, `key    = "email"
+  mode   = "upsrt"`, 1), "source.first +", "source.frist +", 1))
+	r := e.expect(exitError, "validate")
+	for _, want := range []string{"Invalid mode", "Unknown field", `no field "frist"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -291,9 +291,13 @@ func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
 
 // compile loads and compiles the project. The project is nil when the
 // diagnostics hold errors; cfg is always set (for rendering diagnostics).
+//
+// A project with errors in its files is compiled too, so that one run
+// reports every problem; what the compiler says about a line the loader
+// already found wrong is left out, as it follows from that error.
 func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 	cfg, diags := c.load()
-	if diags.HasErrors() {
+	if cfg == nil || cfg.Settings == nil {
 		return nil, cfg, diags
 	}
 	reg, err := c.registry()
@@ -313,7 +317,35 @@ func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 	}
 	eng := engine.New(opts)
 	p, cdiags := eng.Compile(cfg)
+	if diags.HasErrors() {
+		if p != nil {
+			p.Close()
+		}
+		return nil, cfg, append(diags, besideErrors(cdiags, diags)...)
+	}
 	return p, cfg, append(diags, cdiags...)
+}
+
+// besideErrors keeps the diagnostics that are not on a line of an error
+// in known.
+func besideErrors(diags, known hcl.Diagnostics) hcl.Diagnostics {
+	type line struct {
+		file string
+		n    int
+	}
+	taken := map[line]bool{}
+	for _, d := range known {
+		if d.Severity == hcl.DiagError && d.Subject != nil {
+			taken[line{d.Subject.Filename, d.Subject.Start.Line}] = true
+		}
+	}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Subject == nil || !taken[line{d.Subject.Filename, d.Subject.Start.Line}] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // statePath is where the project's state lives.
