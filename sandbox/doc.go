@@ -57,6 +57,7 @@
 //   - orders: eaccounting_order_number (text, unique),
 //     eaccounting_invoice_number (text), eaccounting_payment_status
 //     (enumeration: unpaid, overdue, paid)
+//   - invoices: eaccounting_invoice_id (text, unique)
 //
 // A project's schemas know custom properties after `kopla init` has
 // discovered them (here: from the sandbox).
