@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,8 +21,10 @@ type Case struct {
 	Target map[string]any
 	// Ensured holds the values of the flow's ensured records, by ensure name.
 	Ensured map[string]any
-	// Finds are the answers find() gets; a find() without one is an error.
-	Finds []FindStub
+	// Finds are the answers find() gets; a find() without one is an error,
+	// unless LiveFinds: then the connection answers it (kopla test -sandbox).
+	Finds     []FindStub
+	LiveFinds bool
 }
 
 // FindStub is the answer of one find(object, field, value) call. A nil
@@ -45,14 +48,16 @@ type CaseResult struct {
 	Field, Error, Reason string
 }
 
-// RunCase evaluates a flow unit test.
-func (p *Project) RunCase(c Case) (*CaseResult, error) {
+// RunCase evaluates a flow unit test. Only a failure of a connection that
+// answers find() (LiveFinds) is returned as an error; the record's own
+// failures are the result's.
+func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	f := p.flows[c.Flow]
 	if f == nil {
 		return nil, fmt.Errorf("there is no flow %q", c.Flow)
 	}
 	cache := newFindCache(p)
-	cache.stubbed = true
+	cache.stubbed = !c.LiveFinds
 	for _, s := range c.Finds {
 		r := findResult{fields: s.Record}
 		cache.results[findKey{s.Object, s.Field, stringOf(s.Value)}] = r
@@ -79,19 +84,18 @@ func (p *Project) RunCase(c Case) (*CaseResult, error) {
 	r := &flowRun{pl: &planner{p: p, finds: cache}, f: f}
 
 	res := &CaseResult{}
-	if err := r.evalWhere(it); err != nil {
-		return failedCase(res, it, err), nil
-	}
-	if it.filtered {
-		res.Action = plan.Skip
-		res.Reason = "filtered out by where"
-		return res, nil
-	}
-	if err := r.evalKey(it); err != nil {
-		return failedCase(res, it, err), nil
-	}
-	if err := r.evalFields(it); err != nil {
-		return failedCase(res, it, err), nil
+	for _, step := range []func(*pending) error{r.evalWhere, r.evalKey, r.evalFields} {
+		if err := r.evalRounds(ctx, []*pending{it}, step); err != nil {
+			return nil, err
+		}
+		switch {
+		case it.err != nil:
+			return failedCase(res, it, it.err), nil
+		case it.filtered:
+			res.Action = plan.Skip
+			res.Reason = "filtered out by where"
+			return res, nil
+		}
 	}
 	res.Fields = it.values
 	switch {

@@ -43,7 +43,7 @@ func TestRunCase(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := p.RunCase(tc.c)
+			got, err := p.RunCase(t.Context(), tc.c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestRunCase(t *testing.T) {
 			}
 		})
 	}
-	if _, err := p.RunCase(Case{Flow: "nope"}); err == nil {
+	if _, err := p.RunCase(t.Context(), Case{Flow: "nope"}); err == nil {
 		t.Error("RunCase of an unknown flow: no error")
 	}
 }

@@ -65,7 +65,7 @@ func TestFlowUnitTests(t *testing.T) {
 			for _, f := range ft.Finds {
 				c.Finds = append(c.Finds, engine.FindStub{Object: f.Object.String(), Field: f.Field, Value: f.Value, Record: f.Record})
 			}
-			res, err := compile(ft.Vars).RunCase(c)
+			res, err := compile(ft.Vars).RunCase(t.Context(), c)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,13 +23,17 @@ const testUsage = `Usage: kopla [global options] test [options]
   it needs) and what the flow must make of it. Tests evaluate the flows'
   expressions only: they touch no system and need no credentials.
 
+  With -sandbox, find() calls a test does not answer with a find block are
+  answered by a sandbox's demo data instead of failing the test.
+
   Exit status: 0 when every test passes, 1 otherwise.
 `
 
 type testArgs struct {
 	globalArgs
-	json bool
-	run  string
+	json    bool
+	run     string
+	sandbox bool
 }
 
 func parseTest(args []string) (*testArgs, *flagSet, error) {
@@ -37,6 +41,7 @@ func parseTest(args []string) (*testArgs, *flagSet, error) {
 	f := newFlagSet("test")
 	f.fs.BoolVar(&a.json, "json", false, "Print one JSON line per test and a summary line.")
 	f.fs.StringVar(&a.run, "run", "", "Run only the tests whose name matches the regular expression `REGEXP`.")
+	f.fs.BoolVar(&a.sandbox, "sandbox", false, "Answer the find() calls that tests do not stub from a sandbox started for this run (local HubSpot and eAccounting fakes with demo data).")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err == nil && len(rest) > 0 {
@@ -55,7 +60,7 @@ type testOutcome struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
-func (c *cli) test(_ context.Context, args []string) int {
+func (c *cli) test(ctx context.Context, args []string) int {
 	a, f, err := parseTest(args)
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
@@ -67,6 +72,13 @@ func (c *cli) test(_ context.Context, args []string) int {
 		}
 	}
 	c.offline = true
+	if a.sandbox {
+		stop, ok := c.startSandbox(ctx)
+		if !ok {
+			return exitError
+		}
+		defer stop()
+	}
 	p, cfg, diags := c.compile()
 	var tests []*dsl.Test
 	if !diags.HasErrors() {
@@ -97,7 +109,9 @@ func (c *cli) test(_ context.Context, args []string) int {
 			outcomes = append(outcomes, o)
 			continue
 		}
-		res, err := proj.RunCase(caseOf(t))
+		tc := caseOf(t)
+		tc.LiveFinds = a.sandbox
+		res, err := proj.RunCase(ctx, tc)
 		if err != nil {
 			o.Problems = []string{err.Error()}
 		} else {

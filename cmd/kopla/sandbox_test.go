@@ -71,3 +71,50 @@ func TestSandboxPlan(t *testing.T) {
 		t.Errorf("plan -sandbox output:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 }
+
+// TestFlowTestsWithSandbox: a find() a test does not stub fails the test,
+// unless -sandbox answers it from the demo data.
+func TestFlowTestsWithSandbox(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", `
+connection "file" "in"  { dir = "in" }
+connection "file" "out" { dir = "out" }
+connection "eaccounting" "books" {
+  client_id     = env("EACCOUNTING_CLIENT_ID")
+  client_secret = env("EACCOUNTING_CLIENT_SECRET")
+}
+
+flow "prices" {
+  source = file.in.prices
+  target = file.out.prices
+  key    = "sku"
+  fields {
+    sku   = "source.sku"
+    gross = "round_money(number(source.net) * (1 + find(eaccounting.books.vatcodes, 'Code', 'MP1').VatRate / 100))"
+  }
+}
+`)
+	e.write("in/prices.csv", "sku,net\n")
+	e.write("prices.test.hcl", `
+test "gross price at the domestic rate" {
+  flow   = flow.prices
+  source = { sku = "A-1", net = "100" }
+  expect {
+    action = "create"
+    fields = { gross = 125 }
+  }
+}
+`)
+	d := func(stdout, stderr *bytes.Buffer) deps {
+		return deps{stdout: stdout, stderr: stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := runWith(t.Context(), d(&stdout, &stderr), []string{"-chdir", e.dir, "test", "-no-color"}); code != exitError || !strings.Contains(stdout.String(), "has no stub") {
+		t.Errorf("test without stub exited %d; want 1 naming the missing stub:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := runWith(t.Context(), d(&stdout, &stderr), []string{"-chdir", e.dir, "test", "-sandbox", "-no-color"}); code != exitOK {
+		t.Errorf("test -sandbox exited %d; want 0:\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
