@@ -167,10 +167,6 @@ func TestBothFormatsIsAnError(t *testing.T) {
 func TestObjects(t *testing.T) {
 	f := New()
 	got, err := f.Objects(connectors.Config{"dir": "read"}, connectors.Deps{Name: "files", Dir: "testdata"})
-	var names []string
-	for name := range got {
-		names = append(names, name)
-	}
 	if err == nil || strings.Count(err.Error(), "both bad.csv and bad.jsonl") != 1 {
 		t.Errorf("Objects error = %v; want one naming bad.csv and bad.jsonl", err)
 	}

@@ -260,13 +260,6 @@ func (s *Store) nowUTC() time.Time { return s.now().UTC() }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// nullTime stores the zero time as NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return formatTime(t)
-}
 
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeLayout, s)
