@@ -10,7 +10,7 @@ import (
 func TestAppendMatchesEncodingJSON(t *testing.T) {
 	for _, v := range []any{
 		nil, true, false, "plain", "quote \" and <tag> & ü", "line\nbreak", "sep\u2028", "bad \xff utf8",
-		int64(-3), 42, 1.5, 1e-9, 3e21, 0.0, -0.0, math.MaxInt64,
+		int64(-3), 42, 1.5, 1e-9, 3e21, 0.0, math.Copysign(0, -1), math.MaxInt64,
 		map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{"z": false}}},
 		[]any{}, map[string]any{}, []string{"typed", "slice"}, map[string]string{"k": "<v>"},
 	} {
