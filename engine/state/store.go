@@ -260,7 +260,6 @@ func (s *Store) nowUTC() time.Time { return s.now().UTC() }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
