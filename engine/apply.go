@@ -266,8 +266,10 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		writes  []connectors.Write
 		changes []*plan.Change
 		intents []state.Intent
-		acts    []state.Activity
-		links   []state.Link
+		// intentAt is, per write, the index of its intent, or -1.
+		intentAt []int
+		acts     []state.Activity
+		links    []state.Link
 	)
 	for _, ch := range batch {
 		rr := &RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
@@ -312,16 +314,27 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		}
 		writes = append(writes, w)
 		changes = append(changes, ch)
-		intents = append(intents, state.Intent{
-			RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, Object: f.target.ref,
-			Action: string(ch.Action), KeyField: f.keyField, KeyValue: stringOf(ch.Key), TargetID: ch.TargetID,
-		})
+		// Only a create can be duplicated by a crash: updates need no
+		// journal (sent again, they write the same values).
+		intentAt = append(intentAt, -1)
+		if ch.Action == plan.Create {
+			intentAt[len(intentAt)-1] = len(intents)
+			intents = append(intents, state.Intent{
+				RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, Object: f.target.ref,
+				Action: string(ch.Action), KeyField: f.keyField, KeyValue: stringOf(ch.Key),
+			})
+		}
 	}
 	// settled are the intents whose outcome is known. A write that failed
 	// without an answer from the system (a lost connection, a timeout) may
 	// have happened: its intent stays pending and the next apply reconciles
 	// it by key.
 	var ids, settled []int64
+	settle := func(i int) {
+		if j := intentAt[i]; j >= 0 {
+			settled = append(settled, ids[j])
+		}
+	}
 	if len(writes) > 0 {
 		var err error
 		if ids, err = a.st.BeginIntents(ctx, intents); err != nil {
@@ -349,7 +362,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 						rr.Field = apiErr.Fields[0].Field
 					}
 					// The system answered: the write did not happen.
-					settled = append(settled, ids[i])
+					settle(i)
 				}
 				a.applied[key] = &appliedRecord{failed: true}
 				acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
@@ -362,7 +375,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if f.ensured {
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
 			}
-			settled = append(settled, ids[i])
+			settle(i)
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
 		}
