@@ -146,7 +146,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		fr, err := a.applyFlow(ctx, f, fp)
 		res.Flows = append(res.Flows, fr)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: fmt.Sprintf("Flow %q: %s.", f.name, err), Subject: f.decl.DeclRange.Ptr()})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
 		}
 		// A record that failed, in the plan or here, must be read again:

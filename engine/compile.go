@@ -25,7 +25,8 @@ import (
 )
 
 // Project is a compiled project: every connection resolved, every expression
-// compiled once, flows in dependency order. It is ready to plan and apply.
+// compiled once, flows in dependency order. It is ready to plan and apply,
+// one run at a time (a run's find() cache lives in it).
 type Project struct {
 	engine *Engine
 	cfg    *dsl.Config

@@ -93,7 +93,7 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Flow failed",
-				Detail:   fmt.Sprintf("Flow %q: %s.", f.name, err),
+				Detail:   Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)),
 				Subject:  f.decl.DeclRange.Ptr(),
 			})
 		}
