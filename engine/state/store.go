@@ -162,9 +162,10 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
-		// Deleted activity (personal data) is overwritten, not left in free
-		// pages of the file.
-		q.Add("_pragma", "secure_delete(1)")
+		// Deleted content (personal data) is zeroed where that costs no
+		// extra I/O, so that cells moved or deleted by writes leave no
+		// copies; Purge zeroes the rest (secure_delete ON), free pages too.
+		q.Add("_pragma", "secure_delete(FAST)")
 		q.Set("_txlock", "immediate")
 	}
 	p := filepath.ToSlash(path)
