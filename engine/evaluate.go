@@ -114,19 +114,28 @@ func withID(r connectors.Record) map[string]any {
 // holds: exactly first, else ignoring case (systems such as HubSpot compare
 // e-mails without case).
 func matchByValue(recs []connectors.Record, field string, values []any) map[string][]connectors.Record {
-	wanted := make(map[string]bool, len(values))
-	folded := make(map[string]string, len(values))
-	for _, v := range values {
-		s := stringOf(v)
-		wanted[s] = true
-		folded[strings.ToLower(s)] = s
-	}
 	out := map[string][]connectors.Record{}
+	if len(recs) == 0 {
+		return out
+	}
+	wanted := make(map[string]bool, len(values))
+	for _, v := range values {
+		wanted[stringOf(v)] = true
+	}
+	var folded map[string]string // built only when a record does not match exactly
 	for _, r := range recs {
 		s := stringOf(r.Fields[field])
 		if wanted[s] {
 			out[s] = append(out[s], r)
-		} else if orig, ok := folded[strings.ToLower(s)]; ok {
+			continue
+		}
+		if folded == nil {
+			folded = make(map[string]string, len(values))
+			for v := range wanted {
+				folded[strings.ToLower(v)] = v
+			}
+		}
+		if orig, ok := folded[strings.ToLower(s)]; ok {
 			out[orig] = append(out[orig], r)
 		}
 	}
