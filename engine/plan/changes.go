@@ -51,6 +51,7 @@ func (f *FlowPlan) Changes() iter.Seq[*Change] {
 			}
 			r := bufio.NewReaderSize(io.NewSectionReader(l.file, 0, 1<<62), 64<<10)
 			var buf []byte
+			d := decoder{}
 			for range l.spilled {
 				n, err := binary.ReadUvarint(r)
 				if err != nil {
@@ -65,7 +66,7 @@ func (f *FlowPlan) Changes() iter.Seq[*Change] {
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				d := decoder{b: buf}
+				d.b, d.err = buf, nil
 				ch := d.change()
 				if d.err != nil {
 					l.err = d.err

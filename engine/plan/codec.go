@@ -129,6 +129,24 @@ func (e *encoder) change(ch *Change) {
 type decoder struct {
 	b   []byte
 	err error
+	// names interns field names and actions, which repeat in every change.
+	names map[string]string
+}
+
+// name decodes a string that repeats from change to change.
+func (d *decoder) name() string {
+	raw := d.raw()
+	if s, ok := d.names[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	if len(d.names) < 1024 {
+		d.names[s] = s
+	}
+	return s
 }
 
 func (d *decoder) fail() {
@@ -232,12 +250,12 @@ func (d *decoder) value() any {
 }
 
 func (d *decoder) change() *Change {
-	ch := &Change{SourceKey: d.str(), Key: d.value(), TargetID: d.str(), Action: Action(d.str())}
+	ch := &Change{SourceKey: d.str(), Key: d.value(), TargetID: d.str(), Action: Action(d.name())}
 	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
 		ch.Fields = make([]FieldChange, n)
 		for i := range ch.Fields {
 			f := &ch.Fields[i]
-			f.Name = d.str()
+			f.Name = d.name()
 			f.Before = d.value()
 			f.After = d.value()
 			flags := d.byte()
