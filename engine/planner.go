@@ -220,15 +220,15 @@ func (r *flowRun) planAll(ctx context.Context) error {
 // ensure plans the records other flows ensure and returns their outcomes,
 // in the order of recs.
 func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outcome, error) {
-	var todo []connectors.Record
+	var unplanned []connectors.Record
 	queued := map[string]bool{}
 	for _, rec := range recs {
 		if r.done[rec.ID] == nil && !queued[rec.ID] {
 			queued[rec.ID] = true
-			todo = append(todo, rec)
+			unplanned = append(unplanned, rec)
 		}
 	}
-	if err := r.planBatch(ctx, todo, true); err != nil {
+	if err := r.planBatch(ctx, unplanned, true); err != nil {
 		return nil, err
 	}
 	out := make([]*outcome, len(recs))
@@ -316,10 +316,10 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 // evalRounds evaluates items, fetching find() misses in batches between
 // rounds.
 func (r *flowRun) evalRounds(ctx context.Context, items []*pending, eval func(*pending) error) error {
-	todo := items
-	for round := 0; len(todo) > 0; round++ {
+	unplanned := items
+	for round := 0; len(unplanned) > 0; round++ {
 		var retry []*pending
-		for _, it := range todo {
+		for _, it := range unplanned {
 			if it.err != nil || it.filtered {
 				continue
 			}
@@ -337,7 +337,7 @@ func (r *flowRun) evalRounds(ctx context.Context, items []*pending, eval func(*p
 		if err := r.pl.finds.fetch(ctx); err != nil {
 			return err
 		}
-		todo = retry
+		unplanned = retry
 	}
 	return nil
 }
