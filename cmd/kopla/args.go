@@ -134,6 +134,16 @@ func (f *flagSet) parse(args []string) ([]string, error) {
 	return f.fs.Args(), nil
 }
 
+// parseFlags parses a command that takes options only: any other argument
+// is a usage error.
+func (f *flagSet) parseFlags(args []string) error {
+	rest, err := f.parse(args)
+	if err == nil && len(rest) > 0 {
+		err = usagef(f.cmd, "unexpected argument %q", rest[0])
+	}
+	return err
+}
+
 // usage lists the flags, one per line.
 func (f *flagSet) usage(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -163,10 +173,7 @@ func parseValidate(args []string) (*validateArgs, *flagSet, error) {
 	f := newFlagSet("validate")
 	f.fs.BoolVar(&a.json, "json", false, "Print one JSON document (machine-readable).")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 
@@ -190,10 +197,7 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 
@@ -265,10 +269,7 @@ func parseStateList(args []string) (*stateListArgs, *flagSet, error) {
 	f := newFlagSet("state list")
 	f.fs.StringVar(&a.flow, "flow", "", "List only the links of flow `NAME`.")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 
@@ -297,10 +298,7 @@ func parseStateUnlock(args []string) (*stateUnlockArgs, *flagSet, error) {
 	a := &stateUnlockArgs{}
 	f := newFlagSet("state unlock")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 
@@ -320,11 +318,9 @@ func parseLog(args []string) (*logArgs, *flagSet, error) {
 	f.fs.IntVar(&a.n, "n", 20, "Show the last `N` entries (0 for all).")
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines with what was read, sent and answered.")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
+	err := f.parseFlags(args)
 	switch {
 	case err != nil:
-	case len(rest) > 0:
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
 	case a.n < 0:
 		err = usagef(f.cmd, "-n must be 0 or more")
 	}
@@ -341,11 +337,9 @@ func parseRuns(args []string) (*runsArgs, *flagSet, error) {
 	f := newFlagSet("runs")
 	f.fs.IntVar(&a.n, "n", 10, "Show the last `N` runs (0 for all).")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
+	err := f.parseFlags(args)
 	switch {
 	case err != nil:
-	case len(rest) > 0:
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
 	case a.n < 0:
 		err = usagef(f.cmd, "-n must be 0 or more")
 	}
@@ -358,10 +352,7 @@ func parseInit(args []string) (*initArgs, *flagSet, error) {
 	a := &initArgs{}
 	f := newFlagSet("init")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 

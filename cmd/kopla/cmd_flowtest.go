@@ -43,10 +43,7 @@ func parseTest(args []string) (*testArgs, *flagSet, error) {
 	f.fs.StringVar(&a.run, "run", "", "Run only the tests whose name matches the regular expression `REGEXP`.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, "Answer the find() calls that tests do not stub from a sandbox started for this run (local HubSpot and eAccounting fakes with demo data).")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 

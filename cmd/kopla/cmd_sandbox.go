@@ -35,10 +35,7 @@ func parseSandbox(args []string) (*sandboxArgs, *flagSet, error) {
 	f.fs.StringVar(&a.hubspotAddr, "hubspot-addr", "", "Serve the HubSpot fake on `host:port` (default: a free port on 127.0.0.1).")
 	f.fs.StringVar(&a.eaccountingAddr, "eaccounting-addr", "", "Serve the eAccounting fake (API and identity server) on `host:port` (default: a free port on 127.0.0.1).")
 	f.globals(&a.globalArgs)
-	rest, err := f.parse(args)
-	if err == nil && len(rest) > 0 {
-		err = usagef(f.cmd, "unexpected argument %q", rest[0])
-	}
+	err := f.parseFlags(args)
 	return a, f, err
 }
 
