@@ -193,8 +193,13 @@ func (g *generator) add(typ string, id int, props map[string]string, created tim
 }
 
 func (g *generator) link(from string, fromID int, to string, toID, typeID int) {
+	g.linkID(from, fromID, to, strconv.Itoa(toID), typeID)
+}
+
+// linkID links to a record by its ID as the demo stores it.
+func (g *generator) linkID(from string, fromID int, to, toID string, typeID int) {
 	g.out.HubSpot.Associations = append(g.out.HubSpot.Associations, hsAssociation{
-		From: from + "/" + strconv.Itoa(fromID), To: to + "/" + strconv.Itoa(toID), TypeID: typeID,
+		From: from + "/" + strconv.Itoa(fromID), To: to + "/" + toID, TypeID: typeID,
 	})
 }
 
@@ -472,9 +477,9 @@ func (g *generator) orders() {
 			g.link("orders", id, "line_items", g.lineItem(l, c.currency, created), assocOrderToLineItem)
 		}
 		if i != 2 {
-			g.link("orders", id, "contacts", mustAtoi(buyer.id), assocOrderToContact)
+			g.linkID("orders", id, "contacts", buyer.id, assocOrderToContact)
 			if buyer.company != nil {
-				g.link("orders", id, "companies", mustAtoi(buyer.company.id), assocOrderToCompanyPrimary)
+				g.linkID("orders", id, "companies", buyer.company.id, assocOrderToCompanyPrimary)
 			}
 		}
 	}
@@ -518,8 +523,8 @@ func (g *generator) deals() {
 		for _, l := range lines {
 			g.link("deals", id, "line_items", g.lineItem(l, "SEK", created), assocDealToLineItem)
 		}
-		g.link("deals", id, "contacts", mustAtoi(co.contacts[0].id), assocDealToContact)
-		g.link("deals", id, "companies", mustAtoi(co.id), assocDealToCompanyPrimary)
+		g.linkID("deals", id, "contacts", co.contacts[0].id, assocDealToContact)
+		g.linkID("deals", id, "companies", co.id, assocDealToCompanyPrimary)
 	}
 }
 
@@ -696,14 +701,6 @@ func gtin(r *rand.Rand) string {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func money(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) }
-
-func mustAtoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		panic("sandbox: demo id " + s + " is not a number") // ids are generated here: a bug
-	}
-	return n
-}
 
 // demoID is a stable GUID for an eAccounting demo record.
 func demoID(kind, key string) string {
