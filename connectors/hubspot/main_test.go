@@ -1,12 +1,10 @@
 package hubspot
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,61 +12,12 @@ import (
 	"github.com/kopla-dev/kopla/connectors/hubspot/hubspottest"
 )
 
-// Contract mode: with SPECPROXY_URL (set by shared/tools/contract-check) and
-// HUBSPOTTEST_LISTEN (the address given to it as --upstream) set, every
-// test's fake is served on HUBSPOTTEST_LISTEN and the connector talks to it
-// through the proxy, which checks each request and answer against HubSpot's
-// OpenAPI documents:
-//
-//	HUBSPOTTEST_LISTEN=127.0.0.1:18080 ../shared/tools/contract-check \
-//	    --upstream http://127.0.0.1:18080 --spec ../shared/specs/hubspot \
-//	    -- go test -count=1 ./connectors/hubspot/
-var contract *switchboard
-
-// switchboard forwards to the fake of the test that runs now.
-type switchboard struct {
-	mu  sync.Mutex
-	cur http.Handler
-}
-
-func (b *switchboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b.mu.Lock()
-	h := b.cur
-	b.mu.Unlock()
-	if h == nil {
-		http.Error(w, "no test is running", http.StatusServiceUnavailable)
-		return
-	}
-	h.ServeHTTP(w, r)
-}
-
-func (b *switchboard) use(t testing.TB, h http.Handler) {
-	b.mu.Lock()
-	b.cur = h
-	b.mu.Unlock()
-	t.Cleanup(func() {
-		b.mu.Lock()
-		b.cur = nil
-		b.mu.Unlock()
-	})
-}
+// contract, in contract mode, serves each test's fake behind the
+// contract-checking proxy (see hubspottest.RunTests).
+var contract *hubspottest.Switchboard
 
 func TestMain(m *testing.M) {
-	addr := os.Getenv("HUBSPOTTEST_LISTEN")
-	if addr == "" || os.Getenv("SPECPROXY_URL") == "" {
-		os.Exit(m.Run())
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "hubspot: contract mode:", err)
-		os.Exit(2)
-	}
-	contract = &switchboard{}
-	srv := &http.Server{Handler: contract}
-	go func() { _ = srv.Serve(ln) }()
-	code := m.Run()
-	_ = srv.Close()
-	os.Exit(code)
+	os.Exit(hubspottest.RunTests(m, func(b *hubspottest.Switchboard) { contract = b }))
 }
 
 // env is one test's fake HubSpot and a connection to it.
@@ -111,7 +60,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	}
 	e := &env{srv: srv, stateDir: t.TempDir(), sleeps: &sleeps{}}
 	if contract != nil {
-		contract.use(t, h)
+		contract.Use(t, h)
 		e.base = os.Getenv("SPECPROXY_URL")
 		e.direct = "http://" + os.Getenv("HUBSPOTTEST_LISTEN")
 	} else {

@@ -28,7 +28,7 @@ func newClient(t testing.TB, opts Options) *client {
 		// HubSpot's documents declare property values non-nullable.
 		opts.OmitNullProperties = true
 		s := New(opts)
-		contract.use(t, s)
+		contract.Use(t, s)
 		return &client{t: t, base: os.Getenv("SPECPROXY_URL"), direct: "http://" + os.Getenv("HUBSPOTTEST_LISTEN"), token: s.Token(), srv: s}
 	}
 	return newDirectClient(t, opts)
