@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -265,11 +266,11 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	var (
 		writes  []connectors.Write
 		changes []*plan.Change
+		// results are the RecordResults of changes.
+		results []*RecordResult
 		intents []state.Intent
-		// intentAt is, per write, the index of its intent, or -1.
-		intentAt []int
-		acts     []state.Activity
-		links    []state.Link
+		acts    []state.Activity
+		links   []state.Link
 	)
 	for _, ch := range batch {
 		rr := &RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
@@ -314,55 +315,47 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		}
 		writes = append(writes, w)
 		changes = append(changes, ch)
+		results = append(results, rr)
 		// Only a create can be duplicated by a crash: updates need no
 		// journal (sent again, they write the same values).
-		intentAt = append(intentAt, -1)
 		if ch.Action == plan.Create {
-			intentAt[len(intentAt)-1] = len(intents)
 			intents = append(intents, state.Intent{
 				RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, Object: f.target.ref,
 				Action: string(ch.Action), KeyField: f.keyField, KeyValue: stringOf(ch.Key),
 			})
 		}
 	}
-	// settled are the intents whose outcome is known. A write that failed
-	// without an answer from the system (a lost connection, a timeout) may
-	// have happened: its intent stays pending and the next apply reconciles
-	// it by key.
-	var ids, settled []int64
-	settle := func(i int) {
-		if j := intentAt[i]; j >= 0 {
-			settled = append(settled, ids[j])
-		}
-	}
+	// pending are the source keys of the writes whose outcome is unknown:
+	// one that failed without an answer from the system (a lost
+	// connection, a timeout) may have happened, so its intent stays in the
+	// journal and the next apply reconciles it by key.
+	var (
+		journal int64
+		pending []string
+	)
 	if len(writes) > 0 {
 		var err error
-		if ids, err = a.st.BeginIntents(ctx, intents); err != nil {
+		if journal, err = a.st.BeginIntents(ctx, intents); err != nil {
 			return err
 		}
-		results := writer.Write(ctx, writes)
-		if len(results) != len(writes) {
-			return fmt.Errorf("connector returned %d results for %d writes", len(results), len(writes))
+		answers := writer.Write(ctx, writes)
+		if len(answers) != len(writes) {
+			return fmt.Errorf("connector returned %d results for %d writes", len(answers), len(writes))
 		}
-		offset := len(fr.Records) - len(batch)
-		byKey := map[string]*RecordResult{}
-		for _, rr := range fr.Records[offset:] {
-			byKey[rr.SourceKey] = rr
-		}
-		for i, res := range results {
-			ch := changes[i]
-			rr := byKey[ch.SourceKey]
+		for i, res := range answers {
+			ch, rr := changes[i], results[i]
 			key := ref{f.name, ch.SourceKey}
 			if res.Err != nil {
 				rr.Action = plan.Error
 				rr.Error = res.Err.Error()
 				var apiErr *connectors.APIError
 				if errors.As(res.Err, &apiErr) {
+					// The system answered: the write did not happen.
 					if len(apiErr.Fields) > 0 {
 						rr.Field = apiErr.Fields[0].Field
 					}
-					// The system answered: the write did not happen.
-					settle(i)
+				} else if ch.Action == plan.Create {
+					pending = append(pending, ch.SourceKey)
 				}
 				a.applied[key] = &appliedRecord{failed: true}
 				acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
@@ -375,14 +368,13 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if f.ensured {
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
 			}
-			settle(i)
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
 		}
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Resolve: settled})
+	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's
@@ -588,7 +580,8 @@ func (a *applier) reconcileIntents(ctx context.Context) error {
 	if err := a.st.PutLinks(ctx, links); err != nil {
 		return err
 	}
-	return a.st.ResolveIntents(ctx, resolved)
+	// Intents of one journal entry share its ID and come in a row.
+	return a.st.ResolveIntents(ctx, slices.Compact(resolved))
 }
 
 // checkStale refuses a saved plan made from another configuration, or whose

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // Activity is what happened to one record in a run: what was read from the
@@ -27,8 +30,6 @@ type Activity struct {
 	Error              string
 }
 
-const insertActivityHead = `INSERT INTO activity (run_id, at, flow, source_key, target_id, action, read, sent, answer, error)`
-
 // LogActivity appends entries to the activity log, in one transaction.
 func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
 	if len(acts) == 0 {
@@ -44,17 +45,93 @@ func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
 	return nil
 }
 
+// logActivity stores each run of consecutive entries of the same run, time
+// and flow as one row whose entries column is their JSON array: an apply
+// logs a row per batch, not per record. Entry i of a row starting at id has
+// the ID id+i, so that IDs stay one per entry and in order.
 func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) error {
+	next := int64(1)
+	err := tx.QueryRowContext(ctx, `SELECT id + n FROM activity ORDER BY id DESC LIMIT 1`).Scan(&next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
 	now := formatTime(s.nowUTC())
-	return s.insertActivity.exec(ctx, tx, len(acts), func(i int, args []any) []any {
-		a := &acts[i]
-		at := now
-		if !a.At.IsZero() {
-			at = formatTime(a.At)
+	at := func(a *Activity) string {
+		if a.At.IsZero() {
+			return now
 		}
-		return append(args, nullID(a.RunID), at, a.Flow, a.SourceKey, a.TargetID, a.Action,
-			nullJSON(a.Read), nullJSON(a.Sent), nullJSON(a.Answer), a.Error)
-	})
+		return formatTime(a.At)
+	}
+	var buf []byte
+	for len(acts) > 0 {
+		first := &acts[0]
+		firstAt := at(first)
+		n := 1
+		for n < len(acts) && acts[n].RunID == first.RunID && acts[n].Flow == first.Flow && at(&acts[n]) == firstAt {
+			n++
+		}
+		size := 2
+		for i := range acts[:n] {
+			a := &acts[i]
+			size += 80 + len(a.SourceKey) + len(a.TargetID) + len(a.Error) + len(a.Read) + len(a.Sent) + len(a.Answer)
+		}
+		buf = append(slices.Grow(buf[:0], size), '[')
+		for i := range acts[:n] {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendEntry(buf, &acts[i])
+		}
+		buf = append(buf, ']')
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, ?)`,
+			next, n, nullID(first.RunID), firstAt, first.Flow, string(buf)); err != nil {
+			return err
+		}
+		next += int64(n)
+		acts = acts[n:]
+	}
+	return nil
+}
+
+// entry is an activity entry as its row's JSON array holds it; the run,
+// time and flow are columns of the row.
+type entry struct {
+	SourceKey string          `json:"source_key"`
+	TargetID  string          `json:"target_id,omitempty"`
+	Action    string          `json:"action"`
+	Error     string          `json:"error,omitempty"`
+	Read      json.RawMessage `json:"read,omitempty"`
+	Sent      json.RawMessage `json:"sent,omitempty"`
+	Answer    json.RawMessage `json:"answer,omitempty"`
+}
+
+// sourceKeyProbe is how an entry of the given source key begins in its
+// row's JSON: Activities looks for it to skip rows without the key.
+func sourceKeyProbe(key string) string {
+	return string(jsonenc.Append([]byte(`{"source_key":`), key, false))
+}
+
+// appendEntry appends the JSON of a's entry, as encoding/json would write
+// an entry, without its reflection: this runs for every record an apply
+// writes.
+func appendEntry(b []byte, a *Activity) []byte {
+	b = jsonenc.Append(append(b, `{"source_key":`...), a.SourceKey, false)
+	if a.TargetID != "" {
+		b = jsonenc.Append(append(b, `,"target_id":`...), a.TargetID, false)
+	}
+	b = jsonenc.Append(append(b, `,"action":`...), a.Action, false)
+	if a.Error != "" {
+		b = jsonenc.Append(append(b, `,"error":`...), a.Error, false)
+	}
+	for _, doc := range []struct {
+		name string
+		v    json.RawMessage
+	}{{`,"read":`, a.Read}, {`,"sent":`, a.Sent}, {`,"answer":`, a.Answer}} {
+		if len(doc.v) > 0 {
+			b = append(append(b, doc.name...), doc.v...)
+		}
+	}
+	return append(b, '}')
 }
 
 func checkActivities(acts []Activity) error {
@@ -73,6 +150,8 @@ func checkActivity(a Activity) error {
 	case a.Action == "":
 		return fmt.Errorf("flow %s, source key %q: empty action", a.Flow, a.SourceKey)
 	}
+	// The documents are spliced into their row's JSON as they are: one that
+	// is not JSON would make the whole row unreadable.
 	for _, p := range []struct {
 		name string
 		v    json.RawMessage
@@ -82,14 +161,6 @@ func checkActivity(a Activity) error {
 		}
 	}
 	return nil
-}
-
-// nullJSON stores an absent document as NULL and a present one as TEXT.
-func nullJSON(m json.RawMessage) any {
-	if len(m) == 0 {
-		return nil
-	}
-	return string(m)
 }
 
 // ActivityFilter selects activity entries; zero fields match everything.
@@ -116,19 +187,16 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 		args = append(args, f.Flow)
 	}
 	if f.SourceKey != "" {
-		where = append(where, "source_key = ?")
-		args = append(args, f.SourceKey)
+		// Rows without the key are skipped unread; those with it are
+		// filtered entry by entry below.
+		where = append(where, "instr(entries, ?) > 0")
+		args = append(args, sourceKeyProbe(f.SourceKey))
 	}
-	q := `SELECT id, run_id, at, flow, source_key, target_id, action, read, sent, answer, error FROM activity`
+	q := `SELECT id, run_id, at, flow, entries FROM activity`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	args = append(args, limit)
+	q += ` ORDER BY id DESC`
 
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -136,23 +204,34 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 	}
 	defer rows.Close()
 	var out []Activity
-	for rows.Next() {
+	for rows.Next() && (f.Limit <= 0 || len(out) < f.Limit) {
 		var (
-			a                  Activity
-			runID              sql.NullInt64
-			at                 string
-			read, sent, answer sql.NullString
+			id      int64
+			runID   sql.NullInt64
+			at      string
+			flow    string
+			stored  []byte
+			entries []entry
 		)
-		if err := rows.Scan(&a.ID, &runID, &at, &a.Flow, &a.SourceKey, &a.TargetID, &a.Action,
-			&read, &sent, &answer, &a.Error); err != nil {
+		if err := rows.Scan(&id, &runID, &at, &flow, &stored); err != nil {
 			return nil, fmt.Errorf("state: activities: %w", err)
 		}
-		a.RunID = runID.Int64
-		if a.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("state: activities: entry %d: %w", a.ID, err)
+		t, err := parseTime(at)
+		if err != nil {
+			return nil, fmt.Errorf("state: activities: entry %d: %w", id, err)
 		}
-		a.Read, a.Sent, a.Answer = rawJSON(read), rawJSON(sent), rawJSON(answer)
-		out = append(out, a)
+		if err := json.Unmarshal(stored, &entries); err != nil {
+			return nil, fmt.Errorf("state: activities: entries from %d: %w", id, err)
+		}
+		for i := len(entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
+			e := &entries[i]
+			if f.SourceKey != "" && e.SourceKey != f.SourceKey {
+				continue
+			}
+			out = append(out, Activity{ID: id + int64(i), RunID: runID.Int64, At: t, Flow: flow,
+				SourceKey: e.SourceKey, TargetID: e.TargetID, Action: e.Action, Error: e.Error,
+				Read: e.Read, Sent: e.Sent, Answer: e.Answer})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("state: activities: %w", err)
@@ -160,16 +239,10 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 	return out, nil
 }
 
-func rawJSON(s sql.NullString) json.RawMessage {
-	if !s.Valid {
-		return nil
-	}
-	return json.RawMessage(s.String)
-}
-
-// purgeBatch bounds each purge transaction, so that a long purge does not
-// hold the write lock against a running apply.
-const purgeBatch = 5000
+// purgeRows bounds each purge transaction, so that a long purge does not
+// hold the write lock against a running apply. A row holds one batch of an
+// apply: up to some thousands of entries.
+const purgeRows = 20
 
 // Purge deletes the activity entries recorded before before, the retention
 // limit, and returns how many it deleted. Runs (commands, digests, counts)
@@ -188,17 +261,12 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 	defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = FAST`)
 	var total int64
 	for {
-		res, err := s.w.ExecContext(ctx, `
-DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?)`, cut, purgeBatch)
+		rows, entries, err := s.purgeSome(ctx, cut)
 		if err != nil {
 			return total, fmt.Errorf("state: purge: %w", err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, fmt.Errorf("state: purge: %w", err)
-		}
-		total += n
-		if n < purgeBatch {
+		total += entries
+		if rows < purgeRows {
 			break
 		}
 	}
@@ -211,4 +279,24 @@ DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?)`
 		}
 	}
 	return total, nil
+}
+
+// purgeSome deletes up to purgeRows rows of entries recorded before cut and
+// returns how many rows and entries it deleted.
+func (s *Store) purgeSome(ctx context.Context, cut string) (rows, entries int64, err error) {
+	res, err := s.w.QueryContext(ctx, `
+DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?) RETURNING n`, cut, purgeRows)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var n int64
+		if err := res.Scan(&n); err != nil {
+			return 0, 0, err
+		}
+		rows++
+		entries += n
+	}
+	return rows, entries, res.Err()
 }

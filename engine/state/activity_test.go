@@ -89,6 +89,50 @@ func TestActivities(t *testing.T) {
 	}
 }
 
+// TestActivitiesOfOneBatch covers entries stored in one row: their IDs
+// follow one another, the row before's IDs go on, and filters and limits
+// apply entry by entry.
+func TestActivitiesOfOneBatch(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	first := []Activity{{Flow: "f", SourceKey: "0", Action: "create"}}
+	var batch []Activity
+	for _, k := range []string{"1", "10", "2", "1", `"1"`} {
+		batch = append(batch, Activity{Flow: "f", SourceKey: k, Action: "update"})
+	}
+	for _, acts := range [][]Activity{first, batch} {
+		if err := s.LogActivity(ctx, acts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keysAndIDs := func(acts []Activity) []string {
+		var out []string
+		for _, a := range acts {
+			out = append(out, fmt.Sprint(a.SourceKey, "#", a.ID))
+		}
+		return out
+	}
+	tests := []struct {
+		f    ActivityFilter
+		want []string
+	}{
+		{ActivityFilter{}, []string{`"1"#6`, "1#5", "2#4", "10#3", "1#2", "0#1"}},
+		{ActivityFilter{SourceKey: "1"}, []string{"1#5", "1#2"}},
+		{ActivityFilter{SourceKey: `"1"`}, []string{`"1"#6`}},
+		{ActivityFilter{Limit: 3}, []string{`"1"#6`, "1#5", "2#4"}},
+		{ActivityFilter{SourceKey: "1", Limit: 1}, []string{"1#5"}},
+	}
+	for _, tt := range tests {
+		got, err := s.Activities(ctx, tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, keysAndIDs(got)); diff != "" {
+			t.Errorf("Activities(%+v) mismatch (-want +got):\n%s", tt.f, diff)
+		}
+	}
+}
+
 func TestLogActivityRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -132,11 +176,17 @@ func TestPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2·purgeBatch+3 old entries (several purge transactions), 5 recent.
+	// 2·purgeRows+3 old entries of alternating days, each a row of its own
+	// (several purge transactions), 7 old entries of one day in one row,
+	// and 5 recent ones.
+	const old = 2*purgeRows + 3 + 7
 	var acts []Activity
-	for i := range 2*purgeBatch + 3 {
+	for i := range 2*purgeRows + 3 {
 		acts = append(acts, Activity{RunID: run, At: day(1 + i%9), Flow: "f", SourceKey: fmt.Sprint(i), Action: "create",
 			Read: json.RawMessage(`{"email":"person@example.com"}`)})
+	}
+	for i := range 7 {
+		acts = append(acts, Activity{RunID: run, At: day(5), Flow: "f", SourceKey: fmt.Sprint("same", i), Action: "create"})
 	}
 	for i := range 5 {
 		acts = append(acts, Activity{RunID: run, At: day(10 + i), Flow: "f", SourceKey: fmt.Sprint("new", i), Action: "update"})
@@ -144,7 +194,7 @@ func TestPurge(t *testing.T) {
 	if err := s.LogActivity(ctx, acts); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishRun(ctx, run, StatusSucceeded, map[string]int{"create": 2*purgeBatch + 3}); err != nil {
+	if err := s.FinishRun(ctx, run, StatusSucceeded, map[string]int{"create": old}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -154,7 +204,7 @@ func TestPurge(t *testing.T) {
 		wantLeft    int
 	}{
 		{day(1), 0, len(acts)},               // strictly before
-		{day(10), 2*purgeBatch + 3, 5},       // every old entry
+		{day(10), old, 5},                    // every old entry
 		{day(10), 0, 5},                      // again: nothing more
 		{day(12).Add(time.Nanosecond), 3, 2}, // day 10, 11, 12
 		{day(30), 2, 0},                      // everything

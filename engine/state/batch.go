@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -44,41 +43,6 @@ func (ins *rowInserter) exec(ctx context.Context, tx *sql.Tx, n int, fill func(i
 		_, err := st.ExecContext(ctx, args...)
 		return err
 	})
-}
-
-// insertIDs inserts n rows within tx with statements ending in
-// "RETURNING id" and returns the new ids in the order of the rows. The
-// table's ids must be AUTOINCREMENT: they then grow in insertion order,
-// which is the order of the VALUES rows, whatever order RETURNING uses.
-func (ins *rowInserter) insertIDs(ctx context.Context, tx *sql.Tx, n int, fill func(i int, args []any) []any) ([]int64, error) {
-	ids := make([]int64, 0, n)
-	err := ins.run(ctx, tx, n, fill, func(st *sql.Stmt, args []any) error {
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		start := len(ids)
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		slices.Sort(ids[start:])
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) != n {
-		return nil, fmt.Errorf("inserted %d rows but got %d ids", n, len(ids))
-	}
-	return ids, nil
 }
 
 // run splits n rows into statements of rowSizes rows and calls do for each

@@ -162,11 +162,11 @@ func BenchmarkApplyBatch(b *testing.B) {
 						TargetID: l.TargetID, Action: "create", Sent: sent, Answer: answer})
 					i++
 				}
-				ids, err := s.BeginIntents(ctx, intents)
+				id, err := s.BeginIntents(ctx, intents)
 				if err != nil {
 					b.Fatal(err)
 				}
-				save.Resolve = ids
+				save.Intents = id
 				if err := s.Save(ctx, save); err != nil {
 					b.Fatal(err)
 				}

@@ -13,17 +13,18 @@
 //     See [Store.Links], [Store.PutLinks].
 //   - cursors: per flow, the cursor of the last incremental read
 //     ([Store.Cursor], [Store.SetCursor]).
-//   - intents: the journal of writes in flight. An intent is committed
-//     before its write is sent and deleted once the answer is stored; one
-//     left behind by a crash tells the engine that a create may have
-//     happened, so it looks the record up by key rather than create it
-//     twice ([Store.BeginIntents], [Store.PendingIntents]).
+//   - intents: the journal of writes in flight. The intents of a batch of
+//     writes are committed as one entry before the writes are sent and
+//     deleted once the answers are stored; one left behind by a crash tells
+//     the engine that a create may have happened, so it looks the record up
+//     by key rather than create it twice ([Store.BeginIntents],
+//     [Store.PendingIntents]).
 //   - runs: each plan or apply, its config digest, status and counts, with
 //     the pid and host of its process so that a run whose process died is
 //     marked interrupted ([Store.StartRun], [Store.FinishRun]).
 //   - activity: per record and run, what was read, what was sent and the
-//     answer, as JSON already redacted by the engine; [Store.Purge] deletes
-//     it after the retention period (GDPR).
+//     answer, as JSON already redacted by the engine, stored a row per batch
+//     of records; [Store.Purge] deletes it after the retention period (GDPR).
 //   - locks: the apply lock, one row naming the holding process
 //     ([Store.Lock]).
 //
@@ -36,8 +37,9 @@
 // in this process or another, queue on the busy timeout instead of failing)
 // and a small pool of read-only connections. Batch methods (PutLinks,
 // LogActivity, BeginIntents, and [Store.Save], which stores all an apply
-// batch leaves behind) write a whole batch in one transaction with
-// multi-row statements prepared once, and lookups bind up to 500 keys per
-// prepared statement: an apply of 100,000 records costs a few hundred
-// transactions and statements, not 100,000.
+// batch leaves behind) write a whole batch in one transaction: links with
+// multi-row statements prepared once, intents and activity as one row per
+// batch. Lookups bind up to 500 keys per prepared statement: an apply of
+// 100,000 records costs a few hundred transactions and statements, not
+// 100,000, and one row per record (its link).
 package state

@@ -3,8 +3,10 @@ package state
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -14,6 +16,8 @@ import (
 // answer: the write may or may not have happened, and the engine reconciles
 // it by looking the record up by its key instead of creating it twice.
 type Intent struct {
+	// ID is the journal entry the intent was recorded in: BeginIntents
+	// records a batch of intents as one entry, and they share its ID.
 	ID        int64
 	RunID     int64 // 0 when not part of a recorded run
 	Flow      string
@@ -29,38 +33,68 @@ type Intent struct {
 	CreatedAt time.Time // UTC; set to the current time when zero
 }
 
-const insertIntentsHead = `INSERT INTO intents (run_id, flow, source_key, object, action, key_field, key_value, target_id, created_at)`
+// storedIntent is an intent as the journal entry's JSON array holds it: the
+// entry's run and creation time are columns of its row.
+type storedIntent struct {
+	Flow      string `json:"flow"`
+	SourceKey string `json:"source_key"`
+	Object    string `json:"object"`
+	Action    string `json:"action"`
+	KeyField  string `json:"key_field,omitempty"`
+	KeyValue  string `json:"key_value,omitempty"`
+	TargetID  string `json:"target_id,omitempty"`
+}
 
-// BeginIntents records intents in one committed transaction and returns
-// their IDs, in order. The engine sends the writes only after it returns.
-func (s *Store) BeginIntents(ctx context.Context, intents []Intent) ([]int64, error) {
+// BeginIntents records intents as one journal entry, in one committed
+// transaction, and returns its ID. The engine sends the writes only after
+// it returns. The intents must share their run; they take the creation
+// time of the first.
+//
+// One entry per batch rather than a row per intent: the journal is written
+// and cleared for every record an apply creates, so its cost is per batch.
+func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, error) {
 	if len(intents) == 0 {
-		return nil, nil
+		return 0, nil
 	}
 	for i, in := range intents {
 		if err := checkIntent(in); err != nil {
-			return nil, fmt.Errorf("state: begin intents: intent %d: %w", i, err)
+			return 0, fmt.Errorf("state: begin intents: intent %d: %w", i, err)
+		}
+		if in.RunID != intents[0].RunID {
+			return 0, fmt.Errorf("state: begin intents: intent %d: run %d differs from the first intent's, %d", i, in.RunID, intents[0].RunID)
 		}
 	}
-	now := formatTime(s.nowUTC())
-	var ids []int64
+	created := intents[0].CreatedAt
+	if created.IsZero() {
+		created = s.nowUTC()
+	}
+	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		ids, err = s.insertIntents.insertIDs(ctx, tx, len(intents), func(i int, args []any) []any {
-			in := &intents[i]
-			created := now
-			if !in.CreatedAt.IsZero() {
-				created = formatTime(in.CreatedAt)
-			}
-			return append(args, nullID(in.RunID), in.Flow, in.SourceKey, in.Object, in.Action,
-				in.KeyField, in.KeyValue, in.TargetID, created)
-		})
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO intents (run_id, created_at, intents) VALUES (?, ?, ?) RETURNING id`,
+			nullID(intents[0].RunID), formatTime(created), encodeIntents(intents, nil)).Scan(&id)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("state: begin intents: %w", err)
+		return 0, fmt.Errorf("state: begin intents: %w", err)
 	}
-	return ids, nil
+	return id, nil
+}
+
+// encodeIntents returns the JSON array of the intents, leaving out those at
+// the indexes of skip.
+func encodeIntents(intents []Intent, skip func(i int) bool) string {
+	stored := make([]storedIntent, 0, len(intents))
+	for i, in := range intents {
+		if skip != nil && skip(i) {
+			continue
+		}
+		stored = append(stored, storedIntent{Flow: in.Flow, SourceKey: in.SourceKey, Object: in.Object,
+			Action: in.Action, KeyField: in.KeyField, KeyValue: in.KeyValue, TargetID: in.TargetID})
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	return string(b)
 }
 
 func checkIntent(in Intent) error {
@@ -77,44 +111,65 @@ func checkIntent(in Intent) error {
 	return nil
 }
 
-// ResolveIntents removes the intents with the given IDs (unknown IDs are
-// ignored), in one transaction. Call it once the outcome of their writes
-// (links, activity) is stored.
+// ResolveIntents removes the journal entries with the given IDs and all
+// their intents (unknown IDs are ignored), in one transaction. Call it once
+// the outcome of their writes (links, activity) is stored.
 func (s *Store) ResolveIntents(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.resolveIntents(ctx, tx, ids) })
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if err := s.resolveIntents(ctx, tx, id, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("state: resolve intents: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, ids []int64) error {
-	return eachIn(ctx, tx, s.deleteIntents, nil, ids, func(st *sql.Stmt, args []any) error {
-		_, err := st.ExecContext(ctx, args...)
+// resolveIntents resolves the intents of entry id but those whose source
+// keys are in pending, which stay in the journal.
+func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pending []string) error {
+	if id == 0 {
+		return nil
+	}
+	if len(pending) == 0 {
+		_, err := tx.ExecContext(ctx, `DELETE FROM intents WHERE id = ?`, id)
 		return err
-	})
-}
-
-func deleteIntentsSQL(n int) string {
-	return `DELETE FROM intents WHERE id IN (` + placeholders(n) + `)`
+	}
+	var stored string
+	if err := tx.QueryRowContext(ctx, `SELECT intents FROM intents WHERE id = ?`, id).Scan(&stored); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	}
+	var entry []storedIntent
+	if err := json.Unmarshal([]byte(stored), &entry); err != nil {
+		return fmt.Errorf("journal entry %d: %w", id, err)
+	}
+	keep := make(map[string]bool, len(pending))
+	for _, k := range pending {
+		keep[k] = true
+	}
+	kept := slices.DeleteFunc(entry, func(in storedIntent) bool { return !keep[in.SourceKey] })
+	b, err := json.Marshal(kept)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE intents SET intents = ? WHERE id = ?`, string(b), id)
+	return err
 }
 
 // PendingIntents returns the unresolved intents of flow ("" means every
 // flow), oldest first.
 func (s *Store) PendingIntents(ctx context.Context, flow string) ([]Intent, error) {
-	const cols = `SELECT id, run_id, flow, source_key, object, action, key_field, key_value, target_id, created_at FROM intents`
-	var (
-		rows *sql.Rows
-		err  error
-	)
-	if flow == "" {
-		rows, err = s.r.QueryContext(ctx, cols+` ORDER BY id`)
-	} else {
-		rows, err = s.r.QueryContext(ctx, cols+` WHERE flow = ? ORDER BY id`, flow)
-	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, run_id, created_at, intents FROM intents ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("state: pending intents: %w", err)
 	}
@@ -122,19 +177,30 @@ func (s *Store) PendingIntents(ctx context.Context, flow string) ([]Intent, erro
 	var out []Intent
 	for rows.Next() {
 		var (
-			in      Intent
+			id      int64
 			runID   sql.NullInt64
 			created string
+			stored  []byte
+			entry   []storedIntent
 		)
-		if err := rows.Scan(&in.ID, &runID, &in.Flow, &in.SourceKey, &in.Object, &in.Action,
-			&in.KeyField, &in.KeyValue, &in.TargetID, &created); err != nil {
+		if err := rows.Scan(&id, &runID, &created, &stored); err != nil {
 			return nil, fmt.Errorf("state: pending intents: %w", err)
 		}
-		in.RunID = runID.Int64
-		if in.CreatedAt, err = parseTime(created); err != nil {
-			return nil, fmt.Errorf("state: pending intents: intent %d: %w", in.ID, err)
+		at, err := parseTime(created)
+		if err != nil {
+			return nil, fmt.Errorf("state: pending intents: journal entry %d: %w", id, err)
 		}
-		out = append(out, in)
+		if err := json.Unmarshal(stored, &entry); err != nil {
+			return nil, fmt.Errorf("state: pending intents: journal entry %d: %w", id, err)
+		}
+		for _, in := range entry {
+			if flow != "" && in.Flow != flow {
+				continue
+			}
+			out = append(out, Intent{ID: id, RunID: runID.Int64, Flow: in.Flow, SourceKey: in.SourceKey,
+				Object: in.Object, Action: in.Action, KeyField: in.KeyField, KeyValue: in.KeyValue,
+				TargetID: in.TargetID, CreatedAt: at})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("state: pending intents: %w", err)

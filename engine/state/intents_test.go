@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,32 +18,40 @@ func TestIntents(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		begin   []Intent
-		resolve []int // indexes into begin
+		begin   [][]Intent // journal entries
+		resolve []int      // indexes into begin
 		flow    string
-		want    []int // indexes into begin, in order
+		want    []Intent // without ID and CreatedAt
 	}{
 		{"none", nil, nil, "", nil},
-		{"all pending", []Intent{create("a", "1"), create("b", "2")}, nil, "", []int{0, 1}},
-		{"filter by flow", []Intent{create("a", "1"), create("b", "2"), create("a", "3")}, nil, "a", []int{0, 2}},
-		{"resolved are gone", []Intent{create("a", "1"), create("a", "2"), create("a", "3")}, []int{0, 2}, "", []int{1}},
-		{"update intent", []Intent{{Flow: "a", SourceKey: "1", Object: "visma_eaccounting.acme.customers",
-			Action: "update", TargetID: "c-1", KeyField: "number", KeyValue: "1001"}}, nil, "a", []int{0}},
+		{"all pending", [][]Intent{{create("a", "1"), create("b", "2")}, {create("a", "3")}}, nil, "",
+			[]Intent{create("a", "1"), create("b", "2"), create("a", "3")}},
+		{"filter by flow", [][]Intent{{create("a", "1"), create("b", "2")}, {create("a", "3")}}, nil, "a",
+			[]Intent{create("a", "1"), create("a", "3")}},
+		{"resolved are gone", [][]Intent{{create("a", "1")}, {create("a", "2"), create("a", "3")}, {create("a", "4")}}, []int{0, 2}, "",
+			[]Intent{create("a", "2"), create("a", "3")}},
+		{"update intent", [][]Intent{{{Flow: "a", SourceKey: "1", Object: "visma_eaccounting.acme.customers",
+			Action: "update", TargetID: "c-1", KeyField: "number", KeyValue: "1001"}}}, nil, "a",
+			[]Intent{{Flow: "a", SourceKey: "1", Object: "visma_eaccounting.acme.customers",
+				Action: "update", TargetID: "c-1", KeyField: "number", KeyValue: "1001"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTest(t, WithClock(clk.Now))
 			ctx := t.Context()
-			ids, err := s.BeginIntents(ctx, tt.begin)
-			if err != nil {
-				t.Fatalf("BeginIntents = %v", err)
-			}
-			if len(ids) != len(tt.begin) {
-				t.Fatalf("BeginIntents returned %d ids; want %d", len(ids), len(tt.begin))
-			}
-			for i := 1; i < len(ids); i++ {
-				if ids[i] <= ids[i-1] {
-					t.Errorf("ids %v are not increasing", ids)
+			var ids []int64
+			entry := map[string]int64{} // source key -> its entry's ID
+			for _, in := range tt.begin {
+				id, err := s.BeginIntents(ctx, in)
+				if err != nil {
+					t.Fatalf("BeginIntents = %v", err)
+				}
+				if len(ids) > 0 && id <= ids[len(ids)-1] {
+					t.Errorf("entry id %d after %d is not increasing", id, ids[len(ids)-1])
+				}
+				ids = append(ids, id)
+				for _, i := range in {
+					entry[i.SourceKey] = id
 				}
 			}
 			var res []int64
@@ -57,9 +66,8 @@ func TestIntents(t *testing.T) {
 				t.Fatalf("PendingIntents = %v", err)
 			}
 			var want []Intent
-			for _, i := range tt.want {
-				in := tt.begin[i]
-				in.ID = ids[i]
+			for _, in := range tt.want {
+				in.ID = entry[in.SourceKey]
 				in.CreatedAt = t0
 				want = append(want, in)
 			}
@@ -86,9 +94,13 @@ func TestIntentsSurviveCrash(t *testing.T) {
 		{RunID: run, Flow: "contacts", SourceKey: "43", Object: "hubspot.crm.contacts", Action: "create",
 			KeyField: "email", KeyValue: "bob@example.com"},
 	}
-	ids, err := s.BeginIntents(ctx, in)
-	if err != nil {
-		t.Fatal(err)
+	var ids []int64
+	for _, i := range in {
+		id, err := s.BeginIntents(ctx, []Intent{i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
 	}
 	if err := s.ResolveIntents(ctx, ids[1:]); err != nil {
 		t.Fatal(err)
@@ -128,14 +140,19 @@ func TestBeginIntentsRejects(t *testing.T) {
 		{"no object", Intent{Flow: "f", SourceKey: "1", Action: "create"}, "empty object"},
 		{"bad action", Intent{Flow: "f", SourceKey: "1", Object: "o", Action: "delete"}, `action "delete" is neither create nor update`},
 		{"unknown run", Intent{RunID: 99, Flow: "f", SourceKey: "1", Object: "o", Action: "create"}, "FOREIGN KEY"},
+		{"runs differ", Intent{RunID: 99, Flow: "f", SourceKey: "1", Object: "o", Action: "create"}, "intent 1: run 99 differs from the first intent's, 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTest(t)
 			ctx := t.Context()
-			ids, err := s.BeginIntents(ctx, []Intent{ok, tt.in})
+			first := ok
+			if tt.name == "unknown run" {
+				first.RunID = tt.in.RunID
+			}
+			id, err := s.BeginIntents(ctx, []Intent{first, tt.in})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("BeginIntents = %v, %v; want an error containing %q", ids, err, tt.want)
+				t.Fatalf("BeginIntents = %v, %v; want an error containing %q", id, err, tt.want)
 			}
 			pending, err := s.PendingIntents(ctx, "")
 			if err != nil {
@@ -148,29 +165,39 @@ func TestBeginIntentsRejects(t *testing.T) {
 	}
 }
 
-func TestResolveManyIntents(t *testing.T) {
+// TestSavePendingOfManyIntents resolves a large entry but for some intents,
+// which stay pending with their entry's ID and time.
+func TestSavePendingOfManyIntents(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := t.Context()
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	in := make([]Intent, 1200)
+	var pending []string
 	for i := range in {
-		in[i] = Intent{Flow: "f", SourceKey: strings.Repeat("k", 1+i%7), Object: "o", Action: "create",
-			CreatedAt: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC)}
+		in[i] = Intent{Flow: "f", SourceKey: fmt.Sprint(i), Object: "o", Action: "create", CreatedAt: created}
+		if i%12 == 5 {
+			pending = append(pending, in[i].SourceKey)
+		}
 	}
-	ids, err := s.BeginIntents(ctx, in)
+	id, err := s.BeginIntents(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ResolveIntents(ctx, ids[:1100]); err != nil {
+	if err := s.Save(ctx, Batch{Intents: id, Pending: pending}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.PendingIntents(ctx, "f")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 100 {
-		t.Fatalf("PendingIntents returned %d; want 100", len(got))
+	var gotKeys []string
+	for _, g := range got {
+		gotKeys = append(gotKeys, g.SourceKey)
+		if g.ID != id || !g.CreatedAt.Equal(created) {
+			t.Errorf("pending %+v; want entry %d created %v", g, id, created)
+		}
 	}
-	if got[0].ID != ids[1100] || !got[0].CreatedAt.Equal(in[1100].CreatedAt) {
-		t.Errorf("first pending = %+v; want id %d created %v", got[0], ids[1100], in[1100].CreatedAt)
+	if diff := cmp.Diff(pending, gotKeys); diff != "" {
+		t.Errorf("pending intents mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -7,19 +7,25 @@ import (
 )
 
 // Batch is what an apply stores after one batch of writes: the links of the
-// records written, their activity, and the intents whose outcome is now
-// known.
+// records written, their activity, and the resolution of the batch's
+// intents.
 type Batch struct {
 	Links      []Link
 	Activities []Activity
-	Resolve    []int64 // intent IDs
+	// Intents is the journal entry of the batch's intents (0 for none).
+	// Save resolves them all but those of Pending.
+	Intents int64
+	// Pending are the source keys of the intents whose outcome is still
+	// unknown (a write lost without an answer): they stay in the journal
+	// for the next apply to reconcile.
+	Pending []string
 }
 
 // Save stores a batch in one transaction: the same as PutLinks, LogActivity
 // and ResolveIntents in turn, but all or nothing, so that an intent is
 // never resolved without its link, and with one commit instead of three.
 func (s *Store) Save(ctx context.Context, b Batch) error {
-	if len(b.Links)+len(b.Activities)+len(b.Resolve) == 0 {
+	if len(b.Links)+len(b.Activities) == 0 && b.Intents == 0 {
 		return nil
 	}
 	if err := checkLinks(b.Links); err != nil {
@@ -35,7 +41,7 @@ func (s *Store) Save(ctx context.Context, b Batch) error {
 		if err := s.logActivity(ctx, tx, b.Activities); err != nil {
 			return fmt.Errorf("activity: %w", err)
 		}
-		if err := s.resolveIntents(ctx, tx, b.Resolve); err != nil {
+		if err := s.resolveIntents(ctx, tx, b.Intents, b.Pending); err != nil {
 			return fmt.Errorf("resolve intents: %w", err)
 		}
 		return nil

@@ -11,7 +11,7 @@ import (
 func TestSave(t *testing.T) {
 	tests := []struct {
 		name        string
-		batch       func(ids []int64) Batch
+		batch       func(id int64) Batch
 		wantErr     string
 		wantLinks   []string // source keys linked
 		wantPending int
@@ -19,31 +19,45 @@ func TestSave(t *testing.T) {
 	}{
 		{
 			name:        "empty",
-			batch:       func([]int64) Batch { return Batch{} },
+			batch:       func(int64) Batch { return Batch{} },
 			wantPending: 2,
 		},
 		{
 			name: "all parts",
-			batch: func(ids []int64) Batch {
+			batch: func(id int64) Batch {
 				return Batch{
 					Links: []Link{{Flow: "f", SourceKey: "1", TargetID: "t1"}},
 					Activities: []Activity{
 						{Flow: "f", SourceKey: "1", TargetID: "t1", Action: "create", Sent: json.RawMessage(`{"a":1}`)},
 						{Flow: "f", SourceKey: "2", Action: "error", Error: "400"},
 					},
-					Resolve: ids,
+					Intents: id,
 				}
 			},
 			wantLinks: []string{"1"},
 			wantActs:  2,
 		},
 		{
+			name: "a lost write stays pending",
+			batch: func(id int64) Batch {
+				return Batch{
+					Links:      []Link{{Flow: "f", SourceKey: "1", TargetID: "t1"}},
+					Activities: []Activity{{Flow: "f", SourceKey: "2", Action: "error", Error: "timeout"}},
+					Intents:    id,
+					Pending:    []string{"2"},
+				}
+			},
+			wantLinks:   []string{"1"},
+			wantPending: 1,
+			wantActs:    1,
+		},
+		{
 			name: "a bad activity stores nothing",
-			batch: func(ids []int64) Batch {
+			batch: func(id int64) Batch {
 				return Batch{
 					Links:      []Link{{Flow: "f", SourceKey: "1", TargetID: "t1"}},
 					Activities: []Activity{{Flow: "f", SourceKey: "1", Action: "create", Read: json.RawMessage(`{`)}},
-					Resolve:    ids,
+					Intents:    id,
 				}
 			},
 			wantErr:     "activity entry 0: flow f, source key \"1\": read is not valid JSON",
@@ -51,19 +65,19 @@ func TestSave(t *testing.T) {
 		},
 		{
 			name: "a bad link stores nothing",
-			batch: func(ids []int64) Batch {
-				return Batch{Links: []Link{{Flow: "f", SourceKey: "1"}}, Resolve: ids}
+			batch: func(id int64) Batch {
+				return Batch{Links: []Link{{Flow: "f", SourceKey: "1"}}, Intents: id}
 			},
 			wantErr:     "link 0: flow f, source key \"1\": empty target id",
 			wantPending: 2,
 		},
 		{
 			name: "a failing insert rolls back the links",
-			batch: func(ids []int64) Batch {
+			batch: func(id int64) Batch {
 				return Batch{
 					Links:      []Link{{Flow: "f", SourceKey: "1", TargetID: "t1"}},
 					Activities: []Activity{{RunID: 12345, Flow: "f", SourceKey: "1", Action: "create"}},
-					Resolve:    ids,
+					Intents:    id,
 				}
 			},
 			wantErr:     "FOREIGN KEY",
@@ -74,14 +88,14 @@ func TestSave(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTest(t)
 			ctx := t.Context()
-			ids, err := s.BeginIntents(ctx, []Intent{
+			id, err := s.BeginIntents(ctx, []Intent{
 				{Flow: "f", SourceKey: "1", Object: "o", Action: "create"},
 				{Flow: "f", SourceKey: "2", Object: "o", Action: "create"},
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = s.Save(ctx, tt.batch(ids))
+			err = s.Save(ctx, tt.batch(id))
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("Save = %v", err)
 			}

@@ -41,36 +41,29 @@ CREATE TABLE cursors (
 ) WITHOUT ROWID;
 
 CREATE TABLE intents (
+	-- A journal entry: the intents of one batch of writes, as a JSON array
+	-- of {flow, source_key, object, action, key_field, key_value, target_id}.
 	-- AUTOINCREMENT: an id is never reused, so a stale id can never
-	-- resolve a newer intent, and ids grow in insertion order.
+	-- resolve a newer entry, and ids grow in insertion order.
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	run_id     INTEGER REFERENCES runs (id) ON DELETE SET NULL,
-	flow       TEXT NOT NULL,
-	source_key TEXT NOT NULL,
-	object     TEXT NOT NULL,
-	action     TEXT NOT NULL CHECK (action IN ('create', 'update')),
-	key_field  TEXT NOT NULL DEFAULT '',
-	key_value  TEXT NOT NULL DEFAULT '',
-	target_id  TEXT NOT NULL DEFAULT '',
-	created_at TEXT NOT NULL
+	created_at TEXT NOT NULL,
+	intents    TEXT NOT NULL
 );
-CREATE INDEX intents_flow ON intents (flow, id);
 
 CREATE TABLE activity (
-	id         INTEGER PRIMARY KEY,
-	run_id     INTEGER REFERENCES runs (id) ON DELETE CASCADE,
-	at         TEXT NOT NULL,
-	flow       TEXT NOT NULL,
-	source_key TEXT NOT NULL,
-	target_id  TEXT NOT NULL DEFAULT '',
-	action     TEXT NOT NULL,
-	read       TEXT,
-	sent       TEXT,
-	answer     TEXT,
-	error      TEXT NOT NULL DEFAULT ''
+	-- A batch of entries of one run and flow, as a JSON array of
+	-- {source_key, target_id, action, error, read, sent, answer}; entry i
+	-- has the ID id + i, and the next row starts at id + n.
+	id      INTEGER PRIMARY KEY,
+	n       INTEGER NOT NULL,
+	run_id  INTEGER REFERENCES runs (id) ON DELETE CASCADE,
+	at      TEXT NOT NULL,
+	flow    TEXT NOT NULL,
+	entries TEXT NOT NULL
 );
 CREATE INDEX activity_run ON activity (run_id);
-CREATE INDEX activity_key ON activity (source_key, flow);
+CREATE INDEX activity_flow ON activity (flow);
 CREATE INDEX activity_at ON activity (at);
 
 CREATE TABLE locks (

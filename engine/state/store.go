@@ -13,7 +13,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DefaultPath is where a project keeps its state, relative to the project
@@ -47,12 +48,9 @@ type Store struct {
 	alive func(pid int) bool
 
 	// Statements of the hot paths, prepared once on their pool.
-	upsertLinks    *rowInserter
-	insertActivity *rowInserter
-	insertIntents  *rowInserter
-	selectLinks    *inStatement // on the read pool
-	deleteLinks    *inStatement
-	deleteIntents  *inStatement
+	upsertLinks *rowInserter
+	selectLinks *inStatement // on the read pool
+	deleteLinks *inStatement
 
 	mu        sync.Mutex
 	held      map[string]bool // lock tokens taken by this Store, released by Close
@@ -117,7 +115,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateWhenFree(ctx); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
@@ -138,6 +136,25 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// migrateWhenFree migrates, trying again while another process holds the
+// file busy: a connection that switches a new file to WAL while another
+// does gets SQLITE_BUSY at once, without waiting on the busy timeout.
+func (s *Store) migrateWhenFree(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := s.migrate(ctx)
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // dsn builds the modernc.org/sqlite data source name. The path goes in a
@@ -185,19 +202,10 @@ func (s *Store) prepare(ctx context.Context) error {
 	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, 6, upsertLinksTail); err != nil {
 		return err
 	}
-	if s.insertActivity, err = newRowInserter(ctx, s.w, insertActivityHead, 10, ""); err != nil {
-		return err
-	}
-	if s.insertIntents, err = newRowInserter(ctx, s.w, insertIntentsHead, 9, "RETURNING id"); err != nil {
-		return err
-	}
 	if s.selectLinks, err = newInStatement(ctx, s.r, selectLinksSQL); err != nil {
 		return err
 	}
 	if s.deleteLinks, err = newInStatement(ctx, s.w, deleteLinksSQL); err != nil {
-		return err
-	}
-	if s.deleteIntents, err = newInStatement(ctx, s.w, deleteIntentsSQL); err != nil {
 		return err
 	}
 	return nil
@@ -205,11 +213,8 @@ func (s *Store) prepare(ctx context.Context) error {
 
 func (s *Store) closeStatements() {
 	s.upsertLinks.Close()
-	s.insertActivity.Close()
-	s.insertIntents.Close()
 	s.selectLinks.Close()
 	s.deleteLinks.Close()
-	s.deleteIntents.Close()
 }
 
 // Close releases any lock this Store still holds and closes the database.
