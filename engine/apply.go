@@ -493,11 +493,7 @@ func (f *flow) mapping(name string) *mapping {
 }
 
 func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[string]any) state.Link {
-	hashes := make(map[string]string, len(fields))
-	for k, v := range fields {
-		hashes[k] = state.HashValue(v)
-	}
-	return state.Link{Flow: f.name, SourceKey: ch.SourceKey, TargetID: targetID, KeyValue: stringOf(ch.Key), FieldHashes: hashes}
+	return state.Link{Flow: f.name, SourceKey: ch.SourceKey, TargetID: targetID, KeyValue: stringOf(ch.Key), Values: fields}
 }
 
 // activity is the activity-log entry of one record: what was read, what was

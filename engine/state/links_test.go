@@ -51,6 +51,17 @@ func TestLinks(t *testing.T) {
 			},
 		},
 		{
+			name: "values are stored as their hashes",
+			puts: [][]Link{{{Flow: "customers", SourceKey: "1", TargetID: "c1",
+				FieldHashes: map[string]string{"name": "stale", "phone": "h3"},
+				Values:      map[string]any{"name": "Ann", "amount": int64(3)}}}},
+			flow: "customers", keys: []string{"1"},
+			want: map[string]Link{
+				"1": {Flow: "customers", SourceKey: "1", TargetID: "c1", UpdatedAt: t0, FieldHashes: map[string]string{
+					"name": HashValue("Ann"), "amount": HashValue(3.0), "phone": "h3"}},
+			},
+		},
+		{
 			name: "update of the same target merges hashes",
 			puts: [][]Link{
 				{{Flow: "customers", SourceKey: "1", TargetID: "c1", KeyValue: "old@example.com",
@@ -347,7 +358,7 @@ func TestHashesCodec(t *testing.T) {
 		{"k,": ":v", `{"x":1}`: "}"},
 	}
 	for _, m := range tests {
-		enc := appendHashes(nil, m)
+		enc := appendHashes(nil, m, nil)
 		want, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)

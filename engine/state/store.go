@@ -176,6 +176,10 @@ func dsn(path string, readOnly bool) string {
 	// A large apply checkpoints every 40 MB of log instead of 4 MB: fewer
 	// checkpoints, each of which syncs the file.
 	q.Add("_pragma", "wal_autocheckpoint(10000)")
+	// A batch of 10,000 links and their activity takes some megabytes: a
+	// page cache of 2 MB (the default) spills them to the log before the
+	// commit, page by page.
+	q.Add("_pragma", "cache_size(-32768)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
