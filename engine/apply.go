@@ -263,23 +263,28 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 // applyBatch writes one batch: intents first, then the writes, then links,
 // activity and the resolution of the intents.
 func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Writer, batch []*plan.Change, fr *FlowResult) error {
+	n := len(batch)
 	var (
-		writes  []connectors.Write
-		changes []*plan.Change
+		writes  = make([]connectors.Write, 0, n)
+		changes = make([]*plan.Change, 0, n)
 		// results are the RecordResults of changes.
-		results []*RecordResult
-		intents []state.Intent
-		acts    []state.Activity
-		links   []state.Link
+		results = make([]*RecordResult, 0, n)
+		intents = make([]state.Intent, 0, n)
+		acts    = make([]state.Activity, 0, n)
+		links   = make([]state.Link, 0, n)
+		records = make([]RecordResult, n)
+		// docs holds the JSON documents of acts, one allocation for many.
+		docs []byte
 	)
-	for _, ch := range batch {
-		rr := &RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
+	for i, ch := range batch {
+		rr := &records[i]
+		*rr = RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
 		fr.Records = append(fr.Records, rr)
 		if failed := a.failedRequirement(ch); failed != nil {
 			rr.Action = plan.Blocked
 			rr.Error = fmt.Sprintf("not written: record %s of flow %s, which it depends on, failed", failed.SourceKey, failed.Flow)
 			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
-			acts = append(acts, a.activity(f, ch, nil, rr, nil))
+			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
 		}
 		fields, err := a.writeFields(ctx, f, ch)
@@ -291,7 +296,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				rr.Field = re.field
 			}
 			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
-			acts = append(acts, a.activity(f, ch, nil, rr, nil))
+			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
 		}
 		if id, ok := a.reconciled[ref{f.name, ch.SourceKey}]; ok && ch.Action == plan.Create {
@@ -306,7 +311,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{view: view}
 			}
 			links = append(links, a.link(f, ch, id, fields))
-			acts = append(acts, a.activity(f, ch, fields, rr, nil))
+			acts = append(acts, a.activity(&docs, f, ch, fields, rr, nil))
 			continue
 		}
 		w := connectors.Write{Action: connectors.Create, ID: ch.TargetID, Fields: fields, KeyField: f.keyField}
@@ -358,7 +363,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 					pending = append(pending, ch.SourceKey)
 				}
 				a.applied[key] = &appliedRecord{failed: true}
-				acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
+				acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))
 				continue
 			}
 			rr.Action = ch.Action
@@ -369,7 +374,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
 			}
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
-			acts = append(acts, a.activity(f, ch, writes[i].Fields, rr, &res))
+			acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))
 		}
 	}
 	// Links, activity and the resolution of the intents are stored in one
@@ -497,35 +502,48 @@ func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[str
 }
 
 // activity is the activity-log entry of one record: what was read, what was
-// sent and the answer, with personal data redacted.
-func (a *applier) activity(f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
+// sent and the answer, with personal data redacted. Its documents are
+// appended to docs.
+func (a *applier) activity(docs *[]byte, f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
 	act := state.Activity{RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, TargetID: rr.TargetID, Action: string(rr.Action), Error: rr.Error}
 	if ch.Source != nil {
 		act.Read = f.sourceRedactor.json(ch.Source)
 	}
+	// doc returns what was appended to docs since start, capped so that
+	// later appends never write into it.
+	doc := func(start int) json.RawMessage {
+		b := *docs
+		return b[start:len(b):len(b)]
+	}
 	if sent != nil {
-		act.Sent = mustJSON(f.targetRedactor.record(sent))
+		start := len(*docs)
+		*docs = jsonenc.Append(*docs, f.targetRedactor.record(sent), true)
+		act.Sent = doc(start)
 	}
-	if res != nil {
-		answer := map[string]any{}
-		if res.Err != nil {
-			answer["error"] = res.Err.Error()
-			var apiErr *connectors.APIError
-			if errors.As(res.Err, &apiErr) {
-				answer["status"] = apiErr.Status
-				answer["code"] = apiErr.Code
-				answer["correlation_id"] = apiErr.CorrelationID
-			}
-		} else {
-			answer["id"] = res.Record.ID
-			// What the system stored beyond what was sent: values it set
-			// or changed (ids, numbers, normalised text).
-			if extra := changedFields(res.Record.Fields, sent); len(extra) > 0 {
-				answer["stored"] = f.targetRedactor.record(extra)
-			}
+	if res == nil {
+		return act
+	}
+	start := len(*docs)
+	if res.Err != nil {
+		answer := map[string]any{"error": res.Err.Error()}
+		var apiErr *connectors.APIError
+		if errors.As(res.Err, &apiErr) {
+			answer["status"] = apiErr.Status
+			answer["code"] = apiErr.Code
+			answer["correlation_id"] = apiErr.CorrelationID
 		}
-		act.Answer = mustJSON(answer)
+		*docs = jsonenc.Append(*docs, answer, true)
+	} else {
+		// {"id":…,"stored":…}: the keys in the order encoding/json sorts
+		// them. What the system stored beyond what was sent: values it set
+		// or changed (ids, numbers, normalised text).
+		*docs = jsonenc.Append(append(*docs, `{"id":`...), res.Record.ID, true)
+		if extra := changedFields(res.Record.Fields, sent); len(extra) > 0 {
+			*docs = jsonenc.Append(append(*docs, `,"stored":`...), f.targetRedactor.record(extra), true)
+		}
+		*docs = append(*docs, '}')
 	}
+	act.Answer = doc(start)
 	return act
 }
 
