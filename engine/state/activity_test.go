@@ -275,3 +275,30 @@ func TestPurgeLeavesNoTraceOnDisk(t *testing.T) {
 		t.Error("the purged payload is still in the state file or its write-ahead log")
 	}
 }
+
+// TestAppendEntryMatchesEncodingJSON: entries are read back with
+// encoding/json, so what appendEntry writes must read back as what
+// encoding/json would write (which also escapes <, > and &).
+func TestAppendEntryMatchesEncodingJSON(t *testing.T) {
+	for _, a := range []Activity{
+		{SourceKey: "1", Action: "create"},
+		{SourceKey: "line:\"2\"<&>\u2028", TargetID: "t-1", Action: "error", Error: "400: bad \\ value\n",
+			Read: json.RawMessage(`{"a":[1,2,{"b":null}]}`), Sent: json.RawMessage(`{"x":"y"}`), Answer: json.RawMessage(`"ok"`)},
+	} {
+		want, err := json.Marshal(entry{SourceKey: a.SourceKey, TargetID: a.TargetID, Action: a.Action, Error: a.Error,
+			Read: a.Read, Sent: a.Sent, Answer: a.Answer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, wantV entry
+		if err := json.Unmarshal(appendEntry(nil, &a), &got); err != nil {
+			t.Fatalf("appendEntry wrote invalid JSON: %v", err)
+		}
+		if err := json.Unmarshal(want, &wantV); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantV, got); diff != "" {
+			t.Errorf("appendEntry mismatch (-encoding/json +got):\n%s", diff)
+		}
+	}
+}

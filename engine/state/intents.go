@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // Intent is a write in flight: recorded before the write is sent and
@@ -71,7 +73,7 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, erro
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO intents (run_id, created_at, intents) VALUES (?, ?, ?) RETURNING id`,
-			nullID(intents[0].RunID), formatTime(created), encodeIntents(intents, nil)).Scan(&id)
+			nullID(intents[0].RunID), formatTime(created), encodeIntents(intents)).Scan(&id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("state: begin intents: %w", err)
@@ -79,22 +81,31 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, erro
 	return id, nil
 }
 
-// encodeIntents returns the JSON array of the intents, leaving out those at
-// the indexes of skip.
-func encodeIntents(intents []Intent, skip func(i int) bool) string {
-	stored := make([]storedIntent, 0, len(intents))
-	for i, in := range intents {
-		if skip != nil && skip(i) {
-			continue
+// encodeIntents returns the JSON array of the intents, as encoding/json
+// would write []storedIntent, without its reflection: an apply journals
+// every record it creates.
+func encodeIntents(intents []Intent) string {
+	b := make([]byte, 0, 128*len(intents))
+	b = append(b, '[')
+	for i := range intents {
+		in := &intents[i]
+		if i > 0 {
+			b = append(b, ',')
 		}
-		stored = append(stored, storedIntent{Flow: in.Flow, SourceKey: in.SourceKey, Object: in.Object,
-			Action: in.Action, KeyField: in.KeyField, KeyValue: in.KeyValue, TargetID: in.TargetID})
+		b = jsonenc.Append(append(b, `{"flow":`...), in.Flow, true)
+		b = jsonenc.Append(append(b, `,"source_key":`...), in.SourceKey, true)
+		b = jsonenc.Append(append(b, `,"object":`...), in.Object, true)
+		b = jsonenc.Append(append(b, `,"action":`...), in.Action, true)
+		for _, opt := range []struct{ name, v string }{
+			{`,"key_field":`, in.KeyField}, {`,"key_value":`, in.KeyValue}, {`,"target_id":`, in.TargetID},
+		} {
+			if opt.v != "" {
+				b = jsonenc.Append(append(b, opt.name...), opt.v, true)
+			}
+		}
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(stored)
-	if err != nil {
-		panic(err) // strings only: cannot fail
-	}
-	return string(b)
+	return string(append(b, ']'))
 }
 
 func checkIntent(in Intent) error {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -199,5 +200,27 @@ func TestSavePendingOfManyIntents(t *testing.T) {
 	}
 	if diff := cmp.Diff(pending, gotKeys); diff != "" {
 		t.Errorf("pending intents mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestEncodeIntentsMatchesEncodingJSON: the journal is read back with
+// encoding/json, so what encodeIntents writes must be what it would write.
+func TestEncodeIntentsMatchesEncodingJSON(t *testing.T) {
+	in := []Intent{
+		{Flow: "f", SourceKey: "1", Object: "o", Action: "create"},
+		{Flow: "ø<&>", SourceKey: "line:\"2\"\n", Object: "hubspot.crm.contacts", Action: "update",
+			KeyField: "email", KeyValue: "ann@example.com", TargetID: "\u2028x"},
+	}
+	var stored []storedIntent
+	for _, i := range in {
+		stored = append(stored, storedIntent{Flow: i.Flow, SourceKey: i.SourceKey, Object: i.Object,
+			Action: i.Action, KeyField: i.KeyField, KeyValue: i.KeyValue, TargetID: i.TargetID})
+	}
+	want, err := json.Marshal(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), encodeIntents(in)); diff != "" {
+		t.Errorf("encodeIntents mismatch (-encoding/json +got):\n%s", diff)
 	}
 }

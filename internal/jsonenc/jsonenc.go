@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -35,11 +35,13 @@ func Append(b []byte, v any, escapeHTML bool) []byte {
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		// Records have tens of fields: their keys sort on the stack.
+		var arr [32]string
+		keys := arr[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -63,12 +65,28 @@ func Append(b []byte, v any, escapeHTML bool) []byte {
 	return appendSlow(b, v, escapeHTML)
 }
 
+// plain tells, per byte, whether encoding/json writes it as it is in a
+// string: plain[0] without HTML escaping, plain[1] with. Bytes of
+// multi-byte runes are plain here and checked rune by rune.
+var plain = func() (t [2][256]bool) {
+	for c := range 256 {
+		ok := c >= 0x20 && c != '"' && c != '\\'
+		t[0][c] = ok
+		t[1][c] = ok && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString writes plain strings as they are and leaves every string
 // encoding/json would escape to it.
 func appendString(b []byte, s string, escapeHTML bool) []byte {
+	table := &plain[0]
+	if escapeHTML {
+		table = &plain[1]
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || (escapeHTML && (c == '<' || c == '>' || c == '&')) {
+		if !table[c] {
 			return appendSlow(b, s, escapeHTML)
 		}
 		if c >= utf8.RuneSelf {
