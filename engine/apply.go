@@ -82,6 +82,8 @@ type applier struct {
 	// reconciled maps records a crashed earlier run may have created to the
 	// target record found by key.
 	reconciled map[ref]string
+	// docsSize is the size of the last batch's activity documents.
+	docsSize int
 }
 
 type appliedRecord struct {
@@ -273,8 +275,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		acts    = make([]state.Activity, 0, n)
 		links   = make([]state.Link, 0, n)
 		records = make([]RecordResult, n)
-		// docs holds the JSON documents of acts, one allocation for many.
-		docs []byte
+		// docs holds the JSON documents of acts, one allocation for many,
+		// as large as the last batch's.
+		docs = make([]byte, 0, a.docsSize+a.docsSize/8)
 	)
 	for i, ch := range batch {
 		rr := &records[i]
@@ -379,6 +382,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
+	a.docsSize = len(docs)
 	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
 }
 

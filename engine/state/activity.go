@@ -83,8 +83,10 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 			buf = appendEntry(buf, &acts[i])
 		}
 		buf = append(buf, ']')
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, ?)`,
-			next, n, nullID(first.RunID), firstAt, first.Flow, string(buf)); err != nil {
+		// Bound as bytes (no copy into a string) and cast, so that it is
+		// stored as TEXT.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))`,
+			next, n, nullID(first.RunID), firstAt, first.Flow, buf); err != nil {
 			return err
 		}
 		next += int64(n)

@@ -105,6 +105,10 @@ func TestActivitiesOfOneBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var types string
+	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(DISTINCT typeof(entries)) FROM activity`).Scan(&types); err != nil || types != "text" {
+		t.Errorf("entries are stored as %q, %v; want text, which SQLite's JSON functions and instr read", types, err)
+	}
 	keysAndIDs := func(acts []Activity) []string {
 		var out []string
 		for _, a := range acts {

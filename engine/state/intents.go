@@ -72,7 +72,7 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, erro
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO intents (run_id, created_at, intents) VALUES (?, ?, ?) RETURNING id`,
+		return tx.QueryRowContext(ctx, `INSERT INTO intents (run_id, created_at, intents) VALUES (?, ?, CAST(? AS TEXT)) RETURNING id`,
 			nullID(intents[0].RunID), formatTime(created), encodeIntents(intents)).Scan(&id)
 	})
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, erro
 // encodeIntents returns the JSON array of the intents, as encoding/json
 // would write []storedIntent, without its reflection: an apply journals
 // every record it creates.
-func encodeIntents(intents []Intent) string {
+func encodeIntents(intents []Intent) []byte {
 	b := make([]byte, 0, 128*len(intents))
 	b = append(b, '[')
 	for i := range intents {
@@ -105,7 +105,7 @@ func encodeIntents(intents []Intent) string {
 		}
 		b = append(b, '}')
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 func checkIntent(in Intent) error {

@@ -220,7 +220,7 @@ func TestEncodeIntentsMatchesEncodingJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(string(want), encodeIntents(in)); diff != "" {
+	if diff := cmp.Diff(string(want), string(encodeIntents(in))); diff != "" {
 		t.Errorf("encodeIntents mismatch (-encoding/json +got):\n%s", diff)
 	}
 }
