@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -24,8 +25,10 @@ type Activity struct {
 	Flow      string
 	SourceKey string
 	TargetID  string
-	Action    string // create, update, no_op, skip, error, blocked
-	// Read, Sent and Answer are JSON documents, nil when absent.
+	Action    string // create, update, no_op, skip, error, blocked; unreadable when read back
+	// Read, Sent and Answer are JSON documents, nil when absent. They are
+	// stored unchecked: one that is not JSON reads back as an unreadable
+	// entry, without its documents.
 	Read, Sent, Answer json.RawMessage
 	Error              string
 }
@@ -78,7 +81,7 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		buf = append(slices.Grow(buf[:0], size), '[')
 		for i := range acts[:n] {
 			if i > 0 {
-				buf = append(buf, ',')
+				buf = append(buf, ",\n"...)
 			}
 			buf = appendEntry(buf, &acts[i])
 		}
@@ -95,8 +98,8 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 	return nil
 }
 
-// entry is an activity entry as its row's JSON array holds it; the run,
-// time and flow are columns of the row.
+// entry is an activity entry as its row's JSON array holds it, one entry
+// per line; the run, time and flow are columns of the row.
 type entry struct {
 	SourceKey string          `json:"source_key"`
 	TargetID  string          `json:"target_id,omitempty"`
@@ -113,9 +116,14 @@ func sourceKeyProbe(key string) string {
 	return string(jsonenc.Append([]byte(`{"source_key":`), key, false))
 }
 
-// appendEntry appends the JSON of a's entry, as encoding/json would write
-// an entry, without its reflection: this runs for every record an apply
-// writes.
+// appendEntry appends the JSON of a's entry on one line, as encoding/json
+// would write an entry, without its reflection: this runs for every record
+// an apply writes.
+//
+// The documents are not checked: an apply writes them with its own
+// encoder, and checking them would cost more than storing them. Should one
+// not be JSON, only its own entry is lost: decodeEntries reads the others
+// line by line.
 func appendEntry(b []byte, a *Activity) []byte {
 	b = jsonenc.Append(append(b, `{"source_key":`...), a.SourceKey, false)
 	if a.TargetID != "" {
@@ -130,7 +138,14 @@ func appendEntry(b []byte, a *Activity) []byte {
 		v    json.RawMessage
 	}{{`,"read":`, a.Read}, {`,"sent":`, a.Sent}, {`,"answer":`, a.Answer}} {
 		if len(doc.v) > 0 {
-			b = append(append(b, doc.name...), doc.v...)
+			b = append(b, doc.name...)
+			start := len(b)
+			b = append(b, doc.v...)
+			// A newline of JSON is whitespace: a space keeps the entry on
+			// its line.
+			for i := bytes.IndexByte(b[start:], '\n'); i >= 0; i = bytes.IndexByte(b[start:], '\n') {
+				b[start+i] = ' '
+			}
 		}
 	}
 	return append(b, '}')
@@ -151,16 +166,6 @@ func checkActivity(a Activity) error {
 		return errors.New("empty flow")
 	case a.Action == "":
 		return fmt.Errorf("flow %s, source key %q: empty action", a.Flow, a.SourceKey)
-	}
-	// The documents are spliced into their row's JSON as they are: one that
-	// is not JSON would make the whole row unreadable.
-	for _, p := range []struct {
-		name string
-		v    json.RawMessage
-	}{{"read", a.Read}, {"sent", a.Sent}, {"answer", a.Answer}} {
-		if len(p.v) > 0 && !json.Valid(p.v) {
-			return fmt.Errorf("flow %s, source key %q: %s is not valid JSON", a.Flow, a.SourceKey, p.name)
-		}
 	}
 	return nil
 }
@@ -208,12 +213,11 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 	var out []Activity
 	for rows.Next() && (f.Limit <= 0 || len(out) < f.Limit) {
 		var (
-			id      int64
-			runID   sql.NullInt64
-			at      string
-			flow    string
-			stored  []byte
-			entries []entry
+			id     int64
+			runID  sql.NullInt64
+			at     string
+			flow   string
+			stored []byte
 		)
 		if err := rows.Scan(&id, &runID, &at, &flow, &stored); err != nil {
 			return nil, fmt.Errorf("state: activities: %w", err)
@@ -222,9 +226,7 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 		if err != nil {
 			return nil, fmt.Errorf("state: activities: entry %d: %w", id, err)
 		}
-		if err := json.Unmarshal(stored, &entries); err != nil {
-			return nil, fmt.Errorf("state: activities: entries from %d: %w", id, err)
-		}
+		entries := decodeEntries(stored)
 		for i := len(entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
 			e := &entries[i]
 			if f.SourceKey != "" && e.SourceKey != f.SourceKey {
@@ -301,4 +303,30 @@ DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?) 
 		entries += n
 	}
 	return rows, entries, res.Err()
+}
+
+// decodeEntries returns the entries of a row. A row holding an entry that is
+// not JSON (a document logged unchecked) is read line by line: that entry
+// alone is reported unreadable.
+func decodeEntries(stored []byte) []entry {
+	var entries []entry
+	if err := json.Unmarshal(stored, &entries); err == nil {
+		return entries
+	}
+	lines := bytes.Split(stored, []byte(",\n"))
+	entries = make([]entry, 0, len(lines))
+	for i, line := range lines {
+		if i == 0 {
+			line = bytes.TrimPrefix(line, []byte("["))
+		}
+		if i == len(lines)-1 {
+			line = bytes.TrimSuffix(line, []byte("]"))
+		}
+		var e entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			e = entry{Action: "unreadable", Error: fmt.Sprintf("this entry of the activity log cannot be read: %v", err)}
+		}
+		entries = append(entries, e)
+	}
+	return entries
 }

@@ -137,6 +137,46 @@ func TestActivitiesOfOneBatch(t *testing.T) {
 	}
 }
 
+// TestActivitiesOfABadDocument: documents are logged unchecked; one that
+// is not JSON loses its own entry only.
+func TestActivitiesOfABadDocument(t *testing.T) {
+	for _, bad := range []Activity{
+		{Flow: "f", SourceKey: "2", Action: "create", Read: json.RawMessage(`{"a":`)},
+		{Flow: "f", SourceKey: "2", Action: "create", Sent: json.RawMessage(`nope`)},
+		{Flow: "f", SourceKey: "2", Action: "create", Answer: json.RawMessage("{}}")},
+		{Flow: "f", SourceKey: "2", Action: "create", Answer: json.RawMessage("[1,\n2,\n")},
+	} {
+		s, _ := openTest(t)
+		ctx := t.Context()
+		pretty := json.RawMessage("{\n  \"a\": [1,\n 2]\n}")
+		acts := []Activity{
+			{Flow: "f", SourceKey: "1", Action: "create", Read: pretty},
+			bad,
+			{Flow: "f", SourceKey: "3", Action: "update", Sent: json.RawMessage(`{"x":",\n"}`)},
+		}
+		if err := s.LogActivity(ctx, acts); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Activities(ctx, ActivityFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("%s: Activities returned %d entries; want 3", bad.Read, len(got))
+		}
+		if got[0].SourceKey != "3" || string(got[0].Sent) != `{"x":",\n"}` {
+			t.Errorf("entry after the bad one = %+v; want source key 3 with its document", got[0])
+		}
+		if got[1].Action != "unreadable" || !strings.Contains(got[1].Error, "cannot be read") {
+			t.Errorf("bad entry = %+v; want it reported unreadable", got[1])
+		}
+		var read any
+		if got[2].SourceKey != "1" || json.Unmarshal(got[2].Read, &read) != nil {
+			t.Errorf("entry before the bad one = %+v; want source key 1 with its document", got[2])
+		}
+	}
+}
+
 func TestLogActivityRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -145,9 +185,6 @@ func TestLogActivityRejects(t *testing.T) {
 	}{
 		{"no flow", Activity{SourceKey: "1", Action: "create"}, "entry 1: empty flow"},
 		{"no action", Activity{Flow: "f", SourceKey: "1"}, "empty action"},
-		{"bad read", Activity{Flow: "f", SourceKey: "1", Action: "create", Read: json.RawMessage(`{"a":`)}, "read is not valid JSON"},
-		{"bad sent", Activity{Flow: "f", SourceKey: "1", Action: "create", Sent: json.RawMessage(`nope`)}, "sent is not valid JSON"},
-		{"bad answer", Activity{Flow: "f", SourceKey: "1", Action: "create", Answer: json.RawMessage(`{}}`)}, "answer is not valid JSON"},
 		{"unknown run", Activity{RunID: 77, Flow: "f", SourceKey: "1", Action: "create"}, "FOREIGN KEY"},
 	}
 	for _, tt := range tests {

@@ -56,11 +56,11 @@ func TestSave(t *testing.T) {
 			batch: func(id int64) Batch {
 				return Batch{
 					Links:      []Link{{Flow: "f", SourceKey: "1", TargetID: "t1"}},
-					Activities: []Activity{{Flow: "f", SourceKey: "1", Action: "create", Read: json.RawMessage(`{`)}},
+					Activities: []Activity{{Flow: "f", SourceKey: "1"}},
 					Intents:    id,
 				}
 			},
-			wantErr:     "activity entry 0: flow f, source key \"1\": read is not valid JSON",
+			wantErr:     "activity entry 0: flow f, source key \"1\": empty action",
 			wantPending: 2,
 		},
 		{
