@@ -35,16 +35,18 @@ type Intent struct {
 	CreatedAt time.Time // UTC; set to the current time when zero
 }
 
-// storedIntent is an intent as the journal entry's JSON array holds it: the
-// entry's run and creation time are columns of its row.
+// storedIntent is an intent as the journal entry's JSON array holds it:
+// the entry's run and creation time are columns of its row, and flow,
+// object, action and key field are left out where they are those of the
+// intent before, as in a batch they all are.
 type storedIntent struct {
-	Flow      string `json:"flow"`
-	SourceKey string `json:"source_key"`
-	Object    string `json:"object"`
-	Action    string `json:"action"`
-	KeyField  string `json:"key_field,omitempty"`
-	KeyValue  string `json:"key_value,omitempty"`
-	TargetID  string `json:"target_id,omitempty"`
+	Flow      *string `json:"flow,omitempty"`
+	SourceKey string  `json:"source_key"`
+	Object    *string `json:"object,omitempty"`
+	Action    *string `json:"action,omitempty"`
+	KeyField  *string `json:"key_field,omitempty"`
+	KeyValue  string  `json:"key_value,omitempty"`
+	TargetID  string  `json:"target_id,omitempty"`
 }
 
 // BeginIntents records intents as one journal entry, in one committed
@@ -81,31 +83,67 @@ func (s *Store) BeginIntents(ctx context.Context, intents []Intent) (int64, erro
 	return id, nil
 }
 
-// encodeIntents returns the JSON array of the intents, as encoding/json
-// would write []storedIntent, without its reflection: an apply journals
-// every record it creates.
+// encodeIntents returns the JSON array of []storedIntent, as encoding/json
+// would write it, without its reflection: an apply journals every record it
+// creates.
 func encodeIntents(intents []Intent) []byte {
-	b := make([]byte, 0, 128*len(intents))
+	b := make([]byte, 0, 64*len(intents)+128)
 	b = append(b, '[')
+	var prev *Intent
 	for i := range intents {
 		in := &intents[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = jsonenc.Append(append(b, `{"flow":`...), in.Flow, true)
-		b = jsonenc.Append(append(b, `,"source_key":`...), in.SourceKey, true)
-		b = jsonenc.Append(append(b, `,"object":`...), in.Object, true)
-		b = jsonenc.Append(append(b, `,"action":`...), in.Action, true)
-		for _, opt := range []struct{ name, v string }{
-			{`,"key_field":`, in.KeyField}, {`,"key_value":`, in.KeyValue}, {`,"target_id":`, in.TargetID},
-		} {
-			if opt.v != "" {
-				b = jsonenc.Append(append(b, opt.name...), opt.v, true)
-			}
+		b = append(b, '{')
+		if prev == nil || in.Flow != prev.Flow {
+			b = jsonenc.Append(append(b, `"flow":`...), in.Flow, true)
+			b = append(b, ',')
+		}
+		b = jsonenc.Append(append(b, `"source_key":`...), in.SourceKey, true)
+		if prev == nil || in.Object != prev.Object {
+			b = jsonenc.Append(append(b, `,"object":`...), in.Object, true)
+		}
+		if prev == nil || in.Action != prev.Action {
+			b = jsonenc.Append(append(b, `,"action":`...), in.Action, true)
+		}
+		if prev == nil || in.KeyField != prev.KeyField {
+			b = jsonenc.Append(append(b, `,"key_field":`...), in.KeyField, true)
+		}
+		if in.KeyValue != "" {
+			b = jsonenc.Append(append(b, `,"key_value":`...), in.KeyValue, true)
+		}
+		if in.TargetID != "" {
+			b = jsonenc.Append(append(b, `,"target_id":`...), in.TargetID, true)
 		}
 		b = append(b, '}')
+		prev = in
 	}
 	return append(b, ']')
+}
+
+// decodeIntents reads what encodeIntents wrote.
+func decodeIntents(stored []byte) ([]Intent, error) {
+	var entry []storedIntent
+	if err := json.Unmarshal(stored, &entry); err != nil {
+		return nil, err
+	}
+	out := make([]Intent, len(entry))
+	var prev Intent
+	for i, e := range entry {
+		in := Intent{SourceKey: e.SourceKey, KeyValue: e.KeyValue, TargetID: e.TargetID,
+			Flow: prev.Flow, Object: prev.Object, Action: prev.Action, KeyField: prev.KeyField}
+		for _, f := range []struct {
+			v   *string
+			dst *string
+		}{{e.Flow, &in.Flow}, {e.Object, &in.Object}, {e.Action, &in.Action}, {e.KeyField, &in.KeyField}} {
+			if f.v != nil {
+				*f.dst = *f.v
+			}
+		}
+		out[i], prev = in, in
+	}
+	return out, nil
 }
 
 func checkIntent(in Intent) error {
@@ -153,27 +191,23 @@ func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pendin
 		_, err := tx.ExecContext(ctx, `DELETE FROM intents WHERE id = ?`, id)
 		return err
 	}
-	var stored string
+	var stored []byte
 	if err := tx.QueryRowContext(ctx, `SELECT intents FROM intents WHERE id = ?`, id).Scan(&stored); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		return err
 	}
-	var entry []storedIntent
-	if err := json.Unmarshal([]byte(stored), &entry); err != nil {
+	intents, err := decodeIntents(stored)
+	if err != nil {
 		return fmt.Errorf("journal entry %d: %w", id, err)
 	}
 	keep := make(map[string]bool, len(pending))
 	for _, k := range pending {
 		keep[k] = true
 	}
-	kept := slices.DeleteFunc(entry, func(in storedIntent) bool { return !keep[in.SourceKey] })
-	b, err := json.Marshal(kept)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE intents SET intents = ? WHERE id = ?`, string(b), id)
+	kept := slices.DeleteFunc(intents, func(in Intent) bool { return !keep[in.SourceKey] })
+	_, err = tx.ExecContext(ctx, `UPDATE intents SET intents = CAST(? AS TEXT) WHERE id = ?`, encodeIntents(kept), id)
 	return err
 }
 
@@ -192,7 +226,6 @@ func (s *Store) PendingIntents(ctx context.Context, flow string) ([]Intent, erro
 			runID   sql.NullInt64
 			created string
 			stored  []byte
-			entry   []storedIntent
 		)
 		if err := rows.Scan(&id, &runID, &created, &stored); err != nil {
 			return nil, fmt.Errorf("state: pending intents: %w", err)
@@ -201,16 +234,16 @@ func (s *Store) PendingIntents(ctx context.Context, flow string) ([]Intent, erro
 		if err != nil {
 			return nil, fmt.Errorf("state: pending intents: journal entry %d: %w", id, err)
 		}
-		if err := json.Unmarshal(stored, &entry); err != nil {
+		intents, err := decodeIntents(stored)
+		if err != nil {
 			return nil, fmt.Errorf("state: pending intents: journal entry %d: %w", id, err)
 		}
-		for _, in := range entry {
+		for _, in := range intents {
 			if flow != "" && in.Flow != flow {
 				continue
 			}
-			out = append(out, Intent{ID: id, RunID: runID.Int64, Flow: in.Flow, SourceKey: in.SourceKey,
-				Object: in.Object, Action: in.Action, KeyField: in.KeyField, KeyValue: in.KeyValue,
-				TargetID: in.TargetID, CreatedAt: at})
+			in.ID, in.RunID, in.CreatedAt = id, runID.Int64, at
+			out = append(out, in)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -46,7 +46,9 @@ CREATE TABLE cursors (
 
 CREATE TABLE intents (
 	-- A journal entry: the intents of one batch of writes, as a JSON array
-	-- of {flow, source_key, object, action, key_field, key_value, target_id}.
+	-- of {flow, source_key, object, action, key_field, key_value, target_id},
+	-- where flow, object, action and key_field are left out when they are
+	-- those of the intent before.
 	-- AUTOINCREMENT: an id is never reused, so a stale id can never
 	-- resolve a newer entry, and ids grow in insertion order.
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,
