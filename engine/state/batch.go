@@ -19,11 +19,10 @@ type rowInserter struct {
 	stmts map[int]*sql.Stmt // by number of rows
 }
 
-// newRowInserter prepares, on db, head followed by n value tuples of cols
-// placeholders and then tail, for each n in rowSizes.
-func newRowInserter(ctx context.Context, db *sql.DB, head string, cols int, tail string) (*rowInserter, error) {
+// newRowInserter prepares, on db, head followed by n copies of tuple and
+// then tail, for each n in rowSizes; tuple has cols placeholders.
+func newRowInserter(ctx context.Context, db *sql.DB, head, tuple string, cols int, tail string) (*rowInserter, error) {
 	ins := &rowInserter{cols: cols, stmts: map[int]*sql.Stmt{}}
-	tuple := "(" + placeholders(cols) + ")"
 	for _, n := range rowSizes {
 		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + " " + tail
 		st, err := db.PrepareContext(ctx, q)

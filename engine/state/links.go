@@ -42,6 +42,9 @@ type Link struct {
 
 const (
 	upsertLinksHead = `INSERT INTO links (flow, source_key, target_id, key_value, field_hashes, updated_at)`
+	// The hashes are bound as bytes (no copy into a string) and cast, so
+	// that they are stored as TEXT.
+	upsertLinksTuple = `(?, ?, ?, ?, CAST(? AS TEXT), ?)`
 	// The hashes merge into those of the same target record (an update
 	// writes only the fields that changed; the others keep their last
 	// written value) and replace those of another one (re-linked).
@@ -135,17 +138,24 @@ func (s *Store) PutLinks(ctx context.Context, links []Link) error {
 }
 
 func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
+	if len(links) == 0 {
+		return nil
+	}
 	now := formatTime(s.nowUTC())
-	var buf []byte
+	// hashes holds the field hashes of all links, one allocation for many;
+	// each link's are capped, so that later appends never write into them.
+	hashes := make([]byte, 0, 32*len(links)*(len(links[0].FieldHashes)+len(links[0].Values)+1))
+	var keys []string
 	return s.upsertLinks.exec(ctx, tx, len(links), func(i int, args []any) []any {
 		l := &links[i]
 		updated := now
 		if !l.UpdatedAt.IsZero() {
 			updated = formatTime(l.UpdatedAt)
 		}
-		buf = appendHashes(buf[:0], l.FieldHashes, l.Values)
-		// Bound as a string, so that it is stored as TEXT.
-		return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, string(buf), updated)
+		keys = hashKeys(keys, l.FieldHashes, l.Values)
+		start := len(hashes)
+		hashes = appendHashes(hashes, keys, l.FieldHashes, l.Values)
+		return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, hashes[start:len(hashes):len(hashes)], updated)
 	})
 }
 
@@ -222,21 +232,10 @@ func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []strin
 	return nil
 }
 
-// appendHashes appends the field hashes, those of values (hashed) and the
-// others of hashes, as a JSON object with sorted keys, which is what
-// json_patch merges on update.
-func appendHashes(b []byte, hashes map[string]string, values map[string]any) []byte {
-	var arr [32]string
-	keys := arr[:0]
-	for k := range hashes {
-		if _, ok := values[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	for k := range values {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// appendHashes appends the field hashes of keys (see hashKeys), those of
+// values (hashed) and the others of hashes, as a JSON object with sorted
+// keys, which is what json_patch merges on update.
+func appendHashes(b []byte, keys []string, hashes map[string]string, values map[string]any) []byte {
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -250,6 +249,41 @@ func appendHashes(b []byte, hashes map[string]string, values map[string]any) []b
 		}
 	}
 	return append(b, '}')
+}
+
+// hashKeys returns the sorted field names of hashes and values: prev, the
+// names of the link before, when they are the same, as they are for the
+// links of one flow. It may reuse prev's array.
+func hashKeys(prev []string, hashes map[string]string, values map[string]any) []string {
+	union := len(values)
+	for k := range hashes {
+		if _, ok := values[k]; !ok {
+			union++
+		}
+	}
+	same := len(prev) == union
+	for _, k := range prev {
+		if !same {
+			break
+		}
+		_, inValues := values[k]
+		_, inHashes := hashes[k]
+		same = inValues || inHashes
+	}
+	if same {
+		return prev
+	}
+	keys := prev[:0]
+	for k := range hashes {
+		if _, ok := values[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func appendJSONString(b []byte, s string) []byte {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -358,7 +359,7 @@ func TestHashesCodec(t *testing.T) {
 		{"k,": ":v", `{"x":1}`: "}"},
 	}
 	for _, m := range tests {
-		enc := appendHashes(nil, m, nil)
+		enc := appendHashes(nil, hashKeys(nil, m, nil), m, nil)
 		want, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
@@ -418,5 +419,32 @@ func TestLinksChunkSizes(t *testing.T) {
 				t.Errorf("Links(%d keys)[%q] = %+v", n, k, l)
 			}
 		}
+	}
+}
+
+func TestHashKeys(t *testing.T) {
+	values := map[string]any{"b": 1.0, "a": "x"}
+	tests := []struct {
+		name   string
+		prev   []string
+		hashes map[string]string
+		values map[string]any
+		want   []string
+	}{
+		{"none", nil, nil, nil, []string{}},
+		{"values sorted", nil, nil, values, []string{"a", "b"}},
+		{"same as before", []string{"a", "b"}, nil, values, []string{"a", "b"}},
+		{"one more", []string{"a", "b"}, map[string]string{"c": "h"}, values, []string{"a", "b", "c"}},
+		{"overlap counted once", []string{"a", "b"}, map[string]string{"a": "h"}, values, []string{"a", "b"}},
+		{"other names, same count", []string{"a", "z"}, nil, values, []string{"a", "b"}},
+		{"fewer", []string{"a", "b", "c"}, nil, values, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := hashKeys(slices.Clone(tt.prev), tt.hashes, tt.values)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("hashKeys mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

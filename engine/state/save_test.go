@@ -38,6 +38,13 @@ func TestSave(t *testing.T) {
 			wantActs:  2,
 		},
 		{
+			name: "activity only",
+			batch: func(id int64) Batch {
+				return Batch{Activities: []Activity{{Flow: "f", SourceKey: "2", Action: "error", Error: "400"}}, Intents: id}
+			},
+			wantActs: 1,
+		},
+		{
 			name: "a lost write stays pending",
 			batch: func(id int64) Batch {
 				return Batch{

@@ -203,7 +203,7 @@ func dsn(path string, readOnly bool) string {
 // prepare prepares the statements of the hot paths.
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
-	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, 6, upsertLinksTail); err != nil {
+	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, upsertLinksTuple, 6, upsertLinksTail); err != nil {
 		return err
 	}
 	if s.selectLinks, err = newInStatement(ctx, s.r, selectLinksSQL); err != nil {
