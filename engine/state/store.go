@@ -178,8 +178,8 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	// A batch of 10,000 links and their activity takes some megabytes: a
 	// page cache of 2 MB (the default) spills them to the log before the
-	// commit, page by page.
-	q.Add("_pragma", "cache_size(-32768)")
+	// commit, page by page. 8 MB, not more: it is memory kopla holds.
+	q.Add("_pragma", "cache_size(-8192)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
