@@ -541,7 +541,7 @@ func (a *applier) activity(docs *[]byte, f *flow, ch *plan.Change, sent map[stri
 		// {"id":…,"stored":…}: the keys in the order encoding/json sorts
 		// them. What the system stored beyond what was sent: values it set
 		// or changed (ids, numbers, normalised text).
-		*docs = jsonenc.Append(append(*docs, `{"id":`...), res.Record.ID, true)
+		*docs = jsonenc.AppendString(append(*docs, `{"id":`...), res.Record.ID, true)
 		if extra := changedFields(res.Record.Fields, sent); len(extra) > 0 {
 			*docs = jsonenc.Append(append(*docs, `,"stored":`...), f.targetRedactor.record(extra), true)
 		}

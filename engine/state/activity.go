@@ -113,7 +113,7 @@ type entry struct {
 // sourceKeyProbe is how an entry of the given source key begins in its
 // row's JSON: Activities looks for it to skip rows without the key.
 func sourceKeyProbe(key string) string {
-	return string(jsonenc.Append([]byte(`{"source_key":`), key, false))
+	return string(jsonenc.AppendString([]byte(`{"source_key":`), key, false))
 }
 
 // appendEntry appends the JSON of a's entry on one line, as encoding/json
@@ -125,30 +125,34 @@ func sourceKeyProbe(key string) string {
 // not be JSON, only its own entry is lost: decodeEntries reads the others
 // line by line.
 func appendEntry(b []byte, a *Activity) []byte {
-	b = jsonenc.Append(append(b, `{"source_key":`...), a.SourceKey, false)
+	b = jsonenc.AppendString(append(b, `{"source_key":`...), a.SourceKey, false)
 	if a.TargetID != "" {
-		b = jsonenc.Append(append(b, `,"target_id":`...), a.TargetID, false)
+		b = jsonenc.AppendString(append(b, `,"target_id":`...), a.TargetID, false)
 	}
-	b = jsonenc.Append(append(b, `,"action":`...), a.Action, false)
+	b = jsonenc.AppendString(append(b, `,"action":`...), a.Action, false)
 	if a.Error != "" {
-		b = jsonenc.Append(append(b, `,"error":`...), a.Error, false)
+		b = jsonenc.AppendString(append(b, `,"error":`...), a.Error, false)
 	}
-	for _, doc := range []struct {
-		name string
-		v    json.RawMessage
-	}{{`,"read":`, a.Read}, {`,"sent":`, a.Sent}, {`,"answer":`, a.Answer}} {
-		if len(doc.v) > 0 {
-			b = append(b, doc.name...)
-			start := len(b)
-			b = append(b, doc.v...)
-			// A newline of JSON is whitespace: a space keeps the entry on
-			// its line.
-			for i := bytes.IndexByte(b[start:], '\n'); i >= 0; i = bytes.IndexByte(b[start:], '\n') {
-				b[start+i] = ' '
-			}
-		}
-	}
+	b = appendDoc(b, `,"read":`, a.Read)
+	b = appendDoc(b, `,"sent":`, a.Sent)
+	b = appendDoc(b, `,"answer":`, a.Answer)
 	return append(b, '}')
+}
+
+// appendDoc appends the member name and doc, on one line, unless doc is
+// absent.
+func appendDoc(b []byte, name string, doc json.RawMessage) []byte {
+	if len(doc) == 0 {
+		return b
+	}
+	b = append(b, name...)
+	start := len(b)
+	b = append(b, doc...)
+	// A newline of JSON is whitespace: a space keeps the entry on its line.
+	for i := bytes.IndexByte(b[start:], '\n'); i >= 0; i = bytes.IndexByte(b[start:], '\n') {
+		b[start+i] = ' '
+	}
+	return b
 }
 
 func checkActivities(acts []Activity) error {

@@ -97,24 +97,24 @@ func encodeIntents(intents []Intent) []byte {
 		}
 		b = append(b, '{')
 		if prev == nil || in.Flow != prev.Flow {
-			b = jsonenc.Append(append(b, `"flow":`...), in.Flow, true)
+			b = jsonenc.AppendString(append(b, `"flow":`...), in.Flow, true)
 			b = append(b, ',')
 		}
-		b = jsonenc.Append(append(b, `"source_key":`...), in.SourceKey, true)
+		b = jsonenc.AppendString(append(b, `"source_key":`...), in.SourceKey, true)
 		if prev == nil || in.Object != prev.Object {
-			b = jsonenc.Append(append(b, `,"object":`...), in.Object, true)
+			b = jsonenc.AppendString(append(b, `,"object":`...), in.Object, true)
 		}
 		if prev == nil || in.Action != prev.Action {
-			b = jsonenc.Append(append(b, `,"action":`...), in.Action, true)
+			b = jsonenc.AppendString(append(b, `,"action":`...), in.Action, true)
 		}
 		if prev == nil || in.KeyField != prev.KeyField {
-			b = jsonenc.Append(append(b, `,"key_field":`...), in.KeyField, true)
+			b = jsonenc.AppendString(append(b, `,"key_field":`...), in.KeyField, true)
 		}
 		if in.KeyValue != "" {
-			b = jsonenc.Append(append(b, `,"key_value":`...), in.KeyValue, true)
+			b = jsonenc.AppendString(append(b, `,"key_value":`...), in.KeyValue, true)
 		}
 		if in.TargetID != "" {
-			b = jsonenc.Append(append(b, `,"target_id":`...), in.TargetID, true)
+			b = jsonenc.AppendString(append(b, `,"target_id":`...), in.TargetID, true)
 		}
 		b = append(b, '}')
 		prev = in

@@ -141,7 +141,10 @@ func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 	if len(links) == 0 {
 		return nil
 	}
-	now := formatTime(s.nowUTC())
+	// The flow and the time, the same for most links, are boxed into
+	// interfaces once: each boxing costs an allocation.
+	now := any(formatTime(s.nowUTC()))
+	var flow any = ""
 	// hashes holds the field hashes of all links, one allocation for many;
 	// each link's are capped, so that later appends never write into them.
 	hashes := make([]byte, 0, 32*len(links)*(len(links[0].FieldHashes)+len(links[0].Values)+1))
@@ -152,10 +155,13 @@ func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 		if !l.UpdatedAt.IsZero() {
 			updated = formatTime(l.UpdatedAt)
 		}
+		if flow != l.Flow {
+			flow = l.Flow
+		}
 		keys = hashKeys(keys, l.FieldHashes, l.Values)
 		start := len(hashes)
 		hashes = appendHashes(hashes, keys, l.FieldHashes, l.Values)
-		return append(args, l.Flow, l.SourceKey, l.TargetID, l.KeyValue, hashes[start:len(hashes):len(hashes)], updated)
+		return append(args, flow, l.SourceKey, l.TargetID, l.KeyValue, hashes[start:len(hashes):len(hashes)], updated)
 	})
 }
 

@@ -65,6 +65,12 @@ func Append(b []byte, v any, escapeHTML bool) []byte {
 	return appendSlow(b, v, escapeHTML)
 }
 
+// AppendString appends the JSON encoding of s to b, as Append does; unlike
+// Append it does not box s into an interface, which costs an allocation.
+func AppendString(b []byte, s string, escapeHTML bool) []byte {
+	return appendString(b, s, escapeHTML)
+}
+
 // plain tells, per byte, whether encoding/json writes it as it is in a
 // string: plain[0] without HTML escaping, plain[1] with. Bytes of
 // multi-byte runes are plain here and checked rune by rune.
