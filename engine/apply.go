@@ -84,6 +84,9 @@ type applier struct {
 	reconciled map[ref]string
 	// docsSize is the size of the last batch's activity documents.
 	docsSize int
+	// sentKeys encodes what a flow sends, the same fields record after
+	// record.
+	sentKeys jsonenc.KeyOrder
 }
 
 type appliedRecord struct {
@@ -521,7 +524,7 @@ func (a *applier) activity(docs *[]byte, f *flow, ch *plan.Change, sent map[stri
 	}
 	if sent != nil {
 		start := len(*docs)
-		*docs = jsonenc.Append(*docs, f.targetRedactor.record(sent), true)
+		*docs = a.sentKeys.Append(*docs, f.targetRedactor.record(sent), true)
 		act.Sent = doc(start)
 	}
 	if res == nil {

@@ -43,3 +43,23 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+func TestKeyOrder(t *testing.T) {
+	var o KeyOrder
+	for _, m := range []map[string]any{
+		{"b": 1.0, "a": "x"},
+		{"a": "y", "b": 2.0},           // the same keys
+		{"a": "z", "c": true},          // as many, others
+		{"c": nil, "a": "w", "d": "<"}, // more
+		{},
+		{"a": map[string]any{"y": 1.0, "x": 2.0}},
+	} {
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.Append(nil, m, true); string(got) != string(want) {
+			t.Errorf("KeyOrder.Append(%v) = %s; want %s", m, got, want)
+		}
+	}
+}
