@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -556,6 +557,9 @@ func (a *applier) activity(docs *[]byte, f *flow, ch *plan.Change, sent map[stri
 
 // changedFields returns the fields of stored that differ from sent.
 func changedFields(stored, sent map[string]any) map[string]any {
+	if len(stored) > 0 && reflect.ValueOf(stored).UnsafePointer() == reflect.ValueOf(sent).UnsafePointer() {
+		return nil // the connector answered with what was sent
+	}
 	var out map[string]any
 	for k, v := range stored {
 		if s, ok := sent[k]; ok && valuesEqual(s, v) {
