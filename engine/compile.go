@@ -105,7 +105,15 @@ type ensure struct {
 // program is one compiled expression with where it came from.
 type program struct {
 	expr *dsl.Expr
+	// prog is the program as checked: its tree is what the analyses of the
+	// expression (fields used, functions called) read.
 	prog *vm.Program
+	// fast is the same expression compiled to read record fields without
+	// reflection (see fieldPatcher); it is what runs.
+	fast *vm.Program
+	// field is set when the whole expression is source.<field>: it is then
+	// a map lookup, without the VM.
+	field string
 }
 
 // Compile resolves connections and compiles every flow. The diagnostics say
@@ -443,7 +451,48 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 		return hcl.Diagnostics{p.exprDiagnostic(pr.expr, err, f)}
 	}
 	pr.prog = prog
+	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
+		pr.field = sourceField(prog.Node())
+	}
 	return nil
+}
+
+// compileFast compiles a checked expression again into the program that
+// runs (see fastPatcher). The expression is correct, so this cannot fail
+// but for a bug; then the checked program runs.
+func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *vm.Program {
+	fenv := make(types.Map, len(env)+len(p.funcs.fastTypes))
+	for k, t := range env {
+		fenv[k] = t
+	}
+	for k, t := range p.funcs.fastTypes {
+		fenv[k] = t
+	}
+	opts := append([]expr.Option{expr.Env(fenv)}, p.funcs.options...)
+	opts = append(opts, extra...)
+	opts = append(opts, expr.Patch(fastPatcher{p.funcs.fast}))
+	fast, err := expr.Compile(pr.expr.Source, opts...)
+	if err != nil {
+		return nil
+	}
+	return fast
+}
+
+// sourceField returns the field of an expression that is nothing but
+// source.<field>, or "".
+func sourceField(node ast.Node) string {
+	m, ok := node.(*ast.MemberNode)
+	if !ok || m.Optional || m.Method {
+		return ""
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok || id.Value != envSource {
+		return ""
+	}
+	if prop, ok := m.Property.(*ast.StringNode); ok {
+		return prop.Value
+	}
+	return ""
 }
 
 var unknownFieldRE = regexp.MustCompile(`^unknown field (\S+)`)

@@ -33,7 +33,11 @@ func diffFields(f *flow, desired map[string]any, unknown map[string]bool, curren
 // createFields lists every field of a create, create-only ones included.
 // Fields with no value are left out: the target's default applies.
 func createFields(f *flow, desired map[string]any, unknown map[string]bool) []plan.FieldChange {
-	changes := make([]plan.FieldChange, 0, len(f.fields))
+	return appendCreateFields(make([]plan.FieldChange, 0, len(f.fields)), f, desired, unknown)
+}
+
+// appendCreateFields appends the field changes of a create to changes.
+func appendCreateFields(changes []plan.FieldChange, f *flow, desired map[string]any, unknown map[string]bool) []plan.FieldChange {
 	for _, m := range f.fields {
 		v, ok := desired[m.name]
 		if unknown[m.name] {

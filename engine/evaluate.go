@@ -179,6 +179,14 @@ type evaluator struct {
 }
 
 func (ev *evaluator) run(pr *program, env map[string]any) (any, error) {
+	if pr.field != "" {
+		if src, ok := env[envSource].(map[string]any); ok {
+			return src[pr.field], nil
+		}
+	}
+	if pr.fast != nil {
+		return ev.vm.Run(pr.fast, env)
+	}
 	return ev.vm.Run(pr.prog, env)
 }
 

@@ -8,7 +8,9 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/types"
+	"github.com/expr-lang/expr/vm/runtime"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/dsl"
@@ -24,8 +26,19 @@ type funcLib struct {
 	// finds is the live lookup cache of the current plan or apply.
 	finds *findCache
 	// base holds the runtime values every expression sees (var, object
-	// references).
+	// references, and the typed forms of the functions below).
 	base map[string]any
+	// plain is base without the typed forms, for function blocks.
+	plain map[string]any
+	// fast names the typed forms of functions by name and number of
+	// arguments; fastTypes are their types for expr's checks.
+	fast      map[fastKey]string
+	fastTypes types.Map
+}
+
+type fastKey struct {
+	name  string
+	arity int
 }
 
 type userFunc struct {
@@ -37,7 +50,7 @@ type userFunc struct {
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
 
 func newFuncLib(p *Project) *funcLib {
-	l := &funcLib{p: p, user: map[string]*userFunc{}, base: p.baseValues()}
+	l := &funcLib{p: p, user: map[string]*userFunc{}, plain: p.baseValues()}
 	l.options = append(l.options,
 		// now() would make plans irreproducible; the find built-in is
 		// replaced by the live lookup.
@@ -51,7 +64,7 @@ func newFuncLib(p *Project) *funcLib {
 	l.options = append(l.options, builtins()...)
 	for _, name := range sortedKeys(p.cfg.Functions) {
 		decl := p.cfg.Functions[name]
-		uf := &userFunc{decl: decl, base: l.base}
+		uf := &userFunc{decl: decl, base: l.plain}
 		l.user[name] = uf
 		in := make([]reflect.Type, len(decl.Params))
 		for i := range in {
@@ -60,7 +73,104 @@ func newFuncLib(p *Project) *funcLib {
 		fnType := reflect.FuncOf(in, []reflect.Type{anyType}, false)
 		l.options = append(l.options, expr.Function(name, uf.call, reflect.New(fnType).Interface()))
 	}
+	l.addFastForms()
 	return l
+}
+
+// fastPrefix starts the names of the typed forms of functions: no
+// expression can write it, so they are no part of the language.
+const fastPrefix = "$kopla."
+
+// fieldFunc is the typed function member reads are compiled to.
+const fieldFunc = fastPrefix + "field"
+
+// addFastForms adds to base the typed forms of the built-ins and of
+// lookup, lookup_key and fail: func(any) any and func(any, any) any, which
+// expr calls without collecting the arguments into a new slice, as it does
+// for every run of a program calling a function given as an option. The
+// compiled programs that run call these (see fastPatcher); the expressions
+// as written and checked call the functions themselves. Functions that a
+// function block of the same name replaces keep their own form.
+func (l *funcLib) addFastForms() {
+	l.base = make(map[string]any, len(l.plain)+32)
+	for k, v := range l.plain {
+		l.base[k] = v
+	}
+	l.fast = map[fastKey]string{}
+	l.fastTypes = types.Map{}
+	add := func(name string, arity int, fn any) {
+		if _, shadowed := l.user[name]; shadowed {
+			return
+		}
+		env := fmt.Sprintf("%s%s/%d", fastPrefix, name, arity)
+		l.fast[fastKey{name, arity}] = env
+		l.base[env] = fn
+		l.fastTypes[env] = types.TypeOf(fn)
+	}
+	for _, b := range builtinFuncs() {
+		if one := b.one; one != nil {
+			add(b.name, 1, func(a any) any { return must(one(a)) })
+		}
+		if two := b.two; two != nil {
+			add(b.name, 2, func(a, b any) any { return must(two(a, b)) })
+		}
+	}
+	add("lookup", 2, func(a, b any) any { return must(l.lookup(a, b)) })
+	add("lookup_key", 2, func(a, b any) any { return must(l.lookupKey(a, b)) })
+	add("fail", 1, func(a any) any { return must(fail(a)) })
+	l.base[fieldFunc] = getField
+	l.fastTypes[fieldFunc] = types.TypeOf(getField)
+}
+
+// must is how a typed form fails: expr turns a panic with an error into
+// the same error as a function's returned error.
+func must(v any, err error) any {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// getField reads a member as expr's own fetch does: a missing key of a map
+// is nil, anything but a map is expr's business (and its errors).
+func getField(from, name any) any {
+	if m, ok := from.(map[string]any); ok {
+		if k, ok := name.(string); ok {
+			return m[k]
+		}
+	}
+	return runtime.Fetch(from, name)
+}
+
+// fastPatcher rewrites a checked expression into the one that runs:
+// member reads (a.b, a["b"]) become calls of getField, as expr reads a map
+// member through reflection, which allocates for every read, and calls of
+// functions with a typed form call that form.
+type fastPatcher struct{ fast map[fastKey]string }
+
+func (v fastPatcher) Visit(node *ast.Node) {
+	// expr checks again only nodes without a type: with every type
+	// cleared, the patched tree is checked as a whole, and calls of typed
+	// forms become typed calls.
+	(*node).SetNature(nature.Nature{})
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if n.Optional || n.Method {
+			return // a?.b keeps its nil jump; a.b() stays a method call
+		}
+		if prop, ok := n.Property.(*ast.StringNode); ok {
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: fieldFunc},
+				Arguments: []ast.Node{n.Node, &ast.StringNode{Value: prop.Value}},
+			})
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			if env, ok := v.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
+				n.Callee = &ast.IdentifierNode{Value: env}
+			}
+		}
+	}
 }
 
 // compileUserFunctions compiles the bodies of function blocks.

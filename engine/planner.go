@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -51,7 +52,24 @@ type flowRun struct {
 	// source records must not claim one target record.
 	keys   map[string]string
 	digest hash.Hash
-	buf    []byte // reused to encode records for the digest
+	buf    []byte   // reused to encode records for the digest
+	names  []string // reused to sort a record's field names
+
+	// env is the expression environment of the record being evaluated,
+	// set anew for each one (see envOf): one map for the whole run
+	// instead of one per record.
+	env map[string]any
+	// slab holds the pending records of a batch, kept from batch to batch
+	// with their value maps; busy guards it against a nested batch.
+	slab []pending
+	ptrs []*pending
+	busy bool
+	// raws, changes and fieldChanges are allocated in chunks: a record's
+	// encoded source, its change and its field changes are handed out of
+	// them, one allocation for many records.
+	raws         []byte
+	changes      []plan.Change
+	fieldChanges []plan.FieldChange
 }
 
 // outcome is the plan of one source record.
@@ -240,9 +258,15 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 
 // pending is one source record being planned.
 type pending struct {
-	rec      connectors.Record
-	raw      []byte // the record's fields as JSON
-	env      map[string]any
+	rec connectors.Record
+	raw []byte // the record's fields as JSON
+	// env, when set, is the record's own expression environment (flow
+	// tests); otherwise the run's is set up for the record (envOf).
+	env map[string]any
+	// target is the matched target record as expressions see it, match
+	// the record itself.
+	target   map[string]any
+	match    *connectors.Record
 	values   map[string]any
 	unknown  map[string]bool
 	ensured  map[string]any
@@ -263,21 +287,29 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	if len(recs) == 0 {
 		return nil
 	}
-	base := r.pl.p.funcs.base
-	items := make([]*pending, 0, len(recs))
+	items := r.pendings(len(recs))
+	if items == nil {
+		// A batch planned while another one of the run is (cannot happen
+		// with flows in dependency order): it gets its own slab.
+		slab := make([]pending, len(recs))
+		items = make([]*pending, len(recs))
+		for i := range slab {
+			items[i] = &slab[i]
+		}
+	} else {
+		r.busy = true
+		defer r.release()
+	}
+	n := 0
 	for _, rec := range recs {
 		if r.done[rec.ID] != nil {
 			continue // read twice (ensured earlier, or overlapping pages)
 		}
-		raw := r.hashRecord(rec)
-		env := make(map[string]any, len(base)+4)
-		for k, v := range base {
-			env[k] = v
-		}
-		env[envSource] = rec.Fields
-		env[envTarget] = nil
-		items = append(items, &pending{rec: rec, env: env, raw: raw})
+		it := items[n]
+		it.rec, it.raw = rec, r.hashRecord(rec)
+		n++
 	}
+	items = items[:n]
 
 	// Filter and ensure inputs.
 	if err := r.evalRounds(ctx, items, r.evalWhere); err != nil {
@@ -291,13 +323,12 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	if err := r.evalRounds(ctx, items, r.evalKey); err != nil {
 		return err
 	}
-	matches, err := r.match(ctx, items)
-	if err != nil {
+	if err := r.match(ctx, items); err != nil {
 		return err
 	}
 	for _, it := range items {
-		if m := matches[it]; m != nil {
-			it.env[envTarget] = withID(*m)
+		if it.match != nil {
+			it.target = withID(*it.match)
 		}
 	}
 	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
@@ -308,9 +339,71 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 			r.done[it.rec.ID] = r.done[first]
 			continue
 		}
-		r.decide(it, matches[it])
+		r.decide(it, it.match)
 	}
 	return nil
+}
+
+// pendings returns n cleared pending records from the run's slab, or nil
+// when the slab is in use.
+func (r *flowRun) pendings(n int) []*pending {
+	if r.busy {
+		return nil
+	}
+	if cap(r.slab) < n {
+		r.slab = make([]pending, n)
+		r.ptrs = make([]*pending, n)
+		for i := range r.slab {
+			r.ptrs[i] = &r.slab[i]
+		}
+	}
+	return r.ptrs[:n] // cleared by release
+}
+
+// release frees the slab for the next batch, dropping what the records of
+// the batch held. A record's value map is kept, emptied, for the next
+// record in its place: a record never sees another's values.
+func (r *flowRun) release() {
+	for i := range r.slab {
+		it := &r.slab[i]
+		values := it.values
+		clear(values)
+		*it = pending{values: values}
+	}
+	r.busy = false
+}
+
+// envOf returns the expression environment of a record: its own, or the
+// run's, set to the record's source, target and ensured records. Every
+// per-record name is set each time, so nothing of the record evaluated
+// before remains.
+func (r *flowRun) envOf(it *pending) map[string]any {
+	if it.env != nil {
+		return it.env
+	}
+	env := r.env
+	if env == nil {
+		base := r.pl.p.funcs.base
+		env = make(map[string]any, len(base)+3)
+		for k, v := range base {
+			env[k] = v
+		}
+		r.env = env
+	}
+	env[envSource] = it.rec.Fields
+	// An absent target is nil itself, not a nil map, so that target?.X
+	// and target == nil behave.
+	if it.target != nil {
+		env[envTarget] = it.target
+	} else {
+		env[envTarget] = nil
+	}
+	if it.ensured != nil {
+		env[envEnsured] = it.ensured
+	} else {
+		delete(env, envEnsured)
+	}
+	return env
 }
 
 // evalRounds evaluates items, fetching find() misses in batches between
@@ -346,7 +439,7 @@ func (r *flowRun) evalWhere(it *pending) error {
 	if r.f.where == nil {
 		return nil
 	}
-	v, err := r.pl.ev.run(r.f.where, it.env)
+	v, err := r.pl.ev.run(r.f.where, r.envOf(it))
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
 			return err
@@ -360,7 +453,11 @@ func (r *flowRun) evalWhere(it *pending) error {
 // evalKey evaluates the mapping of the flow's key field; its value must be
 // known now and not empty.
 func (r *flowRun) evalKey(it *pending) error {
-	it.values = make(map[string]any, len(r.f.fields))
+	if it.values == nil {
+		it.values = make(map[string]any, len(r.f.fields))
+	} else {
+		clear(it.values) // evaluated again after a fetch
+	}
 	it.unknown = nil
 	if r.f.key == nil {
 		return nil
@@ -384,11 +481,12 @@ func (r *flowRun) evalKey(it *pending) error {
 // evalFields evaluates the mappings other than the key, once the target
 // record is known.
 func (r *flowRun) evalFields(it *pending) error {
+	env := r.envOf(it)
 	for _, m := range r.f.fields {
 		if m == r.f.key {
 			continue
 		}
-		if err := r.evalField(it, m); err != nil {
+		if err := r.evalFieldIn(it, m, env); err != nil {
 			return err
 		}
 	}
@@ -396,7 +494,12 @@ func (r *flowRun) evalFields(it *pending) error {
 }
 
 func (r *flowRun) evalField(it *pending, m *mapping) error {
-	v, err := r.pl.ev.run(m.prog, it.env)
+	return r.evalFieldIn(it, m, r.envOf(it))
+}
+
+// evalFieldIn evaluates one mapping in the record's environment env.
+func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error {
+	v, err := r.pl.ev.run(m.prog, env)
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
 			return err
@@ -431,7 +534,7 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 		var inputs []connectors.Record
 		var uses []use
 		eval := func(it *pending) error {
-			v, err := r.pl.ev.run(e.prog, it.env)
+			v, err := r.pl.ev.run(e.prog, r.envOf(it))
 			if err != nil {
 				if errors.Is(err, errNeedFetch) {
 					return err
@@ -501,7 +604,7 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			}
 		}
 		for _, it := range items {
-			if it.ensured != nil {
+			if it.ensured != nil && it.env != nil {
 				it.env[envEnsured] = it.ensured
 			}
 		}
@@ -512,10 +615,9 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 // match finds the target record of each item: by key in the target (one
 // batched Find), then, for keys not found, by the link state kept from
 // earlier applies (the key itself may have changed in the source).
-func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*connectors.Record, error) {
-	out := map[*pending]*connectors.Record{}
+func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	if r.f.key == nil {
-		return out, nil
+		return nil
 	}
 	var values []any
 	seen := map[string]bool{}
@@ -526,19 +628,19 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 		}
 	}
 	if len(values) == 0 {
-		return out, nil
+		return nil
 	}
 	target, err := r.targetObject(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	finder, ok := target.(connectors.Finder)
 	if !ok {
-		return nil, fmt.Errorf("target %s cannot find records by key", r.f.target.ref)
+		return fmt.Errorf("target %s cannot find records by key", r.f.target.ref)
 	}
 	recs, err := finder.Find(ctx, r.f.keyField, values)
 	if err != nil {
-		return nil, fmt.Errorf("find %s by %s: %w", r.f.target.ref, r.f.keyField, err)
+		return fmt.Errorf("find %s by %s: %w", r.f.target.ref, r.f.keyField, err)
 	}
 	byKey := matchByValue(recs, r.f.keyField, values)
 	var unmatched []*pending
@@ -550,7 +652,7 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 		case 0:
 			unmatched = append(unmatched, it)
 		case 1:
-			out[it] = &m[0]
+			it.match = &m[0]
 		default:
 			ids := make([]string, len(m))
 			for i, rec := range m {
@@ -561,12 +663,12 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 			it.err = fmt.Errorf("%d target records have %s = %q (%v): the key must identify one record; fix the duplicates in the target", len(m), r.f.keyField, it.key, ids)
 		}
 	}
-	return out, r.matchLinks(ctx, target, unmatched, out)
+	return r.matchLinks(ctx, target, unmatched)
 }
 
 // matchLinks matches records whose key was not found through the links of
 // earlier applies.
-func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending, out map[*pending]*connectors.Record) error {
+func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending) error {
 	getter, ok := target.(connectors.Getter)
 	if r.pl.opts.State == nil || !ok || len(items) == 0 || r.f.source.schema.PositionalIDs {
 		// Positional source IDs (file rows without a key) may name another
@@ -596,7 +698,7 @@ func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, item
 	}
 	for _, it := range items {
 		if l, ok := links[it.rec.ID]; ok && byID[l.TargetID] != nil {
-			out[it] = byID[l.TargetID]
+			it.match = byID[l.TargetID]
 		}
 	}
 	return nil
@@ -618,8 +720,8 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 
 // decide turns an evaluated, matched record into its outcome.
 func (r *flowRun) decide(it *pending, match *connectors.Record) {
-	o := &outcome{}
-	ch := &plan.Change{SourceKey: it.rec.ID}
+	var o outcome
+	ch := plan.Change{SourceKey: it.rec.ID}
 	if it.key != "" {
 		ch.Key = it.values[r.f.keyField]
 	}
@@ -646,7 +748,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	case match == nil:
 		o.action = plan.Create
 		ch.Action = plan.Create
-		ch.Fields = createFields(r.f, it.values, it.unknown)
+		ch.Fields = r.createFields(it.values, it.unknown)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.values, nil, "")
 		}
@@ -686,10 +788,24 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 				ch.Target = jsonenc.Append(nil, withID(*match), true)
 			}
 		}
-		o.change = ch
-		r.fp.Add(ch)
+		c := r.newChange()
+		*c = ch
+		o.change = c
+		r.fp.Add(c)
 	}
 	r.remember(it.rec.ID, o)
+}
+
+// createFields is createFields with the field changes handed out of the
+// run's chunk.
+func (r *flowRun) createFields(desired map[string]any, unknown map[string]bool) []plan.FieldChange {
+	n := len(r.f.fields)
+	if cap(r.fieldChanges)-len(r.fieldChanges) < n {
+		r.fieldChanges = make([]plan.FieldChange, 0, max(changeChunk*n, n))
+	}
+	start := len(r.fieldChanges)
+	r.fieldChanges = appendCreateFields(r.fieldChanges, r.f, desired, unknown)
+	return r.fieldChanges[start:len(r.fieldChanges):len(r.fieldChanges)]
 }
 
 // planned marks records of flows nobody ensures: only their ids are kept,
@@ -698,11 +814,14 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 var planned = &outcome{action: plan.NoOp}
 
 // remember records that a source record is planned.
-func (r *flowRun) remember(id string, o *outcome) {
+func (r *flowRun) remember(id string, o outcome) {
 	if !r.f.ensured {
-		o = planned
+		r.done[id] = planned
+		return
 	}
-	r.done[id] = o
+	kept := new(outcome)
+	*kept = o
+	r.done[id] = kept
 }
 
 // hashRecord adds a source record to the flow's read digest and returns its
@@ -711,9 +830,70 @@ func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 	r.buf = append(r.buf[:0], rec.ID...)
 	r.buf = append(r.buf, 0)
 	start := len(r.buf)
-	r.buf = jsonenc.Append(r.buf, rec.Fields, true)
-	raw := append([]byte(nil), r.buf[start:]...)
+	r.buf = r.appendFields(r.buf, rec.Fields)
+	raw := r.rawCopy(r.buf[start:])
 	r.buf = append(r.buf, 0)
 	r.digest.Write(r.buf)
 	return raw
+}
+
+// appendFields appends a record's fields as JSON, as jsonenc encodes a map
+// (keys sorted), with the run's buffer for the keys.
+func (r *flowRun) appendFields(b []byte, fields map[string]any) []byte {
+	names := r.names[:0]
+	for k := range fields {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	b = append(b, '{')
+	for i, k := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		b = jsonenc.Append(b, fields[k], true)
+	}
+	clear(names) // hold no record's names past its encoding
+	r.names = names[:0]
+	return append(b, '}')
+}
+
+// appendKey appends a field name as a JSON string. Plain names are
+// written as they are; jsonenc escapes the others (boxing a string to hand
+// it over allocates, so it gets only those).
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return jsonenc.Append(b, k, true)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
+}
+
+// rawChunk is the size of the chunks encoded records are copied into.
+const rawChunk = 64 << 10
+
+// rawCopy copies an encoded record into the run's current chunk.
+func (r *flowRun) rawCopy(p []byte) []byte {
+	if cap(r.raws)-len(r.raws) < len(p) {
+		r.raws = make([]byte, 0, max(rawChunk, len(p)))
+	}
+	start := len(r.raws)
+	r.raws = append(r.raws, p...)
+	return r.raws[start:len(r.raws):len(r.raws)]
+}
+
+// changeChunk is how many changes and field changes are allocated at once.
+const changeChunk = 256
+
+// newChange returns a zero change of the run's current chunk.
+func (r *flowRun) newChange() *plan.Change {
+	if len(r.changes) == cap(r.changes) {
+		r.changes = make([]plan.Change, 0, changeChunk)
+	}
+	r.changes = r.changes[:len(r.changes)+1]
+	return &r.changes[len(r.changes)-1]
 }
