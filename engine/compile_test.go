@@ -34,7 +34,7 @@ func TestFastProgramsMatchChecked(t *testing.T) {
 	p.funcs.finds = cache
 
 	sources := map[string]map[string]any{
-		"full": {"email": "a@example.com", "first": " Ada ", "last": "Byron", "active": true, "company": "SE"},
+		"full":   {"email": "a@example.com", "first": " Ada ", "last": "Byron", "active": true, "company": "SE"},
 		"sparse": {"email": nil, "first": 12.5, "company": "xx"},
 	}
 	targets := map[string]map[string]any{
