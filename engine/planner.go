@@ -54,6 +54,9 @@ type flowRun struct {
 	digest hash.Hash
 	buf    []byte   // reused to encode records for the digest
 	names  []string // reused to sort a record's field names
+	// encoded holds the encoded source records of the batch being planned
+	// (pending.raw); a change gets its own copy.
+	encoded []byte
 
 	// env is the expression environment of the record being evaluated,
 	// set anew for each one (see envOf): one map for the whole run
@@ -64,12 +67,53 @@ type flowRun struct {
 	slab []pending
 	ptrs []*pending
 	busy bool
-	// raws, changes and fieldChanges are allocated in chunks: a record's
-	// encoded source, its change and its field changes are handed out of
-	// them, one allocation for many records.
-	raws         []byte
-	changes      []plan.Change
-	fieldChanges []plan.FieldChange
+	// raws, changes and fieldChanges hold the encoded sources, changes and
+	// field changes handed to the plan: one allocation for many records,
+	// used again once the plan has spilled them (see decide).
+	raws         arena[byte]
+	changes      arena[plan.Change]
+	fieldChanges arena[plan.FieldChange]
+}
+
+// arena hands out slices of chunks, all of which can be handed out again
+// once nothing uses what they hold any more.
+type arena[T any] struct {
+	chunks   [][]T
+	cur      int // the chunk handed out of now
+	chunkLen int
+}
+
+// Chunk lengths of the arenas: some 32 KiB each, within the allocator's
+// size classes.
+const (
+	rawChunk         = 32 << 10
+	changeChunk      = 128
+	fieldChangeChunk = 512
+)
+
+// alloc returns n elements, len and cap n, holding what they held before.
+func (a *arena[T]) alloc(n int) []T {
+	for a.cur < len(a.chunks) {
+		c := a.chunks[a.cur]
+		if cap(c)-len(c) >= n {
+			a.chunks[a.cur] = c[:len(c)+n]
+			return c[len(c) : len(c)+n : len(c)+n]
+		}
+		a.cur++
+	}
+	c := make([]T, n, max(n, a.chunkLen))
+	a.chunks = append(a.chunks, c)
+	a.cur = len(a.chunks) - 1
+	return c[:n:n]
+}
+
+// reuse makes every chunk available again: what was handed out must not be
+// used any more.
+func (a *arena[T]) reuse() {
+	for i := range a.chunks {
+		a.chunks[i] = a.chunks[i][:0]
+	}
+	a.cur = 0
 }
 
 // outcome is the plan of one source record.
@@ -182,9 +226,12 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 			KeyField:   f.keyField,
 			Dependency: dependency,
 		},
-		done:   map[string]*outcome{},
-		keys:   map[string]string{},
-		digest: sha256.New(),
+		done:         map[string]*outcome{},
+		keys:         map[string]string{},
+		digest:       sha256.New(),
+		raws:         arena[byte]{chunkLen: rawChunk},
+		changes:      arena[plan.Change]{chunkLen: changeChunk},
+		fieldChanges: arena[plan.FieldChange]{chunkLen: fieldChangeChunk},
 	}
 }
 
@@ -296,9 +343,11 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		for i := range slab {
 			items[i] = &slab[i]
 		}
+		r.encoded = nil // the other batch's records keep theirs
 	} else {
 		r.busy = true
 		defer r.release()
+		r.encoded = r.encoded[:0]
 	}
 	n := 0
 	for _, rec := range recs {
@@ -780,7 +829,8 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	if o.action != plan.NoOp {
 		ch.Requires = it.requires
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
-			ch.Source = it.raw
+			ch.Source = r.raws.alloc(len(it.raw))
+			copy(ch.Source, it.raw)
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
@@ -788,10 +838,19 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 				ch.Target = jsonenc.Append(nil, withID(*match), true)
 			}
 		}
-		c := r.newChange()
+		c := &r.changes.alloc(1)[0]
 		*c = ch
 		o.change = c
+		spilled := r.fp.Spilled()
 		r.fp.Add(c)
+		if r.fp.Spilled() != spilled && !r.f.ensured {
+			// The plan copied every change so far to its spill file, and
+			// only an ensured flow keeps changes (in its outcomes): the
+			// memory of all of them can hold the next ones.
+			r.raws.reuse()
+			r.changes.reuse()
+			r.fieldChanges.reuse()
+		}
 	}
 	r.remember(it.rec.ID, o)
 }
@@ -799,13 +858,8 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 // createFields is createFields with the field changes handed out of the
 // run's chunk.
 func (r *flowRun) createFields(desired map[string]any, unknown map[string]bool) []plan.FieldChange {
-	n := len(r.f.fields)
-	if cap(r.fieldChanges)-len(r.fieldChanges) < n {
-		r.fieldChanges = make([]plan.FieldChange, 0, max(changeChunk*n, n))
-	}
-	start := len(r.fieldChanges)
-	r.fieldChanges = appendCreateFields(r.fieldChanges, r.f, desired, unknown)
-	return r.fieldChanges[start:len(r.fieldChanges):len(r.fieldChanges)]
+	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
+	return fields[:len(fields):len(fields)]
 }
 
 // planned marks records of flows nobody ensures: only their ids are kept,
@@ -831,7 +885,9 @@ func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 	r.buf = append(r.buf, 0)
 	start := len(r.buf)
 	r.buf = r.appendFields(r.buf, rec.Fields)
-	raw := r.rawCopy(r.buf[start:])
+	at := len(r.encoded)
+	r.encoded = append(r.encoded, r.buf[start:]...)
+	raw := r.encoded[at:len(r.encoded):len(r.encoded)]
 	r.buf = append(r.buf, 0)
 	r.digest.Write(r.buf)
 	return raw
@@ -871,29 +927,4 @@ func appendKey(b []byte, k string) []byte {
 	b = append(b, '"')
 	b = append(b, k...)
 	return append(b, '"')
-}
-
-// rawChunk is the size of the chunks encoded records are copied into.
-const rawChunk = 64 << 10
-
-// rawCopy copies an encoded record into the run's current chunk.
-func (r *flowRun) rawCopy(p []byte) []byte {
-	if cap(r.raws)-len(r.raws) < len(p) {
-		r.raws = make([]byte, 0, max(rawChunk, len(p)))
-	}
-	start := len(r.raws)
-	r.raws = append(r.raws, p...)
-	return r.raws[start:len(r.raws):len(r.raws)]
-}
-
-// changeChunk is how many changes and field changes are allocated at once.
-const changeChunk = 256
-
-// newChange returns a zero change of the run's current chunk.
-func (r *flowRun) newChange() *plan.Change {
-	if len(r.changes) == cap(r.changes) {
-		r.changes = make([]plan.Change, 0, changeChunk)
-	}
-	r.changes = r.changes[:len(r.changes)+1]
-	return &r.changes[len(r.changes)-1]
 }

@@ -37,6 +37,10 @@ func (f *FlowPlan) Add(ch *Change) {
 	}
 }
 
+// Spilled is how many of the changes have been moved to the spill file:
+// the plan no longer holds them in memory (their values were copied).
+func (f *FlowPlan) Spilled() int { return f.changes.spilled }
+
 // Len is the number of changes.
 func (f *FlowPlan) Len() int { return f.changes.spilled + len(f.changes.mem) }
 

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// TestLargePlanKeepsEveryChange plans more records than a plan holds in
+// memory, in batches that do not line up with its spills: the memory the
+// planner uses again after a spill must never show in a change.
+func TestLargePlanKeepsEveryChange(t *testing.T) {
+	const n = 4321
+	h := newHarness(t, customersFlow)
+	h.eng = New(Options{Registry: h.eng.opts.Registry, BatchSize: 700})
+	var recs []connectors.Record
+	for i := range n {
+		recs = append(recs, contact(fmt.Sprintf("c%05d", i), fmt.Sprintf(" P%d@Example.com", i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i), i%7 != 3))
+	}
+	h.store.Put("crm", "contacts", recs...)
+	pl := h.plan(PlanOptions{})
+	defer pl.Close()
+
+	got := map[string]*plan.Change{}
+	for _, ch := range changesOf(pl.Flow("customers")) {
+		got[ch.SourceKey] = ch
+	}
+	for i, rec := range recs {
+		ch := got[rec.ID]
+		if i%7 == 3 {
+			if ch != nil {
+				t.Errorf("%s: filtered record has change %+v", rec.ID, ch)
+			}
+			continue
+		}
+		if ch == nil {
+			t.Errorf("%s: no change", rec.ID)
+			continue
+		}
+		email := fmt.Sprintf("p%d@example.com", i)
+		want := &plan.Change{
+			SourceKey: rec.ID,
+			Key:       email,
+			Action:    plan.Create,
+			Fields: []plan.FieldChange{
+				{Name: "Email", After: email},
+				{Name: "Name", After: fmt.Sprintf("First%d Last%d", i, i)},
+				{Name: "Note", After: "imported", CreateOnly: true},
+			},
+		}
+		var source map[string]any
+		if err := json.Unmarshal(ch.Source, &source); err != nil {
+			t.Errorf("%s: source %q: %v", rec.ID, ch.Source, err)
+		} else if diff := cmp.Diff(rec.Fields, source); diff != "" {
+			t.Errorf("%s: source differs (-read +planned):\n%s", rec.ID, diff)
+		}
+		gotCh := *ch
+		gotCh.Source = nil
+		if diff := cmp.Diff(want, &gotCh); diff != "" {
+			t.Errorf("%s: change differs (-want +got):\n%s", rec.ID, diff)
+		}
+	}
+	if c := pl.Counts(); c.Create != len(got) || c.Skip != n-len(got) {
+		t.Errorf("counts %+v; want %d creates, %d skips", c, len(got), n-len(got))
+	}
+}
