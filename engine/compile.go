@@ -461,14 +461,7 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 // runs (see fastPatcher). The expression is correct, so this cannot fail
 // but for a bug; then the checked program runs.
 func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *vm.Program {
-	fenv := make(types.Map, len(env)+len(p.funcs.fastTypes))
-	for k, t := range env {
-		fenv[k] = t
-	}
-	for k, t := range p.funcs.fastTypes {
-		fenv[k] = t
-	}
-	opts := append([]expr.Option{expr.Env(fenv)}, p.funcs.options...)
+	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
 	opts = append(opts, extra...)
 	opts = append(opts, expr.Patch(fastPatcher{p.funcs.fast}))
 	fast, err := expr.Compile(pr.expr.Source, opts...)

@@ -26,14 +26,11 @@ type funcLib struct {
 	// finds is the live lookup cache of the current plan or apply.
 	finds *findCache
 	// base holds the runtime values every expression sees (var, object
-	// references, and the typed forms of the functions below).
+	// references).
 	base map[string]any
-	// plain is base without the typed forms, for function blocks.
-	plain map[string]any
-	// fast names the typed forms of functions by name and number of
-	// arguments; fastTypes are their types for expr's checks.
-	fast      map[fastKey]string
-	fastTypes types.Map
+	// fast holds the typed forms of functions by name and number of
+	// arguments (see addFastForms).
+	fast map[fastKey]any
 }
 
 type fastKey struct {
@@ -50,7 +47,7 @@ type userFunc struct {
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
 
 func newFuncLib(p *Project) *funcLib {
-	l := &funcLib{p: p, user: map[string]*userFunc{}, plain: p.baseValues()}
+	l := &funcLib{p: p, user: map[string]*userFunc{}, base: p.baseValues()}
 	l.options = append(l.options,
 		// now() would make plans irreproducible; the find built-in is
 		// replaced by the live lookup.
@@ -64,7 +61,7 @@ func newFuncLib(p *Project) *funcLib {
 	l.options = append(l.options, builtins()...)
 	for _, name := range sortedKeys(p.cfg.Functions) {
 		decl := p.cfg.Functions[name]
-		uf := &userFunc{decl: decl, base: l.plain}
+		uf := &userFunc{decl: decl, base: l.base}
 		l.user[name] = uf
 		in := make([]reflect.Type, len(decl.Params))
 		for i := range in {
@@ -77,35 +74,19 @@ func newFuncLib(p *Project) *funcLib {
 	return l
 }
 
-// fastPrefix starts the names of the typed forms of functions: no
-// expression can write it, so they are no part of the language.
-const fastPrefix = "$kopla."
-
-// fieldFunc is the typed function member reads are compiled to.
-const fieldFunc = fastPrefix + "field"
-
-// addFastForms adds to base the typed forms of the built-ins and of
-// lookup, lookup_key and fail: func(any) any and func(any, any) any, which
-// expr calls without collecting the arguments into a new slice, as it does
-// for every run of a program calling a function given as an option. The
+// addFastForms makes the typed forms of the built-ins and of lookup,
+// lookup_key and fail: func(any) any and func(any, any) any, which expr
+// calls without collecting the arguments into a new slice, as it does for
+// every run of a program calling a function given as an option. The
 // compiled programs that run call these (see fastPatcher); the expressions
 // as written and checked call the functions themselves. Functions that a
 // function block of the same name replaces keep their own form.
 func (l *funcLib) addFastForms() {
-	l.base = make(map[string]any, len(l.plain)+32)
-	for k, v := range l.plain {
-		l.base[k] = v
-	}
-	l.fast = map[fastKey]string{}
-	l.fastTypes = types.Map{}
+	l.fast = map[fastKey]any{}
 	add := func(name string, arity int, fn any) {
-		if _, shadowed := l.user[name]; shadowed {
-			return
+		if _, shadowed := l.user[name]; !shadowed {
+			l.fast[fastKey{name, arity}] = fn
 		}
-		env := fmt.Sprintf("%s%s/%d", fastPrefix, name, arity)
-		l.fast[fastKey{name, arity}] = env
-		l.base[env] = fn
-		l.fastTypes[env] = types.TypeOf(fn)
 	}
 	for _, b := range builtinFuncs() {
 		if one := b.one; one != nil {
@@ -118,8 +99,6 @@ func (l *funcLib) addFastForms() {
 	add("lookup", 2, func(a, b any) any { return must(l.lookup(a, b)) })
 	add("lookup_key", 2, func(a, b any) any { return must(l.lookupKey(a, b)) })
 	add("fail", 1, func(a any) any { return must(fail(a)) })
-	l.base[fieldFunc] = getField
-	l.fastTypes[fieldFunc] = types.TypeOf(getField)
 }
 
 // must is how a typed form fails: expr turns a panic with an error into
@@ -145,8 +124,9 @@ func getField(from, name any) any {
 // fastPatcher rewrites a checked expression into the one that runs:
 // member reads (a.b, a["b"]) become calls of getField, as expr reads a map
 // member through reflection, which allocates for every read, and calls of
-// functions with a typed form call that form.
-type fastPatcher struct{ fast map[fastKey]string }
+// functions with a typed form call that form. The functions called are
+// constants of the program: nothing to look up in the environment.
+type fastPatcher struct{ fast map[fastKey]any }
 
 func (v fastPatcher) Visit(node *ast.Node) {
 	// expr checks again only nodes without a type: with every type
@@ -160,14 +140,14 @@ func (v fastPatcher) Visit(node *ast.Node) {
 		}
 		if prop, ok := n.Property.(*ast.StringNode); ok {
 			ast.Patch(node, &ast.CallNode{
-				Callee:    &ast.IdentifierNode{Value: fieldFunc},
+				Callee:    &ast.ConstantNode{Value: getField},
 				Arguments: []ast.Node{n.Node, &ast.StringNode{Value: prop.Value}},
 			})
 		}
 	case *ast.CallNode:
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			if env, ok := v.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
-				n.Callee = &ast.IdentifierNode{Value: env}
+			if fn, ok := v.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
+				n.Callee = &ast.ConstantNode{Value: fn}
 			}
 		}
 	}

@@ -668,8 +668,8 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	if r.f.key == nil {
 		return nil
 	}
-	var values []any
-	seen := map[string]bool{}
+	values := make([]any, 0, len(items))
+	seen := make(map[string]bool, len(items))
 	for _, it := range items {
 		if it.err == nil && !it.filtered && !seen[it.key] {
 			seen[it.key] = true
@@ -894,25 +894,44 @@ func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 }
 
 // appendFields appends a record's fields as JSON, as jsonenc encodes a map
-// (keys sorted), with the run's buffer for the keys.
+// (keys sorted). The records of a source mostly have the same fields: the
+// sorted names of the record before are used again when they are this
+// record's names too.
 func (r *flowRun) appendFields(b []byte, fields map[string]any) []byte {
+	if out, ok := r.appendSameNames(b, fields); ok {
+		return out
+	}
 	names := r.names[:0]
 	for k := range fields {
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	r.names = names
+	out, _ := r.appendSameNames(b, fields)
+	return out
+}
+
+// appendSameNames appends fields as JSON when their names are those of
+// r.names; ok is false when they are not.
+func (r *flowRun) appendSameNames(b []byte, fields map[string]any) (out []byte, ok bool) {
+	if len(r.names) != len(fields) {
+		return b, false
+	}
+	start := len(b)
 	b = append(b, '{')
-	for i, k := range names {
+	for i, k := range r.names {
+		v, ok := fields[k]
+		if !ok {
+			return b[:start], false
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendKey(b, k)
 		b = append(b, ':')
-		b = jsonenc.Append(b, fields[k], true)
+		b = jsonenc.Append(b, v, true)
 	}
-	clear(names) // hold no record's names past its encoding
-	r.names = names[:0]
-	return append(b, '}')
+	return append(b, '}'), true
 }
 
 // appendKey appends a field name as a JSON string. Plain names are

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
+	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
 
 // TestLargePlanKeepsEveryChange plans more records than a plan holds in
@@ -67,5 +68,29 @@ func TestLargePlanKeepsEveryChange(t *testing.T) {
 	}
 	if c := pl.Counts(); c.Create != len(got) || c.Skip != n-len(got) {
 		t.Errorf("counts %+v; want %d creates, %d skips", c, len(got), n-len(got))
+	}
+}
+
+// TestAppendFieldsIsJSONEnc encodes records one after the other, with the
+// same names, other names of the same number, fewer, and names to escape:
+// always as jsonenc encodes them.
+func TestAppendFieldsIsJSONEnc(t *testing.T) {
+	records := []map[string]any{
+		{"b": "x", "a": 1.5, "c": nil},
+		{"a": "y", "c": []any{"<&>", 2.0}, "b": map[string]any{"z": true, "y": nil}},
+		{"a": "y", "c": "z", "d": "other names, same number"},
+		{"a": "fewer"},
+		{},
+		nil,
+		{"q\"uote": "a", "<tag>": "b", "ünï": "c", "tab\t": "d"},
+		{"q\"uote": "again", "<tag>": "b", "ünï": "c", "tab\t": "d"},
+	}
+	r := &flowRun{}
+	for _, rec := range records {
+		got := string(r.appendFields([]byte("prefix"), rec))
+		want := "prefix" + string(jsonenc.Append(nil, rec, true))
+		if got != want {
+			t.Errorf("appendFields(%v) = %s; want %s", rec, got, want)
+		}
 	}
 }
