@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 )
@@ -117,7 +118,7 @@ func builtinFuncs() []builtin {
 			if !ok {
 				return nil, fmt.Errorf("country_code: unknown country %q (give an ISO 3166 code or an English or Swedish name)", v)
 			}
-			return code, nil
+			return codeValues[code], nil
 		}, types: []any{new(func(any) any)}},
 		{name: "is_eu", one: func(v any) (any, error) {
 			code, ok := countryCode(stringOf(v))
@@ -242,7 +243,7 @@ func toTime(v any) (time.Time, error) {
 // splitName splits a person's full name into first and last name:
 // "Anna Maria Berg" -> "Anna Maria", "Berg"; "Berg, Anna" -> "Anna", "Berg".
 func splitName(full string) (first, last string) {
-	full = strings.Join(strings.Fields(full), " ")
+	full = singleSpaced(full)
 	if before, after, ok := strings.Cut(full, ","); ok {
 		return strings.TrimSpace(after), strings.TrimSpace(before)
 	}
@@ -255,19 +256,58 @@ func splitName(full string) (first, last string) {
 
 // splitStreet splits a street address into street name and house number:
 // "Storgatan 12 B" -> "Storgatan", "12 B"; "12 Main Street" -> "Main Street", "12".
+// The parts are cut from the address, without copying.
 func splitStreet(addr string) (street, number string) {
-	words := strings.Fields(addr)
-	if len(words) < 2 {
-		return strings.Join(words, " "), ""
+	addr = singleSpaced(addr)
+	first := strings.IndexByte(addr, ' ')
+	if first < 0 {
+		return addr, ""
 	}
-	startsWithDigit := func(w string) bool { return unicode.IsDigit([]rune(w)[0]) }
-	if startsWithDigit(words[0]) {
-		return strings.Join(words[1:], " "), strings.TrimSuffix(words[0], ",")
+	if startsWithDigit(addr) {
+		return addr[first+1:], strings.TrimSuffix(addr[:first], ",")
 	}
-	for i := 1; i < len(words); i++ {
-		if startsWithDigit(words[i]) {
-			return strings.TrimSuffix(strings.Join(words[:i], " "), ","), strings.Join(words[i:], " ")
+	for sp := first; sp >= 0; {
+		rest := addr[sp+1:]
+		if startsWithDigit(rest) {
+			return strings.TrimSuffix(addr[:sp], ","), rest
+		}
+		next := strings.IndexByte(rest, ' ')
+		if next < 0 {
+			break
+		}
+		sp += 1 + next
+	}
+	return addr, ""
+}
+
+func startsWithDigit(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsDigit(r)
+}
+
+// singleSpaced is strings.Join(strings.Fields(s), " "): the words of s
+// with one space between them. Text mostly is so already, and is then
+// returned as it is.
+func singleSpaced(s string) string {
+	space := true // before the first word, as after a space
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return strings.Join(strings.Fields(s), " ") // Unicode spaces
+		case c == ' ':
+			if space {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			space = true
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return strings.Join(strings.Fields(s), " ")
+		default:
+			space = false
 		}
 	}
-	return strings.Join(words, " "), ""
+	if space && len(s) > 0 {
+		return strings.Join(strings.Fields(s), " ") // a space at the end
+	}
+	return s
 }

@@ -70,7 +70,7 @@ func (f *FlowPlan) Changes() iter.Seq[*Change] {
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				d.b, d.err = buf, nil
+				d.reset(buf)
 				ch := d.change()
 				if d.err != nil {
 					l.err = d.err

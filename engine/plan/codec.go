@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // The spill codec: a compact binary form of a Change, for plans too large
@@ -126,25 +127,58 @@ func (e *encoder) change(ch *Change) {
 	e.bytes(ch.Target)
 }
 
+// decoder reads changes back. A change's strings are cut from one string
+// of the whole encoded change, and changes, field changes and raw JSON are
+// handed out of chunks: a change costs a few allocations, not one per value.
 type decoder struct {
-	b   []byte
+	s   string // the rest of the change being decoded
 	err error
-	// names interns field names and actions, which repeat in every change.
+	// names interns field names and actions, which repeat in every change;
+	// last holds the field names of the change before, in order, which
+	// the next change most often has too.
 	names map[string]string
+	last  []string
+
+	changes []Change
+	fields  []FieldChange
+	raws    []byte
 }
 
-// name decodes a string that repeats from change to change.
-func (d *decoder) name() string {
-	raw := d.raw()
-	if s, ok := d.names[string(raw)]; ok {
-		return s
+// Chunk sizes of the decoder, some 16 to 32 KiB each.
+const (
+	decodeChanges = 64
+	decodeFields  = 512
+	decodeRaws    = 32 << 10
+)
+
+// reset starts decoding an encoded change.
+func (d *decoder) reset(b []byte) {
+	d.s, d.err = string(b), nil
+}
+
+// name decodes a string that repeats from change to change; i is its
+// position among the change's field names, or -1.
+func (d *decoder) name(i int) string {
+	raw := d.str()
+	if i >= 0 && i < len(d.last) && d.last[i] == raw {
+		return d.last[i]
 	}
-	s := string(raw)
-	if d.names == nil {
-		d.names = map[string]string{}
+	s, ok := d.names[raw]
+	if !ok {
+		s = strings.Clone(raw) // not the whole change's string
+		if d.names == nil {
+			d.names = map[string]string{}
+		}
+		if len(d.names) < 1024 {
+			d.names[s] = s
+		}
 	}
-	if len(d.names) < 1024 {
-		d.names[s] = s
+	if i >= 0 {
+		if i < len(d.last) {
+			d.last[i] = s
+		} else if i == len(d.last) {
+			d.last = append(d.last, s)
+		}
 	}
 	return s
 }
@@ -153,49 +187,68 @@ func (d *decoder) fail() {
 	if d.err == nil {
 		d.err = errCorrupt
 	}
-	d.b = nil
+	d.s = ""
 }
 
 func (d *decoder) uvarint() uint64 {
-	n, k := binary.Uvarint(d.b)
-	if k <= 0 {
-		d.fail()
-		return 0
+	var n uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflow
+			}
+			d.s = d.s[i+1:]
+			return n | uint64(c)<<(7*i)
+		}
+		n |= uint64(c&0x7f) << (7 * i)
 	}
-	d.b = d.b[k:]
-	return n
+	d.fail()
+	return 0
 }
 
 func (d *decoder) varint() int64 {
-	n, k := binary.Varint(d.b)
-	if k <= 0 {
-		d.fail()
-		return 0
+	u := d.uvarint()
+	n := int64(u >> 1)
+	if u&1 != 0 {
+		n = ^n
 	}
-	d.b = d.b[k:]
 	return n
 }
 
-func (d *decoder) raw() []byte {
+// str decodes a string, cut from the change's string.
+func (d *decoder) str() string {
 	n := d.uvarint()
-	if uint64(len(d.b)) < n {
+	if uint64(len(d.s)) < n {
 		d.fail()
-		return nil
+		return ""
 	}
-	p := d.b[:n:n]
-	d.b = d.b[n:]
-	return p
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
 }
 
-func (d *decoder) str() string { return string(d.raw()) }
+// raw decodes bytes into the decoder's chunk; nil when there are none.
+func (d *decoder) raw() []byte {
+	s := d.str()
+	if len(s) == 0 {
+		return nil
+	}
+	if cap(d.raws)-len(d.raws) < len(s) {
+		d.raws = make([]byte, 0, max(decodeRaws, len(s)))
+	}
+	at := len(d.raws)
+	d.raws = append(d.raws, s...)
+	return d.raws[at:len(d.raws):len(d.raws)]
+}
 
 func (d *decoder) byte() byte {
-	if len(d.b) == 0 {
+	if len(d.s) == 0 {
 		d.fail()
 		return 0
 	}
-	c := d.b[0]
-	d.b = d.b[1:]
+	c := d.s[0]
+	d.s = d.s[1:]
 	return c
 }
 
@@ -206,13 +259,16 @@ func (d *decoder) value() any {
 	case tagString:
 		return d.str()
 	case tagFloat:
-		if len(d.b) < 8 {
+		if len(d.s) < 8 {
 			d.fail()
 			return nil
 		}
-		f := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-		d.b = d.b[8:]
-		return f
+		var bits uint64
+		for i := range 8 {
+			bits |= uint64(d.s[i]) << (8 * i)
+		}
+		d.s = d.s[8:]
+		return math.Float64frombits(bits)
 	case tagInt:
 		return d.varint()
 	case tagTrue:
@@ -221,7 +277,7 @@ func (d *decoder) value() any {
 		return false
 	case tagList:
 		n := d.uvarint()
-		if n > uint64(len(d.b)) {
+		if n > uint64(len(d.s)) {
 			d.fail()
 			return nil
 		}
@@ -232,7 +288,7 @@ func (d *decoder) value() any {
 		return list
 	case tagMap:
 		n := d.uvarint()
-		if n > uint64(len(d.b)) {
+		if n > uint64(len(d.s)) {
 			d.fail()
 			return nil
 		}
@@ -250,12 +306,25 @@ func (d *decoder) value() any {
 }
 
 func (d *decoder) change() *Change {
-	ch := &Change{SourceKey: d.str(), Key: d.value(), TargetID: d.str(), Action: Action(d.name())}
-	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
-		ch.Fields = make([]FieldChange, n)
+	if len(d.changes) == cap(d.changes) {
+		d.changes = make([]Change, 0, decodeChanges)
+	}
+	d.changes = d.changes[:len(d.changes)+1]
+	ch := &d.changes[len(d.changes)-1]
+	ch.SourceKey = d.str()
+	ch.Key = d.value()
+	ch.TargetID = d.str()
+	ch.Action = Action(d.name(-1))
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+		if cap(d.fields)-len(d.fields) < int(n) {
+			d.fields = make([]FieldChange, 0, max(decodeFields, int(n)))
+		}
+		at := len(d.fields)
+		d.fields = d.fields[:at+int(n)]
+		ch.Fields = d.fields[at : at+int(n) : at+int(n)]
 		for i := range ch.Fields {
 			f := &ch.Fields[i]
-			f.Name = d.name()
+			f.Name = d.name(i)
 			f.Before = d.value()
 			f.After = d.value()
 			flags := d.byte()
@@ -264,20 +333,16 @@ func (d *decoder) change() *Change {
 	}
 	ch.Reason = d.str()
 	ch.Field = d.str()
-	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
 		ch.Requires = make([]Ref, n)
 		for i := range ch.Requires {
 			ch.Requires[i] = Ref{Flow: d.str(), SourceKey: d.str(), Ensure: d.str(), Index: int(d.varint())}
 		}
 	}
-	if src := d.raw(); len(src) > 0 {
-		ch.Source = append([]byte(nil), src...)
-	}
+	ch.Source = d.raw()
 	if m, ok := d.value().(map[string]any); ok {
 		ch.Ensured = m
 	}
-	if t := d.raw(); len(t) > 0 {
-		ch.Target = append([]byte(nil), t...)
-	}
+	ch.Target = d.raw()
 	return ch
 }

@@ -1,0 +1,67 @@
+package plan
+
+import (
+	"fmt"
+	"testing"
+)
+
+// createChange is a create of a 10-field mapping, as most changes of a
+// large plan are.
+func createChange(i int) *Change {
+	return &Change{
+		SourceKey: fmt.Sprint(i + 2),
+		Key:       fmt.Sprintf("person%d@example.com", i),
+		Action:    Create,
+		Fields: []FieldChange{
+			{Name: "email", After: fmt.Sprintf("person%d@example.com", i)},
+			{Name: "name", After: fmt.Sprintf("First%d Last%d", i, i)},
+			{Name: "first", After: fmt.Sprintf("First%d", i)},
+			{Name: "last", After: fmt.Sprintf("LAST%d", i)},
+			{Name: "phone", After: "+46 70 000 0001"},
+			{Name: "city", After: "Stad 1"},
+			{Name: "country", After: "SE"},
+			{Name: "street", After: "Storgatan"},
+			{Name: "number", After: "12 B"},
+			{Name: "amount", After: float64(i) + 0.5},
+		},
+		Source: fmt.Appendf(nil, `{"address":"Storgatan %d B","amount":"%d.5","city":"Stad 1","country":"Sweden","email":"Person%d@Example.com","first":"First%d","last":"Last%d","phone":"+46 70 000 0001"}`, i, i, i, i, i),
+	}
+}
+
+// BenchmarkSpillEncode and BenchmarkSpillDecode measure the spill codec
+// per change.
+//
+//	go test ./engine/plan -run '^$' -bench Spill -cpu 1
+func BenchmarkSpillEncode(b *testing.B) {
+	chs := make([]*Change, 1000)
+	for i := range chs {
+		chs[i] = createChange(i)
+	}
+	var e encoder
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.b = e.b[:0]
+		e.change(chs[i%len(chs)])
+		i++
+	}
+}
+
+func BenchmarkSpillDecode(b *testing.B) {
+	encoded := make([][]byte, 1000)
+	for i := range encoded {
+		var e encoder
+		e.change(createChange(i))
+		encoded[i] = e.b
+	}
+	var d decoder
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d.reset(encoded[i%len(encoded)])
+		if d.change(); d.err != nil {
+			b.Fatal(d.err)
+		}
+		i++
+	}
+}
