@@ -85,6 +85,7 @@ type flow struct {
 }
 
 type mapping struct {
+	index      int // in flow.fields
 	name       string
 	field      connectors.Field
 	createOnly bool
@@ -355,7 +356,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 			})
 			return
 		}
-		mp := &mapping{name: m.Field, field: field, createOnly: createOnly, prog: &program{expr: m.Expr}}
+		mp := &mapping{index: len(f.fields), name: m.Field, field: field, createOnly: createOnly, prog: &program{expr: m.Expr}}
 		f.fields = append(f.fields, mp)
 		if m.Field == f.keyField {
 			f.key = mp

@@ -312,8 +312,12 @@ type pending struct {
 	env map[string]any
 	// target is the matched target record as expressions see it, match
 	// the record itself.
-	target   map[string]any
-	match    *connectors.Record
+	target map[string]any
+	match  *connectors.Record
+	// vals are the evaluated values of the flow's fields, by index
+	// (mapping.index); values holds them by field name too for records
+	// evaluated on their own environment (flow tests read them).
+	vals     []any
 	values   map[string]any
 	unknown  map[string]bool
 	ensured  map[string]any
@@ -410,14 +414,14 @@ func (r *flowRun) pendings(n int) []*pending {
 }
 
 // release frees the slab for the next batch, dropping what the records of
-// the batch held. A record's value map is kept, emptied, for the next
+// the batch held. A record's values are kept, emptied, for the next
 // record in its place: a record never sees another's values.
 func (r *flowRun) release() {
 	for i := range r.slab {
 		it := &r.slab[i]
-		values := it.values
-		clear(values)
-		*it = pending{values: values}
+		vals := it.vals
+		clear(vals)
+		*it = pending{vals: vals}
 	}
 	r.busy = false
 }
@@ -502,10 +506,17 @@ func (r *flowRun) evalWhere(it *pending) error {
 // evalKey evaluates the mapping of the flow's key field; its value must be
 // known now and not empty.
 func (r *flowRun) evalKey(it *pending) error {
-	if it.values == nil {
-		it.values = make(map[string]any, len(r.f.fields))
+	if len(it.vals) != len(r.f.fields) {
+		it.vals = make([]any, len(r.f.fields))
 	} else {
-		clear(it.values) // evaluated again after a fetch
+		clear(it.vals) // evaluated again after a fetch
+	}
+	switch {
+	case it.env == nil:
+	case it.values == nil:
+		it.values = make(map[string]any, len(r.f.fields))
+	default:
+		clear(it.values)
 	}
 	it.unknown = nil
 	if r.f.key == nil {
@@ -514,7 +525,7 @@ func (r *flowRun) evalKey(it *pending) error {
 	if err := r.evalField(it, r.f.key); err != nil {
 		return err
 	}
-	kv := it.values[r.f.keyField]
+	kv := it.vals[r.f.key.index]
 	switch {
 	case it.unknown[r.f.keyField]:
 		it.errField = r.f.keyField
@@ -568,7 +579,10 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 		}
 		it.unknown[m.name] = true
 	}
-	it.values[m.name] = v
+	it.vals[m.index] = v
+	if it.values != nil {
+		it.values[m.name] = v
+	}
 	return nil
 }
 
@@ -673,7 +687,7 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	for _, it := range items {
 		if it.err == nil && !it.filtered && !seen[it.key] {
 			seen[it.key] = true
-			values = append(values, it.values[r.f.keyField])
+			values = append(values, it.vals[r.f.key.index])
 		}
 	}
 	if len(values) == 0 {
@@ -772,7 +786,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
 	if it.key != "" {
-		ch.Key = it.values[r.f.keyField]
+		ch.Key = it.vals[r.f.key.index]
 	}
 	switch {
 	case it.filtered:
@@ -797,9 +811,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	case match == nil:
 		o.action = plan.Create
 		ch.Action = plan.Create
-		ch.Fields = r.createFields(it.values, it.unknown)
+		ch.Fields = r.createFields(it.vals, it.unknown)
 		if r.f.ensured {
-			o.view = targetView(r.f, plan.Create, it.values, nil, "")
+			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
 	case r.f.mode == "create":
 		o.action = plan.Skip
@@ -811,9 +825,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		}
 	default:
 		ch.TargetID = match.ID
-		ch.Fields = diffFields(r.f, it.values, it.unknown, match.Fields)
+		ch.Fields = diffValues(r.f, it.vals, it.unknown, match.Fields)
 		if r.f.ensured {
-			o.view = targetView(r.f, plan.Update, it.values, withID(*match), match.ID)
+			o.view = targetView(r.f, plan.Update, it.vals, withID(*match), match.ID)
 		}
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
@@ -857,7 +871,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 
 // createFields is createFields with the field changes handed out of the
 // run's chunk.
-func (r *flowRun) createFields(desired map[string]any, unknown map[string]bool) []plan.FieldChange {
+func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
 	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]
 }
