@@ -12,6 +12,11 @@ import (
 // The spill codec: a compact binary form of a Change, for plans too large
 // to hold in memory. It is private to one process (written and read back by
 // the same plan), so it needs no versioning; saved plans are JSON.
+//
+// A change is its raw JSON first (source and target record), then the rest.
+// Field names are written once: a name the change before had at the same
+// position is a zero length. Changes are decoded in the order they were
+// encoded, so the decoder always knows the names of the change before.
 
 const (
 	tagNil byte = iota
@@ -27,7 +32,13 @@ const (
 
 var errCorrupt = errors.New("plan spill file is corrupt")
 
-type encoder struct{ b []byte }
+type encoder struct {
+	b    []byte
+	last []string // the field names of the change before
+}
+
+// Actions by their code in the spill file; 0 is an action written out.
+var actionCodes = []Action{"", Create, Update, NoOp, Skip, Error, Blocked}
 
 func (e *encoder) uvarint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
 
@@ -88,13 +99,20 @@ func (e *encoder) value(v any) {
 }
 
 func (e *encoder) change(ch *Change) {
+	e.bytes(ch.Source)
+	e.bytes(ch.Target)
 	e.str(ch.SourceKey)
 	e.value(ch.Key)
 	e.str(ch.TargetID)
-	e.str(string(ch.Action))
+	if code := actionCode(ch.Action); code > 0 {
+		e.b = append(e.b, code)
+	} else {
+		e.b = append(e.b, 0)
+		e.str(string(ch.Action))
+	}
 	e.uvarint(uint64(len(ch.Fields)))
-	for _, f := range ch.Fields {
-		e.str(f.Name)
+	for i, f := range ch.Fields {
+		e.name(i, f.Name)
 		e.value(f.Before)
 		e.value(f.After)
 		var flags byte
@@ -118,13 +136,37 @@ func (e *encoder) change(ch *Change) {
 		e.str(r.Ensure)
 		e.b = binary.AppendVarint(e.b, int64(r.Index))
 	}
-	e.bytes(ch.Source)
 	if ch.Ensured == nil {
 		e.value(nil)
 	} else {
 		e.value(ch.Ensured)
 	}
-	e.bytes(ch.Target)
+}
+
+// name writes the field name at position i of a change: a zero when the
+// change before had it there, else its length plus one and the name.
+func (e *encoder) name(i int, name string) {
+	if i < len(e.last) && e.last[i] == name {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.uvarint(uint64(len(name)) + 1)
+	e.b = append(e.b, name...)
+	switch {
+	case i < len(e.last):
+		e.last[i] = name
+	case i == len(e.last):
+		e.last = append(e.last, name)
+	}
+}
+
+func actionCode(a Action) byte {
+	for i, c := range actionCodes {
+		if i > 0 && c == a {
+			return byte(i)
+		}
+	}
+	return 0
 }
 
 // decoder reads changes back. A change's strings are cut from one string
@@ -133,11 +175,10 @@ func (e *encoder) change(ch *Change) {
 type decoder struct {
 	s   string // the rest of the change being decoded
 	err error
-	// names interns field names and actions, which repeat in every change;
-	// last holds the field names of the change before, in order, which
-	// the next change most often has too.
-	names map[string]string
-	last  []string
+	// last holds the field names of the change before, in order.
+	last []string
+	// source and target are the raw JSON of the change being decoded.
+	source, target []byte
 
 	changes []Change
 	fields  []FieldChange
@@ -151,36 +192,60 @@ const (
 	decodeRaws    = 32 << 10
 )
 
-// reset starts decoding an encoded change.
+// reset starts decoding an encoded change: its raw JSON is copied into the
+// decoder's chunk, the rest becomes one string the change's strings are cut
+// from.
 func (d *decoder) reset(b []byte) {
-	d.s, d.err = string(b), nil
+	d.err = nil
+	d.source, b = d.rawBytes(b)
+	d.target, b = d.rawBytes(b)
+	d.s = string(b)
 }
 
-// name decodes a string that repeats from change to change; i is its
-// position among the change's field names, or -1.
+// rawBytes decodes length-prefixed bytes from the start of b into the
+// decoder's chunk (nil when there are none) and returns the rest of b.
+func (d *decoder) rawBytes(b []byte) (raw, rest []byte) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		d.fail()
+		return nil, nil
+	}
+	p := b[k : k+int(n)]
+	if len(p) == 0 {
+		return nil, b[k:]
+	}
+	if cap(d.raws)-len(d.raws) < len(p) {
+		d.raws = make([]byte, 0, max(decodeRaws, len(p)))
+	}
+	at := len(d.raws)
+	d.raws = append(d.raws, p...)
+	return d.raws[at:len(d.raws):len(d.raws)], b[k+int(n):]
+}
+
+// name decodes the field name at position i of a change.
 func (d *decoder) name(i int) string {
-	raw := d.str()
-	if i >= 0 && i < len(d.last) && d.last[i] == raw {
-		return d.last[i]
-	}
-	s, ok := d.names[raw]
-	if !ok {
-		s = strings.Clone(raw) // not the whole change's string
-		if d.names == nil {
-			d.names = map[string]string{}
-		}
-		if len(d.names) < 1024 {
-			d.names[s] = s
-		}
-	}
-	if i >= 0 {
+	n := d.uvarint()
+	if n == 0 {
 		if i < len(d.last) {
-			d.last[i] = s
-		} else if i == len(d.last) {
-			d.last = append(d.last, s)
+			return d.last[i]
 		}
+		d.fail()
+		return ""
 	}
-	return s
+	n--
+	if uint64(len(d.s)) < n {
+		d.fail()
+		return ""
+	}
+	name := strings.Clone(d.s[:n]) // not the whole change's string
+	d.s = d.s[n:]
+	switch {
+	case i < len(d.last):
+		d.last[i] = name
+	case i == len(d.last):
+		d.last = append(d.last, name)
+	}
+	return name
 }
 
 func (d *decoder) fail() {
@@ -226,20 +291,6 @@ func (d *decoder) str() string {
 	s := d.s[:n]
 	d.s = d.s[n:]
 	return s
-}
-
-// raw decodes bytes into the decoder's chunk; nil when there are none.
-func (d *decoder) raw() []byte {
-	s := d.str()
-	if len(s) == 0 {
-		return nil
-	}
-	if cap(d.raws)-len(d.raws) < len(s) {
-		d.raws = make([]byte, 0, max(decodeRaws, len(s)))
-	}
-	at := len(d.raws)
-	d.raws = append(d.raws, s...)
-	return d.raws[at:len(d.raws):len(d.raws)]
 }
 
 func (d *decoder) byte() byte {
@@ -311,10 +362,17 @@ func (d *decoder) change() *Change {
 	}
 	d.changes = d.changes[:len(d.changes)+1]
 	ch := &d.changes[len(d.changes)-1]
+	ch.Source, ch.Target = d.source, d.target
 	ch.SourceKey = d.str()
 	ch.Key = d.value()
 	ch.TargetID = d.str()
-	ch.Action = Action(d.name(-1))
+	if code := d.byte(); code == 0 {
+		ch.Action = Action(strings.Clone(d.str()))
+	} else if int(code) < len(actionCodes) {
+		ch.Action = actionCodes[code]
+	} else {
+		d.fail()
+	}
 	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
 		if cap(d.fields)-len(d.fields) < int(n) {
 			d.fields = make([]FieldChange, 0, max(decodeFields, int(n)))
@@ -339,10 +397,8 @@ func (d *decoder) change() *Change {
 			ch.Requires[i] = Ref{Flow: d.str(), SourceKey: d.str(), Ensure: d.str(), Index: int(d.varint())}
 		}
 	}
-	ch.Source = d.raw()
 	if m, ok := d.value().(map[string]any); ok {
 		ch.Ensured = m
 	}
-	ch.Target = d.raw()
 	return ch
 }

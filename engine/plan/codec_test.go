@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // createChange is a create of a 10-field mapping, as most changes of a
@@ -48,9 +50,12 @@ func BenchmarkSpillEncode(b *testing.B) {
 }
 
 func BenchmarkSpillDecode(b *testing.B) {
+	// Encoded in order, as a spill file holds them: decoded in order, each
+	// change knows the names of the one before.
 	encoded := make([][]byte, 1000)
+	var e encoder
 	for i := range encoded {
-		var e encoder
+		e.b = nil
 		e.change(createChange(i))
 		encoded[i] = e.b
 	}
@@ -63,5 +68,50 @@ func BenchmarkSpillDecode(b *testing.B) {
 			b.Fatal(d.err)
 		}
 		i++
+	}
+}
+
+// TestSpillNamesAndActions round-trips changes whose field names change
+// from one to the next (more, fewer, other names, same names elsewhere) and
+// whose actions are and are not the known ones.
+func TestSpillNamesAndActions(t *testing.T) {
+	fieldSets := [][]string{
+		{"a", "b", "c"},
+		{"a", "b", "c"},
+		{"a", "x"},
+		{"a", "x", "c", "d"},
+		{},
+		{"d", "c", "b", "a"},
+		{"a", "b", "c"},
+	}
+	actions := []Action{Create, Update, "custom", Error, Blocked, NoOp, Skip}
+	f := &FlowPlan{Flow: "names"}
+	var want []*Change
+	for i := range memChanges + 50 {
+		names := fieldSets[i%len(fieldSets)]
+		ch := &Change{SourceKey: fmt.Sprint(i), Action: actions[i%len(actions)]}
+		for j, n := range names {
+			ch.Fields = append(ch.Fields, FieldChange{Name: n, After: fmt.Sprint(i, j)})
+		}
+		if i%5 == 0 {
+			ch.Source = []byte(`{"n":1}`)
+		}
+		if i%3 == 0 {
+			ch.Target = []byte(`{"id":"t"}`)
+		}
+		want = append(want, ch)
+		f.Add(ch)
+	}
+	for range 2 { // a plan is read as often as needed
+		var got []*Change
+		for ch := range f.Changes() {
+			got = append(got, ch)
+		}
+		if err := f.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("changes differ after spilling (-want +got):\n%s", diff)
+		}
 	}
 }
