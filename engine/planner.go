@@ -45,9 +45,11 @@ type flowRun struct {
 	f      *flow
 	fp     *plan.FlowPlan
 	target connectors.Object
-	// done holds every source record planned so far, so that a record two
-	// orders ensure is planned once.
-	done map[string]*outcome
+	// done holds the outcome of every source record planned so far, so
+	// that a record two orders ensure is planned once. Flows nobody ensures
+	// keep only the ids, in planned: a record read twice is planned once.
+	done    map[string]*outcome
+	planned map[string]struct{}
 	// keys maps key values to the source record that produced them: two
 	// source records must not claim one target record.
 	keys   map[string]string
@@ -227,6 +229,7 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 			Dependency: dependency,
 		},
 		done:         map[string]*outcome{},
+		planned:      map[string]struct{}{},
 		keys:         map[string]string{},
 		digest:       sha256.New(),
 		raws:         arena[byte]{chunkLen: rawChunk},
@@ -355,7 +358,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	}
 	n := 0
 	for _, rec := range recs {
-		if r.done[rec.ID] != nil {
+		if r.isDone(rec.ID) {
 			continue // read twice (ensured earlier, or overlapping pages)
 		}
 		it := items[n]
@@ -388,9 +391,11 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		return err
 	}
 	for _, it := range items {
-		if first := r.keys[it.key]; ensured && it.err == nil && !it.filtered && first != "" && r.done[first] != nil {
-			r.done[it.rec.ID] = r.done[first]
-			continue
+		if ensured && it.err == nil && !it.filtered {
+			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
+				r.done[it.rec.ID] = r.done[first]
+				continue
+			}
 		}
 		r.decide(it, it.match)
 	}
@@ -683,10 +688,14 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 		return nil
 	}
 	values := make([]any, 0, len(items))
-	seen := make(map[string]bool, len(items))
+	seen := make(map[string]struct{}, len(items))
 	for _, it := range items {
-		if it.err == nil && !it.filtered && !seen[it.key] {
-			seen[it.key] = true
+		if it.err != nil || it.filtered {
+			continue
+		}
+		n := len(seen)
+		seen[it.key] = struct{}{}
+		if len(seen) > n { // a key not seen before
 			values = append(values, it.vals[r.f.key.index])
 		}
 	}
@@ -785,8 +794,10 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
+	first := "" // the source record that has the key already
 	if it.key != "" {
 		ch.Key = it.vals[r.f.key.index]
+		first = r.keys[it.key]
 	}
 	switch {
 	case it.filtered:
@@ -799,11 +810,11 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		ch.Action = plan.Error
 		ch.Field = it.errField
 		ch.Reason = it.err.Error()
-	case r.keys[it.key] != "" && it.key != "":
+	case first != "":
 		o.action = plan.Error
 		ch.Action = plan.Error
 		ch.Field = r.f.keyField
-		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", r.keys[it.key], it.rec.ID, r.f.keyField, it.key)
+		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", first, it.rec.ID, r.f.keyField, it.key)
 	case match == nil && r.f.mode == "update":
 		o.action = plan.Skip
 		ch.Action = plan.Skip
@@ -837,7 +848,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 			ch.Action = plan.Update
 		}
 	}
-	if it.key != "" && r.keys[it.key] == "" {
+	if it.key != "" && first == "" {
 		r.keys[it.key] = it.rec.ID
 	}
 	if o.action != plan.NoOp {
@@ -876,15 +887,21 @@ func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.Fi
 	return fields[:len(fields):len(fields)]
 }
 
-// planned marks records of flows nobody ensures: only their ids are kept,
-// so that a record read twice is planned once, while the changes
-// themselves may be spilled out of memory.
-var planned = &outcome{action: plan.NoOp}
+// isDone reports whether a source record is planned already.
+func (r *flowRun) isDone(id string) bool {
+	if !r.f.ensured {
+		_, ok := r.planned[id]
+		return ok
+	}
+	return r.done[id] != nil
+}
 
-// remember records that a source record is planned.
+// remember records that a source record is planned. Of flows nobody
+// ensures only the id is kept, while the changes themselves may be spilled
+// out of memory.
 func (r *flowRun) remember(id string, o outcome) {
 	if !r.f.ensured {
-		r.done[id] = planned
+		r.planned[id] = struct{}{}
 		return
 	}
 	kept := new(outcome)
