@@ -115,6 +115,54 @@ func TestFastProgramsMatchChecked(t *testing.T) {
 	}
 }
 
+// TestFastFunctionBodiesMatchChecked runs the bodies of function blocks
+// both ways.
+func TestFastFunctionBodiesMatchChecked(t *testing.T) {
+	dir := t.TempDir()
+	src := lookupFlow + `
+function "shout" {
+  params = ["who", "rec"]
+  expr   = "upper(trim(who)) + '!' + (rec?.name ?? '') + lookup('greeting', rec.country ?? 'x')"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load(dir, dsl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := testEngine(t).Compile(cfg)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for name, uf := range p.funcs.user {
+		if uf.prog.fast == nil {
+			t.Errorf("function %s: no fast program", name)
+			continue
+		}
+		for _, args := range [][]any{
+			{" ada ", map[string]any{"name": "A", "country": "SE"}},
+			{nil, nil},
+			{12.5, map[string]any{}},
+		} {
+			env := map[string]any{}
+			for k, v := range p.funcs.base {
+				env[k] = v
+			}
+			for i, param := range uf.decl.Params {
+				env[param] = args[i]
+			}
+			var ev evaluator
+			want, wantErr := ev.vm.Run(uf.prog.prog, env)
+			got, gotErr := ev.vm.Run(uf.prog.fast, env)
+			if diff := cmp.Diff(want, got); diff != "" || msg(wantErr) != msg(gotErr) {
+				t.Errorf("%s%v = %v, %q; checked program: %v, %q", name, args, got, msg(gotErr), want, msg(wantErr))
+			}
+		}
+	}
+}
+
 // msg is an error as a record's change shows it.
 func msg(err error) string {
 	if err == nil {

@@ -249,6 +249,9 @@ func (uf *userFunc) call(params ...any) (any, error) {
 	for i, name := range uf.decl.Params {
 		env[name] = params[i]
 	}
+	if uf.prog.fast != nil {
+		return expr.Run(uf.prog.fast, env)
+	}
 	return expr.Run(uf.prog.prog, env)
 }
 
