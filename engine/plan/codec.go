@@ -28,6 +28,9 @@ const (
 	tagList
 	tagMap
 	tagOther // any other Go value, by its fmt rendering (never produced by connectors)
+	// tagAfter is a change's key that is the new value of one of its
+	// fields (as in most creates): the index of the field, not the value.
+	tagAfter
 )
 
 var errCorrupt = errors.New("plan spill file is corrupt")
@@ -102,7 +105,6 @@ func (e *encoder) change(ch *Change) {
 	e.bytes(ch.Source)
 	e.bytes(ch.Target)
 	e.str(ch.SourceKey)
-	e.value(ch.Key)
 	e.str(ch.TargetID)
 	if code := actionCode(ch.Action); code > 0 {
 		e.b = append(e.b, code)
@@ -127,6 +129,7 @@ func (e *encoder) change(ch *Change) {
 		}
 		e.b = append(e.b, flags)
 	}
+	e.key(ch)
 	e.str(ch.Reason)
 	e.str(ch.Field)
 	e.uvarint(uint64(len(ch.Requires)))
@@ -141,6 +144,21 @@ func (e *encoder) change(ch *Change) {
 	} else {
 		e.value(ch.Ensured)
 	}
+}
+
+// key writes a change's key, by reference to the field with that new value
+// when there is one.
+func (e *encoder) key(ch *Change) {
+	if k, ok := ch.Key.(string); ok {
+		for i, f := range ch.Fields {
+			if after, ok := f.After.(string); ok && after == k {
+				e.b = append(e.b, tagAfter)
+				e.uvarint(uint64(i))
+				return
+			}
+		}
+	}
+	e.value(ch.Key)
 }
 
 // name writes the field name at position i of a change: a zero when the
@@ -364,7 +382,6 @@ func (d *decoder) change() *Change {
 	ch := &d.changes[len(d.changes)-1]
 	ch.Source, ch.Target = d.source, d.target
 	ch.SourceKey = d.str()
-	ch.Key = d.value()
 	ch.TargetID = d.str()
 	if code := d.byte(); code == 0 {
 		ch.Action = Action(strings.Clone(d.str()))
@@ -388,6 +405,16 @@ func (d *decoder) change() *Change {
 			flags := d.byte()
 			f.CreateOnly, f.Unknown, f.Sensitive = flags&1 != 0, flags&2 != 0, flags&4 != 0
 		}
+	}
+	if len(d.s) > 0 && d.s[0] == tagAfter {
+		d.s = d.s[1:]
+		if i := d.uvarint(); i < uint64(len(ch.Fields)) {
+			ch.Key = ch.Fields[i].After
+		} else {
+			d.fail()
+		}
+	} else {
+		ch.Key = d.value()
 	}
 	ch.Reason = d.str()
 	ch.Field = d.str()

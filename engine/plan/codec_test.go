@@ -99,6 +99,14 @@ func TestSpillNamesAndActions(t *testing.T) {
 		if i%3 == 0 {
 			ch.Target = []byte(`{"id":"t"}`)
 		}
+		switch {
+		case i%4 == 0 && len(ch.Fields) > 1:
+			ch.Key = ch.Fields[1].After // a key that is a new value
+		case i%4 == 1:
+			ch.Key = fmt.Sprint("other", i)
+		case i%4 == 2:
+			ch.Key = float64(i)
+		}
 		want = append(want, ch)
 		f.Add(ch)
 	}
