@@ -353,7 +353,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		r.encoded = nil // the other batch's records keep theirs
 	} else {
 		r.busy = true
-		defer r.release()
+		defer r.release(len(items))
 		r.encoded = r.encoded[:0]
 	}
 	n := 0
@@ -418,11 +418,11 @@ func (r *flowRun) pendings(n int) []*pending {
 	return r.ptrs[:n] // cleared by release
 }
 
-// release frees the slab for the next batch, dropping what the records of
-// the batch held. A record's values are kept, emptied, for the next
-// record in its place: a record never sees another's values.
-func (r *flowRun) release() {
-	for i := range r.slab {
+// release frees the slab for the next batch, dropping what its first n
+// records held. A record's values are kept, emptied, for the next record
+// in its place: a record never sees another's values.
+func (r *flowRun) release(n int) {
+	for i := range r.slab[:n] {
 		it := &r.slab[i]
 		vals := it.vals
 		clear(vals)
