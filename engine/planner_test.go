@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -91,6 +92,58 @@ func TestAppendFieldsIsJSONEnc(t *testing.T) {
 		want := "prefix" + string(jsonenc.Append(nil, rec, true))
 		if got != want {
 			t.Errorf("appendFields(%v) = %s; want %s", rec, got, want)
+		}
+	}
+}
+
+// TestRecordsDoNotSeeEachOther plans, in small batches, records that are
+// matched and not, filtered, and failing, one after the other: each
+// record's values, target and error are its own, though the planner uses
+// the memory of one record again for another.
+func TestRecordsDoNotSeeEachOther(t *testing.T) {
+	h := newHarness(t, strings.Replace(customersFlow, `Name  = "source.first + ' ' + source.last"`,
+		`Name  = "source.first == 'bad' ? fail('bad ' + source.last) : (target?.Name ?? 'none') + '/' + source.first"`, 1))
+	h.eng = New(Options{Registry: h.eng.opts.Registry, BatchSize: 7})
+	const n = 60
+	var recs []connectors.Record
+	for i := range n {
+		email := fmt.Sprintf("p%d@example.com", i)
+		first := fmt.Sprintf("F%d", i)
+		if i%5 == 4 {
+			first = "bad"
+		}
+		recs = append(recs, contact(fmt.Sprintf("c%02d", i), email, first, fmt.Sprintf("L%d", i), i%6 != 5))
+		if i%2 == 0 {
+			h.store.Put("books", "customers", connectors.Record{Fields: map[string]any{"Email": email, "Name": fmt.Sprintf("Old%d", i)}})
+		}
+	}
+	h.store.Put("crm", "contacts", recs...)
+	pl := h.plan(PlanOptions{})
+	got := map[string]*plan.Change{}
+	for _, ch := range changesOf(pl.Flow("customers")) {
+		got[ch.SourceKey] = ch
+	}
+	for i, rec := range recs {
+		ch := got[rec.ID]
+		switch {
+		case i%6 == 5:
+			if ch != nil {
+				t.Errorf("%s: filtered record has a change: %+v", rec.ID, ch)
+			}
+		case i%5 == 4:
+			if want := fmt.Sprintf("field Name: bad L%d", i); ch == nil || ch.Action != plan.Error || ch.Reason != want {
+				t.Errorf("%s: change %+v; want the error %q", rec.ID, ch, want)
+			}
+		case i%2 == 0:
+			want := fmt.Sprintf("Old%d/F%d", i, i)
+			if ch == nil || ch.Action != plan.Update || len(ch.Fields) != 1 || ch.Fields[0].After != want {
+				t.Errorf("%s: change %+v; want an update of Name to %q", rec.ID, ch, want)
+			}
+		default:
+			want := fmt.Sprintf("none/F%d", i)
+			if ch == nil || ch.Action != plan.Create || ch.Fields[1].After != want {
+				t.Errorf("%s: change %+v; want a create with Name %q", rec.ID, ch, want)
+			}
 		}
 	}
 }
