@@ -3,6 +3,7 @@ package plan
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -62,15 +63,27 @@ func (f *FlowPlan) Changes() iter.Seq[*Change] {
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				if uint64(cap(buf)) < n {
-					buf = make([]byte, n)
-				}
-				buf = buf[:n]
-				if _, err := io.ReadFull(r, buf); err != nil {
+				// The change is decoded from the reader's buffer when it
+				// fits (reset copies what the change keeps), else read whole.
+				body, err := r.Peek(int(min(n, 1<<30)))
+				switch {
+				case err == nil:
+					d.reset(body)
+					r.Discard(len(body))
+				case errors.Is(err, bufio.ErrBufferFull):
+					if uint64(cap(buf)) < n {
+						buf = make([]byte, n)
+					}
+					buf = buf[:n]
+					if _, err := io.ReadFull(r, buf); err != nil {
+						l.err = fmt.Errorf("read plan spill file: %w", err)
+						return
+					}
+					d.reset(buf)
+				default:
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				d.reset(buf)
 				ch := d.change()
 				if d.err != nil {
 					l.err = d.err

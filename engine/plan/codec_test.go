@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -93,7 +94,11 @@ func TestSpillNamesAndActions(t *testing.T) {
 		for j, n := range names {
 			ch.Fields = append(ch.Fields, FieldChange{Name: n, After: fmt.Sprint(i, j)})
 		}
-		if i%5 == 0 {
+		switch {
+		case i == 77:
+			// Larger than the reader's buffer.
+			ch.Source = fmt.Appendf(nil, `{"big":%q}`, strings.Repeat("x", 100<<10))
+		case i%5 == 0:
 			ch.Source = []byte(`{"n":1}`)
 		}
 		if i%3 == 0 {
