@@ -110,7 +110,8 @@ type program struct {
 	// expression (fields used, functions called) read.
 	prog *vm.Program
 	// fast is the same expression compiled to read record fields without
-	// reflection (see fieldPatcher); it is what runs.
+	// reflection and to call typed function forms (see fastPatcher); it is
+	// what runs.
 	fast *vm.Program
 	// field is set when the whole expression is source.<field>: it is then
 	// a map lookup, without the VM.

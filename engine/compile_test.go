@@ -36,6 +36,8 @@ func TestFastProgramsMatchChecked(t *testing.T) {
 	sources := map[string]map[string]any{
 		"full":   {"email": "a@example.com", "first": " Ada ", "last": "Byron", "active": true, "company": "SE"},
 		"sparse": {"email": nil, "first": 12.5, "company": "xx"},
+		// Not a value connectors give, but the VM reads through pointers.
+		"pointer": {"email": new(string), "first": int(3), "last": []string{"x"}},
 	}
 	targets := map[string]map[string]any{
 		"none": nil,

@@ -181,7 +181,7 @@ type evaluator struct {
 func (ev *evaluator) run(pr *program, env map[string]any) (any, error) {
 	if pr.field != "" {
 		if src, ok := env[envSource].(map[string]any); ok {
-			return src[pr.field], nil
+			return src[pr.field], nil // as the VM reads it
 		}
 	}
 	if pr.fast != nil {

@@ -65,7 +65,7 @@ type flowRun struct {
 	// instead of one per record.
 	env map[string]any
 	// slab holds the pending records of a batch, kept from batch to batch
-	// with their value maps; busy guards it against a nested batch.
+	// with their value slices; busy guards it against a nested batch.
 	slab []pending
 	ptrs []*pending
 	busy bool
@@ -516,12 +516,12 @@ func (r *flowRun) evalKey(it *pending) error {
 	} else {
 		clear(it.vals) // evaluated again after a fetch
 	}
-	switch {
-	case it.env == nil:
-	case it.values == nil:
-		it.values = make(map[string]any, len(r.f.fields))
-	default:
-		clear(it.values)
+	if it.env != nil { // evaluated on its own (flow tests): by name too
+		if it.values == nil {
+			it.values = make(map[string]any, len(r.f.fields))
+		} else {
+			clear(it.values)
+		}
 	}
 	it.unknown = nil
 	if r.f.key == nil {
@@ -880,8 +880,8 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	r.remember(it.rec.ID, o)
 }
 
-// createFields is createFields with the field changes handed out of the
-// run's chunk.
+// createFields lists the fields of a create (see the function
+// createFields), in field changes handed out of the run's arena.
 func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
 	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]
