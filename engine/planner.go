@@ -59,6 +59,9 @@ type flowRun struct {
 	// encoded holds the encoded source records of the batch being planned
 	// (pending.raw); a change gets its own copy.
 	encoded []byte
+	// seenKeys and keyValues are match's, kept from batch to batch.
+	seenKeys  map[string]struct{}
+	keyValues []any
 
 	// env is the expression environment of the record being evaluated,
 	// set anew for each one (see envOf): one map for the whole run
@@ -687,8 +690,13 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	if r.f.key == nil {
 		return nil
 	}
-	values := make([]any, 0, len(items))
-	seen := make(map[string]struct{}, len(items))
+	if r.seenKeys == nil {
+		r.seenKeys = make(map[string]struct{}, len(items))
+	}
+	seen := r.seenKeys
+	clear(seen)
+	clear(r.keyValues)
+	values := r.keyValues[:0]
 	for _, it := range items {
 		if it.err != nil || it.filtered {
 			continue
@@ -699,6 +707,7 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 			values = append(values, it.vals[r.f.key.index])
 		}
 	}
+	r.keyValues = values
 	if len(values) == 0 {
 		return nil
 	}
