@@ -113,9 +113,9 @@ type program struct {
 	// reflection and to call typed function forms (see fastPatcher); it is
 	// what runs.
 	fast *vm.Program
-	// field is set when the whole expression is source.<field>: it is then
-	// a map lookup, without the VM.
-	field string
+	// direct, when set, evaluates the expression without the VM (see
+	// directOf).
+	direct direct
 }
 
 // Compile resolves connections and compiles every flow. The diagnostics say
@@ -454,7 +454,7 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 	}
 	pr.prog = prog
 	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
-		pr.field = sourceField(prog.Node())
+		pr.direct = p.funcs.directOf(prog.Node())
 	}
 	return nil
 }
@@ -471,23 +471,6 @@ func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *
 		return nil
 	}
 	return fast
-}
-
-// sourceField returns the field of an expression that is nothing but
-// source.<field>, or "".
-func sourceField(node ast.Node) string {
-	m, ok := node.(*ast.MemberNode)
-	if !ok || m.Optional || m.Method {
-		return ""
-	}
-	id, ok := m.Node.(*ast.IdentifierNode)
-	if !ok || id.Value != envSource {
-		return ""
-	}
-	if prop, ok := m.Property.(*ast.StringNode); ok {
-		return prop.Value
-	}
-	return ""
 }
 
 var unknownFieldRE = regexp.MustCompile(`^unknown field (\S+)`)

@@ -29,8 +29,12 @@ type funcLib struct {
 	// references).
 	base map[string]any
 	// fast holds the typed forms of functions by name and number of
-	// arguments (see addFastForms).
+	// arguments (see addFastForms); one and two hold the same functions
+	// as they return errors, for expressions evaluated without the VM
+	// (see directOf).
 	fast map[fastKey]any
+	one  map[string]func(any) (any, error)
+	two  map[string]func(any, any) (any, error)
 }
 
 type fastKey struct {
@@ -83,22 +87,31 @@ func newFuncLib(p *Project) *funcLib {
 // function block of the same name replaces keep their own form.
 func (l *funcLib) addFastForms() {
 	l.fast = map[fastKey]any{}
-	add := func(name string, arity int, fn any) {
+	l.one = map[string]func(any) (any, error){}
+	l.two = map[string]func(any, any) (any, error){}
+	addOne := func(name string, one func(any) (any, error)) {
 		if _, shadowed := l.user[name]; !shadowed {
-			l.fast[fastKey{name, arity}] = fn
+			l.one[name] = one
+			l.fast[fastKey{name, 1}] = func(a any) any { return must(one(a)) }
+		}
+	}
+	addTwo := func(name string, two func(any, any) (any, error)) {
+		if _, shadowed := l.user[name]; !shadowed {
+			l.two[name] = two
+			l.fast[fastKey{name, 2}] = func(a, b any) any { return must(two(a, b)) }
 		}
 	}
 	for _, b := range builtinFuncs() {
-		if one := b.one; one != nil {
-			add(b.name, 1, func(a any) any { return must(one(a)) })
+		if b.one != nil {
+			addOne(b.name, b.one)
 		}
-		if two := b.two; two != nil {
-			add(b.name, 2, func(a, b any) any { return must(two(a, b)) })
+		if b.two != nil {
+			addTwo(b.name, b.two)
 		}
 	}
-	add("lookup", 2, func(a, b any) any { return must(l.lookup(a, b)) })
-	add("lookup_key", 2, func(a, b any) any { return must(l.lookupKey(a, b)) })
-	add("fail", 1, func(a any) any { return must(fail(a)) })
+	addTwo("lookup", func(a, b any) (any, error) { return l.lookup(a, b) })
+	addTwo("lookup_key", func(a, b any) (any, error) { return l.lookupKey(a, b) })
+	addOne("fail", func(a any) (any, error) { return fail(a) })
 }
 
 // must is how a typed form fails: expr turns a panic with an error into
