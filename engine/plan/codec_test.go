@@ -20,11 +20,11 @@ func createChange(i int) *Change {
 			{Name: "name", After: fmt.Sprintf("First%d Last%d", i, i)},
 			{Name: "first", After: fmt.Sprintf("First%d", i)},
 			{Name: "last", After: fmt.Sprintf("LAST%d", i)},
-			{Name: "phone", After: "+46 70 000 0001"},
-			{Name: "city", After: "Stad 1"},
+			{Name: "phone", After: fmt.Sprintf("+46 70 000 %04d", i%10000)},
+			{Name: "city", After: fmt.Sprintf("Stad %d", i%100)},
 			{Name: "country", After: "SE"},
 			{Name: "street", After: "Storgatan"},
-			{Name: "number", After: "12 B"},
+			{Name: "number", After: fmt.Sprintf("%d B", i%300)},
 			{Name: "amount", After: float64(i) + 0.5},
 		},
 		Source: fmt.Appendf(nil, `{"address":"Storgatan %d B","amount":"%d.5","city":"Stad 1","country":"Sweden","email":"Person%d@Example.com","first":"First%d","last":"Last%d","phone":"+46 70 000 0001"}`, i, i, i, i, i),
@@ -53,7 +53,7 @@ func BenchmarkSpillEncode(b *testing.B) {
 func BenchmarkSpillDecode(b *testing.B) {
 	// Encoded in order, as a spill file holds them: decoded in order, each
 	// change knows the names of the one before.
-	encoded := make([][]byte, 1000)
+	encoded := make([][]byte, 5000)
 	var e encoder
 	for i := range encoded {
 		e.b = nil
