@@ -274,6 +274,11 @@ func (d *decoder) fail() {
 }
 
 func (d *decoder) uvarint() uint64 {
+	if len(d.s) > 0 && d.s[0] < 0x80 { // one byte: most lengths and tags
+		c := d.s[0]
+		d.s = d.s[1:]
+		return uint64(c)
+	}
 	var n uint64
 	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
 		c := d.s[i]
