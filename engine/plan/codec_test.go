@@ -128,3 +128,24 @@ func TestSpillNamesAndActions(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode feeds the spill decoder damaged changes: it reports them as
+// corrupt, never panics.
+func FuzzDecode(f *testing.F) {
+	var e encoder
+	for i := range 3 {
+		e.b = nil
+		e.change(createChange(i))
+		f.Add(e.b)
+		e.b = nil
+		e.change(sampleChange(i))
+		f.Add(e.b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d decoder
+		for range 2 { // the second sees the names of the first
+			d.reset(b)
+			d.change()
+		}
+	})
+}
