@@ -12,8 +12,9 @@ import (
 )
 
 // TestFastProgramsMatchChecked runs expressions both as checked and as
-// compiled to run (typed function forms, member reads without reflection,
-// plain field reads without the VM): values and errors must be the same.
+// they run (compiled with typed function forms and member reads without
+// reflection, or evaluated without the VM): values and errors must be the
+// same.
 func TestFastProgramsMatchChecked(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(lookupFlow), 0o644); err != nil {
