@@ -7,27 +7,59 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 )
+
+// builtin is one of kopla's domain functions, in its one- and two-argument
+// forms (either may be nil). The forms take their arguments as they are
+// (not as a slice), so that the evaluator can call them without allocating
+// (see fastFuncs).
+type builtin struct {
+	name  string
+	one   func(any) (any, error)
+	two   func(any, any) (any, error)
+	types []any // signatures, for expr's checks
+}
 
 // builtins are kopla's domain functions: money, dates, countries, names and
 // addresses, and nil-tolerant versions of expr's string functions (source
 // data is full of missing values; lower(nil) is nil, not a crash).
 func builtins() []expr.Option {
-	str := func(name string, fn func(string) string) expr.Option {
-		return expr.Function(name, func(p ...any) (any, error) {
-			if p[0] == nil {
+	var opts []expr.Option
+	for _, b := range builtinFuncs() {
+		opts = append(opts, expr.Function(b.name, b.call, b.types...))
+	}
+	return opts
+}
+
+// call is the form expr calls, with the arguments in a slice.
+func (b builtin) call(p ...any) (any, error) {
+	if len(p) == 1 {
+		return b.one(p[0])
+	}
+	return b.two(p[0], p[1])
+}
+
+func builtinFuncs() []builtin {
+	str := func(name string, fn func(string) string) builtin {
+		return builtin{name: name, one: func(v any) (any, error) {
+			if v == nil {
 				return nil, nil
 			}
-			s, ok := p[0].(string)
+			s, ok := v.(string)
 			if !ok {
-				s = stringOf(p[0])
+				s = stringOf(v)
 			}
-			return fn(s), nil
-		}, new(func(any) any))
+			out := fn(s)
+			if ok && out == s {
+				return v, nil // unchanged: no new value to box
+			}
+			return out, nil
+		}, types: []any{new(func(any) any)}}
 	}
-	return []expr.Option{
+	return []builtin{
 		str("lower", strings.ToLower),
 		str("upper", strings.ToUpper),
 		str("trim", strings.TrimSpace),
@@ -35,66 +67,69 @@ func builtins() []expr.Option {
 		str("last_name", func(s string) string { _, last := splitName(s); return last }),
 		str("street_name", func(s string) string { street, _ := splitStreet(s); return street }),
 		str("street_number", func(s string) string { _, num := splitStreet(s); return num }),
-		expr.Function("number", func(p ...any) (any, error) { return toNumber(p[0]) }, new(func(any) any)),
-		expr.Function("round_money", roundMoney, new(func(any) float64), new(func(any, any) float64)),
-		expr.Function("net_price", func(p ...any) (any, error) {
-			gross, rate, err := twoNumbers("net_price", p[0], p[1])
+		{name: "number", one: toNumber, types: []any{new(func(any) any)}},
+		{name: "round_money", one: func(v any) (any, error) { return roundMoney(v, nil, false) },
+			two:   func(v, d any) (any, error) { return roundMoney(v, d, true) },
+			types: []any{new(func(any) float64), new(func(any, any) float64)}},
+		{name: "net_price", two: func(a, b any) (any, error) {
+			gross, rate, err := twoNumbers("net_price", a, b)
 			if err != nil {
 				return nil, err
 			}
 			return round(gross/(1+rate/100), 2), nil
-		}, new(func(any, any) float64)),
-		expr.Function("gross_price", func(p ...any) (any, error) {
-			net, rate, err := twoNumbers("gross_price", p[0], p[1])
+		}, types: []any{new(func(any, any) float64)}},
+		{name: "gross_price", two: func(a, b any) (any, error) {
+			net, rate, err := twoNumbers("gross_price", a, b)
 			if err != nil {
 				return nil, err
 			}
 			return round(net*(1+rate/100), 2), nil
-		}, new(func(any, any) float64)),
-		expr.Function("iso_date", func(p ...any) (any, error) {
-			t, err := toTime(p[0])
+		}, types: []any{new(func(any, any) float64)}},
+		{name: "iso_date", one: func(v any) (any, error) {
+			t, err := toTime(v)
 			if err != nil || t.IsZero() {
 				return nil, err
 			}
 			return t.Format(time.DateOnly), nil
-		}, new(func(any) any)),
-		expr.Function("iso_datetime", func(p ...any) (any, error) {
-			t, err := toTime(p[0])
+		}, types: []any{new(func(any) any)}},
+		{name: "iso_datetime", one: func(v any) (any, error) {
+			t, err := toTime(v)
 			if err != nil || t.IsZero() {
 				return nil, err
 			}
 			return t.UTC().Format(time.RFC3339), nil
-		}, new(func(any) any)),
-		expr.Function("add_days", func(p ...any) (any, error) {
-			t, err := toTime(p[0])
+		}, types: []any{new(func(any) any)}},
+		{name: "add_days", two: func(v, days any) (any, error) {
+			t, err := toTime(v)
 			if err != nil || t.IsZero() {
 				return nil, err
 			}
-			n, err := toNumber(p[1])
+			n, err := toNumber(days)
 			if err != nil || n == nil {
-				return nil, fmt.Errorf("add_days: the number of days must be a number, got %v", p[1])
+				return nil, fmt.Errorf("add_days: the number of days must be a number, got %v", days)
 			}
 			return t.AddDate(0, 0, int(n.(float64))).Format(time.DateOnly), nil
-		}, new(func(any, any) any)),
-		expr.Function("country_code", func(p ...any) (any, error) {
-			if p[0] == nil || p[0] == "" {
+		}, types: []any{new(func(any, any) any)}},
+		{name: "country_code", one: func(v any) (any, error) {
+			if v == nil || v == "" {
 				return nil, nil
 			}
-			code, ok := countryCode(stringOf(p[0]))
+			code, ok := countryCode(stringOf(v))
 			if !ok {
-				return nil, fmt.Errorf("country_code: unknown country %q (give an ISO 3166 code or an English or Swedish name)", p[0])
+				return nil, fmt.Errorf("country_code: unknown country %q (give an ISO 3166 code or an English or Swedish name)", v)
 			}
-			return code, nil
-		}, new(func(any) any)),
-		expr.Function("is_eu", func(p ...any) (any, error) {
-			code, ok := countryCode(stringOf(p[0]))
+			return codeValues[code], nil
+		}, types: []any{new(func(any) any)}},
+		{name: "is_eu", one: func(v any) (any, error) {
+			code, ok := countryCode(stringOf(v))
 			return ok && euCountries[code], nil
-		}, new(func(any) bool)),
+		}, types: []any{new(func(any) bool)}},
 	}
 }
 
-func roundMoney(p ...any) (any, error) {
-	n, err := toNumber(p[0])
+// roundMoney rounds to decimals (2 unless given) places.
+func roundMoney(v, d any, withDecimals bool) (any, error) {
+	n, err := toNumber(v)
 	if err != nil {
 		return nil, fmt.Errorf("round_money: %w", err)
 	}
@@ -102,11 +137,11 @@ func roundMoney(p ...any) (any, error) {
 		return 0.0, nil
 	}
 	decimals := 2
-	if len(p) > 1 {
-		d, err := toNumber(p[1])
-		df, _ := d.(float64)
-		if err != nil || d == nil || df != math.Trunc(df) || df < 0 || df > 6 {
-			return nil, fmt.Errorf("round_money: decimals must be a whole number from 0 to 6, got %v", p[1])
+	if withDecimals {
+		dn, err := toNumber(d)
+		df, _ := dn.(float64)
+		if err != nil || dn == nil || df != math.Trunc(df) || df < 0 || df > 6 {
+			return nil, fmt.Errorf("round_money: decimals must be a whole number from 0 to 6, got %v", d)
 		}
 		decimals = int(df)
 	}
@@ -208,7 +243,7 @@ func toTime(v any) (time.Time, error) {
 // splitName splits a person's full name into first and last name:
 // "Anna Maria Berg" -> "Anna Maria", "Berg"; "Berg, Anna" -> "Anna", "Berg".
 func splitName(full string) (first, last string) {
-	full = strings.Join(strings.Fields(full), " ")
+	full = singleSpaced(full)
 	if before, after, ok := strings.Cut(full, ","); ok {
 		return strings.TrimSpace(after), strings.TrimSpace(before)
 	}
@@ -221,19 +256,58 @@ func splitName(full string) (first, last string) {
 
 // splitStreet splits a street address into street name and house number:
 // "Storgatan 12 B" -> "Storgatan", "12 B"; "12 Main Street" -> "Main Street", "12".
+// The parts are cut from the address, without copying.
 func splitStreet(addr string) (street, number string) {
-	words := strings.Fields(addr)
-	if len(words) < 2 {
-		return strings.Join(words, " "), ""
+	addr = singleSpaced(addr)
+	first := strings.IndexByte(addr, ' ')
+	if first < 0 {
+		return addr, ""
 	}
-	startsWithDigit := func(w string) bool { return unicode.IsDigit([]rune(w)[0]) }
-	if startsWithDigit(words[0]) {
-		return strings.Join(words[1:], " "), strings.TrimSuffix(words[0], ",")
+	if startsWithDigit(addr) {
+		return addr[first+1:], strings.TrimSuffix(addr[:first], ",")
 	}
-	for i := 1; i < len(words); i++ {
-		if startsWithDigit(words[i]) {
-			return strings.TrimSuffix(strings.Join(words[:i], " "), ","), strings.Join(words[i:], " ")
+	for sp := first; sp >= 0; {
+		rest := addr[sp+1:]
+		if startsWithDigit(rest) {
+			return strings.TrimSuffix(addr[:sp], ","), rest
+		}
+		next := strings.IndexByte(rest, ' ')
+		if next < 0 {
+			break
+		}
+		sp += 1 + next
+	}
+	return addr, ""
+}
+
+func startsWithDigit(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsDigit(r)
+}
+
+// singleSpaced is strings.Join(strings.Fields(s), " "): the words of s
+// with one space between them. Text mostly is so already, and is then
+// returned as it is.
+func singleSpaced(s string) string {
+	space := true // before the first word, as after a space
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return strings.Join(strings.Fields(s), " ") // Unicode spaces
+		case c == ' ':
+			if space {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			space = true
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return strings.Join(strings.Fields(s), " ")
+		default:
+			space = false
 		}
 	}
-	return strings.Join(words, " "), ""
+	if space && len(s) > 0 {
+		return strings.Join(strings.Fields(s), " ") // a space at the end
+	}
+	return s
 }

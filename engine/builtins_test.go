@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/expr-lang/expr"
 )
@@ -76,4 +78,93 @@ func TestBuiltinErrors(t *testing.T) {
 			t.Errorf("%s: no error; want one", src)
 		}
 	}
+}
+
+// The splitting and country functions are written to cut and look up
+// without new strings; they must answer as these plain versions do.
+func plainSplitName(full string) (first, last string) {
+	full = strings.Join(strings.Fields(full), " ")
+	if before, after, ok := strings.Cut(full, ","); ok {
+		return strings.TrimSpace(after), strings.TrimSpace(before)
+	}
+	i := strings.LastIndexByte(full, ' ')
+	if i < 0 {
+		return full, ""
+	}
+	return full[:i], full[i+1:]
+}
+
+func plainSplitStreet(addr string) (street, number string) {
+	words := strings.Fields(addr)
+	if len(words) < 2 {
+		return strings.Join(words, " "), ""
+	}
+	startsWithDigit := func(w string) bool { return unicode.IsDigit([]rune(w)[0]) }
+	if startsWithDigit(words[0]) {
+		return strings.Join(words[1:], " "), strings.TrimSuffix(words[0], ",")
+	}
+	for i := 1; i < len(words); i++ {
+		if startsWithDigit(words[i]) {
+			return strings.TrimSuffix(strings.Join(words[:i], " "), ","), strings.Join(words[i:], " ")
+		}
+	}
+	return strings.Join(words, " "), ""
+}
+
+func plainCountryCode(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if up := strings.ToUpper(s); len(up) == 2 && knownCodes[up] {
+		return up, true
+	}
+	code, ok := countryNames[strings.ToLower(s)]
+	return code, ok
+}
+
+var textCases = []string{
+	"", " ", "  ", "Storgatan 12 B", " Storgatan  12 B ", "Storgatan\t12\nB", "12 Main Street", "12, Main Street",
+	"Main Street, 12", "Box 123", "Kungsgatan", "Anna Maria Berg", "Berg, Anna", "Berg ,  Anna ", "Ö. Långgatan 3",
+	"Gata\u00a04", "Gata\u2003 5", "٣ Arabic digit", "a ٣", "\xff 12", "x \xff", "de", "DE", "Se", "sverige",
+	"SVERIGE", " Sweden ", "United States", "united  states", "Österrike", "ö", "Öx", "Atlantis", "uk", "USA.",
+	"a very long country name that is longer than thirty-two bytes", "Färöarna", "FÄRÖARNA", "x,", ",", "1", "1 2 3",
+}
+
+func TestTextFunctionsMatchPlainVersions(t *testing.T) {
+	for _, s := range textCases {
+		if f, l := splitName(s); f != firstOf(plainSplitName(s)) || l != secondOf(plainSplitName(s)) {
+			f2, l2 := plainSplitName(s)
+			t.Errorf("splitName(%q) = %q, %q; want %q, %q", s, f, l, f2, l2)
+		}
+		st, n := splitStreet(s)
+		st2, n2 := plainSplitStreet(s)
+		if st != st2 || n != n2 {
+			t.Errorf("splitStreet(%q) = %q, %q; want %q, %q", s, st, n, st2, n2)
+		}
+		c, ok := countryCode(s)
+		c2, ok2 := plainCountryCode(s)
+		if c != c2 || ok != ok2 {
+			t.Errorf("countryCode(%q) = %q, %v; want %q, %v", s, c, ok, c2, ok2)
+		}
+	}
+}
+
+func firstOf(a, _ string) string  { return a }
+func secondOf(_, b string) string { return b }
+
+func FuzzTextFunctions(f *testing.F) {
+	for _, s := range textCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if st, n := splitStreet(s); st != firstOf(plainSplitStreet(s)) || n != secondOf(plainSplitStreet(s)) {
+			t.Errorf("splitStreet(%q) = %q, %q; want %q", s, st, n, firstOf(plainSplitStreet(s))+"|"+secondOf(plainSplitStreet(s)))
+		}
+		if fi, l := splitName(s); fi != firstOf(plainSplitName(s)) || l != secondOf(plainSplitName(s)) {
+			t.Errorf("splitName(%q) = %q, %q", s, fi, l)
+		}
+		c, ok := countryCode(s)
+		c2, ok2 := plainCountryCode(s)
+		if c != c2 || ok != ok2 {
+			t.Errorf("countryCode(%q) = %q, %v; want %q, %v", s, c, ok, c2, ok2)
+		}
+	})
 }

@@ -85,6 +85,7 @@ type flow struct {
 }
 
 type mapping struct {
+	index      int // in flow.fields
 	name       string
 	field      connectors.Field
 	createOnly bool
@@ -105,7 +106,16 @@ type ensure struct {
 // program is one compiled expression with where it came from.
 type program struct {
 	expr *dsl.Expr
+	// prog is the program as checked: its tree is what the analyses of the
+	// expression (fields used, functions called) read.
 	prog *vm.Program
+	// fast is the same expression compiled to read record fields without
+	// reflection and to call typed function forms (see fastPatcher); it is
+	// what runs.
+	fast *vm.Program
+	// direct, when set, evaluates the expression without the VM (see
+	// directOf).
+	direct direct
 }
 
 // Compile resolves connections and compiles every flow. The diagnostics say
@@ -347,7 +357,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 			})
 			return
 		}
-		mp := &mapping{name: m.Field, field: field, createOnly: createOnly, prog: &program{expr: m.Expr}}
+		mp := &mapping{index: len(f.fields), name: m.Field, field: field, createOnly: createOnly, prog: &program{expr: m.Expr}}
 		f.fields = append(f.fields, mp)
 		if m.Field == f.keyField {
 			f.key = mp
@@ -443,7 +453,24 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 		return hcl.Diagnostics{p.exprDiagnostic(pr.expr, err, f)}
 	}
 	pr.prog = prog
+	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
+		pr.direct = p.funcs.directOf(prog.Node())
+	}
 	return nil
+}
+
+// compileFast compiles a checked expression again into the program that
+// runs (see fastPatcher). The expression is correct, so this cannot fail
+// but for a bug; then the checked program runs.
+func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *vm.Program {
+	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
+	opts = append(opts, extra...)
+	opts = append(opts, expr.Patch(fastPatcher{p.funcs.fast}))
+	fast, err := expr.Compile(pr.expr.Source, opts...)
+	if err != nil {
+		return nil
+	}
+	return fast
 }
 
 var unknownFieldRE = regexp.MustCompile(`^unknown field (\S+)`)

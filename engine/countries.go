@@ -1,6 +1,9 @@
 package engine
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // euCountries are the EU member states by ISO 3166-1 alpha-2 code (VAT
 // treatment: domestic, EU, outside the EU).
@@ -51,9 +54,54 @@ var knownCodes = func() map[string]bool {
 // countryCode returns the ISO 3166-1 alpha-2 code of a code or a name.
 func countryCode(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if up := strings.ToUpper(s); len(up) == 2 && knownCodes[up] {
-		return up, true
+	if len(s) == 2 {
+		if c0, c1 := s[0], s[1]; c0 < utf8.RuneSelf && c1 < utf8.RuneSelf {
+			up := [2]byte{upperASCII(c0), upperASCII(c1)}
+			if code, ok := codeValues[string(up[:])]; ok {
+				return code.(string), true
+			}
+		} else if up := strings.ToUpper(s); knownCodes[up] {
+			return up, true
+		}
+	}
+	// Names are looked up in lower case; plain ASCII names are lowered on
+	// the stack, not in a new string.
+	var buf [32]byte
+	if len(s) <= len(buf) {
+		lower := buf[:len(s)]
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= utf8.RuneSelf {
+				lower = nil
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+		if lower != nil {
+			code, ok := countryNames[string(lower)]
+			return code, ok
+		}
 	}
 	code, ok := countryNames[strings.ToLower(s)]
 	return code, ok
 }
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// codeValues holds each country code as an expression value, so that
+// country_code returns it without making a new one for every record.
+var codeValues = func() map[string]any {
+	m := map[string]any{}
+	for c := range knownCodes {
+		m[c] = c
+	}
+	return m
+}()

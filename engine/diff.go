@@ -11,12 +11,26 @@ import (
 // target record and returns the fields that change. Create-only fields are
 // never part of an update.
 func diffFields(f *flow, desired map[string]any, unknown map[string]bool, current map[string]any) []plan.FieldChange {
+	return diffValues(f, valuesOf(f, desired), unknown, current)
+}
+
+// valuesOf lists values by field name as the flow's fields are indexed.
+func valuesOf(f *flow, byName map[string]any) []any {
+	vals := make([]any, len(f.fields))
+	for _, m := range f.fields {
+		vals[m.index] = byName[m.name]
+	}
+	return vals
+}
+
+// diffValues is diffFields with the desired values by field index.
+func diffValues(f *flow, desired []any, unknown map[string]bool, current map[string]any) []plan.FieldChange {
 	var changes []plan.FieldChange
 	for _, m := range f.fields {
 		if m.createOnly || m.field.ReadOnly {
 			continue
 		}
-		after := desired[m.name]
+		after := desired[m.index]
 		if unknown[m.name] {
 			changes = append(changes, plan.FieldChange{Name: m.name, Before: current[m.name], After: plan.Unknown, Unknown: true, Sensitive: m.field.Sensitive})
 			continue
@@ -33,14 +47,19 @@ func diffFields(f *flow, desired map[string]any, unknown map[string]bool, curren
 // createFields lists every field of a create, create-only ones included.
 // Fields with no value are left out: the target's default applies.
 func createFields(f *flow, desired map[string]any, unknown map[string]bool) []plan.FieldChange {
-	changes := make([]plan.FieldChange, 0, len(f.fields))
+	return appendCreateFields(make([]plan.FieldChange, 0, len(f.fields)), f, valuesOf(f, desired), unknown)
+}
+
+// appendCreateFields appends the field changes of a create to changes,
+// with the desired values by field index.
+func appendCreateFields(changes []plan.FieldChange, f *flow, desired []any, unknown map[string]bool) []plan.FieldChange {
 	for _, m := range f.fields {
-		v, ok := desired[m.name]
+		v := desired[m.index]
 		if unknown[m.name] {
 			changes = append(changes, plan.FieldChange{Name: m.name, After: plan.Unknown, Unknown: true, CreateOnly: m.createOnly, Sensitive: m.field.Sensitive})
 			continue
 		}
-		if !ok || v == nil {
+		if v == nil {
 			continue
 		}
 		changes = append(changes, plan.FieldChange{Name: m.name, After: v, CreateOnly: m.createOnly, Sensitive: m.field.Sensitive})
@@ -148,8 +167,9 @@ func floatEqual(a, b float64) bool {
 
 // targetView is what an ensured record looks like to the flows that use it:
 // the target record as it will be after apply. For a create, the fields the
-// flow does not set are known only after apply.
-func targetView(f *flow, action plan.Action, desired map[string]any, current map[string]any, targetID string) map[string]any {
+// flow does not set are known only after apply. desired holds every
+// field's value, by index.
+func targetView(f *flow, action plan.Action, desired []any, current map[string]any, targetID string) map[string]any {
 	view := make(map[string]any, len(current)+len(desired)+1)
 	for k, v := range current {
 		view[k] = v
@@ -167,9 +187,7 @@ func targetView(f *flow, action plan.Action, desired map[string]any, current map
 		if m.createOnly && action != plan.Create {
 			continue
 		}
-		if v, ok := desired[m.name]; ok {
-			view[m.name] = v
-		}
+		view[m.name] = desired[m.index]
 	}
 	if targetID != "" {
 		if _, ok := view["id"]; !ok {

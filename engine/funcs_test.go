@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
 )
@@ -96,6 +99,8 @@ func FuzzCompileExpression(f *testing.F) {
 		"source.email", "lower(trim(source.email)) + 'x'", "map(source.rows, #.q * 2)",
 		"find(memory.books.customers, 'Email', source.email)?.id", "lookup('greeting', 1)",
 		"round_money(number(source.first))", "source.first ?? var.x", "1 +", "((",
+		"source.rows[0].q", "source['email']", "target?.Name", "len(source.rows)", "source.email.x",
+		"is_eu(country_code(source.first))", "upper(source.first) in ['ADA']", "fail(source.email)",
 	} {
 		f.Add(s)
 	}
@@ -111,9 +116,20 @@ func FuzzCompileExpression(f *testing.F) {
 			}
 			return
 		}
-		// Running on an empty record may fail but must not panic.
-		ev := evaluator{}
-		_, _ = ev.run(pr, map[string]any{"source": map[string]any{}, "var": map[string]any{}})
+		// Running may fail but must not panic, and the program that runs
+		// must do what the checked one does.
+		for _, source := range []map[string]any{{}, {"email": "Ada@Example.com", "first": "Ada", "active": true, "rows": []any{map[string]any{"q": 2.0}}}} {
+			env := map[string]any{"source": source, "var": map[string]any{}, "target": nil}
+			for k, v := range p.funcs.base {
+				env[k] = v
+			}
+			var ev evaluator
+			want, wantErr := ev.vm.Run(pr.prog, env)
+			got, gotErr := ev.run(pr, env)
+			if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" || msg(wantErr) != msg(gotErr) {
+				t.Errorf("%q on %v = %v, %q; checked program: %v, %q", src, source, got, msg(gotErr), want, msg(wantErr))
+			}
+		}
 	})
 }
 

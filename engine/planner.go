@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,14 +45,80 @@ type flowRun struct {
 	f      *flow
 	fp     *plan.FlowPlan
 	target connectors.Object
-	// done holds every source record planned so far, so that a record two
-	// orders ensure is planned once.
-	done map[string]*outcome
+	// done holds the outcome of every source record planned so far, so
+	// that a record two orders ensure is planned once. Flows nobody ensures
+	// keep only the ids, in planned: a record read twice is planned once.
+	done    map[string]*outcome
+	planned map[string]struct{}
 	// keys maps key values to the source record that produced them: two
 	// source records must not claim one target record.
 	keys   map[string]string
 	digest hash.Hash
-	buf    []byte // reused to encode records for the digest
+	buf    []byte   // reused to encode records for the digest
+	names  []string // reused to sort a record's field names
+	// encoded holds the encoded source records of the batch being planned
+	// (pending.raw); a change gets its own copy.
+	encoded []byte
+	// seenKeys and keyValues are match's, kept from batch to batch.
+	seenKeys  map[string]struct{}
+	keyValues []any
+
+	// env is the expression environment of the record being evaluated,
+	// set anew for each one (see envOf): one map for the whole run
+	// instead of one per record.
+	env map[string]any
+	// slab holds the pending records of a batch, kept from batch to batch
+	// with their value slices; busy guards it against a nested batch.
+	slab []pending
+	ptrs []*pending
+	busy bool
+	// raws, changes and fieldChanges hold the encoded sources, changes and
+	// field changes handed to the plan: one allocation for many records,
+	// used again once the plan has spilled them (see decide).
+	raws         arena[byte]
+	changes      arena[plan.Change]
+	fieldChanges arena[plan.FieldChange]
+}
+
+// arena hands out slices of chunks, all of which can be handed out again
+// once nothing uses what they hold any more.
+type arena[T any] struct {
+	chunks   [][]T
+	cur      int // the chunk handed out of now
+	chunkLen int
+}
+
+// Chunk lengths of the arenas: some 32 KiB each, within the allocator's
+// size classes.
+const (
+	rawChunk         = 32 << 10
+	changeChunk      = 128
+	fieldChangeChunk = 512
+)
+
+// alloc returns n elements, len and cap n, holding what they held before.
+func (a *arena[T]) alloc(n int) []T {
+	for a.cur < len(a.chunks) {
+		c := a.chunks[a.cur]
+		if cap(c)-len(c) >= n {
+			a.chunks[a.cur] = c[:len(c)+n]
+			return c[len(c) : len(c)+n : len(c)+n]
+		}
+		a.cur++
+	}
+	c := make([]T, n, max(n, a.chunkLen))
+	a.chunks = append(a.chunks, c)
+	a.cur = len(a.chunks) - 1
+	return c[:n:n]
+}
+
+// reuse makes every chunk available again: what was handed out must not be
+// used any more.
+func (a *arena[T]) reuse() {
+	for i := range a.chunks {
+		a.chunks[i] = a.chunks[i][:0]
+	}
+	a.cur = 0
 }
 
 // outcome is the plan of one source record.
@@ -164,9 +231,13 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 			KeyField:   f.keyField,
 			Dependency: dependency,
 		},
-		done:   map[string]*outcome{},
-		keys:   map[string]string{},
-		digest: sha256.New(),
+		done:         map[string]*outcome{},
+		planned:      map[string]struct{}{},
+		keys:         map[string]string{},
+		digest:       sha256.New(),
+		raws:         arena[byte]{chunkLen: rawChunk},
+		changes:      arena[plan.Change]{chunkLen: changeChunk},
+		fieldChanges: arena[plan.FieldChange]{chunkLen: fieldChangeChunk},
 	}
 }
 
@@ -240,9 +311,19 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 
 // pending is one source record being planned.
 type pending struct {
-	rec      connectors.Record
-	raw      []byte // the record's fields as JSON
-	env      map[string]any
+	rec connectors.Record
+	raw []byte // the record's fields as JSON
+	// env, when set, is the record's own expression environment (flow
+	// tests); otherwise the run's is set up for the record (envOf).
+	env map[string]any
+	// target is the matched target record as expressions see it, match
+	// the record itself.
+	target map[string]any
+	match  *connectors.Record
+	// vals are the evaluated values of the flow's fields, by index
+	// (mapping.index); values holds them by field name too for records
+	// evaluated on their own environment (flow tests read them).
+	vals     []any
 	values   map[string]any
 	unknown  map[string]bool
 	ensured  map[string]any
@@ -263,21 +344,31 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	if len(recs) == 0 {
 		return nil
 	}
-	base := r.pl.p.funcs.base
-	items := make([]*pending, 0, len(recs))
+	items := r.pendings(len(recs))
+	if items == nil {
+		// A batch planned while another one of the run is (cannot happen
+		// with flows in dependency order): it gets its own slab.
+		slab := make([]pending, len(recs))
+		items = make([]*pending, len(recs))
+		for i := range slab {
+			items[i] = &slab[i]
+		}
+		r.encoded = nil // the other batch's records keep theirs
+	} else {
+		r.busy = true
+		defer r.release(len(items))
+		r.encoded = r.encoded[:0]
+	}
+	n := 0
 	for _, rec := range recs {
-		if r.done[rec.ID] != nil {
+		if r.isDone(rec.ID) {
 			continue // read twice (ensured earlier, or overlapping pages)
 		}
-		raw := r.hashRecord(rec)
-		env := make(map[string]any, len(base)+4)
-		for k, v := range base {
-			env[k] = v
-		}
-		env[envSource] = rec.Fields
-		env[envTarget] = nil
-		items = append(items, &pending{rec: rec, env: env, raw: raw})
+		it := items[n]
+		it.rec, it.raw = rec, r.hashRecord(rec)
+		n++
 	}
+	items = items[:n]
 
 	// Filter and ensure inputs.
 	if err := r.evalRounds(ctx, items, r.evalWhere); err != nil {
@@ -291,26 +382,89 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	if err := r.evalRounds(ctx, items, r.evalKey); err != nil {
 		return err
 	}
-	matches, err := r.match(ctx, items)
-	if err != nil {
+	if err := r.match(ctx, items); err != nil {
 		return err
 	}
 	for _, it := range items {
-		if m := matches[it]; m != nil {
-			it.env[envTarget] = withID(*m)
+		if it.match != nil {
+			it.target = withID(*it.match)
 		}
 	}
 	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
 		return err
 	}
 	for _, it := range items {
-		if first := r.keys[it.key]; ensured && it.err == nil && !it.filtered && first != "" && r.done[first] != nil {
-			r.done[it.rec.ID] = r.done[first]
-			continue
+		if ensured && it.err == nil && !it.filtered {
+			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
+				r.done[it.rec.ID] = r.done[first]
+				continue
+			}
 		}
-		r.decide(it, matches[it])
+		r.decide(it, it.match)
 	}
 	return nil
+}
+
+// pendings returns n cleared pending records from the run's slab, or nil
+// when the slab is in use.
+func (r *flowRun) pendings(n int) []*pending {
+	if r.busy {
+		return nil
+	}
+	if cap(r.slab) < n {
+		r.slab = make([]pending, n)
+		r.ptrs = make([]*pending, n)
+		for i := range r.slab {
+			r.ptrs[i] = &r.slab[i]
+		}
+	}
+	return r.ptrs[:n] // cleared by release
+}
+
+// release frees the slab for the next batch, dropping what its first n
+// records held. A record's values are kept, emptied, for the next record
+// in its place: a record never sees another's values.
+func (r *flowRun) release(n int) {
+	for i := range r.slab[:n] {
+		it := &r.slab[i]
+		vals := it.vals
+		clear(vals)
+		*it = pending{vals: vals}
+	}
+	r.busy = false
+}
+
+// envOf returns the expression environment of a record: its own, or the
+// run's, set to the record's source, target and ensured records. Every
+// per-record name is set each time, so nothing of the record evaluated
+// before remains.
+func (r *flowRun) envOf(it *pending) map[string]any {
+	if it.env != nil {
+		return it.env
+	}
+	env := r.env
+	if env == nil {
+		base := r.pl.p.funcs.base
+		env = make(map[string]any, len(base)+3)
+		for k, v := range base {
+			env[k] = v
+		}
+		r.env = env
+	}
+	env[envSource] = it.rec.Fields
+	// An absent target is nil itself, not a nil map, so that target?.X
+	// and target == nil behave.
+	if it.target != nil {
+		env[envTarget] = it.target
+	} else {
+		env[envTarget] = nil
+	}
+	if it.ensured != nil {
+		env[envEnsured] = it.ensured
+	} else {
+		delete(env, envEnsured)
+	}
+	return env
 }
 
 // evalRounds evaluates items, fetching find() misses in batches between
@@ -346,7 +500,7 @@ func (r *flowRun) evalWhere(it *pending) error {
 	if r.f.where == nil {
 		return nil
 	}
-	v, err := r.pl.ev.run(r.f.where, it.env)
+	v, err := r.pl.ev.run(r.f.where, r.envOf(it))
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
 			return err
@@ -360,7 +514,18 @@ func (r *flowRun) evalWhere(it *pending) error {
 // evalKey evaluates the mapping of the flow's key field; its value must be
 // known now and not empty.
 func (r *flowRun) evalKey(it *pending) error {
-	it.values = make(map[string]any, len(r.f.fields))
+	if len(it.vals) != len(r.f.fields) {
+		it.vals = make([]any, len(r.f.fields))
+	} else {
+		clear(it.vals) // evaluated again after a fetch
+	}
+	if it.env != nil { // evaluated on its own (flow tests): by name too
+		if it.values == nil {
+			it.values = make(map[string]any, len(r.f.fields))
+		} else {
+			clear(it.values)
+		}
+	}
 	it.unknown = nil
 	if r.f.key == nil {
 		return nil
@@ -368,7 +533,7 @@ func (r *flowRun) evalKey(it *pending) error {
 	if err := r.evalField(it, r.f.key); err != nil {
 		return err
 	}
-	kv := it.values[r.f.keyField]
+	kv := it.vals[r.f.key.index]
 	switch {
 	case it.unknown[r.f.keyField]:
 		it.errField = r.f.keyField
@@ -384,11 +549,12 @@ func (r *flowRun) evalKey(it *pending) error {
 // evalFields evaluates the mappings other than the key, once the target
 // record is known.
 func (r *flowRun) evalFields(it *pending) error {
+	env := r.envOf(it)
 	for _, m := range r.f.fields {
 		if m == r.f.key {
 			continue
 		}
-		if err := r.evalField(it, m); err != nil {
+		if err := r.evalFieldIn(it, m, env); err != nil {
 			return err
 		}
 	}
@@ -396,7 +562,12 @@ func (r *flowRun) evalFields(it *pending) error {
 }
 
 func (r *flowRun) evalField(it *pending, m *mapping) error {
-	v, err := r.pl.ev.run(m.prog, it.env)
+	return r.evalFieldIn(it, m, r.envOf(it))
+}
+
+// evalFieldIn evaluates one mapping in the record's environment env.
+func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error {
+	v, err := r.pl.ev.run(m.prog, env)
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
 			return err
@@ -416,7 +587,10 @@ func (r *flowRun) evalField(it *pending, m *mapping) error {
 		}
 		it.unknown[m.name] = true
 	}
-	it.values[m.name] = v
+	it.vals[m.index] = v
+	if it.values != nil {
+		it.values[m.name] = v
+	}
 	return nil
 }
 
@@ -431,7 +605,7 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 		var inputs []connectors.Record
 		var uses []use
 		eval := func(it *pending) error {
-			v, err := r.pl.ev.run(e.prog, it.env)
+			v, err := r.pl.ev.run(e.prog, r.envOf(it))
 			if err != nil {
 				if errors.Is(err, errNeedFetch) {
 					return err
@@ -501,7 +675,7 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			}
 		}
 		for _, it := range items {
-			if it.ensured != nil {
+			if it.ensured != nil && it.env != nil {
 				it.env[envEnsured] = it.ensured
 			}
 		}
@@ -512,33 +686,42 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 // match finds the target record of each item: by key in the target (one
 // batched Find), then, for keys not found, by the link state kept from
 // earlier applies (the key itself may have changed in the source).
-func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*connectors.Record, error) {
-	out := map[*pending]*connectors.Record{}
+func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	if r.f.key == nil {
-		return out, nil
+		return nil
 	}
-	var values []any
-	seen := map[string]bool{}
+	if r.seenKeys == nil {
+		r.seenKeys = make(map[string]struct{}, len(items))
+	}
+	seen := r.seenKeys
+	clear(seen)
+	clear(r.keyValues)
+	values := r.keyValues[:0]
 	for _, it := range items {
-		if it.err == nil && !it.filtered && !seen[it.key] {
-			seen[it.key] = true
-			values = append(values, it.values[r.f.keyField])
+		if it.err != nil || it.filtered {
+			continue
+		}
+		n := len(seen)
+		seen[it.key] = struct{}{}
+		if len(seen) > n { // a key not seen before
+			values = append(values, it.vals[r.f.key.index])
 		}
 	}
+	r.keyValues = values
 	if len(values) == 0 {
-		return out, nil
+		return nil
 	}
 	target, err := r.targetObject(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	finder, ok := target.(connectors.Finder)
 	if !ok {
-		return nil, fmt.Errorf("target %s cannot find records by key", r.f.target.ref)
+		return fmt.Errorf("target %s cannot find records by key", r.f.target.ref)
 	}
 	recs, err := finder.Find(ctx, r.f.keyField, values)
 	if err != nil {
-		return nil, fmt.Errorf("find %s by %s: %w", r.f.target.ref, r.f.keyField, err)
+		return fmt.Errorf("find %s by %s: %w", r.f.target.ref, r.f.keyField, err)
 	}
 	byKey := matchByValue(recs, r.f.keyField, values)
 	var unmatched []*pending
@@ -550,7 +733,7 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 		case 0:
 			unmatched = append(unmatched, it)
 		case 1:
-			out[it] = &m[0]
+			it.match = &m[0]
 		default:
 			ids := make([]string, len(m))
 			for i, rec := range m {
@@ -561,12 +744,12 @@ func (r *flowRun) match(ctx context.Context, items []*pending) (map[*pending]*co
 			it.err = fmt.Errorf("%d target records have %s = %q (%v): the key must identify one record; fix the duplicates in the target", len(m), r.f.keyField, it.key, ids)
 		}
 	}
-	return out, r.matchLinks(ctx, target, unmatched, out)
+	return r.matchLinks(ctx, target, unmatched)
 }
 
 // matchLinks matches records whose key was not found through the links of
 // earlier applies.
-func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending, out map[*pending]*connectors.Record) error {
+func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, items []*pending) error {
 	getter, ok := target.(connectors.Getter)
 	if r.pl.opts.State == nil || !ok || len(items) == 0 || r.f.source.schema.PositionalIDs {
 		// Positional source IDs (file rows without a key) may name another
@@ -596,7 +779,7 @@ func (r *flowRun) matchLinks(ctx context.Context, target connectors.Object, item
 	}
 	for _, it := range items {
 		if l, ok := links[it.rec.ID]; ok && byID[l.TargetID] != nil {
-			out[it] = byID[l.TargetID]
+			it.match = byID[l.TargetID]
 		}
 	}
 	return nil
@@ -618,10 +801,12 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 
 // decide turns an evaluated, matched record into its outcome.
 func (r *flowRun) decide(it *pending, match *connectors.Record) {
-	o := &outcome{}
-	ch := &plan.Change{SourceKey: it.rec.ID}
+	var o outcome
+	ch := plan.Change{SourceKey: it.rec.ID}
+	first := "" // the source record that has the key already
 	if it.key != "" {
-		ch.Key = it.values[r.f.keyField]
+		ch.Key = it.vals[r.f.key.index]
+		first = r.keys[it.key]
 	}
 	switch {
 	case it.filtered:
@@ -634,11 +819,11 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		ch.Action = plan.Error
 		ch.Field = it.errField
 		ch.Reason = it.err.Error()
-	case r.keys[it.key] != "" && it.key != "":
+	case first != "":
 		o.action = plan.Error
 		ch.Action = plan.Error
 		ch.Field = r.f.keyField
-		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", r.keys[it.key], it.rec.ID, r.f.keyField, it.key)
+		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", first, it.rec.ID, r.f.keyField, it.key)
 	case match == nil && r.f.mode == "update":
 		o.action = plan.Skip
 		ch.Action = plan.Skip
@@ -646,9 +831,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 	case match == nil:
 		o.action = plan.Create
 		ch.Action = plan.Create
-		ch.Fields = createFields(r.f, it.values, it.unknown)
+		ch.Fields = r.createFields(it.vals, it.unknown)
 		if r.f.ensured {
-			o.view = targetView(r.f, plan.Create, it.values, nil, "")
+			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
 	case r.f.mode == "create":
 		o.action = plan.Skip
@@ -660,9 +845,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		}
 	default:
 		ch.TargetID = match.ID
-		ch.Fields = diffFields(r.f, it.values, it.unknown, match.Fields)
+		ch.Fields = diffValues(r.f, it.vals, it.unknown, match.Fields)
 		if r.f.ensured {
-			o.view = targetView(r.f, plan.Update, it.values, withID(*match), match.ID)
+			o.view = targetView(r.f, plan.Update, it.vals, withID(*match), match.ID)
 		}
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
@@ -672,13 +857,14 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 			ch.Action = plan.Update
 		}
 	}
-	if it.key != "" && r.keys[it.key] == "" {
+	if it.key != "" && first == "" {
 		r.keys[it.key] = it.rec.ID
 	}
 	if o.action != plan.NoOp {
 		ch.Requires = it.requires
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
-			ch.Source = it.raw
+			ch.Source = r.raws.alloc(len(it.raw))
+			copy(ch.Source, it.raw)
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
@@ -686,23 +872,50 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 				ch.Target = jsonenc.Append(nil, withID(*match), true)
 			}
 		}
-		o.change = ch
-		r.fp.Add(ch)
+		c := &r.changes.alloc(1)[0]
+		*c = ch
+		o.change = c
+		spilled := r.fp.Spilled()
+		r.fp.Add(c)
+		if r.fp.Spilled() != spilled && !r.f.ensured {
+			// The plan copied every change so far to its spill file, and
+			// only an ensured flow keeps changes (in its outcomes): the
+			// memory of all of them can hold the next ones.
+			r.raws.reuse()
+			r.changes.reuse()
+			r.fieldChanges.reuse()
+		}
 	}
 	r.remember(it.rec.ID, o)
 }
 
-// planned marks records of flows nobody ensures: only their ids are kept,
-// so that a record read twice is planned once, while the changes
-// themselves may be spilled out of memory.
-var planned = &outcome{action: plan.NoOp}
+// createFields lists the fields of a create (see the function
+// createFields), in field changes handed out of the run's arena.
+func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
+	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
+	return fields[:len(fields):len(fields)]
+}
 
-// remember records that a source record is planned.
-func (r *flowRun) remember(id string, o *outcome) {
+// isDone reports whether a source record is planned already.
+func (r *flowRun) isDone(id string) bool {
 	if !r.f.ensured {
-		o = planned
+		_, ok := r.planned[id]
+		return ok
 	}
-	r.done[id] = o
+	return r.done[id] != nil
+}
+
+// remember records that a source record is planned. Of flows nobody
+// ensures only the id is kept, while the changes themselves may be spilled
+// out of memory.
+func (r *flowRun) remember(id string, o outcome) {
+	if !r.f.ensured {
+		r.planned[id] = struct{}{}
+		return
+	}
+	kept := new(outcome)
+	*kept = o
+	r.done[id] = kept
 }
 
 // hashRecord adds a source record to the flow's read digest and returns its
@@ -711,9 +924,66 @@ func (r *flowRun) hashRecord(rec connectors.Record) []byte {
 	r.buf = append(r.buf[:0], rec.ID...)
 	r.buf = append(r.buf, 0)
 	start := len(r.buf)
-	r.buf = jsonenc.Append(r.buf, rec.Fields, true)
-	raw := append([]byte(nil), r.buf[start:]...)
+	r.buf = r.appendFields(r.buf, rec.Fields)
+	at := len(r.encoded)
+	r.encoded = append(r.encoded, r.buf[start:]...)
+	raw := r.encoded[at:len(r.encoded):len(r.encoded)]
 	r.buf = append(r.buf, 0)
 	r.digest.Write(r.buf)
 	return raw
+}
+
+// appendFields appends a record's fields as JSON, as jsonenc encodes a map
+// (keys sorted). The records of a source mostly have the same fields: the
+// sorted names of the record before are used again when they are this
+// record's names too.
+func (r *flowRun) appendFields(b []byte, fields map[string]any) []byte {
+	if out, ok := r.appendSameNames(b, fields); ok {
+		return out
+	}
+	names := r.names[:0]
+	for k := range fields {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	r.names = names
+	out, _ := r.appendSameNames(b, fields)
+	return out
+}
+
+// appendSameNames appends fields as JSON when their names are those of
+// r.names; ok is false when they are not.
+func (r *flowRun) appendSameNames(b []byte, fields map[string]any) (out []byte, ok bool) {
+	if len(r.names) != len(fields) {
+		return b, false
+	}
+	start := len(b)
+	b = append(b, '{')
+	for i, k := range r.names {
+		v, ok := fields[k]
+		if !ok {
+			return b[:start], false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		b = jsonenc.Append(b, v, true)
+	}
+	return append(b, '}'), true
+}
+
+// appendKey appends a field name as a JSON string. Plain names are
+// written as they are; jsonenc escapes the others (boxing a string to hand
+// it over allocates, so it gets only those).
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return jsonenc.Append(b, k, true)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -37,6 +38,10 @@ func (f *FlowPlan) Add(ch *Change) {
 	}
 }
 
+// Spilled is how many of the changes have been moved to the spill file:
+// the plan no longer holds them in memory (their values were copied).
+func (f *FlowPlan) Spilled() int { return f.changes.spilled }
+
 // Len is the number of changes.
 func (f *FlowPlan) Len() int { return f.changes.spilled + len(f.changes.mem) }
 
@@ -58,15 +63,27 @@ func (f *FlowPlan) Changes() iter.Seq[*Change] {
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				if uint64(cap(buf)) < n {
-					buf = make([]byte, n)
-				}
-				buf = buf[:n]
-				if _, err := io.ReadFull(r, buf); err != nil {
+				// The change is decoded from the reader's buffer when it
+				// fits (reset copies what the change keeps), else read whole.
+				body, err := r.Peek(int(min(n, 1<<30)))
+				switch {
+				case err == nil:
+					d.reset(body)
+					r.Discard(len(body))
+				case errors.Is(err, bufio.ErrBufferFull):
+					if uint64(cap(buf)) < n {
+						buf = make([]byte, n)
+					}
+					buf = buf[:n]
+					if _, err := io.ReadFull(r, buf); err != nil {
+						l.err = fmt.Errorf("read plan spill file: %w", err)
+						return
+					}
+					d.reset(buf)
+				default:
 					l.err = fmt.Errorf("read plan spill file: %w", err)
 					return
 				}
-				d.b, d.err = buf, nil
 				ch := d.change()
 				if d.err != nil {
 					l.err = d.err

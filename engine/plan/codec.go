@@ -6,11 +6,17 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // The spill codec: a compact binary form of a Change, for plans too large
 // to hold in memory. It is private to one process (written and read back by
 // the same plan), so it needs no versioning; saved plans are JSON.
+//
+// A change is its raw JSON first (source and target record), then the rest.
+// Field names are written once: a name the change before had at the same
+// position is a zero length. Changes are decoded in the order they were
+// encoded, so the decoder always knows the names of the change before.
 
 const (
 	tagNil byte = iota
@@ -22,11 +28,20 @@ const (
 	tagList
 	tagMap
 	tagOther // any other Go value, by its fmt rendering (never produced by connectors)
+	// tagAfter is a change's key that is the new value of one of its
+	// fields (as in most creates): the index of the field, not the value.
+	tagAfter
 )
 
 var errCorrupt = errors.New("plan spill file is corrupt")
 
-type encoder struct{ b []byte }
+type encoder struct {
+	b    []byte
+	last []string // the field names of the change before
+}
+
+// Actions by their code in the spill file; 0 is an action written out.
+var actionCodes = []Action{"", Create, Update, NoOp, Skip, Error, Blocked}
 
 func (e *encoder) uvarint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
 
@@ -87,13 +102,19 @@ func (e *encoder) value(v any) {
 }
 
 func (e *encoder) change(ch *Change) {
+	e.bytes(ch.Source)
+	e.bytes(ch.Target)
 	e.str(ch.SourceKey)
-	e.value(ch.Key)
 	e.str(ch.TargetID)
-	e.str(string(ch.Action))
+	if code := actionCode(ch.Action); code > 0 {
+		e.b = append(e.b, code)
+	} else {
+		e.b = append(e.b, 0)
+		e.str(string(ch.Action))
+	}
 	e.uvarint(uint64(len(ch.Fields)))
-	for _, f := range ch.Fields {
-		e.str(f.Name)
+	for i, f := range ch.Fields {
+		e.name(i, f.Name)
 		e.value(f.Before)
 		e.value(f.After)
 		var flags byte
@@ -108,6 +129,7 @@ func (e *encoder) change(ch *Change) {
 		}
 		e.b = append(e.b, flags)
 	}
+	e.key(ch)
 	e.str(ch.Reason)
 	e.str(ch.Field)
 	e.uvarint(uint64(len(ch.Requires)))
@@ -117,85 +139,190 @@ func (e *encoder) change(ch *Change) {
 		e.str(r.Ensure)
 		e.b = binary.AppendVarint(e.b, int64(r.Index))
 	}
-	e.bytes(ch.Source)
 	if ch.Ensured == nil {
 		e.value(nil)
 	} else {
 		e.value(ch.Ensured)
 	}
-	e.bytes(ch.Target)
 }
 
+// key writes a change's key, by reference to the field with that new value
+// when there is one.
+func (e *encoder) key(ch *Change) {
+	if k, ok := ch.Key.(string); ok {
+		for i, f := range ch.Fields {
+			if after, ok := f.After.(string); ok && after == k {
+				e.b = append(e.b, tagAfter)
+				e.uvarint(uint64(i))
+				return
+			}
+		}
+	}
+	e.value(ch.Key)
+}
+
+// name writes the field name at position i of a change: a zero when the
+// change before had it there, else its length plus one and the name.
+func (e *encoder) name(i int, name string) {
+	if i < len(e.last) && e.last[i] == name {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.uvarint(uint64(len(name)) + 1)
+	e.b = append(e.b, name...)
+	switch {
+	case i < len(e.last):
+		e.last[i] = name
+	case i == len(e.last):
+		e.last = append(e.last, name)
+	}
+}
+
+func actionCode(a Action) byte {
+	for i, c := range actionCodes {
+		if i > 0 && c == a {
+			return byte(i)
+		}
+	}
+	return 0
+}
+
+// decoder reads changes back. A change's strings are cut from one string
+// of the whole encoded change, and changes, field changes and raw JSON are
+// handed out of chunks: a change costs a few allocations, not one per value.
 type decoder struct {
-	b   []byte
+	s   string // the rest of the change being decoded
 	err error
-	// names interns field names and actions, which repeat in every change.
-	names map[string]string
+	// last holds the field names of the change before, in order.
+	last []string
+	// source and target are the raw JSON of the change being decoded.
+	source, target []byte
+
+	changes []Change
+	fields  []FieldChange
+	raws    []byte
 }
 
-// name decodes a string that repeats from change to change.
-func (d *decoder) name() string {
-	raw := d.raw()
-	if s, ok := d.names[string(raw)]; ok {
-		return s
+// Chunk sizes of the decoder, some 16 to 32 KiB each.
+const (
+	decodeChanges = 64
+	decodeFields  = 512
+	decodeRaws    = 32 << 10
+)
+
+// reset starts decoding an encoded change: its raw JSON is copied into the
+// decoder's chunk, the rest becomes one string the change's strings are cut
+// from.
+func (d *decoder) reset(b []byte) {
+	d.err = nil
+	d.source, b = d.rawBytes(b)
+	d.target, b = d.rawBytes(b)
+	d.s = string(b)
+}
+
+// rawBytes decodes length-prefixed bytes from the start of b into the
+// decoder's chunk (nil when there are none) and returns the rest of b.
+func (d *decoder) rawBytes(b []byte) (raw, rest []byte) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		d.fail()
+		return nil, nil
 	}
-	s := string(raw)
-	if d.names == nil {
-		d.names = map[string]string{}
+	p := b[k : k+int(n)]
+	if len(p) == 0 {
+		return nil, b[k:]
 	}
-	if len(d.names) < 1024 {
-		d.names[s] = s
+	if cap(d.raws)-len(d.raws) < len(p) {
+		d.raws = make([]byte, 0, max(decodeRaws, len(p)))
 	}
-	return s
+	at := len(d.raws)
+	d.raws = append(d.raws, p...)
+	return d.raws[at:len(d.raws):len(d.raws)], b[k+int(n):]
+}
+
+// name decodes the field name at position i of a change.
+func (d *decoder) name(i int) string {
+	n := d.uvarint()
+	if n == 0 {
+		if i < len(d.last) {
+			return d.last[i]
+		}
+		d.fail()
+		return ""
+	}
+	n--
+	if uint64(len(d.s)) < n {
+		d.fail()
+		return ""
+	}
+	name := strings.Clone(d.s[:n]) // not the whole change's string
+	d.s = d.s[n:]
+	switch {
+	case i < len(d.last):
+		d.last[i] = name
+	case i == len(d.last):
+		d.last = append(d.last, name)
+	}
+	return name
 }
 
 func (d *decoder) fail() {
 	if d.err == nil {
 		d.err = errCorrupt
 	}
-	d.b = nil
+	d.s = ""
 }
 
 func (d *decoder) uvarint() uint64 {
-	n, k := binary.Uvarint(d.b)
-	if k <= 0 {
-		d.fail()
-		return 0
+	if len(d.s) > 0 && d.s[0] < 0x80 { // one byte: most lengths and tags
+		c := d.s[0]
+		d.s = d.s[1:]
+		return uint64(c)
 	}
-	d.b = d.b[k:]
-	return n
+	var n uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflow
+			}
+			d.s = d.s[i+1:]
+			return n | uint64(c)<<(7*i)
+		}
+		n |= uint64(c&0x7f) << (7 * i)
+	}
+	d.fail()
+	return 0
 }
 
 func (d *decoder) varint() int64 {
-	n, k := binary.Varint(d.b)
-	if k <= 0 {
-		d.fail()
-		return 0
+	u := d.uvarint()
+	n := int64(u >> 1)
+	if u&1 != 0 {
+		n = ^n
 	}
-	d.b = d.b[k:]
 	return n
 }
 
-func (d *decoder) raw() []byte {
+// str decodes a string, cut from the change's string.
+func (d *decoder) str() string {
 	n := d.uvarint()
-	if uint64(len(d.b)) < n {
+	if uint64(len(d.s)) < n {
 		d.fail()
-		return nil
+		return ""
 	}
-	p := d.b[:n:n]
-	d.b = d.b[n:]
-	return p
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
 }
 
-func (d *decoder) str() string { return string(d.raw()) }
-
 func (d *decoder) byte() byte {
-	if len(d.b) == 0 {
+	if len(d.s) == 0 {
 		d.fail()
 		return 0
 	}
-	c := d.b[0]
-	d.b = d.b[1:]
+	c := d.s[0]
+	d.s = d.s[1:]
 	return c
 }
 
@@ -206,13 +333,16 @@ func (d *decoder) value() any {
 	case tagString:
 		return d.str()
 	case tagFloat:
-		if len(d.b) < 8 {
+		if len(d.s) < 8 {
 			d.fail()
 			return nil
 		}
-		f := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-		d.b = d.b[8:]
-		return f
+		var bits uint64
+		for i := range 8 {
+			bits |= uint64(d.s[i]) << (8 * i)
+		}
+		d.s = d.s[8:]
+		return math.Float64frombits(bits)
 	case tagInt:
 		return d.varint()
 	case tagTrue:
@@ -221,7 +351,7 @@ func (d *decoder) value() any {
 		return false
 	case tagList:
 		n := d.uvarint()
-		if n > uint64(len(d.b)) {
+		if n > uint64(len(d.s)) {
 			d.fail()
 			return nil
 		}
@@ -232,7 +362,7 @@ func (d *decoder) value() any {
 		return list
 	case tagMap:
 		n := d.uvarint()
-		if n > uint64(len(d.b)) {
+		if n > uint64(len(d.s)) {
 			d.fail()
 			return nil
 		}
@@ -250,34 +380,57 @@ func (d *decoder) value() any {
 }
 
 func (d *decoder) change() *Change {
-	ch := &Change{SourceKey: d.str(), Key: d.value(), TargetID: d.str(), Action: Action(d.name())}
-	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
-		ch.Fields = make([]FieldChange, n)
+	if len(d.changes) == cap(d.changes) {
+		d.changes = make([]Change, 0, decodeChanges)
+	}
+	d.changes = d.changes[:len(d.changes)+1]
+	ch := &d.changes[len(d.changes)-1]
+	ch.Source, ch.Target = d.source, d.target
+	ch.SourceKey = d.str()
+	ch.TargetID = d.str()
+	if code := d.byte(); code == 0 {
+		ch.Action = Action(strings.Clone(d.str()))
+	} else if int(code) < len(actionCodes) {
+		ch.Action = actionCodes[code]
+	} else {
+		d.fail()
+	}
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+		if cap(d.fields)-len(d.fields) < int(n) {
+			d.fields = make([]FieldChange, 0, max(decodeFields, int(n)))
+		}
+		at := len(d.fields)
+		d.fields = d.fields[:at+int(n)]
+		ch.Fields = d.fields[at : at+int(n) : at+int(n)]
 		for i := range ch.Fields {
 			f := &ch.Fields[i]
-			f.Name = d.name()
+			f.Name = d.name(i)
 			f.Before = d.value()
 			f.After = d.value()
 			flags := d.byte()
 			f.CreateOnly, f.Unknown, f.Sensitive = flags&1 != 0, flags&2 != 0, flags&4 != 0
 		}
 	}
+	if len(d.s) > 0 && d.s[0] == tagAfter {
+		d.s = d.s[1:]
+		if i := d.uvarint(); i < uint64(len(ch.Fields)) {
+			ch.Key = ch.Fields[i].After
+		} else {
+			d.fail()
+		}
+	} else {
+		ch.Key = d.value()
+	}
 	ch.Reason = d.str()
 	ch.Field = d.str()
-	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
 		ch.Requires = make([]Ref, n)
 		for i := range ch.Requires {
 			ch.Requires[i] = Ref{Flow: d.str(), SourceKey: d.str(), Ensure: d.str(), Index: int(d.varint())}
 		}
 	}
-	if src := d.raw(); len(src) > 0 {
-		ch.Source = append([]byte(nil), src...)
-	}
 	if m, ok := d.value().(map[string]any); ok {
 		ch.Ensured = m
-	}
-	if t := d.raw(); len(t) > 0 {
-		ch.Target = append([]byte(nil), t...)
 	}
 	return ch
 }
