@@ -106,8 +106,8 @@ func TestActivitiesOfOneBatch(t *testing.T) {
 		}
 	}
 	var types string
-	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(DISTINCT typeof(entries)) FROM activity`).Scan(&types); err != nil || types != "text" {
-		t.Errorf("entries are stored as %q, %v; want text, which SQLite's JSON functions and instr read", types, err)
+	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(DISTINCT typeof(entries)) FROM activity`).Scan(&types); err != nil || types != "blob" {
+		t.Errorf("entries are stored as %q, %v; want blob (compressed)", types, err)
 	}
 	keysAndIDs := func(acts []Activity) []string {
 		var out []string
@@ -341,5 +341,27 @@ func TestAppendEntryMatchesEncodingJSON(t *testing.T) {
 		if diff := cmp.Diff(wantV, got); diff != "" {
 			t.Errorf("appendEntry mismatch (-encoding/json +got):\n%s", diff)
 		}
+	}
+}
+
+// TestActivitiesOfACorruptRow: a row whose entries cannot be uncompressed
+// is reported as one unreadable entry; the other rows read as ever.
+func TestActivitiesOfACorruptRow(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	for _, k := range []string{"1", "2"} {
+		if err := s.LogActivity(ctx, []Activity{{Flow: "f", SourceKey: k, Action: "create"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE activity SET entries = x'00ff' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Activities(ctx, ActivityFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].SourceKey != "2" || got[1].Action != "unreadable" || got[1].ID != 1 {
+		t.Errorf("Activities = %+v; want entry 2, then row 1 unreadable", got)
 	}
 }

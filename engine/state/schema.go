@@ -58,15 +58,16 @@ CREATE TABLE intents (
 );
 
 CREATE TABLE activity (
-	-- A batch of entries of one run and flow, as a JSON array of
-	-- {source_key, target_id, action, error, read, sent, answer}; entry i
-	-- has the ID id + i, and the next row starts at id + n.
+	-- A batch of entries of one run and flow: a JSON array of
+	-- {source_key, target_id, action, error, read, sent, answer}, one entry
+	-- per line, compressed with S2 (github.com/klauspost/compress/s2, block
+	-- format). Entry i has the ID id + i, and the next row starts at id + n.
 	id      INTEGER PRIMARY KEY,
 	n       INTEGER NOT NULL,
 	run_id  INTEGER REFERENCES runs (id) ON DELETE CASCADE,
 	at      TEXT NOT NULL,
 	flow    TEXT NOT NULL,
-	entries TEXT NOT NULL
+	entries BLOB NOT NULL
 );
 CREATE INDEX activity_run ON activity (run_id);
 CREATE INDEX activity_flow ON activity (flow);
