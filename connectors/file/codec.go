@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -110,12 +111,64 @@ func fromJSON(v any) any {
 	return v
 }
 
-// encodeJSONL appends a record as one JSON line (keys sorted, HTML not
-// escaped), with terminator term.
-func encodeJSONL(buf *bytes.Buffer, fields map[string]any, term string) error {
-	buf.Write(jsonenc.Append(buf.AvailableBuffer(), fields, false))
-	buf.WriteString(term)
-	return nil
+// jsonlEncoder encodes records as JSON objects with their keys sorted,
+// byte for byte as jsonenc does, but sorts a set of keys only once: the
+// rows of a write mostly have the same fields, and sorting them for every
+// row cost more than the rest of the encoding.
+type jsonlEncoder struct {
+	keys  []string // of the last record, sorted
+	names [][]byte // keys[i] encoded as `"key":`, after a comma but for the first
+	vals  []any    // the values of the record being encoded, by keys
+}
+
+// append appends rec encoded as a JSON object (HTML not escaped) to b.
+func (e *jsonlEncoder) append(b []byte, rec map[string]any) []byte {
+	if !e.sameKeys(rec) {
+		e.keys = e.keys[:0]
+		for k := range rec {
+			e.keys = append(e.keys, k)
+		}
+		slices.Sort(e.keys)
+		e.names = e.names[:0]
+		e.vals = e.vals[:0]
+		for i, k := range e.keys {
+			var name []byte
+			if i > 0 {
+				name = append(name, ',')
+			}
+			name = jsonenc.Append(name, k, false)
+			e.names = append(e.names, append(name, ':'))
+			e.vals = append(e.vals, rec[k])
+		}
+	}
+	return e.appendLoaded(b)
+}
+
+// appendLoaded appends the record whose values sameKeys loaded.
+func (e *jsonlEncoder) appendLoaded(b []byte) []byte {
+	b = append(b, '{')
+	for i, name := range e.names {
+		b = append(b, name...)
+		b = jsonenc.Append(b, e.vals[i], false)
+	}
+	return append(b, '}')
+}
+
+// sameKeys tells whether rec has the keys of the last record, and if so
+// loads its values.
+func (e *jsonlEncoder) sameKeys(rec map[string]any) bool {
+	if len(rec) != len(e.keys) || e.names == nil {
+		return false
+	}
+	e.vals = e.vals[:0]
+	for _, k := range e.keys {
+		v, ok := rec[k]
+		if !ok {
+			return false
+		}
+		e.vals = append(e.vals, v)
+	}
+	return true
 }
 
 // csvRow turns the cells of a CSV row into fields: every header column,
@@ -236,6 +289,18 @@ func checkFloat(f float64) string {
 		return "not a finite number"
 	}
 	return ""
+}
+
+// isStored tells whether v is as a JSON Lines file stores it (stored
+// returns it unchanged, a copy for lists and objects).
+func isStored(v any) bool {
+	switch n := v.(type) {
+	case nil, string, bool, int64:
+		return true
+	case float64:
+		return !(n == math.Trunc(n) && math.Abs(n) < 1<<63)
+	}
+	return false
 }
 
 // stored returns v as reading it back from a file of format f gives it.

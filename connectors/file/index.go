@@ -46,8 +46,117 @@ type snapshot struct {
 	head fileHead
 	rows []rowPos
 	bad  []LineError
+	// lines is the number of line feeds in the file and last its last
+	// byte: where rows appended to it start.
+	lines int
+	last  byte
 	// index maps field -> value text -> row numbers (indexes into rows).
-	index map[string]map[string][]int32
+	index map[string]*valueIndex
+}
+
+// valueIndex maps the text of one field's values to the rows holding
+// them, in file order. Most values are held by one row, so rows are kept
+// without a slice per value (which would cost an allocation per row
+// indexed): one maps a value to its row, or to manyRows when several rows
+// hold it and their list is in many.
+type valueIndex struct {
+	one  map[string]int32
+	many map[string][]int32
+}
+
+// manyRows marks a value of valueIndex.one held by several rows.
+const manyRows = -1
+
+func newValueIndex() *valueIndex {
+	return &valueIndex{one: map[string]int32{}, many: map[string][]int32{}}
+}
+
+// has tells whether a row holds value v.
+func (x *valueIndex) has(v string) bool {
+	_, ok := x.one[v]
+	return ok
+}
+
+// appendRows appends the rows holding value v to dst.
+func (x *valueIndex) appendRows(dst []int32, v string) []int32 {
+	n, ok := x.one[v]
+	switch {
+	case !ok:
+		return dst
+	case n == manyRows:
+		return append(dst, x.many[v]...)
+	}
+	return append(dst, n)
+}
+
+// add records that row n holds value v.
+func (x *valueIndex) add(v string, n int32) {
+	old, ok := x.one[v]
+	switch {
+	case !ok:
+		x.one[v] = n
+	case old == manyRows:
+		x.many[v] = insertRow(x.many[v], n)
+	case old != n:
+		x.one[v] = manyRows
+		x.many[v] = insertRow([]int32{old}, n)
+	}
+}
+
+// insertRow inserts n into the sorted rows, once.
+func insertRow(rows []int32, n int32) []int32 {
+	i, found := slices.BinarySearch(rows, n)
+	if found {
+		return rows
+	}
+	return slices.Insert(rows, i, n)
+}
+
+// remove records that row n no longer holds value v.
+func (x *valueIndex) remove(v string, n int32) {
+	old, ok := x.one[v]
+	switch {
+	case !ok:
+	case old == n:
+		delete(x.one, v)
+	case old == manyRows:
+		rows := x.many[v]
+		if i, found := slices.BinarySearch(rows, n); found {
+			rows = slices.Delete(rows, i, i+1)
+		}
+		if len(rows) == 1 {
+			x.one[v] = rows[0]
+			delete(x.many, v)
+		} else {
+			x.many[v] = rows
+		}
+	}
+}
+
+// removeFrom takes rows from first on out of the index: the undoing of
+// adds for rows a failed write would have appended.
+func (x *valueIndex) removeFrom(first int32) {
+	for v, n := range x.one {
+		if n >= first {
+			delete(x.one, v)
+		}
+	}
+	for v, rows := range x.many {
+		i, _ := slices.BinarySearch(rows, first)
+		if i == len(rows) {
+			continue
+		}
+		switch rows = rows[:i]; len(rows) {
+		case 0:
+			delete(x.one, v)
+			delete(x.many, v)
+		case 1:
+			x.one[v] = rows[0]
+			delete(x.many, v)
+		default:
+			x.many[v] = rows
+		}
+	}
 }
 
 // rowPos is where a row is in the file.
@@ -82,9 +191,9 @@ func (s *snapshot) has(fields []string) bool {
 func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, error) {
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]map[string][]int32{}}
+		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]*valueIndex{}}
 		for _, name := range fields {
-			st.snap.index[name] = map[string][]int32{}
+			st.snap.index[name] = newValueIndex()
 		}
 		return nil, st.snap, nil
 	}
@@ -131,9 +240,9 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 	if err != nil {
 		return nil, o.fileError(err)
 	}
-	snap := &snapshot{info: info, index: map[string]map[string][]int32{}}
+	snap := &snapshot{info: info, index: map[string]*valueIndex{}}
 	for _, name := range fields {
-		snap.index[name] = map[string][]int32{}
+		snap.index[name] = newValueIndex()
 	}
 	for {
 		row, rec, bad, err := rr.next()
@@ -152,6 +261,7 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 		snap.add(n, rec)
 	}
 	snap.head = rr.head
+	snap.lines, snap.last = rr.sc.lr.line-1, rr.sc.lr.last
 	return snap, nil
 }
 
@@ -159,7 +269,7 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 func (s *snapshot) add(n int32, rec map[string]any) {
 	for name, idx := range s.index {
 		if t, ok := text(rec[name]); ok {
-			idx[t] = append(idx[t], n)
+			idx.add(t, n)
 		}
 	}
 }
@@ -167,18 +277,8 @@ func (s *snapshot) add(n int32, rec map[string]any) {
 // remove takes row n with fields rec out of the index.
 func (s *snapshot) remove(n int32, rec map[string]any) {
 	for name, idx := range s.index {
-		t, ok := text(rec[name])
-		if !ok {
-			continue
-		}
-		rows := idx[t]
-		if i := slices.Index(rows, n); i >= 0 {
-			rows = slices.Delete(rows, i, i+1)
-		}
-		if len(rows) == 0 {
-			delete(idx, t)
-		} else {
-			idx[t] = rows
+		if t, ok := text(rec[name]); ok {
+			idx.remove(t, n)
 		}
 	}
 }
@@ -187,7 +287,10 @@ func (s *snapshot) remove(n int32, rec map[string]any) {
 // indexed) or "line:N".
 func (s *snapshot) lookup(id string) []int32 {
 	if field, value, ok := parseID(id); ok {
-		return s.index[field][value]
+		if idx := s.index[field]; idx != nil {
+			return idx.appendRows(nil, value)
+		}
+		return nil
 	}
 	if line, ok := parseLineID(id); ok {
 		i := sort.Search(len(s.rows), func(i int) bool { return int(s.rows[i].line) >= line })

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -153,15 +154,23 @@ func (o *object) fileError(err error) error {
 // record makes a record of a row's fields; its ID follows the rules of the
 // package doc, with field the key the operation knows ("" for none).
 func (o *object) record(fields map[string]any, line int, field string) connectors.Record {
-	for _, k := range []string{o.conn.key, field} {
+	return connectors.Record{ID: string(o.appendID(nil, fields, line, field)), Fields: fields}
+}
+
+// appendID appends the ID of the record of fields to b.
+func (o *object) appendID(b []byte, fields map[string]any, line int, field string) []byte {
+	for _, k := range [2]string{o.conn.key, field} {
 		if k == "" {
 			continue
 		}
 		if t, ok := text(fields[k]); ok && t != "" {
-			return connectors.Record{ID: keyID(k, t), Fields: fields}
+			b = append(b, k...)
+			b = append(b, '=')
+			return append(b, t...)
 		}
 	}
-	return connectors.Record{ID: lineID(line), Fields: fields}
+	b = append(b, linePrefix...)
+	return strconv.AppendInt(b, int64(line), 10)
 }
 
 // Read streams the file's rows in pages, without loading the file. Files
@@ -258,7 +267,7 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 	var rows []int32
 	for _, v := range values {
 		if t, ok := text(v); ok {
-			rows = append(rows, snap.index[field][t]...)
+			rows = snap.index[field].appendRows(rows, t)
 		}
 	}
 	slices.Sort(rows)

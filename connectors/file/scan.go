@@ -29,6 +29,7 @@ type lineReader struct {
 	r    *bufio.Reader
 	off  int64 // offset of the next line
 	line int   // number of the next line, 1-based
+	last byte  // the last byte read
 	long []byte
 }
 
@@ -55,7 +56,8 @@ func (lr *lineReader) next() ([]byte, error) {
 		return nil, io.EOF
 	}
 	lr.off += int64(len(data))
-	if data[len(data)-1] == '\n' {
+	lr.last = data[len(data)-1]
+	if lr.last == '\n' {
 		lr.line++
 	}
 	return data, nil
