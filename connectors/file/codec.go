@@ -149,9 +149,26 @@ func (e *jsonlEncoder) appendLoaded(b []byte) []byte {
 	b = append(b, '{')
 	for i, name := range e.names {
 		b = append(b, name...)
+		if s, ok := e.vals[i].(string); ok && plainJSON(s) {
+			b = append(b, '"')
+			b = append(b, s...)
+			b = append(b, '"')
+			continue
+		}
 		b = jsonenc.Append(b, e.vals[i], false)
 	}
 	return append(b, '}')
+}
+
+// plainJSON tells whether s is ASCII that JSON holds as it is: no control
+// characters, quotes or backslashes. Other strings go to jsonenc.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // sameKeys tells whether rec has the keys of the last record, and if so

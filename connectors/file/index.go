@@ -77,6 +77,15 @@ func (x *valueIndex) has(v string) bool {
 	return ok
 }
 
+// addNew records that row n holds value v, unless a row holds it already.
+func (x *valueIndex) addNew(v string, n int32) bool {
+	if _, ok := x.one[v]; ok {
+		return false
+	}
+	x.one[v] = n
+	return true
+}
+
 // appendRows appends the rows holding value v to dst.
 func (x *valueIndex) appendRows(dst []int32, v string) []int32 {
 	n, ok := x.one[v]

@@ -114,6 +114,9 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	for j, i := range p.creates {
 		ids = o.appendID(ids, p.fields[i], int(newSnap.rows[p.rowOf[i]].line), writes[i].KeyField)
 		idEnds[j] = len(ids)
+		if j == 0 {
+			ids = slices.Grow(ids, len(ids)*(len(p.creates)-1)*5/4)
+		}
 	}
 	idText := string(ids)
 	prev := 0
@@ -227,13 +230,11 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				} else {
 					t, _ = text(w.Fields[w.KeyField])
 				}
-				idx := snap.index[w.KeyField]
-				if idx.has(t) {
+				if !snap.index[w.KeyField].addNew(t, n) {
 					results[i].Err = apiError(409, "CONFLICT", fmt.Sprintf("a row with %s already exists", keyID(w.KeyField, t)),
 						connectors.FieldError{Field: w.KeyField, Message: "value already taken"})
 					continue
 				}
-				idx.add(t, n)
 			}
 			p.rowOf[i] = n
 			p.creates = append(p.creates, i)
@@ -552,6 +553,7 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 			w.Write([]byte(head.term))
 		}
 		base, prev := w.off, 0
+		rows = slices.Grow(rows, len(p.ends))
 		for _, end := range p.ends {
 			rows = append(rows, rowPos{start: base + int64(prev), end: base + int64(end), line: int32(w.lines + 1)})
 			w.lines += bytes.Count(p.appended[prev:end], []byte{'\n'})
