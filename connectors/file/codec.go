@@ -188,23 +188,6 @@ func (e *jsonlEncoder) sameKeys(rec map[string]any) bool {
 	return true
 }
 
-// csvRow turns the cells of a CSV row into fields: every header column,
-// "" for missing trailing cells.
-func csvRow(header, cells []string) (map[string]any, error) {
-	if len(cells) > len(header) {
-		return nil, &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", len(cells), len(header))}
-	}
-	m := make(map[string]any, len(header))
-	for i, name := range header {
-		if i < len(cells) {
-			m[name] = cells[i]
-		} else {
-			m[name] = ""
-		}
-	}
-	return m, nil
-}
-
 // csvEncoder encodes CSV records with encoding/csv, reusing one writer.
 type csvEncoder struct {
 	buf bytes.Buffer

@@ -206,26 +206,39 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	}
 	var bad []LineError
 	page := make([]connectors.Record, 0, o.conn.pageSize)
+	keyCol := -1 // the CSV column of the key setting
+	if o.conn.key != "" {
+		keyCol = slices.Index(rr.head.header, o.conn.key)
+	}
 	for {
-		row, rec, badRow, err := rr.next()
+		row, err := rr.nextRaw()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return "", o.fileError(err)
 		}
-		if badRow != nil {
-			bad = append(bad, *badRow)
+		var rec connectors.Record
+		if o.format == formatCSV {
+			rec, err = rr.csvRecord(row.data, o.conn.key, keyCol, row.line)
+		} else {
+			var fields map[string]any
+			if fields, err = decodeJSONL(row.data); err == nil {
+				rec = o.record(fields, row.line, "")
+			}
+		}
+		if err != nil {
+			bad = append(bad, lineError(row, err))
 			continue
 		}
 		if req.Fields != nil {
-			for k := range rec {
+			for k := range rec.Fields {
 				if !slices.Contains(req.Fields, k) && k != o.conn.key {
-					delete(rec, k)
+					delete(rec.Fields, k)
 				}
 			}
 		}
-		page = append(page, o.record(rec, row.line, ""))
+		page = append(page, rec)
 		if len(page) == o.conn.pageSize {
 			if err := ctx.Err(); err != nil {
 				return "", err

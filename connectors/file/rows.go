@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+
+	"github.com/kopla-dev/kopla/connectors"
 )
 
 // rowReader reads the records of a file: a scanner plus the format's
@@ -14,7 +17,8 @@ type rowReader struct {
 	f     format
 	delim byte
 	head  fileHead
-	cells []string
+	buf   []byte // a CSV row's text, reused
+	spans []int  // where its cells are in buf
 }
 
 // fileHead is what the first row of a file tells.
@@ -74,12 +78,9 @@ func newRowReader(r io.Reader, f format, delim byte) (*rowReader, error) {
 // next returns the next row and its fields. A row that cannot be parsed
 // comes with bad set and no fields; err is an I/O error or io.EOF.
 func (rr *rowReader) next() (row rawRow, fields map[string]any, bad *LineError, err error) {
-	row, err = rr.sc.next()
+	row, err = rr.nextRaw()
 	if err != nil {
 		return rawRow{}, nil, nil, err
-	}
-	if rr.head.term == "\n" && row.start == 0 && terminator(row.data) == 2 {
-		rr.head.term = "\r\n"
 	}
 	fields, perr := rr.parse(row.data)
 	if perr != nil {
@@ -89,17 +90,64 @@ func (rr *rowReader) next() (row rawRow, fields map[string]any, bad *LineError, 
 	return row, fields, nil, nil
 }
 
+// nextRaw returns the next row's bytes; io.EOF at the end.
+func (rr *rowReader) nextRaw() (rawRow, error) {
+	row, err := rr.sc.next()
+	if err != nil {
+		return rawRow{}, err
+	}
+	if rr.head.term == "\n" && row.start == 0 && terminator(row.data) == 2 {
+		rr.head.term = "\r\n"
+	}
+	return row, nil
+}
+
 // parse parses one row's bytes.
 func (rr *rowReader) parse(data []byte) (map[string]any, error) {
 	if rr.f != formatCSV {
 		return decodeJSONL(data)
 	}
-	cells, err := parseCSV(data, rr.delim, rr.cells)
+	rec, err := rr.csvRecord(data, "", -1, 0)
+	return rec.Fields, err
+}
+
+// csvRecord parses a CSV row into fields: every header column, "" for
+// missing trailing cells. With line > 0 it also makes the row's ID (see
+// object.record): key=value when column keyCol (named key) has a value,
+// else the line ID. The fields' text and the ID are cut from one string.
+func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (connectors.Record, error) {
+	buf, spans, err := splitCSV(data, rr.delim, rr.buf[:0], rr.spans[:0])
 	if err != nil {
-		return nil, csvToRowError(err)
+		return connectors.Record{}, csvToRowError(err)
 	}
-	rr.cells = cells
-	return csvRow(rr.head.header, cells)
+	rr.buf, rr.spans = buf, spans
+	header := rr.head.header
+	cells := len(spans) / 2
+	if cells > len(header) {
+		return connectors.Record{}, &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, len(header))}
+	}
+	idStart := len(buf)
+	if line > 0 {
+		if keyCol >= 0 && keyCol < cells && spans[2*keyCol+1] > spans[2*keyCol] {
+			buf = append(buf, key...)
+			buf = append(buf, '=')
+			buf = append(buf, buf[spans[2*keyCol]:spans[2*keyCol+1]]...)
+		} else {
+			buf = append(buf, linePrefix...)
+			buf = strconv.AppendInt(buf, int64(line), 10)
+		}
+		rr.buf = buf
+	}
+	text := string(buf)
+	fields := make(map[string]any, len(header))
+	for i, name := range header {
+		if i < cells {
+			fields[name] = text[spans[2*i]:spans[2*i+1]]
+		} else {
+			fields[name] = ""
+		}
+	}
+	return connectors.Record{ID: text[idStart:], Fields: fields}, nil
 }
 
 func csvToRowError(err error) error {
