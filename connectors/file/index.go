@@ -36,7 +36,15 @@ type fileState struct {
 	mu    sync.Mutex
 	snap  *snapshot
 	scans int // full scans made, for tests of the index cache
+	// rows and out are buffers of the last Write, for the next: the
+	// engine writes a file in many batches, and allocating megabytes for
+	// each costs the garbage collector more than the rest of the write.
+	rows []byte
+	out  *bufio.Writer
 }
+
+// keepBuffer is the largest rows buffer kept between writes.
+const keepBuffer = 16 << 20
 
 // snapshot describes one version of a file: where its rows are and, per
 // field asked for, which rows hold which value. It is valid while the

@@ -83,6 +83,9 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	// plan indexes the created rows as it goes (their keys must be unique
 	// within the batch too); a write that fails takes them out again.
 	p, err := o.plan(src, snap, writes, results)
+	if p != nil && cap(p.appended) <= keepBuffer {
+		defer func() { o.state.rows = p.appended[:0] }()
+	}
 	if err == nil && len(p.creates) == 0 && len(p.updated) == 0 {
 		return results
 	}
@@ -161,9 +164,10 @@ func apiError(status int, code, msg string, fields ...connectors.FieldError) *co
 // once; on an error the caller takes them out of the index.
 func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, results []connectors.WriteResult) (*writePlan, error) {
 	p := &writePlan{
-		header: slices.Clone(snap.head.header),
-		fields: make([]map[string]any, len(writes)),
-		rowOf:  make([]int32, len(writes)),
+		appended: o.state.rows[:0],
+		header:   slices.Clone(snap.head.header),
+		fields:   make([]map[string]any, len(writes)),
+		rowOf:    make([]int32, len(writes)),
 	}
 	type rowWrite struct {
 		row   int32
@@ -515,7 +519,11 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 		}
 	}()
 
-	w := &countingWriter{w: bufio.NewWriterSize(tmp, 256<<10)}
+	if o.state.out == nil {
+		o.state.out = bufio.NewWriterSize(tmp, 256<<10)
+	}
+	o.state.out.Reset(tmp)
+	w := &countingWriter{w: o.state.out}
 	c := &copier{w: w, dst: tmp, src: src, size: size}
 	head := snap.head
 	head.header = p.header
