@@ -332,7 +332,12 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 	var br *bufio.Reader
 	var pos int64
 	if len(rows) > fetchSequential {
-		br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+		// Rows far apart are read by position: reading the file between
+		// them would cost more than a read per row.
+		lo, hi := slices.Min(rows), slices.Max(rows)
+		if span := snap.rows[hi].end - snap.rows[lo].start; span/int64(len(rows)) < fetchGap {
+			br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+		}
 	}
 	out := make([]fetched, len(rows))
 	rr := &rowReader{f: o.format, delim: o.conn.delim, head: snap.head}
@@ -370,6 +375,10 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 // fetchSequential is the number of rows above which fetch reads the file
 // sequentially rather than row by row.
 const fetchSequential = 32
+
+// fetchGap is the mean distance between the rows fetched above which they
+// are read by position.
+const fetchGap = 16 << 10
 
 type fetched struct {
 	data   []byte
