@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -31,6 +32,10 @@ type writePlan struct {
 	oldLines []int
 	old      []map[string]any
 	creates  []int // writes that create, in order
+	// idKeys[j] is the field and idValues[j] the value whose key ID names
+	// the row of creates[j] ("" for a line ID; see object.record), found
+	// while the record is at hand.
+	idKeys, idValues []string
 	// appended holds the created rows' bytes one after the other; ends[j]
 	// is where the row of creates[j] ends in it.
 	appended []byte
@@ -115,7 +120,14 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	var ids []byte
 	idEnds := make([]int, len(p.creates))
 	for j, i := range p.creates {
-		ids = o.appendID(ids, p.fields[i], int(newSnap.rows[p.rowOf[i]].line), writes[i].KeyField)
+		if p.idKeys[j] != "" {
+			ids = append(ids, p.idKeys[j]...)
+			ids = append(ids, '=')
+			ids = append(ids, p.idValues[j]...)
+		} else {
+			ids = append(ids, linePrefix...)
+			ids = strconv.AppendInt(ids, int64(newSnap.rows[p.rowOf[i]].line), 10)
+		}
 		idEnds[j] = len(ids)
 		if j == 0 {
 			ids = slices.Grow(ids, len(ids)*(len(p.creates)-1)*5/4)
@@ -227,8 +239,8 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				// CSV rows are made once the header is known.
 				rec = storedJSON(w.Fields, convert)
 			}
+			var t string // the KeyField value
 			if w.KeyField != "" {
-				var t string
 				if rec != nil {
 					t, _ = text(rec[w.KeyField])
 				} else {
@@ -244,6 +256,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 			p.creates = append(p.creates, i)
 			if o.format != formatCSV {
 				p.fields[i] = rec
+				p.addIDKey(o.conn.key, w.KeyField, t, rec)
 				start := len(p.appended)
 				if known && !convert {
 					p.appended = jenc.appendLoaded(p.appended)
@@ -344,6 +357,8 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 	for j, i := range p.creates {
 		rec := enc.csvRecord(writes[i].Fields)
 		p.fields[i] = rec
+		t, _ := text(rec[writes[i].KeyField])
+		p.addIDKey(o.conn.key, writes[i].KeyField, t, rec)
 		if p.appended, err = enc.append(p.appended, rec, snap.head.term); err != nil {
 			return nil, err
 		}
@@ -354,6 +369,27 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 		indexCreate(i, rec)
 	}
 	return p, nil
+}
+
+// addIDKey notes what names the next created row: the value of the key
+// setting, else that of the write's KeyField (value t), else its line.
+func (p *writePlan) addIDKey(key, keyField, t string, rec map[string]any) {
+	for _, k := range [2]string{key, keyField} {
+		if k == "" {
+			continue
+		}
+		v, ok := t, true
+		if k != keyField {
+			v, ok = text(rec[k])
+		}
+		if ok && v != "" {
+			p.idKeys = append(p.idKeys, k)
+			p.idValues = append(p.idValues, v)
+			return
+		}
+	}
+	p.idKeys = append(p.idKeys, "")
+	p.idValues = append(p.idValues, "")
 }
 
 // unindexFrom takes rows from first on out of the index.
@@ -564,7 +600,11 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 		rows = slices.Grow(rows, len(p.ends))
 		for _, end := range p.ends {
 			rows = append(rows, rowPos{start: base + int64(prev), end: base + int64(end), line: int32(w.lines + 1)})
-			w.lines += bytes.Count(p.appended[prev:end], []byte{'\n'})
+			if o.format == formatCSV {
+				w.lines += bytes.Count(p.appended[prev:end], []byte{'\n'})
+			} else {
+				w.lines++ // JSON escapes line breaks: a JSON line is one line
+			}
 			prev = end
 		}
 		w.w.Write(p.appended)
