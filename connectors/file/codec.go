@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
@@ -188,18 +190,22 @@ func (e *jsonlEncoder) sameKeys(rec map[string]any) bool {
 	return true
 }
 
-// csvEncoder encodes CSV records with encoding/csv, reusing one writer.
+// csvEncoder encodes CSV records as encoding/csv does, byte for byte.
+// Cells are written as they are (no UseCRLF, which would turn a cell's line
+// breaks into CRLF and drop its lone CRs): a value reads back exactly as it
+// was written, so writing it again changes nothing. Only the record's
+// terminator follows the file.
 type csvEncoder struct {
-	buf bytes.Buffer
-	w   *csv.Writer
+	delim byte
+	// ascii is set for a delimiter below 0x80, which appendRow handles;
+	// encoding/csv writes others (as UTF-8) and refuses NUL.
+	ascii bool
+	buf   bytes.Buffer
+	w     *csv.Writer
 }
 
-// newCSVEncoder returns an encoder. Cells are written as they are (no
-// UseCRLF, which would turn a cell's line breaks into CRLF and drop its lone
-// CRs): a value reads back exactly as it was written, so writing it again
-// changes nothing. Only the record's terminator follows the file.
 func newCSVEncoder(delim byte) *csvEncoder {
-	e := &csvEncoder{}
+	e := &csvEncoder{delim: delim, ascii: delim != 0 && delim < utf8.RuneSelf}
 	e.w = csv.NewWriter(&e.buf)
 	e.w.Comma = rune(delim)
 	return e
@@ -207,23 +213,70 @@ func newCSVEncoder(delim byte) *csvEncoder {
 
 // encode appends one record to dst with terminator term.
 func (e *csvEncoder) encode(dst *bytes.Buffer, cells []string, term string) error {
-	e.buf.Reset()
+	b, err := e.appendRow(dst.AvailableBuffer(), cells, term)
+	dst.Write(b)
+	return err
+}
+
+// appendRow appends one record to b with terminator term.
+func (e *csvEncoder) appendRow(b []byte, cells []string, term string) ([]byte, error) {
 	if len(cells) == 1 && cells[0] == "" {
 		// A lone empty cell would be a blank line, which readers skip.
-		e.buf.WriteString("\"\"\n")
-	} else {
+		b = append(b, `""`...)
+		return append(b, term...), nil
+	}
+	if !e.ascii {
+		e.buf.Reset()
 		if err := e.w.Write(cells); err != nil {
-			return err
+			return b, err
 		}
 		e.w.Flush()
 		if err := e.w.Error(); err != nil {
-			return err
+			return b, err
+		}
+		out := e.buf.Bytes()
+		b = append(b, out[:len(out)-terminator(out)]...)
+		return append(b, term...), nil
+	}
+	for n, cell := range cells {
+		if n > 0 {
+			b = append(b, e.delim)
+		}
+		if !e.needsQuotes(cell) {
+			b = append(b, cell...)
+			continue
+		}
+		b = append(b, '"')
+		for {
+			i := strings.IndexByte(cell, '"')
+			if i < 0 {
+				break
+			}
+			b = append(b, cell[:i+1]...)
+			b = append(b, '"')
+			cell = cell[i+1:]
+		}
+		b = append(b, cell...)
+		b = append(b, '"')
+	}
+	return append(b, term...), nil
+}
+
+// needsQuotes is encoding/csv's rule for quoting a cell.
+func (e *csvEncoder) needsQuotes(cell string) bool {
+	if cell == "" {
+		return false
+	}
+	if cell == `\.` {
+		return true
+	}
+	for i := 0; i < len(cell); i++ {
+		if c := cell[i]; c == '\n' || c == '\r' || c == '"' || c == e.delim {
+			return true
 		}
 	}
-	b := e.buf.Bytes()
-	dst.Write(b[:len(b)-terminator(b)])
-	dst.WriteString(term)
-	return nil
+	r, _ := utf8.DecodeRuneInString(cell)
+	return unicode.IsSpace(r)
 }
 
 // text returns the text form of a scalar value: how a CSV cell holds it and

@@ -355,13 +355,13 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 	// The created CSV rows, and the index of their other fields.
 	p.ends = make([]int, len(p.creates))
 	for j, i := range p.creates {
-		rec := enc.csvRecord(writes[i].Fields)
+		var rec map[string]any
+		if rec, p.appended, err = enc.csvCreate(p.appended, writes[i].Fields, snap.head.term); err != nil {
+			return nil, err
+		}
 		p.fields[i] = rec
 		t, _ := text(rec[writes[i].KeyField])
 		p.addIDKey(o.conn.key, writes[i].KeyField, t, rec)
-		if p.appended, err = enc.append(p.appended, rec, snap.head.term); err != nil {
-			return nil, err
-		}
 		if j == 0 {
 			p.appended = slices.Grow(p.appended, len(p.appended)*(len(p.creates)-1)*5/4)
 		}
@@ -491,7 +491,6 @@ type encoder struct {
 	csv    *csvEncoder
 	json   *jsonlEncoder
 	cells  []string
-	buf    bytes.Buffer
 }
 
 func (o *object) newEncoder(header []string, json *jsonlEncoder) *encoder {
@@ -510,21 +509,25 @@ func (e *encoder) append(dst []byte, rec map[string]any, term string) ([]byte, e
 	for j, name := range e.header {
 		e.cells[j], _ = text(rec[name])
 	}
-	e.buf.Reset()
-	if err := e.csv.encode(&e.buf, e.cells, term); err != nil {
-		return dst, err
-	}
-	return append(dst, e.buf.Bytes()...), nil
+	return e.csv.appendRow(dst, e.cells, term)
 }
 
-// csvRecord returns the CSV row a create writes: every column, as text.
-func (e *encoder) csvRecord(fields map[string]any) map[string]any {
+// csvCreate returns the CSV row a create writes (every column, as text)
+// and appends its bytes to dst.
+func (e *encoder) csvCreate(dst []byte, fields map[string]any, term string) (map[string]any, []byte, error) {
 	rec := make(map[string]any, len(e.header))
-	for _, name := range e.header {
-		t, _ := text(fields[name])
-		rec[name] = t
+	for j, name := range e.header {
+		v := fields[name]
+		t, _ := text(v)
+		e.cells[j] = t
+		if _, ok := v.(string); ok {
+			rec[name] = v // the value as it is: no new copy of the text
+		} else {
+			rec[name] = t
+		}
 	}
-	return rec
+	dst, err := e.csv.appendRow(dst, e.cells, term)
+	return rec, dst, err
 }
 
 func termOf(data []byte) string {
