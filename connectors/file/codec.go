@@ -113,26 +113,57 @@ func fromJSON(v any) any {
 	return v
 }
 
+// fieldSet is the sorted field names of a record, and the values of the
+// record at hand by them. Most rows of a write have the same fields: a
+// record with the names of the last is checked and encoded by the names
+// found then, without sorting them again.
+type fieldSet struct {
+	keys []string
+	vals []any
+}
+
+// load tells whether rec has the fields of the set, and if so loads its
+// values.
+func (f *fieldSet) load(rec map[string]any) bool {
+	if len(rec) != len(f.keys) || f.keys == nil {
+		return false
+	}
+	f.vals = f.vals[:0]
+	for _, k := range f.keys {
+		v, ok := rec[k]
+		if !ok {
+			return false
+		}
+		f.vals = append(f.vals, v)
+	}
+	return true
+}
+
+// reset makes the set that of rec, with its values loaded.
+func (f *fieldSet) reset(rec map[string]any) {
+	f.keys = f.keys[:0]
+	for k := range rec {
+		f.keys = append(f.keys, k)
+	}
+	slices.Sort(f.keys)
+	f.vals = f.vals[:0]
+	for _, k := range f.keys {
+		f.vals = append(f.vals, rec[k])
+	}
+}
+
 // jsonlEncoder encodes records as JSON objects with their keys sorted,
-// byte for byte as jsonenc does, but sorts a set of keys only once: the
-// rows of a write mostly have the same fields, and sorting them for every
-// row cost more than the rest of the encoding.
+// byte for byte as jsonenc does, but sorts a set of keys only once.
 type jsonlEncoder struct {
-	keys  []string // of the last record, sorted
+	fieldSet
 	names [][]byte // keys[i] encoded as `"key":`, after a comma but for the first
-	vals  []any    // the values of the record being encoded, by keys
 }
 
 // append appends rec encoded as a JSON object (HTML not escaped) to b.
 func (e *jsonlEncoder) append(b []byte, rec map[string]any) []byte {
-	if !e.sameKeys(rec) {
-		e.keys = e.keys[:0]
-		for k := range rec {
-			e.keys = append(e.keys, k)
-		}
-		slices.Sort(e.keys)
+	if !e.load(rec) {
+		e.reset(rec)
 		e.names = e.names[:0]
-		e.vals = e.vals[:0]
 		for i, k := range e.keys {
 			var name []byte
 			if i > 0 {
@@ -140,7 +171,6 @@ func (e *jsonlEncoder) append(b []byte, rec map[string]any) []byte {
 			}
 			name = jsonenc.Append(name, k, false)
 			e.names = append(e.names, append(name, ':'))
-			e.vals = append(e.vals, rec[k])
 		}
 	}
 	return e.appendLoaded(b)
@@ -169,23 +199,6 @@ func plainJSON(s string) bool {
 		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
 			return false
 		}
-	}
-	return true
-}
-
-// sameKeys tells whether rec has the keys of the last record, and if so
-// loads its values.
-func (e *jsonlEncoder) sameKeys(rec map[string]any) bool {
-	if len(rec) != len(e.keys) || e.names == nil {
-		return false
-	}
-	e.vals = e.vals[:0]
-	for _, k := range e.keys {
-		v, ok := rec[k]
-		if !ok {
-			return false
-		}
-		e.vals = append(e.vals, v)
 	}
 	return true
 }

@@ -214,16 +214,24 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 		}
 	}
 	jenc := &jsonlEncoder{}
+	var csvKeys fieldSet           // the fields of the last CSV create, checked and in the header
 	first := int32(len(snap.rows)) // the row of the first create
 	for i, w := range writes {
-		// A JSON Lines create with the fields of the row encoded before
-		// (the common case) has its values checked and encoded by the
-		// order found then.
-		known := o.format != formatCSV && w.Action == connectors.Create && jenc.sameKeys(w.Fields)
+		// A create with the fields of the row before (the common case)
+		// has only its values checked, and a JSON Lines row is encoded by
+		// the order of the fields found then.
+		var known bool
+		keys := &jenc.fieldSet
+		if o.format == formatCSV {
+			keys = &csvKeys
+		}
+		if w.Action == connectors.Create {
+			known = keys.load(w.Fields)
+		}
 		var convert bool
 		var err error
 		if known {
-			convert, err = o.checkValues(w, jenc.keys, jenc.vals)
+			convert, err = o.checkValues(w, keys.keys, keys.vals)
 		} else {
 			convert, err = o.check(w)
 		}
@@ -291,7 +299,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 			updates = append(updates, rowWrite{rows[0], i})
 			p.rowOf[i] = rows[0]
 		}
-		if o.format == formatCSV {
+		if o.format == formatCSV && !known {
 			var added []string
 			for name := range w.Fields {
 				if !columns[name] {
@@ -304,6 +312,9 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 					columns[name] = true
 				}
 				p.header = append(p.header, added...)
+			}
+			if w.Action == connectors.Create {
+				csvKeys.reset(w.Fields)
 			}
 		}
 	}

@@ -545,3 +545,43 @@ func TestReadRequest(t *testing.T) {
 		t.Errorf("Read of a missing file = %v; want nothing", recs)
 	}
 }
+
+// TestKnownFieldsChecked checks that a create with the fields of the create
+// before it, whose names are not checked again, has its values checked as
+// a create alone has.
+func TestKnownFieldsChecked(t *testing.T) {
+	bad := []map[string]any{
+		{"email": "b@example.com", "n": math.NaN(), "addr": map[string]any{"x": math.Inf(1)}},
+		{"email": "", "n": int64(1), "addr": "x"},
+		{"email": "c@example.com", "n": make(chan int), "addr": []any{"a"}},
+	}
+	for _, ext := range []string{"jsonl", "csv"} {
+		for i, fields := range bad {
+			t.Run(fmt.Sprintf("%s/%d", ext, i), func(t *testing.T) {
+				alone := func() error {
+					dir := t.TempDir()
+					if ext == "csv" {
+						writeFile(t, filepath.Join(dir, "contacts.csv"), "email\n")
+					}
+					return openObject(t, dir, "contacts", nil).Write(t.Context(), []connectors.Write{create(fields)})[0].Err
+				}()
+				dir := t.TempDir()
+				if ext == "csv" {
+					writeFile(t, filepath.Join(dir, "contacts.csv"), "email\n")
+				}
+				good := create(map[string]any{"email": "a@example.com", "n": int64(2), "addr": "y"})
+				res := openObject(t, dir, "contacts", nil).Write(t.Context(), []connectors.Write{good, create(fields)})
+				if res[0].Err != nil {
+					t.Fatalf("good write: %v", res[0].Err)
+				}
+				var want, got *connectors.APIError
+				if !errors.As(alone, &want) || !errors.As(res[1].Err, &got) {
+					t.Fatalf("after a create with the same fields: error %v; alone: %v; want *APIError", res[1].Err, alone)
+				}
+				if diff := cmp.Diff(want.Fields, got.Fields); diff != "" || got.Status != want.Status || got.Code != want.Code {
+					t.Errorf("after a create with the same fields: error %v; alone: %v (fields -alone +after):\n%s", got, want, diff)
+				}
+			})
+		}
+	}
+}
