@@ -223,7 +223,7 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 			rec, err = rr.csvRecord(row.data, o.conn.key, keyCol, row.line)
 		} else {
 			var fields map[string]any
-			if fields, err = decodeJSONL(row.data); err == nil {
+			if fields, err = decodeJSONL(&rr.json, row.data); err == nil {
 				rec = o.record(fields, row.line, "")
 			}
 		}

@@ -19,6 +19,7 @@ type rowReader struct {
 	head  fileHead
 	buf   []byte // a CSV row's text, reused
 	spans []int  // where its cells are in buf
+	json  jsonParser
 }
 
 // fileHead is what the first row of a file tells.
@@ -105,7 +106,7 @@ func (rr *rowReader) nextRaw() (rawRow, error) {
 // parse parses one row's bytes.
 func (rr *rowReader) parse(data []byte) (map[string]any, error) {
 	if rr.f != formatCSV {
-		return decodeJSONL(data)
+		return decodeJSONL(&rr.json, data)
 	}
 	rec, err := rr.csvRecord(data, "", -1, 0)
 	return rec.Fields, err
