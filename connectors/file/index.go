@@ -291,31 +291,42 @@ func (s *snapshot) add(n int32, rec map[string]any) {
 	}
 }
 
-// remove takes row n with fields rec out of the index.
-func (s *snapshot) remove(n int32, rec map[string]any) {
+// move reindexes row n, whose fields were old and are now rec.
+func (s *snapshot) move(n int32, old, rec map[string]any) {
 	for name, idx := range s.index {
-		if t, ok := text(rec[name]); ok {
-			idx.remove(t, n)
+		was, wasOK := text(old[name])
+		is, isOK := text(rec[name])
+		if wasOK == isOK && was == is {
+			continue // most updates leave the key as it was
+		}
+		if wasOK {
+			idx.remove(was, n)
+		}
+		if isOK {
+			idx.add(is, n)
 		}
 	}
 }
 
 // lookup returns the rows an ID names: "field=value" (the field must be
 // indexed) or "line:N".
-func (s *snapshot) lookup(id string) []int32 {
+func (s *snapshot) lookup(id string) []int32 { return s.appendLookup(nil, id) }
+
+// appendLookup appends the rows of lookup to dst.
+func (s *snapshot) appendLookup(dst []int32, id string) []int32 {
 	if field, value, ok := parseID(id); ok {
 		if idx := s.index[field]; idx != nil {
-			return idx.appendRows(nil, value)
+			return idx.appendRows(dst, value)
 		}
-		return nil
+		return dst
 	}
 	if line, ok := parseLineID(id); ok {
 		i := sort.Search(len(s.rows), func(i int) bool { return int(s.rows[i].line) >= line })
 		if i < len(s.rows) && int(s.rows[i].line) == line && !s.rows[i].bad {
-			return []int32{int32(i)}
+			return append(dst, int32(i))
 		}
 	}
-	return nil
+	return dst
 }
 
 // fetch reads and parses rows by number; out[i] is rows[i]. Many rows are

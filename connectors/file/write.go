@@ -111,8 +111,7 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	// The file is replaced: move the index along and answer.
 	for j, n := range p.updated {
 		g := p.groups[j]
-		newSnap.remove(n, p.old[j])
-		newSnap.add(n, p.fields[g[len(g)-1]])
+		newSnap.move(n, p.old[j], p.fields[g[len(g)-1]])
 	}
 	o.state.snap = newSnap
 	// The IDs of the created rows are cut from one string: one allocation
@@ -186,6 +185,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 		write int
 	}
 	var updates []rowWrite
+	var rowBuf []int32          // the rows of an update's ID
 	var columns map[string]bool // CSV header, to find new columns
 	if o.format == formatCSV {
 		columns = make(map[string]bool, len(p.header))
@@ -282,7 +282,8 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 			}
 		case connectors.Update:
 			// Rows created by this write are not there to update yet.
-			rows := slices.DeleteFunc(snap.lookup(w.ID), func(n int32) bool { return n >= first })
+			rowBuf = snap.appendLookup(rowBuf[:0], w.ID)
+			rows := slices.DeleteFunc(rowBuf, func(n int32) bool { return n >= first })
 			switch len(rows) {
 			case 0:
 				results[i].Err = apiError(404, "NOT_FOUND", fmt.Sprintf("no row has ID %q", w.ID))
@@ -341,13 +342,17 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 	p.old = make([]map[string]any, len(p.updated))
 	p.replaced = make([][]byte, len(p.updated))
 	p.oldLines = make([]int, len(p.updated))
+	var replaced []byte // the bytes of all updated rows
 	for j := range p.updated {
 		p.old[j] = got[j].fields
 		p.oldLines[j] = bytes.Count(got[j].data, []byte{'\n'})
 		rec := o.storedRow(p.header, got[j].fields)
 		for k, i := range p.groups[j] {
 			for name, v := range writes[i].Fields {
-				rec[name] = stored(o.format, v)
+				if _, ok := v.(string); !ok {
+					v = stored(o.format, v)
+				}
+				rec[name] = v
 			}
 			if k < len(p.groups[j])-1 {
 				p.fields[i] = maps.Clone(rec)
@@ -355,9 +360,11 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				p.fields[i] = rec
 			}
 		}
-		if p.replaced[j], err = enc.append(nil, rec, termOf(got[j].data)); err != nil {
+		start := len(replaced)
+		if replaced, err = enc.append(replaced, rec, termOf(got[j].data)); err != nil {
 			return nil, err
 		}
+		p.replaced[j] = replaced[start:len(replaced):len(replaced)]
 	}
 
 	if o.format != formatCSV {
@@ -465,14 +472,18 @@ func (o *object) checked(w connectors.Write, convert bool, errs []connectors.Fie
 // storedRow returns a row's fields as stored: for CSV, every column as text.
 func (o *object) storedRow(header []string, old map[string]any) map[string]any {
 	if o.format != formatCSV {
-		rec := make(map[string]any, len(old))
-		maps.Copy(rec, old)
-		return rec
+		if old == nil {
+			return map[string]any{}
+		}
+		return maps.Clone(old) // copies the map's memory, no hashing
 	}
 	rec := make(map[string]any, len(header))
 	for _, name := range header {
-		v, _ := text(old[name])
-		rec[name] = v
+		v := old[name]
+		if _, ok := v.(string); !ok {
+			v, _ = text(v)
+		}
+		rec[name] = v // a string as it is: no new copy of the text
 	}
 	return rec
 }
