@@ -210,6 +210,13 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	if o.conn.key != "" {
 		keyCol = slices.Index(rr.head.header, o.conn.key)
 	}
+	if o.format == formatCSV && req.Fields != nil {
+		// The columns to leave out are known from the header.
+		rr.skip = make([]bool, len(rr.head.header))
+		for i, name := range rr.head.header {
+			rr.skip[i] = !slices.Contains(req.Fields, name) && name != o.conn.key
+		}
+	}
 	for {
 		row, err := rr.nextRaw()
 		if errors.Is(err, io.EOF) {
@@ -231,7 +238,7 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 			bad = append(bad, lineError(row, err))
 			continue
 		}
-		if req.Fields != nil {
+		if req.Fields != nil && o.format != formatCSV {
 			for k := range rec.Fields {
 				if !slices.Contains(req.Fields, k) && k != o.conn.key {
 					delete(rec.Fields, k)

@@ -20,6 +20,8 @@ type rowReader struct {
 	buf   []byte // a CSV row's text, reused
 	spans []int  // where its cells are in buf
 	json  jsonParser
+	// skip marks the CSV columns csvRecord leaves out, when not nil.
+	skip []bool
 }
 
 // fileHead is what the first row of a file tells.
@@ -142,6 +144,9 @@ func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (conne
 	text := string(buf)
 	fields := make(map[string]any, len(header))
 	for i, name := range header {
+		if rr.skip != nil && rr.skip[i] {
+			continue
+		}
 		if i < cells {
 			fields[name] = text[spans[2*i]:spans[2*i+1]]
 		} else {

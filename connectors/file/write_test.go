@@ -533,6 +533,17 @@ func TestReadRequest(t *testing.T) {
 	if diff := cmp.Diff(connectors.Record{ID: "email=anna@example.com", Fields: map[string]any{"email": "anna@example.com", "name": "Andersson, Anna"}}, got[0]); diff != "" {
 		t.Errorf("Read with Fields mismatch (-want +got):\n%s", diff)
 	}
+	orders := openObject(t, filepath.Join("testdata", "read"), "orders", map[string]any{"key": "id"})
+	got = nil
+	if _, err := orders.Read(t.Context(), connectors.ReadRequest{Fields: []string{"paid", "missing"}}, func(p []connectors.Record) error {
+		got = append(got, p...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(connectors.Record{ID: "id=1", Fields: map[string]any{"id": int64(1), "paid": true}}, got[0]); diff != "" {
+		t.Errorf("Read of JSON Lines with Fields mismatch (-want +got):\n%s", diff)
+	}
 	if _, err := obj.Read(t.Context(), connectors.ReadRequest{Include: []string{"deals"}}, func([]connectors.Record) error { return nil }); err == nil {
 		t.Error("Read with an include: no error; want one")
 	}
