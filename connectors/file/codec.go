@@ -460,7 +460,42 @@ func (e *jsonlEncoder) append(b []byte, rec map[string]any) []byte {
 	return e.appendLoaded(b)
 }
 
-// appendLoaded appends the record whose values sameKeys loaded.
+// appendPlain appends the record whose values load loaded if they are all
+// plain: strings, whole numbers as int64, other finite float64, booleans
+// and nulls, which a JSON Lines file holds as they are and need no check.
+// ok is false when a value is not (b then holds a part of the record).
+func (e *jsonlEncoder) appendPlain(b []byte) (_ []byte, ok bool) {
+	b = append(b, '{')
+	for i, name := range e.names {
+		b = append(b, name...)
+		switch v := e.vals[i].(type) {
+		case string:
+			if !plainJSON(v) {
+				b = jsonenc.Append(b, e.vals[i], false)
+				continue
+			}
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) || !isStored(v) {
+				return b, false
+			}
+			b = jsonenc.Append(b, e.vals[i], false) // the interface as it is: no boxing
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case nil:
+			b = append(b, "null"...)
+		default:
+			return b, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// appendLoaded appends the record whose values load loaded.
 func (e *jsonlEncoder) appendLoaded(b []byte) []byte {
 	b = append(b, '{')
 	for i, name := range e.names {

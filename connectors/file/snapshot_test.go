@@ -3,6 +3,7 @@ package file
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -208,6 +209,37 @@ func TestJSONLEncoder(t *testing.T) {
 		want := string(jsonenc.Append(nil, rec, false))
 		if got := string(e.append(nil, rec)); got != want {
 			t.Errorf("encode(%v) = %s; want %s", rec, got, want)
+		}
+	}
+}
+
+// TestJSONLEncoderPlain checks that appendPlain encodes records of plain
+// values as jsonenc does, and refuses the others.
+func TestJSONLEncoderPlain(t *testing.T) {
+	tests := []struct {
+		rec   map[string]any
+		plain bool
+	}{
+		{map[string]any{"a": "x", "b": int64(-3), "c": 2.5, "d": true, "e": nil, "f": "quote \" and \u00e9"}, true},
+		{map[string]any{"a": "y", "b": int64(0), "c": -0.125, "d": false, "e": nil, "f": ""}, true},
+		{map[string]any{"a": "z", "b": int64(1), "c": 3.0, "d": true, "e": nil, "f": ""}, false}, // stored as int64
+		{map[string]any{"a": "z", "b": int64(1), "c": math.NaN(), "d": true, "e": nil, "f": ""}, false},
+		{map[string]any{"a": "z", "b": 1, "c": 0.5, "d": true, "e": nil, "f": ""}, false}, // int
+		{map[string]any{"a": "z", "b": int64(1), "c": 0.5, "d": true, "e": []any{}, "f": ""}, false},
+	}
+	var e jsonlEncoder
+	e.append(nil, tests[0].rec) // the set of fields
+	for _, tt := range tests {
+		if !e.load(tt.rec) {
+			t.Fatalf("load(%v): not the fields of the first record", tt.rec)
+		}
+		got, ok := e.appendPlain(nil)
+		if ok != tt.plain {
+			t.Errorf("appendPlain(%v) ok = %v; want %v", tt.rec, ok, tt.plain)
+			continue
+		}
+		if want := string(jsonenc.Append(nil, tt.rec, false)); ok && string(got) != want {
+			t.Errorf("appendPlain(%v) = %s; want %s", tt.rec, got, want)
 		}
 	}
 }

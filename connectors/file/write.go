@@ -179,6 +179,12 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 		header:   slices.Clone(snap.head.header),
 		fields:   make([]map[string]any, len(writes)),
 		rowOf:    make([]int32, len(writes)),
+		creates:  make([]int, 0, len(writes)),
+		idKeys:   make([]string, 0, len(writes)),
+		idValues: make([]string, 0, len(writes)),
+	}
+	if o.format != formatCSV {
+		p.ends = make([]int, 0, len(writes))
 	}
 	type rowWrite struct {
 		row   int32
@@ -230,12 +236,25 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 		}
 		var convert bool
 		var err error
-		if known {
+		// encoded is set when the row is appended already: a JSON Lines
+		// row of plain values needs no other check of its values.
+		var encoded bool
+		start := len(p.appended)
+		switch {
+		case known && o.format != formatCSV:
+			if p.appended, encoded = jenc.appendPlain(p.appended); encoded {
+				convert, err = o.checked(w, false, nil)
+				break
+			}
+			p.appended = p.appended[:start]
+			fallthrough
+		case known:
 			convert, err = o.checkValues(w, keys.keys, keys.vals)
-		} else {
+		default:
 			convert, err = o.check(w)
 		}
 		if err != nil {
+			p.appended = p.appended[:start]
 			results[i].Err = err
 			continue
 		}
@@ -255,6 +274,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 					t, _ = text(w.Fields[w.KeyField])
 				}
 				if !snap.index[w.KeyField].addNew(t, n) {
+					p.appended = p.appended[:start]
 					results[i].Err = apiError(409, "CONFLICT", fmt.Sprintf("a row with %s already exists", keyID(w.KeyField, t)),
 						connectors.FieldError{Field: w.KeyField, Message: "value already taken"})
 					continue
@@ -265,10 +285,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 			if o.format != formatCSV {
 				p.fields[i] = rec
 				p.addIDKey(o.conn.key, w.KeyField, t, rec)
-				start := len(p.appended)
-				if known && !convert {
-					p.appended = jenc.appendLoaded(p.appended)
-				} else {
+				if !encoded {
 					p.appended = jenc.append(p.appended, rec)
 				}
 				p.appended = append(p.appended, snap.head.term...)
