@@ -41,7 +41,8 @@ func TestSnapshotAfterWrite(t *testing.T) {
 			if tc.ext == "csv" {
 				b.WriteString("key,a" + tc.term)
 			}
-			const rows = 3000 // about 150 KiB: some stretches are over bulkCopy
+			const rows = 1500 // about 100 KiB: some stretches are over bulkCopy
+			pad := strings.Repeat("x", 40)
 			for i := range rows {
 				switch {
 				case tc.blank && i%500 == 3:
@@ -55,9 +56,9 @@ func TestSnapshotAfterWrite(t *testing.T) {
 					continue
 				}
 				if tc.ext == "csv" {
-					fmt.Fprintf(&b, "k%04d,value %d%s", i, i, tc.term)
+					fmt.Fprintf(&b, "k%04d,value %d %s%s", i, i, pad, tc.term)
 				} else {
-					fmt.Fprintf(&b, `{"a":"value %d","key":"k%04d"}%s`, i, i, tc.term)
+					fmt.Fprintf(&b, `{"a":"value %d %s","key":"k%04d"}%s`, i, pad, i, tc.term)
 				}
 			}
 			content := b.String()
@@ -67,7 +68,7 @@ func TestSnapshotAfterWrite(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "things."+tc.ext), content)
 			obj := openObject(t, dir, "things", map[string]any{"key": "key"})
 			next := rows
-			for step := range 12 {
+			for step := range 10 {
 				var writes []connectors.Write
 				var notFound []bool // updates of rows created in the same call
 				batch := next

@@ -48,7 +48,9 @@ type writePlan struct {
 
 // Write creates and updates rows in one atomic rewrite of the file; see
 // the package doc. A create whose KeyField value another row already has
-// fails with a conflict, so a retried create never adds a second row.
+// fails with a conflict, so a retried create never adds a second row. The
+// Record of a JSON Lines row created from values the file holds as they
+// are is the write's own Fields map, not a copy.
 func (o *object) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	results := make([]connectors.WriteResult, len(writes))
 	failAll := func(err error) []connectors.WriteResult {
