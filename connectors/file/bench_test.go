@@ -228,3 +228,36 @@ func BenchmarkReadPeople(b *testing.B) {
 	}
 	reportRatesOf(b, cpu0, benchRecords)
 }
+
+// BenchmarkScan100k indexes a file of 100,000 rows by one field: what the
+// first Find, Get or Write of a file costs.
+func BenchmarkScan100k(b *testing.B) {
+	for _, ext := range []string{"jsonl", "csv"} {
+		b.Run(ext, func(b *testing.B) {
+			dir := b.TempDir()
+			if ext == "csv" {
+				writeFile(b, dir+"/contacts.csv", "email,name,first,last,phone,city,country,street,number,amount\n")
+			}
+			obj := openObject(b, dir, "contacts", nil)
+			writeOrFail(b, obj, contactWrites(0, benchRecords))
+			f, err := os.Open(obj.path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				snap, err := obj.scan(f, info, []string{"email"})
+				if err != nil || len(snap.rows) != benchRecords {
+					b.Fatalf("scan: %v", err)
+				}
+			}
+			reportRatesOf(b, cpu0, benchRecords)
+		})
+	}
+}

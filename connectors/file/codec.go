@@ -122,6 +122,62 @@ func (p *jsonParser) decode(raw []byte) (_ map[string]any, ok bool) {
 	return v, true
 }
 
+// fields reads the text (see text) of top-level fields names of a row
+// into texts, with oks[i] false where the row has no text for names[i],
+// and makes no other value. Texts do not share memory with the row: they
+// go into an index that outlives it. It gives up (false) where
+// decodeJSONLFast does.
+func (p *jsonParser) fields(raw []byte, names, texts []string, oks []bool) bool {
+	p.s, p.i, p.depth, p.discard = string(raw), 0, 1, 0
+	clear(oks)
+	if p.next() != '{' {
+		return false
+	}
+	p.i++
+	if p.next() == '}' {
+		p.i++
+		return strings.TrimSpace(p.s[p.i:]) == ""
+	}
+	for {
+		if p.next() != '"' {
+			return false
+		}
+		k, ok := p.str()
+		if !ok || p.next() != ':' {
+			return false
+		}
+		p.i++
+		j := slices.Index(names, k)
+		if j < 0 {
+			p.discard++
+			_, ok = p.value()
+			p.discard--
+		} else if p.next() == '"' { // a repeated key keeps its last value
+			var t string
+			if t, ok = p.str(); ok {
+				texts[j], oks[j] = strings.Clone(t), true
+			}
+		} else {
+			var v any
+			if v, ok = p.value(); ok {
+				texts[j], oks[j] = text(v)
+			}
+		}
+		if !ok {
+			return false
+		}
+		c := p.next()
+		p.i++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return false
+		}
+	}
+	return strings.TrimSpace(p.s[p.i:]) == ""
+}
+
 // jsonParser is decodeJSONLFast's state: the row, the offset in it, the
 // depth of nesting, and the members of the objects being read.
 type jsonParser struct {
@@ -129,6 +185,9 @@ type jsonParser struct {
 	i       int
 	depth   int
 	members []jsonMember
+	// discard is above 0 while reading values nobody keeps: they are
+	// checked but not made.
+	discard int
 }
 
 type jsonMember struct {
@@ -166,10 +225,11 @@ func (p *jsonParser) value() (any, bool) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		if s, ok := p.str(); ok {
-			return s, true
+		s, ok := p.str()
+		if !ok || p.discard > 0 {
+			return nil, ok
 		}
-		return nil, false
+		return s, true
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case strings.HasPrefix(p.s[p.i:], "true"):
@@ -209,7 +269,9 @@ func (p *jsonParser) object() (map[string]any, bool) {
 		if !ok {
 			return nil, false
 		}
-		p.members = append(p.members, jsonMember{k, v})
+		if p.discard == 0 {
+			p.members = append(p.members, jsonMember{k, v})
+		}
 		c := p.next()
 		p.i++
 		if c == '}' {
@@ -218,6 +280,9 @@ func (p *jsonParser) object() (map[string]any, bool) {
 		if c != ',' {
 			return nil, false
 		}
+	}
+	if p.discard > 0 {
+		return nil, true
 	}
 	// The members are gathered first so that the map is made at its size.
 	m := make(map[string]any, len(p.members)-first)
@@ -245,7 +310,9 @@ func (p *jsonParser) array() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		out = append(out, v)
+		if p.discard == 0 {
+			out = append(out, v)
+		}
 		c := p.next()
 		p.i++
 		if c == ']' {
@@ -361,6 +428,9 @@ func (p *jsonParser) number() (any, bool) {
 		whole = false
 	}
 	lit := p.s[start:p.i]
+	if p.discard > 0 {
+		return nil, true
+	}
 	if whole {
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
 			return n, true

@@ -76,3 +76,35 @@ func TestJSONParserReuse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONLFields checks that reading only some fields of a row gives their
+// text as a full decode does, and gives up on every row it refuses.
+func FuzzJSONLFields(f *testing.F) {
+	for _, row := range []string{
+		`{"a":"x","b":1,"c":{"a":"nested"},"d":[1,{"b":2}]}`,
+		`{"b":2.5,"a":true,"a":"last"}`,
+		`{"a":null,"b":{"x":1}}`,
+		`{"a":"\u00e9","b":"esc\"aped"}`,
+		`{"c":01,"a":"x"}`, `{"a":"x"} x`, `{"c":[1,]}`, `[]`, ``,
+	} {
+		f.Add(row)
+	}
+	names := []string{"a", "b"}
+	f.Fuzz(func(t *testing.T, row string) {
+		var p jsonParser
+		texts, oks := make([]string, 2), make([]bool, 2)
+		if !p.fields([]byte(row), names, texts, oks) {
+			return
+		}
+		rec, err := decodeJSONLStd([]byte(row))
+		if err != nil {
+			t.Fatalf("fields(%q) read it; encoding/json refuses it: %v", row, err)
+		}
+		for i, name := range names {
+			want, wantOK := text(rec[name])
+			if texts[i] != want || oks[i] != wantOK {
+				t.Errorf("fields(%q) %s = %q, %v; want %q, %v", row, name, texts[i], oks[i], want, wantOK)
+			}
+		}
+	})
+}

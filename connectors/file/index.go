@@ -258,11 +258,16 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 		return nil, o.fileError(err)
 	}
 	snap := &snapshot{info: info, index: map[string]*valueIndex{}}
-	for _, name := range fields {
-		snap.index[name] = newValueIndex()
+	indexes := make([]*valueIndex, len(fields))
+	cols := make([]int, len(fields)) // the CSV columns of fields
+	for i, name := range fields {
+		indexes[i] = newValueIndex()
+		snap.index[name] = indexes[i]
+		cols[i] = slices.Index(rr.head.header, name)
 	}
+	texts, oks := make([]string, len(fields)), make([]bool, len(fields))
 	for {
-		row, rec, bad, err := rr.next()
+		row, err := rr.nextRaw()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -270,25 +275,21 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 			return nil, o.fileError(err)
 		}
 		n := int32(len(snap.rows))
-		snap.rows = append(snap.rows, rowPos{start: row.start, end: row.start + int64(len(row.data)), line: int32(row.line), bad: bad != nil})
-		if bad != nil {
-			snap.bad = append(snap.bad, *bad)
+		perr := rr.keyTexts(row.data, fields, cols, texts, oks)
+		snap.rows = append(snap.rows, rowPos{start: row.start, end: row.start + int64(len(row.data)), line: int32(row.line), bad: perr != nil})
+		if perr != nil {
+			snap.bad = append(snap.bad, lineError(row, perr))
 			continue
 		}
-		snap.add(n, rec)
+		for i, idx := range indexes {
+			if oks[i] {
+				idx.add(texts[i], n)
+			}
+		}
 	}
 	snap.head = rr.head
 	snap.lines, snap.last = rr.sc.lr.line-1, rr.sc.lr.last
 	return snap, nil
-}
-
-// add indexes row n with fields rec.
-func (s *snapshot) add(n int32, rec map[string]any) {
-	for name, idx := range s.index {
-		if t, ok := text(rec[name]); ok {
-			idx.add(t, n)
-		}
-	}
 }
 
 // move reindexes row n, whose fields were old and are now rec.

@@ -156,6 +156,48 @@ func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (conne
 	return connectors.Record{ID: text[idStart:], Fields: fields}, nil
 }
 
+// keyTexts reads the text (see text) of fields names of a row into texts,
+// with oks[i] false where the row has no text for names[i]: what an index
+// needs, without making the row's fields. cols are the CSV columns of
+// names (-1 for none). Texts do not share memory with the row. A row that
+// cannot be parsed is an error, as for parse.
+func (rr *rowReader) keyTexts(data []byte, names []string, cols []int, texts []string, oks []bool) error {
+	if rr.f != formatCSV {
+		raw := bytes.TrimPrefix(data, bom)
+		if rr.json.fields(raw, names, texts, oks) {
+			return nil
+		}
+		rec, err := decodeJSONLStd(raw)
+		if err != nil {
+			return err
+		}
+		for i, name := range names {
+			texts[i], oks[i] = text(rec[name])
+		}
+		return nil
+	}
+	buf, spans, err := splitCSV(data, rr.delim, rr.buf[:0], rr.spans[:0])
+	if err != nil {
+		return csvToRowError(err)
+	}
+	rr.buf, rr.spans = buf, spans
+	cells := len(spans) / 2
+	if cells > len(rr.head.header) {
+		return &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, len(rr.head.header))}
+	}
+	for i, col := range cols {
+		switch {
+		case col < 0:
+			texts[i], oks[i] = "", false
+		case col >= cells:
+			texts[i], oks[i] = "", true // a missing trailing cell is empty
+		default:
+			texts[i], oks[i] = string(buf[spans[2*col]:spans[2*col+1]]), true
+		}
+	}
+	return nil
+}
+
 func csvToRowError(err error) error {
 	var ce *csvError
 	if errors.As(err, &ce) {

@@ -244,3 +244,80 @@ func TestJSONLEncoderPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestScanIndex checks the index a scan builds from the fields it reads
+// against one built from whole records, for rows of every kind.
+func TestScanIndex(t *testing.T) {
+	files := map[string]string{
+		"things.jsonl": `{"key":"a","n":1,"x":{"key":"inner"}}` + "\n" +
+			`{"key": oops}` + "\n" +
+			`{"n":2.5,"key":"b","key":"b2"}` + "\n" +
+			`{"key":"\u00e9","n":null}` + "\n" +
+			`{"key":5,"n":[1]}` + "\n" +
+			`{"other":true}` + "\n" +
+			"\n" +
+			`{"key":"a","n":"1"}`,
+		"things.csv": "key,n,other\n" +
+			"a,1,x\n" +
+			"b\n" +
+			"\"c,\"\"q\"\"\",2,\"multi\nline\"\n" +
+			"bad \"quote,3\n" +
+			"a,1,x,extra\n" +
+			",,\n" +
+			"a,\"\"\n",
+	}
+	for name, content := range files {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, name), content)
+			obj := openObject(t, dir, "things", nil)
+			f, err := os.Open(obj.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fields := []string{"key", "n", "missing"}
+			snap, err := obj.scan(f, info, fields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The reference: whole records, as Read makes them.
+			want := map[string]map[string][]int32{}
+			for _, field := range fields {
+				want[field] = map[string][]int32{}
+			}
+			rr, err := newRowReader(strings.NewReader(content), obj.format, ',')
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wantBad []LineError
+			for n := int32(0); ; n++ {
+				_, rec, bad, err := rr.next()
+				if err != nil {
+					break
+				}
+				if bad != nil {
+					wantBad = append(wantBad, *bad)
+					continue
+				}
+				for _, field := range fields {
+					if v, ok := text(rec[field]); ok {
+						want[field][v] = append(want[field][v], n)
+					}
+				}
+			}
+			for _, field := range fields {
+				if diff := cmp.Diff(want[field], indexRows(snap.index[field])); diff != "" {
+					t.Errorf("index of %s mismatch (-whole records +scan):\n%s", field, diff)
+				}
+			}
+			if diff := cmp.Diff(wantBad, snap.bad); diff != "" {
+				t.Errorf("bad lines mismatch (-whole records +scan):\n%s", diff)
+			}
+		})
+	}
+}
