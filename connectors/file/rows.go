@@ -127,7 +127,7 @@ func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (conne
 	header := rr.head.header
 	cells := len(spans) / 2
 	if cells > len(header) {
-		return connectors.Record{}, &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, len(header))}
+		return connectors.Record{}, tooManyCells(cells, len(header))
 	}
 	idStart := len(buf)
 	if line > 0 {
@@ -141,19 +141,19 @@ func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (conne
 		}
 		rr.buf = buf
 	}
-	text := string(buf)
+	row := string(buf)
 	fields := make(map[string]any, len(header))
 	for i, name := range header {
 		if rr.skip != nil && rr.skip[i] {
 			continue
 		}
 		if i < cells {
-			fields[name] = text[spans[2*i]:spans[2*i+1]]
+			fields[name] = row[spans[2*i]:spans[2*i+1]]
 		} else {
 			fields[name] = ""
 		}
 	}
-	return connectors.Record{ID: text[idStart:], Fields: fields}, nil
+	return connectors.Record{ID: row[idStart:], Fields: fields}, nil
 }
 
 // keyTexts reads the text (see text) of fields names of a row into texts,
@@ -183,7 +183,7 @@ func (rr *rowReader) keyTexts(data []byte, names []string, cols []int, texts []s
 	rr.buf, rr.spans = buf, spans
 	cells := len(spans) / 2
 	if cells > len(rr.head.header) {
-		return &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, len(rr.head.header))}
+		return tooManyCells(cells, len(rr.head.header))
 	}
 	for i, col := range cols {
 		switch {
@@ -196,6 +196,10 @@ func (rr *rowReader) keyTexts(data []byte, names []string, cols []int, texts []s
 		}
 	}
 	return nil
+}
+
+func tooManyCells(cells, columns int) error {
+	return &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, columns)}
 }
 
 func csvToRowError(err error) error {
