@@ -206,9 +206,18 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	}
 	var bad []LineError
 	page := make([]connectors.Record, 0, o.conn.pageSize)
-	keyCol := -1 // the CSV column of the key setting
-	if o.conn.key != "" {
-		keyCol = slices.Index(rr.head.header, o.conn.key)
+	// The IDs of a page are cut from one string, apart from the rows' text:
+	// a caller that keeps the IDs keeps no rows.
+	var ids []byte
+	idEnds := make([]int, 0, o.conn.pageSize)
+	flush := func() error {
+		all, prev := string(ids), 0
+		for j, end := range idEnds {
+			page[j].ID = all[prev:end]
+			prev = end
+		}
+		ids, idEnds = ids[:0], idEnds[:0]
+		return emit(page)
 	}
 	if o.format == formatCSV && req.Fields != nil {
 		// The columns to leave out are known from the header.
@@ -225,39 +234,33 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		if err != nil {
 			return "", o.fileError(err)
 		}
-		var rec connectors.Record
-		if o.format == formatCSV {
-			rec, err = rr.csvRecord(row.data, o.conn.key, keyCol, row.line)
-		} else {
-			var fields map[string]any
-			if fields, err = decodeJSONL(&rr.json, row.data); err == nil {
-				rec = o.record(fields, row.line, "")
-			}
-		}
+		fields, err := rr.parse(row.data)
 		if err != nil {
 			bad = append(bad, lineError(row, err))
 			continue
 		}
 		if req.Fields != nil && o.format != formatCSV {
-			for k := range rec.Fields {
+			for k := range fields {
 				if !slices.Contains(req.Fields, k) && k != o.conn.key {
-					delete(rec.Fields, k)
+					delete(fields, k)
 				}
 			}
 		}
-		page = append(page, rec)
+		ids = o.appendID(ids, fields, row.line, "")
+		idEnds = append(idEnds, len(ids))
+		page = append(page, connectors.Record{Fields: fields})
 		if len(page) == o.conn.pageSize {
 			if err := ctx.Err(); err != nil {
 				return "", err
 			}
-			if err := emit(page); err != nil {
+			if err := flush(); err != nil {
 				return "", err
 			}
 			page = make([]connectors.Record, 0, o.conn.pageSize)
 		}
 	}
 	if len(page) > 0 {
-		if err := emit(page); err != nil {
+		if err := flush(); err != nil {
 			return "", err
 		}
 	}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-
-	"github.com/kopla-dev/kopla/connectors"
 )
 
 // rowReader reads the records of a file: a scanner plus the format's
@@ -20,8 +17,10 @@ type rowReader struct {
 	buf   []byte // a CSV row's text, reused
 	spans []int  // where its cells are in buf
 	json  jsonParser
-	// skip marks the CSV columns csvRecord leaves out, when not nil.
-	skip []bool
+	// skip marks the CSV columns csvFields leaves out, when not nil;
+	// above holds the values of the row before.
+	skip  []bool
+	above []any
 }
 
 // fileHead is what the first row of a file tells.
@@ -110,50 +109,46 @@ func (rr *rowReader) parse(data []byte) (map[string]any, error) {
 	if rr.f != formatCSV {
 		return decodeJSONL(&rr.json, data)
 	}
-	rec, err := rr.csvRecord(data, "", -1, 0)
-	return rec.Fields, err
+	return rr.csvFields(data)
 }
 
-// csvRecord parses a CSV row into fields: every header column, "" for
-// missing trailing cells. With line > 0 it also makes the row's ID (see
-// object.record): key=value when column keyCol (named key) has a value,
-// else the line ID. The fields' text and the ID are cut from one string.
-func (rr *rowReader) csvRecord(data []byte, key string, keyCol, line int) (connectors.Record, error) {
+// csvFields parses a CSV row into fields: every header column (but those
+// of skip), "" for missing trailing cells. Their text is cut from one
+// string, and a cell the same as the one above it is that cell's value.
+func (rr *rowReader) csvFields(data []byte) (map[string]any, error) {
 	buf, spans, err := splitCSV(data, rr.delim, rr.buf[:0], rr.spans[:0])
 	if err != nil {
-		return connectors.Record{}, csvToRowError(err)
+		return nil, csvToRowError(err)
 	}
 	rr.buf, rr.spans = buf, spans
 	header := rr.head.header
 	cells := len(spans) / 2
 	if cells > len(header) {
-		return connectors.Record{}, tooManyCells(cells, len(header))
+		return nil, tooManyCells(cells, len(header))
 	}
-	idStart := len(buf)
-	if line > 0 {
-		if keyCol >= 0 && keyCol < cells && spans[2*keyCol+1] > spans[2*keyCol] {
-			buf = append(buf, key...)
-			buf = append(buf, '=')
-			buf = append(buf, buf[spans[2*keyCol]:spans[2*keyCol+1]]...)
-		} else {
-			buf = append(buf, linePrefix...)
-			buf = strconv.AppendInt(buf, int64(line), 10)
-		}
-		rr.buf = buf
+	if len(rr.above) != len(header) {
+		rr.above = make([]any, len(header))
 	}
 	row := string(buf)
 	fields := make(map[string]any, len(header))
 	for i, name := range header {
-		if rr.skip != nil && rr.skip[i] {
-			continue
-		}
-		if i < cells {
-			fields[name] = row[spans[2*i]:spans[2*i+1]]
-		} else {
+		switch {
+		case rr.skip != nil && rr.skip[i]:
+		case i >= cells:
 			fields[name] = ""
+		default:
+			// Columns of few values (a country, a status) repeat from
+			// row to row: the value above needs no new allocation.
+			cell := buf[spans[2*i]:spans[2*i+1]]
+			if above, ok := rr.above[i].(string); ok && above == string(cell) {
+				fields[name] = rr.above[i]
+				continue
+			}
+			v := any(row[spans[2*i]:spans[2*i+1]])
+			fields[name], rr.above[i] = v, v
 		}
 	}
-	return connectors.Record{ID: row[idStart:], Fields: fields}, nil
+	return fields, nil
 }
 
 // keyTexts reads the text (see text) of fields names of a row into texts,

@@ -321,3 +321,26 @@ func TestScanIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestReadRepeatedCells checks rows whose cells repeat the row above,
+// quoted or not, and rows with fewer cells.
+func TestReadRepeatedCells(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "people.csv"), "name,country,note\n"+
+		"A,Sweden,x\n"+
+		"B,\"Sweden\",\"x,y\"\n"+
+		"C,Sweden\n"+
+		"D,Swede,x\n"+
+		"E,,x\n")
+	got := readAll(t, openObject(t, dir, "people", nil))
+	want := []connectors.Record{
+		{ID: "line:2", Fields: map[string]any{"name": "A", "country": "Sweden", "note": "x"}},
+		{ID: "line:3", Fields: map[string]any{"name": "B", "country": "Sweden", "note": "x,y"}},
+		{ID: "line:4", Fields: map[string]any{"name": "C", "country": "Sweden", "note": ""}},
+		{ID: "line:5", Fields: map[string]any{"name": "D", "country": "Swede", "note": "x"}},
+		{ID: "line:6", Fields: map[string]any{"name": "E", "country": "", "note": "x"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records mismatch (-want +got):\n%s", diff)
+	}
+}
