@@ -641,7 +641,11 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 			w.Write([]byte(head.term))
 		}
 		base, prev := w.off, 0
-		rows = slices.Grow(rows, len(p.ends))
+		if cap(rows)-len(rows) < len(p.ends) {
+			// Doubling: a file written in many batches would otherwise
+			// copy its rows for each.
+			rows = slices.Grow(rows, max(len(p.ends), len(rows)))
+		}
 		for _, end := range p.ends {
 			rows = append(rows, rowPos{start: base + int64(prev), end: base + int64(end), line: int32(w.lines + 1)})
 			if o.format == formatCSV {
