@@ -3,6 +3,7 @@ package file
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -29,10 +30,15 @@ func benchWrites(action connectors.Action, change string) []connectors.Write {
 
 // reportRates reports records per second (wall clock) and, where the
 // system tells, records per CPU second used since cpu0.
-func reportRates(b *testing.B, cpu0 float64) {
-	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
+func reportRates(b *testing.B, cpu0 float64) { reportRatesOf(b, cpu0, benchRecords) }
+
+// reportRatesOf reports rates for perOp records per operation, and the
+// allocations per record.
+func reportRatesOf(b *testing.B, cpu0 float64, perOp int) {
+	n := float64(perOp * b.N)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "records/s")
 	if cpu := cpuSeconds() - cpu0; cpu0 > 0 && cpu > 0 {
-		b.ReportMetric(float64(benchRecords*b.N)/cpu, "records/cpu-s")
+		b.ReportMetric(n/cpu, "records/cpu-s")
 	}
 }
 
@@ -110,6 +116,148 @@ func BenchmarkRead100k(b *testing.B) {
 				}
 			}
 			reportRates(b, cpu0)
+		})
+	}
+}
+
+// contactWrites returns creates shaped like the engine benchmark's target
+// records (engine/bench_test.go): ten fields, nine of them text.
+func contactWrites(from, n int) []connectors.Write {
+	writes := make([]connectors.Write, n)
+	for j := range writes {
+		i := from + j
+		writes[j] = connectors.Write{Action: connectors.Create, KeyField: "email", Fields: map[string]any{
+			"email": fmt.Sprintf("person%d@example.com", i), "name": fmt.Sprintf("First%d Last%d", i, i),
+			"first": fmt.Sprintf("First%d", i), "last": fmt.Sprintf("LAST%d", i),
+			"phone": fmt.Sprintf("+46 70 000 %04d", i%10000), "city": fmt.Sprintf("Stad %d", i%100),
+			"country": "SE", "street": "Storgatan", "number": fmt.Sprint(i % 1000), "amount": float64(i%1000) + 0.5,
+		}}
+	}
+	return writes
+}
+
+// BenchmarkWriteBatches mirrors the engine's apply of 100,000 creates:
+// ten Write calls of writeBatchSize creates into one file growing from
+// empty, each rewriting the whole file.
+func BenchmarkWriteBatches(b *testing.B) {
+	for _, ext := range []string{"jsonl", "csv"} {
+		b.Run(ext, func(b *testing.B) {
+			var batches [][]connectors.Write
+			for from := 0; from < benchRecords; from += writeBatchSize {
+				batches = append(batches, contactWrites(from, writeBatchSize))
+			}
+			root := b.TempDir()
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				b.StopTimer()
+				dir, err := os.MkdirTemp(root, "run")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if ext == "csv" {
+					writeFile(b, dir+"/contacts.csv", "email,name,first,last,phone,city,country,street,number,amount\n")
+				}
+				obj := openObject(b, dir, "contacts", nil)
+				b.StartTimer()
+				for _, w := range batches {
+					writeOrFail(b, obj, w)
+				}
+			}
+			reportRatesOf(b, cpu0, benchRecords)
+		})
+	}
+}
+
+// BenchmarkUpdateFew updates 100 rows spread over a file of 100,000 rows:
+// the cost of a small Write into a large file.
+func BenchmarkUpdateFew(b *testing.B) {
+	const updates = 100
+	for _, ext := range []string{"jsonl", "csv"} {
+		b.Run(ext, func(b *testing.B) {
+			dir := b.TempDir()
+			if ext == "csv" {
+				writeFile(b, dir+"/contacts.csv", "email,name,first,last,phone,city,country,street,number,amount\n")
+			}
+			obj := openObject(b, dir, "contacts", nil)
+			writeOrFail(b, obj, contactWrites(0, benchRecords))
+			var batches [2][]connectors.Write
+			for k := range batches {
+				for j := range updates {
+					i := j * (benchRecords / updates)
+					batches[k] = append(batches[k], connectors.Write{Action: connectors.Update, ID: keyID("email", fmt.Sprintf("person%d@example.com", i)),
+						Fields: map[string]any{"city": fmt.Sprintf("Town %d-%d", k, i)}})
+				}
+			}
+			b.ReportAllocs()
+			n := 0
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				writeOrFail(b, obj, batches[n%2])
+				n++
+			}
+			reportRatesOf(b, cpu0, updates)
+		})
+	}
+}
+
+// BenchmarkReadPeople reads a CSV file shaped like the engine benchmark's
+// source (engine/bench_test.go): eight columns, no key setting.
+func BenchmarkReadPeople(b *testing.B) {
+	dir := b.TempDir()
+	var sb strings.Builder
+	sb.WriteString("email,first,last,phone,city,country,address,amount\n")
+	for i := range benchRecords {
+		fmt.Fprintf(&sb, "Person%d@Example.com,First%d,Last%d,+46 70 000 %04d,Stad %d,Sweden,Storgatan %d B,%d.5\n", i, i, i, i%10000, i%100, i%300, i%1000)
+	}
+	writeFile(b, dir+"/people.csv", sb.String())
+	obj := openObject(b, dir, "people", nil)
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		n := 0
+		if _, err := obj.Read(b.Context(), connectors.ReadRequest{}, func(p []connectors.Record) error {
+			n += len(p)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if n != benchRecords {
+			b.Fatalf("read %d records; want %d", n, benchRecords)
+		}
+	}
+	reportRatesOf(b, cpu0, benchRecords)
+}
+
+// BenchmarkScan100k indexes a file of 100,000 rows by one field: what the
+// first Find, Get or Write of a file costs.
+func BenchmarkScan100k(b *testing.B) {
+	for _, ext := range []string{"jsonl", "csv"} {
+		b.Run(ext, func(b *testing.B) {
+			dir := b.TempDir()
+			if ext == "csv" {
+				writeFile(b, dir+"/contacts.csv", "email,name,first,last,phone,city,country,street,number,amount\n")
+			}
+			obj := openObject(b, dir, "contacts", nil)
+			writeOrFail(b, obj, contactWrites(0, benchRecords))
+			f, err := os.Open(obj.path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				snap, err := obj.scan(f, info, []string{"email"})
+				if err != nil || len(snap.rows) != benchRecords {
+					b.Fatalf("scan: %v", err)
+				}
+			}
+			reportRatesOf(b, cpu0, benchRecords)
 		})
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
@@ -33,9 +36,19 @@ func lineError(r rawRow, err error) LineError {
 	return LineError{Line: r.line, Reason: err.Error()}
 }
 
-// decodeJSONL parses one JSON Lines row into fields.
-func decodeJSONL(raw []byte) (map[string]any, error) {
+// decodeJSONL parses one JSON Lines row into fields; p is scratch space
+// for the rows of one file.
+func decodeJSONL(p *jsonParser, raw []byte) (map[string]any, error) {
 	raw = bytes.TrimPrefix(raw, bom) // editors on Windows may start a file with one
+	if m, ok := p.decode(raw); ok {
+		return m, nil
+	}
+	return decodeJSONLStd(raw)
+}
+
+// decodeJSONLStd is decodeJSONL by encoding/json, which also says what is
+// wrong with a bad row.
+func decodeJSONLStd(raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
@@ -110,43 +123,147 @@ func fromJSON(v any) any {
 	return v
 }
 
-// encodeJSONL appends a record as one JSON line (keys sorted, HTML not
-// escaped), with terminator term.
-func encodeJSONL(buf *bytes.Buffer, fields map[string]any, term string) error {
-	buf.Write(jsonenc.Append(buf.AvailableBuffer(), fields, false))
-	buf.WriteString(term)
-	return nil
+// fieldSet is the sorted field names of a record, and the values of the
+// record at hand by them. Most rows of a write have the same fields: a
+// record with the names of the last is checked and encoded by the names
+// found then, without sorting them again.
+type fieldSet struct {
+	keys []string
+	vals []any
 }
 
-// csvRow turns the cells of a CSV row into fields: every header column,
-// "" for missing trailing cells.
-func csvRow(header, cells []string) (map[string]any, error) {
-	if len(cells) > len(header) {
-		return nil, &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", len(cells), len(header))}
+// load tells whether rec has the fields of the set, and if so loads its
+// values.
+func (f *fieldSet) load(rec map[string]any) bool {
+	if len(rec) != len(f.keys) || f.keys == nil {
+		return false
 	}
-	m := make(map[string]any, len(header))
-	for i, name := range header {
-		if i < len(cells) {
-			m[name] = cells[i]
-		} else {
-			m[name] = ""
+	f.vals = f.vals[:0]
+	for _, k := range f.keys {
+		v, ok := rec[k]
+		if !ok {
+			return false
+		}
+		f.vals = append(f.vals, v)
+	}
+	return true
+}
+
+// reset makes the set that of rec, with its values loaded.
+func (f *fieldSet) reset(rec map[string]any) {
+	f.keys = f.keys[:0]
+	for k := range rec {
+		f.keys = append(f.keys, k)
+	}
+	slices.Sort(f.keys)
+	f.vals = f.vals[:0]
+	for _, k := range f.keys {
+		f.vals = append(f.vals, rec[k])
+	}
+}
+
+// jsonlEncoder encodes records as JSON objects with their keys sorted,
+// byte for byte as jsonenc does, but sorts a set of keys only once.
+type jsonlEncoder struct {
+	fieldSet
+	names [][]byte // keys[i] encoded as `"key":`, after a comma but for the first
+}
+
+// append appends rec encoded as a JSON object (HTML not escaped) to b.
+func (e *jsonlEncoder) append(b []byte, rec map[string]any) []byte {
+	if !e.load(rec) {
+		e.reset(rec)
+		e.names = e.names[:0]
+		for i, k := range e.keys {
+			var name []byte
+			if i > 0 {
+				name = append(name, ',')
+			}
+			name = jsonenc.Append(name, k, false)
+			e.names = append(e.names, append(name, ':'))
 		}
 	}
-	return m, nil
+	return e.appendLoaded(b)
 }
 
-// csvEncoder encodes CSV records with encoding/csv, reusing one writer.
+// appendPlain appends the record whose values load loaded if they are all
+// plain: strings, whole numbers as int64, other finite float64, booleans
+// and nulls, which a JSON Lines file holds as they are and need no check.
+// ok is false when a value is not (b then holds a part of the record).
+func (e *jsonlEncoder) appendPlain(b []byte) (_ []byte, ok bool) {
+	b = append(b, '{')
+	for i, name := range e.names {
+		b = append(b, name...)
+		switch v := e.vals[i].(type) {
+		case string:
+			if !plainJSON(v) {
+				b = jsonenc.Append(b, e.vals[i], false)
+				continue
+			}
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) || !isStored(v) {
+				return b, false
+			}
+			b = jsonenc.Append(b, e.vals[i], false) // the interface as it is: no boxing
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case nil:
+			b = append(b, "null"...)
+		default:
+			return b, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// appendLoaded appends the record whose values load loaded.
+func (e *jsonlEncoder) appendLoaded(b []byte) []byte {
+	b = append(b, '{')
+	for i, name := range e.names {
+		b = append(b, name...)
+		if s, ok := e.vals[i].(string); ok && plainJSON(s) {
+			b = append(b, '"')
+			b = append(b, s...)
+			b = append(b, '"')
+			continue
+		}
+		b = jsonenc.Append(b, e.vals[i], false)
+	}
+	return append(b, '}')
+}
+
+// plainJSON tells whether s is ASCII that JSON holds as it is: no control
+// characters, quotes or backslashes. Other strings go to jsonenc.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// csvEncoder encodes CSV records as encoding/csv does, byte for byte.
+// Cells are written as they are (no UseCRLF, which would turn a cell's line
+// breaks into CRLF and drop its lone CRs): a value reads back exactly as it
+// was written, so writing it again changes nothing. Only the record's
+// terminator follows the file.
 type csvEncoder struct {
-	buf bytes.Buffer
-	w   *csv.Writer
+	delim byte
+	// ascii is set for a delimiter below 0x80, which appendRow handles;
+	// encoding/csv writes others (as UTF-8) and refuses NUL.
+	ascii bool
+	buf   bytes.Buffer
+	w     *csv.Writer
 }
 
-// newCSVEncoder returns an encoder. Cells are written as they are (no
-// UseCRLF, which would turn a cell's line breaks into CRLF and drop its lone
-// CRs): a value reads back exactly as it was written, so writing it again
-// changes nothing. Only the record's terminator follows the file.
 func newCSVEncoder(delim byte) *csvEncoder {
-	e := &csvEncoder{}
+	e := &csvEncoder{delim: delim, ascii: delim != 0 && delim < utf8.RuneSelf}
 	e.w = csv.NewWriter(&e.buf)
 	e.w.Comma = rune(delim)
 	return e
@@ -154,23 +271,70 @@ func newCSVEncoder(delim byte) *csvEncoder {
 
 // encode appends one record to dst with terminator term.
 func (e *csvEncoder) encode(dst *bytes.Buffer, cells []string, term string) error {
-	e.buf.Reset()
+	b, err := e.appendRow(dst.AvailableBuffer(), cells, term)
+	dst.Write(b)
+	return err
+}
+
+// appendRow appends one record to b with terminator term.
+func (e *csvEncoder) appendRow(b []byte, cells []string, term string) ([]byte, error) {
 	if len(cells) == 1 && cells[0] == "" {
 		// A lone empty cell would be a blank line, which readers skip.
-		e.buf.WriteString("\"\"\n")
-	} else {
+		b = append(b, `""`...)
+		return append(b, term...), nil
+	}
+	if !e.ascii {
+		e.buf.Reset()
 		if err := e.w.Write(cells); err != nil {
-			return err
+			return b, err
 		}
 		e.w.Flush()
 		if err := e.w.Error(); err != nil {
-			return err
+			return b, err
+		}
+		out := e.buf.Bytes()
+		b = append(b, out[:len(out)-terminator(out)]...)
+		return append(b, term...), nil
+	}
+	for n, cell := range cells {
+		if n > 0 {
+			b = append(b, e.delim)
+		}
+		if !e.needsQuotes(cell) {
+			b = append(b, cell...)
+			continue
+		}
+		b = append(b, '"')
+		for {
+			i := strings.IndexByte(cell, '"')
+			if i < 0 {
+				break
+			}
+			b = append(b, cell[:i+1]...)
+			b = append(b, '"')
+			cell = cell[i+1:]
+		}
+		b = append(b, cell...)
+		b = append(b, '"')
+	}
+	return append(b, term...), nil
+}
+
+// needsQuotes is encoding/csv's rule for quoting a cell.
+func (e *csvEncoder) needsQuotes(cell string) bool {
+	if cell == "" {
+		return false
+	}
+	if cell == `\.` {
+		return true
+	}
+	for i := 0; i < len(cell); i++ {
+		if c := cell[i]; c == '\n' || c == '\r' || c == '"' || c == e.delim {
+			return true
 		}
 	}
-	b := e.buf.Bytes()
-	dst.Write(b[:len(b)-terminator(b)])
-	dst.WriteString(term)
-	return nil
+	r, _ := utf8.DecodeRuneInString(cell)
+	return unicode.IsSpace(r)
 }
 
 // text returns the text form of a scalar value: how a CSV cell holds it and
@@ -236,6 +400,18 @@ func checkFloat(f float64) string {
 		return "not a finite number"
 	}
 	return ""
+}
+
+// isStored tells whether v is as a JSON Lines file stores it (stored
+// returns it unchanged, a copy for lists and objects).
+func isStored(v any) bool {
+	switch n := v.(type) {
+	case nil, string, bool, int64:
+		return true
+	case float64:
+		return !(n == math.Trunc(n) && math.Abs(n) < 1<<63)
+	}
+	return false
 }
 
 // stored returns v as reading it back from a file of format f gives it.

@@ -36,7 +36,15 @@ type fileState struct {
 	mu    sync.Mutex
 	snap  *snapshot
 	scans int // full scans made, for tests of the index cache
+	// rows and out are buffers of the last Write, for the next: the
+	// engine writes a file in many batches, and allocating megabytes for
+	// each costs the garbage collector more than the rest of the write.
+	rows []byte
+	out  *bufio.Writer
 }
+
+// keepBuffer is the largest rows buffer kept between writes.
+const keepBuffer = 16 << 20
 
 // snapshot describes one version of a file: where its rows are and, per
 // field asked for, which rows hold which value. It is valid while the
@@ -46,8 +54,126 @@ type snapshot struct {
 	head fileHead
 	rows []rowPos
 	bad  []LineError
+	// lines is the number of line feeds in the file and last its last
+	// byte: where rows appended to it start.
+	lines int
+	last  byte
 	// index maps field -> value text -> row numbers (indexes into rows).
-	index map[string]map[string][]int32
+	index map[string]*valueIndex
+}
+
+// valueIndex maps the text of one field's values to the rows holding
+// them, in file order. Most values are held by one row, so rows are kept
+// without a slice per value (which would cost an allocation per row
+// indexed): one maps a value to its row, or to manyRows when several rows
+// hold it and their list is in many.
+type valueIndex struct {
+	one  map[string]int32
+	many map[string][]int32
+}
+
+// manyRows marks a value of valueIndex.one held by several rows.
+const manyRows = -1
+
+func newValueIndex() *valueIndex {
+	return &valueIndex{one: map[string]int32{}, many: map[string][]int32{}}
+}
+
+// has tells whether a row holds value v.
+func (x *valueIndex) has(v string) bool {
+	_, ok := x.one[v]
+	return ok
+}
+
+// addNew records that row n holds value v, unless a row holds it already.
+func (x *valueIndex) addNew(v string, n int32) bool {
+	if _, ok := x.one[v]; ok {
+		return false
+	}
+	x.one[v] = n
+	return true
+}
+
+// appendRows appends the rows holding value v to dst.
+func (x *valueIndex) appendRows(dst []int32, v string) []int32 {
+	n, ok := x.one[v]
+	switch {
+	case !ok:
+		return dst
+	case n == manyRows:
+		return append(dst, x.many[v]...)
+	}
+	return append(dst, n)
+}
+
+// add records that row n holds value v.
+func (x *valueIndex) add(v string, n int32) {
+	old, ok := x.one[v]
+	switch {
+	case !ok:
+		x.one[v] = n
+	case old == manyRows:
+		x.many[v] = insertRow(x.many[v], n)
+	case old != n:
+		x.one[v] = manyRows
+		x.many[v] = insertRow([]int32{old}, n)
+	}
+}
+
+// insertRow inserts n into the sorted rows, once.
+func insertRow(rows []int32, n int32) []int32 {
+	i, found := slices.BinarySearch(rows, n)
+	if found {
+		return rows
+	}
+	return slices.Insert(rows, i, n)
+}
+
+// remove records that row n no longer holds value v.
+func (x *valueIndex) remove(v string, n int32) {
+	old, ok := x.one[v]
+	switch {
+	case !ok:
+	case old == n:
+		delete(x.one, v)
+	case old == manyRows:
+		rows := x.many[v]
+		if i, found := slices.BinarySearch(rows, n); found {
+			rows = slices.Delete(rows, i, i+1)
+		}
+		if len(rows) == 1 {
+			x.one[v] = rows[0]
+			delete(x.many, v)
+		} else {
+			x.many[v] = rows
+		}
+	}
+}
+
+// removeFrom takes rows from first on out of the index: the undoing of
+// adds for rows a failed write would have appended.
+func (x *valueIndex) removeFrom(first int32) {
+	for v, n := range x.one {
+		if n >= first {
+			delete(x.one, v)
+		}
+	}
+	for v, rows := range x.many {
+		i, _ := slices.BinarySearch(rows, first)
+		if i == len(rows) {
+			continue
+		}
+		switch rows = rows[:i]; len(rows) {
+		case 0:
+			delete(x.one, v)
+			delete(x.many, v)
+		case 1:
+			x.one[v] = rows[0]
+			delete(x.many, v)
+		default:
+			x.many[v] = rows
+		}
+	}
 }
 
 // rowPos is where a row is in the file.
@@ -82,9 +208,9 @@ func (s *snapshot) has(fields []string) bool {
 func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, error) {
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]map[string][]int32{}}
+		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]*valueIndex{}}
 		for _, name := range fields {
-			st.snap.index[name] = map[string][]int32{}
+			st.snap.index[name] = newValueIndex()
 		}
 		return nil, st.snap, nil
 	}
@@ -131,12 +257,17 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 	if err != nil {
 		return nil, o.fileError(err)
 	}
-	snap := &snapshot{info: info, index: map[string]map[string][]int32{}}
-	for _, name := range fields {
-		snap.index[name] = map[string][]int32{}
+	snap := &snapshot{info: info, index: map[string]*valueIndex{}}
+	indexes := make([]*valueIndex, len(fields))
+	cols := make([]int, len(fields)) // the CSV columns of fields
+	for i, name := range fields {
+		indexes[i] = newValueIndex()
+		snap.index[name] = indexes[i]
+		cols[i] = slices.Index(rr.head.header, name)
 	}
+	texts, oks := make([]string, len(fields)), make([]bool, len(fields))
 	for {
-		row, rec, bad, err := rr.next()
+		row, err := rr.nextRaw()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -144,58 +275,59 @@ func (o *object) scan(f *os.File, info fs.FileInfo, fields []string) (*snapshot,
 			return nil, o.fileError(err)
 		}
 		n := int32(len(snap.rows))
-		snap.rows = append(snap.rows, rowPos{start: row.start, end: row.start + int64(len(row.data)), line: int32(row.line), bad: bad != nil})
-		if bad != nil {
-			snap.bad = append(snap.bad, *bad)
+		perr := rr.keyTexts(row.data, fields, cols, texts, oks)
+		snap.rows = append(snap.rows, rowPos{start: row.start, end: row.start + int64(len(row.data)), line: int32(row.line), bad: perr != nil})
+		if perr != nil {
+			snap.bad = append(snap.bad, lineError(row, perr))
 			continue
 		}
-		snap.add(n, rec)
+		for i, idx := range indexes {
+			if oks[i] {
+				idx.add(texts[i], n)
+			}
+		}
 	}
 	snap.head = rr.head
+	snap.lines, snap.last = rr.sc.lr.line-1, rr.sc.lr.last
 	return snap, nil
 }
 
-// add indexes row n with fields rec.
-func (s *snapshot) add(n int32, rec map[string]any) {
+// move reindexes row n, whose fields were old and are now rec.
+func (s *snapshot) move(n int32, old, rec map[string]any) {
 	for name, idx := range s.index {
-		if t, ok := text(rec[name]); ok {
-			idx[t] = append(idx[t], n)
+		was, wasOK := text(old[name])
+		is, isOK := text(rec[name])
+		if wasOK == isOK && was == is {
+			continue // most updates leave the key as it was
 		}
-	}
-}
-
-// remove takes row n with fields rec out of the index.
-func (s *snapshot) remove(n int32, rec map[string]any) {
-	for name, idx := range s.index {
-		t, ok := text(rec[name])
-		if !ok {
-			continue
+		if wasOK {
+			idx.remove(was, n)
 		}
-		rows := idx[t]
-		if i := slices.Index(rows, n); i >= 0 {
-			rows = slices.Delete(rows, i, i+1)
-		}
-		if len(rows) == 0 {
-			delete(idx, t)
-		} else {
-			idx[t] = rows
+		if isOK {
+			idx.add(is, n)
 		}
 	}
 }
 
 // lookup returns the rows an ID names: "field=value" (the field must be
 // indexed) or "line:N".
-func (s *snapshot) lookup(id string) []int32 {
+func (s *snapshot) lookup(id string) []int32 { return s.appendLookup(nil, id) }
+
+// appendLookup appends the rows of lookup to dst.
+func (s *snapshot) appendLookup(dst []int32, id string) []int32 {
 	if field, value, ok := parseID(id); ok {
-		return s.index[field][value]
+		if idx := s.index[field]; idx != nil {
+			return idx.appendRows(dst, value)
+		}
+		return dst
 	}
 	if line, ok := parseLineID(id); ok {
 		i := sort.Search(len(s.rows), func(i int) bool { return int(s.rows[i].line) >= line })
 		if i < len(s.rows) && int(s.rows[i].line) == line && !s.rows[i].bad {
-			return []int32{int32(i)}
+			return append(dst, int32(i))
 		}
 	}
-	return nil
+	return dst
 }
 
 // fetch reads and parses rows by number; out[i] is rows[i]. Many rows are
@@ -212,7 +344,12 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 	var br *bufio.Reader
 	var pos int64
 	if len(rows) > fetchSequential {
-		br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+		// Rows far apart are read by position: reading the file between
+		// them would cost more than a read per row.
+		lo, hi := slices.Min(rows), slices.Max(rows)
+		if span := snap.rows[hi].end - snap.rows[lo].start; span/int64(len(rows)) < fetchGap {
+			br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+		}
 	}
 	out := make([]fetched, len(rows))
 	rr := &rowReader{f: o.format, delim: o.conn.delim, head: snap.head}
@@ -250,6 +387,10 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 // fetchSequential is the number of rows above which fetch reads the file
 // sequentially rather than row by row.
 const fetchSequential = 32
+
+// fetchGap is the mean distance between the rows fetched above which they
+// are read by position.
+const fetchGap = 16 << 10
 
 type fetched struct {
 	data   []byte

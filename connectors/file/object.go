@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -153,15 +154,23 @@ func (o *object) fileError(err error) error {
 // record makes a record of a row's fields; its ID follows the rules of the
 // package doc, with field the key the operation knows ("" for none).
 func (o *object) record(fields map[string]any, line int, field string) connectors.Record {
-	for _, k := range []string{o.conn.key, field} {
+	return connectors.Record{ID: string(o.appendID(nil, fields, line, field)), Fields: fields}
+}
+
+// appendID appends the ID of the record of fields to b.
+func (o *object) appendID(b []byte, fields map[string]any, line int, field string) []byte {
+	for _, k := range [2]string{o.conn.key, field} {
 		if k == "" {
 			continue
 		}
 		if t, ok := text(fields[k]); ok && t != "" {
-			return connectors.Record{ID: keyID(k, t), Fields: fields}
+			b = append(b, k...)
+			b = append(b, '=')
+			return append(b, t...)
 		}
 	}
-	return connectors.Record{ID: lineID(line), Fields: fields}
+	b = append(b, linePrefix...)
+	return strconv.AppendInt(b, int64(line), 10)
 }
 
 // Read streams the file's rows in pages, without loading the file. Files
@@ -197,38 +206,61 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	}
 	var bad []LineError
 	page := make([]connectors.Record, 0, o.conn.pageSize)
+	// The IDs of a page are cut from one string, apart from the rows' text:
+	// a caller that keeps the IDs keeps no rows.
+	var ids []byte
+	idEnds := make([]int, 0, o.conn.pageSize)
+	flush := func() error {
+		all, prev := string(ids), 0
+		for j, end := range idEnds {
+			page[j].ID = all[prev:end]
+			prev = end
+		}
+		ids, idEnds = ids[:0], idEnds[:0]
+		return emit(page)
+	}
+	if o.format == formatCSV && req.Fields != nil {
+		// The columns to leave out are known from the header.
+		rr.skip = make([]bool, len(rr.head.header))
+		for i, name := range rr.head.header {
+			rr.skip[i] = !slices.Contains(req.Fields, name) && name != o.conn.key
+		}
+	}
 	for {
-		row, rec, badRow, err := rr.next()
+		row, err := rr.nextRaw()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return "", o.fileError(err)
 		}
-		if badRow != nil {
-			bad = append(bad, *badRow)
+		fields, err := rr.parse(row.data)
+		if err != nil {
+			bad = append(bad, lineError(row, err))
 			continue
 		}
-		if req.Fields != nil {
-			for k := range rec {
+		if req.Fields != nil && o.format != formatCSV {
+			for k := range fields {
 				if !slices.Contains(req.Fields, k) && k != o.conn.key {
-					delete(rec, k)
+					delete(fields, k)
 				}
 			}
 		}
-		page = append(page, o.record(rec, row.line, ""))
+		ids = o.appendID(ids, fields, row.line, "")
+		idEnds = append(idEnds, len(ids))
+		page = append(page, connectors.Record{Fields: fields})
 		if len(page) == o.conn.pageSize {
 			if err := ctx.Err(); err != nil {
 				return "", err
 			}
-			if err := emit(page); err != nil {
+			if err := flush(); err != nil {
 				return "", err
 			}
 			page = make([]connectors.Record, 0, o.conn.pageSize)
 		}
 	}
 	if len(page) > 0 {
-		if err := emit(page); err != nil {
+		if err := flush(); err != nil {
 			return "", err
 		}
 	}
@@ -258,7 +290,7 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 	var rows []int32
 	for _, v := range values {
 		if t, ok := text(v); ok {
-			rows = append(rows, snap.index[field][t]...)
+			rows = snap.index[field].appendRows(rows, t)
 		}
 	}
 	slices.Sort(rows)

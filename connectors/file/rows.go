@@ -14,7 +14,13 @@ type rowReader struct {
 	f     format
 	delim byte
 	head  fileHead
-	cells []string
+	buf   []byte // a CSV row's text, reused
+	spans []int  // where its cells are in buf
+	json  jsonParser
+	// skip marks the CSV columns csvFields leaves out, when not nil;
+	// above holds the values of the row before.
+	skip  []bool
+	above []any
 }
 
 // fileHead is what the first row of a file tells.
@@ -74,12 +80,9 @@ func newRowReader(r io.Reader, f format, delim byte) (*rowReader, error) {
 // next returns the next row and its fields. A row that cannot be parsed
 // comes with bad set and no fields; err is an I/O error or io.EOF.
 func (rr *rowReader) next() (row rawRow, fields map[string]any, bad *LineError, err error) {
-	row, err = rr.sc.next()
+	row, err = rr.nextRaw()
 	if err != nil {
 		return rawRow{}, nil, nil, err
-	}
-	if rr.head.term == "\n" && row.start == 0 && terminator(row.data) == 2 {
-		rr.head.term = "\r\n"
 	}
 	fields, perr := rr.parse(row.data)
 	if perr != nil {
@@ -89,17 +92,109 @@ func (rr *rowReader) next() (row rawRow, fields map[string]any, bad *LineError, 
 	return row, fields, nil, nil
 }
 
+// nextRaw returns the next row's bytes; io.EOF at the end.
+func (rr *rowReader) nextRaw() (rawRow, error) {
+	row, err := rr.sc.next()
+	if err != nil {
+		return rawRow{}, err
+	}
+	if rr.head.term == "\n" && row.start == 0 && terminator(row.data) == 2 {
+		rr.head.term = "\r\n"
+	}
+	return row, nil
+}
+
 // parse parses one row's bytes.
 func (rr *rowReader) parse(data []byte) (map[string]any, error) {
 	if rr.f != formatCSV {
-		return decodeJSONL(data)
+		return decodeJSONL(&rr.json, data)
 	}
-	cells, err := parseCSV(data, rr.delim, rr.cells)
+	return rr.csvFields(data)
+}
+
+// csvFields parses a CSV row into fields: every header column (but those
+// of skip), "" for missing trailing cells. Their text is cut from one
+// string, and a cell the same as the one above it is that cell's value.
+func (rr *rowReader) csvFields(data []byte) (map[string]any, error) {
+	buf, spans, err := splitCSV(data, rr.delim, rr.buf[:0], rr.spans[:0])
 	if err != nil {
 		return nil, csvToRowError(err)
 	}
-	rr.cells = cells
-	return csvRow(rr.head.header, cells)
+	rr.buf, rr.spans = buf, spans
+	header := rr.head.header
+	cells := len(spans) / 2
+	if cells > len(header) {
+		return nil, tooManyCells(cells, len(header))
+	}
+	if len(rr.above) != len(header) {
+		rr.above = make([]any, len(header))
+	}
+	row := string(buf)
+	fields := make(map[string]any, len(header))
+	for i, name := range header {
+		switch {
+		case rr.skip != nil && rr.skip[i]:
+		case i >= cells:
+			fields[name] = ""
+		default:
+			// Columns of few values (a country, a status) repeat from
+			// row to row: the value above needs no new allocation.
+			cell := buf[spans[2*i]:spans[2*i+1]]
+			if above, ok := rr.above[i].(string); ok && above == string(cell) {
+				fields[name] = rr.above[i]
+				continue
+			}
+			v := any(row[spans[2*i]:spans[2*i+1]])
+			fields[name], rr.above[i] = v, v
+		}
+	}
+	return fields, nil
+}
+
+// keyTexts reads the text (see text) of fields names of a row into texts,
+// with oks[i] false where the row has no text for names[i]: what an index
+// needs, without making the row's fields. cols are the CSV columns of
+// names (-1 for none). Texts do not share memory with the row. A row that
+// cannot be parsed is an error, as for parse.
+func (rr *rowReader) keyTexts(data []byte, names []string, cols []int, texts []string, oks []bool) error {
+	if rr.f != formatCSV {
+		raw := bytes.TrimPrefix(data, bom)
+		if rr.json.fields(raw, names, texts, oks) {
+			return nil
+		}
+		rec, err := decodeJSONLStd(raw)
+		if err != nil {
+			return err
+		}
+		for i, name := range names {
+			texts[i], oks[i] = text(rec[name])
+		}
+		return nil
+	}
+	buf, spans, err := splitCSV(data, rr.delim, rr.buf[:0], rr.spans[:0])
+	if err != nil {
+		return csvToRowError(err)
+	}
+	rr.buf, rr.spans = buf, spans
+	cells := len(spans) / 2
+	if cells > len(rr.head.header) {
+		return tooManyCells(cells, len(rr.head.header))
+	}
+	for i, col := range cols {
+		switch {
+		case col < 0:
+			texts[i], oks[i] = "", false
+		case col >= cells:
+			texts[i], oks[i] = "", true // a missing trailing cell is empty
+		default:
+			texts[i], oks[i] = string(buf[spans[2*col]:spans[2*col+1]]), true
+		}
+	}
+	return nil
+}
+
+func tooManyCells(cells, columns int) error {
+	return &rowError{pos: -1, reason: fmt.Sprintf("%d cells, but the header has %d columns", cells, columns)}
 }
 
 func csvToRowError(err error) error {

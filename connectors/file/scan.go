@@ -29,6 +29,7 @@ type lineReader struct {
 	r    *bufio.Reader
 	off  int64 // offset of the next line
 	line int   // number of the next line, 1-based
+	last byte  // the last byte read
 	long []byte
 }
 
@@ -55,7 +56,8 @@ func (lr *lineReader) next() ([]byte, error) {
 		return nil, io.EOF
 	}
 	lr.off += int64(len(data))
-	if data[len(data)-1] == '\n' {
+	lr.last = data[len(data)-1]
+	if lr.last == '\n' {
 		lr.line++
 	}
 	return data, nil
@@ -95,7 +97,11 @@ func (s *scanner) next() (rawRow, error) {
 		if !s.csv {
 			return rawRow{data: data, start: start, line: line}, nil
 		}
-		// A CSV record goes on while a quoted field is open at the line's end.
+		// A CSV record goes on while a quoted field is open at the line's
+		// end, which needs a quote.
+		if bytes.IndexByte(data, '"') < 0 {
+			return rawRow{data: data, start: start, line: line}, nil
+		}
 		st := csvState{atFieldStart: true}
 		st.scan(data, s.delim)
 		if !st.inQuote {
@@ -173,46 +179,75 @@ func (e *csvError) Error() string { return e.reason }
 // encoding/csv is not used for reading because it hides where records start
 // and end, which in-place rewrites need.
 func parseCSV(raw []byte, delim byte, cells []string) ([]string, error) {
-	b := raw[:len(raw)-terminator(raw)]
+	buf, spans, err := splitCSV(raw, delim, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	text := string(buf)
 	cells = cells[:0]
-	var cell []byte
+	for i := 0; i < len(spans); i += 2 {
+		cells = append(cells, text[spans[i]:spans[i+1]])
+	}
+	return cells, nil
+}
+
+// splitCSV is parseCSV without making strings: it appends the text of the
+// cells to buf, and the start and end of each in buf to spans. Reading
+// makes one string of a whole row and cuts its cells from it, rather than
+// making a string per cell.
+func splitCSV(raw []byte, delim byte, buf []byte, spans []int) ([]byte, []int, error) {
+	b := raw[:len(raw)-terminator(raw)]
+	if bytes.IndexByte(b, '"') < 0 {
+		// No quotes (most rows): the cells are the text between delimiters.
+		base := len(buf)
+		buf = append(buf, b...)
+		start := 0
+		for {
+			j := bytes.IndexByte(b[start:], delim)
+			if j < 0 {
+				return buf, append(spans, base+start, base+len(b)), nil
+			}
+			spans = append(spans, base+start, base+start+j)
+			start += j + 1
+		}
+	}
 	i := 0
 	for {
+		start := len(buf)
 		if i < len(b) && b[i] == '"' {
 			open := i
 			i++
-			cell = cell[:0]
 			for {
 				j := bytes.IndexByte(b[i:], '"')
 				if j < 0 {
-					return nil, &csvError{pos: open, reason: "quoted cell is never closed (a \" is missing)"}
+					return nil, nil, &csvError{pos: open, reason: "quoted cell is never closed (a \" is missing)"}
 				}
-				cell = append(cell, b[i:i+j]...)
+				buf = append(buf, b[i:i+j]...)
 				i += j + 1
 				if i < len(b) && b[i] == '"' {
-					cell = append(cell, '"')
+					buf = append(buf, '"')
 					i++
 					continue
 				}
 				break
 			}
 			if i < len(b) && b[i] != delim {
-				return nil, &csvError{pos: i, reason: "text after a closing quote (write \"\" for a quote inside a quoted cell)"}
+				return nil, nil, &csvError{pos: i, reason: "text after a closing quote (write \"\" for a quote inside a quoted cell)"}
 			}
-			cells = append(cells, string(cell))
 		} else {
 			end := len(b)
 			if j := bytes.IndexByte(b[i:], delim); j >= 0 {
 				end = i + j
 			}
 			if q := bytes.IndexByte(b[i:end], '"'); q >= 0 {
-				return nil, &csvError{pos: i + q, reason: "quote inside an unquoted cell (quote the whole cell and write \"\" for the quote)"}
+				return nil, nil, &csvError{pos: i + q, reason: "quote inside an unquoted cell (quote the whole cell and write \"\" for the quote)"}
 			}
-			cells = append(cells, string(b[i:end]))
+			buf = append(buf, b[i:end]...)
 			i = end
 		}
+		spans = append(spans, start, len(buf))
 		if i >= len(b) {
-			return cells, nil
+			return buf, spans, nil
 		}
 		i++ // the delimiter
 	}

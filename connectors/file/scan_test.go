@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"io"
 	"path/filepath"
@@ -195,6 +196,41 @@ func FuzzCSVRoundTrip(f *testing.F) {
 		}
 		if _, err := sc.next(); !errors.Is(err, io.EOF) {
 			t.Errorf("more than two rows in %q", buf.String())
+		}
+	})
+}
+
+// FuzzCSVEncoder checks that rows are encoded byte for byte as
+// encoding/csv encodes them.
+func FuzzCSVEncoder(f *testing.F) {
+	f.Add("a", "b,c", "d\"e", byte(','))
+	f.Add("", "", "line\nbreak", byte(';'))
+	f.Add(" lead", "\r\n", `\.`, byte('\t'))
+	f.Add("\u00a0nbsp", "x\ty", `"`, byte('\t'))
+	f.Add("a;b", "é", "", byte(0xE9))
+	f.Fuzz(func(t *testing.T, a, b, c string, delim byte) {
+		if delim == 0 || delim == '"' || delim == '\r' || delim == '\n' {
+			t.Skip() // refused by the connection's settings
+		}
+		for _, cells := range [][]string{{a, b, c}, {a}, {}} {
+			var want bytes.Buffer
+			w := csv.NewWriter(&want)
+			w.Comma = rune(delim)
+			if err := w.Write(cells); err != nil {
+				t.Fatal(err)
+			}
+			w.Flush()
+			wantRow := strings.TrimSuffix(want.String(), "\n") + "\r\n"
+			if len(cells) == 1 && cells[0] == "" {
+				wantRow = "\"\"\r\n"
+			}
+			got, err := newCSVEncoder(delim).appendRow(nil, cells, "\r\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != wantRow {
+				t.Errorf("appendRow(%q, delimiter %q) = %q; want %q", cells, delim, got, wantRow)
+			}
 		}
 	})
 }

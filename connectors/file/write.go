@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -23,14 +24,22 @@ type writePlan struct {
 	header  []string // CSV columns after the write
 	newCols int      // columns added to an existing CSV header
 	// updated are the rows updated, in file order; groups[j] are the writes
-	// of updated[j], in order; replaced[j] its new bytes; old[j] its fields
-	// before.
+	// of updated[j], in order; replaced[j] its new bytes; oldLines[j] the
+	// line feeds of its old bytes; old[j] its fields before.
 	updated  []int32
 	groups   [][]int
 	replaced [][]byte
+	oldLines []int
 	old      []map[string]any
-	creates  []int    // writes that create, in order
-	appended [][]byte // their bytes
+	creates  []int // writes that create, in order
+	// idKeys[j] is the field and idValues[j] the value whose key ID names
+	// the row of creates[j] ("" for a line ID; see object.record), found
+	// while the record is at hand.
+	idKeys, idValues []string
+	// appended holds the created rows' bytes one after the other; ends[j]
+	// is where the row of creates[j] ends in it.
+	appended []byte
+	ends     []int
 	// By write: the record as stored (nil when the write was refused) and
 	// its row.
 	fields []map[string]any
@@ -39,7 +48,9 @@ type writePlan struct {
 
 // Write creates and updates rows in one atomic rewrite of the file; see
 // the package doc. A create whose KeyField value another row already has
-// fails with a conflict, so a retried create never adds a second row.
+// fails with a conflict, so a retried create never adds a second row. The
+// Record of a JSON Lines row created from values the file holds as they
+// are is the write's own Fields map, not a copy.
 func (o *object) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	results := make([]connectors.WriteResult, len(writes))
 	failAll := func(err error) []connectors.WriteResult {
@@ -76,42 +87,64 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 		defer src.Close()
 	}
 
+	// plan indexes the created rows as it goes (their keys must be unique
+	// within the batch too); a write that fails takes them out again.
 	p, err := o.plan(src, snap, writes, results)
-	if err != nil {
-		return failAll(err)
+	if p != nil && cap(p.appended) <= keepBuffer {
+		defer func() { o.state.rows = p.appended[:0] }()
 	}
-	if len(p.creates) == 0 && len(p.updated) == 0 {
+	if err == nil && len(p.creates) == 0 && len(p.updated) == 0 {
 		return results
 	}
-	if err := ctx.Err(); err != nil {
-		return failAll(err)
+	if err == nil {
+		err = ctx.Err()
 	}
-	newSnap, err := o.rewrite(src, snap, p)
+	var newSnap *snapshot
+	if err == nil {
+		if newSnap, err = o.rewrite(src, snap, p); err != nil {
+			err = o.fileError(err)
+		}
+	}
 	if err != nil {
-		return failAll(o.fileError(err))
+		snap.unindexFrom(int32(len(snap.rows)))
+		return failAll(err)
 	}
 
 	// The file is replaced: move the index along and answer.
 	for j, n := range p.updated {
 		g := p.groups[j]
-		newSnap.remove(n, p.old[j])
-		newSnap.add(n, p.fields[g[len(g)-1]])
-	}
-	for _, i := range p.creates {
-		newSnap.add(p.rowOf[i], p.fields[i])
+		newSnap.move(n, p.old[j], p.fields[g[len(g)-1]])
 	}
 	o.state.snap = newSnap
+	// The IDs of the created rows are cut from one string: one allocation
+	// per Write rather than one per row.
+	var ids []byte
+	idEnds := make([]int, len(p.creates))
+	for j, i := range p.creates {
+		if p.idKeys[j] != "" {
+			ids = append(ids, p.idKeys[j]...)
+			ids = append(ids, '=')
+			ids = append(ids, p.idValues[j]...)
+		} else {
+			ids = append(ids, linePrefix...)
+			ids = strconv.AppendInt(ids, int64(newSnap.rows[p.rowOf[i]].line), 10)
+		}
+		idEnds[j] = len(ids)
+		if j == 0 {
+			ids = slices.Grow(ids, len(ids)*(len(p.creates)-1)*5/4)
+		}
+	}
+	idText := string(ids)
+	prev := 0
+	for j, i := range p.creates {
+		results[i] = connectors.WriteResult{Record: connectors.Record{ID: idText[prev:idEnds[j]], Fields: p.fields[i]}}
+		prev = idEnds[j]
+	}
 	for i, w := range writes {
-		rec := p.fields[i]
-		if rec == nil {
-			continue
+		if rec := p.fields[i]; rec != nil && w.Action == connectors.Update {
+			line := int(newSnap.rows[p.rowOf[i]].line)
+			results[i] = connectors.WriteResult{Record: connectors.Record{ID: o.updatedID(w.ID, rec, line), Fields: rec}}
 		}
-		line := int(newSnap.rows[p.rowOf[i]].line)
-		if w.Action == connectors.Create {
-			results[i] = connectors.WriteResult{Record: o.record(rec, line, w.KeyField)}
-			continue
-		}
-		results[i] = connectors.WriteResult{Record: connectors.Record{ID: o.updatedID(w.ID, rec, line), Fields: rec}}
 	}
 	return results
 }
@@ -140,41 +173,136 @@ func apiError(status int, code, msg string, fields ...connectors.FieldError) *co
 }
 
 // plan validates the writes, sets the results of refused ones, fetches the
-// rows to update and encodes the new rows.
+// rows to update and encodes the new rows. Created rows are indexed at
+// once; on an error the caller takes them out of the index.
 func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, results []connectors.WriteResult) (*writePlan, error) {
 	p := &writePlan{
-		header: slices.Clone(snap.head.header),
-		fields: make([]map[string]any, len(writes)),
-		rowOf:  make([]int32, len(writes)),
+		appended: o.state.rows[:0],
+		header:   slices.Clone(snap.head.header),
+		fields:   make([]map[string]any, len(writes)),
+		rowOf:    make([]int32, len(writes)),
+		creates:  make([]int, 0, len(writes)),
+		idKeys:   make([]string, 0, len(writes)),
+		idValues: make([]string, 0, len(writes)),
+	}
+	if o.format != formatCSV {
+		p.ends = make([]int, 0, len(writes))
 	}
 	type rowWrite struct {
 		row   int32
 		write int
 	}
 	var updates []rowWrite
-	newKeys := map[string]map[string]bool{} // KeyField -> values created in this batch
+	var rowBuf []int32          // the rows of an update's ID
+	var columns map[string]bool // CSV header, to find new columns
+	if o.format == formatCSV {
+		columns = make(map[string]bool, len(p.header))
+		for _, name := range p.header {
+			columns[name] = true
+		}
+	}
+	type fieldIndex struct {
+		name string
+		idx  *valueIndex
+	}
+	var indexes []fieldIndex
+	for name, idx := range snap.index {
+		indexes = append(indexes, fieldIndex{name, idx})
+	}
+	// indexCreate indexes a created row by the fields other than its
+	// KeyField, which the conflict check indexed.
+	indexCreate := func(i int, rec map[string]any) {
+		for _, x := range indexes {
+			if x.name == writes[i].KeyField {
+				continue
+			}
+			if t, ok := text(rec[x.name]); ok {
+				x.idx.add(t, p.rowOf[i])
+			}
+		}
+	}
+	jenc := &jsonlEncoder{}
+	var csvKeys fieldSet           // the fields of the last CSV create, checked and in the header
+	first := int32(len(snap.rows)) // the row of the first create
 	for i, w := range writes {
-		if err := o.check(w); err != nil {
+		// A create with the fields of the row before (the common case)
+		// has only its values checked, and a JSON Lines row is encoded by
+		// the order of the fields found then.
+		var known bool
+		keys := &jenc.fieldSet
+		if o.format == formatCSV {
+			keys = &csvKeys
+		}
+		if w.Action == connectors.Create {
+			known = keys.load(w.Fields)
+		}
+		var convert bool
+		var err error
+		// encoded is set when the row is appended already: a JSON Lines
+		// row of plain values needs no other check of its values.
+		var encoded bool
+		start := len(p.appended)
+		switch {
+		case known && o.format != formatCSV:
+			if p.appended, encoded = jenc.appendPlain(p.appended); encoded {
+				convert, err = o.checked(w, false, nil)
+				break
+			}
+			p.appended = p.appended[:start]
+			fallthrough
+		case known:
+			convert, err = o.checkValues(w, keys.keys, keys.vals)
+		default:
+			convert, err = o.check(w)
+		}
+		if err != nil {
+			p.appended = p.appended[:start]
 			results[i].Err = err
 			continue
 		}
 		switch w.Action {
 		case connectors.Create:
+			n := first + int32(len(p.creates))
+			var rec map[string]any
+			if o.format != formatCSV {
+				// CSV rows are made once the header is known.
+				rec = storedJSON(w.Fields, convert)
+			}
+			var t string // the KeyField value
 			if w.KeyField != "" {
-				t, _ := text(w.Fields[w.KeyField])
-				if len(snap.index[w.KeyField][t]) > 0 || newKeys[w.KeyField][t] {
+				if rec != nil {
+					t, _ = text(rec[w.KeyField])
+				} else {
+					t, _ = text(w.Fields[w.KeyField])
+				}
+				if !snap.index[w.KeyField].addNew(t, n) {
+					p.appended = p.appended[:start]
 					results[i].Err = apiError(409, "CONFLICT", fmt.Sprintf("a row with %s already exists", keyID(w.KeyField, t)),
 						connectors.FieldError{Field: w.KeyField, Message: "value already taken"})
 					continue
 				}
-				if newKeys[w.KeyField] == nil {
-					newKeys[w.KeyField] = map[string]bool{}
-				}
-				newKeys[w.KeyField][t] = true
 			}
+			p.rowOf[i] = n
 			p.creates = append(p.creates, i)
+			if o.format != formatCSV {
+				p.fields[i] = rec
+				p.addIDKey(o.conn.key, w.KeyField, t, rec)
+				if !encoded {
+					p.appended = jenc.append(p.appended, rec)
+				}
+				p.appended = append(p.appended, snap.head.term...)
+				if start == 0 {
+					// Room for all rows, guessed from the first, rather
+					// than copying them again and again as they grow.
+					p.appended = slices.Grow(p.appended, len(p.appended)*(len(writes)-i-1)*5/4)
+				}
+				p.ends = append(p.ends, len(p.appended))
+				indexCreate(i, rec)
+			}
 		case connectors.Update:
-			rows := snap.lookup(w.ID)
+			// Rows created by this write are not there to update yet.
+			rowBuf = snap.appendLookup(rowBuf[:0], w.ID)
+			rows := slices.DeleteFunc(rowBuf, func(n int32) bool { return n >= first })
 			switch len(rows) {
 			case 0:
 				results[i].Err = apiError(404, "NOT_FOUND", fmt.Sprintf("no row has ID %q", w.ID))
@@ -191,15 +319,23 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 			updates = append(updates, rowWrite{rows[0], i})
 			p.rowOf[i] = rows[0]
 		}
-		if o.format == formatCSV {
+		if o.format == formatCSV && !known {
 			var added []string
 			for name := range w.Fields {
-				if !slices.Contains(p.header, name) {
+				if !columns[name] {
 					added = append(added, name)
 				}
 			}
-			slices.Sort(added) // new columns in a deterministic order
-			p.header = append(p.header, added...)
+			if len(added) > 0 {
+				slices.Sort(added) // new columns in a deterministic order
+				for _, name := range added {
+					columns[name] = true
+				}
+				p.header = append(p.header, added...)
+			}
+			if w.Action == connectors.Create {
+				csvKeys.reset(w.Fields)
+			}
 		}
 	}
 	if snap.head.hasHeader {
@@ -221,16 +357,21 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := o.newEncoder(snap.head, p.header)
+	enc := o.newEncoder(p.header, jenc)
 	p.old = make([]map[string]any, len(p.updated))
 	p.replaced = make([][]byte, len(p.updated))
+	p.oldLines = make([]int, len(p.updated))
+	var replaced []byte // the bytes of all updated rows
 	for j := range p.updated {
 		p.old[j] = got[j].fields
+		p.oldLines[j] = bytes.Count(got[j].data, []byte{'\n'})
 		rec := o.storedRow(p.header, got[j].fields)
 		for k, i := range p.groups[j] {
 			for name, v := range writes[i].Fields {
-				rec[name] = stored(o.format, v)
+				if _, ok := v.(string); !ok {
+					v = stored(o.format, v)
+				}
+				rec[name] = v
 			}
 			if k < len(p.groups[j])-1 {
 				p.fields[i] = maps.Clone(rec)
@@ -238,49 +379,103 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				p.fields[i] = rec
 			}
 		}
-		buf.Reset()
-		if err := enc.encode(&buf, rec, termOf(got[j].data)); err != nil {
+		start := len(replaced)
+		if replaced, err = enc.append(replaced, rec, termOf(got[j].data)); err != nil {
 			return nil, err
 		}
-		p.replaced[j] = slices.Clone(buf.Bytes())
+		p.replaced[j] = replaced[start:len(replaced):len(replaced)]
 	}
-	arena := make([]byte, 0, 128*len(p.creates))
+
+	if o.format != formatCSV {
+		return p, nil
+	}
+	// The created CSV rows, and the index of their other fields.
+	p.ends = make([]int, len(p.creates))
 	for j, i := range p.creates {
-		rec := o.storedRow(p.header, nil)
-		for name, v := range writes[i].Fields {
-			rec[name] = stored(o.format, v)
+		var rec map[string]any
+		if rec, p.appended, err = enc.csvCreate(p.appended, writes[i].Fields, snap.head.term); err != nil {
+			return nil, err
 		}
 		p.fields[i] = rec
-		p.rowOf[i] = int32(len(snap.rows) + j)
-		buf.Reset()
-		if err := enc.encode(&buf, rec, snap.head.term); err != nil {
-			return nil, err
+		t, _ := text(rec[writes[i].KeyField])
+		p.addIDKey(o.conn.key, writes[i].KeyField, t, rec)
+		if j == 0 {
+			p.appended = slices.Grow(p.appended, len(p.appended)*(len(p.creates)-1)*5/4)
 		}
-		start := len(arena)
-		arena = append(arena, buf.Bytes()...)
-		p.appended = append(p.appended, arena[start:len(arena):len(arena)])
+		p.ends[j] = len(p.appended)
+		indexCreate(i, rec)
 	}
 	return p, nil
 }
 
-// check refuses a write the file cannot hold.
-func (o *object) check(w connectors.Write) error {
+// addIDKey notes what names the next created row: the value of the key
+// setting, else that of the write's KeyField (value t), else its line.
+func (p *writePlan) addIDKey(key, keyField, t string, rec map[string]any) {
+	for _, k := range [2]string{key, keyField} {
+		if k == "" {
+			continue
+		}
+		v, ok := t, true
+		if k != keyField {
+			v, ok = text(rec[k])
+		}
+		if ok && v != "" {
+			p.idKeys = append(p.idKeys, k)
+			p.idValues = append(p.idValues, v)
+			return
+		}
+	}
+	p.idKeys = append(p.idKeys, "")
+	p.idValues = append(p.idValues, "")
+}
+
+// unindexFrom takes rows from first on out of the index.
+func (s *snapshot) unindexFrom(first int32) {
+	for _, idx := range s.index {
+		idx.removeFrom(first)
+	}
+}
+
+// check refuses a write the file cannot hold. convert tells whether a
+// value of the write is not as the file stores it (see stored).
+func (o *object) check(w connectors.Write) (convert bool, err error) {
 	if w.Action != connectors.Create && w.Action != connectors.Update {
-		return apiError(400, "INVALID_ACTION", fmt.Sprintf("unknown write action %d", w.Action))
+		return false, apiError(400, "INVALID_ACTION", fmt.Sprintf("unknown write action %d", w.Action))
 	}
 	var errs []connectors.FieldError
-	for name := range w.Fields {
+	for name, v := range w.Fields {
 		switch {
 		case name == "":
 			errs = append(errs, connectors.FieldError{Field: name, Message: "a field needs a name"})
 		case o.format == formatCSV && strings.ContainsAny(name, "\r\n"):
 			errs = append(errs, connectors.FieldError{Field: name, Message: "a CSV column name cannot contain a line break"})
 		default:
-			if msg := checkValue(o.format, w.Fields[name]); msg != "" {
+			if msg := checkValue(o.format, v); msg != "" {
 				errs = append(errs, connectors.FieldError{Field: name, Message: msg})
+			} else if !convert {
+				convert = !isStored(v)
 			}
 		}
 	}
+	return o.checked(w, convert, errs)
+}
+
+// checkValues is check for a create whose field names were found good
+// before: names, with values vals.
+func (o *object) checkValues(w connectors.Write, names []string, vals []any) (convert bool, err error) {
+	var errs []connectors.FieldError
+	for j, v := range vals {
+		if msg := checkValue(o.format, v); msg != "" {
+			errs = append(errs, connectors.FieldError{Field: names[j], Message: msg})
+		} else if !convert {
+			convert = !isStored(v)
+		}
+	}
+	return o.checked(w, convert, errs)
+}
+
+// checked ends check: the key of a create, and the errors found.
+func (o *object) checked(w connectors.Write, convert bool, errs []connectors.FieldError) (bool, error) {
 	if w.Action == connectors.Create && w.KeyField != "" {
 		if t, ok := text(w.Fields[w.KeyField]); !ok || t == "" {
 			errs = append(errs, connectors.FieldError{Field: w.KeyField, Message: "the key field has no value: the row could not be found again"})
@@ -288,22 +483,44 @@ func (o *object) check(w connectors.Write) error {
 	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b connectors.FieldError) int { return strings.Compare(a.Field, b.Field) })
-		return apiError(400, "INVALID_RECORD", "the record cannot be written to "+o.display, errs...)
+		return false, apiError(400, "INVALID_RECORD", "the record cannot be written to "+o.display, errs...)
 	}
-	return nil
+	return convert, nil
 }
 
 // storedRow returns a row's fields as stored: for CSV, every column as text.
 func (o *object) storedRow(header []string, old map[string]any) map[string]any {
 	if o.format != formatCSV {
-		rec := make(map[string]any, len(old))
-		maps.Copy(rec, old)
-		return rec
+		if old == nil {
+			return map[string]any{}
+		}
+		return maps.Clone(old) // copies the map's memory, no hashing
 	}
 	rec := make(map[string]any, len(header))
 	for _, name := range header {
-		v, _ := text(old[name])
-		rec[name] = v
+		v := old[name]
+		if _, ok := v.(string); !ok {
+			v, _ = text(v)
+		}
+		rec[name] = v // a string as it is: no new copy of the text
+	}
+	return rec
+}
+
+// storedJSON returns the fields of a created JSON Lines row as stored:
+// fields itself when the file stores its values as they are (a copy would
+// cost as much as the rest of the write; the engine never changes a map it
+// wrote), else a copy with the values converted.
+func storedJSON(fields map[string]any, convert bool) map[string]any {
+	switch {
+	case fields == nil:
+		return map[string]any{}
+	case !convert:
+		return fields
+	}
+	rec := maps.Clone(fields) // copies the map's memory, no hashing
+	for name, v := range rec {
+		rec[name] = stored(formatJSONL, v)
 	}
 	return rec
 }
@@ -313,24 +530,45 @@ type encoder struct {
 	format format
 	header []string
 	csv    *csvEncoder
+	json   *jsonlEncoder
 	cells  []string
 }
 
-func (o *object) newEncoder(head fileHead, header []string) *encoder {
+func (o *object) newEncoder(header []string, json *jsonlEncoder) *encoder {
 	return &encoder{
 		format: o.format, header: header, cells: make([]string, len(header)),
-		csv: newCSVEncoder(o.conn.delim),
+		csv: newCSVEncoder(o.conn.delim), json: json,
 	}
 }
 
-func (e *encoder) encode(buf *bytes.Buffer, rec map[string]any, term string) error {
+// append appends the row of rec with terminator term to dst.
+func (e *encoder) append(dst []byte, rec map[string]any, term string) ([]byte, error) {
 	if e.format != formatCSV {
-		return encodeJSONL(buf, rec, term)
+		dst = e.json.append(dst, rec)
+		return append(dst, term...), nil
 	}
 	for j, name := range e.header {
 		e.cells[j], _ = text(rec[name])
 	}
-	return e.csv.encode(buf, e.cells, term)
+	return e.csv.appendRow(dst, e.cells, term)
+}
+
+// csvCreate returns the CSV row a create writes (every column, as text)
+// and appends its bytes to dst.
+func (e *encoder) csvCreate(dst []byte, fields map[string]any, term string) (map[string]any, []byte, error) {
+	rec := make(map[string]any, len(e.header))
+	for j, name := range e.header {
+		v := fields[name]
+		t, _ := text(v)
+		e.cells[j] = t
+		if _, ok := v.(string); ok {
+			rec[name] = v // the value as it is: no new copy of the text
+		} else {
+			rec[name] = t
+		}
+	}
+	dst, err := e.csv.appendRow(dst, e.cells, term)
+	return rec, dst, err
 }
 
 func termOf(data []byte) string {
@@ -361,92 +599,65 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 		}
 	}()
 
-	w := &countingWriter{w: bufio.NewWriterSize(tmp, 256<<10)}
-	var r *bufio.Reader
-	if src != nil {
-		r = bufio.NewReaderSize(io.NewSectionReader(src, 0, size), 256<<10)
+	if o.state.out == nil {
+		o.state.out = bufio.NewWriterSize(tmp, 256<<10)
 	}
-	var pos int64 // bytes of src consumed
-	copyTo := func(end int64) error {
-		n := end - pos
-		pos = end
-		return copyN(w, r, n)
-	}
-
+	o.state.out.Reset(tmp)
+	w := &countingWriter{w: o.state.out}
+	c := &copier{w: w, dst: tmp, src: src, size: size}
 	head := snap.head
 	head.header = p.header
-	if o.format == formatCSV && (p.newCols > 0 || !head.hasHeader) && len(p.header) > 0 {
-		if head.hasHeader {
-			if _, err := r.Discard(int(head.headerEnd)); err != nil {
+	var rows []rowPos
+	var bad []LineError
+	if o.format == formatCSV && p.newCols > 0 {
+		rows, bad, err = o.rewriteWidened(c, snap, p, &head)
+	} else {
+		if o.format == formatCSV && !head.hasHeader && len(p.header) > 0 {
+			// A file without a header has no rows either: the header goes
+			// first, the blank lines there are after it.
+			var buf bytes.Buffer
+			if err := newCSVEncoder(o.conn.delim).encode(&buf, p.header, head.term); err != nil {
 				return nil, err
 			}
-			pos = head.headerEnd
+			w.Write(buf.Bytes())
+			head.hasHeader = true
+			head.headerEnd = w.off
 		}
-		if head.bom {
-			w.Write(bom)
-		}
-		var buf bytes.Buffer
-		if err := newCSVEncoder(o.conn.delim).encode(&buf, p.header, head.term); err != nil {
-			return nil, err
-		}
-		w.Write(buf.Bytes())
-		head.hasHeader = true
-		head.headerEnd = w.off
-	} else if head.hasHeader {
-		if err := copyTo(head.headerEnd); err != nil {
-			return nil, err
-		}
+		rows, bad, err = rewriteRows(c, snap, p)
+	}
+	if err != nil {
+		return nil, err
 	}
 
-	pad := []byte(strings.Repeat(string(o.conn.delim), p.newCols))
-	rows := make([]rowPos, len(snap.rows), len(snap.rows)+len(p.appended))
-	bad := slices.Clone(snap.bad)
-	nbad := 0
-	next := 0 // the next of p.updated
-	for n, old := range snap.rows {
-		if err := copyTo(old.start); err != nil {
-			return nil, err
-		}
-		row := rowPos{start: w.off, line: int32(w.lines + 1), bad: old.bad}
-		replace := next < len(p.updated) && p.updated[next] == int32(n)
-		switch {
-		case replace:
-			repl := p.replaced[next]
-			next++
-			if _, err := r.Discard(int(old.end - old.start)); err != nil {
-				return nil, err
-			}
-			pos = old.end
-			w.Write(repl)
-		case len(pad) > 0 && !old.bad:
-			if err := copyPadded(w, r, old.end-old.start, pad); err != nil {
-				return nil, err
-			}
-			pos = old.end
-		default:
-			if err := copyTo(old.end); err != nil {
-				return nil, err
-			}
-		}
-		row.end = w.off
-		rows[n] = row
-		if old.bad {
-			bad[nbad].Line += int(row.line - old.line)
-			nbad++
-		}
-	}
-	if r != nil {
-		if err := copyTo(size); err != nil {
-			return nil, err
-		}
-	}
-	for _, data := range p.appended {
+	if len(p.appended) > 0 {
 		if w.off > 0 && w.last != '\n' {
+			if n := len(rows); n > 0 && rows[n-1].end == w.off {
+				// The last row gets the line end it lacked. A copy: rows
+				// may be the old snapshot's, which stays in use if the
+				// rename fails.
+				rows = slices.Clone(rows)
+				rows[n-1].end += int64(len(head.term))
+			}
 			w.Write([]byte(head.term))
 		}
-		start, line := w.off, w.lines+1
-		w.Write(data)
-		rows = append(rows, rowPos{start: start, end: w.off, line: int32(line)})
+		base, prev := w.off, 0
+		if cap(rows)-len(rows) < len(p.ends) {
+			// Doubling: a file written in many batches would otherwise
+			// copy its rows for each.
+			rows = slices.Grow(rows, max(len(p.ends), len(rows)))
+		}
+		for _, end := range p.ends {
+			rows = append(rows, rowPos{start: base + int64(prev), end: base + int64(end), line: int32(w.lines + 1)})
+			if o.format == formatCSV {
+				w.lines += bytes.Count(p.appended[prev:end], []byte{'\n'})
+			} else {
+				w.lines++ // JSON escapes line breaks: a JSON line is one line
+			}
+			prev = end
+		}
+		w.w.Write(p.appended)
+		w.off += int64(len(p.appended))
+		w.last = p.appended[len(p.appended)-1]
 	}
 
 	if err := w.w.Flush(); err != nil {
@@ -469,7 +680,176 @@ func (o *object) rewrite(src *os.File, snap *snapshot, p *writePlan) (_ *snapsho
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{info: info, head: head, rows: rows, bad: bad, index: snap.index}, nil
+	return &snapshot{info: info, head: head, rows: rows, bad: bad, lines: w.lines, last: w.last, index: snap.index}, nil
+}
+
+// rewriteRows copies the rows of the old file, replacing the updated ones.
+// The stretches between updated rows are copied whole, by the kernel when
+// they are large, and their rows' positions are moved by arithmetic: a
+// write of a few rows into a large file costs little more than its copy.
+func rewriteRows(c *copier, snap *snapshot, p *writePlan) ([]rowPos, []LineError, error) {
+	if len(p.updated) == 0 {
+		if err := c.copy(0, c.size, snap.lines, snap.last); err != nil {
+			return nil, nil, err
+		}
+		// Rows keep their places. Appending to the old snapshot's rows
+		// leaves them as they are: it only uses them up to its length.
+		return snap.rows, snap.bad, nil
+	}
+	rows := make([]rowPos, len(snap.rows), len(snap.rows)+len(p.ends))
+	bad := slices.Clone(snap.bad)
+	nbad := 0
+	// pos is the offset in the old file copied up to, posLines its line
+	// feeds before; done the rows placed.
+	var pos int64
+	posLines, done := 0, 0
+	move := func(to int) {
+		dOff, dLines := c.w.off-pos, int32(c.w.lines-posLines)
+		for n := done; n < to; n++ {
+			r := snap.rows[n]
+			rows[n] = rowPos{start: r.start + dOff, end: r.end + dOff, line: r.line + dLines, bad: r.bad}
+			if r.bad {
+				bad[nbad].Line += int(dLines)
+				nbad++
+			}
+		}
+		done = to
+	}
+	for j, n := range p.updated {
+		old := snap.rows[n]
+		move(int(n))
+		if err := c.copy(pos, old.start, int(old.line)-1-posLines, '\n'); err != nil {
+			return nil, nil, err
+		}
+		start, line := c.w.off, c.w.lines+1
+		c.w.Write(p.replaced[j])
+		rows[n] = rowPos{start: start, end: c.w.off, line: int32(line)}
+		pos, posLines, done = old.end, int(old.line)-1+p.oldLines[j], int(n)+1
+	}
+	move(len(snap.rows))
+	if err := c.copy(pos, c.size, snap.lines-posLines, snap.last); err != nil {
+		return nil, nil, err
+	}
+	return rows, bad, nil
+}
+
+// rewriteWidened rewrites a CSV file whose header gains columns: every
+// good row gains empty cells for them, so every row is copied on its own.
+func (o *object) rewriteWidened(c *copier, snap *snapshot, p *writePlan, head *fileHead) ([]rowPos, []LineError, error) {
+	w := c.w
+	r := bufio.NewReaderSize(io.NewSectionReader(c.src, 0, c.size), 256<<10)
+	if _, err := r.Discard(int(head.headerEnd)); err != nil {
+		return nil, nil, err
+	}
+	pos := head.headerEnd // bytes of src consumed
+	copyTo := func(end int64) error {
+		n := end - pos
+		pos = end
+		return copyN(w, r, n)
+	}
+	if head.bom {
+		w.Write(bom)
+	}
+	var buf bytes.Buffer
+	if err := newCSVEncoder(o.conn.delim).encode(&buf, p.header, head.term); err != nil {
+		return nil, nil, err
+	}
+	w.Write(buf.Bytes())
+	head.headerEnd = w.off
+
+	pad := []byte(strings.Repeat(string(o.conn.delim), p.newCols))
+	rows := make([]rowPos, len(snap.rows), len(snap.rows)+len(p.ends))
+	bad := slices.Clone(snap.bad)
+	nbad := 0
+	next := 0 // the next of p.updated
+	for n, old := range snap.rows {
+		if err := copyTo(old.start); err != nil {
+			return nil, nil, err
+		}
+		row := rowPos{start: w.off, line: int32(w.lines + 1), bad: old.bad}
+		replace := next < len(p.updated) && p.updated[next] == int32(n)
+		switch {
+		case replace:
+			repl := p.replaced[next]
+			next++
+			if _, err := r.Discard(int(old.end - old.start)); err != nil {
+				return nil, nil, err
+			}
+			pos = old.end
+			w.Write(repl)
+		case !old.bad:
+			if err := copyPadded(w, r, old.end-old.start, pad); err != nil {
+				return nil, nil, err
+			}
+			pos = old.end
+		default:
+			if err := copyTo(old.end); err != nil {
+				return nil, nil, err
+			}
+		}
+		row.end = w.off
+		rows[n] = row
+		if old.bad {
+			bad[nbad].Line += int(row.line - old.line)
+			nbad++
+		}
+	}
+	if err := copyTo(c.size); err != nil {
+		return nil, nil, err
+	}
+	return rows, bad, nil
+}
+
+// copier copies stretches of the old file into the new one.
+type copier struct {
+	w    *countingWriter // on dst
+	dst  *os.File
+	src  *os.File // nil when there is no old file
+	size int64    // of src
+	r    *bufio.Reader
+	rpos int64 // offset of r in src
+}
+
+// bulkCopy is the size from which a stretch is copied by the kernel
+// (copy_file_range on Linux) rather than through the process.
+const bulkCopy = 64 << 10
+
+var errChanged = errors.New("the file changed while it was rewritten; try again")
+
+// copy copies bytes [from, to) of the old file, which hold lines line
+// feeds and end with byte last.
+func (c *copier) copy(from, to int64, lines int, last byte) error {
+	n := to - from
+	if n <= 0 {
+		return nil
+	}
+	if n >= bulkCopy {
+		if err := c.w.w.Flush(); err != nil {
+			return err
+		}
+		if _, err := c.src.Seek(from, io.SeekStart); err != nil {
+			return err
+		}
+		copied, err := c.dst.ReadFrom(&io.LimitedReader{R: c.src, N: n})
+		if err != nil {
+			return err
+		}
+		if copied != n {
+			return errChanged
+		}
+		c.w.off += n
+		c.w.lines += lines
+		c.w.last = last
+		return nil
+	}
+	switch {
+	case c.r == nil:
+		c.r = bufio.NewReaderSize(io.NewSectionReader(c.src, from, c.size-from), bulkCopy)
+	case c.rpos != from:
+		c.r.Reset(io.NewSectionReader(c.src, from, c.size-from))
+	}
+	c.rpos = to
+	return copyN(c.w, c.r, n)
 }
 
 // syncDir makes a rename durable. Some systems cannot sync a directory;
@@ -507,7 +887,7 @@ func copyN(w *countingWriter, r *bufio.Reader, n int64) error {
 		b, err := r.Peek(int(min(n, int64(r.Size()))))
 		if len(b) == 0 {
 			if err == nil || errors.Is(err, io.EOF) {
-				err = errors.New("the file changed while it was rewritten; try again")
+				err = errChanged
 			}
 			return err
 		}

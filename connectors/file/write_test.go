@@ -533,6 +533,17 @@ func TestReadRequest(t *testing.T) {
 	if diff := cmp.Diff(connectors.Record{ID: "email=anna@example.com", Fields: map[string]any{"email": "anna@example.com", "name": "Andersson, Anna"}}, got[0]); diff != "" {
 		t.Errorf("Read with Fields mismatch (-want +got):\n%s", diff)
 	}
+	orders := openObject(t, filepath.Join("testdata", "read"), "orders", map[string]any{"key": "id"})
+	got = nil
+	if _, err := orders.Read(t.Context(), connectors.ReadRequest{Fields: []string{"paid", "missing"}}, func(p []connectors.Record) error {
+		got = append(got, p...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(connectors.Record{ID: "id=1", Fields: map[string]any{"id": int64(1), "paid": true}}, got[0]); diff != "" {
+		t.Errorf("Read of JSON Lines with Fields mismatch (-want +got):\n%s", diff)
+	}
 	if _, err := obj.Read(t.Context(), connectors.ReadRequest{Include: []string{"deals"}}, func([]connectors.Record) error { return nil }); err == nil {
 		t.Error("Read with an include: no error; want one")
 	}
@@ -543,5 +554,45 @@ func TestReadRequest(t *testing.T) {
 	missing := openObject(t, t.TempDir(), "nothing", nil)
 	if recs := readAll(t, missing); len(recs) != 0 {
 		t.Errorf("Read of a missing file = %v; want nothing", recs)
+	}
+}
+
+// TestKnownFieldsChecked checks that a create with the fields of the create
+// before it, whose names are not checked again, has its values checked as
+// a create alone has.
+func TestKnownFieldsChecked(t *testing.T) {
+	bad := []map[string]any{
+		{"email": "b@example.com", "n": math.NaN(), "addr": map[string]any{"x": math.Inf(1)}},
+		{"email": "", "n": int64(1), "addr": "x"},
+		{"email": "c@example.com", "n": make(chan int), "addr": []any{"a"}},
+	}
+	for _, ext := range []string{"jsonl", "csv"} {
+		for i, fields := range bad {
+			t.Run(fmt.Sprintf("%s/%d", ext, i), func(t *testing.T) {
+				alone := func() error {
+					dir := t.TempDir()
+					if ext == "csv" {
+						writeFile(t, filepath.Join(dir, "contacts.csv"), "email\n")
+					}
+					return openObject(t, dir, "contacts", nil).Write(t.Context(), []connectors.Write{create(fields)})[0].Err
+				}()
+				dir := t.TempDir()
+				if ext == "csv" {
+					writeFile(t, filepath.Join(dir, "contacts.csv"), "email\n")
+				}
+				good := create(map[string]any{"email": "a@example.com", "n": int64(2), "addr": "y"})
+				res := openObject(t, dir, "contacts", nil).Write(t.Context(), []connectors.Write{good, create(fields)})
+				if res[0].Err != nil {
+					t.Fatalf("good write: %v", res[0].Err)
+				}
+				var want, got *connectors.APIError
+				if !errors.As(alone, &want) || !errors.As(res[1].Err, &got) {
+					t.Fatalf("after a create with the same fields: error %v; alone: %v; want *APIError", res[1].Err, alone)
+				}
+				if diff := cmp.Diff(want.Fields, got.Fields); diff != "" || got.Status != want.Status || got.Code != want.Code {
+					t.Errorf("after a create with the same fields: error %v; alone: %v (fields -alone +after):\n%s", got, want, diff)
+				}
+			})
+		}
 	}
 }
