@@ -52,9 +52,9 @@ func (s *Store) LogActivity(ctx context.Context, acts []Activity) error {
 
 // logActivity stores each run of consecutive entries of the same run, time
 // and flow as one row whose entries column is their JSON array, compressed
-// (S2, a faster Snappy): an apply
-// logs a row per batch, not per record. Entry i of a row starting at id has
-// the ID id+i, so that IDs stay one per entry and in order.
+// (S2, a faster Snappy): an apply logs a row per batch, not per record.
+// Entry i of a row starting at id has the ID id+i, so that IDs stay one per
+// entry and in order.
 func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) error {
 	next := int64(1)
 	err := tx.QueryRowContext(ctx, `SELECT id + n FROM activity ORDER BY id DESC LIMIT 1`).Scan(&next)
@@ -68,7 +68,12 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		}
 		return formatTime(a.At)
 	}
-	var buf, packed []byte
+	// The buffers of a batch's entries take megabytes: they are kept
+	// between calls rather than left to the garbage collector.
+	bufs := s.activityBufs.Get().(*activityBufs)
+	defer s.activityBufs.Put(bufs)
+	buf, packed := bufs.json, bufs.packed
+	defer func() { bufs.json, bufs.packed = buf[:0], packed[:0] }()
 	for len(acts) > 0 {
 		first := &acts[0]
 		firstAt := at(first)
@@ -101,6 +106,11 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		acts = acts[n:]
 	}
 	return nil
+}
+
+// activityBufs are the buffers logActivity reuses.
+type activityBufs struct {
+	json, packed []byte
 }
 
 // entry is an activity entry as its row's JSON array holds it, one entry

@@ -52,6 +52,8 @@ type Store struct {
 	selectLinks *inStatement // on the read pool
 	deleteLinks *inStatement
 
+	activityBufs sync.Pool // of *activityBufs
+
 	mu        sync.Mutex
 	held      map[string]bool // lock tokens taken by this Store, released by Close
 	closeOnce sync.Once
@@ -101,6 +103,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		alive: processAlive,
 		held:  map[string]bool{},
 	}
+	s.activityBufs.New = func() any { return new(activityBufs) }
 	for _, o := range opts {
 		o(s)
 	}
