@@ -57,6 +57,17 @@ func writePeople(tb testing.TB, dir string, n int) {
 	}
 }
 
+// fileEngine returns an engine with the file connector, as the benchmarks
+// use it.
+func fileEngine(tb testing.TB) *Engine {
+	tb.Helper()
+	reg := connectors.NewRegistry()
+	if err := reg.Register(file.New()); err != nil {
+		tb.Fatal(err)
+	}
+	return New(Options{Registry: reg, BatchSize: 5000})
+}
+
 // BenchmarkPlanApplyFileToFile plans and applies 100k records from a CSV
 // file into an empty JSON Lines file with a 10-field mapping: the engine's
 // own cost, with a connector that costs little.
@@ -67,11 +78,7 @@ func BenchmarkPlanApplyFileToFile(b *testing.B) {
 	ctx := context.Background()
 	src := b.TempDir()
 	writePeople(b, src, n)
-	reg := connectors.NewRegistry()
-	if err := reg.Register(file.New()); err != nil {
-		b.Fatal(err)
-	}
-	eng := New(Options{Registry: reg, BatchSize: 5000})
+	eng := fileEngine(b)
 	b.ReportAllocs()
 	var cpu float64
 	b.ResetTimer()
@@ -108,6 +115,8 @@ func BenchmarkPlanApplyFileToFile(b *testing.B) {
 		}
 		b.StopTimer()
 		cpu += cputime.Seconds() - cpu0
+		pl.Close()
+		p.Close()
 		st.Close()
 		b.StartTimer()
 	}
@@ -117,5 +126,49 @@ func BenchmarkPlanApplyFileToFile(b *testing.B) {
 		// this does not.
 		b.ReportMetric(float64(n*b.N)/cpu, "records/cpu-s")
 	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkPlanFileToFile plans (without applying) 100k records of the
+// same project as BenchmarkPlanApplyFileToFile, against an empty target and
+// a fresh state: the cost of the plan path per record.
+//
+//	go test ./engine -run '^$' -bench PlanFileToFile -benchtime 3x -cpu 1
+func BenchmarkPlanFileToFile(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	dir := b.TempDir()
+	writePeople(b, dir, n)
+	eng := fileEngine(b)
+	cfg, diags := dsl.Load(dir, dsl.Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	st, err := state.Open(ctx, filepath.Join(dir, ".kopla", "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		p, diags := eng.Compile(cfg)
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		pl, diags := p.Plan(ctx, PlanOptions{State: st})
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		if c := pl.Counts(); c.Create != n {
+			b.Fatalf("planned %d creates; want %d (%+v)", c.Create, n, c)
+		}
+		b.StopTimer()
+		pl.Close()
+		p.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(n*b.N), "µs/record")
 	b.ReportMetric(0, "ns/op")
 }
