@@ -83,8 +83,16 @@ type applier struct {
 	// reconciled maps records a crashed earlier run may have created to the
 	// target record found by key.
 	reconciled map[ref]string
-	// docsSize is the size of the last batch's activity documents.
-	docsSize int
+	// scratch holds the slices of applyBatch.
+	scratch struct {
+		writes  []connectors.Write
+		changes []*plan.Change
+		results []*RecordResult
+		intents []state.Intent
+		acts    []state.Activity
+		links   []state.Link
+		docs    []byte
+	}
 	// sentKeys encodes what a flow sends, the same fields record after
 	// record.
 	sentKeys jsonenc.KeyOrder
@@ -269,20 +277,26 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 // applyBatch writes one batch: intents first, then the writes, then links,
 // activity and the resolution of the intents.
 func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Writer, batch []*plan.Change, fr *FlowResult) error {
-	n := len(batch)
+	// The batch's slices are the applier's, used again batch after batch:
+	// nothing keeps them once the batch is stored. The records are kept in
+	// the result.
+	sc := &a.scratch
 	var (
-		writes  = make([]connectors.Write, 0, n)
-		changes = make([]*plan.Change, 0, n)
+		writes  = sc.writes[:0]
+		changes = sc.changes[:0]
 		// results are the RecordResults of changes.
-		results = make([]*RecordResult, 0, n)
-		intents = make([]state.Intent, 0, n)
-		acts    = make([]state.Activity, 0, n)
-		links   = make([]state.Link, 0, n)
-		records = make([]RecordResult, n)
-		// docs holds the JSON documents of acts, one allocation for many,
-		// as large as the last batch's.
-		docs = make([]byte, 0, a.docsSize+a.docsSize/8)
+		results = sc.results[:0]
+		intents = sc.intents[:0]
+		acts    = sc.acts[:0]
+		links   = sc.links[:0]
+		// docs holds the JSON documents of acts, one allocation for many.
+		docs    = sc.docs[:0]
+		records = make([]RecordResult, len(batch))
 	)
+	defer func() {
+		sc.writes, sc.changes, sc.results, sc.intents = writes, changes, results, intents
+		sc.acts, sc.links, sc.docs = acts, links, docs
+	}()
 	for i, ch := range batch {
 		rr := &records[i]
 		*rr = RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
@@ -386,7 +400,6 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	a.docsSize = len(docs)
 	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
 }
 
