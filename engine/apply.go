@@ -246,6 +246,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 			return err
 		}
 		done += len(batch)
+		clear(batch) // keeps none of the batch's changes alive
 		batch = batch[:0]
 		if a.opts.Progress != nil {
 			a.opts.Progress(f.name, done, total)
@@ -294,8 +295,16 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		records = make([]RecordResult, len(batch))
 	)
 	defer func() {
-		sc.writes, sc.changes, sc.results, sc.intents = writes, changes, results, intents
-		sc.acts, sc.links, sc.docs = acts, links, docs
+		// Cleared, so that they keep none of this batch's records alive
+		// while the next batch is read.
+		clear(writes)
+		clear(changes)
+		clear(results)
+		clear(intents)
+		clear(acts)
+		clear(links)
+		sc.writes, sc.changes, sc.results, sc.intents = writes[:0], changes[:0], results[:0], intents[:0]
+		sc.acts, sc.links, sc.docs = acts[:0], links[:0], docs[:0]
 	}()
 	for i, ch := range batch {
 		rr := &records[i]

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
 	"strings"
 	"time"
 
@@ -68,12 +68,12 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		}
 		return formatTime(a.At)
 	}
-	// The buffers of a batch's entries take megabytes: they are kept
-	// between calls rather than left to the garbage collector.
+	// The entries are compressed as they are encoded, a block at a time:
+	// a batch's entries take megabytes, compressed a seventh of that. The
+	// buffers are kept between calls rather than left to the garbage
+	// collector.
 	bufs := s.activityBufs.Get().(*activityBufs)
 	defer s.activityBufs.Put(bufs)
-	buf, packed := bufs.json, bufs.packed
-	defer func() { bufs.json, bufs.packed = buf[:0], packed[:0] }()
 	for len(acts) > 0 {
 		first := &acts[0]
 		firstAt := at(first)
@@ -81,23 +81,10 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		for n < len(acts) && acts[n].RunID == first.RunID && acts[n].Flow == first.Flow && at(&acts[n]) == firstAt {
 			n++
 		}
-		size := 2
-		for i := range acts[:n] {
-			a := &acts[i]
-			size += 80 + len(a.SourceKey) + len(a.TargetID) + len(a.Error) + len(a.Read) + len(a.Sent) + len(a.Answer)
+		packed, err := bufs.pack(acts[:n])
+		if err != nil {
+			return err
 		}
-		buf = append(slices.Grow(buf[:0], size), '[')
-		for i := range acts[:n] {
-			if i > 0 {
-				buf = append(buf, ",\n"...)
-			}
-			buf = appendEntry(buf, &acts[i])
-		}
-		buf = append(buf, ']')
-		// Entries of one flow repeat their field names and much of their
-		// values: compressed they take a sixth of the space, and writing
-		// the bytes saved costs more than compressing them.
-		packed = s2.Encode(packed[:cap(packed)], buf)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, ?)`,
 			next, n, nullID(first.RunID), firstAt, first.Flow, packed); err != nil {
 			return err
@@ -110,7 +97,39 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 
 // activityBufs are the buffers logActivity reuses.
 type activityBufs struct {
-	json, packed []byte
+	entry  []byte
+	packed bytes.Buffer
+	zw     *s2.Writer
+}
+
+// activityBlock is how much JSON the compressor takes at a time: entries
+// of one flow repeat their field names and much of their values within it.
+const activityBlock = 256 << 10
+
+// pack returns the JSON array of the entries of acts, one per line,
+// compressed (S2 stream format). The bytes are valid until the next call.
+func (b *activityBufs) pack(acts []Activity) ([]byte, error) {
+	b.packed.Reset()
+	if b.zw == nil {
+		b.zw = s2.NewWriter(&b.packed, s2.WriterConcurrency(1), s2.WriterBlockSize(activityBlock))
+	} else {
+		b.zw.Reset(&b.packed)
+	}
+	sep := "["
+	for i := range acts {
+		b.entry = appendEntry(append(b.entry[:0], sep...), &acts[i])
+		if _, err := b.zw.Write(b.entry); err != nil {
+			return nil, err
+		}
+		sep = ",\n"
+	}
+	if _, err := b.zw.Write([]byte("]")); err != nil {
+		return nil, err
+	}
+	if err := b.zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.packed.Bytes(), nil
 }
 
 // entry is an activity entry as its row's JSON array holds it, one entry
@@ -244,7 +263,7 @@ func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, e
 		if err != nil {
 			return nil, fmt.Errorf("state: activities: entry %d: %w", id, err)
 		}
-		plain, err := s2.Decode(nil, stored)
+		plain, err := io.ReadAll(s2.NewReader(bytes.NewReader(stored)))
 		if err != nil {
 			out = append(out, Activity{ID: id, RunID: runID.Int64, At: t, Flow: flow, Action: "unreadable",
 				Error: fmt.Sprintf("these entries of the activity log cannot be read: %v", err)})

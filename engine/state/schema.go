@@ -60,8 +60,8 @@ CREATE TABLE intents (
 CREATE TABLE activity (
 	-- A batch of entries of one run and flow: a JSON array of
 	-- {source_key, target_id, action, error, read, sent, answer}, one entry
-	-- per line, compressed with S2 (github.com/klauspost/compress/s2, block
-	-- format). Entry i has the ID id + i, and the next row starts at id + n.
+	-- per line, compressed with S2 (github.com/klauspost/compress/s2,
+	-- stream format). Entry i has the ID id + i, and the next row starts at id + n.
 	id      INTEGER PRIMARY KEY,
 	n       INTEGER NOT NULL,
 	run_id  INTEGER REFERENCES runs (id) ON DELETE CASCADE,
