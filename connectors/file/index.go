@@ -79,12 +79,6 @@ func newValueIndex() *valueIndex {
 	return &valueIndex{one: map[string]int32{}, many: map[string][]int32{}}
 }
 
-// has tells whether a row holds value v.
-func (x *valueIndex) has(v string) bool {
-	_, ok := x.one[v]
-	return ok
-}
-
 // addNew records that row n holds value v, unless a row holds it already.
 func (x *valueIndex) addNew(v string, n int32) bool {
 	if _, ok := x.one[v]; ok {
