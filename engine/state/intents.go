@@ -207,7 +207,11 @@ func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pendin
 		keep[k] = true
 	}
 	kept := slices.DeleteFunc(intents, func(in Intent) bool { return !keep[in.SourceKey] })
-	_, err = tx.ExecContext(ctx, `UPDATE intents SET intents = CAST(? AS TEXT) WHERE id = ?`, encodeIntents(kept), id)
+	if len(kept) == 0 {
+		_, err = tx.ExecContext(ctx, `DELETE FROM intents WHERE id = ?`, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE intents SET intents = CAST(? AS TEXT) WHERE id = ?`, encodeIntents(kept), id)
+	}
 	return err
 }
 

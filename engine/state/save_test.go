@@ -59,6 +59,12 @@ func TestSave(t *testing.T) {
 			wantActs:    1,
 		},
 		{
+			name: "pending keys of no intent resolve the entry",
+			batch: func(id int64) Batch {
+				return Batch{Intents: id, Pending: []string{"not journaled"}}
+			},
+		},
+		{
 			name: "a bad activity stores nothing",
 			batch: func(id int64) Batch {
 				return Batch{
@@ -122,6 +128,14 @@ func TestSave(t *testing.T) {
 			}
 			if len(pending) != tt.wantPending {
 				t.Errorf("%d intents pending; want %d", len(pending), tt.wantPending)
+			}
+			// A journal entry with nothing pending is gone, not left empty.
+			var entries int
+			if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM intents`).Scan(&entries); err != nil {
+				t.Fatal(err)
+			}
+			if want := min(tt.wantPending, 1); entries != want {
+				t.Errorf("%d journal entries; want %d", entries, want)
 			}
 			acts, err := s.Activities(ctx, ActivityFilter{})
 			if err != nil {
