@@ -158,9 +158,8 @@ func (s *Store) putLinks(ctx context.Context, tx *sql.Tx, links []Link) error {
 		if flow != l.Flow {
 			flow = l.Flow
 		}
-		keys = hashKeys(keys, l.FieldHashes, l.Values)
 		start := len(hashes)
-		hashes = appendHashes(hashes, keys, l.FieldHashes, l.Values)
+		hashes, keys = appendLinkHashes(hashes, keys, l.FieldHashes, l.Values)
 		return append(args, flow, l.SourceKey, l.TargetID, l.KeyValue, hashes[start:len(hashes):len(hashes)], updated)
 	})
 }
@@ -236,6 +235,35 @@ func (s *Store) DeleteLinks(ctx context.Context, flow string, sourceKeys []strin
 		return fmt.Errorf("state: delete links of %s: %w", flow, err)
 	}
 	return nil
+}
+
+// appendLinkHashes appends the field hashes of a link (see appendHashes)
+// with the sorted names of the link before, keys, when they are its names
+// too, and returns the names it used. Links of one flow written by the
+// engine have values only, the same names each: then each value is looked
+// up once.
+func appendLinkHashes(b []byte, keys []string, hashes map[string]string, values map[string]any) ([]byte, []string) {
+	if len(hashes) == 0 && len(keys) == len(values) {
+		start := len(b)
+		b = append(b, '{')
+		for i, k := range keys {
+			v, ok := values[k]
+			if !ok {
+				b = b[:start]
+				break
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendJSONString(b, k), ':')
+			b = append(appendHash(append(b, '"'), v), '"')
+		}
+		if len(b) > start {
+			return append(b, '}'), keys
+		}
+	}
+	keys = hashKeys(keys, hashes, values)
+	return appendHashes(b, keys, hashes, values), keys
 }
 
 // appendHashes appends the field hashes of keys (see hashKeys), those of

@@ -448,3 +448,28 @@ func TestHashKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendLinkHashes: the shortcut for links with the names of the link
+// before writes what the general path writes.
+func TestAppendLinkHashes(t *testing.T) {
+	links := []struct {
+		hashes map[string]string
+		values map[string]any
+	}{
+		{nil, map[string]any{"b": 1.0, "a": "x"}},
+		{nil, map[string]any{"a": "y", "b": 2.0}},                         // the same names
+		{nil, map[string]any{"a": "y", "c": 2.0}},                         // as many, others
+		{map[string]string{"d": "h"}, map[string]any{"a": "y", "c": 2.0}}, // hashes too
+		{nil, map[string]any{}},
+		{nil, map[string]any{"a": "z"}},
+	}
+	var keys []string
+	for i, l := range links {
+		var got []byte
+		got, keys = appendLinkHashes(nil, keys, l.hashes, l.values)
+		want := appendHashes(nil, hashKeys(nil, l.hashes, l.values), l.hashes, l.values)
+		if string(got) != string(want) {
+			t.Errorf("link %d: appendLinkHashes = %s; want %s", i, got, want)
+		}
+	}
+}

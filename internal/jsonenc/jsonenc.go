@@ -75,29 +75,34 @@ type KeyOrder struct {
 
 // Append appends the JSON encoding of m to b, as Append does.
 func (o *KeyOrder) Append(b []byte, m map[string]any, escapeHTML bool) []byte {
-	same := len(o.keys) == len(m)
-	for _, k := range o.keys {
-		if !same {
-			break
+	if len(o.keys) == len(m) {
+		// Encoded in the last order while each key is found: one lookup
+		// per key. A missing one means other keys: start again, sorted.
+		start := len(b)
+		b = append(b, '{')
+		for i, k := range o.keys {
+			v, ok := m[k]
+			if !ok {
+				return o.sortAndAppend(b[:start], m, escapeHTML)
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendString(b, k, escapeHTML), ':')
+			b = Append(b, v, escapeHTML)
 		}
-		_, same = m[k]
+		return append(b, '}')
 	}
-	if !same {
-		o.keys = o.keys[:0]
-		for k := range m {
-			o.keys = append(o.keys, k)
-		}
-		slices.Sort(o.keys)
+	return o.sortAndAppend(b, m, escapeHTML)
+}
+
+func (o *KeyOrder) sortAndAppend(b []byte, m map[string]any, escapeHTML bool) []byte {
+	o.keys = o.keys[:0]
+	for k := range m {
+		o.keys = append(o.keys, k)
 	}
-	b = append(b, '{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(appendString(b, k, escapeHTML), ':')
-		b = Append(b, m[k], escapeHTML)
-	}
-	return append(b, '}')
+	slices.Sort(o.keys)
+	return o.Append(b, m, escapeHTML)
 }
 
 // AppendString appends the JSON encoding of s to b, as Append does; unlike
