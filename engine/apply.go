@@ -308,12 +308,18 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}()
 	for i, ch := range batch {
 		rr := &records[i]
-		*rr = RecordResult{SourceKey: ch.SourceKey, Key: ch.Key, Planned: ch.Action, TargetID: ch.TargetID}
+		// The result outlives the batch: its strings are copied out of
+		// the change's, which keep a whole decoded change in memory.
+		key := ch.Key
+		if s, ok := key.(string); ok {
+			key = strings.Clone(s)
+		}
+		*rr = RecordResult{SourceKey: strings.Clone(ch.SourceKey), Key: key, Planned: ch.Action, TargetID: strings.Clone(ch.TargetID)}
 		fr.Records = append(fr.Records, rr)
 		if failed := a.failedRequirement(ch); failed != nil {
 			rr.Action = plan.Blocked
 			rr.Error = fmt.Sprintf("not written: record %s of flow %s, which it depends on, failed", failed.SourceKey, failed.Flow)
-			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
+			a.applied[ref{f.name, rr.SourceKey}] = &appliedRecord{failed: true}
 			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
 		}
@@ -325,7 +331,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if errors.As(err, &re) {
 				rr.Field = re.field
 			}
-			a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{failed: true}
+			a.applied[ref{f.name, rr.SourceKey}] = &appliedRecord{failed: true}
 			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
 		}
@@ -338,7 +344,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				for k, v := range fields {
 					view[k] = v
 				}
-				a.applied[ref{f.name, ch.SourceKey}] = &appliedRecord{view: view}
+				a.applied[ref{f.name, rr.SourceKey}] = &appliedRecord{view: view}
 			}
 			links = append(links, a.link(f, ch, id, fields))
 			acts = append(acts, a.activity(&docs, f, ch, fields, rr, nil))
@@ -379,7 +385,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		}
 		for i, res := range answers {
 			ch, rr := changes[i], results[i]
-			key := ref{f.name, ch.SourceKey}
+			key := ref{f.name, rr.SourceKey}
 			if res.Err != nil {
 				rr.Action = plan.Error
 				rr.Error = res.Err.Error()
@@ -398,7 +404,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			}
 			rr.Action = ch.Action
 			if res.Record.ID != "" {
-				rr.TargetID = res.Record.ID
+				rr.TargetID = strings.Clone(res.Record.ID) // as above
 			}
 			if f.ensured {
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -298,7 +299,7 @@ func (s *snapshot) move(n int32, old, rec map[string]any) {
 			idx.remove(was, n)
 		}
 		if isOK {
-			idx.add(is, n)
+			idx.add(strings.Clone(is), n) // the index outlives the write's values
 		}
 	}
 }

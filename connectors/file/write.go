@@ -217,7 +217,9 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				continue
 			}
 			if t, ok := text(rec[x.name]); ok {
-				x.idx.add(t, p.rowOf[i])
+				// The index outlives the write: it keeps a copy, not a
+				// part of the caller's memory.
+				x.idx.add(strings.Clone(t), p.rowOf[i])
 			}
 		}
 	}
@@ -275,7 +277,7 @@ func (o *object) plan(src *os.File, snap *snapshot, writes []connectors.Write, r
 				} else {
 					t, _ = text(w.Fields[w.KeyField])
 				}
-				if !snap.index[w.KeyField].addNew(t, n) {
+				if !snap.index[w.KeyField].addNew(strings.Clone(t), n) {
 					p.appended = p.appended[:start]
 					results[i].Err = apiError(409, "CONFLICT", fmt.Sprintf("a row with %s already exists", keyID(w.KeyField, t)),
 						connectors.FieldError{Field: w.KeyField, Message: "value already taken"})
