@@ -371,7 +371,7 @@ func (g *generator) orders() {
 	statuses := append([]string{"paid", "paid", "paid"}, plan...)
 	methods := []string{"card", "card", "invoice", "paypal"}
 	for i, code := range orderCountries {
-		c := countryOf(code)
+		c := mustCountry(code)
 		id := firstOrderID + i
 		var buyer *person
 		switch i {
@@ -507,7 +507,7 @@ func (g *generator) deals() {
 		co := cos[1+i]
 		id := firstDealID + i
 		created := g.past(10, 90)
-		lines := []line{{item: 27 + g.r.IntN(3), qty: 2 + g.r.IntN(6)}, g.newLine(g.r.IntN(27), countryOf("SE"))}
+		lines := []line{{item: 27 + g.r.IntN(3), qty: 2 + g.r.IntN(6)}, g.newLine(g.r.IntN(27), mustCountry("SE"))}
 		lines[0].price = catalog[lines[0].item].price
 		total := 0.0
 		for k := range lines {
@@ -547,7 +547,7 @@ func (g *generator) eaccounting() {
 		}
 		out.Customers = append(out.Customers, rec)
 	}
-	se := countryOf("SE")
+	se := mustCountry("SE")
 	// 1000 is the default debtor: orders without a customer go there.
 	customer("1000", "Diverse webbkunder", true, "", address{"Exempelgatan 1", city{"Stockholm", "111 22"}}, se, "")
 	co := g.companiesIn("SE")[0]
@@ -660,13 +660,15 @@ func (g *generator) personsIn(code string) []*person {
 	return out
 }
 
-func countryOf(code string) *country {
+// mustCountry returns the demo country of code and panics on an unknown
+// one: the codes are constants of this package.
+func mustCountry(code string) *country {
 	for _, c := range countries {
 		if c.code == code {
 			return c
 		}
 	}
-	panic("sandbox: unknown demo country " + code) // the tables are fixed: a typo is a bug
+	panic("sandbox: unknown demo country " + code)
 }
 
 // slug turns a name into an e-mail local part or domain label.

@@ -47,14 +47,16 @@ type model struct {
 	by     map[string]*field
 }
 
-// newModel parses a compact field list, one field a line:
+// mustModel parses a compact field list, one field a line, and panics on a
+// malformed one: the lists are constants of this package, as a regexp
+// given to regexp.MustCompile is, so a bad one is a bug the tests hit.
 //
 //	Name kind[maxlen] [req] [ro] [min=N] [max=N] [enum=0|1|2]
 //
 // kinds: s string, u uuid, b bool, n number, i int, b? i? n? nullable
 // bool, int and number, t date-time, as string array, o:Model object,
 // a:Model array of objects (Model looked up in subs).
-func newModel(name, spec string, subs ...*model) *model {
+func mustModel(name, spec string, subs ...*model) *model {
 	m := &model{name: name, by: map[string]*field{}}
 	for line := range strings.SplitSeq(spec, "\n") {
 		parts := strings.Fields(line)

@@ -17,7 +17,7 @@ type models struct {
 
 func newModels() *models {
 	var m models
-	m.termsOfPayment = newModel("TermsOfPaymentApi", `
+	m.termsOfPayment = mustModel("TermsOfPaymentApi", `
 Id u ro
 Name s
 NameEnglish s
@@ -26,11 +26,11 @@ TermsOfPaymentTypeId i
 TermsOfPaymentTypeText s
 AvailableForSales b
 AvailableForPurchase b`)
-	m.customerLabel = newModel("CustomerLabelApi", `
+	m.customerLabel = mustModel("CustomerLabelApi", `
 Id u ro
 Name s50 req
 Description s400`)
-	m.customer = newModel("CustomerApi", `
+	m.customer = mustModel("CustomerApi", `
 Id u ro
 CustomerNumber s16
 CorporateIdentityNumber s20
@@ -90,14 +90,14 @@ DiscountAgreementId u
 UnpaidInvoicesAmount n ro
 Iban s`, m.termsOfPayment, m.customerLabel)
 
-	m.articleLabel = newModel("ArticleLabelApi", `
+	m.articleLabel = mustModel("ArticleLabelApi", `
 Id u ro
 Name s50 req
 Description s400`)
-	barcode := newModel("ArticleBarcodeApi", `
+	barcode := mustModel("ArticleBarcodeApi", `
 Barcode s
 BarcodeType i enum=0`)
-	m.article = newModel("ArticleApi", `
+	m.article = mustModel("ArticleApi", `
 Id u ro
 IsActive b req
 Number s40 req
@@ -135,7 +135,7 @@ ArticleLabels a:ArticleLabelApi
 IsServiceArticle b ro
 ChangedUtc t ro
 CreatedUtc t ro`, barcode, m.articleLabel)
-	m.coding = newModel("ArticleAccountCodingAPI", `
+	m.coding = mustModel("ArticleAccountCodingAPI", `
 Id u ro
 Name s
 NameEnglish s
@@ -153,20 +153,20 @@ ForeignSalesSubjectToVatWithinEuAccountNumber i?
 ForeignSalesVatExemptOutsideEuAccountNumber i?
 ForeignSalesVatExemptWithinEuAccountNumber i?
 ChangedUtc t ro`)
-	m.unit = newModel("UnitApi", `
+	m.unit = mustModel("UnitApi", `
 Id u
 Name s
 Code s
 Abbreviation s
 AbbreviationEnglish s`)
 
-	person := newModel("SalesDocumentRotRutReductionPersonApi", `
+	person := mustModel("SalesDocumentRotRutReductionPersonApi", `
 Ssn s50 req
 Amount n`)
-	margin := newModel("ContributionMarginApi", `
+	margin := mustModel("ContributionMarginApi", `
 Amount n
 Percentage n`)
-	m.orderRow = newModel("OrderRowApi", `
+	m.orderRow = mustModel("OrderRowApi", `
 Id u ro
 LineNumber i req min=0 max=1000
 DeliveredQuantity n?
@@ -191,7 +191,7 @@ GreenTechnologyType i? min=0 max=3
 IsServiceArticle b ro
 Amount n ro
 ContributionMargin o:ContributionMarginApi ro`, margin)
-	m.order = newModel("OrderApi", `
+	m.order = mustModel("OrderApi", `
 Id u ro
 Amount n ro
 CustomerId u req
@@ -245,7 +245,7 @@ IsNotDelivered b ro
 BuyersOrderReference s35
 ContributionMargin o:ContributionMarginApi ro`, m.orderRow, person, margin)
 
-	m.draftRow = newModel("CustomerInvoiceDraftRowApi", `
+	m.draftRow = mustModel("CustomerInvoiceDraftRowApi", `
 Id u ro
 LineNumber i? min=0 max=1000
 ArticleId u
@@ -272,7 +272,7 @@ ProjectId u
 GreenTechnologyType i? min=0 max=3
 IsServiceArticle b ro
 ContributionMargin o:ContributionMarginApi ro`, margin)
-	m.draft = newModel("CustomerInvoiceDraftApi", `
+	m.draft = mustModel("CustomerInvoiceDraftApi", `
 Id u ro
 CustomerId u req
 CreatedUtc t ro
@@ -325,7 +325,7 @@ UsesGreenTechnology b
 ReplaceUnitPriceWhenZero b
 ContributionMargin o:ContributionMarginApi ro`, m.draftRow, person, margin)
 
-	m.invoiceRow = newModel("CustomerInvoiceRowApi", `
+	m.invoiceRow = mustModel("CustomerInvoiceRowApi", `
 Id u ro
 LineNumber i ro
 ArticleId u
@@ -352,13 +352,13 @@ IsServiceArticle b ro
 AmountNoVat n ro
 PercentVat n ro
 ContributionMargin o:ContributionMarginApi ro`, margin)
-	vatSpec := newModel("CustomerInvoiceVatApi", `
+	vatSpec := mustModel("CustomerInvoiceVatApi", `
 AmountInvoiceCurrency n ro
 VatAmountInvoiceCurrency n ro
 VatPercent n ro`)
-	creditedBy := newModel("CreditedByApi", `
+	creditedBy := mustModel("CreditedByApi", `
 CreditInvoiceId u`)
-	m.invoice = newModel("CustomerInvoiceApi", `
+	m.invoice = mustModel("CustomerInvoiceApi", `
 Id u ro
 EuThirdParty b req
 IsCreditInvoice b
@@ -438,7 +438,7 @@ PaymentStatus i ro enum=0|1|2
 CreditedBy a:CreditedByApi ro
 CustomerName s ro
 ContributionMargin o:ContributionMarginApi ro`, m.invoiceRow, vatSpec, creditedBy, person, margin)
-	m.payment = newModel("InvoicePaymentApi", `
+	m.payment = mustModel("InvoicePaymentApi", `
 BankFeeAmount n? min=0 max=1000000000
 BankTransactionId u ro
 CompanyBankAccountId u req
@@ -450,52 +450,52 @@ PaymentCurrency s req
 PaymentDate t req
 PaymentType i req enum=1|2|3|4
 Reference s100`)
-	valRow := newModel("CustomerInvoiceDraftValidationRowApi", `
+	valRow := mustModel("CustomerInvoiceDraftValidationRowApi", `
 LineNumber i?
 TotalAmountNoVatInvoiceCurrency n?
 TotalAmountIncVatInvoiceCurrency n?`)
-	m.draftValidation = newModel("CustomerInvoiceDraftValidationApi", `
+	m.draftValidation = mustModel("CustomerInvoiceDraftValidationApi", `
 Rows a:CustomerInvoiceDraftValidationRowApi
 TotalAmountInvoiceCurrency n?
 TotalVatAmountInvoiceCurrency n?
 TotalRoundingsInvoiceCurrency n?`, valRow)
 
-	related := newModel("RelatedAccounts", `
+	related := mustModel("RelatedAccounts", `
 AccountNumber1 i?
 AccountNumber2 i?
 AccountNumber3 i?`)
-	m.vatCode = newModel("VatCodeApi", `
+	m.vatCode = mustModel("VatCodeApi", `
 Id u
 Code s
 Description s
 VatRate n
 OssCodeType i enum=0|1|2
 RelatedAccounts o:RelatedAccounts`, related)
-	m.deliveryMethod = newModel("DeliveryMethodApi", `
+	m.deliveryMethod = mustModel("DeliveryMethodApi", `
 Id u ro
 Name s100 req
 NameEnglish s200
 Code s20`)
-	m.deliveryTerm = newModel("DeliveryTermApi", `
+	m.deliveryTerm = mustModel("DeliveryTermApi", `
 Id u ro
 Name s100 req
 NameEnglish s200
 Code s20
 Editable b`)
-	m.costCenterItem = newModel("CostCenterItemApi", `
+	m.costCenterItem = mustModel("CostCenterItemApi", `
 CostCenterId u req
 Id u ro
 Name s50 req
 ShortName s9 req
 IsActive b req
 CreatedUtc t ro`)
-	m.costCenter = newModel("CostCenterApi", `
+	m.costCenter = mustModel("CostCenterApi", `
 Name s20 req
 Number i ro
 IsActive b
 Id u ro
 Items a:CostCenterItemApi ro`, m.costCenterItem)
-	m.project = newModel("ProjectApi", `
+	m.project = mustModel("ProjectApi", `
 Id u ro
 Number s9 req
 Name s200 req
@@ -506,7 +506,7 @@ CustomerName s ro
 Notes s500
 Status i? enum=1|2
 ModifiedUtc t ro`)
-	m.account = newModel("AccountApi", `
+	m.account = mustModel("AccountApi", `
 Name s100 req
 Number s req
 FiscalYearId u req
@@ -521,19 +521,19 @@ Type i? ro
 TypeDescription s ro
 ModifiedUtc t ro
 CreatedUtc t ro`)
-	m.fiscalYear = newModel("FiscalYearApi", `
+	m.fiscalYear = mustModel("FiscalYearApi", `
 Id u ro
 StartDate t
 EndDate t
 IsLockedForAccounting b ro
 BookkeepingMethod i ro enum=0|1|2`)
-	m.country = newModel("CountryApi", `
+	m.country = mustModel("CountryApi", `
 Code s
 Name s
 IsEuMember b`)
-	m.currency = newModel("CurrencyApi", `
+	m.currency = mustModel("CurrencyApi", `
 Code s`)
-	m.company = newModel("CompanySettingsApi", `
+	m.company = mustModel("CompanySettingsApi", `
 Name s100 req
 Email s255
 Phone s20 req
@@ -579,7 +579,7 @@ NextOrderNumber i ro
 NextQuoteNumber i ro
 NextSupplierNumber i ro
 NextCustomerInvoiceNumber i ro`)
-	m.bankAccount = newModel("BankAccountApi", `
+	m.bankAccount = mustModel("BankAccountApi", `
 Id u ro
 Name s200 req
 BankAccountType i req enum=1|2|3|4|5|6|7|8
