@@ -98,7 +98,10 @@ type Flow struct {
 	Fields     []*Mapping
 	CreateOnly []*Mapping
 	Ensures    []*Ensure
-	DeclRange  hcl.Range
+	// WriteBack, when set, writes fields of each stored target record back
+	// to the source (see decode_writeback.go).
+	WriteBack *WriteBack
+	DeclRange hcl.Range
 }
 
 // Mode says what a flow does with existing and missing target records.

@@ -16,6 +16,7 @@ var flowSchema = &bodySchema{
 		{Type: "fields"},
 		{Type: "create_only"},
 		{Type: "ensure", Labels: []string{"name"}},
+		{Type: "write_back"},
 	},
 }
 
@@ -121,6 +122,8 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 			e := l.decodeEnsure(b)
 			ensures[ename] = e
 			f.Ensures = append(f.Ensures, e)
+		case "write_back":
+			l.decodeWriteBack(f, b)
 		}
 	}
 

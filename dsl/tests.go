@@ -55,7 +55,7 @@ var (
 	testFileSchema = &bodySchema{What: "a test file", Blocks: []blockSchema{{Type: "test", Labels: []string{"name"}, FreeLabels: true}}}
 	testSchema     = &bodySchema{
 		What:       "a test block",
-		Attributes: []string{"flow", "vars", "source", "target", "ensured"},
+		Attributes: []string{"flow", "vars", "source", "target", "ensured", "result"},
 		Blocks:     []blockSchema{{Type: "find"}, {Type: "expect"}},
 	}
 	testFindSchema   = &bodySchema{What: "a find block", Attributes: []string{"object", "field", "value", "record"}}
@@ -113,12 +113,17 @@ func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
 	}
 	t.FlowRange = attr.Expr.Range()
 	trav, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
-	if tdiags.HasErrors() || len(trav) != 2 || trav.RootName() != "flow" {
-		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid flow reference", Detail: "flow must name a flow, such as flow = flow.orders.", Subject: attr.Expr.Range().Ptr()})
+	writeBack := isWriteBackRef(trav)
+	if tdiags.HasErrors() || (len(trav) != 2 && !writeBack) || trav.RootName() != "flow" {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid flow reference", Detail: "flow must name a flow, such as flow = flow.orders, or a flow's write-back, such as flow = flow.orders.write_back.", Subject: attr.Expr.Range().Ptr()})
 		return nil
 	}
 	t.Flow = trav[1].(hcl.TraverseAttr).Name
-	if _, ok := l.cfg.Flows[t.Flow]; !ok {
+	if fl, ok := l.cfg.Flows[t.Flow]; ok && writeBack {
+		if !l.writeBackTest(t, fl, attr) {
+			return nil
+		}
+	} else if !ok {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown flow",
@@ -149,6 +154,13 @@ func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
 		return nil
 	}
 	if t.Ensured, ok1 = l.testObject(c.Attributes["ensured"], "ensured"); !ok1 {
+		return nil
+	}
+	if writeBack && !l.writeBackFixtures(t, c.Attributes["result"]) {
+		return nil
+	}
+	if res := c.Attributes["result"]; res != nil && !writeBack {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unexpected argument", Detail: fmt.Sprintf("result is the stored record a write-back writes from: it belongs in a test of flow = flow.%s.write_back.", t.Flow), Subject: res.NameRange.Ptr()})
 		return nil
 	}
 	for _, b := range c.Blocks {

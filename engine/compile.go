@@ -82,6 +82,10 @@ type flow struct {
 	// sourceRedactor and targetRedactor keep personal data out of the
 	// activity log (nil: nothing to redact).
 	sourceRedactor, targetRedactor *redactor
+	// writeBack is set on the internal flow of a write_back block, wbFlow
+	// on the flow that has the block (see writeback.go).
+	writeBack *writeBack
+	wbFlow    *flow
 }
 
 type mapping struct {
@@ -141,6 +145,7 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 			p.flows[name] = f
 		}
 	}
+	diags = append(diags, p.bindWriteBacks()...)
 	// Expressions may refer to ensured records of other flows, so they are
 	// compiled once every flow is bound.
 	for _, name := range names {
@@ -148,9 +153,10 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 			diags = append(diags, p.compileFlow(f)...)
 		}
 	}
+	diags = append(diags, p.compileWriteBacks()...)
 	order, odiags := p.sortFlows()
 	diags = append(diags, odiags...)
-	p.order = order
+	p.order = placeWriteBacks(order)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -508,6 +514,9 @@ func (p *Project) unknownFieldDetail(src string, at int, field string, f *flow) 
 		what, names = "The source object "+f.source.ref, f.source.schema.Names()
 	case f != nil && root == envTarget:
 		what, names = "The target object "+f.target.ref, f.target.schema.Names()
+	case f != nil && f.writeBack != nil && root == envResult:
+		prod := f.writeBack.producer
+		what, names = fmt.Sprintf("The result of flow %q (a record of %s)", prod.name, prod.target.ref), prod.target.schema.Names()
 	case root == envVar:
 		what, names = "There is no variable", sortedKeys(p.cfg.Vars)
 		detail := fmt.Sprintf("There is no variable %q.", field)

@@ -143,6 +143,7 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 	}
 	out := &plan.Plan{FormatVersion: plan.FormatVersion, CreatedAt: p.engine.opts.Now().UTC(), ConfigDigest: p.Digest}
 	involved := p.withDependencies(selected)
+	p.involveWriteBacks(involved, selected)
 	for _, f := range p.order {
 		if !involved[f.name] {
 			continue
@@ -244,6 +245,9 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 // planAll reads the flow's whole source (or what changed since the cursor)
 // and plans it batch by batch.
 func (r *flowRun) planAll(ctx context.Context) error {
+	if r.f.writeBack != nil {
+		return nil // planned batch by batch with its producing flow
+	}
 	conn, err := r.f.source.conn.open(ctx)
 	if err != nil {
 		return err
@@ -377,6 +381,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 	if err := r.resolveEnsures(ctx, items); err != nil {
 		return err
 	}
+	r.resolveResults(items)
 	// The key first: it finds the target record, which the other fields
 	// may read as target.
 	if err := r.evalRounds(ctx, items, r.evalKey); err != nil {
@@ -402,7 +407,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		}
 		r.decide(it, it.match)
 	}
-	return nil
+	return r.planWriteBack(ctx, items, ensured)
 }
 
 // pendings returns n cleared pending records from the run's slab, or nil

@@ -87,28 +87,13 @@ flow "contacts_to_customers" {
     CurrencyCode     = "lookup('currency_by_country', country_code(customer_address(source, 'country')) ?? var.home_country)"
     TermsOfPaymentId = "find(eaccounting.books.termsofpayments, 'Name', var.default_terms_of_payment)?.Id"
   }
-}
 
-# The customer number of each customer goes back to its HubSpot contact in
-# the same apply ("(known after apply)" in the plan for new customers).
-#
-# Set up once in HubSpot: a contact property eaccounting_customer_number
-# (text, unique); then run kopla init.
-flow "customer_numbers_to_hubspot" {
-  source  = hubspot.shop.contacts
-  include = ["companies", "orders", "deals"]
-  target  = hubspot.shop.contacts
-  where   = "contact_selected(source)"
-  key     = "hs_object_id"
-  mode    = "update"
-
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "source"
-  }
-
-  fields {
-    hs_object_id                = "source.hs_object_id"
-    eaccounting_customer_number = "assigned(ensured.customer, 'CustomerNumber')"
+  # The customer number goes back to the HubSpot contact in the same apply
+  # ("(known after apply)" in the plan for new customers). Set up once in
+  # HubSpot: the contact property eaccounting_customer_number (text, unique).
+  write_back {
+    fields {
+      eaccounting_customer_number = "assigned(result, 'CustomerNumber')"
+    }
   }
 }

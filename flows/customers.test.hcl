@@ -130,28 +130,6 @@ test "contacts_to_customers: an unknown country is an error on the country field
   }
 }
 
-test "customer_numbers_to_hubspot: the customer number goes back to the contact" {
-  flow    = flow.customer_numbers_to_hubspot
-  source  = { hs_object_id = "1001", email = "anna.berg@example.com", orders = [{ hs_payment_status = "paid" }] }
-  target  = { hs_object_id = "1001", email = "anna.berg@example.com" }
-  ensured = { customer = { id = "c-1", CustomerNumber = "1006" } }
-  expect {
-    action = "update"
-    fields = { hs_object_id = "1001", eaccounting_customer_number = "1006" }
-  }
-}
-
-test "customer_numbers_to_hubspot: the number of a customer created in the same apply is known after apply" {
-  flow    = flow.customer_numbers_to_hubspot
-  source  = { hs_object_id = "1001", email = "anna.berg@example.com", orders = [{ hs_payment_status = "paid" }] }
-  target  = { hs_object_id = "1001" }
-  ensured = { customer = { id = "(known after apply)", Name = "Nordljus Handel AB" } }
-  expect {
-    action = "update"
-    fields = { eaccounting_customer_number = "(known after apply)" }
-  }
-}
-
 test "contacts_to_customers: a company without VAT number in HubSpot keeps the one eAccounting has" {
   flow = flow.contacts_to_customers
   source = {

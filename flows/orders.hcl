@@ -269,6 +269,16 @@ flow "orders_to_eaccounting_orders" {
 
     Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'order')"
   }
+
+  # The number eAccounting gives the order goes back to the HubSpot order in
+  # the same apply ("(known after apply)" in the plan); an order sent
+  # earlier gets the number of the existing eAccounting order. Set up once
+  # in HubSpot: the order property eaccounting_order_number (text, unique).
+  write_back {
+    fields {
+      eaccounting_order_number = "result.Number == nil ? nil : string(result.Number)"
+    }
+  }
 }
 
 flow "orders_to_invoice_drafts" {

@@ -212,7 +212,7 @@ func TestOrders(t *testing.T) {
 				t.Errorf("HubSpot order %s eaccounting_order_number = %v; want %s", id, got, want)
 			}
 		}
-		if ch := changes(pl, "order_numbers_to_hubspot")["4004"]; ch == nil || after(ch, "eaccounting_order_number") != plan.Unknown {
+		if ch := changes(pl, "orders_to_eaccounting_orders.write_back")["4004"]; ch == nil || after(ch, "eaccounting_order_number") != plan.Unknown {
 			t.Errorf("plan of the write-back of 4004 = %+v; want the number known after apply", ch)
 		}
 	})

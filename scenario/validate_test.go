@@ -34,9 +34,9 @@ func TestExampleValidatesOffline(t *testing.T) {
 	}
 	defer p.Close()
 	want := []string{
-		"articles_to_products", "contacts_to_customers", "customer_numbers_to_hubspot", "customers_to_companies",
+		"articles_to_products", "contacts_to_customers", "contacts_to_customers.write_back", "customers_to_companies",
 		"customers_to_contacts", "deals_to_eaccounting_orders", "invoice_status_to_orders", "invoices_to_hubspot",
-		"order_numbers_to_hubspot", "orders_to_eaccounting_orders", "orders_to_invoice_drafts", "orders_to_invoices",
+		"orders_to_eaccounting_orders.write_back", "orders_to_eaccounting_orders", "orders_to_invoice_drafts", "orders_to_invoices",
 		"products_to_articles", "stock",
 	}
 	got := p.FlowNames()
