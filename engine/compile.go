@@ -180,6 +180,7 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 			continue
 		}
 		cfg, cdiags := dsl.DecodeConnection(decl, factory.Config, p.cfg.Vars, lookupEnv)
+		cdiags = append(cdiags, dsl.SettingDiagnostics(decl, cfg, factory.CheckConfig(cfg))...)
 		diags = append(diags, cdiags...)
 		if cdiags.HasErrors() {
 			continue
