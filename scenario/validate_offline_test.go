@@ -26,13 +26,13 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 // markerRE matches "# ERROR: Summary" at the end of a line.
 var markerRE = regexp.MustCompile(`#\s*ERROR:\s*(.+)$`)
 
-// TestValidateSettings validates each project of testdata/settings offline,
+// TestValidateOffline validates each project of testdata/validate offline,
 // as kopla validate does (every environment variable reads as a
 // placeholder), against the real connectors: each "# ERROR: Summary"
 // marker is a diagnostic on its line, and the whole text of the
 // diagnostics is the file's golden.
-func TestValidateSettings(t *testing.T) {
-	files, _ := filepath.Glob("testdata/settings/*.hcl")
+func TestValidateOffline(t *testing.T) {
+	files, _ := filepath.Glob("testdata/validate/*.hcl")
 	if len(files) == 0 {
 		t.Fatal("no test files")
 	}
