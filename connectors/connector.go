@@ -15,6 +15,12 @@ type Factory struct {
 	// TypeObject are written as nested blocks (an `oauth { ... }` block).
 	// Sensitive settings are never logged or printed.
 	Config Schema
+	// Validate, when set, checks the decoded settings for what the schema's
+	// rules cannot state (a URL's form, a value that depends on another),
+	// after the schema's own checks (see CheckConfig). Each problem names
+	// its setting, so that validate can point at it. It must not touch the
+	// network, and it must accept what an offline validate decodes.
+	Validate func(cfg Config) []SettingError
 	// Objects returns the static catalogue of objects for a connection, so
 	// that validate works offline. It may read what Discover cached under
 	// Deps.StateDir; it must not touch the network.

@@ -61,9 +61,33 @@ type Field struct {
 	Sensitive bool
 	// Options lists the allowed values of an enumeration, when known.
 	Options []string
-	// Default is the value of a connection setting that is not given.
+	// Default is, for a connection setting, the value of a setting that is
+	// not given. For a field of an object (or of the rows of a list of
+	// objects), it is the value the engine sends on create when the flow
+	// writes none: flags the API requires that nearly every flow would set
+	// the same way (eAccounting's EuThirdParty = false). A DefaultFunc
+	// computes it from the other fields of the record or row written.
 	Default any
+
+	// The settings rules below apply to connection settings, between the
+	// settings of one block (the Terraform SDK's schema rules).
+
+	// Min and Max bound a number setting, inclusive; nil means unbounded.
+	Min, Max *float64
+	// ConflictsWith names settings that cannot be set together with this one.
+	ConflictsWith []string
+	// ExactlyOneOf names a group of settings, this one among them, of which
+	// exactly one must be set.
+	ExactlyOneOf []string
 }
+
+// DefaultFunc is a Field.Default computed from the fields written with it
+// (the row of a document, the record): a row without an article is a text
+// row. It returns nil when it has no default to give.
+type DefaultFunc func(fields map[string]any) any
+
+// Bound returns a pointer to v, for Field.Min and Field.Max.
+func Bound(v float64) *float64 { return &v }
 
 // Schema describes the fields of an object or of a connection block.
 type Schema struct {

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -195,7 +196,7 @@ func (d *settingsDecoder) attribute(f connectors.Field, attr *hclsyntax.Attribut
 	if diags.HasErrors() || !val.IsWhollyKnown() {
 		return nil, false
 	}
-	if f.Sensitive && len(attr.Expr.Variables()) == 0 && !hasCalls(attr.Expr) {
+	if f.Sensitive && len(attr.Expr.Variables()) == 0 && !hasCalls(attr.Expr) && !isBlank(val) {
 		d.diags = append(d.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Secret written in a file",
@@ -226,6 +227,12 @@ func (d *settingsDecoder) attribute(f connectors.Field, attr *hclsyntax.Attribut
 		return nil, false
 	}
 	return v, true
+}
+
+// isBlank reports whether a value is an empty or all-blank string: no
+// secret to warn about.
+func isBlank(val cty.Value) bool {
+	return val.IsKnown() && !val.IsNull() && val.Type() == cty.String && strings.TrimSpace(val.AsString()) == ""
 }
 
 func hasCalls(expr hclsyntax.Expression) bool {

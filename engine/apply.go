@@ -521,6 +521,9 @@ func (a *applier) writeFields(ctx context.Context, f *flow, ch *plan.Change) (ma
 		}
 		fields[fc.Name] = v
 	}
+	if ch.Action == plan.Create {
+		f.defaults.fill(fields)
+	}
 	return fields, nil
 }
 

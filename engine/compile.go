@@ -79,6 +79,9 @@ type flow struct {
 	// ensured is true when other flows ensure records of this one: only
 	// then are the target records kept as they will be after apply.
 	ensured bool
+	// defaults are what creates take from the target's field defaults
+	// (nil: none).
+	defaults *createDefaults
 	// sourceRedactor and targetRedactor keep personal data out of the
 	// activity log (nil: nothing to redact).
 	sourceRedactor, targetRedactor *redactor
@@ -151,6 +154,7 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 	for _, name := range names {
 		if f := p.flows[name]; f != nil {
 			diags = append(diags, p.compileFlow(f)...)
+			diags = append(diags, requiredFieldsDiagnostics(f)...)
 		}
 	}
 	diags = append(diags, p.compileWriteBacks()...)
@@ -186,6 +190,7 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 			continue
 		}
 		cfg, cdiags := dsl.DecodeConnection(decl, factory.Config, p.cfg.Vars, lookupEnv)
+		cdiags = append(cdiags, dsl.SettingDiagnostics(decl, cfg, factory.CheckConfig(cfg))...)
 		diags = append(diags, cdiags...)
 		if cdiags.HasErrors() {
 			continue
@@ -299,6 +304,7 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		return nil, diags
 	}
 	f.source, f.target = src, tgt
+	f.defaults = defaultsOf(tgt.schema)
 	var includes []connectors.Include
 	for _, name := range decl.Include {
 		if inc, ok := src.schema.Include(name); ok {

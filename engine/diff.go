@@ -51,7 +51,8 @@ func createFields(f *flow, desired map[string]any, unknown map[string]bool) []pl
 }
 
 // appendCreateFields appends the field changes of a create to changes,
-// with the desired values by field index.
+// with the desired values by field index, and the target's defaults for
+// what the flow leaves without a value.
 func appendCreateFields(changes []plan.FieldChange, f *flow, desired []any, unknown map[string]bool) []plan.FieldChange {
 	for _, m := range f.fields {
 		v := desired[m.index]
@@ -64,7 +65,7 @@ func appendCreateFields(changes []plan.FieldChange, f *flow, desired []any, unkn
 		}
 		changes = append(changes, plan.FieldChange{Name: m.name, After: v, CreateOnly: m.createOnly, Sensitive: m.field.Sensitive})
 	}
-	return changes
+	return f.defaults.appendTo(changes)
 }
 
 // valuesEqual compares a desired value with what a target holds, the way a

@@ -897,7 +897,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 // createFields lists the fields of a create (see the function
 // createFields), in field changes handed out of the run's arena.
 func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
-	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
+	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields) + r.f.defaults.count())[:0], r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]
 }
 

@@ -168,6 +168,10 @@ type jsonField struct {
 	CreateOnly bool   `json:"create_only,omitempty"`
 	Unknown    bool   `json:"unknown,omitempty"`
 	Sensitive  bool   `json:"sensitive,omitempty"`
+	// Default: After is the target's default, the flow writes no value;
+	// Defaults: the row fields that took their default.
+	Default  bool     `json:"default,omitempty"`
+	Defaults []string `json:"defaults,omitempty"`
 }
 
 func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
@@ -179,7 +183,7 @@ func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonCha
 		jc.Key, jc.KeySensitive = nil, true
 	}
 	for _, fc := range ch.Fields {
-		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name)}
+		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults}
 		if jf.Sensitive {
 			jf.Before, jf.After = nil, nil
 		}

@@ -125,6 +125,12 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 			if fc.CreateOnly {
 				line += " " + st.dim("(create only)")
 			}
+			switch {
+			case fc.Default:
+				line += " " + st.dim("(default)")
+			case len(fc.Defaults) > 0:
+				line += " " + st.dim("(default "+strings.Join(fc.Defaults, ", ")+")")
+			}
 			fmt.Fprintln(w, line)
 			continue
 		}

@@ -48,7 +48,7 @@ func New() connectors.Factory {
 				Description: "the Visma Online identity server (authorize and token endpoints under /connect)"},
 			{Name: "refresh_token", Type: connectors.TypeString, Sensitive: true,
 				Description: "a refresh token to start from when kopla login has stored none (CI, sandbox)"},
-			{Name: "rate_limit", Type: connectors.TypeInteger, Default: int64(DefaultRateLimit),
+			{Name: "rate_limit", Type: connectors.TypeInteger, Default: int64(DefaultRateLimit), Min: connectors.Bound(1),
 				Description: "requests per minute per endpoint"},
 		}},
 		Objects: func(connectors.Config, connectors.Deps) (map[string]connectors.Schema, error) {
@@ -87,20 +87,13 @@ func open(_ context.Context, cfg connectors.Config, deps connectors.Deps) (conne
 	if deps.Name == "" {
 		return nil, fmt.Errorf("eaccounting: the connection has no name")
 	}
+	// The loader checked the settings against the schema (types, required,
+	// rate_limit >= 1); what is not given takes the schema's default.
 	clientID, secret := cfg.String("client_id"), cfg.String("client_secret")
-	if clientID == "" || secret == "" {
-		return nil, fmt.Errorf("eaccounting: connection %s: client_id and client_secret are required (from the Visma Developer Portal)", deps.Name)
-	}
 	base := strings.TrimRight(orDefault(cfg.String("base_url"), DefaultBaseURL), "/")
 	identity := strings.TrimRight(orDefault(cfg.String("identity_url"), DefaultIdentityURL), "/")
-	scopes, err := stringList(cfg["scopes"], defaultScopes)
-	if err != nil {
-		return nil, fmt.Errorf("eaccounting: connection %s: scopes: %w", deps.Name, err)
-	}
-	perMinute, err := number(cfg["rate_limit"], DefaultRateLimit)
-	if err != nil || perMinute <= 0 {
-		return nil, fmt.Errorf("eaccounting: connection %s: rate_limit must be a positive number of requests per minute, not %v", deps.Name, cfg["rate_limit"])
-	}
+	scopes := cfg.Strings("scopes", defaultScopes)
+	perMinute := float64(cfg.Int("rate_limit", DefaultRateLimit))
 	stateDir := deps.StateDir
 	if stateDir == "" {
 		stateDir = filepath.Join(deps.Dir, ".kopla")
@@ -168,38 +161,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func stringList(v any, def []string) ([]string, error) {
-	switch x := v.(type) {
-	case nil:
-		return def, nil
-	case []string:
-		return x, nil
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("element %d is %T, not a string", i, e)
-			}
-			out[i] = s
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("want a list of strings, not %T", v)
-}
-
-func number(v any, def float64) (float64, error) {
-	switch x := v.(type) {
-	case nil:
-		return def, nil
-	case int64:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case float64:
-		return x, nil
-	}
-	return 0, fmt.Errorf("want a number, not %T", v)
 }

@@ -3,6 +3,7 @@ package eaccounting
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,43 @@ type overlay struct {
 	keys      []string // Key fields
 	unique    []string // Key fields the API keeps unique
 	sensitive []string // personal data
+	// defaults are the values sent on create when a flow writes none
+	// (connectors.Field.Default), by field name; "Rows.IsTextRow" names a
+	// field of the rows.
+	defaults map[string]any
 }
+
+// isTextRow is the default of a row's IsTextRow: a row without an article
+// is a text row. The API refuses a row that is neither (OrderRowApi:
+// ArticleId "can be null if the row is a text row";
+// CustomerInvoiceDraftRowApi: ArticleId "required if IsTextRow is false").
+var isTextRow connectors.DefaultFunc = func(row map[string]any) any {
+	id, _ := row["ArticleId"].(string)
+	return row["ArticleId"] == nil || id == ""
+}
+
+// Defaults of the flags every sales document and row requires (the
+// Swagger's required lists), as nearly every flow would set them: no EU
+// triangulation, no reverse charge, no ROT/RUT, no work cost. A flow that
+// sets one writes its own value.
+var (
+	orderDefaults = map[string]any{
+		"EuThirdParty":                        false,
+		"ReverseChargeOnConstructionServices": false,
+		"RotReducedInvoicingType":             int64(0),
+		"Rows.IsTextRow":                      isTextRow,
+		"Rows.IsWorkCost":                     false,
+		"Rows.EligibleForReverseChargeOnVat":  false,
+	}
+	// ReverseChargeOnConstructionServices is read-only on drafts, and a
+	// draft row's IsWorkCost is not required.
+	draftDefaults = map[string]any{
+		"EuThirdParty":                             false,
+		"RotReducedInvoicingType":                  int64(0),
+		"Rows.IsTextRow":                           isTextRow,
+		"Rows.ReversedConstructionServicesVatFree": false,
+	}
+)
 
 // personal-data fields of the sales objects
 var (
@@ -111,6 +148,7 @@ func objectDefs() []*objectDef {
 				keys:      []string{"YourReference", "OurReference", "BuyersOrderReference", "CustomerId"},
 				unique:    []string{"Id", "Number"},
 				sensitive: documentSensitive,
+				defaults:  orderDefaults,
 			}),
 			pseudo: map[string]bool{fieldShipped: true, fieldInvoiced: true, fieldInvoiceID: true}},
 		{name: "customerinvoicedrafts", endpoint: "customerinvoicedrafts", item: "customerinvoicedrafts/{id}", filter: true, writable: true,
@@ -123,6 +161,7 @@ func objectDefs() []*objectDef {
 				keys:      []string{"YourReference", "OurReference", "BuyersOrderReference", "CustomerId"},
 				unique:    []string{"Id"},
 				sensitive: documentSensitive,
+				defaults:  draftDefaults,
 			}),
 			pseudo: map[string]bool{fieldInvoiced: true, fieldInvoiceID: true}},
 		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", sinceParam: "modifiedSinceUtc", filter: true,
@@ -178,6 +217,23 @@ func build(fields []connectors.Field, o overlay) connectors.Schema {
 	set(o.keys, func(f *connectors.Field) { f.Key = true })
 	set(o.unique, func(f *connectors.Field) { f.Key, f.Unique = true, true })
 	set(o.sensitive, func(f *connectors.Field) { f.Sensitive = true })
+	for name, v := range o.defaults {
+		list, row, nested := strings.Cut(name, ".")
+		if !nested {
+			set([]string{name}, func(f *connectors.Field) { f.Default = v })
+			continue
+		}
+		set([]string{list}, func(f *connectors.Field) {
+			elem := *f.Elem
+			elem.Fields = slices.Clone(elem.Fields)
+			for i := range elem.Fields {
+				if elem.Fields[i].Name == row {
+					elem.Fields[i].Default = v
+				}
+			}
+			f.Elem = &elem
+		})
+	}
 	return connectors.Schema{Fields: fields}
 }
 

@@ -2,6 +2,7 @@ package eaccounting
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,18 +200,26 @@ func TestObjectsSchemas(t *testing.T) {
 	}
 }
 
-func TestConfigErrors(t *testing.T) {
+// TestCheckConfig: the settings rules the loader applies at validate
+// (types and required settings are the decoder's).
+func TestCheckConfig(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		cfg  connectors.Config
+		want string // "path: summary", "" for none
 	}{
-		{"no client", connectors.Config{"client_secret": "s"}},
-		{"bad scopes", connectors.Config{"client_id": "c", "client_secret": "s", "scopes": "ea:api"}},
-		{"bad rate", connectors.Config{"client_id": "c", "client_secret": "s", "rate_limit": int64(0)}},
+		{"ok", connectors.Config{"client_id": "c", "client_secret": "s", "rate_limit": int64(600)}, ""},
+		{"empty client", connectors.Config{"client_id": "", "client_secret": "s"}, "client_id: Empty setting"},
+		{"zero rate", connectors.Config{"client_id": "c", "client_secret": "s", "rate_limit": int64(0)}, "rate_limit: Value out of range"},
+		{"negative rate", connectors.Config{"client_id": "c", "client_secret": "s", "rate_limit": int64(-5)}, "rate_limit: Value out of range"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := New().New(t.Context(), tt.cfg, connectors.Deps{Name: "books", StateDir: t.TempDir()}); err == nil {
-				t.Errorf("New(%v): no error", tt.cfg)
+			var got []string
+			for _, e := range New().CheckConfig(tt.cfg) {
+				got = append(got, strings.Join(e.Path, ".")+": "+e.Summary)
+			}
+			if strings.Join(got, "; ") != tt.want {
+				t.Errorf("CheckConfig(%v) = %q; want %q", tt.cfg, got, tt.want)
 			}
 		})
 	}

@@ -79,6 +79,7 @@ func New() connectors.Factory {
 			{Name: "delimiter", Type: connectors.TypeString, Default: ",",
 				Description: "Cell separator of CSV files: one character, such as \",\", \";\" or \"\\t\"."},
 		}},
+		Validate: validateConfig,
 		Objects: func(cfg connectors.Config, deps connectors.Deps) (map[string]connectors.Schema, error) {
 			c, err := newConnector(cfg, deps, shared)
 			if err != nil {
@@ -90,6 +91,30 @@ func New() connectors.Factory {
 			return newConnector(cfg, deps, shared)
 		},
 	}
+}
+
+// csvDelimiter is the byte a delimiter setting names: its one character,
+// or a tab for the two characters \t; 0 when it names none.
+func csvDelimiter(setting string) byte {
+	switch setting {
+	case "":
+		return ','
+	case `\t`:
+		return '\t'
+	}
+	if len(setting) != 1 || strings.ContainsAny(setting, "\"\r\n") {
+		return 0
+	}
+	return setting[0]
+}
+
+// validateConfig is Factory.Validate: the delimiter is one character.
+func validateConfig(cfg connectors.Config) []connectors.SettingError {
+	if d := cfg.String("delimiter"); csvDelimiter(d) == 0 {
+		return []connectors.SettingError{{Path: []string{"delimiter"}, Summary: "Invalid value",
+			Detail: fmt.Sprintf("The delimiter %q must be one character other than a quote or a newline, such as \",\", \";\" or \"\\t\".", d)}}
+	}
+	return nil
 }
 
 // connector is one file connection: a directory.
@@ -110,20 +135,9 @@ type connector struct {
 var _ connectors.Connector = (*connector)(nil)
 
 func newConnector(cfg connectors.Config, deps connectors.Deps, shared *files) (*connector, error) {
+	// The loader checked the settings (Factory.Config, validateConfig).
 	dir := cfg.String("dir")
-	if dir == "" {
-		return nil, fmt.Errorf("file: connection %q: setting dir is required: the directory of the files, relative to the project directory", deps.Name)
-	}
-	delim := cfg.String("delimiter")
-	if delim == "" {
-		delim = ","
-	}
-	if delim == `\t` {
-		delim = "\t"
-	}
-	if len(delim) != 1 || strings.ContainsAny(delim, "\"\r\n") {
-		return nil, fmt.Errorf("file: connection %q: delimiter %q must be one character other than a quote or a newline, such as \",\" or \";\"", deps.Name, delim)
-	}
+	delim := csvDelimiter(cfg.String("delimiter"))
 	abs := dir
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(deps.Dir, dir)
@@ -137,7 +151,7 @@ func newConnector(cfg connectors.Config, deps connectors.Deps, shared *files) (*
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &connector{
-		name: deps.Name, dir: abs, display: filepath.Clean(dir), key: cfg.String("key"), delim: delim[0],
+		name: deps.Name, dir: abs, display: filepath.Clean(dir), key: cfg.String("key"), delim: delim,
 		pageSize: defaultPageSize, logger: logger.With("connector", Kind, "connection", deps.Name), files: shared,
 		rename: os.Rename,
 	}, nil

@@ -200,21 +200,28 @@ func TestConfig(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  connectors.Config
-		want string // part of the error; "" for none
+		want string // "path: summary" of CheckConfig; "" for none
 	}{
 		{"ok", connectors.Config{"dir": "out"}, ""},
 		{"tab", connectors.Config{"dir": "out", "delimiter": `\t`}, ""},
-		{"no dir", connectors.Config{}, "setting dir is required"},
-		{"long delimiter", connectors.Config{"dir": "out", "delimiter": ";;"}, "must be one character"},
-		{"quote delimiter", connectors.Config{"dir": "out", "delimiter": `"`}, "must be one character"},
+		{"empty dir", connectors.Config{"dir": ""}, "dir: Empty setting"},
+		{"long delimiter", connectors.Config{"dir": "out", "delimiter": ";;"}, "delimiter: Invalid value"},
+		{"quote delimiter", connectors.Config{"dir": "out", "delimiter": `"`}, "delimiter: Invalid value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New().New(t.Context(), tt.cfg, connectors.Deps{Name: "files", Dir: t.TempDir()})
-			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Errorf("New(%v) = %v; want %q", tt.cfg, err, tt.want)
+			var got []string
+			for _, e := range New().CheckConfig(tt.cfg) {
+				got = append(got, strings.Join(e.Path, ".")+": "+e.Summary)
+			}
+			if strings.Join(got, "; ") != tt.want {
+				t.Errorf("CheckConfig(%v) = %q; want %q", tt.cfg, got, tt.want)
 			}
 		})
+	}
+	tab, err := New().New(t.Context(), connectors.Config{"dir": "out", "delimiter": `\t`}, connectors.Deps{Name: "files", Dir: t.TempDir()})
+	if err != nil || tab.(*connector).delim != '\t' {
+		t.Errorf("New with delimiter \\t = %v; want a tab delimiter", err)
 	}
 	c, err := New().New(t.Context(), connectors.Config{"dir": "out"}, connectors.Deps{Name: "files", Dir: t.TempDir()})
 	if err != nil {

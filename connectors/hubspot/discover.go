@@ -55,10 +55,7 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 	if err != nil {
 		return nil, err
 	}
-	declared, err := declaredProperties(cfg, deps.Name)
-	if err != nil {
-		return nil, err
-	}
+	declared := declaredProperties(cfg)
 	out := map[string]connectors.Schema{}
 	for _, def := range builtinObjects() {
 		s := builtinSchema(def)
@@ -76,47 +73,32 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 }
 
 // declaredProperties reads the property blocks of a connection, in the
-// form of discovered properties.
-func declaredProperties(cfg connectors.Config, conn string) (map[string][]property, error) {
-	list, _ := cfg["property"].([]any)
+// form of discovered properties. The loader checked them (configSchema,
+// validateConfig).
+func declaredProperties(cfg connectors.Config) map[string][]property {
 	out := map[string][]property{}
-	for i, el := range list {
-		m, _ := el.(map[string]any)
-		pc := connectors.Config(m)
+	for _, pc := range cfg.Blocks("property") {
 		p := property{Name: pc.String("name"), Type: pc.String("type")}
 		if p.Type == "" {
 			p.Type = "string"
 		}
-		if p.Name == "" || pc.String("object") == "" {
-			return nil, fmt.Errorf("hubspot: connection %q: property block %d needs object and name", conn, i+1)
-		}
-		switch p.Type {
-		case "string", "number", "bool", "date", "datetime":
-		case "enumeration":
-			opts, _ := pc["options"].([]any)
-			if len(opts) == 0 {
-				return nil, fmt.Errorf("hubspot: connection %q: property %s is an enumeration: give its options", conn, p.Name)
-			}
-			for _, o := range opts {
-				p.Options = append(p.Options, struct {
-					Value  string `json:"value"`
-					Label  string `json:"label,omitempty"`
-					Hidden bool   `json:"hidden,omitempty"`
-				}{Value: fmt.Sprint(o)})
-			}
-		default:
-			return nil, fmt.Errorf("hubspot: connection %q: property %s has type %q; use string, number, bool, date, datetime or enumeration", conn, p.Name, p.Type)
+		for _, o := range pc.Strings("options", nil) {
+			p.Options = append(p.Options, struct {
+				Value  string `json:"value"`
+				Label  string `json:"label,omitempty"`
+				Hidden bool   `json:"hidden,omitempty"`
+			}{Value: o})
 		}
 		if p.Type == "bool" {
 			p.FieldType = "booleancheckbox"
 		}
-		p.HasUniqueValue, _ = pc["unique"].(bool)
-		if sensitive, _ := pc["sensitive"].(bool); sensitive {
+		p.HasUniqueValue = pc.Bool("unique")
+		if pc.Bool("sensitive") {
 			p.DataSensitivity = "sensitive"
 		}
 		out[pc.String("object")] = append(out[pc.String("object")], p)
 	}
-	return out, nil
+	return out
 }
 
 func objectNames(schemas map[string]connectors.Schema) []string {

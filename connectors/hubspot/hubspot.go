@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -21,9 +22,10 @@ const (
 // New returns the factory of the "hubspot" connector kind.
 func New() connectors.Factory {
 	return connectors.Factory{
-		Kind:    "hubspot",
-		Config:  configSchema(),
-		Objects: objectSchemas,
+		Kind:     "hubspot",
+		Config:   configSchema(),
+		Validate: validateConfig,
+		Objects:  objectSchemas,
 		New: func(ctx context.Context, cfg connectors.Config, deps connectors.Deps) (connectors.Connector, error) {
 			return open(cfg, deps, defaultOptions())
 		},
@@ -31,17 +33,23 @@ func New() connectors.Factory {
 }
 
 func configSchema() connectors.Schema {
+	var objects []string
+	for _, def := range builtinObjects() {
+		objects = append(objects, def.name)
+	}
+	slices.Sort(objects)
+	auth := []string{"token", "oauth"}
 	return connectors.Schema{Fields: []connectors.Field{
-		{Name: "token", Type: connectors.TypeString, Sensitive: true,
+		{Name: "token", Type: connectors.TypeString, Sensitive: true, ExactlyOneOf: auth,
 			Description: "Private app or service key access token, sent as Bearer token. Use this or an oauth block."},
-		{Name: "oauth", Type: connectors.TypeObject,
+		{Name: "oauth", Type: connectors.TypeObject, ExactlyOneOf: auth,
 			Description: "OAuth app credentials; `kopla login` stores the tokens. Use this or token.",
 			Fields: []connectors.Field{
 				{Name: "client_id", Type: connectors.TypeString, Required: true},
 				{Name: "client_secret", Type: connectors.TypeString, Required: true, Sensitive: true},
 				{Name: "scopes", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString},
 					Description: "Scopes to ask for, e.g. crm.objects.contacts.read."},
-				{Name: "redirect_port", Type: connectors.TypeInteger,
+				{Name: "redirect_port", Type: connectors.TypeInteger, Min: connectors.Bound(1), Max: connectors.Bound(65535),
 					Description: "Port of the local login redirect http://127.0.0.1:<port>/callback registered in the app (default: any free port)."},
 			}},
 		{Name: "base_url", Type: connectors.TypeString, Default: defaultBaseURL,
@@ -53,7 +61,7 @@ func configSchema() connectors.Schema {
 				"property { object = \"orders\" name = \"eaccounting_order_number\" type = \"string\" unique = true }. " +
 				"The account's own definition, once discovered, takes precedence.",
 			Elem: &connectors.Field{Type: connectors.TypeObject, Fields: []connectors.Field{
-				{Name: "object", Type: connectors.TypeString, Required: true, Description: "Object type, e.g. orders."},
+				{Name: "object", Type: connectors.TypeString, Required: true, Options: objects, Description: "Object type, e.g. orders."},
 				{Name: "name", Type: connectors.TypeString, Required: true, Description: "Internal property name."},
 				{Name: "type", Type: connectors.TypeString, Default: "string", Options: []string{"string", "number", "bool", "date", "datetime", "enumeration"}},
 				{Name: "options", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString}, Description: "Values of an enumeration."},
@@ -63,7 +71,27 @@ func configSchema() connectors.Schema {
 	}}
 }
 
-// settings are a connection block's values, checked.
+// validateConfig is Factory.Validate: what the schema cannot state.
+func validateConfig(cfg connectors.Config) []connectors.SettingError {
+	var errs []connectors.SettingError
+	for i, p := range cfg.Blocks("property") {
+		typ, opts := p.String("type"), p.Strings("options", nil)
+		switch {
+		case typ == "enumeration" && len(opts) == 0:
+			errs = append(errs, connectors.SettingError{Path: []string{"property", strconv.Itoa(i), "options"}, Summary: "Missing setting",
+				Detail: fmt.Sprintf("The property %s is an enumeration: list its values, options = [\"a\", \"b\"].", p.String("name"))})
+		case typ != "enumeration" && len(opts) > 0:
+			errs = append(errs, connectors.SettingError{Path: []string{"property", strconv.Itoa(i), "options"}, Summary: "Invalid value",
+				Detail: fmt.Sprintf("The property %s has type %q, which has no options: remove them, or set type = \"enumeration\".", p.String("name"), typ)})
+		}
+	}
+	return errs
+}
+
+// settings are a connection block's values as the connector uses them.
+// The loader checked them against configSchema and validateConfig; only
+// base_url is checked here, since an offline validate may hold a
+// placeholder for a URL read from the environment.
 type settings struct {
 	token   string
 	oauth   *oauthSettings
@@ -79,54 +107,17 @@ type oauthSettings struct {
 }
 
 func parseSettings(cfg connectors.Config, name string) (settings, error) {
-	var s settings
-	where := fmt.Sprintf("hubspot: connection %q", name)
-	s.token = strings.TrimSpace(cfg.String("token"))
-	if o, ok := cfg["oauth"]; ok && o != nil {
-		m, ok := o.(map[string]any)
-		if !ok {
-			return s, fmt.Errorf("%s: oauth must be a block with client_id and client_secret", where)
-		}
-		oc := connectors.Config(m)
-		s.oauth = &oauthSettings{clientID: oc.String("client_id"), clientSecret: oc.String("client_secret")}
-		if s.oauth.clientID == "" || s.oauth.clientSecret == "" {
-			return s, fmt.Errorf("%s: the oauth block needs client_id and client_secret", where)
-		}
-		switch sc := m["scopes"].(type) {
-		case []any:
-			for _, v := range sc {
-				str, ok := v.(string)
-				if !ok {
-					return s, fmt.Errorf("%s: oauth scopes must be strings", where)
-				}
-				s.oauth.scopes = append(s.oauth.scopes, str)
-			}
-		case []string:
-			s.oauth.scopes = slices.Clone(sc)
-		case nil:
-		default:
-			return s, fmt.Errorf("%s: oauth scopes must be a list of strings", where)
-		}
-		switch p := m["redirect_port"].(type) {
-		case int64:
-			s.oauth.redirectPort = int(p)
-		case int:
-			s.oauth.redirectPort = p
-		case float64:
-			s.oauth.redirectPort = int(p)
-		case nil:
-		default:
-			return s, fmt.Errorf("%s: oauth redirect_port must be a number", where)
-		}
-		if s.oauth.redirectPort < 0 || s.oauth.redirectPort > 65535 {
-			return s, fmt.Errorf("%s: oauth redirect_port %d is not a port", where, s.oauth.redirectPort)
+	s := settings{token: strings.TrimSpace(cfg.String("token")), version: cfg.String("api_version")}
+	if o := cfg.Block("oauth"); o != nil {
+		s.oauth = &oauthSettings{
+			clientID:     o.String("client_id"),
+			clientSecret: o.String("client_secret"),
+			scopes:       o.Strings("scopes", nil),
+			redirectPort: int(o.Int("redirect_port", 0)),
 		}
 	}
-	if s.token != "" && s.oauth != nil {
-		return s, fmt.Errorf("%s: set either token or an oauth block, not both", where)
-	}
-	if s.token == "" && s.oauth == nil {
-		return s, fmt.Errorf("%s: set token (a private app or service key token) or an oauth block", where)
+	if s.version == "" {
+		s.version = defaultAPIVersion
 	}
 	raw := cfg.String("base_url")
 	if raw == "" {
@@ -134,16 +125,9 @@ func parseSettings(cfg connectors.Config, name string) (settings, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return s, fmt.Errorf("%s: base_url %q is not an http(s) URL", where, raw)
+		return s, fmt.Errorf("hubspot: connection %q: base_url %q is not an http(s) URL", name, raw)
 	}
 	s.baseURL = u
-	s.version = cfg.String("api_version")
-	if s.version == "" {
-		s.version = defaultAPIVersion
-	}
-	if s.version != "2026-03" && s.version != "v3" {
-		return s, fmt.Errorf("%s: api_version %q is not supported; use \"2026-03\" or \"v3\"", where, s.version)
-	}
 	return s, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,32 +40,56 @@ func TestFactory(t *testing.T) {
 	}
 }
 
-func TestParseSettings(t *testing.T) {
+func TestCheckConfig(t *testing.T) {
 	oauth := map[string]any{"client_id": "id", "client_secret": "secret", "scopes": []any{"oauth"}, "redirect_port": int64(8976)}
 	tests := []struct {
-		name    string
-		cfg     connectors.Config
-		wantErr string
+		name string
+		cfg  connectors.Config
+		want []string // "path: summary"
 	}{
-		{"token", connectors.Config{"token": "pat"}, ""},
-		{"oauth", connectors.Config{"oauth": oauth}, ""},
-		{"nothing", connectors.Config{}, "set token"},
-		{"both", connectors.Config{"token": "pat", "oauth": oauth}, "not both"},
-		{"oauth without secret", connectors.Config{"oauth": map[string]any{"client_id": "id"}}, "client_secret"},
-		{"oauth bad scopes", connectors.Config{"oauth": map[string]any{"client_id": "id", "client_secret": "s", "scopes": "x"}}, "list of strings"},
-		{"bad version", connectors.Config{"token": "pat", "api_version": "v4"}, `"2026-03" or "v3"`},
-		{"bad base_url", connectors.Config{"token": "pat", "base_url": "api.hubapi.com"}, "base_url"},
+		{"token", connectors.Config{"token": "pat"}, nil},
+		{"oauth", connectors.Config{"oauth": oauth}, nil},
+		{"nothing", connectors.Config{}, []string{"token: Missing setting"}},
+		{"blank token", connectors.Config{"token": "  "}, []string{"token: Missing setting"}},
+		{"both", connectors.Config{"token": "pat", "oauth": oauth}, []string{"oauth: Conflicting settings"}},
+		{"oauth with empty secret", connectors.Config{"oauth": map[string]any{"client_id": "id", "client_secret": ""}}, []string{"oauth.client_secret: Empty setting"}},
+		{"redirect_port out of range", connectors.Config{"oauth": map[string]any{"client_id": "id", "client_secret": "s", "redirect_port": int64(70000)}}, []string{"oauth.redirect_port: Value out of range"}},
+		{"enumeration without options", connectors.Config{"token": "pat", "property": []any{
+			map[string]any{"object": "orders", "name": "a", "type": "string"},
+			map[string]any{"object": "orders", "name": "b", "type": "enumeration"},
+		}}, []string{"property.1.options: Missing setting"}},
+		{"options of a string", connectors.Config{"token": "pat", "property": []any{
+			map[string]any{"object": "orders", "name": "a", "type": "string", "options": []any{"x"}},
+		}}, []string{"property.0.options: Invalid value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseSettings(tt.cfg, "shop")
-			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Errorf("parseSettings() = %v; want %q", err, tt.wantErr)
+			var got []string
+			for _, e := range New().CheckConfig(tt.cfg) {
+				got = append(got, strings.Join(e.Path, ".")+": "+e.Summary)
+				if !strings.HasSuffix(e.Detail, ".") {
+					t.Errorf("detail %q is not a sentence", e.Detail)
+				}
 			}
-			if err != nil && !strings.Contains(err.Error(), `"shop"`) {
-				t.Errorf("error %q does not name the connection", err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("CheckConfig (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestParseSettings(t *testing.T) {
+	s, err := parseSettings(connectors.Config{"oauth": map[string]any{"client_id": "id", "client_secret": "s", "scopes": []any{"a", "b"}, "redirect_port": int64(8976)}}, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.oauth == nil || s.oauth.redirectPort != 8976 || !cmp.Equal(s.oauth.scopes, []string{"a", "b"}) || s.version != defaultAPIVersion || s.baseURL.String() != defaultBaseURL {
+		t.Errorf("parseSettings = %+v, oauth %+v; want the typed values and the defaults", s, s.oauth)
+	}
+	// The one thing only the real value shows: a URL read from the environment.
+	_, err = parseSettings(connectors.Config{"token": "pat", "base_url": "api.hubapi.com"}, "shop")
+	if err == nil || !strings.Contains(err.Error(), "base_url") || !strings.Contains(err.Error(), `"shop"`) {
+		t.Errorf("parseSettings(bad base_url) = %v; want an error naming base_url and the connection", err)
 	}
 }
 
@@ -243,14 +268,13 @@ func TestDeclaredProperties(t *testing.T) {
 			t.Errorf("%s.%s (-want +got):\n%s", tc.object, tc.field, diff)
 		}
 	}
-	for _, bad := range []map[string]any{
-		{"object": "ordres", "name": "x"},
-		{"object": "orders", "name": "x", "type": "text"},
-		{"object": "orders", "name": "x", "type": "enumeration"},
-		{"object": "orders"},
-	} {
-		if _, err := New().Objects(connectors.Config{"token": "pat", "property": []any{bad}}, connectors.Deps{Name: "shop", StateDir: t.TempDir()}); err == nil {
-			t.Errorf("property %v: no error", bad)
-		}
+	// The loader refuses unknown objects and types (the schema's Options)
+	// and missing names (Required); the objects of a config that did not
+	// come through it are still never guessed.
+	if _, err := New().Objects(connectors.Config{"token": "pat", "property": []any{map[string]any{"object": "ordres", "name": "x"}}}, connectors.Deps{Name: "shop", StateDir: t.TempDir()}); err == nil {
+		t.Errorf("property of object ordres: no error")
+	}
+	if obj, _ := New().Config.Field("property"); !slices.Contains(obj.Elem.Fields[0].Options, "orders") {
+		t.Errorf("property.object options = %v; want the object names", obj.Elem.Fields[0].Options)
 	}
 }

@@ -127,7 +127,19 @@ func (e *encoder) change(ch *Change) {
 		if f.Sensitive {
 			flags |= 4
 		}
+		if f.Default {
+			flags |= 8
+		}
+		if len(f.Defaults) > 0 {
+			flags |= 16
+		}
 		e.b = append(e.b, flags)
+		if len(f.Defaults) > 0 {
+			e.uvarint(uint64(len(f.Defaults)))
+			for _, name := range f.Defaults {
+				e.str(name)
+			}
+		}
 	}
 	e.key(ch)
 	e.str(ch.Reason)
@@ -408,7 +420,17 @@ func (d *decoder) change() *Change {
 			f.Before = d.value()
 			f.After = d.value()
 			flags := d.byte()
-			f.CreateOnly, f.Unknown, f.Sensitive = flags&1 != 0, flags&2 != 0, flags&4 != 0
+			f.CreateOnly, f.Unknown, f.Sensitive, f.Default = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
+			if flags&16 != 0 {
+				if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+					f.Defaults = make([]string, n)
+					for j := range f.Defaults {
+						f.Defaults[j] = d.str()
+					}
+				} else {
+					d.fail()
+				}
+			}
 		}
 	}
 	if len(d.s) > 0 && d.s[0] == tagAfter {

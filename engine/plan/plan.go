@@ -108,6 +108,13 @@ type FieldChange struct {
 	// Unknown is true when After is known only after apply.
 	Unknown   bool `json:"unknown,omitempty"`
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Default is true when the flow writes no value and After is the
+	// target's default for the field (connectors.Field.Default), sent on
+	// create.
+	Default bool `json:"default,omitempty"`
+	// Defaults names the fields of After's rows (a list of objects) that
+	// took their default in at least one row: the flow's rows lack them.
+	Defaults []string `json:"defaults,omitempty"`
 }
 
 // Counts are the number of records per action.

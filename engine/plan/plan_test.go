@@ -18,6 +18,8 @@ func sampleChange(i int) *Change {
 		Fields: []FieldChange{
 			{Name: "name", Before: "old", After: "new ü", CreateOnly: i%2 == 0},
 			{Name: "rows", After: []any{map[string]any{"q": 2.5, "n": int64(-3)}, nil, true}, Unknown: i%3 == 0, Sensitive: true},
+			{Name: "flag", After: false, Default: i%2 == 1},
+			{Name: "lines", After: []any{map[string]any{"IsTextRow": true}}, Defaults: [][]string{nil, {"IsTextRow"}, {"IsTextRow", "IsWorkCost"}}[i%3]},
 		},
 		Reason:   "why",
 		Field:    "name",
