@@ -59,6 +59,11 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 	if err != nil {
 		return nil, err
 	}
+	// What the project's libraries declare comes first: a property block
+	// of the connection or the account says more.
+	for object, props := range propertyDefs(deps.Properties) {
+		declared[object] = append(props, declared[object]...)
+	}
 	out := map[string]connectors.Schema{}
 	for _, def := range builtinObjects() {
 		s := builtinSchema(def)
