@@ -282,7 +282,7 @@ type ConnectionRequirements struct {
 	// Connection is the project's connection key, "hubspot.myshop".
 	Connection string
 	// Uses name the library and its name for the connection, one per
-	// library that requires it: "webshop (shop)".
+	// library that requires it: `the library "webshop" calls it shop`.
 	Uses       []string
 	Properties []*RequiredProperty
 	Records    []*RequiredRecord
@@ -306,7 +306,7 @@ func (c *Config) Requirements() []*ConnectionRequirements {
 				byConn[key] = cr
 				keys = append(keys, key)
 			}
-			cr.Uses = append(cr.Uses, fmt.Sprintf("%s (%s)", lib.Name, req.Name))
+			cr.Uses = append(cr.Uses, fmt.Sprintf("%s calls it %s", libraryTitle(lib), req.Name))
 		next:
 			for _, p := range req.Properties {
 				for _, q := range cr.Properties {

@@ -106,13 +106,7 @@ func (c *cli) checkRequirements(ctx context.Context, p *engine.Project, a *initA
 	return exitOK, true
 }
 
-func usesText(uses []string) string {
-	parts := make([]string, len(uses))
-	for i, u := range uses {
-		parts[i] = "library " + u
-	}
-	return strings.Join(parts, ", ")
-}
+func usesText(uses []string) string { return strings.Join(uses, "; ") }
 
 func propertyKind(d connectors.PropertyDef) string {
 	k := d.Type
