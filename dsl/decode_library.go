@@ -474,6 +474,14 @@ func (l *loader) bindLibraryRef(lib *Library, ref *ObjectRef) {
 		if lib.Implicit {
 			return // an include uses the project's connections by name
 		}
+		for _, req := range lib.Requires {
+			if req.Key() == ref.ConnectionKey() {
+				// Required but not passed as it should be: reported at the
+				// library block, so the reference is left unresolved.
+				ref.Kind = ""
+				return
+			}
+		}
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Connection not required by the library",
