@@ -52,6 +52,10 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Logger is the connector's logger; never nil when handed out by the engine.
 	Logger *slog.Logger
+	// Properties are the custom fields the project's flow libraries
+	// declare for this connection; a connector whose objects can have
+	// custom fields adds them to the schemas Objects returns.
+	Properties []PropertyDef
 }
 
 // Connector is one configured connection.

@@ -1,6 +1,10 @@
 package dsl
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -21,6 +25,12 @@ type Config struct {
 	Lookups     map[string]*Lookup
 	Functions   map[string]*Function
 	Flows       map[string]*Flow
+	// Libraries are the library blocks (and includes), by name.
+	Libraries map[string]*Library
+	// ConnectionAliases map the connection keys libraries use in their
+	// expressions ("eaccounting.books") to the project's connections
+	// ("eaccounting.acme"), where the two differ.
+	ConnectionAliases map[string]string
 	// Vars are the values of the variables, resolved from -var, -var-file,
 	// KOPLA_VAR_<name>, .kopla.vars and defaults; ready for expressions.
 	Vars map[string]any
@@ -165,4 +175,167 @@ type Expr struct {
 	// an escape or `$${` sits on it; RangeAt then gives the whole line).
 	lineEnds  []hcl.Pos
 	lineExact []bool
+}
+
+// Library is a `library "name" { source = "..." connections = {...} vars = {...} }`
+// block: a directory of flows shared by several projects, as a Terraform
+// module block is. Its variables, lookups, functions and flows join the
+// project's (one namespace: a name declared twice is an error). An include
+// of the kopla block is read as a library too (Implicit), whose connections
+// keep their names.
+type Library struct {
+	Name string
+	// Source is the directory as written, relative to the project; Dir is
+	// where it was found.
+	Source string
+	Dir    string
+	// Connections maps the library's connection keys ("hubspot.shop", as its
+	// requires block names them) to the project's ("hubspot.myshop").
+	Connections map[string]string
+	// Vars are the variables of the library the block sets, by name.
+	Vars map[string]*LibraryVar
+	// Requires are the connections the library's requires block declares.
+	Requires []*Requirement
+	// Implicit is true for a directory of kopla { include = [...] }.
+	Implicit    bool
+	DeclRange   hcl.Range
+	SourceRange hcl.Range
+}
+
+// LibraryVar is one entry of a library block's vars: an HCL expression over
+// the project's variables, evaluated at load.
+type LibraryVar struct {
+	Name      string
+	NameRange hcl.Range
+	Expr      hcl.Expression
+}
+
+// Requirement is a `connection "kind" "name" { ... }` block of a library's
+// requires block: a connection the library's flows use and what they need
+// of its account.
+type Requirement struct {
+	Kind, Name string
+	// Properties are the custom fields the flows read or write.
+	Properties []*RequiredProperty
+	// Records are reference data that must exist, such as the freight
+	// article.
+	Records   []*RequiredRecord
+	DeclRange hcl.Range
+}
+
+// Key is the connection's key as the library names it, "kind.name".
+func (r *Requirement) Key() string { return r.Kind + "." + r.Name }
+
+// RequiredProperty is a `property "object" "name" { type = ... }` block: a
+// custom field of an object, known to validate offline and created by
+// `kopla init -create`.
+type RequiredProperty struct {
+	Object, Name string
+	// Type is string, number, bool, date, datetime or enumeration.
+	Type        string
+	Unique      bool
+	Label       string
+	Description string
+	// Options are the values of an enumeration.
+	Options   []string
+	DeclRange hcl.Range
+}
+
+// RequiredRecord is a `record "object" "name" { field = ...  value = ... }`
+// block: a record the flows find by a field value and that must exist in
+// the account (`kopla init -check` looks it up).
+type RequiredRecord struct {
+	Object, Name string
+	Field        string
+	Value        any
+	Description  string
+	DeclRange    hcl.Range
+}
+
+// LibraryDirs lists the library directories of the project, relative to
+// Dir, in the order they were declared: their *.test.hcl files are the
+// project's tests too.
+func (c *Config) LibraryDirs() []string {
+	var dirs []string
+	for _, lib := range c.libraryList() {
+		dirs = append(dirs, lib.Source)
+	}
+	return dirs
+}
+
+// libraryList returns the libraries sorted by declaration.
+func (c *Config) libraryList() []*Library {
+	libs := make([]*Library, 0, len(c.Libraries))
+	for _, lib := range c.Libraries {
+		libs = append(libs, lib)
+	}
+	sort.Slice(libs, func(i, j int) bool {
+		a, b := libs[i].DeclRange, libs[j].DeclRange
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return libs
+}
+
+// ConnectionRequirements are what the libraries need of one connection of
+// the project.
+type ConnectionRequirements struct {
+	// Connection is the project's connection key, "hubspot.myshop".
+	Connection string
+	// Uses name the library and its name for the connection, one per
+	// library that requires it: `the library "webshop" calls it shop`.
+	Uses       []string
+	Properties []*RequiredProperty
+	Records    []*RequiredRecord
+}
+
+// Requirements returns what the libraries need of each connection of the
+// project, by project connection key, in a stable order. A property that two
+// libraries declare alike is listed once.
+func (c *Config) Requirements() []*ConnectionRequirements {
+	byConn := map[string]*ConnectionRequirements{}
+	var keys []string
+	for _, lib := range c.libraryList() {
+		for _, req := range lib.Requires {
+			key, ok := lib.Connections[req.Key()]
+			if !ok {
+				continue
+			}
+			cr := byConn[key]
+			if cr == nil {
+				cr = &ConnectionRequirements{Connection: key}
+				byConn[key] = cr
+				keys = append(keys, key)
+			}
+			cr.Uses = append(cr.Uses, fmt.Sprintf("%s calls it %s", libraryTitle(lib), req.Name))
+		next:
+			for _, p := range req.Properties {
+				for _, q := range cr.Properties {
+					if q.Object == p.Object && q.Name == p.Name {
+						continue next
+					}
+				}
+				cr.Properties = append(cr.Properties, p)
+			}
+			cr.Records = append(cr.Records, req.Records...)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]*ConnectionRequirements, len(keys))
+	for i, k := range keys {
+		out[i] = byConn[k]
+	}
+	return out
+}
+
+// Resolve returns ref with a library's name for a connection replaced by
+// the project connection it stands for (ConnectionAliases): what the
+// reference means at run time.
+func (c *Config) Resolve(ref ObjectRef) ObjectRef {
+	if key, ok := c.ConnectionAliases[ref.ConnectionKey()]; ok {
+		ref.Kind, ref.Connection, _ = strings.Cut(key, ".")
+	}
+	return ref
 }

@@ -13,8 +13,9 @@ import (
 // parseIncludes parses the directories the kopla block's include setting
 // names and returns their top-level blocks. Included directories are read
 // before anything is evaluated, so include must be a literal list of paths
-// relative to the project directory; included files may not have a kopla
-// block of their own.
+// relative to the project directory. include is deprecated: each directory
+// is read as a library whose connections keep their names (see
+// decode_library.go), so included files may not have a kopla block either.
 func (l *loader) parseIncludes(dir string, blocks []*hclsyntax.Block) []*hclsyntax.Block {
 	var settings *hclsyntax.Block
 	for _, blk := range blocks {
@@ -69,18 +70,20 @@ func (l *loader) parseIncludes(dir string, blocks []*hclsyntax.Block) []*hclsynt
 			continue
 		}
 		l.cfg.Settings.Include = append(l.cfg.Settings.Include, rel)
-		for _, blk := range l.parseDir(path) {
-			if blk.Type == "kopla" {
-				l.diags = append(l.diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Unexpected kopla block",
-					Detail:   "An included directory holds flows and their settings; the kopla block belongs to the project that includes it. Remove this one.",
-					Subject:  blk.DefRange().Ptr(),
-				})
-				continue
-			}
-			included = append(included, blk)
-		}
+		lib := &Library{Name: rel, Source: rel, Dir: path, Connections: map[string]string{}, Vars: map[string]*LibraryVar{},
+			Implicit: true, DeclRange: attr.Expr.Range(), SourceRange: attr.Expr.Range()}
+		l.cfg.Libraries["include:"+rel] = lib
+		included = append(included, l.readLibraryDir(lib)...)
+	}
+	if len(l.cfg.Settings.Include) > 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "include is deprecated",
+			Detail: fmt.Sprintf("kopla { include = [...] } will be removed in the next release. Use a library block instead, which passes the connections the library needs: "+
+				"library %q { source = %q  connections = { shop = hubspot.shop, books = eaccounting.books } }, and move the library's settings from .kopla.vars into its vars = { ... } (or keep them there).",
+				identifierHint(filepath.Base(l.cfg.Settings.Include[0])), l.cfg.Settings.Include[0]),
+			Subject: attr.NameRange.Ptr(),
+		})
 	}
 	return included
 }

@@ -43,6 +43,8 @@ var rootSchema = &bodySchema{
 		{Type: "lookup", Labels: []string{"name"}},
 		{Type: "function", Labels: []string{"name"}},
 		{Type: "flow", Labels: []string{"name"}},
+		{Type: "library", Labels: []string{"name"}},
+		{Type: "requires"},
 	},
 	Elsewhere: map[string]string{
 		"state": "the kopla block", "log_retention_days": "the kopla block",
@@ -65,6 +67,10 @@ type loader struct {
 	// syntax are the syntax errors of the files: other diagnostics on
 	// their lines are left out, as they follow from the broken syntax.
 	syntax hcl.Diagnostics
+	// libs and connRanges are what library blocks need while loading
+	// (decode_library.go).
+	libs       libraries
+	connRanges map[string]connMapping
 }
 
 // Load reads every *.hcl file of dir (not its subdirectories) into a
@@ -84,16 +90,19 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			Lookups:     map[string]*Lookup{},
 			Functions:   map[string]*Function{},
 			Flows:       map[string]*Flow{},
+			Libraries:   map[string]*Library{},
 			Vars:        map[string]any{},
 		},
-		opts:      opts,
-		lookupEnv: opts.LookupEnv,
+		opts:       opts,
+		lookupEnv:  opts.LookupEnv,
+		connRanges: map[string]connMapping{},
 	}
 	if l.lookupEnv == nil {
 		l.lookupEnv = os.LookupEnv
 	}
 	blocks := l.parseDir(dir)
 	blocks = append(blocks, l.parseIncludes(dir, blocks)...)
+	blocks = append(blocks, l.parseLibraries(dir, blocks)...)
 
 	for _, blk := range blocks {
 		if blk.Type == "variable" {
@@ -102,6 +111,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	}
 	l.resolveVars()
 	l.ctx = evalContext(l.varVals, l.lookupEnv, dir)
+	l.decodeRequirements()
 
 	var settings *hclsyntax.Block
 	for _, blk := range blocks {
@@ -121,8 +131,16 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			l.decodeFunction(blk)
 		case "flow":
 			l.decodeFlow(blk)
+		case "requires":
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unexpected requires block",
+				Detail:   "A requires block declares what a flow library needs of the connections it is given; it belongs in the library's directory, not in the project. Remove it, or move the flows into a library.",
+				Subject:  blk.DefRange().Ptr(),
+			})
 		}
 	}
+	l.bindLibraries()
 	l.checkFlowReferences()
 	diags := append(l.syntax, withoutSyntaxLines(l.diags, l.syntax)...)
 	sortDiagnostics(diags)

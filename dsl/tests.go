@@ -63,13 +63,13 @@ var (
 )
 
 // LoadTests reads the *.test.hcl files of a loaded project: its directory
-// and the directories it includes. The files are added to cfg.Files so that
+// and those of its libraries. The files are added to cfg.Files so that
 // diagnostics render with their source.
 func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
 	l := &loader{cfg: cfg}
 	dirs := []string{cfg.Dir}
-	for _, inc := range cfg.Settings.Include {
-		dirs = append(dirs, filepath.Join(cfg.Dir, inc))
+	for _, lib := range cfg.LibraryDirs() {
+		dirs = append(dirs, filepath.Join(cfg.Dir, lib))
 	}
 	var tests []*Test
 	names := map[string]hcl.Range{}

@@ -21,7 +21,8 @@ const EnvVarPrefix = "KOPLA_VAR_"
 
 // resolveVars computes the value of every declared variable. Precedence,
 // lowest first: default, the project's .kopla.vars, -var-file files in
-// order, KOPLA_VAR_<name>, -var.
+// order, KOPLA_VAR_<name>, -var. A library variable that its library block
+// sets in vars takes that value and no other (setByLibrary).
 func (l *loader) resolveVars() {
 	vals := map[string]cty.Value{}
 	for name, v := range l.cfg.Variables {
@@ -39,6 +40,9 @@ func (l *loader) resolveVars() {
 	names := slices.Sorted(maps.Keys(l.cfg.Variables))
 	for _, name := range names {
 		if raw, ok := l.lookupEnv(EnvVarPrefix + name); ok {
+			if l.setByLibrary(name, "the environment variable "+EnvVarPrefix+name, nil) {
+				continue
+			}
 			l.applyRaw(name, raw, "the environment variable "+EnvVarPrefix+name, vals)
 		}
 	}
@@ -51,8 +55,12 @@ func (l *loader) resolveVars() {
 			})
 			continue
 		}
+		if l.setByLibrary(name, "the option -var "+name, nil) {
+			continue
+		}
 		l.applyRaw(name, l.opts.Vars[name], "the option -var "+name, vals)
 	}
+	l.assignLibraryVars(vals)
 
 	l.varVals = map[string]cty.Value{}
 	for _, name := range names {
@@ -104,6 +112,9 @@ func (l *loader) applyVarsFile(path string, vals map[string]cty.Value) {
 	}
 	names := slices.Sorted(maps.Keys(l.cfg.Variables))
 	for _, attr := range sortedAttributes(body) {
+		if l.setByLibrary(attr.Name, "the variables file "+path, attr.NameRange.Ptr()) {
+			continue
+		}
 		v, ok := l.cfg.Variables[attr.Name]
 		if !ok {
 			l.diags = append(l.diags, &hcl.Diagnostic{

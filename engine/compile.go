@@ -137,6 +137,7 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 	p.Digest = configDigest(cfg)
 	var diags hcl.Diagnostics
 	diags = append(diags, p.compileConnections()...)
+	diags = append(diags, p.checkRequirements()...)
 	p.funcs = newFuncLib(p)
 	diags = append(diags, p.funcs.compileUserFunctions(cfg)...)
 
@@ -205,6 +206,7 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 			StateDir:   p.stateDir(),
 			HTTPClient: p.engine.opts.HTTPClient,
 			Logger:     p.engine.log.With("connection", key),
+			Properties: p.requiredProperties(key),
 		}
 		schemas, err := factory.Objects(cfg, c.deps)
 		if err != nil {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/expr-lang/expr/types"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -86,6 +88,15 @@ func (p *Project) baseEnv() types.Map {
 		}
 		byConn[c.Name] = types.Map{types.Extra: types.String}
 	}
+	for alias, key := range p.cfg.ConnectionAliases {
+		kind, name, _ := strings.Cut(alias, ".")
+		if _, ok := p.conns[key]; ok {
+			continue
+		}
+		if byConn, _ := env[kind].(types.Map); byConn != nil {
+			byConn[name] = types.Map{types.Extra: types.String}
+		}
+	}
 	return env
 }
 
@@ -123,6 +134,20 @@ func (p *Project) objectRefs() map[string]map[string]map[string]string {
 			objs[obj] = kind + "." + name + "." + obj
 		}
 		refs[kind][name] = objs
+	}
+	// A library's name for a connection reads as the project connection
+	// it is given: find(eaccounting.books.articles, ...) in the library
+	// looks in eaccounting.acme when the project passes books = eaccounting.acme.
+	for alias, key := range p.cfg.ConnectionAliases {
+		akind, aname, _ := strings.Cut(alias, ".")
+		kind, name, _ := strings.Cut(key, ".")
+		objs, ok := refs[kind][name]
+		if !ok || akind != kind {
+			continue
+		}
+		if _, taken := refs[kind][aname]; !taken {
+			refs[kind][aname] = objs
+		}
 	}
 	return refs
 }

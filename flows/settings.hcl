@@ -1,10 +1,78 @@
 # The HubSpot <-> eAccounting flow library: settings shared by every flow.
 #
-# The library has no connection blocks: the project that includes it declares
-# hubspot.shop and eaccounting.books (see examples/webshop). Every setting
-# below is a variable with a default; override it with -var, -var-file,
-# KOPLA_VAR_<name> or the project's .kopla.vars file. docs/flows/ describes
-# each flow, its settings and what to set up once in each system.
+# A project uses the library with a library block that passes it the two
+# connections this requires block names (see examples/webshop):
+#
+#   library "webshop" {
+#     source      = "../../flows"
+#     connections = { shop = hubspot.myshop, books = eaccounting.acme }
+#   }
+#
+# Inside the library, hubspot.shop and eaccounting.books are the connections
+# the project passes. Every setting below is a variable with a default; set
+# it in the library block's vars, or (when vars does not set it) with -var,
+# -var-file, KOPLA_VAR_<name> or the project's .kopla.vars file. docs/flows/
+# describes each flow, its settings and what to set up once in each system;
+# `kopla init -check` reports what an account lacks of what is declared here,
+# and `kopla init -create` creates the HubSpot properties.
+
+requires {
+  connection "hubspot" "shop" {
+    property "contacts" "eaccounting_customer_number" {
+      type        = "string"
+      unique      = true
+      label       = "eAccounting customer number"
+      description = "CustomerNumber of the eAccounting customer, written back by kopla."
+    }
+    property "companies" "eaccounting_customer_number" {
+      type        = "string"
+      unique      = true
+      label       = "eAccounting customer number"
+      description = "CustomerNumber of the eAccounting customer, written back by kopla."
+    }
+    property "orders" "eaccounting_order_number" {
+      type        = "string"
+      label       = "eAccounting order number"
+      description = "Number of the eAccounting order or invoice created from this order, written back by kopla."
+    }
+    property "orders" "eaccounting_invoice_number" {
+      type        = "string"
+      label       = "eAccounting invoice number"
+      description = "InvoiceNumber of the eAccounting invoice, written back by kopla."
+    }
+    property "orders" "eaccounting_payment_status" {
+      type        = "enumeration"
+      options     = ["unpaid", "overdue", "paid"]
+      label       = "eAccounting payment status"
+      description = "Payment status of the eAccounting invoice, written back by kopla."
+    }
+    property "invoices" "eaccounting_invoice_id" {
+      type        = "string"
+      unique      = true
+      label       = "eAccounting invoice id"
+      description = "Id of the eAccounting invoice this HubSpot invoice mirrors, written by kopla."
+    }
+    property "products" "gtin" {
+      type        = "string"
+      label       = "EAN/GTIN"
+      description = "GTIN-13 bar code, kept in step with the eAccounting article's barcode."
+    }
+    property "products" "stock_quantity" {
+      type        = "number"
+      label       = "Stock quantity"
+      description = "Stock balance from eAccounting."
+    }
+  }
+
+  connection "eaccounting" "books" {
+    # Shipping is charged with this article (orders.hcl).
+    record "articles" "freight" {
+      field       = "Number"
+      value       = var.freight_article_number
+      description = "The service article that charges shipping (freight_article_number)."
+    }
+  }
+}
 
 variable "home_country" {
   description = "ISO country code of the eAccounting company: orders and customers from this country are domestic sales."

@@ -346,13 +346,26 @@ func parseRuns(args []string) (*runsArgs, *flagSet, error) {
 	return a, f, err
 }
 
-type initArgs struct{ globalArgs }
+type initArgs struct {
+	globalArgs
+	check, create, autoApprove bool
+}
 
 func parseInit(args []string) (*initArgs, *flagSet, error) {
 	a := &initArgs{}
 	f := newFlagSet("init")
+	f.fs.BoolVar(&a.check, "check", false, "Report what the live accounts lack of what the flow libraries need (exit code 1 when something lacks); change nothing.")
+	f.fs.BoolVar(&a.create, "create", false, "Create the missing HubSpot properties the flow libraries need, after showing them and asking for approval.")
+	f.fs.BoolVar(&a.autoApprove, "auto-approve", false, "With -create: create without asking for approval.")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
+	switch {
+	case err != nil:
+	case a.check && a.create:
+		err = usagef(f.cmd, "-check and -create exclude each other: -create checks first anyway")
+	case a.autoApprove && !a.create:
+		err = usagef(f.cmd, "-auto-approve goes with -create")
+	}
 	return a, f, err
 }
 

@@ -18,6 +18,13 @@ const initUsage = `Usage: kopla [global options] init [options]
   objects and fields (custom properties, reference data), read them from the
   live account and cache them in .kopla/, so that validate and plan know
   them. Run it again after changing the accounts.
+
+  The flow libraries the project uses declare what they need of the
+  accounts (requires blocks: custom properties, reference data).
+  -check reports, per connection, what the live accounts lack and exits
+  with 1 when something lacks; -create creates the missing HubSpot
+  properties, each in its object's property group, after showing them
+  and asking for approval (or with -auto-approve), and then initializes.
 `
 
 func (c *cli) init(ctx context.Context, args []string) int {
@@ -31,6 +38,12 @@ func (c *cli) init(ctx context.Context, args []string) int {
 		return exitError
 	}
 	defer p.Close()
+	if a.check || a.create {
+		code, ok := c.checkRequirements(ctx, p, a)
+		if !ok || a.check {
+			return code
+		}
+	}
 	fmt.Fprintln(c.stdout, "Initializing connections...")
 	var discovered []string
 	for _, key := range p.Connections() {

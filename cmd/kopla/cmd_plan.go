@@ -268,8 +268,12 @@ func (c *cli) logPlan(pl *plan.Plan) {
 
 // approve asks for approval on stdin; only "yes" approves.
 func (c *cli) approve(ctx context.Context) bool {
-	fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n"+
-		"  kopla will perform the actions described above.\n"+
+	return c.confirm(ctx, "Do you want to perform these actions?\n  kopla will perform the actions described above.")
+}
+
+// confirm asks a question that only "yes" approves.
+func (c *cli) confirm(ctx context.Context, question string) bool {
+	fmt.Fprint(c.stdout, "\n"+question+"\n"+
 		"  Only 'yes' will be accepted to approve.\n\n"+
 		"  Enter a value: ")
 	answer := make(chan string, 1)

@@ -56,6 +56,11 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 		return nil, err
 	}
 	declared := declaredProperties(cfg)
+	// What the project's libraries declare comes first: a property block
+	// of the connection or the account says more.
+	for object, props := range propertyDefs(deps.Properties) {
+		declared[object] = append(props, declared[object]...)
+	}
 	out := map[string]connectors.Schema{}
 	for _, def := range builtinObjects() {
 		s := builtinSchema(def)

@@ -1,9 +1,24 @@
 # A web shop that sells through HubSpot commerce and keeps its books in
-# Visma eAccounting, using kopla's flow library (../../flows). The library's
-# settings are answered in .kopla.vars; the README explains them.
+# Visma eAccounting, using kopla's flow library (../../flows). The library
+# declares the HubSpot properties and the eAccounting records it needs:
+# `kopla init -check` lists what the accounts lack, `kopla init -create`
+# creates the properties. Its other settings are answered in .kopla.vars;
+# the README explains them.
 
-kopla {
-  include = ["../../flows"]
+library "webshop" {
+  source = "../../flows"
+  # The library calls its connections shop and books; these are this
+  # project's.
+  connections = {
+    shop  = hubspot.shop
+    books = eaccounting.books
+  }
+  vars = {
+    # Orders without a contact go to customer 1000, "Diverse webbkunder".
+    default_customer_number = "1000"
+    # Shipping is charged with the article FRAKT.
+    freight_article_number = "FRAKT"
+  }
 }
 
 # A HubSpot private app (or service key) with the scopes listed in the
@@ -13,53 +28,6 @@ connection "hubspot" "shop" {
   # The real API unless the environment says otherwise (kopla sandbox prints
   # the exports that point this project at its fakes).
   base_url = env("HUBSPOT_BASE_URL", "https://api.hubapi.com")
-
-  # The custom properties the flow library writes. Create them once in
-  # HubSpot (Settings > Properties); declaring them here lets the project
-  # validate before `kopla init` has read the account.
-  property {
-    object = "contacts"
-    name   = "eaccounting_customer_number"
-    type   = "string"
-    unique = true
-  }
-  property {
-    object = "companies"
-    name   = "eaccounting_customer_number"
-    type   = "string"
-    unique = true
-  }
-  property {
-    object = "orders"
-    name   = "eaccounting_order_number"
-    type   = "string"
-  }
-  property {
-    object = "orders"
-    name   = "eaccounting_invoice_number"
-    type   = "string"
-  }
-  property {
-    object = "orders"
-    name   = "eaccounting_payment_status"
-    type   = "string"
-  }
-  property {
-    object = "invoices"
-    name   = "eaccounting_invoice_id"
-    type   = "string"
-    unique = true
-  }
-  property {
-    object = "products"
-    name   = "gtin"
-    type   = "string"
-  }
-  property {
-    object = "products"
-    name   = "stock_quantity"
-    type   = "number"
-  }
 }
 
 # A Visma eAccounting API client; `kopla login eaccounting.books` stores the

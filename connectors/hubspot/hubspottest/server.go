@@ -166,12 +166,18 @@ func New(opts Options) *Server {
 	}
 	created := formatTime(s.now())
 	for _, t := range objectTypes {
+		// An object's own properties are in its information group, named
+		// as HubSpot names it: contactinformation, lineiteminformation.
+		group := strings.ReplaceAll(t.singular, "_", "") + "information"
 		s.props[t.name] = map[string]*Property{}
 		for _, p := range standardProperties(t) {
 			p.CreatedAt, p.UpdatedAt = created, created
+			if p.GroupName == "information" {
+				p.GroupName = group
+			}
 			s.props[t.name][p.Name] = p
 		}
-		s.groups[t.name] = []propertyGroup{{Name: "information", Label: t.singular + " information", DisplayOrder: -1, Archived: false}}
+		s.groups[t.name] = []propertyGroup{{Name: group, Label: strings.ReplaceAll(t.singular, "_", " ") + " information", DisplayOrder: -1, Archived: false}}
 		s.objects[t.name] = map[string]*record{}
 	}
 	return s
