@@ -43,6 +43,7 @@ var rootSchema = &bodySchema{
 		{Type: "lookup", Labels: []string{"name"}},
 		{Type: "function", Labels: []string{"name"}},
 		{Type: "flow", Labels: []string{"name"}},
+		{Type: "template", Labels: []string{"name"}},
 	},
 	Elsewhere: map[string]string{
 		"state": "the kopla block", "log_retention_days": "the kopla block",
@@ -65,6 +66,8 @@ type loader struct {
 	// syntax are the syntax errors of the files: other diagnostics on
 	// their lines are left out, as they follow from the broken syntax.
 	syntax hcl.Diagnostics
+	// decls are the flow and template blocks, merged by resolveFlows.
+	decls *flowDecls
 }
 
 // Load reads every *.hcl file of dir (not its subdirectories) into a
@@ -84,6 +87,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			Lookups:     map[string]*Lookup{},
 			Functions:   map[string]*Function{},
 			Flows:       map[string]*Flow{},
+			Templates:   map[string]*Template{},
 			Vars:        map[string]any{},
 		},
 		opts:      opts,
@@ -119,12 +123,13 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			l.decodeLookup(blk)
 		case "function":
 			l.decodeFunction(blk)
-		case "flow":
-			l.decodeFlow(blk)
+		case "flow", "template":
+			l.declareFlow(blk)
 		}
 	}
+	l.resolveFlows()
 	l.checkFlowReferences()
-	diags := append(l.syntax, withoutSyntaxLines(l.diags, l.syntax)...)
+	diags := append(l.syntax, withoutSyntaxLines(uniqueDiagnostics(l.diags), l.syntax)...)
 	sortDiagnostics(diags)
 	return l.cfg, diags
 }
@@ -252,4 +257,28 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 		}
 		return a.Start.Byte < b.Start.Byte
 	})
+}
+
+// uniqueDiagnostics drops repeats of a diagnostic: a value a template sets
+// is checked once per flow that extends it, and reported once.
+func uniqueDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		severity        hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := map[key]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		k := key{severity: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
 }
