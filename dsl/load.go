@@ -129,7 +129,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	}
 	l.resolveFlows()
 	l.checkFlowReferences()
-	diags := append(l.syntax, withoutSyntaxLines(uniqueDiagnostics(l.diags), l.syntax)...)
+	diags := append(l.syntax, withoutSyntaxLines(UniqueDiagnostics(l.diags), l.syntax)...)
 	sortDiagnostics(diags)
 	return l.cfg, diags
 }
@@ -259,9 +259,9 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 	})
 }
 
-// uniqueDiagnostics drops repeats of a diagnostic: a value a template sets
+// UniqueDiagnostics drops repeats of a diagnostic: a value a template sets
 // is checked once per flow that extends it, and reported once.
-func uniqueDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+func UniqueDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	type key struct {
 		severity        hcl.DiagnosticSeverity
 		summary, detail string

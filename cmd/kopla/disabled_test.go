@@ -66,9 +66,14 @@ flow "copy_a" {
   extends = template.contact_copy
   target  = memory.books.archive
 }
+
+flow "copy_b" {
+  extends = template.contact_copy
+  target  = memory.books.archive
+}
 `)
 	r := e.expect(exitError, "validate", "-no-color")
-	if !strings.Contains(r.stdout, "on templates.hcl line 5, in template \"contact_copy\"") {
-		t.Errorf("validate does not report the misspelt field at the template's line:\n%s", r.stdout)
+	if n := strings.Count(r.stdout, "on templates.hcl line 5, in template \"contact_copy\""); n != 1 {
+		t.Errorf("validate reports the misspelt field at the template's line %d times; want once:\n%s", n, r.stdout)
 	}
 }
