@@ -31,6 +31,9 @@ type Config struct {
 	// expressions ("eaccounting.books") to the project's connections
 	// ("eaccounting.acme"), where the two differ.
 	ConnectionAliases map[string]string
+	// Templates are the template blocks: what flows extend. A template is
+	// never planned; its content is in the flows that extend it.
+	Templates map[string]*Template
 	// Vars are the values of the variables, resolved from -var, -var-file,
 	// KOPLA_VAR_<name>, .kopla.vars and defaults; ready for expressions.
 	Vars map[string]any
@@ -111,6 +114,27 @@ type Flow struct {
 	// WriteBack, when set, writes fields of each stored target record back
 	// to the source (see decode_writeback.go).
 	WriteBack *WriteBack
+	DeclRange hcl.Range
+	// Templates name the templates merged into the flow (extends), nearest
+	// first. Every value keeps the range it was written at, in the flow or
+	// in a template.
+	Templates []string
+	// Enabled is false when the flow's enabled expression (evaluated at
+	// load, over variables) is false: the flow is still compiled and
+	// checked, but neither read, planned nor applied. DisabledReason says
+	// why, for the plan: `enabled = var.x == "a" is false (x = "b")`.
+	Enabled        bool
+	DisabledReason string
+	EnabledRange   hcl.Range // the enabled expression; zero when not set
+}
+
+// Template is a `template "name" { ... }` block: the arguments and blocks
+// of a flow, all optional, that flows (and templates) inherit with
+// extends = template.name.
+type Template struct {
+	Name string
+	// Extends names the templates this one inherits, nearest first.
+	Extends   []string
 	DeclRange hcl.Range
 }
 

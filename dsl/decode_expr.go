@@ -16,10 +16,15 @@ import (
 )
 
 // exprAttr reads an attribute holding expr-lang source: a literal string or
-// heredoc. It checks the syntax and the var.<name> references; bound names
-// (function parameters) shadow var. It returns nil when the attribute is
-// not a string at all.
+// heredoc, or an unquoted constant (constantExpr). It checks the syntax and
+// the var.<name> references; bound names (function parameters) shadow var.
+// It returns nil when the attribute holds no valid expression.
 func (l *loader) exprAttr(attr *hclsyntax.Attribute, bound ...string) *Expr {
+	switch attr.Expr.(type) {
+	case *hclsyntax.TemplateExpr, *hclsyntax.TemplateWrapExpr:
+	default:
+		return l.constantExpr(attr, bound)
+	}
 	e, diags := newExprFromAttr(attr, l.source(attr.Expr.Range()))
 	l.diags = append(l.diags, diags...)
 	if e == nil {
@@ -41,16 +46,7 @@ func newExprFromAttr(attr *hclsyntax.Attribute, src []byte) (*Expr, hcl.Diagnost
 	case *hclsyntax.TemplateWrapExpr:
 		return nil, hcl.Diagnostics{interpolationDiag(attr.Name, rng)}
 	default:
-		example := `"source.name"`
-		if text := strings.TrimSpace(string(rng.SliceBytes(src))); text != "" && !strings.ContainsAny(text, "\"\n\\$") {
-			example = fmt.Sprintf("%q", text)
-		}
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Expression must be a string",
-			Detail:   fmt.Sprintf("The value of %s is an expr-lang expression, evaluated for each record: write it as a string, such as %s = %s, or as a heredoc (<<EXPR ... EXPR).", attr.Name, attr.Name, example),
-			Subject:  rng.Ptr(),
-		}}
+		return nil, hcl.Diagnostics{notStringDiag(attr, src)}
 	}
 	v, diags := attr.Expr.Value(nil)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {

@@ -11,7 +11,7 @@ import (
 
 var flowSchema = &bodySchema{
 	What:       "a flow block",
-	Attributes: []string{"source", "target", "include", "where", "key", "mode"},
+	Attributes: []string{"extends", "enabled", "source", "target", "include", "where", "key", "mode"},
 	Blocks: []blockSchema{
 		{Type: "fields"},
 		{Type: "create_only"},
@@ -27,27 +27,33 @@ var ensureSchema = &bodySchema{
 
 var modes = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
 
-func (l *loader) decodeFlow(blk *hclsyntax.Block) {
-	name := blk.Labels[0]
-	if prev, dup := l.cfg.Flows[name]; dup {
-		l.diags = append(l.diags, duplicate("Duplicate flow", fmt.Sprintf("A flow %q", name), prev.DeclRange, blk.LabelRanges[0]))
-		return
+// decodeFlowBlock decodes a flow or template block as written, without
+// what it inherits: resolveFlows merges the templates in and checks the
+// required arguments afterwards.
+func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl {
+	d := newFlowDecl(blk, template)
+	f := d.flow
+	schema := flowSchema
+	if template {
+		schema = templateSchema
 	}
-	f := &Flow{Name: name, Mode: ModeUpsert, DeclRange: blk.DefRange()}
-	l.cfg.Flows[name] = f
-	what := fmt.Sprintf("The flow %q", name)
-	c, diags := content(blk.Body, flowSchema)
+	c, diags := content(blk.Body, schema)
 	l.diags = append(l.diags, diags...)
+	for name, attr := range c.Attributes {
+		d.set[name] = attr.SrcRange
+	}
+	if attr, ok := c.Attributes["extends"]; ok {
+		d.extends, d.extendsRange = l.templateRef(attr)
+	}
+	if attr, ok := c.Attributes["enabled"]; ok {
+		d.enabled = attr
+	}
 
 	if attr, ok := c.Attributes["source"]; ok {
 		f.Source, _ = l.objectRef(attr)
-	} else {
-		l.diags = append(l.diags, missingArgument(blk, "source", what, "source = kind.connection.object, naming the object its records are read from, such as source = hubspot.shop.contacts"))
 	}
 	if attr, ok := c.Attributes["target"]; ok {
 		f.Target, _ = l.objectRef(attr)
-	} else {
-		l.diags = append(l.diags, missingArgument(blk, "target", what, "target = kind.connection.object, naming the object its records are written to, such as target = eaccounting.books.customers"))
 	}
 	if attr, ok := c.Attributes["include"]; ok {
 		f.IncludeRange = attr.Expr.Range()
@@ -59,7 +65,11 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 		}
 	}
 	if attr, ok := c.Attributes["where"]; ok {
-		f.Where = l.exprAttr(attr)
+		if d.extendsTemplate() && isNullLiteral(attr.Expr) {
+			d.removeWhere = true
+		} else {
+			f.Where = l.exprAttr(attr)
+		}
 	}
 	if attr, ok := c.Attributes["key"]; ok {
 		f.KeyRange = attr.Expr.Range()
@@ -74,8 +84,6 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 			}
 			f.Key = v.AsString()
 		}
-	} else {
-		l.diags = append(l.diags, missingArgument(blk, "key", what, "key = \"<target field>\", the target field that identifies a record, such as key = \"email\""))
 	}
 	if attr, ok := c.Attributes["mode"]; ok {
 		f.ModeRange = attr.Expr.Range()
@@ -102,12 +110,16 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 			if b.Type == "create_only" {
 				first = &createOnlyBlk
 			}
+			what := "flow"
+			if template {
+				what = "template"
+			}
 			if *first != nil {
-				l.diags = append(l.diags, duplicateFix("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this flow", b.Type), (*first).DefRange(), b.DefRange(), fmt.Sprintf("A flow has at most one %s block: merge the two.", b.Type)))
+				l.diags = append(l.diags, duplicateFix("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this %s", b.Type, what), (*first).DefRange(), b.DefRange(), fmt.Sprintf("A %s has at most one %s block: merge the two.", what, b.Type)))
 				continue
 			}
 			*first = b
-			ms := l.mappings(b)
+			ms := l.mappings(b, d)
 			if b.Type == "fields" {
 				f.Fields = ms
 			} else {
@@ -145,6 +157,7 @@ func (l *loader) decodeFlow(blk *hclsyntax.Block) {
 			mapped[attr.Name] = attr.NameRange
 		}
 	}
+	return d
 }
 
 // objectRef reads a kind.connection.object reference without evaluating it.
@@ -182,7 +195,11 @@ func (l *loader) objectRef(attr *hclsyntax.Attribute) (ObjectRef, bool) {
 }
 
 // mappings reads a fields or create_only block: target field = expression.
-func (l *loader) mappings(b *hclsyntax.Block) []*Mapping {
+// d is the flow or template declaration the block belongs to, nil for the
+// fields of a write_back block.
+// In a block that extends a template, Field = null removes the inherited
+// field (d.removed).
+func (l *loader) mappings(b *hclsyntax.Block, d *flowDecl) []*Mapping {
 	for _, nested := range b.Body.Blocks {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -193,6 +210,17 @@ func (l *loader) mappings(b *hclsyntax.Block) []*Mapping {
 	}
 	var ms []*Mapping
 	for _, attr := range sortedAttributes(b.Body) {
+		if d == nil { // a write_back's fields: nothing to merge
+			if e := l.exprAttr(attr); e != nil {
+				ms = append(ms, &Mapping{Field: attr.Name, NameRange: attr.NameRange, Expr: e})
+			}
+			continue
+		}
+		d.fieldNames[attr.Name] = true
+		if d.extendsTemplate() && isNullLiteral(attr.Expr) {
+			d.removed[attr.Name] = attr.Expr.Range()
+			continue
+		}
 		e := l.exprAttr(attr)
 		if e == nil {
 			continue

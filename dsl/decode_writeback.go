@@ -57,7 +57,7 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 			continue
 		}
 		fieldsBlk = fb
-		wb.Fields = l.mappings(fb)
+		wb.Fields = l.mappings(fb, nil)
 	}
 	if fieldsBlk == nil {
 		l.diags = append(l.diags, missingArgument(b, "fields block", "The write_back block",

@@ -45,6 +45,7 @@ var rootSchema = &bodySchema{
 		{Type: "flow", Labels: []string{"name"}},
 		{Type: "library", Labels: []string{"name"}},
 		{Type: "requires"},
+		{Type: "template", Labels: []string{"name"}},
 	},
 	Elsewhere: map[string]string{
 		"state": "the kopla block", "log_retention_days": "the kopla block",
@@ -71,6 +72,8 @@ type loader struct {
 	// (decode_library.go).
 	libs       libraries
 	connRanges map[string]connMapping
+	// decls are the flow and template blocks, merged by resolveFlows.
+	decls *flowDecls
 }
 
 // Load reads every *.hcl file of dir (not its subdirectories) into a
@@ -91,6 +94,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			Functions:   map[string]*Function{},
 			Flows:       map[string]*Flow{},
 			Libraries:   map[string]*Library{},
+			Templates:   map[string]*Template{},
 			Vars:        map[string]any{},
 		},
 		opts:       opts,
@@ -129,8 +133,8 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			l.decodeLookup(blk)
 		case "function":
 			l.decodeFunction(blk)
-		case "flow":
-			l.decodeFlow(blk)
+		case "flow", "template":
+			l.declareFlow(blk)
 		case "requires":
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -140,9 +144,10 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			})
 		}
 	}
+	l.resolveFlows()
 	l.bindLibraries()
 	l.checkFlowReferences()
-	diags := append(l.syntax, withoutSyntaxLines(l.diags, l.syntax)...)
+	diags := append(l.syntax, withoutSyntaxLines(UniqueDiagnostics(l.diags), l.syntax)...)
 	sortDiagnostics(diags)
 	return l.cfg, diags
 }
@@ -270,4 +275,28 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 		}
 		return a.Start.Byte < b.Start.Byte
 	})
+}
+
+// UniqueDiagnostics drops repeats of a diagnostic: a value a template sets
+// is checked once per flow that extends it, and reported once.
+func UniqueDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		severity        hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := map[key]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		k := key{severity: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
 }

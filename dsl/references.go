@@ -15,9 +15,20 @@ import (
 func (l *loader) checkFlowReferences() {
 	conns := slices.Sorted(maps.Keys(l.cfg.Connections))
 	flows := slices.Sorted(maps.Keys(l.cfg.Flows))
+	// Templates are checked as written too, so that an unused one is.
+	objects := map[string][]ObjectRef{}
+	if l.decls != nil {
+		for _, t := range l.decls.templates {
+			objects["template."+t.name] = []ObjectRef{t.flow.Source, t.flow.Target}
+		}
+	}
 	for _, name := range flows {
 		f := l.cfg.Flows[name]
-		for _, ref := range []ObjectRef{f.Source, f.Target} {
+		objects["flow."+name] = []ObjectRef{f.Source, f.Target}
+		l.checkEnsureEnabled(f)
+	}
+	for _, name := range slices.Sorted(maps.Keys(objects)) {
+		for _, ref := range objects[name] {
 			if ref.Kind == "" {
 				continue
 			}
@@ -35,6 +46,9 @@ func (l *loader) checkFlowReferences() {
 				Subject:  ref.Range.Ptr(),
 			})
 		}
+	}
+	for _, name := range flows {
+		f := l.cfg.Flows[name]
 		for _, e := range f.Ensures {
 			if e.Flow == "" {
 				continue
@@ -132,4 +146,26 @@ func canonicalCycle(nodes []string) string {
 	}
 	rotated := append(slices.Clone(nodes[least:]), nodes[:least]...)
 	return strings.Join(rotated, "\x00")
+}
+
+// checkEnsureEnabled reports an enabled flow that ensures records through a
+// disabled one: the records would silently never be ensured.
+func (l *loader) checkEnsureEnabled(f *Flow) {
+	if !f.Enabled {
+		return
+	}
+	for _, e := range f.Ensures {
+		dep, ok := l.cfg.Flows[e.Flow]
+		if !ok || dep.Enabled {
+			continue
+		}
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Ensure of a disabled flow",
+			Detail: fmt.Sprintf("The flow %q is enabled and ensures records through the flow %q, which is disabled: %s. "+
+				"Enable %q whenever %q is (change the variables or its enabled), disable %q too, or remove this ensure block.",
+				f.Name, dep.Name, dep.DisabledReason, dep.Name, f.Name, f.Name),
+			Subject: e.FlowRange.Ptr(),
+		})
+	}
 }

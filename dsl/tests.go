@@ -52,7 +52,7 @@ type TestExpect struct {
 var testActions = []string{"create", "update", "no-op", "skip", "error"}
 
 var (
-	testFileSchema = &bodySchema{What: "a test file", Blocks: []blockSchema{{Type: "test", Labels: []string{"name"}, FreeLabels: true}}}
+	testFileSchema = &bodySchema{What: "a test file", Blocks: []blockSchema{{Type: "test", Labels: []string{"name"}, FreeLabels: true}, {Type: "find"}}}
 	testSchema     = &bodySchema{
 		What:       "a test block",
 		Attributes: []string{"flow", "vars", "source", "target", "ensured", "result"},
@@ -80,11 +80,25 @@ func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
 		}
 		sort.Strings(files)
 		for _, filename := range files {
-			for _, blk := range l.readBlocks(filename, testFileSchema) {
+			blocks := l.readBlocks(filename, testFileSchema)
+			// Finds at file level answer find() in every test of the file.
+			var fileFinds []*TestFind
+			for _, blk := range blocks {
+				if blk.Type == "find" {
+					if f := l.decodeTestFind(blk); f != nil {
+						fileFinds = append(fileFinds, f)
+					}
+				}
+			}
+			for _, blk := range blocks {
+				if blk.Type != "test" {
+					continue
+				}
 				t := l.decodeTest(blk)
 				if t == nil {
 					continue
 				}
+				t.Finds = withFileFinds(fileFinds, t.Finds)
 				if first, dup := names[t.Name]; dup {
 					l.diags = append(l.diags, duplicate("Duplicate test", fmt.Sprintf("A test named %q", t.Name), first, t.DeclRange))
 					continue
@@ -310,4 +324,25 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// withFileFinds returns a test's finds: those of its file, except the ones
+// a find of the test's own answers (same object, field and value), then
+// the test's own.
+func withFileFinds(file, own []*TestFind) []*TestFind {
+	if len(file) == 0 {
+		return own
+	}
+	key := func(f *TestFind) string { return fmt.Sprintf("%s\x00%s\x00%v", f.Object, f.Field, f.Value) }
+	overridden := map[string]bool{}
+	for _, f := range own {
+		overridden[key(f)] = true
+	}
+	var out []*TestFind
+	for _, f := range file {
+		if !overridden[key(f)] {
+			out = append(out, f)
+		}
+	}
+	return append(out, own...)
 }

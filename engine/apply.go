@@ -155,7 +155,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	res := &Result{RunID: a.runID}
 	for _, f := range p.order {
 		fp := pl.Flow(f.name)
-		if fp == nil {
+		if fp == nil || fp.Disabled {
 			continue
 		}
 		fr, err := a.applyFlow(ctx, f, fp)
@@ -653,7 +653,7 @@ func (a *applier) checkStale(ctx context.Context, pl *plan.Plan) hcl.Diagnostics
 	var problems []string
 	for _, fp := range pl.Flows {
 		f := a.p.flows[fp.Flow]
-		if f == nil {
+		if f == nil || fp.Disabled {
 			continue
 		}
 		found, err := a.staleRecords(ctx, f, fp)

@@ -162,6 +162,9 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 	order, odiags := p.sortFlows()
 	diags = append(diags, odiags...)
 	p.order = placeWriteBacks(order)
+	// A value inherited from a template is compiled in every flow that
+	// extends it: report its problems once.
+	diags = dsl.UniqueDiagnostics(diags)
 	if diags.HasErrors() {
 		return nil, diags
 	}

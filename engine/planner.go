@@ -148,6 +148,10 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		if !involved[f.name] {
 			continue
 		}
+		if !f.decl.Enabled {
+			out.Flows = append(out.Flows, disabledFlowPlan(f))
+			continue
+		}
 		run := pl.newRun(f, !selected[f.name])
 		pl.runs[f.name] = run
 		out.Flows = append(out.Flows, run.fp)
@@ -195,6 +199,15 @@ func (p *Project) selectFlows(names []string) (map[string]bool, hcl.Diagnostics)
 				detail += fmt.Sprintf(" Did you mean %q?", s)
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown flow", Detail: detail})
+			continue
+		}
+		if f := p.flows[n]; !f.decl.Enabled {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Disabled flow",
+				Detail:   fmt.Sprintf("The flow %q is disabled (%s), so it is neither read nor planned. Set the variables its enabled expression reads so that it is true, or plan another flow.", n, f.decl.DisabledReason),
+				Subject:  f.decl.EnabledRange.Ptr(),
+			})
 			continue
 		}
 		selected[n] = true

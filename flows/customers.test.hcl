@@ -1,4 +1,13 @@
 # Unit tests of customers.hcl (kopla test).
+# The find blocks at the top answer in every test of this file; a test's own
+# find of the same object, field and value wins.
+
+find {
+  object = eaccounting.books.termsofpayments
+  field  = "Name"
+  value  = "30 dagar netto"
+  record = { Id = "t-30" }
+}
 
 test "contacts_to_customers: a contact of a company becomes a company customer with the person as contact" {
   flow = flow.contacts_to_customers
@@ -32,12 +41,6 @@ test "contacts_to_customers: a contact without company becomes a private person 
     address      = "Storgata 5", zip = "0150", city = "Oslo", country = "Norway", lifecyclestage = "evangelist"
     orders       = [{ hs_payment_status = "paid" }]
   }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30" }
-  }
   expect {
     action = "create"
     fields = {
@@ -52,12 +55,6 @@ test "contacts_to_customers: the company property without an associated company 
   source = {
     hs_object_id = "1003", email = "lena.becker@example.com", firstname = "Lena", lastname = "Becker", company = "Lindenhof GmbH",
     address      = "Hauptstraße 3", zip = "20095", city = "Hamburg", country = "DE", orders = [{ hs_payment_status = "paid" }]
-  }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30" }
   }
   expect {
     action = "create"
@@ -77,12 +74,6 @@ test "contacts_to_customers: a listed lifecycle stage sends a contact without or
   flow   = flow.contacts_to_customers
   vars   = { customer_lifecycle_stages = ["customer"] }
   source = { hs_object_id = "1005", email = "maja.blom@example.org", firstname = "Maja", lastname = "Blom", zip = "753 10", city = "Uppsala", lifecyclestage = "customer" }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30" }
-  }
   expect {
     action = "create"
     fields = { Name = "Maja Blom", InvoiceCountryCode = "SE" }
@@ -108,12 +99,6 @@ test "contacts_to_customers: an existing customer is updated, its terms of payme
     InvoiceAddress1  = "Gamla vägen 1", InvoicePostalCode = "211 20", InvoiceCity = "Malmö", InvoiceCountryCode = "SE",
     TermsOfPaymentId = "t-10", IsActive = true
   }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30" }
-  }
   expect {
     action = "update"
     fields = { InvoiceAddress1 = "Sjövägen 89" }
@@ -138,12 +123,6 @@ test "contacts_to_customers: a company without VAT number in HubSpot keeps the o
     orders       = [{ hs_payment_status = "paid" }]
   }
   target = { Id = "c-7", CustomerNumber = "1007", EmailAddress = "ida.sandberg@nordljus.example.com", Name = "Nordljus Hem AB", VatNumber = "SE559000000201" }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30" }
-  }
   expect {
     action = "update"
     fields = { Name = "Nordljus Hem AB", VatNumber = "SE559000000201" }

@@ -45,7 +45,8 @@ flow "deals_to_eaccounting_orders" {
   source  = hubspot.shop.deals
   include = ["line_items", "contacts", "companies"]
   target  = eaccounting.books.orders
-  where   = "var.deals_to_orders && deal_selected(source)"
+  enabled = var.deals_to_orders
+  where   = "deal_selected(source)"
   key     = "YourReference"
   mode    = "create"
 
@@ -64,7 +65,7 @@ flow "deals_to_eaccounting_orders" {
     CustomerId                          = "order_customer(ensured.customer)?.Id"
     OrderDate                           = "iso_date(source.closedate ?? source.createdate)"
     CurrencyCode                        = "upper(source.deal_currency_code ?? var.default_currency)"
-    Status                              = "var.eaccounting_order_status"
+    Status                              = var.eaccounting_order_status
     EuThirdParty                        = "false"
     ReverseChargeOnConstructionServices = "false"
     RotReducedInvoicingType             = "0"

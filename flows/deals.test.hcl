@@ -1,13 +1,5 @@
 # Unit tests of deals.hcl (kopla test).
 
-test "deals_to_eaccounting_orders: off by default" {
-  flow   = flow.deals_to_eaccounting_orders
-  source = { hs_object_id = "6001", dealstage = "closedwon" }
-  expect {
-    action = "skip"
-  }
-}
-
 test "deals_to_eaccounting_orders: a won deal becomes an order with its line items" {
   flow = flow.deals_to_eaccounting_orders
   vars = { deals_to_orders = true }

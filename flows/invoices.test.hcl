@@ -1,4 +1,13 @@
 # Unit tests of invoices.hcl (kopla test).
+# The find blocks at the top answer in every test of this file; a test's own
+# find of the same object, field and value wins.
+
+find {
+  object = hubspot.shop.contacts
+  field  = "eaccounting_customer_number"
+  value  = "1002"
+  record = null
+}
 
 test "invoices_to_hubspot: a paid invoice is mirrored as a paid, non-billable HubSpot invoice of the customer's contact and company" {
   flow = flow.invoices_to_hubspot
@@ -38,12 +47,6 @@ test "invoices_to_hubspot: an overdue invoice is open in HubSpot" {
   flow   = flow.invoices_to_hubspot
   source = { Id = "i-2", InvoiceNumber = 8, CustomerNumber = "1002", CustomerIsPrivatePerson = true, PaymentStatus = 2, InvoiceDate = "2026-01-02", DueDate = "2026-02-01" }
   target = { hs_object_id = "9001", eaccounting_invoice_id = "i-2", hs_invoice_status = "open", hs_due_date = "2026-02-01T00:00:00Z" }
-  find {
-    object = hubspot.shop.contacts
-    field  = "eaccounting_customer_number"
-    value  = "1002"
-    record = null
-  }
   expect {
     action = "no-op"
   }
@@ -53,12 +56,6 @@ test "invoices_to_hubspot: a payment turns the HubSpot invoice paid" {
   flow   = flow.invoices_to_hubspot
   source = { Id = "i-2", InvoiceNumber = 8, CustomerNumber = "1002", CustomerIsPrivatePerson = true, PaymentStatus = 0, InvoiceDate = "2026-01-02", DueDate = "2026-02-01" }
   target = { hs_object_id = "9001", eaccounting_invoice_id = "i-2", hs_invoice_status = "open", hs_due_date = "2026-02-01T00:00:00Z" }
-  find {
-    object = hubspot.shop.contacts
-    field  = "eaccounting_customer_number"
-    value  = "1002"
-    record = null
-  }
   expect {
     action = "update"
     fields = { hs_invoice_status = "paid" }

@@ -6,8 +6,9 @@
 #   "draft"   an eAccounting invoice draft     (flow orders_to_invoice_drafts)
 #   "invoice" a booked eAccounting invoice     (flow orders_to_invoices: a draft
 #             converted at once)
-# A flow's target is fixed, so there is one flow per target type and the
-# setting selects which one takes the orders (in its where).
+# The three flows extend one template (template hubspot_orders), and the
+# setting selects one of them: the draft and invoice flows are enabled only
+# for their setting (otherwise neither read nor planned).
 #
 # For each order, first the customer (flow contacts_to_customers: looked up
 # by e-mail, created or updated) and the articles of its lines (flow
@@ -224,11 +225,14 @@ function "order_rows" {
   EXPR
 }
 
-flow "orders_to_eaccounting_orders" {
+# The rule, whatever the target: which orders, their customer and articles
+# first, the reference that makes a sent order be skipped, and the fields
+# every target has. The three flows below extend it; order_target selects
+# one of them.
+template "hubspot_orders" {
   source  = hubspot.shop.orders
   include = ["line_items", "contacts", "companies"]
-  target  = eaccounting.books.orders
-  where   = "var.order_target == 'order' && order_selected(source)"
+  where   = "order_selected(source)"
   key     = "YourReference"
   mode    = "create"
 
@@ -242,30 +246,51 @@ flow "orders_to_eaccounting_orders" {
   }
 
   fields {
-    YourReference        = "var.reference_prefix + string(source.hs_object_id)"
-    BuyersOrderReference = "source.hs_external_order_id"
-    OurReference         = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId           = "order_customer(ensured.customer)?.Id"
-    OrderDate            = "iso_date(source.hs_external_created_date ?? source.hs_createdate)"
-    CurrencyCode         = "upper(source.hs_currency_code ?? var.default_currency)"
-    Status               = "var.eaccounting_order_status"
-    # Required flags, completed with their usual values.
-    EuThirdParty                        = "false"
-    ReverseChargeOnConstructionServices = "false"
-    RotReducedInvoicingType             = "0"
+    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
+    BuyersOrderReference    = "source.hs_external_order_id"
+    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
+    CustomerId              = "order_customer(ensured.customer)?.Id"
+    EuThirdParty            = "false"
+    RotReducedInvoicingType = "0"
 
-    InvoiceCustomerName = "source.hs_billing_address_name"
-    InvoiceAddress1     = "source.hs_billing_address_street"
-    InvoicePostalCode   = "source.hs_billing_address_postal_code"
-    InvoiceCity         = "source.hs_billing_address_city"
-    InvoiceCountryCode  = "country_code(source.hs_billing_address_country)"
-
+    InvoiceAddress1      = "source.hs_billing_address_street"
     DeliveryCustomerName = "source.hs_shipping_address_name"
     DeliveryAddress1     = "source.hs_shipping_address_street"
     DeliveryPostalCode   = "source.hs_shipping_address_postal_code"
     DeliveryCity         = "source.hs_shipping_address_city"
     DeliveryCountryCode  = "country_code(source.hs_shipping_address_country)"
     DeliveryMethodCode   = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
+
+    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
+  }
+}
+
+# An invoice draft: dated by the order's processing, its invoice address's
+# city, postal code and country come from the customer (read-only on drafts).
+template "hubspot_orders_as_drafts" {
+  extends = template.hubspot_orders
+  target  = eaccounting.books.customerinvoicedrafts
+
+  fields {
+    InvoiceDate = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
+  }
+}
+
+flow "orders_to_eaccounting_orders" {
+  extends = template.hubspot_orders
+  enabled = var.order_target == "order"
+  target  = eaccounting.books.orders
+
+  fields {
+    OrderDate                           = "iso_date(source.hs_external_created_date ?? source.hs_createdate)"
+    CurrencyCode                        = "upper(source.hs_currency_code ?? var.default_currency)"
+    Status                              = var.eaccounting_order_status
+    ReverseChargeOnConstructionServices = "false"
+
+    InvoiceCustomerName = "source.hs_billing_address_name"
+    InvoicePostalCode   = "source.hs_billing_address_postal_code"
+    InvoiceCity         = "source.hs_billing_address_city"
+    InvoiceCountryCode  = "country_code(source.hs_billing_address_country)"
 
     Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'order')"
   }
@@ -282,84 +307,22 @@ flow "orders_to_eaccounting_orders" {
 }
 
 flow "orders_to_invoice_drafts" {
-  source  = hubspot.shop.orders
-  include = ["line_items", "contacts", "companies"]
-  target  = eaccounting.books.customerinvoicedrafts
-  where   = "var.order_target == 'draft' && order_selected(source)"
-  key     = "YourReference"
-  mode    = "create"
-
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "order_contact(source)"
-  }
-  ensure "articles" {
-    flow     = flow.products_to_articles
-    for_each = "map(source.line_items ?? [], line_product(#))"
-  }
-
-  fields {
-    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
-    BuyersOrderReference    = "source.hs_external_order_id"
-    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId              = "order_customer(ensured.customer)?.Id"
-    InvoiceDate             = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
-    EuThirdParty            = "false"
-    RotReducedInvoicingType = "0"
-    # The invoice address's city, postal code and country come from the
-    # customer (read-only on drafts).
-    InvoiceAddress1      = "source.hs_billing_address_street"
-    DeliveryCustomerName = "source.hs_shipping_address_name"
-    DeliveryAddress1     = "source.hs_shipping_address_street"
-    DeliveryPostalCode   = "source.hs_shipping_address_postal_code"
-    DeliveryCity         = "source.hs_shipping_address_city"
-    DeliveryCountryCode  = "country_code(source.hs_shipping_address_country)"
-    DeliveryMethodCode   = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
-
-    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
-  }
+  extends = template.hubspot_orders_as_drafts
+  enabled = var.order_target == "draft"
 }
 
 # "invoice": the draft is converted into a booked invoice in the same write
 # (Invoiced = true), and is gone afterwards. The where therefore also skips
 # orders whose invoice exists already (found by YourReference).
 flow "orders_to_invoices" {
-  source  = hubspot.shop.orders
-  include = ["line_items", "contacts", "companies"]
-  target  = eaccounting.books.customerinvoicedrafts
+  extends = template.hubspot_orders_as_drafts
+  enabled = var.order_target == "invoice"
   where   = <<-EXPR
-    var.order_target == 'invoice' && order_selected(source) &&
+    order_selected(source) &&
     find(eaccounting.books.customerinvoices, 'YourReference', var.reference_prefix + string(source.hs_object_id)) == nil
   EXPR
-  key     = "YourReference"
-  mode    = "create"
-
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "order_contact(source)"
-  }
-  ensure "articles" {
-    flow     = flow.products_to_articles
-    for_each = "map(source.line_items ?? [], line_product(#))"
-  }
 
   fields {
-    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
-    BuyersOrderReference    = "source.hs_external_order_id"
-    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId              = "order_customer(ensured.customer)?.Id"
-    InvoiceDate             = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
-    EuThirdParty            = "false"
-    RotReducedInvoicingType = "0"
-    InvoiceAddress1         = "source.hs_billing_address_street"
-    DeliveryCustomerName    = "source.hs_shipping_address_name"
-    DeliveryAddress1        = "source.hs_shipping_address_street"
-    DeliveryPostalCode      = "source.hs_shipping_address_postal_code"
-    DeliveryCity            = "source.hs_shipping_address_city"
-    DeliveryCountryCode     = "country_code(source.hs_shipping_address_country)"
-    DeliveryMethodCode      = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
-
-    Rows     = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
-    Invoiced = "true"
+    Invoiced = true
   }
 }

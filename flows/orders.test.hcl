@@ -1,5 +1,28 @@
 # Unit tests of orders.hcl (kopla test). The find blocks answer the live
-# lookups: VAT codes, account codings, the freight article.
+# lookups: VAT codes, account codings, the freight article. Those at the top
+# answer in every test of this file; a test's own find of the same value
+# wins (the freight article exists in some tests).
+
+find {
+  object = eaccounting.books.vatcodes
+  field  = "Code"
+  value  = "MP1"
+  record = { Code = "MP1", VatRate = 25 }
+}
+
+find {
+  object = eaccounting.books.articleaccountcodings
+  field  = "Id"
+  value  = "cod-25"
+  record = { Id = "cod-25", VatRatePercent = 0.25 }
+}
+
+find {
+  object = eaccounting.books.articles
+  field  = "Number"
+  value  = "FRAKT"
+  record = null
+}
 
 test "orders_to_eaccounting_orders: a paid company order with discount, freight and payment terms" {
   flow = flow.orders_to_eaccounting_orders
@@ -16,18 +39,6 @@ test "orders_to_eaccounting_orders: a paid company order with discount, freight 
   ensured = {
     customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }
     articles = [{ Id = "a-1", CodingId = "cod-25" }]
-  }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articleaccountcodings
-    field  = "Id"
-    value  = "cod-25"
-    record = { Id = "cod-25", VatRatePercent = 0.25 }
   }
   find {
     object = eaccounting.books.articles
@@ -87,24 +98,6 @@ test "orders_to_eaccounting_orders: an order without contact goes to the default
     value  = "1000"
     record = { Id = "c-debtor", CustomerNumber = "1000", IsPrivatePerson = true }
   }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articleaccountcodings
-    field  = "Id"
-    value  = "cod-25"
-    record = { Id = "cod-25", VatRatePercent = 0.25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = { CustomerId = "c-debtor", Rows = [{ ArticleId = "a-1", UnitPrice = 125 }] }
@@ -119,22 +112,10 @@ test "orders_to_eaccounting_orders: food at 12 percent for a private person in t
   }
   ensured = { customer = { Id = "c-2", IsPrivatePerson = true }, articles = [{ Id = "a-5", CodingId = "cod-12" }] }
   find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
     object = eaccounting.books.articleaccountcodings
     field  = "Id"
     value  = "cod-12"
     record = { Id = "cod-12", VatRatePercent = 0.12 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
   }
   expect {
     action = "create"
@@ -155,18 +136,6 @@ test "orders_to_eaccounting_orders: a private person outside the EU pays net pri
     value  = "VEX"
     record = { Code = "VEX", VatRate = 0 }
   }
-  find {
-    object = eaccounting.books.articleaccountcodings
-    field  = "Id"
-    value  = "cod-25"
-    record = { Id = "cod-25", VatRatePercent = 0.25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = { InvoiceCountryCode = "US", Rows = [{ UnitPrice = 40 }] }
@@ -186,18 +155,6 @@ test "orders_to_eaccounting_orders: an EU company gets net prices (reverse charg
     value  = "VEU"
     record = { Code = "VEU", VatRate = 0 }
   }
-  find {
-    object = eaccounting.books.articleaccountcodings
-    field  = "Id"
-    value  = "cod-25"
-    record = { Id = "cod-25", VatRatePercent = 0.25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = { InvoiceCountryCode = "DE", Rows = [{ Quantity = 3, UnitPrice = 40 }] }
@@ -215,18 +172,6 @@ test "orders_to_eaccounting_orders: line and order discounts combine into the ro
     ]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }, { Id = "a-2" }] }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = {
@@ -258,18 +203,6 @@ test "orders_to_eaccounting_orders: the cost centre setting goes on every row" {
     value  = "NORD"
     record = { Id = "cc-nord", ShortName = "NORD" }
   }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = { Rows = [{ CostCenterItemId1 = "cc-salj", CostCenterItemId2 = "cc-nord" }] }
@@ -284,12 +217,6 @@ test "orders_to_eaccounting_orders: payment methods map to the terms of payment 
     hs_payment_processing_method = "swish", hs_shipping_method = "drone"
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = { DeliveryMethodCode = null, Rows = [{ LineNumber = 0, IsTextRow = true, Text = "Betalningsvillkor: Kontant" }] }
@@ -325,18 +252,6 @@ test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft
     line_items                = [{ id = "5009", hs_sku = "A-1", quantity = 1, price = 100 }]
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = null
-  }
   expect {
     action = "create"
     fields = {
@@ -358,18 +273,6 @@ test "orders_to_invoices: a paid order becomes a booked invoice" {
     object = eaccounting.books.customerinvoices
     field  = "YourReference"
     value  = "HS-1014"
-    record = null
-  }
-  find {
-    object = eaccounting.books.vatcodes
-    field  = "Code"
-    value  = "MP1"
-    record = { Code = "MP1", VatRate = 25 }
-  }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
     record = null
   }
   expect {

@@ -1,4 +1,13 @@
 # Unit tests of products.hcl (kopla test).
+# The find blocks at the top answer in every test of this file; a test's own
+# find of the same object, field and value wins.
+
+find {
+  object = eaccounting.books.units
+  field  = "Code"
+  value  = "st"
+  record = { Id = "u-st" }
+}
 
 test "products_to_articles: a new product becomes an article with coding, unit, prices, EAN and stock" {
   flow   = flow.products_to_articles
@@ -55,12 +64,6 @@ test "products_to_articles: prices including VAT are sent net" {
     value  = "Varor 12 %"
     record = { Id = "cod-12", VatRatePercent = 0.12 }
   }
-  find {
-    object = eaccounting.books.units
-    field  = "Code"
-    value  = "st"
-    record = { Id = "u-st" }
-  }
   expect {
     action = "create"
     fields = { NetPrice = 100, GrossPrice = 112, CodingId = "cod-12" }
@@ -82,12 +85,6 @@ test "products_to_articles: a new HubSpot price updates the article with the rat
     field  = "Name"
     value  = "Varor 25 %"
     record = { Id = "cod-25", VatRatePercent = 0.25 }
-  }
-  find {
-    object = eaccounting.books.units
-    field  = "Code"
-    value  = "st"
-    record = { Id = "u-st" }
   }
   expect {
     action = "update"

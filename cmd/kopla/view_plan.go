@@ -58,6 +58,12 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	listed := false
 	for _, fp := range pl.Flows {
 		listed = listed || fp.Len() > 0
+		if fp.Disabled {
+			fmt.Fprintln(w, st.dim(disabledLine(fp)))
+		}
+	}
+	if disabledFlows(pl) > 0 {
+		fmt.Fprintln(w)
 	}
 	if !listed {
 		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
@@ -157,6 +163,11 @@ func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File
 
 func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	for _, fp := range pl.Flows {
+		if fp.Disabled {
+			v.j.emit("info", "flow_disabled", disabledLine(fp), map[string]any{"flow": fp.Flow, "reason": fp.DisabledReason})
+		}
+	}
+	for _, fp := range pl.Flows {
 		for ch := range fp.Changes() {
 			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
 			level := "info"
@@ -181,4 +192,19 @@ func withField(field, msg string) string {
 		return msg
 	}
 	return fmt.Sprintf("field %s: %s", field, msg)
+}
+
+// disabledLine is the plan's one line about a disabled flow.
+func disabledLine(fp *plan.FlowPlan) string {
+	return fmt.Sprintf("flow %q is disabled, neither read nor planned: %s", fp.Flow, fp.DisabledReason)
+}
+
+func disabledFlows(pl *plan.Plan) int {
+	n := 0
+	for _, fp := range pl.Flows {
+		if fp.Disabled {
+			n++
+		}
+	}
+	return n
 }

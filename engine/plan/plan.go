@@ -59,6 +59,11 @@ type FlowPlan struct {
 	// Dependency is set when the flow runs only for the records other flows
 	// ensure (it was not selected with -flow itself).
 	Dependency bool `json:"dependency,omitempty"`
+	// Disabled is set for a flow whose enabled expression is false: it was
+	// neither read nor planned, and apply leaves it alone. DisabledReason
+	// says why, such as `enabled = var.x == "a" is false (x = "b")`.
+	Disabled       bool   `json:"disabled,omitempty"`
+	DisabledReason string `json:"disabled_reason,omitempty"`
 }
 
 // Change is what happens to one source record.
