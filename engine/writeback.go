@@ -154,6 +154,10 @@ func (p *Project) bindWriteBack(prod *flow, wb *dsl.WriteBack) (*flow, hcl.Diagn
 		ModeRange:    wb.DeclRange,
 		Fields:       fields,
 		DeclRange:    wb.DeclRange,
+		// A write-back runs when its flow does.
+		Enabled:        prod.decl.Enabled,
+		DisabledReason: prod.decl.DisabledReason,
+		EnabledRange:   prod.decl.EnabledRange,
 	}
 	f, d := p.bindFlow(decl)
 	diags = append(diags, d...)

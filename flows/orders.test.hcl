@@ -234,15 +234,6 @@ test "orders_to_eaccounting_orders: an unknown billing country is an error on it
   }
 }
 
-test "orders_to_eaccounting_orders: not the target when order_target is draft" {
-  flow   = flow.orders_to_eaccounting_orders
-  vars   = { order_target = "draft" }
-  source = { hs_object_id = "1012", hs_payment_status = "paid" }
-  expect {
-    action = "skip"
-  }
-}
-
 test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft rows" {
   flow = flow.orders_to_invoice_drafts
   vars = { order_target = "draft" }
