@@ -223,3 +223,30 @@ func TestStateSetting(t *testing.T) {
 		t.Errorf("state list:\n%s", r.stdout)
 	}
 }
+
+// A flow whose source cannot be read plans nothing: the plan must not end
+// with "No changes", which would tell the reader all is in order.
+func TestPlanOfFailedFlowIsNotNoChanges(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", `
+connection "file" "in"  { dir = "in" }
+connection "file" "out" { dir = "out" }
+
+flow "people" {
+  source = file.in.people
+  target = file.out.people
+  key    = "email"
+  fields {
+    email = "source.email"
+  }
+}
+`)
+	e.write("in/people.jsonl", "{\"email\": \"a@example.com\"\n")
+	r := e.expect(exitError, "plan", "-no-color")
+	if strings.Contains(r.stdout, "No changes") {
+		t.Errorf("plan of a failed flow says there are no changes:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "Plan incomplete.") {
+		t.Errorf("plan of a failed flow does not say it is incomplete:\n%s", r.stdout)
+	}
+}

@@ -33,6 +33,9 @@ type humanPlan struct {
 	// wrote says whether anything was printed, for the blank lines between
 	// sections.
 	wrote bool
+	// failed says an error was shown: a flow that failed planned nothing,
+	// so the plan must not claim that nothing changes.
+	failed bool
 }
 
 func (v *humanPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
@@ -42,6 +45,7 @@ func (v *humanPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.Fil
 	v.gap()
 	dsl.WriteDiagnostics(v.w, diags, files, v.style.on)
 	v.wrote = true
+	v.failed = v.failed || diags.HasErrors()
 }
 
 // gap separates sections with a blank line.
@@ -66,6 +70,10 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		fmt.Fprintln(w)
 	}
 	if !listed {
+		if v.failed {
+			fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above), so this is not a plan of no changes: fix them and plan again.")
+			return
+		}
 		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
 		return
 	}
@@ -93,6 +101,9 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", planSummary(pl.Counts(), st))
+	if v.failed {
+		fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above).")
+	}
 }
 
 // writeChange prints one change: a line naming the record, then its fields.
