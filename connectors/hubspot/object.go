@@ -25,6 +25,7 @@ var (
 	_ connectors.Reader = (*object)(nil)
 	_ connectors.Finder = (*object)(nil)
 	_ connectors.Getter = (*object)(nil)
+	_ connectors.RequestGetter = (*object)(nil)
 	_ connectors.Writer = (*object)(nil)
 )
 
