@@ -268,7 +268,7 @@ func (r *flowRun) planAll(ctx context.Context) error {
 		for _, rec := range page {
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
-				if err := r.planBatch(ctx, batch, false); err != nil {
+				if err := r.planBatch(ctx, batch, fromRead); err != nil {
 					return err
 				}
 				batch = batch[:0]
@@ -278,7 +278,7 @@ func (r *flowRun) planAll(ctx context.Context) error {
 	})
 	// What was read is planned even when the read then failed (a file with
 	// a bad line): the plan shows it, and the flow's error stops apply.
-	if perr := r.planBatch(ctx, batch, false); perr != nil && err == nil {
+	if perr := r.planBatch(ctx, batch, fromRead); perr != nil && err == nil {
 		err = perr
 	}
 	if err != nil {
@@ -288,8 +288,8 @@ func (r *flowRun) planAll(ctx context.Context) error {
 	return nil
 }
 
-// ensure plans the records other flows ensure and returns their outcomes,
-// in the order of recs.
+// ensure plans the records other flows' ensure blocks build (input,
+// for_each) and returns their outcomes, in the order of recs.
 func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outcome, error) {
 	var unplanned []connectors.Record
 	queued := map[string]bool{}
@@ -299,7 +299,7 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 			unplanned = append(unplanned, rec)
 		}
 	}
-	if err := r.planBatch(ctx, unplanned, true); err != nil {
+	if err := r.planBatch(ctx, unplanned, fromInput); err != nil {
 		return nil, err
 	}
 	out := make([]*outcome, len(recs))
@@ -332,15 +332,27 @@ type pending struct {
 	err      error
 	errField string
 	filtered bool
+	// synthetic is true for a record an ensure built (input, for_each)
+	// rather than one read from the source (see keepAbsent).
+	synthetic bool
 }
+
+// recordOrigin says where the records of a batch come from.
+type recordOrigin uint8
+
+const (
+	fromRead      recordOrigin = iota // the flow's own read of its source
+	fromReference                     // read by id for an ensure by reference
+	fromInput                         // built by an ensure's input or for_each
+)
 
 // planBatch plans a batch of source records: filter, ensure, evaluate,
 // match, diff. Only a failure of the systems involved is returned; problems
 // of single records become error changes. Records that other flows ensure
-// (ensured) may come under another ID than the flow's own read gives them
-// (an included copy); one whose key a record of this flow already has is
-// that record.
-func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensured bool) error {
+// may come under another ID than the flow's own read gives them (an
+// included copy); one whose key a record of this flow already has is that
+// record.
+func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origin recordOrigin) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -366,6 +378,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		}
 		it := items[n]
 		it.rec, it.raw = rec, r.hashRecord(rec)
+		it.synthetic = origin == fromInput
 		n++
 	}
 	items = items[:n]
@@ -394,7 +407,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		return err
 	}
 	for _, it := range items {
-		if ensured && it.err == nil && !it.filtered {
+		if origin != fromRead && it.err == nil && !it.filtered {
 			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
 				r.done[it.rec.ID] = r.done[first]
 				continue
@@ -551,7 +564,7 @@ func (r *flowRun) evalKey(it *pending) error {
 func (r *flowRun) evalFields(it *pending) error {
 	env := r.envOf(it)
 	for _, m := range r.f.fields {
-		if m == r.f.key {
+		if m == r.f.key || r.keepAbsent(it, m) {
 			continue
 		}
 		if err := r.evalFieldIn(it, m, env); err != nil {
@@ -598,12 +611,35 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 // ensured records in their flows, batch by batch.
 func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 	for _, e := range r.f.ensures {
+		// A use is one ensured record of one item: its record (input,
+		// for_each) or source id (id, ids), and where it goes in
+		// ensured.<name> (index -1: not a list).
 		type use struct {
 			it    *pending
 			index int
 		}
 		var inputs []connectors.Record
+		var ids []string
 		var uses []use
+		arg := e.kindName()
+		add := func(it *pending, index int, v any) error {
+			if e.kind.byReference() {
+				switch v.(type) {
+				case string, float64, int, int64:
+					ids = append(ids, stringOf(v))
+				default:
+					return fmt.Errorf("%s must give source record ids (strings or numbers), got %T", arg, v)
+				}
+			} else {
+				m, ok := v.(map[string]any)
+				if !ok {
+					return fmt.Errorf("%s must give records (objects), got %T", arg, v)
+				}
+				inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
+			}
+			uses = append(uses, use{it, index})
+			return nil
+		}
 		eval := func(it *pending) error {
 			v, err := r.pl.ev.run(e.prog, r.envOf(it))
 			if err != nil {
@@ -615,28 +651,28 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			if it.ensured == nil {
 				it.ensured = map[string]any{}
 			}
-			if !e.forEach {
+			if !e.kind.list() {
 				it.ensured[e.name] = nil
-				if m, ok := v.(map[string]any); ok {
-					inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
-					uses = append(uses, use{it, -1})
-				} else if v != nil {
-					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("input must be a record (an object), got %T", v)}
+				if v == nil {
+					return nil
+				}
+				if err := add(it, -1, v); err != nil {
+					return &recordError{what: "ensure " + e.name, err: err}
 				}
 				return nil
 			}
 			list, ok := v.([]any)
 			if v != nil && !ok {
-				return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each must be a list of records, got %T", v)}
+				return &recordError{what: "ensure " + e.name, err: fmt.Errorf("%s must be a list, got %T", arg, v)}
 			}
 			it.ensured[e.name] = make([]any, len(list))
 			for i, el := range list {
-				m, ok := el.(map[string]any)
-				if !ok {
-					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each element %d is not a record", i)}
+				if el == nil && e.kind.byReference() {
+					continue // no id: a nil element
 				}
-				inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
-				uses = append(uses, use{it, i})
+				if err := add(it, i, el); err != nil {
+					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("element %d: %w", i, err)}
+				}
 			}
 			return nil
 		}
@@ -644,25 +680,43 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			return err
 		}
 		dep := r.pl.runs[e.flow.name]
-		outcomes, err := dep.ensure(ctx, inputs)
+		var outcomes []*outcome
+		var err error
+		if e.kind.byReference() {
+			outcomes, err = dep.ensureIDs(ctx, ids)
+		} else {
+			outcomes, err = dep.ensure(ctx, inputs)
+		}
 		if err != nil {
 			return err
 		}
 		for i, u := range uses {
 			o := outcomes[i]
 			it := u.it
-			if it.err != nil || o == nil {
+			if it.err != nil {
+				continue
+			}
+			var id string
+			if e.kind.byReference() {
+				id = ids[i]
+			} else {
+				id = inputs[i].ID
+			}
+			if o == nil {
+				if e.kind.byReference() {
+					it.err = fmt.Errorf("ensure %s: the source %s of flow %s has no record %s", e.name, e.flow.source.ref, e.flow.name, id)
+				}
 				continue
 			}
 			// The change's own source key: an ensured copy may stand for
 			// a record the flow read under another ID.
-			sourceKey := inputs[i].ID
+			sourceKey := id
 			if o.change != nil {
 				sourceKey = o.change.SourceKey
 			}
 			ref := plan.Ref{Flow: e.flow.name, SourceKey: sourceKey, Ensure: e.name, Index: u.index}
 			if o.action == plan.Error {
-				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, inputs[i].ID, e.flow.name, o.change.Reason)
+				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, id, e.flow.name, o.change.Reason)
 				continue
 			}
 			if o.action == plan.Create || o.action == plan.Update {
