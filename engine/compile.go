@@ -468,10 +468,8 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 		diags = append(diags, p.compile(m.prog, env, f)...)
 		m.usesEnsured = m.prog.uses(envEnsured)
 		if m.prog.prog != nil {
-			v := &sourceVisitor{seen: map[string]bool{}}
-			node := m.prog.prog.Node()
-			ast.Walk(&node, v)
-			m.reads, m.readsAll = sortedKeys(v.seen), v.bare > v.members
+			r := p.funcs.readsOf(m.prog.prog.Node(), envSource)
+			m.reads, m.readsAll = sortedKeys(r.names), r.all
 		}
 	}
 	f.readFields = sourceFieldsUsed(f)

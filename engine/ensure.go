@@ -189,3 +189,91 @@ func (e *ensure) kindName() string {
 	}
 	return "input"
 }
+
+// recordReads is what an expression reads of one record: its top-level
+// fields by name, or all of it (all: the record is used as a whole, in a
+// way the analysis cannot follow).
+type recordReads struct {
+	names map[string]bool
+	all   bool
+}
+
+// readsOf works out what the expression tree node reads of the record
+// named root, following the record into the user functions it is passed to.
+func (l *funcLib) readsOf(node ast.Node, root string) recordReads {
+	v := &readsVisitor{lib: l, root: root, reads: recordReads{names: map[string]bool{}}, consumed: map[*ast.IdentifierNode]bool{}}
+	ast.Walk(&node, v)
+	for _, id := range v.idents {
+		if !v.consumed[id] {
+			v.reads.all = true
+		}
+	}
+	return v.reads
+}
+
+// paramReads is what a user function reads of its i-th parameter, worked
+// out once per function and parameter.
+func (l *funcLib) paramReads(uf *userFunc, i int) recordReads {
+	if uf.paramReads == nil {
+		uf.paramReads = make([]*recordReads, len(uf.decl.Params))
+	}
+	if i >= len(uf.paramReads) || uf.prog == nil || uf.prog.prog == nil || uf.analysing {
+		return recordReads{all: true}
+	}
+	if r := uf.paramReads[i]; r != nil {
+		return *r
+	}
+	uf.analysing = true // functions cannot recurse, but a broken one may
+	r := l.readsOf(uf.prog.prog.Node(), uf.decl.Params[i])
+	uf.analysing = false
+	uf.paramReads[i] = &r
+	return r
+}
+
+// readsVisitor collects what readsOf reports. ast.Walk visits children
+// before their parent: identifiers are seen first and consumed by the
+// member read or function call they are part of.
+type readsVisitor struct {
+	lib      *funcLib
+	root     string
+	reads    recordReads
+	idents   []*ast.IdentifierNode
+	consumed map[*ast.IdentifierNode]bool
+}
+
+func (v *readsVisitor) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if n.Value == v.root {
+			v.idents = append(v.idents, n)
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		prop, isString := n.Property.(*ast.StringNode)
+		if ok && isString && id.Value == v.root {
+			v.consumed[id] = true
+			v.reads.names[prop.Value] = true
+		}
+	case *ast.CallNode:
+		callee, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		uf := v.lib.user[callee.Value]
+		if uf == nil {
+			return
+		}
+		for i, arg := range n.Arguments {
+			id, ok := arg.(*ast.IdentifierNode)
+			if !ok || id.Value != v.root {
+				continue
+			}
+			v.consumed[id] = true
+			r := v.lib.paramReads(uf, i)
+			v.reads.all = v.reads.all || r.all
+			for name := range r.names {
+				v.reads.names[name] = true
+			}
+		}
+	}
+}

@@ -46,6 +46,11 @@ type userFunc struct {
 	decl *dsl.Function
 	prog *program
 	base map[string]any
+	// paramReads is what the function reads of each parameter (see
+	// funcLib.paramReads), filled in at compile time; analysing guards
+	// the analysis against a function that calls itself.
+	paramReads []*recordReads
+	analysing  bool
 }
 
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
