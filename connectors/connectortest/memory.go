@@ -66,12 +66,12 @@ type memObject struct {
 }
 
 var (
-	_ connectors.Object = (*memObject)(nil)
-	_ connectors.Reader = (*memObject)(nil)
-	_ connectors.Finder = (*memObject)(nil)
-	_ connectors.Getter = (*memObject)(nil)
+	_ connectors.Object        = (*memObject)(nil)
+	_ connectors.Reader        = (*memObject)(nil)
+	_ connectors.Finder        = (*memObject)(nil)
+	_ connectors.Getter        = (*memObject)(nil)
 	_ connectors.RequestGetter = (*memObject)(nil)
-	_ connectors.Writer = (*memObject)(nil)
+	_ connectors.Writer        = (*memObject)(nil)
 )
 
 func (m *memObject) Name() string { return m.key.object }
