@@ -499,7 +499,7 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *vm.Program {
 	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
 	opts = append(opts, extra...)
-	opts = append(opts, expr.Patch(fastPatcher{p.funcs.fast}))
+	opts = append(opts, expr.Patch(fastPatcher{p.funcs}))
 	fast, err := expr.Compile(pr.expr.Source, opts...)
 	if err != nil {
 		return nil

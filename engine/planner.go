@@ -134,8 +134,6 @@ type outcome struct {
 // read, a connection that cannot be opened).
 func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.Diagnostics) {
 	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p)}
-	p.funcs.finds = pl.finds
-	defer func() { p.funcs.finds = nil }()
 
 	selected, diags := p.selectFlows(opts.Flows)
 	if diags.HasErrors() {
@@ -458,10 +456,11 @@ func (r *flowRun) envOf(it *pending) map[string]any {
 	env := r.env
 	if env == nil {
 		base := r.pl.p.funcs.base
-		env = make(map[string]any, len(base)+3)
+		env = make(map[string]any, len(base)+4)
 		for k, v := range base {
 			env[k] = v
 		}
+		env[envFinds] = r.pl.finds
 		r.env = env
 	}
 	env[envSource] = it.rec.Fields
@@ -853,8 +852,9 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 	return r.target, nil
 }
 
-// decide turns an evaluated, matched record into its outcome.
-func (r *flowRun) decide(it *pending, match *connectors.Record) {
+// decide turns an evaluated, matched record into its outcome: the one
+// decision of what becomes of a record, for plans and flow tests alike.
+func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
 	first := "" // the source record that has the key already
@@ -867,7 +867,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		o.action = plan.Skip
 		r.fp.Filtered++
 		r.remember(it.rec.ID, o)
-		return
+		return o
 	case it.err != nil:
 		o.action = plan.Error
 		ch.Action = plan.Error
@@ -941,10 +941,12 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		}
 	}
 	r.remember(it.rec.ID, o)
+	return o
 }
 
-// createFields lists the fields of a create (see the function
-// createFields), in field changes handed out of the run's arena.
+// createFields lists every field of a create, create-only ones included,
+// in field changes handed out of the run's arena. Fields with no value are
+// left out: the target's default applies.
 func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
 	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields))[:0], r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]
