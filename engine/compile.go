@@ -315,13 +315,9 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 		return nil, diags
 	}
 	f.source, f.target = src, tgt
-	var includes []connectors.Include
-	for _, name := range decl.Include {
-		if inc, ok := src.schema.Include(name); ok {
-			includes = append(includes, inc)
-		}
-	}
-	f.sourceRedactor = newRedactor(src.schema.Fields, includes, src.conn.schemas)
+	// Every include the source can have: a read shared with other flows
+	// (see readGroups) brings theirs too.
+	f.sourceRedactor = newRedactor(src.schema.Fields, src.schema.Includes, src.conn.schemas)
 	f.targetRedactor = newRedactor(tgt.schema.Fields, nil, nil)
 
 	for _, inc := range decl.Include {

@@ -149,18 +149,23 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		pl.runs[f.name] = run
 		out.Flows = append(out.Flows, run.fp)
 	}
-	for _, f := range p.order {
-		run := pl.runs[f.name]
-		if run == nil || run.fp.Dependency {
-			continue
+	for _, g := range pl.readGroups(ctx) {
+		if g.err == nil {
+			g.planAll(ctx)
 		}
-		if err := run.planAll(ctx); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Flow failed",
-				Detail:   Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)),
-				Subject:  f.decl.DeclRange.Ptr(),
-			})
+		for i, run := range g.runs {
+			err := g.err
+			if err == nil {
+				err = g.errs[i]
+			}
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Flow failed",
+					Detail:   Sentence(fmt.Sprintf("Flow %q: %s", run.f.name, err)),
+					Subject:  run.f.decl.DeclRange.Ptr(),
+				})
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, append(diags, contextError(ctx)...)
@@ -239,34 +244,121 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 	}
 }
 
-// planAll reads the flow's whole source (or what changed since the cursor)
-// and plans it batch by batch.
-func (r *flowRun) planAll(ctx context.Context) error {
-	conn, err := r.f.source.conn.open(ctx)
-	if err != nil {
-		return err
+// readGroup is the flows of a plan that read the same source object with
+// the same cursor: one read serves them all.
+type readGroup struct {
+	runs []*flowRun // in dependency order
+	req  connectors.ReadRequest
+	err  error // the cursor could not be read
+	// errs are the failures of each flow (a source that cannot be read
+	// fails all of them), by the index of runs.
+	errs []error
+}
+
+// errAllFailed stops a read that no flow of its group can plan any more.
+var errAllFailed = errors.New("every flow of the read failed")
+
+// readGroups groups the flows the plan reads by source object and cursor,
+// in dependency order (of the first flow of each group). A group reads the
+// union of its flows' fields and includes.
+func (pl *planner) readGroups(ctx context.Context) []*readGroup {
+	var groups []*readGroup
+	byKey := map[string]*readGroup{}
+	for _, f := range pl.p.order {
+		run := pl.runs[f.name]
+		if run == nil || run.fp.Dependency {
+			continue
+		}
+		var cursor string
+		if pl.opts.Incremental && pl.opts.State != nil {
+			var err error
+			if cursor, err = pl.opts.State.Cursor(ctx, f.name); err != nil {
+				groups = append(groups, &readGroup{runs: []*flowRun{run}, err: err})
+				continue
+			}
+		}
+		key := f.source.ref + "\x00" + cursor
+		g := byKey[key]
+		if g == nil {
+			g = &readGroup{req: connectors.ReadRequest{Fields: f.readFields, Include: slices.Clone(f.decl.Include), Cursor: cursor}}
+			byKey[key] = g
+			groups = append(groups, g)
+		} else {
+			g.req.Fields = unionFields(g.req.Fields, f.readFields)
+			for _, inc := range f.decl.Include {
+				if !slices.Contains(g.req.Include, inc) {
+					g.req.Include = append(g.req.Include, inc)
+				}
+			}
+		}
+		g.runs = append(g.runs, run)
 	}
-	src, err := conn.Object(r.f.source.name)
+	return groups
+}
+
+// unionFields is the union of two field lists, nil (all fields) when
+// either is nil.
+func unionFields(a, b []string) []string {
+	if a == nil || b == nil {
+		return nil
+	}
+	out := slices.Clone(a)
+	for _, name := range b {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// planAll reads the group's source (or what changed since the cursor) once
+// and plans it batch by batch, each batch by every flow of the group in
+// dependency order. A flow that fails is left out of the batches after;
+// the others go on.
+func (g *readGroup) planAll(ctx context.Context) {
+	g.errs = make([]error, len(g.runs))
+	if err := g.read(ctx); err != nil {
+		for i := range g.errs {
+			if g.errs[i] == nil {
+				g.errs[i] = err
+			}
+		}
+	}
+}
+
+func (g *readGroup) read(ctx context.Context) error {
+	first := g.runs[0]
+	src, err := first.sourceObject(ctx)
 	if err != nil {
 		return err
 	}
 	reader, ok := src.(connectors.Reader)
 	if !ok {
-		return fmt.Errorf("source %s cannot be read", r.f.source.ref)
+		return fmt.Errorf("source %s cannot be read", first.f.source.ref)
 	}
-	req := connectors.ReadRequest{Fields: r.f.readFields, Include: r.f.decl.Include}
-	if r.pl.opts.Incremental && r.pl.opts.State != nil {
-		if req.Cursor, err = r.pl.opts.State.Cursor(ctx, r.f.name); err != nil {
-			return err
+	planBatch := func(batch []connectors.Record) error {
+		failed := 0
+		for i, r := range g.runs {
+			if g.errs[i] == nil {
+				g.errs[i] = r.planBatch(ctx, batch, fromRead)
+			}
+			if g.errs[i] != nil {
+				failed++
+			}
 		}
+		if failed == len(g.runs) {
+			return errAllFailed
+		}
+		return nil
 	}
-	batchSize := r.pl.p.engine.opts.BatchSize
+	batchSize := first.pl.p.engine.opts.BatchSize
 	batch := make([]connectors.Record, 0, batchSize)
-	cursor, err := reader.Read(ctx, req, func(page []connectors.Record) error {
+	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
 		for _, rec := range page {
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
-				if err := r.planBatch(ctx, batch, fromRead); err != nil {
+				if err := planBatch(batch); err != nil {
 					return err
 				}
 				batch = batch[:0]
@@ -276,13 +368,18 @@ func (r *flowRun) planAll(ctx context.Context) error {
 	})
 	// What was read is planned even when the read then failed (a file with
 	// a bad line): the plan shows it, and the flow's error stops apply.
-	if perr := r.planBatch(ctx, batch, fromRead); perr != nil && err == nil {
+	if perr := planBatch(batch); perr != nil && err == nil {
 		err = perr
 	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", r.f.source.ref, err)
+	if errors.Is(err, errAllFailed) {
+		return nil // each flow has its own error
 	}
-	r.fp.Cursor = cursor
+	if err != nil {
+		return fmt.Errorf("read %s: %w", first.f.source.ref, err)
+	}
+	for _, r := range g.runs {
+		r.fp.Cursor = cursor
+	}
 	return nil
 }
 
