@@ -124,6 +124,26 @@ type Getter interface {
 	Get(ctx context.Context, ids []string) ([]Record, error)
 }
 
+// GetRequest selects records by ID and what of them to read, as a
+// ReadRequest does for a Read.
+type GetRequest struct {
+	IDs []string
+	// Fields and Include are a ReadRequest's: the field names to read (nil
+	// means all) and the associations to attach to each record.
+	Fields  []string
+	Include []string
+}
+
+// RequestGetter is implemented by Getters that read records by ID exactly as
+// their Read reads them: the same fields, includes and record IDs. The
+// engine uses it to hand a flow the real source record an ensure refers to.
+type RequestGetter interface {
+	// GetWith returns the records with the given IDs, shaped as Read with
+	// the same Fields and Include would return them. IDs that do not exist
+	// are left out of the result (not an error).
+	GetWith(ctx context.Context, req GetRequest) ([]Record, error)
+}
+
 // Action is what a write does.
 type Action uint8
 

@@ -168,14 +168,19 @@ type Mapping struct {
 	Expr      *Expr
 }
 
-// Ensure is an `ensure "name" { flow = flow.x  input = "..." }` block: the
+// Ensure is an `ensure "name" { flow = flow.x  id = "..." }` block: the
 // flow x is run first for the record(s) the expression gives, and its target
-// record is available as ensured.name (a list with for_each).
+// record is available as ensured.name (a list with for_each and ids).
 type Ensure struct {
 	Name      string
 	Flow      string
 	FlowRange hcl.Range
-	// Exactly one of Input (one record) and ForEach (a list) is set.
+	// Exactly one is set. ID (one id) and IDs (a list of ids) refer to
+	// records of flow x's source, which the engine reads as x reads them;
+	// Input (one record) and ForEach (a list of records) build the records
+	// themselves.
+	ID        *Expr
+	IDs       *Expr
 	Input     *Expr
 	ForEach   *Expr
 	DeclRange hcl.Range

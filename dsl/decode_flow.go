@@ -22,7 +22,7 @@ var flowSchema = &bodySchema{
 
 var ensureSchema = &bodySchema{
 	What:       "an ensure block",
-	Attributes: []string{"flow", "input", "for_each"},
+	Attributes: []string{"flow", "id", "ids", "input", "for_each"},
 }
 
 var modes = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
@@ -255,22 +255,37 @@ func (l *loader) decodeEnsure(b *hclsyntax.Block) *Ensure {
 	} else {
 		l.diags = append(l.diags, missingArgument(b, "flow", what, "flow = flow.<name>, the flow that creates or updates the record first"))
 	}
-	input, hasInput := c.Attributes["input"]
-	forEach, hasForEach := c.Attributes["for_each"]
-	switch {
-	case hasInput && hasForEach:
-		l.diags = append(l.diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Conflicting arguments",
-			Detail:   "An ensure block has either input (one record) or for_each (a list of records), not both: remove one.",
-			Subject:  forEach.NameRange.Ptr(),
-		})
-	case hasInput:
-		e.Input = l.exprAttr(input)
-	case hasForEach:
-		e.ForEach = l.exprAttr(forEach)
-	default:
-		l.diags = append(l.diags, missingArgument(b, "input", what, `input = "<expression>" for one record, or for_each = "<expression>" for a list of records`))
+	// The arguments that say which records to ensure, in the order of the
+	// file: the first one counts, each further one is a conflict.
+	var chosen *hclsyntax.Attribute
+	for _, attr := range sortedAttributes(b.Body) {
+		var dst **Expr
+		switch attr.Name {
+		case "id":
+			dst = &e.ID
+		case "ids":
+			dst = &e.IDs
+		case "input":
+			dst = &e.Input
+		case "for_each":
+			dst = &e.ForEach
+		default:
+			continue
+		}
+		if chosen != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Conflicting arguments",
+				Detail:   fmt.Sprintf("An ensure block has one of id (a source record id of the flow it ensures), ids (a list of them), input (one record built here) or for_each (a list of them); this one has %s at %s too: remove one.", chosen.Name, shortRange(chosen.NameRange)),
+				Subject:  attr.NameRange.Ptr(),
+			})
+			continue
+		}
+		chosen = attr
+		*dst = l.exprAttr(attr)
+	}
+	if chosen == nil {
+		l.diags = append(l.diags, missingArgument(b, "id, ids, input or for_each", what, `one of them: id = "<expression>" for the source record of that flow with this id, ids = "<expression>" for a list of such ids, input = "<expression>" for one record built here or for_each = "<expression>" for a list of them`))
 	}
 	return e
 }

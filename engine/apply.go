@@ -136,8 +136,6 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}()
 
 	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
-	p.funcs.finds = a.finds
-	defer func() { p.funcs.finds = nil }()
 
 	if opts.Saved {
 		if diags := a.checkStale(ctx, pl); diags.HasErrors() {
@@ -476,10 +474,11 @@ func (a *applier) writeFields(ctx context.Context, f *flow, ch *plan.Change) (ma
 			ensured[r.Ensure] = list
 		}
 	}
-	env := make(map[string]any, len(a.p.funcs.base)+3)
+	env := make(map[string]any, len(a.p.funcs.base)+4)
 	for k, v := range a.p.funcs.base {
 		env[k] = v
 	}
+	env[envFinds] = a.finds
 	var source map[string]any
 	if err := json.Unmarshal(ch.Source, &source); err != nil {
 		return nil, fmt.Errorf("the plan's copy of the source record cannot be read: %w", err)

@@ -100,15 +100,37 @@ type mapping struct {
 	// usesEnsured is true when the expression reads ensured records: only
 	// then may a failure be a value not known until apply.
 	usesEnsured bool
+	// reads are the top-level source fields the expression reads, unless
+	// readsAll (it uses the source record as a whole): a record an ensure
+	// builds (input) that lacks one of them leaves the field as it is.
+	reads    []string
+	readsAll bool
 }
 
 type ensure struct {
-	name    string
-	flow    *flow
-	forEach bool
-	prog    *program
-	decl    *dsl.Ensure
+	name string
+	flow *flow
+	kind ensureKind
+	prog *program
+	decl *dsl.Ensure
 }
+
+// ensureKind says how an ensure block names the records it ensures.
+type ensureKind uint8
+
+const (
+	ensureInput   ensureKind = iota // input: one record built by the expression
+	ensureForEach                   // for_each: a list of such records
+	ensureID                        // id: one source record id of the ensured flow
+	ensureIDs                       // ids: a list of such ids
+)
+
+// list reports whether ensured.<name> is a list.
+func (k ensureKind) list() bool { return k == ensureForEach || k == ensureIDs }
+
+// byReference reports whether the records are the ensured flow's own
+// source records, read by id.
+func (k ensureKind) byReference() bool { return k == ensureID || k == ensureIDs }
 
 // program is one compiled expression with where it came from.
 type program struct {
@@ -310,13 +332,9 @@ func (p *Project) bindFlow(decl *dsl.Flow) (*flow, hcl.Diagnostics) {
 	}
 	f.source, f.target = src, tgt
 	f.defaults = defaultsOf(tgt.schema)
-	var includes []connectors.Include
-	for _, name := range decl.Include {
-		if inc, ok := src.schema.Include(name); ok {
-			includes = append(includes, inc)
-		}
-	}
-	f.sourceRedactor = newRedactor(src.schema.Fields, includes, src.conn.schemas)
+	// Every include the source can have: a read shared with other flows
+	// (see readGroups) brings theirs too.
+	f.sourceRedactor = newRedactor(src.schema.Fields, src.schema.Includes, src.conn.schemas)
 	f.targetRedactor = newRedactor(tgt.schema.Fields, nil, nil)
 
 	for _, inc := range decl.Include {
@@ -434,16 +452,24 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 	for _, en := range f.decl.Ensures {
 		dep := p.flows[en.Flow]
 		e := &ensure{name: en.Name, flow: dep, decl: en}
-		if en.ForEach != nil {
-			e.forEach = true
-			e.prog = &program{expr: en.ForEach}
-		} else if en.Input != nil {
-			e.prog = &program{expr: en.Input}
+		switch {
+		case en.ID != nil:
+			e.kind, e.prog = ensureID, &program{expr: en.ID}
+		case en.IDs != nil:
+			e.kind, e.prog = ensureIDs, &program{expr: en.IDs}
+		case en.ForEach != nil:
+			e.kind, e.prog = ensureForEach, &program{expr: en.ForEach}
+		case en.Input != nil:
+			e.kind, e.prog = ensureInput, &program{expr: en.Input}
 		}
 		if dep == nil || e.prog == nil {
 			continue // reported by dsl, or the dependency did not bind
 		}
-		diags = append(diags, p.compile(e.prog, env, f)...)
+		cdiags := p.compile(e.prog, env, f)
+		diags = append(diags, cdiags...)
+		if !cdiags.HasErrors() && !e.kind.byReference() {
+			diags = append(diags, p.checkInputFields(e)...)
+		}
 		f.ensures = append(f.ensures, e)
 		dep.ensured = true
 	}
@@ -454,6 +480,10 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 	for _, m := range f.fields {
 		diags = append(diags, p.compile(m.prog, env, f)...)
 		m.usesEnsured = m.prog.uses(envEnsured)
+		if m.prog.prog != nil {
+			r := p.funcs.readsOf(m.prog.prog.Node(), envSource)
+			m.reads, m.readsAll = sortedKeys(r.names), r.all
+		}
 	}
 	f.readFields = sourceFieldsUsed(f)
 	return diags
@@ -482,7 +512,7 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 func (p *Project) compileFast(pr *program, env types.Map, extra []expr.Option) *vm.Program {
 	opts := append([]expr.Option{expr.Env(env)}, p.funcs.options...)
 	opts = append(opts, extra...)
-	opts = append(opts, expr.Patch(fastPatcher{p.funcs.fast}))
+	opts = append(opts, expr.Patch(fastPatcher{p.funcs}))
 	fast, err := expr.Compile(pr.expr.Source, opts...)
 	if err != nil {
 		return nil

@@ -7,23 +7,9 @@ import (
 	"github.com/kopla-dev/kopla/engine/plan"
 )
 
-// diffFields compares the desired values of a flow's update fields with the
-// target record and returns the fields that change. Create-only fields are
-// never part of an update.
-func diffFields(f *flow, desired map[string]any, unknown map[string]bool, current map[string]any) []plan.FieldChange {
-	return diffValues(f, valuesOf(f, desired), unknown, current)
-}
-
-// valuesOf lists values by field name as the flow's fields are indexed.
-func valuesOf(f *flow, byName map[string]any) []any {
-	vals := make([]any, len(f.fields))
-	for _, m := range f.fields {
-		vals[m.index] = byName[m.name]
-	}
-	return vals
-}
-
-// diffValues is diffFields with the desired values by field index.
+// diffValues compares the desired values of a flow's update fields, by
+// field index, with the target record and returns the fields that change.
+// Create-only fields are never part of an update.
 func diffValues(f *flow, desired []any, unknown map[string]bool, current map[string]any) []plan.FieldChange {
 	var changes []plan.FieldChange
 	for _, m := range f.fields {
@@ -42,12 +28,6 @@ func diffValues(f *flow, desired []any, unknown map[string]bool, current map[str
 		changes = append(changes, plan.FieldChange{Name: m.name, Before: before, After: after, Sensitive: m.field.Sensitive})
 	}
 	return changes
-}
-
-// createFields lists every field of a create, create-only ones included.
-// Fields with no value are left out: the target's default applies.
-func createFields(f *flow, desired map[string]any, unknown map[string]bool) []plan.FieldChange {
-	return appendCreateFields(make([]plan.FieldChange, 0, len(f.fields)), f, valuesOf(f, desired), unknown)
 }
 
 // appendCreateFields appends the field changes of a create to changes,

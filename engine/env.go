@@ -40,7 +40,7 @@ func (p *Project) flowEnv(f *flow) types.Map {
 		if dep := p.flows[e.Flow]; dep != nil {
 			t = recordType(dep.target.schema)
 		}
-		if e.ForEach != nil {
+		if e.ForEach != nil || e.IDs != nil {
 			t = types.Array(t)
 		}
 		ensured[e.Name] = t

@@ -23,8 +23,6 @@ type funcLib struct {
 	p       *Project
 	options []expr.Option
 	user    map[string]*userFunc
-	// finds is the live lookup cache of the current plan or apply.
-	finds *findCache
 	// base holds the runtime values every expression sees (var, object
 	// references).
 	base map[string]any
@@ -46,6 +44,11 @@ type userFunc struct {
 	decl *dsl.Function
 	prog *program
 	base map[string]any
+	// paramReads is what the function reads of each parameter (see
+	// funcLib.paramReads), filled in at compile time; analysing guards
+	// the analysis against a function that calls itself.
+	paramReads []*recordReads
+	analysing  bool
 }
 
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
@@ -77,6 +80,13 @@ func newFuncLib(p *Project) *funcLib {
 	l.addFastForms()
 	return l
 }
+
+// envFinds is where a run's expression environment holds the run's find()
+// cache. It is not an identifier, so expressions cannot name it; the
+// programs that run pass their environment ($env) to find and to user
+// functions (see fastPatcher), so that the cache belongs to the run, not to
+// the shared Project.
+const envFinds = "$finds"
 
 // addFastForms makes the typed forms of the built-ins and of lookup,
 // lookup_key and fail: func(any) any and func(any, any) any, which expr
@@ -138,8 +148,10 @@ func getField(from, name any) any {
 // member reads (a.b, a["b"]) become calls of getField, as expr reads a map
 // member through reflection, which allocates for every read, and calls of
 // functions with a typed form call that form. The functions called are
-// constants of the program: nothing to look up in the environment.
-type fastPatcher struct{ fast map[fastKey]any }
+// constants of the program: nothing to look up in the environment. Calls
+// of find and of user functions get the environment as a first argument,
+// for the run's find() cache it holds.
+type fastPatcher struct{ lib *funcLib }
 
 func (v fastPatcher) Visit(node *ast.Node) {
 	// expr checks again only nodes without a type: with every type
@@ -158,10 +170,20 @@ func (v fastPatcher) Visit(node *ast.Node) {
 			})
 		}
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			if fn, ok := v.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
-				n.Callee = &ast.ConstantNode{Value: fn}
-			}
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		withEnv := func(fn func(...any) any) {
+			n.Callee = &ast.ConstantNode{Value: fn}
+			n.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, n.Arguments...)
+		}
+		if uf := v.lib.user[id.Value]; uf != nil {
+			withEnv(uf.callIn)
+		} else if id.Value == "find" && len(n.Arguments) == 3 {
+			withEnv(findIn)
+		} else if fn, ok := v.lib.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
+			n.Callee = &ast.ConstantNode{Value: fn}
 		}
 	}
 }
@@ -254,10 +276,27 @@ func (v *callVisitor) Visit(node *ast.Node) {
 	}
 }
 
+// call is the function as expressions are checked against; the programs
+// that run call callIn.
 func (uf *userFunc) call(params ...any) (any, error) {
-	env := make(map[string]any, len(params)+len(uf.base))
+	return uf.run(nil, params)
+}
+
+// callIn is the function as the programs that run call it: its first
+// argument is the caller's environment, whose find() cache the function's
+// body uses too.
+func (uf *userFunc) callIn(args ...any) any {
+	caller, _ := args[0].(map[string]any)
+	return must(uf.run(caller, args[1:]))
+}
+
+func (uf *userFunc) run(caller map[string]any, params []any) (any, error) {
+	env := make(map[string]any, len(params)+len(uf.base)+1)
 	for k, v := range uf.base {
 		env[k] = v
+	}
+	if finds, ok := caller[envFinds]; ok {
+		env[envFinds] = finds
 	}
 	for i, name := range uf.decl.Params {
 		env[name] = params[i]
@@ -321,19 +360,32 @@ func fail(params ...any) (any, error) {
 	return nil, errors.New(stringOf(params[0]))
 }
 
-// find is the live lookup: the record of a connection object whose field
-// equals value, or nil. Misses are collected and fetched in batches between
-// evaluation rounds (see findCache).
+// find is the live lookup as expressions are checked against; the
+// programs that run call findIn.
 func (l *funcLib) find(params ...any) (any, error) {
+	return findWith(nil, params)
+}
+
+// findIn is the live lookup: the record of a connection object whose field
+// equals value, or nil. Its first argument is the caller's environment,
+// which holds the run's cache. Misses are collected and fetched in batches
+// between evaluation rounds (see findCache).
+func findIn(args ...any) any {
+	env, _ := args[0].(map[string]any)
+	return must(findWith(env, args[1:]))
+}
+
+func findWith(env map[string]any, params []any) (any, error) {
 	ref, _ := params[0].(string)
 	field, _ := params[1].(string)
 	if params[2] == nil {
 		return nil, nil
 	}
-	if l.finds == nil {
+	cache, _ := env[envFinds].(*findCache)
+	if cache == nil {
 		return nil, errors.New("find is not available here")
 	}
-	return l.finds.get(ref, field, params[2])
+	return cache.get(ref, field, params[2])
 }
 
 // stringOf formats a key value the way keys are compared.

@@ -134,8 +134,6 @@ type outcome struct {
 // read, a connection that cannot be opened).
 func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.Diagnostics) {
 	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p)}
-	p.funcs.finds = pl.finds
-	defer func() { p.funcs.finds = nil }()
 
 	selected, diags := p.selectFlows(opts.Flows)
 	if diags.HasErrors() {
@@ -156,18 +154,23 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		pl.runs[f.name] = run
 		out.Flows = append(out.Flows, run.fp)
 	}
-	for _, f := range p.order {
-		run := pl.runs[f.name]
-		if run == nil || run.fp.Dependency {
-			continue
+	for _, g := range pl.readGroups(ctx) {
+		if g.err == nil {
+			g.planAll(ctx)
 		}
-		if err := run.planAll(ctx); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Flow failed",
-				Detail:   Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)),
-				Subject:  f.decl.DeclRange.Ptr(),
-			})
+		for i, run := range g.runs {
+			err := g.err
+			if err == nil {
+				err = g.errs[i]
+			}
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Flow failed",
+					Detail:   Sentence(fmt.Sprintf("Flow %q: %s", run.f.name, err)),
+					Subject:  run.f.decl.DeclRange.Ptr(),
+				})
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, append(diags, contextError(ctx)...)
@@ -255,37 +258,123 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 	}
 }
 
-// planAll reads the flow's whole source (or what changed since the cursor)
-// and plans it batch by batch.
-func (r *flowRun) planAll(ctx context.Context) error {
-	if r.f.writeBack != nil {
-		return nil // planned batch by batch with its producing flow
+// readGroup is the flows of a plan that read the same source object with
+// the same cursor: one read serves them all.
+type readGroup struct {
+	runs []*flowRun // in dependency order
+	req  connectors.ReadRequest
+	err  error // the cursor could not be read
+	// errs are the failures of each flow (a source that cannot be read
+	// fails all of them), by the index of runs.
+	errs []error
+}
+
+// errAllFailed stops a read that no flow of its group can plan any more.
+var errAllFailed = errors.New("every flow of the read failed")
+
+// readGroups groups the flows the plan reads by source object and cursor,
+// in dependency order (of the first flow of each group). A group reads the
+// union of its flows' fields and includes.
+func (pl *planner) readGroups(ctx context.Context) []*readGroup {
+	var groups []*readGroup
+	byKey := map[string]*readGroup{}
+	for _, f := range pl.p.order {
+		run := pl.runs[f.name]
+		if run == nil || run.fp.Dependency || f.writeBack != nil {
+			// A write-back is planned batch by batch with its producing
+			// flow, never read on its own.
+			continue
+		}
+		var cursor string
+		if pl.opts.Incremental && pl.opts.State != nil {
+			var err error
+			if cursor, err = pl.opts.State.Cursor(ctx, f.name); err != nil {
+				groups = append(groups, &readGroup{runs: []*flowRun{run}, err: err})
+				continue
+			}
+		}
+		key := f.source.ref + "\x00" + cursor
+		g := byKey[key]
+		if g == nil {
+			g = &readGroup{req: connectors.ReadRequest{Fields: f.readFields, Include: slices.Clone(f.decl.Include), Cursor: cursor}}
+			byKey[key] = g
+			groups = append(groups, g)
+		} else {
+			g.req.Fields = unionFields(g.req.Fields, f.readFields)
+			for _, inc := range f.decl.Include {
+				if !slices.Contains(g.req.Include, inc) {
+					g.req.Include = append(g.req.Include, inc)
+				}
+			}
+		}
+		g.runs = append(g.runs, run)
 	}
-	conn, err := r.f.source.conn.open(ctx)
-	if err != nil {
-		return err
+	return groups
+}
+
+// unionFields is the union of two field lists, nil (all fields) when
+// either is nil.
+func unionFields(a, b []string) []string {
+	if a == nil || b == nil {
+		return nil
 	}
-	src, err := conn.Object(r.f.source.name)
+	out := slices.Clone(a)
+	for _, name := range b {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// planAll reads the group's source (or what changed since the cursor) once
+// and plans it batch by batch, each batch by every flow of the group in
+// dependency order. A flow that fails is left out of the batches after;
+// the others go on.
+func (g *readGroup) planAll(ctx context.Context) {
+	g.errs = make([]error, len(g.runs))
+	if err := g.read(ctx); err != nil {
+		for i := range g.errs {
+			if g.errs[i] == nil {
+				g.errs[i] = err
+			}
+		}
+	}
+}
+
+func (g *readGroup) read(ctx context.Context) error {
+	first := g.runs[0]
+	src, err := first.sourceObject(ctx)
 	if err != nil {
 		return err
 	}
 	reader, ok := src.(connectors.Reader)
 	if !ok {
-		return fmt.Errorf("source %s cannot be read", r.f.source.ref)
+		return fmt.Errorf("source %s cannot be read", first.f.source.ref)
 	}
-	req := connectors.ReadRequest{Fields: r.f.readFields, Include: r.f.decl.Include}
-	if r.pl.opts.Incremental && r.pl.opts.State != nil {
-		if req.Cursor, err = r.pl.opts.State.Cursor(ctx, r.f.name); err != nil {
-			return err
+	planBatch := func(batch []connectors.Record) error {
+		failed := 0
+		for i, r := range g.runs {
+			if g.errs[i] == nil {
+				g.errs[i] = r.planBatch(ctx, batch, fromRead)
+			}
+			if g.errs[i] != nil {
+				failed++
+			}
 		}
+		if failed == len(g.runs) {
+			return errAllFailed
+		}
+		return nil
 	}
-	batchSize := r.pl.p.engine.opts.BatchSize
+	batchSize := first.pl.p.engine.opts.BatchSize
 	batch := make([]connectors.Record, 0, batchSize)
-	cursor, err := reader.Read(ctx, req, func(page []connectors.Record) error {
+	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
 		for _, rec := range page {
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
-				if err := r.planBatch(ctx, batch, false); err != nil {
+				if err := planBatch(batch); err != nil {
 					return err
 				}
 				batch = batch[:0]
@@ -295,18 +384,23 @@ func (r *flowRun) planAll(ctx context.Context) error {
 	})
 	// What was read is planned even when the read then failed (a file with
 	// a bad line): the plan shows it, and the flow's error stops apply.
-	if perr := r.planBatch(ctx, batch, false); perr != nil && err == nil {
+	if perr := planBatch(batch); perr != nil && err == nil {
 		err = perr
 	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", r.f.source.ref, err)
+	if errors.Is(err, errAllFailed) {
+		return nil // each flow has its own error
 	}
-	r.fp.Cursor = cursor
+	if err != nil {
+		return fmt.Errorf("read %s: %w", first.f.source.ref, err)
+	}
+	for _, r := range g.runs {
+		r.fp.Cursor = cursor
+	}
 	return nil
 }
 
-// ensure plans the records other flows ensure and returns their outcomes,
-// in the order of recs.
+// ensure plans the records other flows' ensure blocks build (input,
+// for_each) and returns their outcomes, in the order of recs.
 func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outcome, error) {
 	var unplanned []connectors.Record
 	queued := map[string]bool{}
@@ -316,7 +410,7 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 			unplanned = append(unplanned, rec)
 		}
 	}
-	if err := r.planBatch(ctx, unplanned, true); err != nil {
+	if err := r.planBatch(ctx, unplanned, fromInput); err != nil {
 		return nil, err
 	}
 	out := make([]*outcome, len(recs))
@@ -349,15 +443,27 @@ type pending struct {
 	err      error
 	errField string
 	filtered bool
+	// synthetic is true for a record an ensure built (input, for_each)
+	// rather than one read from the source (see keepAbsent).
+	synthetic bool
 }
+
+// recordOrigin says where the records of a batch come from.
+type recordOrigin uint8
+
+const (
+	fromRead      recordOrigin = iota // the flow's own read of its source
+	fromReference                     // read by id for an ensure by reference
+	fromInput                         // built by an ensure's input or for_each
+)
 
 // planBatch plans a batch of source records: filter, ensure, evaluate,
 // match, diff. Only a failure of the systems involved is returned; problems
 // of single records become error changes. Records that other flows ensure
-// (ensured) may come under another ID than the flow's own read gives them
-// (an included copy); one whose key a record of this flow already has is
-// that record.
-func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensured bool) error {
+// may come under another ID than the flow's own read gives them (an
+// included copy); one whose key a record of this flow already has is that
+// record.
+func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origin recordOrigin) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -383,6 +489,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		}
 		it := items[n]
 		it.rec, it.raw = rec, r.hashRecord(rec)
+		it.synthetic = origin == fromInput
 		n++
 	}
 	items = items[:n]
@@ -412,7 +519,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		return err
 	}
 	for _, it := range items {
-		if ensured && it.err == nil && !it.filtered {
+		if origin != fromRead && it.err == nil && !it.filtered {
 			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
 				r.done[it.rec.ID] = r.done[first]
 				continue
@@ -420,7 +527,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, ensur
 		}
 		r.decide(it, it.match)
 	}
-	return r.planWriteBack(ctx, items, ensured)
+	return r.planWriteBack(ctx, items, origin)
 }
 
 // pendings returns n cleared pending records from the run's slab, or nil
@@ -463,10 +570,11 @@ func (r *flowRun) envOf(it *pending) map[string]any {
 	env := r.env
 	if env == nil {
 		base := r.pl.p.funcs.base
-		env = make(map[string]any, len(base)+3)
+		env = make(map[string]any, len(base)+4)
 		for k, v := range base {
 			env[k] = v
 		}
+		env[envFinds] = r.pl.finds
 		r.env = env
 	}
 	env[envSource] = it.rec.Fields
@@ -569,7 +677,7 @@ func (r *flowRun) evalKey(it *pending) error {
 func (r *flowRun) evalFields(it *pending) error {
 	env := r.envOf(it)
 	for _, m := range r.f.fields {
-		if m == r.f.key {
+		if m == r.f.key || r.keepAbsent(it, m) {
 			continue
 		}
 		if err := r.evalFieldIn(it, m, env); err != nil {
@@ -616,12 +724,35 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 // ensured records in their flows, batch by batch.
 func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 	for _, e := range r.f.ensures {
+		// A use is one ensured record of one item: its record (input,
+		// for_each) or source id (id, ids), and where it goes in
+		// ensured.<name> (index -1: not a list).
 		type use struct {
 			it    *pending
 			index int
 		}
 		var inputs []connectors.Record
+		var ids []string
 		var uses []use
+		arg := e.kindName()
+		add := func(it *pending, index int, v any) error {
+			if e.kind.byReference() {
+				switch v.(type) {
+				case string, float64, int, int64:
+					ids = append(ids, stringOf(v))
+				default:
+					return fmt.Errorf("%s must give source record ids (strings or numbers), got %T", arg, v)
+				}
+			} else {
+				m, ok := v.(map[string]any)
+				if !ok {
+					return fmt.Errorf("%s must give records (objects), got %T", arg, v)
+				}
+				inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
+			}
+			uses = append(uses, use{it, index})
+			return nil
+		}
 		eval := func(it *pending) error {
 			v, err := r.pl.ev.run(e.prog, r.envOf(it))
 			if err != nil {
@@ -633,28 +764,28 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			if it.ensured == nil {
 				it.ensured = map[string]any{}
 			}
-			if !e.forEach {
+			if !e.kind.list() {
 				it.ensured[e.name] = nil
-				if m, ok := v.(map[string]any); ok {
-					inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
-					uses = append(uses, use{it, -1})
-				} else if v != nil {
-					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("input must be a record (an object), got %T", v)}
+				if v == nil {
+					return nil
+				}
+				if err := add(it, -1, v); err != nil {
+					return &recordError{what: "ensure " + e.name, err: err}
 				}
 				return nil
 			}
 			list, ok := v.([]any)
 			if v != nil && !ok {
-				return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each must be a list of records, got %T", v)}
+				return &recordError{what: "ensure " + e.name, err: fmt.Errorf("%s must be a list, got %T", arg, v)}
 			}
 			it.ensured[e.name] = make([]any, len(list))
 			for i, el := range list {
-				m, ok := el.(map[string]any)
-				if !ok {
-					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("for_each element %d is not a record", i)}
+				if el == nil && e.kind.byReference() {
+					continue // no id: a nil element
 				}
-				inputs = append(inputs, connectors.Record{ID: recordID(m), Fields: m})
-				uses = append(uses, use{it, i})
+				if err := add(it, i, el); err != nil {
+					return &recordError{what: "ensure " + e.name, err: fmt.Errorf("element %d: %w", i, err)}
+				}
 			}
 			return nil
 		}
@@ -662,25 +793,43 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			return err
 		}
 		dep := r.pl.runs[e.flow.name]
-		outcomes, err := dep.ensure(ctx, inputs)
+		var outcomes []*outcome
+		var err error
+		if e.kind.byReference() {
+			outcomes, err = dep.ensureIDs(ctx, ids)
+		} else {
+			outcomes, err = dep.ensure(ctx, inputs)
+		}
 		if err != nil {
 			return err
 		}
 		for i, u := range uses {
 			o := outcomes[i]
 			it := u.it
-			if it.err != nil || o == nil {
+			if it.err != nil {
+				continue
+			}
+			var id string
+			if e.kind.byReference() {
+				id = ids[i]
+			} else {
+				id = inputs[i].ID
+			}
+			if o == nil {
+				if e.kind.byReference() {
+					it.err = fmt.Errorf("ensure %s: the source %s of flow %s has no record %s", e.name, e.flow.source.ref, e.flow.name, id)
+				}
 				continue
 			}
 			// The change's own source key: an ensured copy may stand for
 			// a record the flow read under another ID.
-			sourceKey := inputs[i].ID
+			sourceKey := id
 			if o.change != nil {
 				sourceKey = o.change.SourceKey
 			}
 			ref := plan.Ref{Flow: e.flow.name, SourceKey: sourceKey, Ensure: e.name, Index: u.index}
 			if o.action == plan.Error {
-				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, inputs[i].ID, e.flow.name, o.change.Reason)
+				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, id, e.flow.name, o.change.Reason)
 				continue
 			}
 			if o.action == plan.Create || o.action == plan.Update {
@@ -817,8 +966,9 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 	return r.target, nil
 }
 
-// decide turns an evaluated, matched record into its outcome.
-func (r *flowRun) decide(it *pending, match *connectors.Record) {
+// decide turns an evaluated, matched record into its outcome: the one
+// decision of what becomes of a record, for plans and flow tests alike.
+func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
 	first := "" // the source record that has the key already
@@ -831,7 +981,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		o.action = plan.Skip
 		r.fp.Filtered++
 		r.remember(it.rec.ID, o)
-		return
+		return o
 	case it.err != nil:
 		o.action = plan.Error
 		ch.Action = plan.Error
@@ -905,10 +1055,12 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) {
 		}
 	}
 	r.remember(it.rec.ID, o)
+	return o
 }
 
-// createFields lists the fields of a create (see the function
-// createFields), in field changes handed out of the run's arena.
+// createFields lists every field of a create, create-only ones included,
+// in field changes handed out of the run's arena. Fields with no value are
+// left out: the target's default applies.
 func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
 	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields) + r.f.defaults.count())[:0], r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]

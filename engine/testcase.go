@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/internal/jsonenc"
 )
@@ -56,65 +57,62 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	if f == nil {
 		return nil, fmt.Errorf("there is no flow %q", c.Flow)
 	}
+	// The run's own find() cache: a test run shares nothing with a plan or
+	// another test running on the same Project.
 	cache := newFindCache(p)
 	cache.stubbed = !c.LiveFinds
 	for _, s := range c.Finds {
 		r := findResult{fields: s.Record}
 		cache.results[findKey{s.Object, s.Field, stringOf(s.Value)}] = r
 	}
-	p.funcs.finds = cache
-	defer func() { p.funcs.finds = nil }()
 
-	env := make(map[string]any, len(p.funcs.base)+3)
+	env := make(map[string]any, len(p.funcs.base)+4)
 	for k, v := range p.funcs.base {
 		env[k] = v
 	}
+	env[envFinds] = cache
 	env[envSource] = c.Source
 	// An absent target or ensured map is nil itself, not a nil map, so
 	// that target?.X and target == nil behave as in a plan.
 	env[envTarget] = nil
+	var match *connectors.Record
 	if c.Target != nil {
 		env[envTarget] = c.Target
+		match = &connectors.Record{Fields: c.Target}
 	}
 	env[envEnsured] = nil
 	if c.Ensured != nil {
 		env[envEnsured] = c.Ensured
 	}
-	it := &pending{env: env, ensured: c.Ensured}
-	r := &flowRun{pl: &planner{p: p, finds: cache}, f: f}
+	it := &pending{rec: connectors.Record{Fields: c.Source}, env: env, ensured: c.Ensured, match: match}
+	r := (&planner{p: p, finds: cache}).newRun(f, false)
 
-	res := &CaseResult{}
 	for _, step := range []func(*pending) error{r.evalWhere, r.evalKey, r.evalFields} {
 		if err := r.evalRounds(ctx, []*pending{it}, step); err != nil {
 			return nil, err
 		}
-		switch {
-		case it.err != nil:
-			return failedCase(res, it, it.err), nil
-		case it.filtered:
-			res.Action = plan.Skip
-			res.Reason = "filtered out by where"
-			return res, nil
-		}
+	}
+	// The decision is the planner's own.
+	o := r.decide(it, match)
+	res := &CaseResult{Action: o.action}
+	switch {
+	case it.err != nil:
+		return failedCase(res, it, it.err), nil
+	case it.filtered:
+		res.Reason = reasonFiltered
+		return res, nil
 	}
 	res.Fields = it.values
-	switch {
-	case c.Target == nil && f.mode == "update":
-		res.Action, res.Reason = plan.Skip, "no target record has this key (mode update never creates)"
-	case c.Target == nil:
-		res.Action = plan.Create
-		res.Changes = createFields(f, it.values, it.unknown)
-	case f.mode == "create":
-		res.Action, res.Reason = plan.Skip, "the target record exists (mode create never updates)"
-	default:
-		res.Changes = diffFields(f, it.values, it.unknown, c.Target)
-		res.Action = plan.NoOp
-		if len(res.Changes) > 0 {
-			res.Action = plan.Update
-		}
+	if o.change != nil {
+		res.Changes = o.change.Fields
+		res.Reason = o.change.Reason
 	}
 	return res, nil
 }
+
+// reasonFiltered is why a record the where expression filters out is
+// skipped.
+const reasonFiltered = "filtered out by where"
 
 func failedCase(res *CaseResult, it *pending, err error) *CaseResult {
 	res.Action = plan.Error

@@ -213,23 +213,6 @@ func (resultPatcher) Visit(node *ast.Node) {
 	}
 }
 
-// unionFields is the fields two readers need; nil (every field) when
-// either needs every field.
-func unionFields(a, b []string) []string {
-	if a == nil || b == nil {
-		return nil
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range append(append([]string(nil), a...), b...) {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // placeWriteBacks puts each write-back flow right after its producing
 // flow: apply writes the producing flow's records first.
 func placeWriteBacks(order []*flow) []*flow {
@@ -259,7 +242,7 @@ func (p *Project) involveWriteBacks(involved, selected map[string]bool) {
 
 // planWriteBack plans the write-back of the records of a batch the
 // producing flow has just planned.
-func (r *flowRun) planWriteBack(ctx context.Context, items []*pending, ensured bool) error {
+func (r *flowRun) planWriteBack(ctx context.Context, items []*pending, origin recordOrigin) error {
 	if r.f.wbFlow == nil || len(items) == 0 {
 		return nil
 	}
@@ -271,7 +254,7 @@ func (r *flowRun) planWriteBack(ctx context.Context, items []*pending, ensured b
 	for i, it := range items {
 		recs[i] = it.rec
 	}
-	return run.planBatch(ctx, recs, ensured)
+	return run.planBatch(ctx, recs, origin)
 }
 
 // resolveResults gives each record of a write-back batch its result: the

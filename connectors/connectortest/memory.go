@@ -66,11 +66,12 @@ type memObject struct {
 }
 
 var (
-	_ connectors.Object = (*memObject)(nil)
-	_ connectors.Reader = (*memObject)(nil)
-	_ connectors.Finder = (*memObject)(nil)
-	_ connectors.Getter = (*memObject)(nil)
-	_ connectors.Writer = (*memObject)(nil)
+	_ connectors.Object        = (*memObject)(nil)
+	_ connectors.Reader        = (*memObject)(nil)
+	_ connectors.Finder        = (*memObject)(nil)
+	_ connectors.Getter        = (*memObject)(nil)
+	_ connectors.RequestGetter = (*memObject)(nil)
+	_ connectors.Writer        = (*memObject)(nil)
 )
 
 func (m *memObject) Name() string { return m.key.object }
@@ -186,6 +187,12 @@ func (m *memObject) Find(ctx context.Context, field string, values []any) ([]con
 
 // Get returns the records with the given IDs, in the order asked, each once.
 func (m *memObject) Get(ctx context.Context, ids []string) ([]connectors.Record, error) {
+	return m.GetWith(ctx, connectors.GetRequest{IDs: ids, Include: m.includeNames()})
+}
+
+// GetWith returns the records with the given IDs, in the order asked, each
+// once, as Read returns them: the fields and includes asked for.
+func (m *memObject) GetWith(ctx context.Context, req connectors.GetRequest) ([]connectors.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -195,18 +202,42 @@ func (m *memObject) Get(ctx context.Context, ids []string) ([]connectors.Record,
 	if err != nil {
 		return nil, err
 	}
+	for _, name := range req.Include {
+		if _, ok := o.schema.Include(name); !ok {
+			return nil, fmt.Errorf("memory: get %s: unknown include %q", m.key, name)
+		}
+	}
+	drop := droppedFields(o.schema, connectors.ReadRequest{Fields: req.Fields, Include: req.Include})
 	var out []connectors.Record
 	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, id := range req.IDs {
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
 		if r, ok := o.record(id); ok {
+			for name := range r.Fields {
+				if drop(name) {
+					delete(r.Fields, name)
+				}
+			}
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// includeNames lists the includes of the object: a plain Get returns the
+// whole stored record.
+func (m *memObject) includeNames() []string {
+	m.store.mu.Lock()
+	defer m.store.mu.Unlock()
+	schema := m.data().schema
+	names := make([]string, len(schema.Includes))
+	for i, in := range schema.Includes {
+		names[i] = in.Name
+	}
+	return names
 }
 
 // Write applies the writes in order, so a later write of a batch sees the

@@ -181,6 +181,23 @@ func (o *object) all(ctx context.Context) ([]connectors.Record, error) {
 	return out, err
 }
 
+// GetWith returns the records with the given IDs with the fields a Read
+// of req.Fields returns. eAccounting objects have no includes.
+func (o *object) GetWith(ctx context.Context, req connectors.GetRequest) ([]connectors.Record, error) {
+	if len(req.Include) > 0 {
+		return nil, fmt.Errorf("eaccounting: get %s: include %q: eAccounting objects have no includes; rows are fields (Rows)", o.def.name, req.Include[0])
+	}
+	recs, err := o.Get(ctx, req.IDs)
+	if err != nil {
+		return nil, err
+	}
+	project := projector(req.Fields)
+	for i := range recs {
+		recs[i] = project(recs[i])
+	}
+	return recs, nil
+}
+
 // Get returns the records with the given IDs.
 func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, error) {
 	vals := make([]any, 0, len(ids))

@@ -27,11 +27,12 @@ type writableObject struct {
 }
 
 var (
-	_ connectors.Object = (*object)(nil)
-	_ connectors.Reader = (*object)(nil)
-	_ connectors.Finder = (*object)(nil)
-	_ connectors.Getter = (*object)(nil)
-	_ connectors.Writer = (*writableObject)(nil)
+	_ connectors.Object        = (*object)(nil)
+	_ connectors.Reader        = (*object)(nil)
+	_ connectors.Finder        = (*object)(nil)
+	_ connectors.Getter        = (*object)(nil)
+	_ connectors.RequestGetter = (*object)(nil)
+	_ connectors.Writer        = (*writableObject)(nil)
 )
 
 func (o *object) Name() string              { return o.def.name }

@@ -25,11 +25,12 @@ type object struct {
 }
 
 var (
-	_ connectors.Object = (*object)(nil)
-	_ connectors.Reader = (*object)(nil)
-	_ connectors.Finder = (*object)(nil)
-	_ connectors.Getter = (*object)(nil)
-	_ connectors.Writer = (*object)(nil)
+	_ connectors.Object        = (*object)(nil)
+	_ connectors.Reader        = (*object)(nil)
+	_ connectors.Finder        = (*object)(nil)
+	_ connectors.Getter        = (*object)(nil)
+	_ connectors.RequestGetter = (*object)(nil)
+	_ connectors.Writer        = (*object)(nil)
 )
 
 func (o *object) Name() string { return o.name }
@@ -304,6 +305,26 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 		out = append(out, o.record(got[i].fields, int(snap.rows[n].line), field))
 	}
 	return out, nil
+}
+
+// GetWith returns the rows of the given IDs with the fields a Read of
+// req.Fields returns (the key field always). Files have no includes.
+func (o *object) GetWith(ctx context.Context, req connectors.GetRequest) ([]connectors.Record, error) {
+	if len(req.Include) > 0 {
+		return nil, o.fileError(fmt.Errorf("include %q: files have no associations", req.Include[0]))
+	}
+	recs, err := o.Get(ctx, req.IDs)
+	if err != nil || req.Fields == nil {
+		return recs, err
+	}
+	for _, r := range recs {
+		for k := range r.Fields {
+			if !slices.Contains(req.Fields, k) && k != o.conn.key {
+				delete(r.Fields, k)
+			}
+		}
+	}
+	return recs, nil
 }
 
 // Get returns the rows of "field=value" and "line:N" IDs, in the order

@@ -23,6 +23,26 @@ func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, er
 	return o.records(objs), nil
 }
 
+// GetWith reads records by ID as Read reads them: the properties of
+// req.Fields (and the modification date a cursor needs), with the
+// associations of req.Include; 100 records per batch read.
+func (o *object) GetWith(ctx context.Context, req connectors.GetRequest) ([]connectors.Record, error) {
+	for _, inc := range req.Include {
+		if _, ok := o.schema.Include(inc); !ok {
+			return nil, fmt.Errorf("hubspot: %s cannot include %q; it can include: %s", o.def.name, inc, strings.Join(o.includeNames(), ", "))
+		}
+	}
+	objs, err := o.batchRead(ctx, dedupe(req.IDs), o.properties(req.Fields, o.def.modified), "", false)
+	if err != nil {
+		return nil, fmt.Errorf("hubspot: get %s: %w", o.def.name, err)
+	}
+	recs := o.records(objs)
+	if err := o.attachIncludes(ctx, recs, req.Include); err != nil {
+		return nil, fmt.Errorf("hubspot: get %s: %w", o.def.name, err)
+	}
+	return recs, nil
+}
+
 func (o *object) records(objs []apiObject) []connectors.Record {
 	out := make([]connectors.Record, len(objs))
 	for i, a := range objs {

@@ -21,11 +21,12 @@ type object struct {
 }
 
 var (
-	_ connectors.Object = (*object)(nil)
-	_ connectors.Reader = (*object)(nil)
-	_ connectors.Finder = (*object)(nil)
-	_ connectors.Getter = (*object)(nil)
-	_ connectors.Writer = (*object)(nil)
+	_ connectors.Object        = (*object)(nil)
+	_ connectors.Reader        = (*object)(nil)
+	_ connectors.Finder        = (*object)(nil)
+	_ connectors.Getter        = (*object)(nil)
+	_ connectors.RequestGetter = (*object)(nil)
+	_ connectors.Writer        = (*object)(nil)
 )
 
 func newObject(c *Connector, def objectDef, schema connectors.Schema) *object {

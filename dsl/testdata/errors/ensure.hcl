@@ -53,6 +53,16 @@ flow "c" {
     flow  = other.a # ERROR: Invalid flow reference
     input = "source.z"
   }
+  ensure "w" {
+    flow = flow.a
+    id   = "source.w"
+    ids  = "source.ws" # ERROR: Conflicting arguments
+  }
+  ensure "v" {
+    flow  = flow.a
+    ids   = "source.vs"
+    input = "source.v" # ERROR: Conflicting arguments
+  }
 }
 
 flow "self" {
