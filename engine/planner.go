@@ -857,6 +857,7 @@ func (r *flowRun) match(ctx context.Context, items []*pending) error {
 	if r.f.key == nil {
 		return nil
 	}
+	items = r.matchSelf(items)
 	if r.seenKeys == nil {
 		r.seenKeys = make(map[string]struct{}, len(items))
 	}

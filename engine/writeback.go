@@ -34,6 +34,10 @@ const envResult = "result"
 type writeBack struct {
 	producer *flow
 	decl     *dsl.WriteBack
+	// self is true when the write-back updates the source record itself:
+	// that record, as read, is the target record, so it is not looked up
+	// again (the read includes the fields written back).
+	self bool
 }
 
 // bindWriteBacks binds the write_back block of every bound flow as a flow
@@ -164,7 +168,7 @@ func (p *Project) bindWriteBack(prod *flow, wb *dsl.WriteBack) (*flow, hcl.Diagn
 	if f == nil {
 		return nil, diags
 	}
-	f.writeBack = &writeBack{producer: prod, decl: wb}
+	f.writeBack = &writeBack{producer: prod, decl: wb, self: wb.ID == nil && tgt.ref == prod.source.ref}
 	return f, diags
 }
 
@@ -197,6 +201,12 @@ func (p *Project) compileWriteBacks() hcl.Diagnostics {
 			m.usesEnsured = m.prog.uses(envEnsured)
 		}
 		f.readFields = sourceFieldsUsed(f)
+		if f.writeBack.self && f.readFields != nil {
+			// The record as read is compared with what is written back.
+			for _, m := range f.fields {
+				f.readFields = unionFields(f.readFields, []string{m.name})
+			}
+		}
 		prod.readFields = unionFields(prod.readFields, f.readFields)
 	}
 	return diags
@@ -211,6 +221,27 @@ func (resultPatcher) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == envResult {
 		ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: envEnsured}, Property: &ast.StringNode{Value: envResult}})
 	}
+}
+
+// matchSelf makes each record read from the source its own target record,
+// for a write-back to the record itself; records an ensure built are
+// looked up by id, as they hold only some fields. It returns the items
+// still to match.
+func (r *flowRun) matchSelf(items []*pending) []*pending {
+	if r.f.writeBack == nil || !r.f.writeBack.self {
+		return items
+	}
+	var rest []*pending
+	for _, it := range items {
+		switch {
+		case it.err != nil || it.filtered:
+		case it.synthetic:
+			rest = append(rest, it)
+		default:
+			it.match = &connectors.Record{ID: it.rec.ID, Fields: it.rec.Fields}
+		}
+	}
+	return rest
 }
 
 // placeWriteBacks puts each write-back flow right after its producing
