@@ -55,6 +55,11 @@ type RecordResult struct {
 	TargetID string
 	Field    string
 	Error    string
+	// Verification compares the totals of a created document with what the
+	// target stored (targets that implement connectors.Verifier); a failed
+	// one leaves the record created and linked, its Error set, and fails
+	// the run.
+	Verification *Verification
 }
 
 // Counts counts the results by action.
@@ -63,6 +68,9 @@ func (r *Result) Counts() plan.Counts {
 	for _, f := range r.Flows {
 		for _, rec := range f.Records {
 			c.Add(rec.Action)
+			if rec.Verification.Failed() {
+				c.Unverified++
+			}
 		}
 	}
 	return c
@@ -180,7 +188,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	switch {
 	case ctx.Err() != nil:
 		status = "interrupted"
-	case counts.Error+counts.Blocked > 0 || diags.HasErrors():
+	case counts.Error+counts.Blocked+counts.Unverified > 0 || diags.HasErrors():
 		status = "failed"
 	}
 	// The run's bookkeeping must be written even when ctx was cancelled.
@@ -206,7 +214,11 @@ func flowHasErrors(fr *FlowResult) bool {
 }
 
 func countsMap(c plan.Counts) map[string]int {
-	return map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error, "blocked": c.Blocked}
+	m := map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error, "blocked": c.Blocked}
+	if c.Unverified > 0 {
+		m["verification_failed"] = c.Unverified
+	}
+	return m
 }
 
 // applyFlow writes one flow's creates and updates, batch by batch, as it
@@ -406,6 +418,17 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			}
 			if f.ensured {
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
+			}
+			if ch.Action == plan.Create {
+				// The document exists either way: it is linked, so that it
+				// is never created twice, and its failed verification is
+				// reported for the record and the run.
+				if v := verifyDocument(ctx, writer, writes[i].Fields, res.Record); v != nil {
+					rr.Verification = v
+					if v.Failed() {
+						rr.Error = v.Message()
+					}
+				}
 			}
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))

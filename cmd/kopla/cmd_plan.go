@@ -250,7 +250,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 	view.Result(pl, res, p.TargetFieldSensitive)
 	o := summarize(pl, res)
-	if diags.HasErrors() || o.counts.Error+o.counts.Blocked > 0 {
+	if diags.HasErrors() || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
 		return exitError
 	}
 	return exitOK

@@ -35,6 +35,9 @@ type failure struct {
 	planned          plan.Action
 	field, message   string
 	failedInPlanning bool
+	// verification is set for a created document whose stored totals
+	// differ from the expected ones.
+	verification *engine.Verification
 }
 
 // outcome sums up an apply: what was written, and every failure in order
@@ -68,10 +71,13 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 		}
 		for _, r := range fr.Records {
 			o.counts.Add(r.Action)
-			if r.Action == plan.Error || r.Action == plan.Blocked {
+			if r.Verification.Failed() {
+				o.counts.Unverified++
+			}
+			if r.Action == plan.Error || r.Action == plan.Blocked || r.Verification.Failed() {
 				o.failures = append(o.failures, failure{
 					flow: fp.Flow, keyField: fp.KeyField, sourceKey: r.SourceKey, key: r.Key, targetID: r.TargetID,
-					action: r.Action, planned: r.Planned, field: r.Field, message: r.Error,
+					action: r.Action, planned: r.Planned, field: r.Field, message: r.Error, verification: r.Verification,
 				})
 			}
 		}
@@ -80,7 +86,11 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 }
 
 func applySummary(c plan.Counts, st style) string {
-	return fmt.Sprintf("%s %d created, %d updated, %d failed, %d blocked.", st.bold(st.green("Apply complete!")), c.Create, c.Update, c.Error, c.Blocked)
+	s := fmt.Sprintf("%s %d created, %d updated, %d failed, %d blocked", st.bold(st.green("Apply complete!")), c.Create, c.Update, c.Error, c.Blocked)
+	if c.Unverified > 0 {
+		s += fmt.Sprintf(", %d verification failed", c.Unverified)
+	}
+	return s + "."
 }
 
 type humanApply struct {
@@ -116,11 +126,28 @@ func (v *humanApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity)
 	v.clearProgress()
 	o := summarize(pl, res)
 	w, st := v.w, v.style
-	if len(o.failures) > 0 {
+	var failed, unverified []failure
+	for _, f := range o.failures {
+		if f.verification.Failed() {
+			unverified = append(unverified, f)
+		} else {
+			failed = append(failed, f)
+		}
+	}
+	for _, group := range []struct {
+		title string
+		list  []failure
+	}{
+		{"kopla could not write these records:", failed},
+		{"These documents were created, but the totals the target stored differ from the expected ones (check them there):", unverified},
+	} {
+		if len(group.list) == 0 {
+			continue
+		}
 		v.gap()
-		fmt.Fprintln(w, "kopla could not write these records:")
+		fmt.Fprintln(w, group.title)
 		fmt.Fprintln(w)
-		for _, f := range o.failures {
+		for _, f := range group.list {
 			writeFailure(w, st, f, sens)
 		}
 	}
@@ -133,6 +160,9 @@ func writeFailure(w io.Writer, st style, f failure, sens sensitivity) {
 	label := recordLabel(f.keyField, f.key, sens.is(f.flow, f.keyField), f.sourceKey, f.targetID)
 	what := "failed"
 	switch {
+	case f.verification.Failed():
+		what = "created, but"
+		f.field = ""
 	case f.action == plan.Blocked:
 		what = "blocked"
 	case f.failedInPlanning:
@@ -162,6 +192,8 @@ type jsonRecord struct {
 	TargetID     string      `json:"target_id,omitempty"`
 	Field        string      `json:"field,omitempty"`
 	Error        string      `json:"error,omitempty"`
+	// Verification compares a created document's totals with the stored ones.
+	Verification *engine.Verification `json:"verification,omitempty"`
 }
 
 func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) {
@@ -190,9 +222,11 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 			continue
 		}
 		for _, rr := range fr.Records {
-			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error})
-			switch rr.Action {
-			case plan.Error, plan.Blocked:
+			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error, Verification: rr.Verification})
+			switch {
+			case rr.Verification.Failed():
+				v.j.emit("error", "apply_verification_failed", fmt.Sprintf("%s %s: %s complete, target %s, but %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID, rr.Error), map[string]any{"record": r})
+			case rr.Action == plan.Error || rr.Action == plan.Blocked:
 				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.Error), map[string]any{"record": r})
 			default:
 				v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID), map[string]any{"record": r})
@@ -202,7 +236,7 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 	o := summarize(pl, res)
 	v.j.emit("info", "summary", applySummary(o.counts, style{}), map[string]any{
 		"operation": "apply",
-		"changes":   map[string]int{"create": o.counts.Create, "update": o.counts.Update, "error": o.counts.Error, "blocked": o.counts.Blocked},
+		"changes":   changeCounts(o.counts),
 	})
 }
 
@@ -213,4 +247,14 @@ func actionTitle(a plan.Action) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// changeCounts are the counts of the JSON summary; verification_failed
+// only when a document failed it.
+func changeCounts(c plan.Counts) map[string]int {
+	m := map[string]int{"create": c.Create, "update": c.Update, "error": c.Error, "blocked": c.Blocked}
+	if c.Unverified > 0 {
+		m["verification_failed"] = c.Unverified
+	}
+	return m
 }

@@ -76,6 +76,9 @@ type conn struct {
 	fyMu          sync.Mutex
 	fiscalYear    string // current fiscal year id, once known
 	fiscalYearDay string // the day it was current on; a long-running process asks again the next day
+
+	// prices is what verifying sales documents needs (verify.go).
+	prices pricing
 }
 
 var (
@@ -132,9 +135,12 @@ func open(_ context.Context, cfg connectors.Config, deps connectors.Deps) (conne
 	c.objects = map[string]connectors.Object{}
 	for _, d := range objectDefs() {
 		o := &object{c: c, def: d}
-		if d.writable {
+		switch {
+		case d.writable && salesDocuments[d.name]:
+			c.objects[d.name] = &salesObject{writableObject: &writableObject{object: o}}
+		case d.writable:
 			c.objects[d.name] = &writableObject{object: o}
-		} else {
+		default:
 			c.objects[d.name] = o
 		}
 	}

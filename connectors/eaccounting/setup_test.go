@@ -95,6 +95,8 @@ func (e *env) object(t testing.TB, name string) *object {
 		return o
 	case *writableObject:
 		return o.object
+	case *salesObject:
+		return o.object
 	}
 	t.Fatalf("object %s is a %T", name, o)
 	return nil
@@ -106,11 +108,14 @@ func (e *env) writer(t testing.TB, name string) *writableObject {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, ok := o.(*writableObject)
-	if !ok {
-		t.Fatalf("object %s is not writable", name)
+	switch w := o.(type) {
+	case *writableObject:
+		return w
+	case *salesObject:
+		return w.writableObject
 	}
-	return w
+	t.Fatalf("object %s is not writable", name)
+	return nil
 }
 
 // customer returns valid fields of a new customer.

@@ -130,6 +130,9 @@ type Counts struct {
 	Skip    int `json:"skip"`
 	Error   int `json:"error"`
 	Blocked int `json:"blocked,omitempty"`
+	// Unverified counts created documents whose stored totals differ from
+	// the expected ones (apply and kopla verify only).
+	Unverified int `json:"verification_failed,omitempty"`
 }
 
 // Add counts one record.
@@ -172,6 +175,7 @@ func (p *Plan) Counts() Counts {
 		c.Skip += fc.Skip
 		c.Error += fc.Error
 		c.Blocked += fc.Blocked
+		c.Unverified += fc.Unverified
 	}
 	return c
 }

@@ -33,10 +33,14 @@ func (s *Server) salesContext(customer map[string]any, currency string) salesCtx
 	private := customer["IsPrivatePerson"] == true
 	country, _ := customer["InvoiceCountryCode"].(string)
 	home, _ := st.company["CountryCode"].(string)
+	// A private person in another EU country pays Swedish VAT; outside
+	// the EU the sale is an export, zero-rated for persons too.
+	c, _ := st.c("countries").get(strings.ToUpper(country))
+	euPerson := private && (country == "" || c["IsEuMember"] == true)
 	return salesCtx{
 		customer:    customer,
 		includesVat: private && st.company["ShowPricesExclVatPC"] != true,
-		domestic:    country == "" || strings.EqualFold(country, home) || private,
+		domestic:    country == "" || strings.EqualFold(country, home) || euPerson,
 		currency:    currency,
 	}
 }

@@ -3,8 +3,10 @@ package eaccountingtest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -55,6 +57,10 @@ type Fault struct {
 	// closes the connection without an answer, or, with Status set,
 	// answers Status instead of the real answer.
 	DropAfterCommit bool
+	// Answer, when set, changes the JSON object a handled request answers
+	// (what is stored stays as the request made it): a record whose answer
+	// says other totals than were stored, to test verification.
+	Answer func(body map[string]any)
 	// Times is how many matching requests the fault hits: 0 means once,
 	// a negative number means every matching request until ClearFaults.
 	Times int
@@ -322,6 +328,22 @@ func (s *Server) serve(pattern string, api bool, w http.ResponseWriter, r *http.
 			return
 		}
 		dropConnection(w)
+		return
+	}
+	if f != nil && f.Answer != nil {
+		rec := httptest.NewRecorder()
+		h(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err == nil {
+			f.Answer(body)
+			b, _ := json.Marshal(body)
+			rec.Body.Reset()
+			rec.Body.Write(b)
+		}
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
 		return
 	}
 	h(w, r)

@@ -1,0 +1,267 @@
+package eaccounting
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+// salesObject is a sales document (order, invoice draft, invoice): it can
+// say what a document it is sent must total, and what a stored one totals
+// (connectors.Verifier).
+//
+// The expected totals are computed from the sent rows as eAccounting
+// prices them: a row's amount is Quantity x UnitPrice x (1 -
+// DiscountPercentage), rounded to cents; its VAT rate is the rate of its
+// article's account coding (VatRatePercent), or 0 for a zero-rated sale;
+// unit prices include VAT when the customer is a private person and the
+// company shows private persons prices including VAT (IncludesVat); the
+// total of a document in the company's currency is rounded to whole units
+// when the company setting DomesticCurrencyRounding is 1.
+//
+// A sale is zero-rated as Swedish e-commerce books it: outside the EU
+// (export, companies and private persons alike), and to an EU company with
+// a VAT number (reverse charge). Domestic sales, EU private persons and EU
+// companies without a VAT number (the safe treatment) carry the coding's
+// VAT.
+type salesObject struct {
+	*writableObject
+}
+
+var _ connectors.Verifier = (*salesObject)(nil)
+
+// salesDocuments are the objects that are salesObjects.
+var salesDocuments = map[string]bool{"orders": true, "customerinvoicedrafts": true, "customerinvoices": true}
+
+// pricing is the reference data verification needs, read once per
+// connection: the VAT rate of every account coding and the company
+// settings that change how documents are priced.
+type pricing struct {
+	once      sync.Once
+	err       error
+	rates     map[string]float64 // coding id -> VAT rate (0.25)
+	country   string
+	currency  string
+	exclVatPC bool // ShowPricesExclVatPC
+	rounding  bool // DomesticCurrencyRounding == 1
+}
+
+func (c *conn) pricing(ctx context.Context) (*pricing, error) {
+	p := &c.prices
+	p.once.Do(func() {
+		codings, err := c.objects["articleaccountcodings"].(*object).all(ctx)
+		if err != nil {
+			p.err = fmt.Errorf("read article account codings: %w", err)
+			return
+		}
+		p.rates = make(map[string]float64, len(codings))
+		for _, r := range codings {
+			p.rates[r.ID] = number(r.Fields["VatRatePercent"])
+		}
+		settings, err := c.objects["companysettings"].(*object).all(ctx)
+		if err != nil || len(settings) == 0 {
+			p.err = fmt.Errorf("read company settings: %w", err)
+			return
+		}
+		s := settings[0].Fields
+		p.country, _ = s["CountryCode"].(string)
+		p.currency, _ = s["CurrencyCode"].(string)
+		p.exclVatPC, _ = s["ShowPricesExclVatPC"].(bool)
+		p.rounding = number(s["DomesticCurrencyRounding"]) == 1
+	})
+	return p, p.err
+}
+
+// ExpectedTotals computes what a document with the given fields must total.
+func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
+	var t connectors.Totals
+	customerID, _ := fields["CustomerId"].(string)
+	rows, _ := fields["Rows"].([]any)
+	if customerID == "" {
+		return t, false, nil
+	}
+	p, err := o.c.pricing(ctx)
+	if err != nil {
+		return t, false, err
+	}
+	customers, err := o.c.objects["customers"].(*writableObject).Get(ctx, []string{customerID})
+	if err != nil {
+		return t, false, err
+	}
+	if len(customers) == 0 {
+		return t, false, fmt.Errorf("customer %s of the document does not exist", customerID)
+	}
+	cust := customers[0].Fields
+	private, _ := cust["IsPrivatePerson"].(bool)
+	country, _ := cust["InvoiceCountryCode"].(string)
+	if c, ok := fields["InvoiceCountryCode"].(string); ok && c != "" && o.def.name != "customerinvoicedrafts" {
+		country = c // drafts take it from the customer (read-only)
+	}
+	vatNumber, _ := cust["VatNumber"].(string)
+	zeroRated := zeroRated(p.country, country, private, vatNumber)
+	includesVat := private && !p.exclVatPC
+
+	t.Currency = documentCurrency(o.def.name, fields, cust, p.currency)
+	var articleIDs []string
+	for _, x := range rows {
+		if row, ok := x.(map[string]any); ok {
+			if id, ok := row["ArticleId"].(string); ok && id != "" {
+				articleIDs = append(articleIDs, id)
+			}
+		}
+	}
+	codingOf := map[string]string{}
+	if len(articleIDs) > 0 {
+		arts, err := o.c.objects["articles"].(*writableObject).Get(ctx, articleIDs)
+		if err != nil {
+			return t, false, err
+		}
+		for _, a := range arts {
+			codingOf[a.ID], _ = a.Fields["CodingId"].(string)
+		}
+	}
+	// Net and VAT are summed per rate, as the document's VAT
+	// specification is, and rounded per rate.
+	type sums struct{ net, vat float64 }
+	byRate := map[float64]*sums{}
+	var rates []float64
+	for _, x := range rows {
+		row, ok := x.(map[string]any)
+		if !ok || row["IsTextRow"] == true {
+			continue
+		}
+		id, _ := row["ArticleId"].(string)
+		if id == "" {
+			continue
+		}
+		coding, known := codingOf[id]
+		if !known {
+			return t, false, fmt.Errorf("article %s of the document does not exist", id)
+		}
+		rate := p.rates[coding]
+		if zeroRated {
+			rate = 0
+		}
+		amount := round2(number(row["Quantity"]) * number(row["UnitPrice"]) * (1 - number(row["DiscountPercentage"])))
+		net := amount
+		if includesVat {
+			net = amount / (1 + rate)
+		}
+		s := byRate[rate]
+		if s == nil {
+			s = &sums{}
+			byRate[rate] = s
+			rates = append(rates, rate)
+		}
+		s.net += net
+		s.vat += net * rate
+	}
+	for _, r := range rates {
+		t.Net += round2(byRate[r].net)
+		t.VAT += round2(byRate[r].vat)
+	}
+	t.Net, t.VAT = round2(t.Net), round2(t.VAT)
+	t.Gross = round2(t.Net + t.VAT)
+	if p.rounding && strings.EqualFold(t.Currency, p.currency) {
+		t.Gross = math.Round(t.Gross + math.Copysign(1e-7, t.Gross)) // half away from zero
+	}
+	return t, true, nil
+}
+
+// documentCurrency is the currency a document is in: an order's
+// CurrencyCode; a draft's or invoice's is the customer's (read-only).
+func documentCurrency(object string, fields, customer map[string]any, home string) string {
+	if object == "orders" {
+		if c, ok := fields["CurrencyCode"].(string); ok && c != "" {
+			return strings.ToUpper(c)
+		}
+	}
+	if c, ok := customer["CurrencyCode"].(string); ok && c != "" {
+		return strings.ToUpper(c)
+	}
+	return strings.ToUpper(home)
+}
+
+// zeroRated reports whether a sale from a company in home to a customer in
+// country carries no VAT.
+func zeroRated(home, country string, private bool, vatNumber string) bool {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if country == "" || strings.EqualFold(country, home) {
+		return false
+	}
+	if !euCountries[country] {
+		return true // export
+	}
+	return !private && strings.TrimSpace(vatNumber) != ""
+}
+
+// euCountries are the EU member states by ISO code.
+var euCountries = map[string]bool{
+	"AT": true, "BE": true, "BG": true, "CY": true, "CZ": true, "DE": true, "DK": true, "EE": true, "ES": true,
+	"FI": true, "FR": true, "GR": true, "HR": true, "HU": true, "IE": true, "IT": true, "LT": true, "LU": true,
+	"LV": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SE": true, "SI": true, "SK": true,
+}
+
+// StoredTotals reads a stored document's totals. An order's Amount is its
+// net total, or its total including VAT when IncludesVat; drafts and
+// invoices carry the total to pay (TotalAmount, on invoices
+// TotalAmountInvoiceCurrency) with their VAT and roundings.
+func (o *salesObject) StoredTotals(rec connectors.Record) (connectors.Totals, bool) {
+	f := rec.Fields
+	var t connectors.Totals
+	switch o.def.name {
+	case "orders":
+		amount, ok := f["Amount"]
+		if !ok {
+			return t, false
+		}
+		t.Currency, _ = f["CurrencyCode"].(string)
+		t.VAT = number(f["VatAmount"])
+		t.Net = number(amount)
+		if f["IncludesVat"] == true {
+			t.Net = round2(t.Net - t.VAT)
+		}
+		t.Gross = round2(t.Net + t.VAT + number(f["RoundingsAmount"]))
+	case "customerinvoicedrafts":
+		gross, ok := f["TotalAmount"]
+		if !ok {
+			return t, false
+		}
+		t.Currency, _ = f["InvoiceCurrencyCode"].(string)
+		t.Gross, t.VAT = number(gross), number(f["TotalVatAmount"])
+		t.Net = round2(t.Gross - t.VAT - number(f["TotalRoundings"]))
+	case "customerinvoices":
+		gross, ok := f["TotalAmountInvoiceCurrency"]
+		if !ok {
+			return t, false
+		}
+		t.Currency, _ = f["CurrencyCode"].(string)
+		t.Gross, t.VAT = number(gross), number(f["TotalVatAmountInvoiceCurrency"])
+		t.Net = round2(t.Gross - t.VAT - number(f["TotalRoundings"]))
+	default:
+		return t, false
+	}
+	t.Currency = strings.ToUpper(t.Currency)
+	return t, true
+}
+
+func number(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case int:
+		return float64(x)
+	}
+	return 0
+}
+
+// round2 rounds to cents, half away from zero.
+func round2(x float64) float64 {
+	return math.Round(x*100+math.Copysign(1e-7, x)) / 100
+}

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kopla-dev/kopla/connectors"
+)
+
+// Verification is the comparison of a document's totals, as the target
+// connector computes them from what kopla sent, with the totals the target
+// stored. Only targets that implement connectors.Verifier are verified:
+// the connector, not the engine, knows how its system prices a document
+// (VAT rates through article codings, prices including VAT, rounding), and
+// the flow language stays free of accounting rules.
+type Verification struct {
+	Expected   connectors.Totals           `json:"expected"`
+	Stored     connectors.Totals           `json:"stored"`
+	Mismatches []connectors.TotalsMismatch `json:"mismatches,omitempty"`
+	// Err says why the document could not be verified (its expected
+	// totals could not be computed); that is a failed verification too.
+	Err string `json:"error,omitempty"`
+}
+
+// Failed reports whether the document's books are not as expected.
+func (v *Verification) Failed() bool { return v != nil && (len(v.Mismatches) > 0 || v.Err != "") }
+
+// Message describes a failed verification with both figures.
+func (v *Verification) Message() string {
+	if v.Err != "" {
+		return "verification failed: the expected totals cannot be computed: " + v.Err
+	}
+	parts := make([]string, len(v.Mismatches))
+	for i, m := range v.Mismatches {
+		switch e := m.Expected.(type) {
+		case float64:
+			parts[i] = fmt.Sprintf("%s expected %.2f, stored %.2f", strings.ToUpper(m.Figure), e, m.Stored)
+		default:
+			parts[i] = fmt.Sprintf("%s expected %v, stored %v", m.Figure, m.Expected, m.Stored)
+		}
+	}
+	return fmt.Sprintf("verification failed: %s (expected %s; stored %s)", strings.Join(parts, ", "), v.Expected, v.Stored)
+}
+
+// verifyDocument compares what a document should total, computed from the
+// fields sent, with what the target stored. It returns nil when the target
+// does not verify documents or the record is no document with totals.
+func verifyDocument(ctx context.Context, target any, sent map[string]any, stored connectors.Record) *Verification {
+	ver, ok := target.(connectors.Verifier)
+	if !ok {
+		return nil
+	}
+	got, ok := ver.StoredTotals(stored)
+	if !ok {
+		return nil
+	}
+	v := &Verification{Stored: got}
+	want, ok, err := ver.ExpectedTotals(ctx, sent)
+	switch {
+	case err != nil:
+		v.Err = err.Error()
+	case !ok:
+		return nil
+	default:
+		v.Expected = want
+		v.Mismatches = connectors.CompareTotals(want, got)
+	}
+	return v
+}
