@@ -29,13 +29,6 @@ function "person_name" {
   expr   = "trim((contact.firstname ?? '') + ' ' + (contact.lastname ?? ''))"
 }
 
-# An address part of the customer: the company's address when the company
-# has one, else the contact's (the property names are the same).
-function "customer_address" {
-  params = ["contact", "part"]
-  expr   = "let co = company_of(contact); co != nil && co.address != nil ? co[part] : contact[part]"
-}
-
 # Whether a contact is a customer: it has an e-mail address and an order (or
 # deal) the order flows send, or a lifecycle stage customer_lifecycle_stages
 # lists.
@@ -47,6 +40,13 @@ function "contact_selected" {
       (var.deals_to_orders && any(contact.deals ?? [], deal_selected(#))) ||
       (contact.lifecyclestage ?? '') in var.customer_lifecycle_stages)
   EXPR
+}
+
+# An address part of the customer: the company's address when the company
+# has one, else the contact's (the property names are the same).
+function "customer_address" {
+  params = ["contact", "part"]
+  expr   = "let co = company_of(contact); co != nil && co.address != nil ? co[part] : contact[part]"
 }
 
 flow "contacts_to_customers" {
@@ -81,7 +81,7 @@ flow "contacts_to_customers" {
 
     # Classification: the lifecycle stage picks the customer label.
     CustomerLabels = "[{Name: lookup('customer_labels', source.lifecyclestage ?? '')}]"
-    IsActive       = "true"
+    IsActive       = true
   }
   create_only {
     CurrencyCode     = "lookup('currency_by_country', country_code(customer_address(source, 'country')) ?? var.home_country)"

@@ -17,12 +17,6 @@ test "contacts_to_customers: a contact of a company becomes a company customer w
     country = "Sweden", phone = "+46 8 000 00 00", vat_number = "SE559000000101" }]
     orders = [{ hs_payment_status = "paid" }]
   }
-  find {
-    object = eaccounting.books.termsofpayments
-    field  = "Name"
-    value  = "30 dagar netto"
-    record = { Id = "t-30", Name = "30 dagar netto" }
-  }
   expect {
     action = "create"
     fields = {

@@ -41,36 +41,27 @@ function "deal_contact" {
   EXPR
 }
 
+# A deal is an order made in the CRM: the same rule as a web-shop order
+# (template hubspot_sales in orders.hcl: its articles, customer, rows and
+# reference), made of the deal's line items. A deal has no addresses:
+# eAccounting takes the customer's; order_rows finds no shipping or order
+# discount on it.
 flow "deals_to_eaccounting_orders" {
-  source  = hubspot.shop.deals
-  include = ["line_items", "contacts", "companies"]
-  target  = eaccounting.books.orders
+  extends = template.hubspot_sales
   enabled = var.deals_to_orders
+  source  = hubspot.shop.deals
+  target  = eaccounting.books.orders
   where   = "deal_selected(source)"
-  key     = "YourReference"
-  mode    = "create"
 
   ensure "customer" {
     flow  = flow.contacts_to_customers
     input = "deal_contact(source)"
   }
-  ensure "articles" {
-    flow     = flow.products_to_articles
-    for_each = "map(source.line_items ?? [], line_product(#))"
-  }
 
   fields {
-    YourReference                       = "var.deal_reference_prefix + string(source.hs_object_id)"
-    OurReference                        = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId                          = "order_customer(ensured.customer)?.Id"
-    OrderDate                           = "iso_date(source.closedate ?? source.createdate)"
-    CurrencyCode                        = "upper(source.deal_currency_code ?? var.default_currency)"
-    Status                              = var.eaccounting_order_status
-    EuThirdParty                        = "false"
-    ReverseChargeOnConstructionServices = "false"
-    RotReducedInvoicingType             = "0"
-    # A deal has no addresses: eAccounting takes the customer's. Its rows
-    # are its line items (order_rows finds no shipping or order discount).
-    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'order')"
+    YourReference = "var.deal_reference_prefix + string(source.hs_object_id)"
+    OrderDate     = "iso_date(source.closedate ?? source.createdate)"
+    CurrencyCode  = "upper(source.deal_currency_code ?? var.default_currency)"
+    Status        = var.eaccounting_order_status
   }
 }

@@ -64,7 +64,7 @@ flow "invoices_to_hubspot" {
   create_only {
     hs_currency              = "source.CurrencyCode ?? var.default_currency"
     hs_invoice_date          = "iso_datetime(source.InvoiceDate)"
-    hs_invoice_billable      = "false"
+    hs_invoice_billable      = false
     hs_purchase_order_number = "source.YourReference"
     # The customer's contact (by e-mail, else by customer number) and company.
     associate_contacts  = <<-EXPR

@@ -7,8 +7,9 @@
 #   "invoice" a booked eAccounting invoice     (flow orders_to_invoices: a draft
 #             converted at once)
 # The three flows extend one template (template hubspot_orders), and the
-# setting selects one of them: the draft and invoice flows are enabled only
-# for their setting (otherwise neither read nor planned).
+# setting selects one of them: each is enabled only for its setting
+# (otherwise neither read nor planned). hubspot_orders extends
+# hubspot_sales, the part a CRM deal shares (deals.hcl).
 #
 # For each order, first the customer (flow contacts_to_customers: looked up
 # by e-mail, created or updated) and the articles of its lines (flow
@@ -21,7 +22,9 @@
 # freight row (article freight_article_number) when the order has shipping
 # costs, then a text row naming the payment terms its payment method maps
 # to. The order-level discount (hs_order_discount) is spread over the line
-# rows as a percentage, as eAccounting has no order-level discount.
+# rows as a percentage, as eAccounting has no order-level discount. Orders
+# and drafts take the same rows: the flags eAccounting requires (a row
+# without an article is a text row) are the connector's defaults.
 #
 # Payment terms: eAccounting's order and draft API models (Swagger 2023) have
 # no TermsOfPaymentId, so the terms are shown on a text row; new customers
@@ -156,102 +159,107 @@ function "unit_price" {
   EXPR
 }
 
-# One sales row of an order ("order") or an invoice draft ("draft"): the two
-# row models require different flags.
+# The eAccounting article id of an order line: the ensured article's. A line
+# without one (no SKU, or a SKU outside product_sku_prefix/product_types,
+# so that products_to_articles leaves it out) is an error of the order: a
+# row without an article would be a text row, and the sale would be lost.
+function "line_article_id" {
+  params = ["line", "article"]
+  expr   = "article?.Id ?? fail('line item ' + string(line.name ?? line.hs_sku ?? record_id(line)) + ' has no eAccounting article: its SKU is empty or outside product_sku_prefix or product_types')"
+}
+
+# One row shape serves orders and invoice drafts: the flags each model
+# requires (IsTextRow from ArticleId, IsWorkCost, ...) are the connector's
+# defaults.
 function "sales_row" {
-  params = ["kind", "n", "article_id", "text", "quantity", "price", "discount", "cc1", "cc2"]
+  params = ["n", "article_id", "text", "quantity", "price", "discount", "cc1", "cc2"]
   expr   = <<-EXPR
-    kind == "order" ? {
+    {
       LineNumber: n, ArticleId: article_id, Text: text, Quantity: quantity, UnitPrice: price,
-      DiscountPercentage: discount, CostCenterItemId1: cc1, CostCenterItemId2: cc2,
-      IsTextRow: false, IsWorkCost: false, EligibleForReverseChargeOnVat: false
-    } : {
-      LineNumber: n, ArticleId: article_id, Text: text, Quantity: quantity, UnitPrice: price,
-      DiscountPercentage: discount, CostCenterItemId1: cc1, CostCenterItemId2: cc2,
-      IsTextRow: false, ReversedConstructionServicesVatFree: false
+      DiscountPercentage: discount, CostCenterItemId1: cc1, CostCenterItemId2: cc2
     }
   EXPR
 }
 
-function "text_row" {
-  params = ["kind", "n", "text"]
-  expr   = <<-EXPR
-    kind == "order" ?
-      {LineNumber: n, Text: text, IsTextRow: true, IsWorkCost: false, EligibleForReverseChargeOnVat: false} :
-      {LineNumber: n, Text: text, IsTextRow: true, ReversedConstructionServicesVatFree: false}
-  EXPR
-}
-
-# The fraction of the order-level discount (an amount on the subtotal).
-function "order_discount_fraction" {
-  params = ["order"]
-  expr   = "(order.hs_order_discount ?? 0) > 0 && (order.hs_subtotal_price ?? 0) > 0 ? order.hs_order_discount / order.hs_subtotal_price : 0.0"
-}
-
-# A row's DiscountPercentage (a fraction with at most 4 decimals): the line's
-# percentage combined with the order-level discount; nil when none.
+# A row's DiscountPercentage (a fraction with at most 4 decimals): the
+# line's percentage combined with the order-level discount (an amount on the
+# subtotal, spread over the lines as eAccounting has no order discount); nil
+# when none.
 function "row_discount" {
-  params = ["line_percent", "order_fraction"]
-  expr   = "let d = 1 - (1 - (line_percent ?? 0) / 100) * (1 - order_fraction); d <= 0.00005 ? nil : round(d * 10000) / 10000"
-}
-
-# The eAccounting terms of payment an order's payment method maps to.
-function "order_payment_terms" {
-  params = ["order"]
-  expr   = "target_value(var.payment_terms, order.hs_payment_processing_method, nil)"
+  params = ["line", "order"]
+  expr   = <<-EXPR
+    let order_fraction = (order.hs_order_discount ?? 0) > 0 && (order.hs_subtotal_price ?? 0) > 0 ? order.hs_order_discount / order.hs_subtotal_price : 0.0;
+    let d = 1 - (1 - (line.hs_discount_percentage ?? 0) / 100) * (1 - order_fraction);
+    d <= 0.00005 ? nil : round(d * 10000) / 10000
+  EXPR
 }
 
 # The rows of an order: its lines, freight and payment terms.
 function "order_rows" {
-  params = ["order", "articles", "customer", "kind"]
+  params = ["order", "articles", "customer"]
   expr   = <<-EXPR
     let private = customer?.IsPrivatePerson ?? true;
     let country = order.hs_billing_address_country ?? customer?.InvoiceCountryCode ?? var.home_country;
-    let order_fraction = order_discount_fraction(order);
     let cc1 = var.cost_center == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_center)?.Id;
     let cc2 = var.cost_unit == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_unit)?.Id;
-    let lines = map(order.line_items ?? [], sales_row(kind, #index,
-      at(articles, #index)?.Id, #.name, #.quantity ?? 1,
+    let lines = map(order.line_items ?? [], sales_row(#index,
+      line_article_id(#, at(articles, #index)), #.name, #.quantity ?? 1,
       unit_price((#.price ?? 0) - (#.discount ?? 0), vat_rate(at(articles, #index)?.CodingId, country, private), private),
-      row_discount(#.hs_discount_percentage, order_fraction), cc1, cc2));
+      row_discount(#, order), cc1, cc2));
     let freight = find(eaccounting.books.articles, "Number", var.freight_article_number);
-    let shipping = (order.hs_shipping_cost ?? 0) > 0 ? [sales_row(kind, len(lines),
-      freight?.Id, freight?.Name ?? "Frakt", 1,
+    let shipping = (order.hs_shipping_cost ?? 0) > 0 ? [sales_row(len(lines),
+      freight?.Id ?? fail("the freight article " + var.freight_article_number + " (freight_article_number) does not exist in eAccounting"),
+      freight?.Name ?? "Frakt", 1,
       unit_price(order.hs_shipping_cost, vat_rate(freight?.CodingId, country, private), private),
       nil, cc1, cc2)] : [];
-    let terms = order_payment_terms(order);
-    let payment = terms != nil && var.payment_row_text != "" ? [text_row(kind, len(lines) + len(shipping), var.payment_row_text + terms)] : [];
+    let terms = target_value(var.payment_terms, order.hs_payment_processing_method, nil);
+    let payment = terms != nil && var.payment_row_text != "" ? [{LineNumber: len(lines) + len(shipping), Text: var.payment_row_text + terms}] : [];
     concat(lines, shipping, payment)
   EXPR
 }
 
-# The rule, whatever the target: which orders, their customer and articles
-# first, the reference that makes a sent order be skipped, and the fields
-# every target has. The three flows below extend it; order_target selects
-# one of them.
-template "hubspot_orders" {
-  source  = hubspot.shop.orders
+# What every eAccounting sales document made from a HubSpot sale has,
+# whatever the sale (a web-shop order here, a CRM deal in deals.hcl) and the
+# target: the articles of its lines first, its customer (or the default
+# debtor), its rows, and the reference (key) that makes a sale sent earlier
+# be skipped (mode create). The flags eAccounting requires on every order,
+# draft and row are the connector's defaults ("(default)" in the plan).
+template "hubspot_sales" {
   include = ["line_items", "contacts", "companies"]
-  where   = "order_selected(source)"
   key     = "YourReference"
   mode    = "create"
 
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "order_contact(source)"
-  }
   ensure "articles" {
     flow     = flow.products_to_articles
     for_each = "map(source.line_items ?? [], line_product(#))"
   }
 
   fields {
-    YourReference           = "var.reference_prefix + string(source.hs_object_id)"
-    BuyersOrderReference    = "source.hs_external_order_id"
-    OurReference            = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId              = "order_customer(ensured.customer)?.Id"
-    EuThirdParty            = "false"
-    RotReducedInvoicingType = "0"
+    # HS-<HubSpot id>; deals have a prefix of their own, so that a deal and
+    # an order never share a reference.
+    YourReference = "var.reference_prefix + string(source.hs_object_id)"
+    OurReference  = "var.our_reference == '' ? nil : var.our_reference"
+    CustomerId    = "order_customer(ensured.customer)?.Id"
+    Rows          = "order_rows(source, ensured.articles, order_customer(ensured.customer))"
+  }
+}
+
+# The rule for web-shop orders, whatever the target: which orders, their
+# customer and addresses. The three flows below extend it (the draft and
+# invoice flows through hubspot_orders_as_drafts); order_target selects one
+# of them.
+template "hubspot_orders" {
+  extends = template.hubspot_sales
+  source  = hubspot.shop.orders
+  where   = "order_selected(source)"
+
+  ensure "customer" {
+    flow  = flow.contacts_to_customers
+    input = "order_contact(source)"
+  }
+
+  fields {
+    BuyersOrderReference = "source.hs_external_order_id"
 
     InvoiceAddress1      = "source.hs_billing_address_street"
     DeliveryCustomerName = "source.hs_shipping_address_name"
@@ -260,8 +268,33 @@ template "hubspot_orders" {
     DeliveryCity         = "source.hs_shipping_address_city"
     DeliveryCountryCode  = "country_code(source.hs_shipping_address_country)"
     DeliveryMethodCode   = "target_value(var.delivery_methods, source.hs_shipping_method, var.default_delivery_method == '' ? nil : var.default_delivery_method)"
+  }
+}
 
-    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'draft')"
+flow "orders_to_eaccounting_orders" {
+  extends = template.hubspot_orders
+  enabled = var.order_target == "order"
+  target  = eaccounting.books.orders
+
+  fields {
+    OrderDate    = "iso_date(source.hs_external_created_date ?? source.hs_createdate)"
+    CurrencyCode = "upper(source.hs_currency_code ?? var.default_currency)"
+    Status       = var.eaccounting_order_status
+
+    InvoiceCustomerName = "source.hs_billing_address_name"
+    InvoicePostalCode   = "source.hs_billing_address_postal_code"
+    InvoiceCity         = "source.hs_billing_address_city"
+    InvoiceCountryCode  = "country_code(source.hs_billing_address_country)"
+  }
+
+  # The number eAccounting gives the order goes back to the HubSpot order in
+  # the same apply ("(known after apply)" in the plan); an order sent
+  # earlier gets the number of the existing eAccounting order. Set up once
+  # in HubSpot: the order property eaccounting_order_number (text, unique).
+  write_back {
+    fields {
+      eaccounting_order_number = "result.Number == nil ? nil : string(result.Number)"
+    }
   }
 }
 
@@ -273,36 +306,6 @@ template "hubspot_orders_as_drafts" {
 
   fields {
     InvoiceDate = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
-  }
-}
-
-flow "orders_to_eaccounting_orders" {
-  extends = template.hubspot_orders
-  enabled = var.order_target == "order"
-  target  = eaccounting.books.orders
-
-  fields {
-    OrderDate                           = "iso_date(source.hs_external_created_date ?? source.hs_createdate)"
-    CurrencyCode                        = "upper(source.hs_currency_code ?? var.default_currency)"
-    Status                              = var.eaccounting_order_status
-    ReverseChargeOnConstructionServices = "false"
-
-    InvoiceCustomerName = "source.hs_billing_address_name"
-    InvoicePostalCode   = "source.hs_billing_address_postal_code"
-    InvoiceCity         = "source.hs_billing_address_city"
-    InvoiceCountryCode  = "country_code(source.hs_billing_address_country)"
-
-    Rows = "order_rows(source, ensured.articles, order_customer(ensured.customer), 'order')"
-  }
-
-  # The number eAccounting gives the order goes back to the HubSpot order in
-  # the same apply ("(known after apply)" in the plan); an order sent
-  # earlier gets the number of the existing eAccounting order. Set up once
-  # in HubSpot: the order property eaccounting_order_number (text, unique).
-  write_back {
-    fields {
-      eaccounting_order_number = "result.Number == nil ? nil : string(result.Number)"
-    }
   }
 }
 

@@ -53,9 +53,9 @@ test "orders_to_eaccounting_orders: a paid company order with discount, freight 
       CurrencyCode         = "SEK", Status = 2, InvoiceCountryCode = "SE", InvoiceCity = "Stockholm", DeliveryCity = "Farsta",
       DeliveryCustomerName = "Anna Berg", DeliveryMethodCode = "BUD"
       Rows = [
-        { LineNumber = 0, ArticleId = "a-1", Quantity = 2, UnitPrice = 100, DiscountPercentage = 0.1, IsTextRow = false },
+        { LineNumber = 0, ArticleId = "a-1", Quantity = 2, UnitPrice = 100, DiscountPercentage = 0.1 },
         { LineNumber = 1, ArticleId = "a-frakt", Quantity = 1, UnitPrice = 59 },
-        { LineNumber = 2, IsTextRow = true, Text = "Betalningsvillkor: 30 dagar netto" },
+        { LineNumber = 2, ArticleId = null, Text = "Betalningsvillkor: 30 dagar netto" },
       ]
     }
   }
@@ -74,12 +74,6 @@ test "orders_to_eaccounting_orders: an order that exists in eAccounting is skipp
   source  = { hs_object_id = "1003", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z" }
   target  = { Id = "o-1", Number = 17, YourReference = "HS-1003" }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
-  find {
-    object = eaccounting.books.articles
-    field  = "Number"
-    value  = "FRAKT"
-    record = { Id = "a-frakt", CodingId = "cod-25" }
-  }
   expect {
     action = "skip"
   }
@@ -219,7 +213,7 @@ test "orders_to_eaccounting_orders: payment methods map to the terms of payment 
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
   expect {
     action = "create"
-    fields = { DeliveryMethodCode = null, Rows = [{ LineNumber = 0, IsTextRow = true, Text = "Betalningsvillkor: Kontant" }] }
+    fields = { DeliveryMethodCode = null, Rows = [{ LineNumber = 0, ArticleId = null, Text = "Betalningsvillkor: Kontant" }] }
   }
 }
 
@@ -234,7 +228,7 @@ test "orders_to_eaccounting_orders: an unknown billing country is an error on it
   }
 }
 
-test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft rows" {
+test "orders_to_invoice_drafts: a paid order becomes an invoice draft with the rows of an order" {
   flow = flow.orders_to_invoice_drafts
   vars = { order_target = "draft" }
   source = {
@@ -247,7 +241,7 @@ test "orders_to_invoice_drafts: a paid order becomes an invoice draft with draft
     action = "create"
     fields = {
       YourReference = "HS-1013", CustomerId = "c-1", InvoiceDate = "2026-03-03", InvoiceAddress1 = "Storgatan 1"
-      Rows          = [{ ArticleId = "a-1", UnitPrice = 100, IsTextRow = false, ReversedConstructionServicesVatFree = false }]
+      Rows          = [{ LineNumber = 0, ArticleId = "a-1", Quantity = 1, UnitPrice = 100 }]
     }
   }
 }
@@ -293,5 +287,27 @@ test "orders_to_eaccounting_orders: orders of another store are left out" {
   source = { hs_object_id = "1016", hs_payment_status = "paid", hs_source_store = "Pop-up Store" }
   expect {
     action = "skip"
+  }
+}
+
+test "orders_to_eaccounting_orders: a line without an eAccounting article is an error, never a text row" {
+  flow    = flow.orders_to_eaccounting_orders
+  source  = { hs_object_id = "1017", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z", line_items = [{ id = "5011", name = "Presentkort", quantity = 1, price = 100 }] }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [null] }
+  expect {
+    action = "error"
+    field  = "Rows"
+    error  = "line item Presentkort has no eAccounting article"
+  }
+}
+
+test "orders_to_eaccounting_orders: shipping costs without the freight article are an error" {
+  flow    = flow.orders_to_eaccounting_orders
+  source  = { hs_object_id = "1018", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z", hs_shipping_cost = 59 }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  expect {
+    action = "error"
+    field  = "Rows"
+    error  = "the freight article FRAKT (freight_article_number) does not exist in eAccounting"
   }
 }

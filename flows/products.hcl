@@ -104,7 +104,7 @@ flow "products_to_articles" {
   create_only {
     CodingId      = "find(eaccounting.books.articleaccountcodings, 'Name', product_coding(source))?.Id"
     UnitId        = "find(eaccounting.books.units, 'Code', var.article_unit_by_type[source.hs_product_type ?? 'default'] ?? var.article_unit_by_type.default)?.Id"
-    IsActive      = "true"
+    IsActive      = true
     IsStock       = "(source.hs_product_type ?? '') == 'inventory'"
     PurchasePrice = "source.hs_cost_of_goods_sold"
     Barcodes      = "product_gtin(source) == nil ? nil : [{Barcode: product_gtin(source), BarcodeType: 0}]"

@@ -176,6 +176,13 @@ function "vat_rate" {
   EXPR
 }
 
+# The id of a record handed over by a read (includes carry "id"; records
+# read directly carry hs_object_id).
+function "record_id" {
+  params = ["record"]
+  expr   = "record == nil ? nil : (record.id ?? record.hs_object_id)"
+}
+
 # target_value maps a source value through a table written from the target's
 # point of view, { target value = [source values] }, as settings screens
 # list them: the first target value whose list holds the source value, or
@@ -183,13 +190,6 @@ function "vat_rate" {
 function "target_value" {
   params = ["table", "value", "fallback"]
   expr   = "value == nil ? fallback : (first(filter(keys(table), value in table[#])) ?? fallback)"
-}
-
-# The id of a record handed over by a read (includes carry "id"; records
-# read directly carry hs_object_id).
-function "record_id" {
-  params = ["record"]
-  expr   = "record == nil ? nil : (record.id ?? record.hs_object_id)"
 }
 
 # The element i of a list, nil when the list is shorter (or nil).
