@@ -6,27 +6,37 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // WriteBack is the `write_back { ... }` block of a flow: after a record is
 // written, fields of the stored target record (result) go back to the
-// source record, or to the record id names in target.
+// source record, to the record id names in target, or (with key) to the
+// record of target that has the key, created when it is missing.
 type WriteBack struct {
 	// Target is the object written to; nil means the flow's source object.
 	Target *ObjectRef
 	// ID computes the id of the record to update; nil means the source
-	// record's own id.
+	// record's own id. Never set together with Key.
 	ID *Expr
-	// Fields are the values written, in the order of the file.
-	Fields    []*Mapping
-	DeclRange hcl.Range
+	// Key, when not empty, is the target field that finds the record
+	// written to (as a flow's key): the write-back then upserts it.
+	Key      string
+	KeyRange hcl.Range
+	// Where, when set, selects the records that get a write-back; it sees
+	// source and result.
+	Where *Expr
+	// Fields are the values written, in the order of the file; CreateOnly
+	// those written only when a keyed write-back creates its record.
+	Fields     []*Mapping
+	CreateOnly []*Mapping
+	DeclRange  hcl.Range
 }
 
 var writeBackSchema = &bodySchema{
 	What:       "a write_back block",
-	Attributes: []string{"target", "id"},
-	Blocks:     []blockSchema{{Type: "fields"}},
-	Elsewhere:  map[string]string{"create_only": "the flow (a write-back only updates)", "key": "the flow (a write-back finds its record by id)"},
+	Attributes: []string{"target", "id", "key", "where"},
+	Blocks:     []blockSchema{{Type: "fields"}, {Type: "create_only"}},
 }
 
 // decodeWriteBack reads a write_back block into f. A flow has at most one:
@@ -49,15 +59,27 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 	if attr, ok := c.Attributes["id"]; ok {
 		wb.ID = l.exprAttr(attr)
 	}
-	var fieldsBlk *hclsyntax.Block
+	l.decodeWriteBackKey(wb, c)
+	if attr, ok := c.Attributes["where"]; ok {
+		wb.Where = l.exprAttr(attr)
+	}
+	var fieldsBlk, createOnlyBlk *hclsyntax.Block
 	for _, fb := range c.Blocks {
-		if fieldsBlk != nil {
-			l.diags = append(l.diags, duplicateFix("Duplicate fields block", "A fields block of this write_back", fieldsBlk.DefRange(), fb.DefRange(),
-				"A write_back block has one fields block: merge the two."))
+		first := &fieldsBlk
+		if fb.Type == "create_only" {
+			first = &createOnlyBlk
+		}
+		if *first != nil {
+			l.diags = append(l.diags, duplicateFix("Duplicate "+fb.Type+" block", fmt.Sprintf("A %s block of this write_back", fb.Type), (*first).DefRange(), fb.DefRange(),
+				fmt.Sprintf("A write_back block has one %s block: merge the two.", fb.Type)))
 			continue
 		}
-		fieldsBlk = fb
-		wb.Fields = l.mappings(fb, nil)
+		*first = fb
+		if fb.Type == "fields" {
+			wb.Fields = l.mappings(fb, nil)
+		} else {
+			wb.CreateOnly = l.mappings(fb, nil)
+		}
 	}
 	if fieldsBlk == nil {
 		l.diags = append(l.diags, missingArgument(b, "fields block", "The write_back block",
@@ -69,6 +91,79 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 			Detail:   fmt.Sprintf("The write_back block of flow %q writes no field: add field = \"expression\" lines to its fields block, or remove the block.", f.Name),
 			Subject:  fieldsBlk.DefRange().Ptr(),
 		})
+	}
+	if createOnlyBlk != nil {
+		l.writeBackCreateOnly(wb, fieldsBlk, createOnlyBlk)
+	}
+}
+
+// decodeWriteBackKey reads the key of a write_back block, which finds the
+// record written to instead of an id.
+func (l *loader) decodeWriteBackKey(wb *WriteBack, c bodyContent) {
+	attr, ok := c.Attributes["key"]
+	if !ok {
+		return
+	}
+	wb.KeyRange = attr.Expr.Range()
+	v, ok := l.literal(attr, cty.String)
+	if !ok {
+		return
+	}
+	if id, hasID := c.Attributes["id"]; hasID {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Conflicting arguments",
+			Detail: fmt.Sprintf("The write_back block has both id (at %s) and key: id updates the record it names, key finds the record by a target field and creates it when it is missing. Remove one of the two.",
+				shortRange(id.SrcRange)),
+			Subject: attr.SrcRange.Ptr(),
+		})
+		wb.ID = nil
+	}
+	if v.AsString() == "" {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid key",
+			Detail:   "key names the field of the write-back target that finds the record written to, such as key = \"hs_sku\"; it cannot be empty.",
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+		return
+	}
+	wb.Key = v.AsString()
+}
+
+// writeBackCreateOnly checks the create_only block of a write_back: only a
+// keyed write-back creates records, and a field is written either always
+// or on create.
+func (l *loader) writeBackCreateOnly(wb *WriteBack, fieldsBlk, createOnlyBlk *hclsyntax.Block) {
+	if wb.KeyRange.Filename == "" { // a key written but invalid is reported as such
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unexpected create_only block",
+			Detail:   "A write_back block without key only updates records that exist, so it never writes create_only fields. Add key = \"<target field>\" to find the record by it and create it when it is missing, or move these fields into the fields block.",
+			Subject:  createOnlyBlk.DefRange().Ptr(),
+		})
+		wb.CreateOnly = nil
+		return
+	}
+	if fieldsBlk == nil {
+		return
+	}
+	kept := wb.CreateOnly[:0]
+	for _, m := range wb.CreateOnly {
+		if _, dup := fieldsBlk.Body.Attributes[m.Field]; !dup {
+			kept = append(kept, m)
+		}
+	}
+	wb.CreateOnly = kept
+	for _, attr := range sortedAttributes(createOnlyBlk.Body) {
+		if prev, dup := fieldsBlk.Body.Attributes[attr.Name]; dup {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate field",
+				Detail:   fmt.Sprintf("The field %q is already set in the write_back's fields block at %s. A field is written either on every write-back (fields) or only when it creates the record (create_only): remove one of the two.", attr.Name, shortRange(prev.NameRange)),
+				Subject:  attr.NameRange.Ptr(),
+			})
+		}
 	}
 }
 
@@ -125,7 +220,9 @@ func (l *loader) writeBackFixtures(t *Test, result *hclsyntax.Attribute) bool {
 		t.Ensured = map[string]any{}
 	}
 	t.Ensured["result"] = rec
-	if t.Target == nil && l.cfg.Flows[strings.TrimSuffix(t.Flow, WriteBackSuffix)].WriteBack.Target == nil {
+	// A keyed write-back finds its record by key: without target, it has
+	// none and creates one.
+	if wb := l.cfg.Flows[strings.TrimSuffix(t.Flow, WriteBackSuffix)].WriteBack; t.Target == nil && wb.Target == nil && wb.Key == "" {
 		t.Target = t.Source
 	}
 	return true

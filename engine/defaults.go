@@ -175,6 +175,23 @@ func requiredFieldsDiagnostics(f *flow) hcl.Diagnostics {
 	if f.mode == dsl.ModeUpdate || f.target == nil {
 		return nil
 	}
+	missing := missingRequiredFields(f)
+	if len(missing) == 0 {
+		return nil
+	}
+	example := missing[0] + " = \"...\""
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Missing required fields",
+		Detail: fmt.Sprintf("The flow %s can create %s records but sets no value for %s %s, which %s requires on create. Map %s in the flow's fields or create_only block (%s), or set mode = \"update\" if the flow never creates records.",
+			f.name, f.target.ref, pluralWord(len(missing), "the field", "the fields"), andList(missing), f.target.ref, pluralWord(len(missing), "it", "them"), example),
+		Subject: f.decl.Target.Range.Ptr(),
+	}}
+}
+
+// missingRequiredFields lists the required fields of a flow's target that
+// have no default and that the flow maps neither in fields nor create_only.
+func missingRequiredFields(f *flow) []string {
 	mapped := map[string]bool{}
 	for _, m := range f.decl.Fields {
 		mapped[m.Field] = true
@@ -188,17 +205,7 @@ func requiredFieldsDiagnostics(f *flow) hcl.Diagnostics {
 			missing = append(missing, fl.Name)
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	example := missing[0] + " = \"...\""
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Missing required fields",
-		Detail: fmt.Sprintf("The flow %s can create %s records but sets no value for %s %s, which %s requires on create. Map %s in the flow's fields or create_only block (%s), or set mode = \"update\" if the flow never creates records.",
-			f.name, f.target.ref, pluralWord(len(missing), "the field", "the fields"), andList(missing), f.target.ref, pluralWord(len(missing), "it", "them"), example),
-		Subject: f.decl.Target.Range.Ptr(),
-	}}
+	return missing
 }
 
 func andList(names []string) string {

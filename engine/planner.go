@@ -494,14 +494,14 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origi
 	}
 	items = items[:n]
 
-	// Filter and ensure inputs.
+	// Filter and ensure inputs. A write-back's where sees its result.
+	r.resolveResults(items)
 	if err := r.evalRounds(ctx, items, r.evalWhere); err != nil {
 		return err
 	}
 	if err := r.resolveEnsures(ctx, items); err != nil {
 		return err
 	}
-	r.resolveResults(items)
 	// The key first: it finds the target record, which the other fields
 	// may read as target.
 	if err := r.evalRounds(ctx, items, r.evalKey); err != nil {

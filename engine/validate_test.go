@@ -124,7 +124,7 @@ func exprOf(src string) *dsl.Expr {
 // FuzzValidate compiles whatever the loader makes of a file, broken or not,
 // as kopla validate does: no panics, and every diagnostic has a range.
 func FuzzValidate(f *testing.F) {
-	for _, name := range []string{"testdata/errors/fields.hcl", "testdata/errors/ensure.hcl"} {
+	for _, name := range []string{"testdata/errors/fields.hcl", "testdata/errors/ensure.hcl", "testdata/errors/writeback_key.hcl"} {
 		if src, err := os.ReadFile(name); err == nil {
 			f.Add(string(src))
 		}

@@ -38,6 +38,9 @@ type writeBack struct {
 	// that record, as read, is the target record, so it is not looked up
 	// again (the read includes the fields written back).
 	self bool
+	// whereResult are the fields of result the where reads: a where must
+	// not depend on what is known only after apply.
+	whereResult []string
 }
 
 // bindWriteBacks binds the write_back block of every bound flow as a flow
@@ -72,7 +75,8 @@ func (p *Project) bindWriteBacks() hcl.Diagnostics {
 }
 
 // bindWriteBack checks a write_back block against its target's schema and
-// binds it as an update-mode flow over the producing flow's source.
+// binds it as a flow over the producing flow's source: an update-mode flow
+// keyed by the system id, or, with key, an upsert keyed by that field.
 func (p *Project) bindWriteBack(prod *flow, wb *dsl.WriteBack) (*flow, hcl.Diagnostics) {
 	targetRef, targetRange := prod.decl.Source, wb.DeclRange
 	if wb.Target != nil {
@@ -90,56 +94,38 @@ func (p *Project) bindWriteBack(prod *flow, wb *dsl.WriteBack) (*flow, hcl.Diagn
 			Subject:  targetRange.Ptr(),
 		})
 	}
-	idField := systemIDField(tgt.schema)
-	if idField == "" {
-		return nil, append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid write-back target",
-			Detail:   fmt.Sprintf("Records of %s have no system id a write-back could update them by (a read-only key field, such as HubSpot's hs_object_id): write back to an object that has one, or use a flow with a key.", tgt.ref),
-			Subject:  targetRange.Ptr(),
-		})
-	}
-	id := wb.ID
-	if id == nil {
-		if tgt.ref != prod.source.ref {
+	keyed := wb.Key != ""
+	var fields []*dsl.Mapping
+	idField := ""
+	if !keyed {
+		idField = systemIDField(tgt.schema)
+		if idField == "" {
 			return nil, append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
-				Summary:  "Missing required argument",
-				Detail:   fmt.Sprintf("The write_back block writes to %s, not to the flow's source %s: add id = \"<expression>\", the %s of the record to update, such as id = \"first(source.contacts ?? [])?.%s\".", tgt.ref, prod.source.ref, idField, idField),
+				Summary:  "Invalid write-back target",
+				Detail:   fmt.Sprintf("Records of %s have no system id a write-back could update them by (a read-only key field, such as HubSpot's hs_object_id): write back to an object that has one, or find the record by a field with key = \"<field>\".", tgt.ref),
 				Subject:  targetRange.Ptr(),
 			})
 		}
-		id = dsl.NewExpr(envSource+"."+idField, wb.DeclRange)
-	}
-
-	fields := []*dsl.Mapping{{Field: idField, NameRange: wb.DeclRange, Expr: id}}
-	for _, m := range wb.Fields {
-		if m.Expr == nil {
-			continue // reported by dsl
-		}
-		field, known := tgt.schema.Field(m.Field)
-		var problem *hcl.Diagnostic
-		switch {
-		case m.Field == idField:
-			problem = &hcl.Diagnostic{Summary: "Read-only write-back field", Detail: fmt.Sprintf("The field %q is the id of the %s record the write-back updates: it is given by the write_back block's id, and cannot be written.", m.Field, tgt.ref)}
-		case !known && !tgt.schema.Open && !tgt.schema.Extensible:
-			detail := fmt.Sprintf("The write-back target %s has no field %q.", tgt.ref, m.Field)
-			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
+		id := wb.ID
+		if id == nil {
+			if tgt.ref != prod.source.ref {
+				return nil, append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Missing required argument",
+					Detail:   fmt.Sprintf("The write_back block writes to %s, not to the flow's source %s: add id = \"<expression>\", the %s of the record to update, such as id = \"first(source.contacts ?? [])?.%s\", or key = \"<field>\" to find the record by a field and create it when it is missing.", tgt.ref, prod.source.ref, idField, idField),
+					Subject:  targetRange.Ptr(),
+				})
 			}
-			problem = &hcl.Diagnostic{Summary: "Unknown write-back field", Detail: detail}
-		case known && field.ReadOnly:
-			problem = &hcl.Diagnostic{Summary: "Read-only write-back field", Detail: fmt.Sprintf("The field %q of %s is set by the system and cannot be written back: write the value to a field the target stores, such as a custom property.", m.Field, tgt.ref)}
-		case known && field.CreateOnly:
-			problem = &hcl.Diagnostic{Summary: "Field written on create only", Detail: fmt.Sprintf("The field %q of %s can be set only when a record is created; a write-back updates records that exist.", m.Field, tgt.ref)}
+			id = dsl.NewExpr(envSource+"."+idField, wb.DeclRange)
 		}
-		if problem != nil {
-			problem.Severity, problem.Subject = hcl.DiagError, m.NameRange.Ptr()
-			diags = append(diags, problem)
-			continue
-		}
-		fields = append(fields, m)
+		fields = append(fields, &dsl.Mapping{Field: idField, NameRange: wb.DeclRange, Expr: id})
 	}
+	fields, d := checkWriteBackFields(fields, wb.Fields, tgt, idField, keyed, false)
+	diags = append(diags, d...)
+	createOnly, d := checkWriteBackFields(nil, wb.CreateOnly, tgt, idField, keyed, true)
+	diags = append(diags, d...)
+
 	var includes []string
 	for _, inc := range prod.decl.Include {
 		if _, ok := prod.source.schema.Include(inc); ok { // a bad one is the producing flow's error
@@ -157,19 +143,79 @@ func (p *Project) bindWriteBack(prod *flow, wb *dsl.WriteBack) (*flow, hcl.Diagn
 		Mode:         dsl.ModeUpdate,
 		ModeRange:    wb.DeclRange,
 		Fields:       fields,
+		CreateOnly:   createOnly,
 		DeclRange:    wb.DeclRange,
 		// A write-back runs when its flow does.
 		Enabled:        prod.decl.Enabled,
 		DisabledReason: prod.decl.DisabledReason,
 		EnabledRange:   prod.decl.EnabledRange,
 	}
+	if keyed {
+		decl.Key, decl.KeyRange, decl.Mode = wb.Key, wb.KeyRange, dsl.ModeUpsert
+	}
 	f, d := p.bindFlow(decl)
 	diags = append(diags, d...)
 	if f == nil {
 		return nil, diags
 	}
-	f.writeBack = &writeBack{producer: prod, decl: wb, self: wb.ID == nil && tgt.ref == prod.source.ref}
+	f.writeBack = &writeBack{producer: prod, decl: wb, self: !keyed && wb.ID == nil && tgt.ref == prod.source.ref}
+	if keyed {
+		diags = append(diags, writeBackRequiredFields(f, prod)...)
+	}
 	return f, diags
+}
+
+// checkWriteBackFields appends to out the mappings of a write_back's fields
+// (or create_only) block that its target can take, and reports the others.
+func checkWriteBackFields(out, ms []*dsl.Mapping, tgt *object, idField string, keyed, createOnly bool) ([]*dsl.Mapping, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	for _, m := range ms {
+		if m.Expr == nil {
+			continue // reported by dsl
+		}
+		field, known := tgt.schema.Field(m.Field)
+		var problem *hcl.Diagnostic
+		switch {
+		case idField != "" && m.Field == idField:
+			problem = &hcl.Diagnostic{Summary: "Read-only write-back field", Detail: fmt.Sprintf("The field %q is the id of the %s record the write-back updates: it is given by the write_back block's id, and cannot be written.", m.Field, tgt.ref)}
+		case !known && !tgt.schema.Open && !tgt.schema.Extensible:
+			detail := fmt.Sprintf("The write-back target %s has no field %q.", tgt.ref, m.Field)
+			if s := connectors.Suggest(m.Field, tgt.schema.Names()); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			problem = &hcl.Diagnostic{Summary: "Unknown write-back field", Detail: detail}
+		case known && field.ReadOnly:
+			problem = &hcl.Diagnostic{Summary: "Read-only write-back field", Detail: fmt.Sprintf("The field %q of %s is set by the system and cannot be written back: write the value to a field the target stores, such as a custom property.", m.Field, tgt.ref)}
+		case known && field.CreateOnly && !keyed:
+			problem = &hcl.Diagnostic{Summary: "Field written on create only", Detail: fmt.Sprintf("The field %q of %s can be set only when a record is created; a write-back by id updates records that exist (with key = \"<field>\" it creates missing ones, and takes this field in its create_only block).", m.Field, tgt.ref)}
+		case known && field.CreateOnly && !createOnly:
+			problem = &hcl.Diagnostic{Summary: "Field written on create only", Detail: fmt.Sprintf("The field %q of %s can be set when a record is created, not updated: move it to the write_back's create_only block.", m.Field, tgt.ref)}
+		}
+		if problem != nil {
+			problem.Severity, problem.Subject = hcl.DiagError, m.NameRange.Ptr()
+			diags = append(diags, problem)
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, diags
+}
+
+// writeBackRequiredFields reports a keyed write-back that can create
+// records of its target and leaves a required field without a value, as
+// requiredFieldsDiagnostics does for a flow.
+func writeBackRequiredFields(f, prod *flow) hcl.Diagnostics {
+	missing := missingRequiredFields(f)
+	if len(missing) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Missing required fields",
+		Detail: fmt.Sprintf("The write-back of flow %s creates the %s records its key %s does not find, but sets no value for %s %s, which %s requires on create. Map %s in the write_back's fields or create_only block (%s = \"...\"), or find the record by id instead of key if it always exists.",
+			prod.name, f.target.ref, f.keyField, pluralWord(len(missing), "the field", "the fields"), andList(missing), f.target.ref, pluralWord(len(missing), "it", "them"), missing[0]),
+		Subject: f.decl.Target.Range.Ptr(),
+	}}
 }
 
 // systemIDField is the field that holds a record's system id: a read-only
@@ -199,6 +245,15 @@ func (p *Project) compileWriteBacks() hcl.Diagnostics {
 		for _, m := range f.fields {
 			diags = append(diags, p.compile(m.prog, env, f, expr.Patch(resultPatcher{}))...)
 			m.usesEnsured = m.prog.uses(envEnsured)
+		}
+		if w := f.writeBack.decl.Where; w != nil {
+			f.where = &program{expr: w}
+			if d := p.compile(f.where, env, f, expr.AsBool(), expr.Patch(resultPatcher{})); len(d) > 0 {
+				diags = append(diags, d...)
+				f.where = nil
+			} else {
+				f.writeBack.whereResult = resultFieldsUsed(f.where)
+			}
 		}
 		f.readFields = sourceFieldsUsed(f)
 		if f.writeBack.self && f.readFields != nil {
@@ -291,7 +346,8 @@ func (r *flowRun) planWriteBack(ctx context.Context, items []*pending, origin re
 // resolveResults gives each record of a write-back batch its result: the
 // producing flow's target record as it will be after apply. A record the
 // producing flow filtered out, could not plan or has no target record for,
-// and one whose id is empty, gets no write-back.
+// and (by id) one whose id is empty, gets no write-back. It runs before the
+// write-back's where, which sees result.
 func (r *flowRun) resolveResults(items []*pending) {
 	wb := r.f.writeBack
 	if wb == nil {
@@ -317,8 +373,54 @@ func (r *flowRun) resolveResults(items []*pending) {
 		if (o.action == plan.Create || o.action == plan.Update) && o.change != nil {
 			it.requires = append(it.requires, plan.Ref{Flow: wb.producer.name, SourceKey: o.change.SourceKey, Ensure: envResult, Index: -1})
 		}
+		if name := unknownResultField(wb.whereResult, o.view); name != "" {
+			it.err = &recordError{what: "where", err: fmt.Errorf("it reads result.%s, which is known only after apply: select by the source or by result fields the flow %s maps", name, wb.producer.name)}
+			continue
+		}
+		if wb.decl.Key != "" {
+			continue // an empty key is the record's error (evalKey)
+		}
 		if v, err := r.pl.ev.run(r.f.key.prog, r.envOf(it)); err == nil && (v == nil || v == "") {
 			it.filtered = true // nothing to write to (a line without product)
 		}
+	}
+}
+
+// unknownResultField returns the first of names whose value in result is
+// not known before apply; "" when all are known.
+func unknownResultField(names []string, result map[string]any) string {
+	for _, n := range names {
+		if hasUnknown(result[n]) {
+			return n
+		}
+	}
+	return ""
+}
+
+// resultFieldsUsed lists the fields of result an expression compiled with
+// resultPatcher reads (ensured.result.X).
+func resultFieldsUsed(pr *program) []string {
+	v := &resultVisitor{seen: map[string]bool{}}
+	node := pr.prog.Node()
+	ast.Walk(&node, v)
+	return sortedKeys(v.seen)
+}
+
+type resultVisitor struct{ seen map[string]bool }
+
+func (v *resultVisitor) Visit(node *ast.Node) {
+	n, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	inner, ok := n.Node.(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	root, ok := inner.Node.(*ast.IdentifierNode)
+	res, isRes := inner.Property.(*ast.StringNode)
+	prop, isProp := n.Property.(*ast.StringNode)
+	if ok && isRes && isProp && root.Value == envEnsured && res.Value == envResult {
+		v.seen[prop.Value] = true
 	}
 }

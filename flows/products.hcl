@@ -81,6 +81,49 @@ function "article_net_price" {
   expr   = "var.hubspot_prices_include_vat ? net_price(product.price ?? 0, article_vat_percent(product, article)) : round_money(product.price)"
 }
 
+# What a HubSpot product made from an eAccounting article gets: by
+# articles_to_products, and by the write-back of products_to_articles for an
+# article it made from an order line without product.
+
+# Which articles have a product.
+function "article_has_product" {
+  params = ["article"]
+  expr   = "(article.IsActive ?? false) && article.Number != var.freight_article_number && sku_selected(article.Number)"
+}
+
+# eAccounting owns the purchase price and the EAN once it has them; until
+# then the product keeps its own.
+function "product_cost_of_article" {
+  params = ["article", "product"]
+  expr   = "(article.PurchasePrice ?? 0) > 0 ? article.PurchasePrice : product?.hs_cost_of_goods_sold"
+}
+
+function "product_gtin_of_article" {
+  params = ["article", "product"]
+  expr   = "first(article.Barcodes ?? [])?.Barcode ?? product?.gtin"
+}
+
+# The price excluding or including VAT, as HubSpot prices are kept.
+function "product_price_of_article" {
+  params = ["article"]
+  expr   = "var.hubspot_prices_include_vat ? article.GrossPrice : article.NetPrice"
+}
+
+function "product_description_of_article" {
+  params = ["article"]
+  expr   = "article.NameEnglish ?? article.Name"
+}
+
+function "product_stock_of_article" {
+  params = ["article"]
+  expr   = "(article.IsStock ?? false) ? (article.StockBalanceAvailable ?? article.StockBalance) : nil"
+}
+
+function "product_type_of_article" {
+  params = ["article"]
+  expr   = "(article.IsServiceArticle ?? false) ? 'service' : ((article.IsStock ?? false) ? 'inventory' : 'non_inventory')"
+}
+
 function "sku_selected" {
   params = ["sku"]
   expr   = "trim(sku ?? '') != '' && (var.product_sku_prefix == '' || hasPrefix(sku, var.product_sku_prefix))"
@@ -111,28 +154,47 @@ flow "products_to_articles" {
     # The stock a new article starts with; eAccounting owns it afterwards.
     StockBalance = "product_stock(source)"
   }
+
+  # An article made from an order line without HubSpot product (the order
+  # flows hand this flow such lines as products without hs_object_id) gets
+  # its product in the same apply, as articles_to_products would create it,
+  # which then finds it by SKU.
+  write_back {
+    target = hubspot.shop.products
+    key    = "hs_sku"
+    where  = "source.hs_object_id == nil && article_has_product(result)"
+    fields {
+      hs_sku                = "result.Number"
+      hs_cost_of_goods_sold = "product_cost_of_article(result, target)"
+      gtin                  = "product_gtin_of_article(result, target)"
+    }
+    create_only {
+      name            = "result.Name"
+      price           = "product_price_of_article(result)"
+      description     = "product_description_of_article(result)"
+      stock_quantity  = "product_stock_of_article(result)"
+      hs_product_type = "product_type_of_article(result)"
+    }
+  }
 }
 
 flow "articles_to_products" {
   source = eaccounting.books.articles
   target = hubspot.shop.products
-  where  = "(source.IsActive ?? false) && source.Number != var.freight_article_number && sku_selected(source.Number)"
+  where  = "article_has_product(source)"
   key    = "hs_sku"
   mode   = "upsert"
 
   fields {
-    hs_sku = "source.Number"
-    # eAccounting owns the purchase price and the EAN once it has them; until
-    # then the product keeps its own.
-    hs_cost_of_goods_sold = "(source.PurchasePrice ?? 0) > 0 ? source.PurchasePrice : target?.hs_cost_of_goods_sold"
-    gtin                  = "first(source.Barcodes ?? [])?.Barcode ?? target?.gtin"
+    hs_sku                = "source.Number"
+    hs_cost_of_goods_sold = "product_cost_of_article(source, target)"
+    gtin                  = "product_gtin_of_article(source, target)"
   }
   create_only {
-    name = "source.Name"
-    # price excluding or including VAT, as HubSpot prices are kept
-    price           = "var.hubspot_prices_include_vat ? source.GrossPrice : source.NetPrice"
-    description     = "source.NameEnglish ?? source.Name"
-    stock_quantity  = "(source.IsStock ?? false) ? (source.StockBalanceAvailable ?? source.StockBalance) : nil"
-    hs_product_type = "(source.IsServiceArticle ?? false) ? 'service' : ((source.IsStock ?? false) ? 'inventory' : 'non_inventory')"
+    name            = "source.Name"
+    price           = "product_price_of_article(source)"
+    description     = "product_description_of_article(source)"
+    stock_quantity  = "product_stock_of_article(source)"
+    hs_product_type = "product_type_of_article(source)"
   }
 }

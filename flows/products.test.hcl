@@ -173,3 +173,62 @@ test "articles_to_products: an article without purchase price leaves the product
     action = "no-op"
   }
 }
+
+test "products_to_articles.write_back: an article made from an order line without product creates the HubSpot product" {
+  flow   = flow.products_to_articles.write_back
+  source = { id = "sku:ART-2901", hs_sku = "ART-2901", name = "Vedkorg i filt", price = 499 }
+  result = { Id = "a-2901", Number = "ART-2901", Name = "Vedkorg i filt", NetPrice = 499, GrossPrice = 623.75, IsActive = true, IsStock = false }
+  expect {
+    action = "create"
+    fields = { hs_sku = "ART-2901", name = "Vedkorg i filt", price = 499, description = "Vedkorg i filt", hs_product_type = "non_inventory", stock_quantity = null, hs_cost_of_goods_sold = null, gtin = null }
+  }
+}
+
+test "products_to_articles.write_back: with prices including VAT the product gets the gross price" {
+  flow   = flow.products_to_articles.write_back
+  vars   = { hubspot_prices_include_vat = true }
+  source = { id = "sku:ART-2901", hs_sku = "ART-2901", name = "Vedkorg i filt", price = 623.75 }
+  result = { Id = "a-2901", Number = "ART-2901", Name = "Vedkorg i filt", NetPrice = 499, GrossPrice = 623.75, IsActive = true }
+  expect {
+    action = "create"
+    fields = { price = 623.75 }
+  }
+}
+
+test "products_to_articles.write_back: the product found by SKU is left as articles_to_products keeps it" {
+  flow   = flow.products_to_articles.write_back
+  source = { id = "sku:ART-2901", hs_sku = "ART-2901", name = "Vedkorg i filt", price = 499 }
+  result = { Id = "a-2901", Number = "ART-2901", Name = "Vedkorg i filt", NetPrice = 499, IsActive = true }
+  target = { hs_object_id = "3901", hs_sku = "ART-2901", name = "Vedkorg", price = 450, hs_cost_of_goods_sold = 180 }
+  expect {
+    action = "no-op"
+  }
+}
+
+test "products_to_articles.write_back: a HubSpot product gets no write-back" {
+  flow   = flow.products_to_articles.write_back
+  source = { hs_object_id = "3001", hs_sku = "ART-1001", name = "Ullfilt grå" }
+  result = { Id = "a-1001", Number = "ART-1001", Name = "Ullfilt grå", IsActive = true }
+  expect {
+    action = "skip"
+  }
+}
+
+test "products_to_articles.write_back: the freight article is not a product" {
+  flow   = flow.products_to_articles.write_back
+  source = { id = "sku:FRAKT", hs_sku = "FRAKT", name = "Frakt" }
+  result = { Id = "a-frakt", Number = "FRAKT", Name = "Frakt", IsActive = true }
+  expect {
+    action = "skip"
+  }
+}
+
+test "products_to_articles.write_back: an article known only after apply gets its description then" {
+  flow   = flow.products_to_articles.write_back
+  source = { id = "sku:ART-2902", hs_sku = "ART-2902", name = "Filtväska", price = 299 }
+  result = { Id = "(known after apply)", Number = "ART-2902", Name = "Filtväska", NetPrice = 299, GrossPrice = 373.75, IsActive = true, IsStock = false, NameEnglish = "(known after apply)" }
+  expect {
+    action = "create"
+    fields = { hs_sku = "ART-2902", price = 299, description = "(known after apply)" }
+  }
+}

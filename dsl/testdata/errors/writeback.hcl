@@ -9,11 +9,11 @@ flow "a" {
   }
   write_back {
     target    = "file.in.a" # ERROR: Invalid object reference
-    key       = "id" # ERROR: Unknown argument
+    mode      = "upsert" # ERROR: Unknown argument
     fields {
       n = "result.n"
     }
-    create_only { # ERROR: Unknown block type
+    create_only { # ERROR: Unexpected create_only block
       m = "result.m"
     }
   }
@@ -59,6 +59,64 @@ flow "d" {
   write_back {
     fields {
       n = "result.n + var.nope" # ERROR: Unknown variable
+    }
+  }
+}
+
+flow "e" {
+  source = file.in.e
+  target = file.in.f
+  key    = "id"
+  fields {
+    id = "source.id"
+  }
+  write_back {
+    target = file.in.g
+    id     = "result.id"
+    key    = "sku" # ERROR: Conflicting arguments
+    fields {
+      sku = "result.sku"
+    }
+  }
+}
+
+flow "f" {
+  source = file.in.f
+  target = file.in.g
+  key    = "id"
+  fields {
+    id = "source.id"
+  }
+  write_back {
+    target = file.in.h
+    key    = "" # ERROR: Invalid key
+    where  = "source.id != nil &&" # ERROR: Invalid expression
+    fields {
+      sku = "result.sku"
+    }
+  }
+}
+
+flow "g" {
+  source = file.in.g
+  target = file.in.h
+  key    = "id"
+  fields {
+    id = "source.id"
+  }
+  write_back {
+    target = file.in.i
+    key    = var.sku_field # ERROR: Variables not allowed
+    fields {
+      sku  = "result.sku"
+      name = "result.name"
+    }
+    create_only {
+      name  = "result.name" # ERROR: Duplicate field
+      price = "result.price"
+    }
+    create_only { # ERROR: Duplicate create_only block
+      more = "result.more"
     }
   }
 }
