@@ -52,6 +52,11 @@ requires {
       label       = "eAccounting invoice id"
       description = "Id of the eAccounting invoice this HubSpot invoice mirrors, written by kopla."
     }
+    property "companies" "vat_number" {
+      type        = "string"
+      label       = "VAT number"
+      description = "The company's VAT registration number (EU VAT id): an EU company with one is invoiced without VAT (reverse charge)."
+    }
     property "products" "gtin" {
       type        = "string"
       label       = "EAN/GTIN"
