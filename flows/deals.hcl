@@ -26,21 +26,6 @@ function "deal_selected" {
   expr   = "(deal.dealstage ?? '') in var.deal_stages"
 }
 
-# The contact of a deal as contacts_to_customers reads contacts.
-function "deal_contact" {
-  params = ["deal"]
-  expr   = <<-EXPR
-    let c = first(deal.contacts ?? []);
-    c == nil ? nil : {
-      id: record_id(c), hs_object_id: record_id(c), email: c.email,
-      firstname: c.firstname, lastname: c.lastname, phone: c.phone, mobilephone: c.mobilephone,
-      address: c.address, zip: c.zip, city: c.city, country: c.country, company: c.company,
-      lifecyclestage: c.lifecyclestage,
-      companies: deal.companies ?? [], orders: [], deals: [deal]
-    }
-  EXPR
-}
-
 # A deal is an order made in the CRM: the same rule as a web-shop order
 # (template hubspot_sales in orders.hcl: its articles, customer, rows and
 # reference), made of the deal's line items. A deal has no addresses:
@@ -52,11 +37,6 @@ flow "deals_to_eaccounting_orders" {
   source  = hubspot.shop.deals
   target  = eaccounting.books.orders
   where   = "deal_selected(source)"
-
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "deal_contact(source)"
-  }
 
   fields {
     YourReference = "var.deal_reference_prefix + string(source.hs_object_id)"

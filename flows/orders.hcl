@@ -115,24 +115,6 @@ function "order_customer" {
   expr   = "customer ?? find(eaccounting.books.customers, 'CustomerNumber', var.default_customer_number)"
 }
 
-# The contact of an order as contacts_to_customers reads contacts: the
-# order's first contact, with the order's companies and the order itself
-# (an included record has no includes of its own).
-function "order_contact" {
-  params = ["order"]
-  expr   = <<-EXPR
-    let c = first(order.contacts ?? []);
-    c == nil ? nil : {
-      id: record_id(c), hs_object_id: record_id(c),
-      email: c.email ?? order.hs_billing_address_email,
-      firstname: c.firstname, lastname: c.lastname, phone: c.phone, mobilephone: c.mobilephone,
-      address: c.address, zip: c.zip, city: c.city, country: c.country, company: c.company,
-      lifecyclestage: c.lifecyclestage,
-      companies: order.companies ?? [], orders: [order], deals: order.deals ?? []
-    }
-  EXPR
-}
-
 # The product of a line item as products_to_articles reads products: the
 # product the line was made from (so it is planned once however many lines
 # sell it), or the line's own SKU and name when it has no product (then
@@ -229,6 +211,12 @@ template "hubspot_sales" {
   key     = "YourReference"
   mode    = "create"
 
+  # The buyer: the first contact, as contacts_to_customers reads it (by
+  # e-mail address, with its companies, orders and deals).
+  ensure "customer" {
+    flow = flow.contacts_to_customers
+    id   = "first(source.contacts ?? [])?.id"
+  }
   ensure "articles" {
     flow     = flow.products_to_articles
     for_each = "map(source.line_items ?? [], line_product(#))"
@@ -252,11 +240,6 @@ template "hubspot_orders" {
   extends = template.hubspot_sales
   source  = hubspot.shop.orders
   where   = "order_selected(source)"
-
-  ensure "customer" {
-    flow  = flow.contacts_to_customers
-    input = "order_contact(source)"
-  }
 
   fields {
     BuyersOrderReference = "source.hs_external_order_id"
