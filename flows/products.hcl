@@ -91,37 +91,22 @@ function "article_has_product" {
   expr   = "(article.IsActive ?? false) && article.Number != var.freight_article_number && sku_selected(article.Number)"
 }
 
-# eAccounting owns the purchase price and the EAN once it has them; until
-# then the product keeps its own.
-function "product_cost_of_article" {
+# The fields of the HubSpot product of an article (product: the product as
+# it is, nil for a new one). eAccounting owns the purchase price and the EAN
+# once it has them; until then the product keeps its own. The price is
+# excluding or including VAT, as HubSpot prices are kept.
+function "product_of_article" {
   params = ["article", "product"]
-  expr   = "(article.PurchasePrice ?? 0) > 0 ? article.PurchasePrice : product?.hs_cost_of_goods_sold"
-}
-
-function "product_gtin_of_article" {
-  params = ["article", "product"]
-  expr   = "first(article.Barcodes ?? [])?.Barcode ?? product?.gtin"
-}
-
-# The price excluding or including VAT, as HubSpot prices are kept.
-function "product_price_of_article" {
-  params = ["article"]
-  expr   = "var.hubspot_prices_include_vat ? article.GrossPrice : article.NetPrice"
-}
-
-function "product_description_of_article" {
-  params = ["article"]
-  expr   = "article.NameEnglish ?? article.Name"
-}
-
-function "product_stock_of_article" {
-  params = ["article"]
-  expr   = "(article.IsStock ?? false) ? (article.StockBalanceAvailable ?? article.StockBalance) : nil"
-}
-
-function "product_type_of_article" {
-  params = ["article"]
-  expr   = "(article.IsServiceArticle ?? false) ? 'service' : ((article.IsStock ?? false) ? 'inventory' : 'non_inventory')"
+  expr   = <<-EXPR
+    {
+      hs_cost_of_goods_sold: (article.PurchasePrice ?? 0) > 0 ? article.PurchasePrice : product?.hs_cost_of_goods_sold,
+      gtin:                  first(article.Barcodes ?? [])?.Barcode ?? product?.gtin,
+      price:                 var.hubspot_prices_include_vat ? article.GrossPrice : article.NetPrice,
+      description:           article.NameEnglish ?? article.Name,
+      stock_quantity:        (article.IsStock ?? false) ? (article.StockBalanceAvailable ?? article.StockBalance) : nil,
+      hs_product_type:       (article.IsServiceArticle ?? false) ? 'service' : ((article.IsStock ?? false) ? 'inventory' : 'non_inventory')
+    }
+  EXPR
 }
 
 function "sku_selected" {
@@ -165,15 +150,15 @@ flow "products_to_articles" {
     where  = "source.hs_object_id == nil && article_has_product(result)"
     fields {
       hs_sku                = "result.Number"
-      hs_cost_of_goods_sold = "product_cost_of_article(result, target)"
-      gtin                  = "product_gtin_of_article(result, target)"
+      hs_cost_of_goods_sold = "product_of_article(result, target).hs_cost_of_goods_sold"
+      gtin                  = "product_of_article(result, target).gtin"
     }
     create_only {
       name            = "result.Name"
-      price           = "product_price_of_article(result)"
-      description     = "product_description_of_article(result)"
-      stock_quantity  = "product_stock_of_article(result)"
-      hs_product_type = "product_type_of_article(result)"
+      price           = "product_of_article(result, nil).price"
+      description     = "product_of_article(result, nil).description"
+      stock_quantity  = "product_of_article(result, nil).stock_quantity"
+      hs_product_type = "product_of_article(result, nil).hs_product_type"
     }
   }
 }
@@ -187,14 +172,14 @@ flow "articles_to_products" {
 
   fields {
     hs_sku                = "source.Number"
-    hs_cost_of_goods_sold = "product_cost_of_article(source, target)"
-    gtin                  = "product_gtin_of_article(source, target)"
+    hs_cost_of_goods_sold = "product_of_article(source, target).hs_cost_of_goods_sold"
+    gtin                  = "product_of_article(source, target).gtin"
   }
   create_only {
     name            = "source.Name"
-    price           = "product_price_of_article(source)"
-    description     = "product_description_of_article(source)"
-    stock_quantity  = "product_stock_of_article(source)"
-    hs_product_type = "product_type_of_article(source)"
+    price           = "product_of_article(source, nil).price"
+    description     = "product_of_article(source, nil).description"
+    stock_quantity  = "product_of_article(source, nil).stock_quantity"
+    hs_product_type = "product_of_article(source, nil).hs_product_type"
   }
 }
