@@ -56,7 +56,9 @@ const planUsage = `Usage: kopla [global options] plan [options]
 
   Read the sources and show, record by record and field by field, what
   kopla apply would create and update in the targets. Plan writes nothing
-  to the targets or the state.
+  to the targets or the state, and takes no lock: it runs beside an apply,
+  and what it shows is checked again under the lock before anything is
+  written (apply plans again; a saved plan is refused if it went stale).
 
   Exit codes: 0 success, 1 error (including records that cannot be
   planned); with -detailed-exitcode: 0 no changes, 1 error, 2 changes.
@@ -152,6 +154,10 @@ const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
   the plan and asks for approval. With PLAN_FILE (from kopla plan -out), it
   makes exactly the changes saved in it, without asking, and refuses a plan
   that has gone stale (the flow files or the targets changed since).
+
+  Apply takes the state lock before it plans or reads the plan file and
+  holds it through the prompt and the writes: another apply on the same
+  state fails at once, or, with -lock-timeout, waits for it.
 
   Each record's failure is its own: the others are written, and records
   that depend on a failed one are reported as blocked. Exit codes: 0 when
