@@ -414,3 +414,27 @@ func TestApplyRechecksCreatesAfterPrompt(t *testing.T) {
 		t.Errorf("apply -auto-approve looked the archive up %d times; want 1 (the plan's)", n)
 	}
 }
+
+// TestApplyReportsBrokenLock: the lock of an apply waiting at its prompt is
+// broken (kopla state unlock); the apply, approved, writes and then says
+// that another apply may have run beside it.
+func TestApplyReportsBrokenLock(t *testing.T) {
+	e := exampleEnv(t, "people")
+	answer, answerW := io.Pipe()
+	defer answerW.Close()
+	d := deps{stdin: answer, registry: e.registry, lookupEnv: func(string) (string, bool) { return "", false }}
+	k := startKopla(t, d, e.dir, []string{"apply", "-no-color"})
+	k.waitFor("Enter a value:")
+	r := e.expect(exitOK, "state", "unlock")
+	if !strings.Contains(r.stdout, "Broke the state lock held by kopla apply, pid") {
+		t.Fatalf("state unlock while an apply waits at its prompt:\n%s", r.stdout)
+	}
+	if _, err := io.WriteString(answerW, "yes\n"); err != nil {
+		t.Fatal(err)
+	}
+	r = k.expect(exitError)
+	if !strings.Contains(r.stdout, "Apply complete! 3 created") || !strings.Contains(r.stdout, "Error: State lock lost") ||
+		!strings.Contains(r.stdout, "another apply may have run at the same time") {
+		t.Errorf("apply whose lock was broken:\n%s", r.stdout)
+	}
+}
