@@ -354,7 +354,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		if ch.Action == plan.Create && existing[stringOf(ch.Key)] {
 			rr.Action = plan.Error
 			rr.Field = f.keyField
-			rr.Error = fmt.Sprintf("not created: a record with %s = %q was created in %s after the plan was made, by another process; run kopla plan again", f.keyField, stringOf(ch.Key), f.target.ref)
+			rr.Error = fmt.Sprintf("not created: a record with %s was created in %s after the plan was made, by another process; run kopla plan again", keyText(f, ch.Key), f.target.ref)
 			a.applied[ref{f.name, rr.SourceKey}] = &appliedRecord{failed: true}
 			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
@@ -683,6 +683,15 @@ func (a *applier) createdSincePlan(ctx context.Context, f *flow, target connecto
 		}
 	}
 	return existing, nil
+}
+
+// keyText names a record by its key in a message: `Email = "a@b.se"`, or
+// "this Email" when the key field is sensitive, as the plan shows it.
+func keyText(f *flow, key any) string {
+	if fl, ok := f.target.schema.Field(f.keyField); ok && fl.Sensitive {
+		return "this " + f.keyField
+	}
+	return fmt.Sprintf("%s = %q", f.keyField, stringOf(key))
 }
 
 // checkStale refuses a saved plan made from another configuration, or whose

@@ -54,6 +54,9 @@ func TestApplyRechecksCreatedCustomer(t *testing.T) {
 	if rr == nil || rr.Action != plan.Error || rr.Field != "EmailAddress" || !strings.Contains(rr.Error, "was created in eaccounting.books.customers after the plan was made") {
 		t.Fatalf("result of the customer created meanwhile = %+v; want an error naming EmailAddress", rr)
 	}
+	if strings.Contains(rr.Error, email) {
+		t.Errorf("the error shows the sensitive e-mail: %s", rr.Error)
+	}
 	c := res.Counts()
 	if c.Create == 0 {
 		t.Errorf("apply created no other customer: %+v", c)
