@@ -27,6 +27,16 @@ type ApplyOptions struct {
 	Saved bool
 	// Holder describes this process in the state lock ("kopla apply").
 	Holder string
+	// Lock is the state lock the caller took (LockState) before it made or
+	// read the plan, and releases after Apply returns. Without it, Apply
+	// takes the lock itself, failing at once if another apply holds it.
+	Lock *StateLock
+	// RecheckCreates looks the records to create up by key again, batch by
+	// batch, just before they are written, and writes none that exists by
+	// then: for a fresh plan that waited (at the approval prompt) while a
+	// process other than kopla could create the same records. It costs one
+	// lookup per batch of creates. A saved plan is checked whole instead.
+	RecheckCreates bool
 	// Progress, when set, is called after each batch of writes.
 	Progress func(flow string, done, total int)
 }
@@ -123,26 +133,15 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if opts.Holder == "" {
 		opts.Holder = "kopla apply"
 	}
-	unlock, err := st.Lock(ctx, opts.Holder)
-	if err != nil {
-		var locked *state.LockedError
-		if errors.As(err, &locked) {
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "State is locked", Detail: Sentence(err.Error())}}
+	if opts.Lock == nil {
+		lock, ldiags := LockState(ctx, st, LockOptions{Holder: opts.Holder})
+		if ldiags.HasErrors() {
+			return nil, ldiags
 		}
-		return nil, ErrorDiagnostic("Cannot lock state", err)
+		defer func() { diags = append(diags, lock.Unlock()...) }()
 	}
-	defer func() {
-		if err := unlock(); err != nil {
-			// Someone broke the lock (kopla state unlock) while this apply
-			// held it: another apply may have run at the same time.
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "State lock lost",
-				Detail:   strings.TrimSuffix(Sentence(err.Error()), ".") + ": another apply may have run at the same time. Check the targets with kopla plan before the next apply.",
-			})
-		}
-	}()
 
+	var err error
 	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
 
 	if opts.Saved {
@@ -316,6 +315,10 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		sc.writes, sc.changes, sc.results, sc.intents = writes[:0], changes[:0], results[:0], intents[:0]
 		sc.acts, sc.links, sc.docs = acts[:0], links[:0], docs[:0]
 	}()
+	existing, err := a.createdSincePlan(ctx, f, writer, batch)
+	if err != nil {
+		return err
+	}
 	for i, ch := range batch {
 		rr := &records[i]
 		// The result outlives the batch: its strings are copied out of
@@ -358,6 +361,14 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			}
 			links = append(links, a.link(f, ch, id, fields))
 			acts = append(acts, a.activity(&docs, f, ch, fields, rr, nil))
+			continue
+		}
+		if ch.Action == plan.Create && existing[stringOf(ch.Key)] {
+			rr.Action = plan.Error
+			rr.Field = f.keyField
+			rr.Error = fmt.Sprintf("not created: a record with %s was created in %s after the plan was made, by another process; run kopla plan again", keyText(f, ch.Key), f.target.ref)
+			a.applied[ref{f.name, rr.SourceKey}] = &appliedRecord{failed: true}
+			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
 			continue
 		}
 		w := connectors.Write{Action: connectors.Create, ID: ch.TargetID, Fields: fields, KeyField: f.keyField}
@@ -660,6 +671,50 @@ func (a *applier) reconcileIntents(ctx context.Context) error {
 	}
 	// Intents of one journal entry share its ID and come in a row.
 	return a.st.ResolveIntents(ctx, slices.Compact(resolved))
+}
+
+// createdSincePlan returns the keys of the batch's creates that exist in
+// the target by now, when the apply rechecks creates (RecheckCreates): the
+// plan found them missing, so another process created them since. Creates
+// an interrupted run made (reconciled) are not asked for: they are linked.
+func (a *applier) createdSincePlan(ctx context.Context, f *flow, target connectors.Writer, batch []*plan.Change) (map[string]bool, error) {
+	finder, ok := target.(connectors.Finder)
+	if !a.opts.RecheckCreates || !ok || f.keyField == "" {
+		return nil, nil
+	}
+	var keys []any
+	for _, ch := range batch {
+		if ch.Action != plan.Create || ch.Key == nil {
+			continue
+		}
+		if _, ok := a.reconciled[ref{f.name, ch.SourceKey}]; ok {
+			continue
+		}
+		keys = append(keys, ch.Key)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	recs, err := finder.Find(ctx, f.keyField, keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up the records to create in %s again: %w", f.target.ref, err)
+	}
+	existing := map[string]bool{}
+	for key, m := range matchByValue(recs, f.keyField, keys) {
+		if len(m) > 0 {
+			existing[key] = true
+		}
+	}
+	return existing, nil
+}
+
+// keyText names a record by its key in a message: `Email = "a@b.se"`, or
+// "this Email" when the key field is sensitive, as the plan shows it.
+func keyText(f *flow, key any) string {
+	if fl, ok := f.target.schema.Field(f.keyField); ok && fl.Sensitive {
+		return "this " + f.keyField
+	}
+	return fmt.Sprintf("%s = %q", f.keyField, stringOf(key))
 }
 
 // checkStale refuses a saved plan made from another configuration, or whose

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -209,6 +210,7 @@ type applyArgs struct {
 	flows       []string
 	incremental bool
 	sandbox     bool
+	lockTimeout time.Duration
 }
 
 func parseApply(args []string) (*applyArgs, *flagSet, error) {
@@ -219,12 +221,15 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
+	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (30s, 10m) for the state lock another apply holds; the default, 0s, fails at once.")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err != nil {
 		return a, f, err
 	}
 	switch {
+	case a.lockTimeout < 0:
+		return a, f, usagef(f.cmd, "-lock-timeout must not be negative (0s fails at once when the state is locked)")
 	case len(rest) > 1:
 		return a, f, usagef(f.cmd, "unexpected argument %q: apply takes at most one plan file", rest[1])
 	case len(rest) == 1:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -59,6 +60,10 @@ func TestParseApply(t *testing.T) {
 		{name: "two plan files", args: []string{"a.plan", "b.plan"}, err: `unexpected argument "b.plan"`},
 		{name: "flow with plan file", args: []string{"a.plan", "-flow", "x"}, err: "cannot be used with a saved plan"},
 		{name: "unknown flag", args: []string{"-out", "x"}, err: "unknown flag -out"},
+		{name: "lock timeout", args: []string{"-lock-timeout=90s", "-auto-approve"}, want: applyArgs{autoApprove: true, lockTimeout: 90 * time.Second}},
+		{name: "lock timeout with plan file", args: []string{"p.plan", "-lock-timeout", "10m"}, want: applyArgs{planFile: "p.plan", lockTimeout: 10 * time.Minute}},
+		{name: "lock timeout not a duration", args: []string{"-lock-timeout=10"}, err: "-lock-timeout"},
+		{name: "negative lock timeout", args: []string{"-lock-timeout=-1s"}, err: "-lock-timeout must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -55,7 +56,9 @@ const planUsage = `Usage: kopla [global options] plan [options]
 
   Read the sources and show, record by record and field by field, what
   kopla apply would create and update in the targets. Plan writes nothing
-  to the targets or the state.
+  to the targets or the state, and takes no lock: it runs beside an apply,
+  and what it shows is checked again under the lock before anything is
+  written (apply plans again; a saved plan is refused if it went stale).
 
   Exit codes: 0 success, 1 error (including records that cannot be
   planned); with -detailed-exitcode: 0 no changes, 1 error, 2 changes.
@@ -152,6 +155,10 @@ const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
   makes exactly the changes saved in it, without asking, and refuses a plan
   that has gone stale (the flow files or the targets changed since).
 
+  Apply takes the state lock before it plans or reads the plan file and
+  holds it through the prompt and the writes: another apply on the same
+  state fails at once, or, with -lock-timeout, waits for it.
+
   Each record's failure is its own: the others are written, and records
   that depend on a failed one are reported as blocked. Exit codes: 0 when
   every record was written, 1 otherwise.
@@ -192,6 +199,26 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 	defer st.Close()
 
+	// The lock is taken before the plan is made or read, and held through
+	// the prompt and the writes: an apply that plans under it sees every
+	// write of the apply before it, and no other apply writes while this
+	// one waits for its answer.
+	lock, ldiags := engine.LockState(ctx, st, engine.LockOptions{
+		Holder:  "kopla apply",
+		Timeout: a.lockTimeout,
+		Waiting: func(holder string, since time.Time) {
+			fmt.Fprintf(c.stderr, "The state is locked by %s since %s: waiting up to %s for it (-lock-timeout).\n",
+				holder, since.UTC().Format(time.RFC3339), a.lockTimeout)
+		},
+	})
+	if ldiags.HasErrors() {
+		view.Diagnostics(append(diags, ldiags...), cfg.Files)
+		return exitError
+	}
+	// Released on every return; the returns after writes release it
+	// first, to report a lock broken meanwhile.
+	defer lock.Unlock()
+
 	var pl *plan.Plan
 	saved := a.planFile != ""
 	if saved {
@@ -219,7 +246,8 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		if counts := pl.Counts(); !counts.Changes() {
 			// Nothing to write, but the run still counts: it is recorded,
 			// incremental cursors move on, old activity is purged.
-			if _, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla apply"}); adiags.HasErrors() {
+			_, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla apply", Lock: lock})
+			if adiags = append(adiags, lock.Unlock()...); adiags.HasErrors() {
 				view.Diagnostics(adiags, cfg.Files)
 				return exitError
 			}
@@ -238,8 +266,14 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		}
 	}
 
-	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Saved: saved, Holder: "kopla apply", Progress: view.Progress})
+	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{
+		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress,
+		// The plan waited for an answer: someone other than kopla may
+		// have created the same records meanwhile.
+		RecheckCreates: !saved && !a.autoApprove,
+	})
 	diags = append(diags, adiags...)
+	diags = append(diags, lock.Unlock()...)
 	if res != nil {
 		o := summarize(pl, res)
 		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked)

@@ -50,7 +50,7 @@ func (l LockInfo) String() string {
 // Lock takes the state lock for holder (a short description such as
 // "kopla apply") and returns the function that releases it. It never waits
 // for the lock: when another process holds it, Lock returns a *LockedError
-// at once. A lock left by a process of this host that no longer runs
+// at once (LockWait waits). A lock left by a process of this host that no longer runs
 // (crashed, killed) is stale and taken over. A lock held by another host is
 // never presumed stale, since its process cannot be checked from here.
 //
@@ -113,6 +113,52 @@ func (s *Store) Lock(ctx context.Context, holder string) (unlock func() error, e
 		s.mu.Unlock()
 		return s.release(rctx, token)
 	}, nil
+}
+
+// Waiting for the lock polls it, first often, then every maxLockPoll: a
+// lock is held for a whole apply (minutes), so a second's delay in taking
+// it over costs nothing, and reading the locks row is cheap.
+const (
+	firstLockPoll = 100 * time.Millisecond
+	maxLockPoll   = time.Second
+)
+
+// LockWait takes the state lock like Lock, but when another process holds
+// it, waits up to timeout for it to be released (or to go stale) instead of
+// failing at once. waiting, when not nil, is called once, with the holder,
+// when the lock is found held and LockWait starts to wait. A timeout of 0
+// is Lock. When the time is up, LockWait returns the *LockedError of its
+// last attempt; when ctx ends, ctx's error.
+func (s *Store) LockWait(ctx context.Context, holder string, timeout time.Duration, waiting func(*LockedError)) (unlock func() error, err error) {
+	unlock, err = s.Lock(ctx, holder)
+	var le *LockedError
+	if timeout <= 0 || !errors.As(err, &le) {
+		return unlock, err
+	}
+	if waiting != nil {
+		waiting(le)
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	poll := firstLockPoll
+	for {
+		next := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			next.Stop()
+			return nil, fmt.Errorf("state: wait for the lock held by %s: %w", le.Holder, ctx.Err())
+		case <-deadline.C:
+			next.Stop()
+			// One last try: the holder may have let go just now.
+			return s.Lock(ctx, holder)
+		case <-next.C:
+		}
+		unlock, err = s.Lock(ctx, holder)
+		if !errors.As(err, &le) {
+			return unlock, err
+		}
+		poll = min(2*poll, maxLockPoll)
+	}
 }
 
 // release deletes the lock row if it is still the one taken with token.

@@ -365,3 +365,107 @@ func TestProcessAlive(t *testing.T) {
 		}
 	}
 }
+
+func TestLockWait(t *testing.T) {
+	s1, path := openTest(t)
+	s2, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ctx := t.Context()
+
+	// Free: taken at once, without waiting.
+	unlock, err := s2.LockWait(ctx, "kopla apply", time.Minute, func(*LockedError) { t.Error("LockWait waited for a free lock") })
+	if err != nil {
+		t.Fatalf("LockWait on a free lock = %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Held: it waits, says so once with the holder, and takes the lock
+	// when the holder lets go.
+	unlock1, err := s1.Lock(ctx, "first apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan *LockedError, 2)
+	got := make(chan error, 1)
+	go func() {
+		unlock2, err := s2.LockWait(ctx, "second apply", time.Minute, func(le *LockedError) { waiting <- le })
+		if err == nil {
+			defer unlock2()
+			info, ierr := s2.LockInfo(ctx)
+			if ierr != nil || info == nil || info.Holder != "second apply" {
+				err = fmt.Errorf("LockInfo after the wait = %v, %v; want the second apply", info, ierr)
+			}
+		}
+		got <- err
+	}()
+	le := <-waiting
+	if !strings.HasPrefix(le.Holder, "first apply, pid ") {
+		t.Errorf("waiting for %q; want the first apply", le.Holder)
+	}
+	select {
+	case err := <-got:
+		t.Fatalf("LockWait returned %v while the lock was held", err)
+	default:
+	}
+	if err := unlock1(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("LockWait after the holder let go = %v", err)
+	}
+	if len(waiting) != 0 {
+		t.Error("LockWait said it was waiting more than once")
+	}
+}
+
+func TestLockWaitTimesOut(t *testing.T) {
+	s1, path := openTest(t)
+	s2, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	unlock, err := s1.Lock(t.Context(), "first apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+
+	tests := []struct {
+		name     string
+		timeout  time.Duration
+		wantWait bool
+	}{
+		{"no timeout fails at once", 0, false},
+		{"a timeout waits, then fails", 300 * time.Millisecond, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			waited := false
+			start := time.Now()
+			_, err := s2.LockWait(t.Context(), "second apply", tt.timeout, func(*LockedError) { waited = true })
+			var le *LockedError
+			if !errors.As(err, &le) || !strings.HasPrefix(le.Holder, "first apply") {
+				t.Fatalf("LockWait = %v; want the first apply's *LockedError", err)
+			}
+			if waited != tt.wantWait {
+				t.Errorf("waiting called: %v; want %v", waited, tt.wantWait)
+			}
+			if d := time.Since(start); d < tt.timeout {
+				t.Errorf("LockWait gave up after %v; want at least %v", d, tt.timeout)
+			}
+		})
+	}
+
+	// A cancelled wait ends with the context's error.
+	ctx, cancel := context.WithCancel(t.Context())
+	_, err = s2.LockWait(ctx, "second apply", time.Hour, func(*LockedError) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("LockWait cancelled = %v; want context.Canceled", err)
+	}
+}

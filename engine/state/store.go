@@ -23,7 +23,8 @@ const DefaultPath = ".kopla/state.db"
 
 // busyTimeout is how long a statement waits for another connection's write
 // transaction (another kopla process) before failing with SQLITE_BUSY. It is
-// not how long Lock waits: Lock never waits for the apply lock.
+// not how long Lock waits: Lock never waits for the apply lock, LockWait
+// waits as long as it is told.
 const busyTimeout = 10 * time.Second
 
 // readConns bounds the read pool. Reads run concurrently with the single
