@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // WriteBack is the `write_back { ... }` block of a flow: after a record is
@@ -31,13 +30,13 @@ var writeBackSchema = &bodySchema{
 
 // decodeWriteBack reads a write_back block into f. A flow has at most one:
 // its fields may write any number of fields of one record.
-func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
+func (l *loader) decodeWriteBack(f *Flow, b *hcl.Block) {
 	if f.WriteBack != nil {
-		l.diags = append(l.diags, duplicateFix("Duplicate write_back block", "A write_back block of this flow", f.WriteBack.DeclRange, b.DefRange(),
+		l.diags = append(l.diags, duplicateFix("Duplicate write_back block", "A write_back block of this flow", f.WriteBack.DeclRange, b.DefRange,
 			"A flow has at most one write_back block: put every field in its fields block."))
 		return
 	}
-	wb := &WriteBack{DeclRange: b.DefRange()}
+	wb := &WriteBack{DeclRange: b.DefRange}
 	f.WriteBack = wb
 	c, diags := content(b.Body, writeBackSchema)
 	l.diags = append(l.diags, diags...)
@@ -49,10 +48,10 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 	if attr, ok := c.Attributes["id"]; ok {
 		wb.ID = l.exprAttr(attr)
 	}
-	var fieldsBlk *hclsyntax.Block
+	var fieldsBlk *hcl.Block
 	for _, fb := range c.Blocks {
 		if fieldsBlk != nil {
-			l.diags = append(l.diags, duplicateFix("Duplicate fields block", "A fields block of this write_back", fieldsBlk.DefRange(), fb.DefRange(),
+			l.diags = append(l.diags, duplicateFix("Duplicate fields block", "A fields block of this write_back", fieldsBlk.DefRange, fb.DefRange,
 				"A write_back block has one fields block: merge the two."))
 			continue
 		}
@@ -62,12 +61,12 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 	if fieldsBlk == nil {
 		l.diags = append(l.diags, missingArgument(b, "fields block", "The write_back block",
 			`fields { <source field> = "<expression over result>" }, such as fields { eaccounting_order_number = "string(result.Number)" }`))
-	} else if len(fieldsBlk.Body.Attributes) == 0 {
+	} else if attrs, _ := fieldsBlk.Body.JustAttributes(); len(attrs) == 0 {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Empty write_back",
 			Detail:   fmt.Sprintf("The write_back block of flow %q writes no field: add field = \"expression\" lines to its fields block, or remove the block.", f.Name),
-			Subject:  fieldsBlk.DefRange().Ptr(),
+			Subject:  fieldsBlk.DefRange.Ptr(),
 		})
 	}
 }
@@ -89,7 +88,7 @@ func isWriteBackRef(trav hcl.Traversal) bool {
 
 // writeBackTest checks that a test of flow.<name>.write_back names a flow
 // with a write_back block, and names the test's flow after the write-back.
-func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hclsyntax.Attribute) bool {
+func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hcl.Attribute) bool {
 	if fl.WriteBack == nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -107,7 +106,7 @@ func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hclsyntax.Attribute)
 // target record of the producing flow, which the write-back's expressions
 // see as result. Without a target, the record written back to is the
 // source record itself (a write-back to the flow's source).
-func (l *loader) writeBackFixtures(t *Test, result *hclsyntax.Attribute) bool {
+func (l *loader) writeBackFixtures(t *Test, result *hcl.Attribute) bool {
 	if result == nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
