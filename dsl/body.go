@@ -82,7 +82,11 @@ func content(body hcl.Body, s *bodySchema) (bodyContent, hcl.Diagnostics) {
 	// reports its leftover blocks as errors here, checked below).
 	leftover, _ := remain.JustAttributes()
 	for _, attr := range sortedAttributes(leftover) {
-		diags = append(diags, s.unknownArgument(attr))
+		if isNative {
+			diags = append(diags, s.unknownArgument(attr))
+		} else {
+			diags = append(diags, s.unknownProperty(attr))
+		}
 	}
 	accept := func(blk *hcl.Block) {
 		bs, _ := s.block(blk.Type)
@@ -133,6 +137,21 @@ func (s *bodySchema) unknownArgument(attr *hcl.Attribute) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unknown argument",
+		Detail:   detail,
+		Subject:  attr.NameRange.Ptr(),
+	}
+}
+
+// unknownProperty reports a property of a JSON body the schema does not
+// have: in JSON, arguments and blocks are both properties.
+func (s *bodySchema) unknownProperty(attr *hcl.Attribute) *hcl.Diagnostic {
+	detail := fmt.Sprintf("No argument or block of %s is named %q.%s", s.What, attr.Name, didYouMean(attr.Name, s.names(), s.names()))
+	if parent, ok := s.Elsewhere[attr.Name]; ok {
+		detail = fmt.Sprintf("%s belongs inside %s, not in %s: move it there.", attr.Name, parent, s.What)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown argument or block",
 		Detail:   detail,
 		Subject:  attr.NameRange.Ptr(),
 	}
