@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kopla-dev/kopla/connectors"
 )
 
 // TestLoadJSONLikeNative loads testdata/valid_json, the JSON twins of
@@ -140,5 +142,66 @@ func TestJSONFilesMix(t *testing.T) {
 	}
 	if len(tests) != 1 || tests[0].Name != "copies the id" || tests[0].Flow != "copy" || tests[0].Expect.Action != "create" {
 		t.Errorf("tests = %+v", tests)
+	}
+}
+
+// TestDecodeConnectionJSON decodes a connection written in JSON: nested
+// blocks are objects, repeated ones arrays, HCL expressions templates; a
+// connector's problems land on the setting's value.
+func TestDecodeConnectionJSON(t *testing.T) {
+	src := `{
+  "variable": { "prefix": {} },
+  "connection": {
+    "test": {
+      "main": {
+        "token": "${env(\"MISSING\", \"fallback\")}",
+        "page_size": "50",
+        "rate": 2.5,
+        "region": "${lower(\"EU\")}",
+        "enabled": true,
+        "scopes": ["a", "${var.prefix}"],
+        "extra": { "a": [1, "b"] },
+        "oauth": { "client_id": "id" },
+        "header": [
+          { "name": "X-One", "value": "${format(\"%s-%d\", var.prefix, 1)}" },
+          { "name": "X-Two", "value": "two" }
+        ],
+        "tokn": "x"
+      }
+    }
+  }
+}
+`
+	dir := project(t, map[string]string{"conn.hcl.json": src})
+	cfg, diags := Load(dir, Options{LookupEnv: noEnv, Vars: map[string]string{"prefix": "p"}})
+	if len(diags) > 0 {
+		t.Fatalf("Load: %v", diags)
+	}
+	c := cfg.Connections["test.main"]
+	got, diags := DecodeConnection(c, testConnSchema, map[string]any{"prefix": "pre"}, noEnv)
+	if diff := cmp.Diff([]string{"Unknown argument or block"}, summaries(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	want := connectors.Config{
+		"token": "fallback", "base_url": "https://api.example.com", "page_size": int64(50), "rate": 2.5,
+		"region": "eu", "enabled": true, "scopes": []any{"a", "pre"}, "extra": map[string]any{"a": []any{int64(1), "b"}},
+		"oauth": map[string]any{"client_id": "id"},
+		"header": []any{map[string]any{"name": "X-One", "value": "pre-1"}, map[string]any{"name": "X-Two", "value": "two"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	file := cfg.Sources[filepath.Join(dir, "conn.hcl.json")]
+	problems := []connectors.SettingError{
+		{Path: []string{"header", "1", "value"}, Detail: "value is wrong"},
+		{Path: []string{"oauth", "client_id"}, Detail: "client_id is wrong"},
+		{Path: []string{"rate"}, Detail: "rate is wrong"},
+	}
+	var texts []string
+	for _, d := range SettingDiagnostics(c, got, problems) {
+		texts = append(texts, string(d.Subject.SliceBytes(file)))
+	}
+	if diff := cmp.Diff([]string{`"two"`, `"id"`, "2.5"}, texts); diff != "" {
+		t.Errorf("setting diagnostics on (-want +got):\n%s", diff)
 	}
 }
