@@ -185,7 +185,7 @@ func TestDecodeConnectionJSON(t *testing.T) {
 	want := connectors.Config{
 		"token": "fallback", "base_url": "https://api.example.com", "page_size": int64(50), "rate": 2.5,
 		"region": "eu", "enabled": true, "scopes": []any{"a", "pre"}, "extra": map[string]any{"a": []any{int64(1), "b"}},
-		"oauth": map[string]any{"client_id": "id"},
+		"oauth":  map[string]any{"client_id": "id"},
 		"header": []any{map[string]any{"name": "X-One", "value": "pre-1"}, map[string]any{"name": "X-Two", "value": "two"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
