@@ -12,9 +12,10 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-// bodySchema is what a block body may contain. dsl checks bodies itself
-// rather than with hcl.Body.Content so that every message follows kopla's
-// wording and suggestions (connectors.Suggest).
+// bodySchema is what a block body may contain. Bodies are decoded with
+// hcl.Body.PartialContent on the hcl.BodySchema generated from it, as
+// Terraform's configs package decodes; what is left over is reported in
+// kopla's wording, with its suggestions (connectors.Suggest).
 type bodySchema struct {
 	// What names the body in messages: `a flow block`, `the kopla block`.
 	What       string
@@ -35,8 +36,8 @@ type blockSchema struct {
 }
 
 type bodyContent struct {
-	Attributes map[string]*hclsyntax.Attribute
-	Blocks     []*hclsyntax.Block
+	Attributes hcl.Attributes
+	Blocks     hcl.Blocks
 }
 
 func (s *bodySchema) block(typ string) (blockSchema, bool) {
@@ -48,69 +49,140 @@ func (s *bodySchema) block(typ string) (blockSchema, bool) {
 	return blockSchema{}, false
 }
 
-// content splits body into the known attributes and blocks, reporting
-// unknown ones and wrong label counts. Blocks with a problem are left out.
-func content(body *hclsyntax.Body, s *bodySchema) (bodyContent, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	c := bodyContent{Attributes: map[string]*hclsyntax.Attribute{}}
-	for _, attr := range sortedAttributes(body) {
-		if slices.Contains(s.Attributes, attr.Name) {
-			c.Attributes[attr.Name] = attr
-			continue
-		}
-		if _, isBlock := s.block(attr.Name); isBlock {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Block written as an argument",
-				Detail:   fmt.Sprintf("%s is a block inside %s: write it without the equals sign, as %s { ... }.", attr.Name, s.What, attr.Name),
-				Subject:  attr.SrcRange.Ptr(),
-			})
-			continue
-		}
-		detail := fmt.Sprintf("An argument named %q is not expected in %s.%s", attr.Name, s.What, didYouMean(attr.Name, s.names(), s.Attributes))
-		if parent, ok := s.Elsewhere[attr.Name]; ok {
-			detail = fmt.Sprintf("The argument %s belongs inside %s, not in %s: move it there.", attr.Name, parent, s.What)
-		} else if len(s.Attributes) == 0 {
-			detail = fmt.Sprintf("An argument named %q is not expected in %s, which holds only blocks (%s): move it into the block it belongs to.", attr.Name, s.What, strings.Join(s.blockTypes(), ", "))
-		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Unknown argument",
-			Detail:   detail,
-			Subject:  attr.NameRange.Ptr(),
-		})
+// hclSchema is s as HCL states a schema. No argument is required: the
+// decoders report a missing one with an example of what to write.
+func (s *bodySchema) hclSchema() *hcl.BodySchema {
+	hs := &hcl.BodySchema{}
+	for _, a := range s.Attributes {
+		hs.Attributes = append(hs.Attributes, hcl.AttributeSchema{Name: a})
 	}
-	for _, blk := range body.Blocks {
-		bs, ok := s.block(blk.Type)
-		if !ok {
-			if slices.Contains(s.Attributes, blk.Type) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Argument written as a block",
-					Detail:   fmt.Sprintf("%s is an argument of %s: write it with an equals sign, as %s = ....", blk.Type, s.What, blk.Type),
-					Subject:  blk.TypeRange.Ptr(),
-				})
-				continue
-			}
-			detail := fmt.Sprintf("Blocks of type %q are not expected in %s.%s", blk.Type, s.What, didYouMean(blk.Type, s.names(), s.blockTypes()))
-			if parent, ok := s.Elsewhere[blk.Type]; ok {
-				detail = fmt.Sprintf("Blocks of type %q belong inside %s, not in %s: move this one there.", blk.Type, parent, s.What)
-			}
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Unknown block type",
-				Detail:   detail,
-				Subject:  blk.TypeRange.Ptr(),
-			})
-			continue
+	for _, b := range s.Blocks {
+		hs.Blocks = append(hs.Blocks, hcl.BlockHeaderSchema{Type: b.Type, LabelNames: b.Labels})
+	}
+	return hs
+}
+
+// content decodes body against s: the known attributes and blocks, and a
+// diagnostic for each unknown argument or block and each block with wrong
+// labels. Blocks with a problem are left out.
+//
+// A native body's blocks are checked on its syntax: only there is a block
+// known from an argument, and the brace a missing label belongs before
+// known; HCL's own messages about label counts are replaced by kopla's. A
+// JSON body's problems with JSON types and labels are HCL's.
+func content(body hcl.Body, s *bodySchema) (bodyContent, hcl.Diagnostics) {
+	hc, remain, hdiags := body.PartialContent(s.hclSchema())
+	native, isNative := body.(*hclsyntax.Body)
+	var diags hcl.Diagnostics
+	if !isNative {
+		diags = append(diags, hdiags...)
+	}
+	c := bodyContent{Attributes: hc.Attributes}
+	// What PartialContent leaves are the unknown arguments (a native body
+	// reports its leftover blocks as errors here, checked below).
+	leftover, _ := remain.JustAttributes()
+	for _, attr := range sortedAttributes(leftover) {
+		if isNative {
+			diags = append(diags, s.unknownArgument(attr))
+		} else {
+			diags = append(diags, s.unknownProperty(attr))
 		}
-		if d := checkLabels(blk, bs); d != nil {
+	}
+	accept := func(blk *hcl.Block) {
+		bs, _ := s.block(blk.Type)
+		if d := checkLabelNames(blk, bs); d != nil {
 			diags = append(diags, d)
-			continue
+			return
 		}
 		c.Blocks = append(c.Blocks, blk)
 	}
+	if !isNative {
+		for _, blk := range hc.Blocks {
+			accept(blk)
+		}
+		return c, diags
+	}
+	decoded := map[hcl.Range]*hcl.Block{}
+	for _, blk := range hc.Blocks {
+		decoded[blk.TypeRange] = blk
+	}
+	for _, nb := range native.Blocks {
+		if blk, ok := decoded[nb.TypeRange]; ok {
+			accept(blk)
+			continue
+		}
+		if d := s.nativeBlockProblem(nb); d != nil {
+			diags = append(diags, d)
+		}
+	}
 	return c, diags
+}
+
+// unknownArgument reports an argument the schema does not have.
+func (s *bodySchema) unknownArgument(attr *hcl.Attribute) *hcl.Diagnostic {
+	if _, isBlock := s.block(attr.Name); isBlock {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Block written as an argument",
+			Detail:   fmt.Sprintf("%s is a block inside %s: write it without the equals sign, as %s { ... }.", attr.Name, s.What, attr.Name),
+			Subject:  attr.Range.Ptr(),
+		}
+	}
+	detail := fmt.Sprintf("An argument named %q is not expected in %s.%s", attr.Name, s.What, didYouMean(attr.Name, s.names(), s.Attributes))
+	if parent, ok := s.Elsewhere[attr.Name]; ok {
+		detail = fmt.Sprintf("The argument %s belongs inside %s, not in %s: move it there.", attr.Name, parent, s.What)
+	} else if len(s.Attributes) == 0 {
+		detail = fmt.Sprintf("An argument named %q is not expected in %s, which holds only blocks (%s): move it into the block it belongs to.", attr.Name, s.What, strings.Join(s.blockTypes(), ", "))
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown argument",
+		Detail:   detail,
+		Subject:  attr.NameRange.Ptr(),
+	}
+}
+
+// unknownProperty reports a property of a JSON body the schema does not
+// have: in JSON, arguments and blocks are both properties.
+func (s *bodySchema) unknownProperty(attr *hcl.Attribute) *hcl.Diagnostic {
+	detail := fmt.Sprintf("No argument or block of %s is named %q.%s", s.What, attr.Name, didYouMean(attr.Name, s.names(), s.names()))
+	if parent, ok := s.Elsewhere[attr.Name]; ok {
+		detail = fmt.Sprintf("%s belongs inside %s, not in %s: move it there.", attr.Name, parent, s.What)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown argument or block",
+		Detail:   detail,
+		Subject:  attr.NameRange.Ptr(),
+	}
+}
+
+// nativeBlockProblem reports why PartialContent left a native block out:
+// its type is unknown (or an argument's), or its labels are too few or
+// too many.
+func (s *bodySchema) nativeBlockProblem(blk *hclsyntax.Block) *hcl.Diagnostic {
+	bs, ok := s.block(blk.Type)
+	if ok {
+		return checkLabelCount(blk, bs)
+	}
+	if slices.Contains(s.Attributes, blk.Type) {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Argument written as a block",
+			Detail:   fmt.Sprintf("%s is an argument of %s: write it with an equals sign, as %s = ....", blk.Type, s.What, blk.Type),
+			Subject:  blk.TypeRange.Ptr(),
+		}
+	}
+	detail := fmt.Sprintf("Blocks of type %q are not expected in %s.%s", blk.Type, s.What, didYouMean(blk.Type, s.names(), s.blockTypes()))
+	if parent, ok := s.Elsewhere[blk.Type]; ok {
+		detail = fmt.Sprintf("Blocks of type %q belong inside %s, not in %s: move this one there.", blk.Type, parent, s.What)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown block type",
+		Detail:   detail,
+		Subject:  blk.TypeRange.Ptr(),
+	}
 }
 
 func (s *bodySchema) names() []string {
@@ -126,7 +198,8 @@ func (s *bodySchema) blockTypes() []string {
 	return types
 }
 
-func checkLabels(blk *hclsyntax.Block, bs blockSchema) *hcl.Diagnostic {
+// checkLabelCount reports a native block with too few or too many labels.
+func checkLabelCount(blk *hclsyntax.Block, bs blockSchema) *hcl.Diagnostic {
 	header := blockHeader(bs)
 	switch {
 	case len(blk.Labels) < len(bs.Labels):
@@ -149,6 +222,11 @@ func checkLabels(blk *hclsyntax.Block, bs blockSchema) *hcl.Diagnostic {
 			Subject:  &extra,
 		}
 	}
+	return nil
+}
+
+// checkLabelNames reports a label that cannot be a kopla name.
+func checkLabelNames(blk *hcl.Block, bs blockSchema) *hcl.Diagnostic {
 	for i, l := range blk.Labels {
 		if bs.FreeLabels && strings.TrimSpace(l) != "" {
 			continue
@@ -249,23 +327,47 @@ func quoteList(names []string) string {
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
-// sortedAttributes returns the attributes of body in file order.
-func sortedAttributes(body *hclsyntax.Body) []*hclsyntax.Attribute {
-	attrs := make([]*hclsyntax.Attribute, 0, len(body.Attributes))
-	for _, a := range body.Attributes {
-		attrs = append(attrs, a)
+// sortedAttributes returns attributes in file order.
+func sortedAttributes(attrs hcl.Attributes) []*hcl.Attribute {
+	sorted := make([]*hcl.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		sorted = append(sorted, a)
 	}
-	sort.Slice(attrs, func(i, j int) bool { return attrs[i].SrcRange.Start.Byte < attrs[j].SrcRange.Start.Byte })
-	return attrs
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Range.Start.Byte < sorted[j].Range.Start.Byte })
+	return sorted
+}
+
+// attributesOnly reads a body that holds only name = value lines (a fields
+// block, a variables file), in file order. Each block of a native body is
+// reported by unexpected; a JSON body has no blocks, only values.
+func attributesOnly(body hcl.Body, unexpected func(*hclsyntax.Block) *hcl.Diagnostic) ([]*hcl.Attribute, hcl.Diagnostics) {
+	attrs, diags := body.JustAttributes()
+	if native, ok := body.(*hclsyntax.Body); ok {
+		// JustAttributes reports the first block in HCL's words.
+		diags = nil
+		for _, blk := range native.Blocks {
+			diags = append(diags, unexpected(blk))
+		}
+	}
+	return sortedAttributes(attrs), diags
+}
+
+// blockRange is the range of a whole block, header and body.
+func blockRange(blk *hcl.Block) hcl.Range {
+	if native, ok := blk.Body.(*hclsyntax.Body); ok {
+		return hcl.RangeBetween(blk.TypeRange, native.SrcRange)
+	}
+	// A JSON body's missing items go before its closing brace.
+	return hcl.RangeBetween(blk.TypeRange, blk.Body.MissingItemRange())
 }
 
 // missingArgument reports a required argument absent from a block.
-func missingArgument(blk *hclsyntax.Block, name, what, example string) *hcl.Diagnostic {
+func missingArgument(blk *hcl.Block, name, what, example string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Missing required argument",
 		Detail:   fmt.Sprintf("%s has no %s: add %s.", what, name, example),
-		Subject:  blk.DefRange().Ptr(),
+		Subject:  blk.DefRange.Ptr(),
 	}
 }
 

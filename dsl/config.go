@@ -49,6 +49,9 @@ type Settings struct {
 	// of the project too (a flow library shared by several projects).
 	Include   []string
 	DeclRange hcl.Range
+	// BlockRange is the whole kopla block, header and body; zero when the
+	// project has none.
+	BlockRange hcl.Range
 }
 
 // Variable is a `variable "name" { default = ... }` block.

@@ -17,18 +17,18 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-func (l *loader) decodeConnection(blk *hclsyntax.Block) {
+func (l *loader) decodeConnection(blk *hcl.Block) {
 	kind, name := blk.Labels[0], blk.Labels[1]
 	key := kind + "." + name
 	if prev, dup := l.cfg.Connections[key]; dup {
-		l.diags = append(l.diags, duplicate("Duplicate connection", fmt.Sprintf("A connection %q %q", kind, name), prev.DeclRange, blk.DefRange()))
+		l.diags = append(l.diags, duplicate("Duplicate connection", fmt.Sprintf("A connection %q %q", kind, name), prev.DeclRange, blk.DefRange))
 		return
 	}
 	l.cfg.Connections[key] = &Connection{
 		Kind:      kind,
 		Name:      name,
 		Body:      blk.Body,
-		DeclRange: blk.DefRange(),
+		DeclRange: blk.DefRange,
 		KindRange: blk.LabelRanges[0],
 		NameRange: blk.LabelRanges[1],
 		Dir:       l.cfg.Dir,
@@ -39,12 +39,18 @@ func (l *loader) decodeConnection(blk *hclsyntax.Block) {
 	l.checkBodyExpressions(blk.Body, "the connection "+key)
 }
 
-func (l *loader) checkBodyExpressions(body *hclsyntax.Body, what string) {
-	for _, attr := range sortedAttributes(body) {
+// checkBodyExpressions checks the expressions of a body whose schema is
+// not known yet: the arguments of a native body and of its nested blocks,
+// or every value of a JSON body (where a nested block is an object).
+func (l *loader) checkBodyExpressions(body hcl.Body, what string) {
+	attrs, _ := body.JustAttributes()
+	for _, attr := range sortedAttributes(attrs) {
 		l.diags = append(l.diags, checkExpression(attr.Expr, what, l.cfg.Variables, l.ctx, nil)...)
 	}
-	for _, blk := range body.Blocks {
-		l.checkBodyExpressions(blk.Body, what)
+	if native, ok := body.(*hclsyntax.Body); ok {
+		for _, blk := range native.Blocks {
+			l.checkBodyExpressions(blk.Body, what)
+		}
 	}
 }
 
@@ -76,23 +82,13 @@ func DecodeConnection(c *Connection, schema connectors.Schema, vars map[string]a
 		vals[name] = cv
 		declared[name] = &Variable{Name: name}
 	}
-	body, ok := c.Body.(*hclsyntax.Body)
-	if !ok {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Unsupported connection body",
-			Detail:   fmt.Sprintf("The connection %s.%s was not read from a native HCL file, so it cannot be decoded.", c.Kind, c.Name),
-			Subject:  c.DeclRange.Ptr(),
-		})
-		return nil, diags
-	}
 	d := &settingsDecoder{
 		ctx:       evalContext(vals, lookupEnv, c.Dir),
 		vars:      declared,
 		lookupEnv: lookupEnv,
 		what:      fmt.Sprintf("the connection %s.%s", c.Kind, c.Name),
 	}
-	cfg := d.decode(body, schema.Fields, fmt.Sprintf("a %s connection block", c.Kind), c.DeclRange)
+	cfg := d.decode(c.Body, schema.Fields, fmt.Sprintf("a %s connection block", c.Kind), c.DeclRange)
 	diags = append(diags, d.diags...)
 	return connectors.Config(cfg), diags
 }
@@ -109,7 +105,7 @@ func isBlockField(f connectors.Field) bool {
 	return f.Type == connectors.TypeObject || (f.Type == connectors.TypeList && f.Elem != nil && f.Elem.Type == connectors.TypeObject)
 }
 
-func (d *settingsDecoder) decode(body *hclsyntax.Body, fields []connectors.Field, what string, declRange hcl.Range) map[string]any {
+func (d *settingsDecoder) decode(body hcl.Body, fields []connectors.Field, what string, declRange hcl.Range) map[string]any {
 	s := &bodySchema{What: what}
 	for _, f := range fields {
 		if isBlockField(f) {
@@ -161,7 +157,7 @@ func (d *settingsDecoder) absent(f connectors.Field, out map[string]any, declRan
 }
 
 func (d *settingsDecoder) decodeBlocks(f connectors.Field, c bodyContent, out map[string]any, declRange hcl.Range) {
-	var blocks []*hclsyntax.Block
+	var blocks hcl.Blocks
 	for _, b := range c.Blocks {
 		if b.Type == f.Name {
 			blocks = append(blocks, b)
@@ -173,19 +169,19 @@ func (d *settingsDecoder) decodeBlocks(f connectors.Field, c bodyContent, out ma
 	}
 	if f.Type == connectors.TypeObject {
 		for _, extra := range blocks[1:] {
-			d.diags = append(d.diags, duplicateFix("Duplicate block", fmt.Sprintf("A %s block", f.Name), blocks[0].DefRange(), extra.DefRange(), fmt.Sprintf("%s takes one %s block: merge the two.", capitalize(d.what), f.Name)))
+			d.diags = append(d.diags, duplicateFix("Duplicate block", fmt.Sprintf("A %s block", f.Name), blocks[0].DefRange, extra.DefRange, fmt.Sprintf("%s takes one %s block: merge the two.", capitalize(d.what), f.Name)))
 		}
-		out[f.Name] = d.decode(blocks[0].Body, f.Fields, fmt.Sprintf("the %s block", f.Name), blocks[0].DefRange())
+		out[f.Name] = d.decode(blocks[0].Body, f.Fields, fmt.Sprintf("the %s block", f.Name), blocks[0].DefRange)
 		return
 	}
 	list := make([]any, 0, len(blocks))
 	for _, b := range blocks {
-		list = append(list, d.decode(b.Body, f.Elem.Fields, fmt.Sprintf("a %s block", f.Name), b.DefRange()))
+		list = append(list, d.decode(b.Body, f.Elem.Fields, fmt.Sprintf("a %s block", f.Name), b.DefRange))
 	}
 	out[f.Name] = list
 }
 
-func (d *settingsDecoder) attribute(f connectors.Field, attr *hclsyntax.Attribute) (any, bool) {
+func (d *settingsDecoder) attribute(f connectors.Field, attr *hcl.Attribute) (any, bool) {
 	diags := checkExpression(attr.Expr, d.what, d.vars, d.ctx, d.lookupEnv)
 	d.diags = append(d.diags, diags...)
 	if diags.HasErrors() {
@@ -235,16 +231,7 @@ func isBlank(val cty.Value) bool {
 	return val.IsKnown() && !val.IsNull() && val.Type() == cty.String && strings.TrimSpace(val.AsString()) == ""
 }
 
-func hasCalls(expr hclsyntax.Expression) bool {
-	found := false
-	_ = hclsyntax.VisitAll(expr, func(n hclsyntax.Node) hcl.Diagnostics {
-		if _, ok := n.(*hclsyntax.FunctionCallExpr); ok {
-			found = true
-		}
-		return nil
-	})
-	return found
-}
+func hasCalls(expr hcl.Expression) bool { return len(functionCalls(expr)) > 0 }
 
 // settingValue converts an evaluated setting to the Go value of its field
 // type. The error completes "The setting <name> ...".

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -18,9 +17,8 @@ import (
 // type).
 func SettingDiagnostics(c *Connection, cfg connectors.Config, problems []connectors.SettingError) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	body, _ := c.Body.(*hclsyntax.Body)
 	for _, p := range problems {
-		rng, written := settingRange(body, c.DeclRange, p.Path)
+		rng, written := settingRange(c.Body, c.DeclRange, p.Path)
 		if written && !hasValue(cfg, p.Path) {
 			continue
 		}
@@ -40,13 +38,20 @@ func SettingDiagnostics(c *Connection, cfg connectors.Config, problems []connect
 
 // settingRange finds the range of the setting at path: the attribute's
 // expression or the block's header when it is written (written true),
-// else the range of the innermost block of the path that is.
-func settingRange(body *hclsyntax.Body, declRange hcl.Range, path []string) (hcl.Range, bool) {
+// else the range of the innermost block of the path that is. A step is a
+// block when the body has blocks of its name (in JSON, an object is both
+// an argument and a block: it is taken as a block), else an argument.
+func settingRange(body hcl.Body, declRange hcl.Range, path []string) (hcl.Range, bool) {
 	rng := declRange
 	for i := 0; i < len(path) && body != nil; i++ {
 		name := path[i]
-		if attr, ok := body.Attributes[name]; ok {
-			return attr.Expr.Range(), i == len(path)-1
+		bc, _, _ := body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: name}}})
+		if len(bc.Blocks) == 0 {
+			attrs, _ := body.JustAttributes()
+			if attr, ok := attrs[name]; ok {
+				return attr.Expr.Range(), i == len(path)-1
+			}
+			return rng, false
 		}
 		index := 0
 		if i+1 < len(path) {
@@ -55,21 +60,11 @@ func settingRange(body *hclsyntax.Body, declRange hcl.Range, path []string) (hcl
 				i++
 			}
 		}
-		var blk *hclsyntax.Block
-		for _, b := range body.Blocks {
-			if b.Type != name {
-				continue
-			}
-			if index == 0 {
-				blk = b
-				break
-			}
-			index--
-		}
-		if blk == nil {
+		if index >= len(bc.Blocks) {
 			return rng, false
 		}
-		rng, body = blk.DefRange(), blk.Body
+		blk := bc.Blocks[index]
+		rng, body = blk.DefRange, blk.Body
 		if i == len(path)-1 {
 			return rng, true
 		}

@@ -21,7 +21,7 @@ import (
 // else becomes an expr literal of its value at load. Range is the HCL
 // expression. It returns nil, with a diagnostic, when the value reads
 // anything but variables; a null literal is the caller's to handle.
-func (l *loader) constantExpr(attr *hclsyntax.Attribute, bound []string) *Expr {
+func (l *loader) constantExpr(attr *hcl.Attribute, bound []string) *Expr {
 	rng := attr.Expr.Range()
 	if isNullLiteral(attr.Expr) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -34,6 +34,7 @@ func (l *loader) constantExpr(attr *hclsyntax.Attribute, bound []string) *Expr {
 	}
 	known := mapKeys(l.cfg.Variables)
 	ok := true
+	strs := inexactStrings(attr.Expr)
 	for _, tr := range attr.Expr.Variables() {
 		if tr.RootName() != "var" || slices.Contains(bound, "var") {
 			l.diags = append(l.diags, notStringDiag(attr, l.source(rng)))
@@ -47,11 +48,12 @@ func (l *loader) constantExpr(attr *hclsyntax.Attribute, bound []string) *Expr {
 				Detail:   "A variable is read as var.<name>, such as var.order_status.",
 				Subject:  tr.SourceRange().Ptr(),
 			})
+			placeInStrings(l.diags[len(l.diags)-1:], strs)
 			ok = false
 			continue
 		}
 		if _, declared := l.cfg.Variables[name]; !declared {
-			l.diags = append(l.diags, unknownVariable(name, known, tr.SourceRange()))
+			l.diags = append(l.diags, placeInStrings(hcl.Diagnostics{unknownVariable(name, known, tr.SourceRange())}, strs)...)
 			ok = false
 		}
 	}
@@ -70,12 +72,6 @@ func (l *loader) constantExpr(attr *hclsyntax.Attribute, bound []string) *Expr {
 		return nil
 	}
 	return NewExpr(exprLiteral(val), rng)
-}
-
-// isNullLiteral reports whether e is the literal null.
-func isNullLiteral(e hclsyntax.Expression) bool {
-	lit, ok := e.(*hclsyntax.LiteralValueExpr)
-	return ok && lit.Val.IsNull()
 }
 
 // varName returns the variable a var.<name> traversal reads.
@@ -173,7 +169,7 @@ func exprLiteral(v cty.Value) string {
 
 // notStringDiag reports an unquoted value that reads more than variables,
 // such as Name = source.name: expr-lang source must be quoted.
-func notStringDiag(attr *hclsyntax.Attribute, src []byte) *hcl.Diagnostic {
+func notStringDiag(attr *hcl.Attribute, src []byte) *hcl.Diagnostic {
 	rng := attr.Expr.Range()
 	example := `"source.name"`
 	if text := strings.TrimSpace(string(rng.SliceBytes(src))); text != "" && !strings.ContainsAny(text, "\"\n\\$") {

@@ -16,16 +16,15 @@ import (
 )
 
 // exprAttr reads an attribute holding expr-lang source: a literal string or
-// heredoc, or an unquoted constant (constantExpr). It checks the syntax and
-// the var.<name> references; bound names (function parameters) shadow var.
-// It returns nil when the attribute holds no valid expression.
-func (l *loader) exprAttr(attr *hclsyntax.Attribute, bound ...string) *Expr {
-	switch attr.Expr.(type) {
-	case *hclsyntax.TemplateExpr, *hclsyntax.TemplateWrapExpr:
-	default:
+// heredoc (a string in JSON), or an unquoted constant (constantExpr). It
+// checks the syntax and the var.<name> references; bound names (function
+// parameters) shadow var. It returns nil when the attribute holds no valid
+// expression.
+func (l *loader) exprAttr(attr *hcl.Attribute, bound ...string) *Expr {
+	e, diags, isString := newExprFromAttr(attr, l.source(attr.Expr.Range()))
+	if !isString {
 		return l.constantExpr(attr, bound)
 	}
-	e, diags := newExprFromAttr(attr, l.source(attr.Expr.Range()))
 	l.diags = append(l.diags, diags...)
 	if e == nil {
 		return nil
@@ -34,21 +33,51 @@ func (l *loader) exprAttr(attr *hclsyntax.Attribute, bound ...string) *Expr {
 	return e
 }
 
-func newExprFromAttr(attr *hclsyntax.Attribute, src []byte) (*Expr, hcl.Diagnostics) {
+// newExprFromAttr reads the expr-lang source of a string attribute: the
+// template of a native string or heredoc, or that of a JSON string, which
+// must hold no interpolation. isString is false when the attribute is no
+// string (a constant).
+func newExprFromAttr(attr *hcl.Attribute, src []byte) (e *Expr, diags hcl.Diagnostics, isString bool) {
 	rng := attr.Expr.Range()
 	switch x := attr.Expr.(type) {
+	case *hclsyntax.TemplateExpr, *hclsyntax.TemplateWrapExpr:
+		e, diags := newExprFromTemplate(attr.Name, x.(hclsyntax.Expression), rng, src, func(r hcl.Range) hcl.Range { return r })
+		return e, diags, true
+	case hclsyntax.Expression:
+		return nil, nil, false
+	}
+	s, ok := asJSONString(attr.Expr)
+	if !ok {
+		return nil, nil, false
+	}
+	t, diags := s.template()
+	if diags.HasErrors() {
+		return nil, diags, true
+	}
+	place := func(r hcl.Range) hcl.Range {
+		if s.exact() {
+			return r
+		}
+		return s.rng
+	}
+	e, diags = newExprFromTemplate(attr.Name, t, rng, src, place)
+	return e, diags, true
+}
+
+// newExprFromTemplate reads a template without interpolation as expr-lang
+// source. place gives the file range of a range inside the template.
+func newExprFromTemplate(name string, x hclsyntax.Expression, rng hcl.Range, src []byte, place func(hcl.Range) hcl.Range) (*Expr, hcl.Diagnostics) {
+	switch x := x.(type) {
 	case *hclsyntax.TemplateExpr:
 		for _, part := range x.Parts {
 			if _, ok := part.(*hclsyntax.LiteralValueExpr); !ok {
-				return nil, hcl.Diagnostics{interpolationDiag(attr.Name, widenInterpolation(part.Range(), src))}
+				return nil, hcl.Diagnostics{interpolationDiag(name, place(widenInterpolation(part.Range(), src)))}
 			}
 		}
 	case *hclsyntax.TemplateWrapExpr:
-		return nil, hcl.Diagnostics{interpolationDiag(attr.Name, rng)}
-	default:
-		return nil, hcl.Diagnostics{notStringDiag(attr, src)}
+		return nil, hcl.Diagnostics{interpolationDiag(name, rng)}
 	}
-	v, diags := attr.Expr.Value(nil)
+	v, diags := x.Value(nil)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
 		return nil, diags
 	}

@@ -30,7 +30,7 @@ var modes = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
 // decodeFlowBlock decodes a flow or template block as written, without
 // what it inherits: resolveFlows merges the templates in and checks the
 // required arguments afterwards.
-func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl {
+func (l *loader) decodeFlowBlock(blk *hcl.Block, template bool) *flowDecl {
 	d := newFlowDecl(blk, template)
 	f := d.flow
 	schema := flowSchema
@@ -40,7 +40,7 @@ func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl 
 	c, diags := content(blk.Body, schema)
 	l.diags = append(l.diags, diags...)
 	for name, attr := range c.Attributes {
-		d.set[name] = attr.SrcRange
+		d.set[name] = attr.Range
 	}
 	if attr, ok := c.Attributes["extends"]; ok {
 		d.extends, d.extendsRange = l.templateRef(attr)
@@ -101,7 +101,7 @@ func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl 
 		}
 	}
 
-	var fieldsBlk, createOnlyBlk *hclsyntax.Block
+	var fieldsBlk, createOnlyBlk *hcl.Block
 	ensures := map[string]*Ensure{}
 	for _, b := range c.Blocks {
 		switch b.Type {
@@ -115,7 +115,7 @@ func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl 
 				what = "template"
 			}
 			if *first != nil {
-				l.diags = append(l.diags, duplicateFix("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this %s", b.Type, what), (*first).DefRange(), b.DefRange(), fmt.Sprintf("A %s has at most one %s block: merge the two.", what, b.Type)))
+				l.diags = append(l.diags, duplicateFix("Duplicate "+b.Type+" block", fmt.Sprintf("A %s block of this %s", b.Type, what), (*first).DefRange, b.DefRange, fmt.Sprintf("A %s has at most one %s block: merge the two.", what, b.Type)))
 				continue
 			}
 			*first = b
@@ -140,11 +140,12 @@ func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl 
 	}
 
 	mapped := map[string]hcl.Range{}
-	for _, b := range []*hclsyntax.Block{fieldsBlk, createOnlyBlk} {
+	for _, b := range []*hcl.Block{fieldsBlk, createOnlyBlk} {
 		if b == nil {
 			continue
 		}
-		for _, attr := range sortedAttributes(b.Body) {
+		attrs, _ := b.Body.JustAttributes() // blocks in it are reported by mappings
+		for _, attr := range sortedAttributes(attrs) {
 			if prev, dup := mapped[attr.Name]; dup {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -161,7 +162,7 @@ func (l *loader) decodeFlowBlock(blk *hclsyntax.Block, template bool) *flowDecl 
 }
 
 // objectRef reads a kind.connection.object reference without evaluating it.
-func (l *loader) objectRef(attr *hclsyntax.Attribute) (ObjectRef, bool) {
+func (l *loader) objectRef(attr *hcl.Attribute) (ObjectRef, bool) {
 	bad := func(rng hcl.Range, detail string) (ObjectRef, bool) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -172,11 +173,10 @@ func (l *loader) objectRef(attr *hclsyntax.Attribute) (ObjectRef, bool) {
 		return ObjectRef{}, false
 	}
 	usage := fmt.Sprintf("%s must be a reference kind.connection.object, such as %s = hubspot.shop.contacts.", attr.Name, attr.Name)
-	if t, ok := attr.Expr.(*hclsyntax.TemplateExpr); ok && t.IsStringLiteral() {
-		v, _ := t.Value(nil)
-		return bad(attr.Expr.Range(), fmt.Sprintf("%s Write it without quotes: %s = %s.", usage, attr.Name, v.AsString()))
+	if v, ok := isStringLiteral(attr.Expr); ok {
+		return bad(attr.Expr.Range(), fmt.Sprintf("%s Write it without quotes: %s = %s.", usage, attr.Name, v))
 	}
-	tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	tr, diags := traversalOf(attr.Expr)
 	if diags.HasErrors() {
 		return bad(attr.Expr.Range(), usage)
 	}
@@ -199,17 +199,18 @@ func (l *loader) objectRef(attr *hclsyntax.Attribute) (ObjectRef, bool) {
 // fields of a write_back block.
 // In a block that extends a template, Field = null removes the inherited
 // field (d.removed).
-func (l *loader) mappings(b *hclsyntax.Block, d *flowDecl) []*Mapping {
-	for _, nested := range b.Body.Blocks {
-		l.diags = append(l.diags, &hcl.Diagnostic{
+func (l *loader) mappings(b *hcl.Block, d *flowDecl) []*Mapping {
+	attrs, diags := attributesOnly(b.Body, func(nested *hclsyntax.Block) *hcl.Diagnostic {
+		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unexpected block",
 			Detail:   fmt.Sprintf("A %s block holds only field = \"expression\" lines. To write a nested value, use an expr-lang map literal: %s = \"{Name: source.name}\".", b.Type, nested.Type),
 			Subject:  nested.DefRange().Ptr(),
-		})
-	}
+		}
+	})
+	l.diags = append(l.diags, diags...)
 	var ms []*Mapping
-	for _, attr := range sortedAttributes(b.Body) {
+	for _, attr := range attrs {
 		if d == nil { // a write_back's fields: nothing to merge
 			if e := l.exprAttr(attr); e != nil {
 				ms = append(ms, &Mapping{Field: attr.Name, NameRange: attr.NameRange, Expr: e})
@@ -230,14 +231,14 @@ func (l *loader) mappings(b *hclsyntax.Block, d *flowDecl) []*Mapping {
 	return ms
 }
 
-func (l *loader) decodeEnsure(b *hclsyntax.Block) *Ensure {
-	e := &Ensure{Name: b.Labels[0], DeclRange: b.DefRange()}
+func (l *loader) decodeEnsure(b *hcl.Block) *Ensure {
+	e := &Ensure{Name: b.Labels[0], DeclRange: b.DefRange}
 	what := fmt.Sprintf("The ensure %q block", e.Name)
 	c, diags := content(b.Body, ensureSchema)
 	l.diags = append(l.diags, diags...)
 	if attr, ok := c.Attributes["flow"]; ok {
 		e.FlowRange = attr.Expr.Range()
-		tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+		tr, diags := traversalOf(attr.Expr)
 		step, isAttr := hcl.TraverseAttr{}, false
 		if !diags.HasErrors() && len(tr) == 2 {
 			step, isAttr = tr[1].(hcl.TraverseAttr)
@@ -257,8 +258,8 @@ func (l *loader) decodeEnsure(b *hclsyntax.Block) *Ensure {
 	}
 	// The arguments that say which records to ensure, in the order of the
 	// file: the first one counts, each further one is a conflict.
-	var chosen *hclsyntax.Attribute
-	for _, attr := range sortedAttributes(b.Body) {
+	var chosen *hcl.Attribute
+	for _, attr := range sortedAttributes(c.Attributes) {
 		var dst **Expr
 		switch attr.Name {
 		case "id":

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -14,13 +13,13 @@ var functionSchema = &bodySchema{
 	Attributes: []string{"params", "expr"},
 }
 
-func (l *loader) decodeFunction(blk *hclsyntax.Block) {
+func (l *loader) decodeFunction(blk *hcl.Block) {
 	name := blk.Labels[0]
 	if prev, dup := l.cfg.Functions[name]; dup {
 		l.diags = append(l.diags, duplicate("Duplicate function", fmt.Sprintf("A function %q", name), prev.DeclRange, blk.LabelRanges[0]))
 		return
 	}
-	fn := &Function{Name: name, DeclRange: blk.DefRange()}
+	fn := &Function{Name: name, DeclRange: blk.DefRange}
 	l.cfg.Functions[name] = fn
 	what := fmt.Sprintf("The function %q", name)
 	c, diags := content(blk.Body, functionSchema)

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -47,16 +46,16 @@ var propertyTypes = []string{"string", "number", "bool", "date", "datetime", "en
 // decode once variables are known.
 type libraries struct {
 	byFile   map[string]*Library
-	requires map[*Library][]*hclsyntax.Block
+	requires map[*Library][]*hcl.Block
 }
 
-func (ls *libraries) add(lib *Library, blocks []*hclsyntax.Block) {
+func (ls *libraries) add(lib *Library, blocks []*hcl.Block) {
 	if ls.byFile == nil {
 		ls.byFile = map[string]*Library{}
-		ls.requires = map[*Library][]*hclsyntax.Block{}
+		ls.requires = map[*Library][]*hcl.Block{}
 	}
 	for _, b := range blocks {
-		ls.byFile[b.DefRange().Filename] = lib
+		ls.byFile[b.DefRange.Filename] = lib
 	}
 }
 
@@ -67,10 +66,10 @@ func (ls *libraries) of(r hcl.Range) *Library { return ls.byFile[r.Filename] }
 // parses their directories, returning the libraries' top-level blocks. As
 // with include, the directories are read before anything is evaluated, so
 // source must be a literal path relative to the project directory.
-func (l *loader) parseLibraries(dir string, blocks []*hclsyntax.Block) []*hclsyntax.Block {
-	var out []*hclsyntax.Block
+func (l *loader) parseLibraries(dir string, blocks []*hcl.Block) []*hcl.Block {
+	var out []*hcl.Block
 	for _, blk := range blocks {
-		if blk.Type != "library" || l.libs.of(blk.DefRange()) != nil {
+		if blk.Type != "library" || l.libs.of(blk.DefRange) != nil {
 			continue
 		}
 		lib := l.decodeLibraryBlock(dir, blk)
@@ -85,14 +84,14 @@ func (l *loader) parseLibraries(dir string, blocks []*hclsyntax.Block) []*hclsyn
 // decodeLibraryBlock reads a library block; it returns nil when the
 // library cannot be read at all (no source, or a source that is not a
 // directory of flows).
-func (l *loader) decodeLibraryBlock(dir string, blk *hclsyntax.Block) *Library {
+func (l *loader) decodeLibraryBlock(dir string, blk *hcl.Block) *Library {
 	name := blk.Labels[0]
 	what := fmt.Sprintf("The library %q", name)
 	if prev, dup := l.cfg.Libraries[name]; dup {
 		l.diags = append(l.diags, duplicate("Duplicate library", fmt.Sprintf("A library %q", name), prev.DeclRange, blk.LabelRanges[0]))
 		return nil
 	}
-	lib := &Library{Name: name, Connections: map[string]string{}, Vars: map[string]*LibraryVar{}, DeclRange: blk.DefRange()}
+	lib := &Library{Name: name, Connections: map[string]string{}, Vars: map[string]*LibraryVar{}, DeclRange: blk.DefRange}
 	c, diags := content(blk.Body, libraryBlockSchema)
 	l.diags = append(l.diags, diags...)
 	attr, ok := c.Attributes["source"]
@@ -157,10 +156,10 @@ func libraryTitle(lib *Library) string {
 // readLibraryDir parses a library's directory and returns the blocks that
 // join the project. A library holds flows, variables, lookups, functions
 // and its requires block; connections and settings are the project's.
-func (l *loader) readLibraryDir(lib *Library) []*hclsyntax.Block {
+func (l *loader) readLibraryDir(lib *Library) []*hcl.Block {
 	blocks := l.parseDir(lib.Dir)
 	l.libs.add(lib, blocks)
-	var out []*hclsyntax.Block
+	var out []*hcl.Block
 	for _, blk := range blocks {
 		switch blk.Type {
 		case "requires":
@@ -170,7 +169,7 @@ func (l *loader) readLibraryDir(lib *Library) []*hclsyntax.Block {
 				Severity: hcl.DiagError,
 				Summary:  "Unexpected " + blk.Type + " block in a library",
 				Detail:   libraryBlockAdvice(blk.Type),
-				Subject:  blk.DefRange().Ptr(),
+				Subject:  blk.DefRange.Ptr(),
 			})
 		default:
 			out = append(out, blk)
@@ -191,9 +190,9 @@ func libraryBlockAdvice(typ string) string {
 
 // decodeLibraryConnections reads connections = { shop = hubspot.myshop }:
 // the library's connection names to the project's connections.
-func (l *loader) decodeLibraryConnections(lib *Library, attr *hclsyntax.Attribute) {
+func (l *loader) decodeLibraryConnections(lib *Library, attr *hcl.Attribute) {
 	for _, item := range l.objectItems(attr, `connections = { shop = hubspot.myshop }`) {
-		tr, diags := hcl.AbsTraversalForExpr(item.value)
+		tr, diags := traversalOf(item.value)
 		ok := !diags.HasErrors() && len(tr) == 2
 		var name string
 		if ok {
@@ -220,14 +219,14 @@ type connMapping struct{ key, value hcl.Range }
 type objectItem struct {
 	name     string
 	keyRange hcl.Range
-	value    hclsyntax.Expression
+	value    hcl.Expression
 }
 
 // objectItems reads the items of a { name = value } argument whose keys are
 // names.
-func (l *loader) objectItems(attr *hclsyntax.Attribute, example string) []objectItem {
-	obj, ok := attr.Expr.(*hclsyntax.ObjectConsExpr)
-	if !ok {
+func (l *loader) objectItems(attr *hcl.Attribute, example string) []objectItem {
+	pairs, diags := hcl.ExprMap(attr.Expr)
+	if diags.HasErrors() {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid " + attr.Name,
@@ -238,23 +237,23 @@ func (l *loader) objectItems(attr *hclsyntax.Attribute, example string) []object
 	}
 	var items []objectItem
 	seen := map[string]hcl.Range{}
-	for _, it := range obj.Items {
-		name := hcl.ExprAsKeyword(it.KeyExpr)
+	for _, it := range pairs {
+		name := hcl.ExprAsKeyword(it.Key)
 		if name == "" {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid name",
 				Detail:   fmt.Sprintf("The keys of %s are names, written without quotes, such as %s.", attr.Name, example),
-				Subject:  it.KeyExpr.Range().Ptr(),
+				Subject:  it.Key.Range().Ptr(),
 			})
 			continue
 		}
 		if prev, dup := seen[name]; dup {
-			l.diags = append(l.diags, duplicate("Duplicate "+attr.Name+" entry", fmt.Sprintf("%s in %s", name, attr.Name), prev, it.KeyExpr.Range()))
+			l.diags = append(l.diags, duplicate("Duplicate "+attr.Name+" entry", fmt.Sprintf("%s in %s", name, attr.Name), prev, it.Key.Range()))
 			continue
 		}
-		seen[name] = it.KeyExpr.Range()
-		items = append(items, objectItem{name: name, keyRange: it.KeyExpr.Range(), value: it.ValueExpr})
+		seen[name] = it.Key.Range()
+		items = append(items, objectItem{name: name, keyRange: it.Key.Range(), value: it.Value})
 	}
 	return items
 }
@@ -266,7 +265,7 @@ func (l *loader) decodeRequirements() {
 	for _, lib := range l.cfg.libraryList() {
 		blocks := l.libs.requires[lib]
 		for _, extra := range blocks[min(1, len(blocks)):] {
-			l.diags = append(l.diags, duplicateFix("Duplicate requires block", "A requires block of this library", blocks[0].DefRange(), extra.DefRange(), "A library has one requires block: merge the two."))
+			l.diags = append(l.diags, duplicateFix("Duplicate requires block", "A requires block of this library", blocks[0].DefRange, extra.DefRange, "A library has one requires block: merge the two."))
 		}
 		if len(blocks) > 0 {
 			l.decodeRequires(lib, blocks[0])
@@ -279,14 +278,14 @@ func (l *loader) decodeRequirements() {
 	}
 }
 
-func (l *loader) decodeRequires(lib *Library, blk *hclsyntax.Block) {
+func (l *loader) decodeRequires(lib *Library, blk *hcl.Block) {
 	c, diags := content(blk.Body, requiresSchema)
 	l.diags = append(l.diags, diags...)
 	seen := map[string]*Requirement{}
 	for _, cb := range c.Blocks {
-		req := &Requirement{Kind: cb.Labels[0], Name: cb.Labels[1], DeclRange: cb.DefRange()}
+		req := &Requirement{Kind: cb.Labels[0], Name: cb.Labels[1], DeclRange: cb.DefRange}
 		if prev, dup := seen[req.Key()]; dup {
-			l.diags = append(l.diags, duplicateFix("Duplicate connection", fmt.Sprintf("A connection %q %q", req.Kind, req.Name), prev.DeclRange, cb.DefRange(), "Merge the two blocks."))
+			l.diags = append(l.diags, duplicateFix("Duplicate connection", fmt.Sprintf("A connection %q %q", req.Kind, req.Name), prev.DeclRange, cb.DefRange, "Merge the two blocks."))
 			continue
 		}
 		seen[req.Key()] = req
@@ -299,10 +298,10 @@ func (l *loader) decodeRequires(lib *Library, blk *hclsyntax.Block) {
 			switch b.Type {
 			case "property":
 				if prev, dup := props[key]; dup {
-					l.diags = append(l.diags, duplicate("Duplicate property", fmt.Sprintf("A property %q %q", b.Labels[0], b.Labels[1]), prev, b.DefRange()))
+					l.diags = append(l.diags, duplicate("Duplicate property", fmt.Sprintf("A property %q %q", b.Labels[0], b.Labels[1]), prev, b.DefRange))
 					continue
 				}
-				props[key] = b.DefRange()
+				props[key] = b.DefRange
 				if p := l.decodeRequiredProperty(b); p != nil {
 					req.Properties = append(req.Properties, p)
 				}
@@ -315,8 +314,8 @@ func (l *loader) decodeRequires(lib *Library, blk *hclsyntax.Block) {
 	}
 }
 
-func (l *loader) decodeRequiredProperty(b *hclsyntax.Block) *RequiredProperty {
-	p := &RequiredProperty{Object: b.Labels[0], Name: b.Labels[1], Type: "string", DeclRange: b.DefRange()}
+func (l *loader) decodeRequiredProperty(b *hcl.Block) *RequiredProperty {
+	p := &RequiredProperty{Object: b.Labels[0], Name: b.Labels[1], Type: "string", DeclRange: b.DefRange}
 	c, diags := content(b.Body, requiredPropertySchema)
 	l.diags = append(l.diags, diags...)
 	var typeRange hcl.Range
@@ -377,8 +376,8 @@ func (l *loader) decodeRequiredProperty(b *hclsyntax.Block) *RequiredProperty {
 	return p
 }
 
-func (l *loader) decodeRequiredRecord(b *hclsyntax.Block) *RequiredRecord {
-	r := &RequiredRecord{Object: b.Labels[0], Name: b.Labels[1], DeclRange: b.DefRange()}
+func (l *loader) decodeRequiredRecord(b *hcl.Block) *RequiredRecord {
+	r := &RequiredRecord{Object: b.Labels[0], Name: b.Labels[1], DeclRange: b.DefRange}
 	what := fmt.Sprintf("The record %q %q", r.Object, r.Name)
 	c, diags := content(b.Body, requiredRecordSchema)
 	l.diags = append(l.diags, diags...)
@@ -637,8 +636,7 @@ func (l *loader) assignLibraryVars(vals map[string]cty.Value) {
 			if l.readsLibraryVariable(lv) {
 				continue
 			}
-			expr, _ := lv.Expr.(hclsyntax.Expression)
-			diags := checkExpression(expr, fmt.Sprintf("vars of the library %q", lib.Name), project, ctx, l.lookupEnv)
+			diags := checkExpression(lv.Expr, fmt.Sprintf("vars of the library %q", lib.Name), project, ctx, l.lookupEnv)
 			l.diags = append(l.diags, diags...)
 			if diags.HasErrors() {
 				continue

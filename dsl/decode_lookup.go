@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -13,13 +12,13 @@ var lookupSchema = &bodySchema{
 	Attributes: []string{"values", "default"},
 }
 
-func (l *loader) decodeLookup(blk *hclsyntax.Block) {
+func (l *loader) decodeLookup(blk *hcl.Block) {
 	name := blk.Labels[0]
 	if prev, dup := l.cfg.Lookups[name]; dup {
 		l.diags = append(l.diags, duplicate("Duplicate lookup", fmt.Sprintf("A lookup %q", name), prev.DeclRange, blk.LabelRanges[0]))
 		return
 	}
-	lk := &Lookup{Name: name, Values: map[string]any{}, DeclRange: blk.DefRange()}
+	lk := &Lookup{Name: name, Values: map[string]any{}, DeclRange: blk.DefRange}
 	l.cfg.Lookups[name] = lk
 	what := fmt.Sprintf("the lookup %q", name)
 	c, diags := content(blk.Body, lookupSchema)

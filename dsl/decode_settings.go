@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -13,9 +12,10 @@ var settingsSchema = &bodySchema{
 	Attributes: []string{"state", "log_retention_days", "include"},
 }
 
-func (l *loader) decodeSettings(blk *hclsyntax.Block) {
+func (l *loader) decodeSettings(blk *hcl.Block) {
 	s := l.cfg.Settings
-	s.DeclRange = blk.DefRange()
+	s.DeclRange = blk.DefRange
+	s.BlockRange = blockRange(blk)
 	c, diags := content(blk.Body, settingsSchema)
 	l.diags = append(l.diags, diags...)
 	if attr, ok := c.Attributes["state"]; ok {
@@ -51,7 +51,7 @@ func (l *loader) decodeSettings(blk *hclsyntax.Block) {
 
 // eval checks and evaluates an HCL expression that may use var.<name> and
 // the HCL functions, converting it to ty.
-func (l *loader) eval(attr *hclsyntax.Attribute, ty cty.Type, what string) (cty.Value, bool) {
+func (l *loader) eval(attr *hcl.Attribute, ty cty.Type, what string) (cty.Value, bool) {
 	diags := checkExpression(attr.Expr, what, l.cfg.Variables, l.ctx, l.lookupEnv)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -23,7 +22,7 @@ var templateSchema = &bodySchema{
 // templates it extends are merged in.
 type flowDecl struct {
 	name     string
-	blk      *hclsyntax.Block
+	blk      *hcl.Block
 	template bool
 	// flow holds what the block sets; its ranges are where each value was
 	// written, so that a merged flow keeps them.
@@ -39,15 +38,15 @@ type flowDecl struct {
 	// extends names the template (empty when the reference is invalid).
 	extends      string
 	extendsRange hcl.Range
-	enabled      *hclsyntax.Attribute
+	enabled      *hcl.Attribute
 }
 
-func newFlowDecl(blk *hclsyntax.Block, template bool) *flowDecl {
+func newFlowDecl(blk *hcl.Block, template bool) *flowDecl {
 	return &flowDecl{
 		name:       blk.Labels[0],
 		blk:        blk,
 		template:   template,
-		flow:       &Flow{Name: blk.Labels[0], DeclRange: blk.DefRange()},
+		flow:       &Flow{Name: blk.Labels[0], DeclRange: blk.DefRange},
 		set:        map[string]hcl.Range{},
 		fieldNames: map[string]bool{},
 		removed:    map[string]hcl.Range{},
@@ -85,7 +84,7 @@ type resolvedDecl struct {
 }
 
 // declareFlow decodes a flow or template block, unless its name is taken.
-func (l *loader) declareFlow(blk *hclsyntax.Block) {
+func (l *loader) declareFlow(blk *hcl.Block) {
 	if l.decls == nil {
 		l.decls = &flowDecls{byFlow: map[string]*flowDecl{}, byTemplate: map[string]*flowDecl{}, merged: map[string]resolvedDecl{}, cycles: map[string]bool{}}
 	}
@@ -95,7 +94,7 @@ func (l *loader) declareFlow(blk *hclsyntax.Block) {
 		byName, summary, what = l.decls.byTemplate, "Duplicate template", fmt.Sprintf("A template %q", name)
 	}
 	if prev, dup := byName[name]; dup {
-		l.diags = append(l.diags, duplicate(summary, what, prev.blk.DefRange(), blk.LabelRanges[0]))
+		l.diags = append(l.diags, duplicate(summary, what, prev.blk.DefRange, blk.LabelRanges[0]))
 		return
 	}
 	d := l.decodeFlowBlock(blk, template)
@@ -117,7 +116,7 @@ func (l *loader) resolveFlows() {
 	}
 	for _, t := range ds.templates {
 		r := l.resolve(t, []string{t.name})
-		l.cfg.Templates[t.name] = &Template{Name: t.name, Extends: r.chain, DeclRange: t.blk.DefRange()}
+		l.cfg.Templates[t.name] = &Template{Name: t.name, Extends: r.chain, DeclRange: t.blk.DefRange}
 		if t.enabled != nil {
 			// Checked here too, so that an unused template is checked.
 			l.evalEnabled(t.enabled)
@@ -126,7 +125,7 @@ func (l *loader) resolveFlows() {
 	for _, d := range ds.flows {
 		r := l.resolve(d, nil)
 		f := r.decl.flow
-		f.Name, f.DeclRange, f.Templates = d.name, d.blk.DefRange(), r.chain
+		f.Name, f.DeclRange, f.Templates = d.name, d.blk.DefRange, r.chain
 		if f.Mode == "" {
 			f.Mode = ModeUpsert
 		}
@@ -338,7 +337,7 @@ func (l *loader) checkRequired(d *flowDecl, r resolvedDecl) {
 			Severity: hcl.DiagError,
 			Summary:  "Missing required argument",
 			Detail:   fmt.Sprintf("Neither the flow %q nor %s set %s: add %s, in the flow or in a template.", d.name, which, req.name, req.example),
-			Subject:  d.blk.DefRange().Ptr(),
+			Subject:  d.blk.DefRange.Ptr(),
 		})
 	}
 }
@@ -352,14 +351,13 @@ func quoted(names []string) []string {
 }
 
 // templateRef reads extends = template.<name>.
-func (l *loader) templateRef(attr *hclsyntax.Attribute) (string, hcl.Range) {
+func (l *loader) templateRef(attr *hcl.Attribute) (string, hcl.Range) {
 	rng := attr.Expr.Range()
 	usage := "extends names a template as template.<name>, such as extends = template.orders."
-	if t, ok := attr.Expr.(*hclsyntax.TemplateExpr); ok && t.IsStringLiteral() {
-		v, _ := t.Value(nil)
-		usage += fmt.Sprintf(" Write it without quotes: extends = template.%s.", v.AsString())
+	if v, ok := isStringLiteral(attr.Expr); ok {
+		usage += fmt.Sprintf(" Write it without quotes: extends = template.%s.", v)
 	}
-	tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	tr, diags := traversalOf(attr.Expr)
 	if !diags.HasErrors() && len(tr) == 2 && tr.RootName() == "template" {
 		if step, ok := tr[1].(hcl.TraverseAttr); ok {
 			return step.Name, rng
@@ -378,11 +376,12 @@ func (l *loader) templateRef(attr *hclsyntax.Attribute) (string, hcl.Range) {
 // is false, says why: `enabled = var.target == "order" is false (target =
 // "draft")`. A problem is reported and counts as enabled, so that it does
 // not also hide the flow.
-func (l *loader) evalEnabled(attr *hclsyntax.Attribute) (enabled bool, reason string) {
+func (l *loader) evalEnabled(attr *hcl.Attribute) (enabled bool, reason string) {
 	rng := attr.Expr.Range()
 	known := mapKeys(l.cfg.Variables)
 	var vars []string
 	ok := true
+	before := len(l.diags)
 	for _, tr := range attr.Expr.Variables() {
 		if tr.RootName() != "var" {
 			l.diags = append(l.diags, &hcl.Diagnostic{
@@ -407,6 +406,7 @@ func (l *loader) evalEnabled(attr *hclsyntax.Attribute) (enabled bool, reason st
 			vars = append(vars, name)
 		}
 	}
+	placeInStrings(l.diags[before:], inexactStrings(attr.Expr))
 	if !ok {
 		return true, ""
 	}

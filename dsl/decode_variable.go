@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -14,9 +13,9 @@ var variableSchema = &bodySchema{
 	Attributes: []string{"default", "description", "sensitive"},
 }
 
-func (l *loader) decodeVariable(blk *hclsyntax.Block) {
+func (l *loader) decodeVariable(blk *hcl.Block) {
 	name := blk.Labels[0]
-	v := &Variable{Name: name, Default: cty.NilVal, DeclRange: blk.DefRange()}
+	v := &Variable{Name: name, Default: cty.NilVal, DeclRange: blk.DefRange}
 	if prev, dup := l.cfg.Variables[name]; dup {
 		l.diags = append(l.diags, duplicate("Duplicate variable", fmt.Sprintf("A variable %q", name), prev.DeclRange, blk.LabelRanges[0]))
 		return
@@ -50,7 +49,7 @@ func (l *loader) decodeVariable(blk *hclsyntax.Block) {
 
 // literal evaluates a constant attribute and converts it to ty, reporting
 // a typed error at the value.
-func (l *loader) literal(attr *hclsyntax.Attribute, ty cty.Type) (cty.Value, bool) {
+func (l *loader) literal(attr *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
 	if diags := constantOnly(attr); diags.HasErrors() {
 		l.diags = append(l.diags, diags...)
 		return cty.NilVal, false
@@ -60,7 +59,7 @@ func (l *loader) literal(attr *hclsyntax.Attribute, ty cty.Type) (cty.Value, boo
 
 // constantOnly reports references and function calls in an attribute that
 // must be a constant.
-func constantOnly(attr *hclsyntax.Attribute) hcl.Diagnostics {
+func constantOnly(attr *hcl.Attribute) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, tr := range attr.Expr.Variables() {
 		diags = append(diags, &hcl.Diagnostic{
@@ -70,22 +69,19 @@ func constantOnly(attr *hclsyntax.Attribute) hcl.Diagnostics {
 			Subject:  tr.SourceRange().Ptr(),
 		})
 	}
-	_ = hclsyntax.VisitAll(attr.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
-		if call, ok := n.(*hclsyntax.FunctionCallExpr); ok {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Function calls not allowed",
-				Detail:   fmt.Sprintf("%s is a constant written in the file: it cannot call %s(). Write the value itself.", attr.Name, call.Name),
-				Subject:  call.Range().Ptr(),
-			})
-		}
-		return nil
-	})
-	return diags
+	for _, call := range functionCalls(attr.Expr) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Function calls not allowed",
+			Detail:   fmt.Sprintf("%s is a constant written in the file: it cannot call %s(). Write the value itself.", attr.Name, call.Name),
+			Subject:  call.Range().Ptr(),
+		})
+	}
+	return placeInStrings(diags, inexactStrings(attr.Expr))
 }
 
 // evalAs evaluates attr in ctx and converts it to ty.
-func (l *loader) evalAs(attr *hclsyntax.Attribute, ty cty.Type, ctx *hcl.EvalContext) (cty.Value, bool) {
+func (l *loader) evalAs(attr *hcl.Attribute, ty cty.Type, ctx *hcl.EvalContext) (cty.Value, bool) {
 	val, diags := attr.Expr.Value(ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {

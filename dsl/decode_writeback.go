@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -41,13 +40,13 @@ var writeBackSchema = &bodySchema{
 
 // decodeWriteBack reads a write_back block into f. A flow has at most one:
 // its fields may write any number of fields of one record.
-func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
+func (l *loader) decodeWriteBack(f *Flow, b *hcl.Block) {
 	if f.WriteBack != nil {
-		l.diags = append(l.diags, duplicateFix("Duplicate write_back block", "A write_back block of this flow", f.WriteBack.DeclRange, b.DefRange(),
+		l.diags = append(l.diags, duplicateFix("Duplicate write_back block", "A write_back block of this flow", f.WriteBack.DeclRange, b.DefRange,
 			"A flow has at most one write_back block: put every field in its fields block."))
 		return
 	}
-	wb := &WriteBack{DeclRange: b.DefRange()}
+	wb := &WriteBack{DeclRange: b.DefRange}
 	f.WriteBack = wb
 	c, diags := content(b.Body, writeBackSchema)
 	l.diags = append(l.diags, diags...)
@@ -63,14 +62,14 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 	if attr, ok := c.Attributes["where"]; ok {
 		wb.Where = l.exprAttr(attr)
 	}
-	var fieldsBlk, createOnlyBlk *hclsyntax.Block
+	var fieldsBlk, createOnlyBlk *hcl.Block
 	for _, fb := range c.Blocks {
 		first := &fieldsBlk
 		if fb.Type == "create_only" {
 			first = &createOnlyBlk
 		}
 		if *first != nil {
-			l.diags = append(l.diags, duplicateFix("Duplicate "+fb.Type+" block", fmt.Sprintf("A %s block of this write_back", fb.Type), (*first).DefRange(), fb.DefRange(),
+			l.diags = append(l.diags, duplicateFix("Duplicate "+fb.Type+" block", fmt.Sprintf("A %s block of this write_back", fb.Type), (*first).DefRange, fb.DefRange,
 				fmt.Sprintf("A write_back block has one %s block: merge the two.", fb.Type)))
 			continue
 		}
@@ -84,12 +83,12 @@ func (l *loader) decodeWriteBack(f *Flow, b *hclsyntax.Block) {
 	if fieldsBlk == nil {
 		l.diags = append(l.diags, missingArgument(b, "fields block", "The write_back block",
 			`fields { <source field> = "<expression over result>" }, such as fields { eaccounting_order_number = "string(result.Number)" }`))
-	} else if len(fieldsBlk.Body.Attributes) == 0 {
+	} else if attrs, _ := fieldsBlk.Body.JustAttributes(); len(attrs) == 0 {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Empty write_back",
 			Detail:   fmt.Sprintf("The write_back block of flow %q writes no field: add field = \"expression\" lines to its fields block, or remove the block.", f.Name),
-			Subject:  fieldsBlk.DefRange().Ptr(),
+			Subject:  fieldsBlk.DefRange.Ptr(),
 		})
 	}
 	if createOnlyBlk != nil {
@@ -114,8 +113,8 @@ func (l *loader) decodeWriteBackKey(wb *WriteBack, c bodyContent) {
 			Severity: hcl.DiagError,
 			Summary:  "Conflicting arguments",
 			Detail: fmt.Sprintf("The write_back block has both id (at %s) and key: id updates the record it names, key finds the record by a target field and creates it when it is missing. Remove one of the two.",
-				shortRange(id.SrcRange)),
-			Subject: attr.SrcRange.Ptr(),
+				shortRange(id.Range)),
+			Subject: attr.Range.Ptr(),
 		})
 		wb.ID = nil
 	}
@@ -134,13 +133,13 @@ func (l *loader) decodeWriteBackKey(wb *WriteBack, c bodyContent) {
 // writeBackCreateOnly checks the create_only block of a write_back: only a
 // keyed write-back creates records, and a field is written either always
 // or on create.
-func (l *loader) writeBackCreateOnly(wb *WriteBack, fieldsBlk, createOnlyBlk *hclsyntax.Block) {
+func (l *loader) writeBackCreateOnly(wb *WriteBack, fieldsBlk, createOnlyBlk *hcl.Block) {
 	if wb.KeyRange.Filename == "" { // a key written but invalid is reported as such
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unexpected create_only block",
 			Detail:   "A write_back block without key only updates records that exist, so it never writes create_only fields. Add key = \"<target field>\" to find the record by it and create it when it is missing, or move these fields into the fields block.",
-			Subject:  createOnlyBlk.DefRange().Ptr(),
+			Subject:  createOnlyBlk.DefRange.Ptr(),
 		})
 		wb.CreateOnly = nil
 		return
@@ -148,23 +147,25 @@ func (l *loader) writeBackCreateOnly(wb *WriteBack, fieldsBlk, createOnlyBlk *hc
 	if fieldsBlk == nil {
 		return
 	}
+	always := map[string]hcl.Range{}
+	for _, m := range wb.Fields {
+		always[m.Field] = m.NameRange
+	}
 	kept := wb.CreateOnly[:0]
 	for _, m := range wb.CreateOnly {
-		if _, dup := fieldsBlk.Body.Attributes[m.Field]; !dup {
+		prev, dup := always[m.Field]
+		if !dup {
 			kept = append(kept, m)
+			continue
 		}
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate field",
+			Detail:   fmt.Sprintf("The field %q is already set in the write_back's fields block at %s. A field is written either on every write-back (fields) or only when it creates the record (create_only): remove one of the two.", m.Field, shortRange(prev)),
+			Subject:  m.NameRange.Ptr(),
+		})
 	}
 	wb.CreateOnly = kept
-	for _, attr := range sortedAttributes(createOnlyBlk.Body) {
-		if prev, dup := fieldsBlk.Body.Attributes[attr.Name]; dup {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate field",
-				Detail:   fmt.Sprintf("The field %q is already set in the write_back's fields block at %s. A field is written either on every write-back (fields) or only when it creates the record (create_only): remove one of the two.", attr.Name, shortRange(prev.NameRange)),
-				Subject:  attr.NameRange.Ptr(),
-			})
-		}
-	}
 }
 
 // WriteBackSuffix ends the name a flow's write-back has in tests, plans and
@@ -184,7 +185,7 @@ func isWriteBackRef(trav hcl.Traversal) bool {
 
 // writeBackTest checks that a test of flow.<name>.write_back names a flow
 // with a write_back block, and names the test's flow after the write-back.
-func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hclsyntax.Attribute) bool {
+func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hcl.Attribute) bool {
 	if fl.WriteBack == nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -202,7 +203,7 @@ func (l *loader) writeBackTest(t *Test, fl *Flow, flowAttr *hclsyntax.Attribute)
 // target record of the producing flow, which the write-back's expressions
 // see as result. Without a target, the record written back to is the
 // source record itself (a write-back to the flow's source).
-func (l *loader) writeBackFixtures(t *Test, result *hclsyntax.Attribute) bool {
+func (l *loader) writeBackFixtures(t *Test, result *hcl.Attribute) bool {
 	if result == nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

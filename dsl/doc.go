@@ -3,8 +3,10 @@
 // flows stay expr-lang source text; the engine compiles them against
 // connector schemas. No network and no connector code here.
 //
-// A project is the *.hcl files of one directory. [Load] reads them into a
-// [Config] with these top-level blocks:
+// A project is the *.hcl files of one directory, and its *.hcl.json files
+// in HCL's JSON syntax. [Load] decodes both through hcl.Body schemas, as
+// Terraform's configs package does, into a [Config] with these top-level
+// blocks:
 //
 //	kopla { state = "...", log_retention_days = 30 }
 //	variable "name" { default = ..., description = "...", sensitive = true }

@@ -24,7 +24,7 @@ func parseExprAttr(t testing.TB, src string) (*Expr, []byte) {
 	if attr == nil {
 		t.Fatalf("no attribute x in %q", src)
 	}
-	e, diags := newExprFromAttr(attr, b)
+	e, diags, _ := newExprFromAttr(attr.AsHCLAttribute(), b)
 	if e == nil {
 		t.Fatalf("newExprFromAttr(%q): %v", src, diags)
 	}
@@ -163,7 +163,7 @@ func checkAllPositions(t *testing.T, src string) {
 	if attr == nil {
 		return
 	}
-	e, _ := newExprFromAttr(attr, b)
+	e, _, _ := newExprFromAttr(attr.AsHCLAttribute(), b)
 	if e == nil {
 		return
 	}

@@ -21,11 +21,19 @@ func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	return hclwrite.Format(src), nil
 }
 
-// FormatDir formats the files Load reads in dir, plus its flow test files
-// (*.test.hcl) and its .kopla.vars file, and returns the new contents of those that change, by path. It writes
-// nothing: `kopla fmt` writes them, and `kopla fmt -check` lists them.
+// FormatDir formats the native files Load reads in dir, plus its flow test
+// files (*.test.hcl) and its .kopla.vars file, and returns the new contents
+// of those that change, by path. JSON files (*.hcl.json) are left as they
+// are: their layout is the tool's that writes them. It writes nothing:
+// `kopla fmt` writes them, and `kopla fmt -check` lists them.
 func FormatDir(dir string) (changed map[string][]byte, diags hcl.Diagnostics) {
-	names, diags := projectFiles(dir)
+	all, diags := projectFiles(dir)
+	var names []string
+	for _, n := range all {
+		if !isJSONFile(n) {
+			names = append(names, n)
+		}
+	}
 	tests, _ := filepath.Glob(filepath.Join(dir, "*"+TestFileSuffix))
 	for _, t := range tests {
 		if n := filepath.Base(t); !strings.HasPrefix(n, ".") {

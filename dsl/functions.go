@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -93,7 +92,7 @@ func fileFunc(dir string) function.Function {
 // evaluation would report less clearly: references other than to declared
 // variables, unknown functions, and env() calls naming an unset
 // environment variable without a fallback (unless lookupEnv is nil).
-func checkExpression(expr hclsyntax.Expression, what string, vars map[string]*Variable, ctx *hcl.EvalContext, lookupEnv func(string) (string, bool)) hcl.Diagnostics {
+func checkExpression(expr hcl.Expression, what string, vars map[string]*Variable, ctx *hcl.EvalContext, lookupEnv func(string) (string, bool)) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	known := slices.Sorted(maps.Keys(vars))
 	for _, tr := range expr.Variables() {
@@ -130,11 +129,7 @@ func checkExpression(expr hclsyntax.Expression, what string, vars map[string]*Va
 		}
 	}
 	funcs := slices.Sorted(maps.Keys(ctx.Functions))
-	_ = hclsyntax.VisitAll(expr, func(n hclsyntax.Node) hcl.Diagnostics {
-		call, ok := n.(*hclsyntax.FunctionCallExpr)
-		if !ok {
-			return nil
-		}
+	for _, call := range functionCalls(expr) {
 		if _, ok := ctx.Functions[call.Name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -142,14 +137,14 @@ func checkExpression(expr hclsyntax.Expression, what string, vars map[string]*Va
 				Detail:   fmt.Sprintf("There is no function named %q.%s", call.Name, didYouMean(call.Name, funcs, funcs)),
 				Subject:  call.NameRange.Ptr(),
 			})
-			return nil
+			continue
 		}
 		if lookupEnv == nil || call.Name != "env" || len(call.Args) != 1 || len(diags) > 0 {
-			return nil
+			continue
 		}
 		arg, d := call.Args[0].Value(ctx)
 		if d.HasErrors() || !arg.IsKnown() || arg.IsNull() || arg.Type() != cty.String {
-			return nil
+			continue
 		}
 		if _, set := lookupEnv(arg.AsString()); !set {
 			name := arg.AsString()
@@ -160,7 +155,6 @@ func checkExpression(expr hclsyntax.Expression, what string, vars map[string]*Va
 				Subject:  call.Range().Ptr(),
 			})
 		}
-		return nil
-	})
-	return diags
+	}
+	return placeInStrings(diags, inexactStrings(expr))
 }

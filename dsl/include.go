@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -16,8 +15,8 @@ import (
 // relative to the project directory. include is deprecated: each directory
 // is read as a library whose connections keep their names (see
 // decode_library.go), so included files may not have a kopla block either.
-func (l *loader) parseIncludes(dir string, blocks []*hclsyntax.Block) []*hclsyntax.Block {
-	var settings *hclsyntax.Block
+func (l *loader) parseIncludes(dir string, blocks []*hcl.Block) []*hcl.Block {
+	var settings *hcl.Block
 	for _, blk := range blocks {
 		if blk.Type == "kopla" {
 			settings = blk
@@ -27,7 +26,9 @@ func (l *loader) parseIncludes(dir string, blocks []*hclsyntax.Block) []*hclsynt
 	if settings == nil {
 		return nil
 	}
-	attr, ok := settings.Body.Attributes["include"]
+	// decodeSettings reports the rest of the block.
+	c, _, _ := settings.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "include"}}})
+	attr, ok := c.Attributes["include"]
 	if !ok {
 		return nil
 	}
@@ -41,7 +42,7 @@ func (l *loader) parseIncludes(dir string, blocks []*hclsyntax.Block) []*hclsynt
 		})
 		return nil
 	}
-	var included []*hclsyntax.Block
+	var included []*hcl.Block
 	seen := map[string]bool{}
 	for it := val.ElementIterator(); it.Next(); {
 		_, v := it.Element()

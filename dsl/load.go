@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -76,8 +77,8 @@ type loader struct {
 	decls *flowDecls
 }
 
-// Load reads every *.hcl file of dir (not its subdirectories) into a
-// Config. It always returns a Config, so that its Files can render the
+// Load reads every *.hcl and *.hcl.json file of dir (not its
+// subdirectories) into a Config; a project may mix the two syntaxes. It always returns a Config, so that its Files can render the
 // diagnostics; when the diagnostics hold errors the Config is partial and
 // must not be run. Files are read in name order; names starting with a dot
 // are skipped (editor and tool files).
@@ -117,12 +118,12 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	l.ctx = evalContext(l.varVals, l.lookupEnv, dir)
 	l.decodeRequirements()
 
-	var settings *hclsyntax.Block
+	var settings *hcl.Block
 	for _, blk := range blocks {
 		switch blk.Type {
 		case "kopla":
 			if settings != nil {
-				l.diags = append(l.diags, duplicateFix("Duplicate kopla block", "A kopla block", settings.DefRange(), blk.DefRange(), "A project has one kopla block: merge the two."))
+				l.diags = append(l.diags, duplicateFix("Duplicate kopla block", "A kopla block", settings.DefRange, blk.DefRange, "A project has one kopla block: merge the two."))
 				continue
 			}
 			settings = blk
@@ -140,7 +141,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Unexpected requires block",
 				Detail:   "A requires block declares what a flow library needs of the connections it is given; it belongs in the library's directory, not in the project. Remove it, or move the flows into a library.",
-				Subject:  blk.DefRange().Ptr(),
+				Subject:  blk.DefRange.Ptr(),
 			})
 		}
 	}
@@ -177,10 +178,10 @@ func withoutSyntaxLines(diags, syntax hcl.Diagnostics) hcl.Diagnostics {
 
 // parseDir parses the project files and returns their top-level blocks in
 // file order.
-func (l *loader) parseDir(dir string) []*hclsyntax.Block {
+func (l *loader) parseDir(dir string) []*hcl.Block {
 	names, diags := projectFiles(dir)
 	l.diags = append(l.diags, diags...)
-	var blocks []*hclsyntax.Block
+	var blocks []*hcl.Block
 	for _, n := range names {
 		blocks = append(blocks, l.readBlocks(filepath.Join(dir, n), rootSchema)...)
 	}
@@ -189,7 +190,7 @@ func (l *loader) parseDir(dir string) []*hclsyntax.Block {
 
 // readBlocks reads and parses a file and returns its top-level blocks,
 // checked against schema.
-func (l *loader) readBlocks(filename string, schema *bodySchema) []*hclsyntax.Block {
+func (l *loader) readBlocks(filename string, schema *bodySchema) []*hcl.Block {
 	src, err := os.ReadFile(filename)
 	if err != nil {
 		l.diags = append(l.diags, readError(filename, err))
@@ -204,22 +205,41 @@ func (l *loader) readBlocks(filename string, schema *bodySchema) []*hclsyntax.Bl
 	return c.Blocks
 }
 
-// parse parses a file and records it in the Config; it returns nil when
-// nothing of it can be decoded.
-func (l *loader) parse(filename string, src []byte) *hclsyntax.Body {
-	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+// parse parses a file, in the JSON syntax when its name ends in .json,
+// and records it in the Config; it returns nil when nothing of it can be
+// decoded.
+func (l *loader) parse(filename string, src []byte) hcl.Body {
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if isJSONFile(filename) {
+		f, diags = json.Parse(src, filename)
+	} else {
+		f, diags = hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
 	l.syntax = append(l.syntax, diags...)
 	l.cfg.Sources[filename] = src
-	if f == nil {
+	if f == nil || f.Body == nil {
 		return nil
 	}
 	l.cfg.Files[filename] = f
-	body, _ := f.Body.(*hclsyntax.Body)
-	return body
+	return f.Body
+}
+
+// JSONFileSuffix ends the names of project files written in HCL's JSON
+// syntax.
+const JSONFileSuffix = ".hcl.json"
+
+// isProjectFile reports whether a file name is that of a project file: a
+// *.hcl or *.hcl.json file that is no test file and is not hidden.
+func isProjectFile(n string) bool {
+	if strings.HasPrefix(n, ".") || strings.HasSuffix(n, TestFileSuffix) || strings.HasSuffix(n, TestFileJSONSuffix) {
+		return false
+	}
+	return strings.HasSuffix(n, ".hcl") || strings.HasSuffix(n, JSONFileSuffix)
 }
 
 // projectFiles lists the names of the project files of dir, sorted: the
-// *.hcl files, except hidden ones.
+// *.hcl and *.hcl.json files, except hidden ones.
 func projectFiles(dir string) ([]string, hcl.Diagnostics) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -232,7 +252,7 @@ func projectFiles(dir string) ([]string, hcl.Diagnostics) {
 	var names []string
 	for _, e := range entries {
 		if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
-			if n := e.Name(); strings.HasSuffix(n, ".hcl") && !strings.HasSuffix(n, TestFileSuffix) && !strings.HasPrefix(n, ".") {
+			if n := e.Name(); isProjectFile(n) {
 				names = append(names, n)
 			}
 		}

@@ -181,49 +181,55 @@ func TestLoadModel(t *testing.T) {
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
-// TestRenderGolden renders the diagnostics of testdata/render, in human
+// TestRenderGolden renders the diagnostics of testdata/render, and of
+// testdata/render_json (HCL's JSON syntax next to a native file), in human
 // form byte for byte and in JSON form compared as data.
 func TestRenderGolden(t *testing.T) {
-	cfg, diags := Load("testdata/render", Options{LookupEnv: noEnv})
-	if !diags.HasErrors() {
-		t.Fatal("testdata/render loads without errors")
-	}
-	var human bytes.Buffer
-	if err := WriteDiagnostics(&human, diags, cfg.Files, false); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := json.MarshalIndent(JSONDiagnostics(diags, cfg.Files), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc = append(doc, '\n')
-	if *update {
-		for name, b := range map[string][]byte{"render.golden": human.Bytes(), "render.json.golden": doc} {
-			if err := os.WriteFile(filepath.Join("testdata", name), b, 0o644); err != nil {
+	for _, name := range []string{"render", "render_json"} {
+		t.Run(name, func(t *testing.T) {
+			cfg, diags := Load(filepath.Join("testdata", name), Options{LookupEnv: noEnv})
+			if !diags.HasErrors() {
+				t.Fatalf("testdata/%s loads without errors", name)
+			}
+			var human bytes.Buffer
+			if err := WriteDiagnostics(&human, diags, cfg.Files, false); err != nil {
 				t.Fatal(err)
 			}
-		}
-	}
-	want, err := os.ReadFile("testdata/render.golden")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), human.String()); diff != "" {
-		t.Errorf("WriteDiagnostics (-want +got):\n%s", diff)
-	}
-	wantJSON, err := os.ReadFile("testdata/render.json.golden")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w, g any
-	if err := json.Unmarshal(wantJSON, &w); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(doc, &g); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(w, g); diff != "" {
-		t.Errorf("JSONDiagnostics (-want +got):\n%s", diff)
+			doc, err := json.MarshalIndent(JSONDiagnostics(diags, cfg.Files), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc = append(doc, '\n')
+			humanGolden, jsonGolden := filepath.Join("testdata", name+".golden"), filepath.Join("testdata", name+".json.golden")
+			if *update {
+				for path, b := range map[string][]byte{humanGolden: human.Bytes(), jsonGolden: doc} {
+					if err := os.WriteFile(path, b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			want, err := os.ReadFile(humanGolden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), human.String()); diff != "" {
+				t.Errorf("WriteDiagnostics (-want +got):\n%s", diff)
+			}
+			wantJSON, err := os.ReadFile(jsonGolden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var w, g any
+			if err := json.Unmarshal(wantJSON, &w); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(doc, &g); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("JSONDiagnostics (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // TestFileSuffix ends the names of flow unit test files. They sit next to
 // the flow files but are not part of the project: kopla test reads them.
 const TestFileSuffix = ".test.hcl"
+
+// TestFileJSONSuffix ends the names of flow unit test files written in
+// HCL's JSON syntax.
+const TestFileJSONSuffix = ".test.hcl.json"
 
 // Test is a `test "name" { ... }` block: one source record and what the
 // flow must make of it.
@@ -78,6 +81,8 @@ func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
 		if err != nil {
 			continue
 		}
+		jsonFiles, _ := filepath.Glob(filepath.Join(dir, "*"+TestFileJSONSuffix))
+		files = append(files, jsonFiles...)
 		sort.Strings(files)
 		for _, filename := range files {
 			blocks := l.readBlocks(filename, testFileSchema)
@@ -113,8 +118,8 @@ func LoadTests(cfg *Config) ([]*Test, hcl.Diagnostics) {
 	return tests, diags
 }
 
-func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
-	t := &Test{Name: blk.Labels[0], DeclRange: blk.DefRange()}
+func (l *loader) decodeTest(blk *hcl.Block) *Test {
+	t := &Test{Name: blk.Labels[0], DeclRange: blk.DefRange}
 	c, diags := content(blk.Body, testSchema)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
@@ -126,13 +131,14 @@ func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
 		return nil
 	}
 	t.FlowRange = attr.Expr.Range()
-	trav, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
+	trav, tdiags := traversalOf(attr.Expr)
 	writeBack := isWriteBackRef(trav)
-	if tdiags.HasErrors() || (len(trav) != 2 && !writeBack) || trav.RootName() != "flow" {
+	names, named := attrNames(trav)
+	if tdiags.HasErrors() || !named || (len(trav) != 2 && !writeBack) || trav.RootName() != "flow" {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid flow reference", Detail: "flow must name a flow, such as flow = flow.orders, or a flow's write-back, such as flow = flow.orders.write_back.", Subject: attr.Expr.Range().Ptr()})
 		return nil
 	}
-	t.Flow = trav[1].(hcl.TraverseAttr).Name
+	t.Flow = names[0]
 	if fl, ok := l.cfg.Flows[t.Flow]; ok && writeBack {
 		if !l.writeBackTest(t, fl, attr) {
 			return nil
@@ -187,7 +193,7 @@ func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
 			t.Finds = append(t.Finds, f)
 		case "expect":
 			if t.Expect != nil {
-				l.diags = append(l.diags, duplicate("Duplicate expect block", "An expect block", t.Expect.DeclRange, b.DefRange()))
+				l.diags = append(l.diags, duplicate("Duplicate expect block", "An expect block", t.Expect.DeclRange, b.DefRange))
 				return nil
 			}
 			if t.Expect = l.decodeTestExpect(b); t.Expect == nil {
@@ -196,13 +202,13 @@ func (l *loader) decodeTest(blk *hclsyntax.Block) *Test {
 		}
 	}
 	if t.Expect == nil {
-		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expect block", Detail: "A test says what it expects: add expect { action = \"create\" ... }.", Subject: blk.DefRange().Ptr()})
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expect block", Detail: "A test says what it expects: add expect { action = \"create\" ... }.", Subject: blk.DefRange.Ptr()})
 		return nil
 	}
 	return t
 }
 
-func (l *loader) decodeTestFind(blk *hclsyntax.Block) *TestFind {
+func (l *loader) decodeTestFind(blk *hcl.Block) *TestFind {
 	c, diags := content(blk.Body, testFindSchema)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
@@ -214,12 +220,13 @@ func (l *loader) decodeTestFind(blk *hclsyntax.Block) *TestFind {
 		l.diags = append(l.diags, missingArgument(blk, "object", "a find block", `object = eaccounting.books.vatcodes`))
 		return nil
 	}
-	trav, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
-	if tdiags.HasErrors() || len(trav) != 3 {
+	trav, tdiags := traversalOf(attr.Expr)
+	names, named := attrNames(trav)
+	if tdiags.HasErrors() || !named || len(trav) != 3 {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid object reference", Detail: "object must be kind.connection.object, such as eaccounting.books.vatcodes.", Subject: attr.Expr.Range().Ptr()})
 		return nil
 	}
-	f.Object = ObjectRef{Kind: trav.RootName(), Connection: trav[1].(hcl.TraverseAttr).Name, Object: trav[2].(hcl.TraverseAttr).Name, Range: attr.Expr.Range()}
+	f.Object = ObjectRef{Kind: trav.RootName(), Connection: names[0], Object: names[1], Range: attr.Expr.Range()}
 	field, ok := l.testValue(c.Attributes["field"], "field")
 	if !ok {
 		return nil
@@ -238,20 +245,20 @@ func (l *loader) decodeTestFind(blk *hclsyntax.Block) *TestFind {
 	return f
 }
 
-func (l *loader) decodeTestExpect(blk *hclsyntax.Block) *TestExpect {
+func (l *loader) decodeTestExpect(blk *hcl.Block) *TestExpect {
 	c, diags := content(blk.Body, testExpectSchema)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return nil
 	}
-	e := &TestExpect{DeclRange: blk.DefRange()}
+	e := &TestExpect{DeclRange: blk.DefRange}
 	action, ok := l.testValue(c.Attributes["action"], "action")
 	if !ok {
 		return nil
 	}
 	e.Action, _ = action.(string)
 	if !contains(testActions, e.Action) {
-		rng := blk.DefRange()
+		rng := blk.DefRange
 		if a := c.Attributes["action"]; a != nil {
 			rng = a.Expr.Range()
 		}
@@ -277,7 +284,7 @@ func (l *loader) decodeTestExpect(blk *hclsyntax.Block) *TestExpect {
 }
 
 // testValue evaluates a test value: written-out values only, no variables.
-func (l *loader) testValue(attr *hclsyntax.Attribute, what string) (any, bool) {
+func (l *loader) testValue(attr *hcl.Attribute, what string) (any, bool) {
 	if attr == nil {
 		return nil, true
 	}
@@ -295,7 +302,7 @@ func (l *loader) testValue(attr *hclsyntax.Attribute, what string) (any, bool) {
 }
 
 // testObject is testValue for values that must be objects (or null).
-func (l *loader) testObject(attr *hclsyntax.Attribute, what string) (map[string]any, bool) {
+func (l *loader) testObject(attr *hcl.Attribute, what string) (map[string]any, bool) {
 	v, ok := l.testValue(attr, what)
 	if !ok || v == nil {
 		return nil, ok
@@ -306,6 +313,19 @@ func (l *loader) testObject(attr *hclsyntax.Attribute, what string) (map[string]
 		return nil, false
 	}
 	return m, true
+}
+
+// attrNames returns the names of the steps after the root of a traversal
+// such as a.b.c; named is false when a step is an index.
+func attrNames(tr hcl.Traversal) (names []string, named bool) {
+	for _, step := range tr[min(1, len(tr)):] {
+		a, ok := step.(hcl.TraverseAttr)
+		if !ok {
+			return nil, false
+		}
+		names = append(names, a.Name)
+	}
+	return names, true
 }
 
 func contains(list []string, s string) bool {

@@ -102,16 +102,17 @@ func (l *loader) applyVarsFile(path string, vals map[string]cty.Value) {
 	if body == nil {
 		return
 	}
-	for _, blk := range body.Blocks {
-		l.diags = append(l.diags, &hcl.Diagnostic{
+	attrs, diags := attributesOnly(body, func(blk *hclsyntax.Block) *hcl.Diagnostic {
+		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unexpected block in variables file",
 			Detail:   fmt.Sprintf("A variables file holds only name = value lines; the block %s does not belong here.", blk.Type),
 			Subject:  blk.TypeRange.Ptr(),
-		})
-	}
+		}
+	})
+	l.diags = append(l.diags, diags...)
 	names := slices.Sorted(maps.Keys(l.cfg.Variables))
-	for _, attr := range sortedAttributes(body) {
+	for _, attr := range attrs {
 		if l.setByLibrary(attr.Name, "the variables file "+path, attr.NameRange.Ptr()) {
 			continue
 		}

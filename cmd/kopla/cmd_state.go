@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
@@ -294,18 +293,9 @@ func settingsBroken(cfg *dsl.Config, diags hcl.Diagnostics) bool {
 	if len(cfg.Files) == 0 {
 		return true
 	}
-	var block *hcl.Range
-	if f := cfg.Files[cfg.Settings.DeclRange.Filename]; f != nil {
-		if body, ok := f.Body.(*hclsyntax.Body); ok {
-			for _, b := range body.Blocks {
-				if b.Type == "kopla" {
-					block = b.Range().Ptr()
-				}
-			}
-		}
-	}
+	block := cfg.Settings.BlockRange
 	for _, d := range diags {
-		if d.Severity == hcl.DiagError && block != nil && d.Subject != nil && block.Overlaps(*d.Subject) {
+		if d.Severity == hcl.DiagError && block.Filename != "" && d.Subject != nil && block.Overlaps(*d.Subject) {
 			return true
 		}
 	}
