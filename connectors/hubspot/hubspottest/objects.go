@@ -229,8 +229,13 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 	after := q.Get("after")
 	var page []*record
 	var next string
-	for _, rec := range s.sorted(p.typ) {
-		if rec.archived != archived || (after != "" && compareIDs(rec.id, after) < 0) {
+	all := s.sorted(p.typ)
+	start := 0
+	if after != "" {
+		start, _ = slices.BinarySearchFunc(all, after, func(r *record, id string) int { return compareIDs(r.id, id) })
+	}
+	for _, rec := range all[start:] {
+		if rec.archived != archived {
 			continue
 		}
 		if len(page) == limit {

@@ -120,6 +120,9 @@ type Server struct {
 	objects  map[string]map[string]*record
 	nextID   int64
 	assocs   map[assocKey]map[int]bool
+	order    map[string][]*record                             // type -> records in id order
+	values   map[string]map[string]map[string]map[string]bool // see index.go
+	links    map[linkKey]map[string]bool                      // see index.go
 	counters map[string]int
 	faults   []*Fault
 	rate     map[string][]time.Time // token class -> request times in the window
@@ -144,6 +147,9 @@ func New(opts Options) *Server {
 		objects:  map[string]map[string]*record{},
 		nextID:   1001,
 		assocs:   map[assocKey]map[int]bool{},
+		order:    map[string][]*record{},
+		values:   map[string]map[string]map[string]map[string]bool{},
+		links:    map[linkKey]map[string]bool{},
 		counters: map[string]int{},
 		rate:     map[string][]time.Time{},
 	}

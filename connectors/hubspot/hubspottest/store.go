@@ -22,6 +22,7 @@ type Object struct {
 
 // record is a stored object.
 type record struct {
+	typ        string // object type name
 	id         string
 	props      map[string]string
 	createdAt  time.Time
@@ -86,11 +87,10 @@ func (s *Server) Associations(fromType, fromID, toType, toID string) []int {
 	return slices.Sorted(maps.Keys(s.assocs[assocKey{f.name, fromID, t.name, toID}]))
 }
 
-// sorted returns the records of a type in id order (numeric ids first).
+// sorted returns the records of a type in id order (numeric ids first);
+// callers must not modify the slice.
 func (s *Server) sorted(t *objectType) []*record {
-	recs := slices.Collect(maps.Values(s.objects[t.name]))
-	slices.SortFunc(recs, func(a, b *record) int { return compareIDs(a.id, b.id) })
-	return recs
+	return s.order[t.name]
 }
 
 func compareIDs(a, b string) int {
@@ -162,7 +162,7 @@ func (s *Server) findBy(t *objectType, prop, value string) *record {
 	if value == "" {
 		return nil
 	}
-	for _, rec := range s.sorted(t) {
+	for _, rec := range s.withValue(t, prop, value) {
 		if rec.archived {
 			continue
 		}
@@ -228,7 +228,7 @@ func (s *Server) insert(t *objectType, id string, props map[string]string, now t
 		id = strconv.FormatInt(s.nextID, 10)
 		s.nextID++
 	}
-	rec := &record{id: id, props: map[string]string{}, createdAt: now}
+	rec := &record{typ: t.name, id: id, props: map[string]string{}, createdAt: now}
 	if _, ok := props[t.created]; !ok {
 		rec.props[t.created] = formatTime(now)
 	}
@@ -237,6 +237,7 @@ func (s *Server) insert(t *objectType, id string, props map[string]string, now t
 		rec.props["pipeline"] = "default"
 	}
 	s.objects[t.name][id] = rec
+	s.addOrdered(t, rec)
 	s.change(t, rec, props, now)
 	return rec
 }
@@ -279,7 +280,10 @@ func (s *Server) snapshot(rec *record, now time.Time) {
 			keep = i
 		}
 	}
+	dropped := slices.Clone(rec.versions[:keep])
 	rec.versions = rec.versions[keep:]
+	s.indexValues(rec, rec.props)
+	s.unindexDropped(rec, dropped)
 }
 
 // indexed returns the version search sees, if any.
@@ -456,6 +460,7 @@ func (s *Server) associate(a assocType, fromID, toID string) {
 			s.assocs[k] = map[int]bool{}
 		}
 		s.assocs[k][id] = true
+		s.link(k)
 	}
 	fwd := assocKey{a.from, fromID, a.to, toID}
 	rev := assocKey{a.to, toID, a.from, fromID}
