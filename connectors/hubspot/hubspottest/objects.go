@@ -376,6 +376,9 @@ func (s *Server) prepareCreate(t *objectType, in objectInput, u *uniqueness) pre
 		pr.failed = propertyErrors(s.opts.PortalID, errs)
 		return pr
 	}
+	if pr.failed = s.inheritProduct(t, props); pr.failed != nil {
+		return pr
+	}
 	if prop, other, taken := s.conflict(t, props, "", u); taken {
 		pr.failed = s.conflictError(t, prop, other, props[prop])
 		return pr
@@ -672,6 +675,11 @@ func (s *Server) batchUpsert(w http.ResponseWriter, r *http.Request, p params) *
 		self := ""
 		if rec != nil {
 			self = rec.id
+		}
+		if rec == nil {
+			if err := s.inheritProduct(p.typ, props); err != nil {
+				return err
+			}
 		}
 		if prop, other, taken := s.conflict(p.typ, props, self, u); taken {
 			return s.conflictError(p.typ, prop, other, props[prop])

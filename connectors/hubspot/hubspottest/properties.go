@@ -308,7 +308,7 @@ func standardProperties(t *objectType) []*Property {
 		own = []*Property{
 			text("name", "Name"), prop("description", "Description", "string", "textarea", "information"),
 			text("hs_sku", "SKU"), num("quantity", "Quantity"), num("price", "Unit price"),
-			calculated(num("amount", "Net price")), enum("hs_line_item_currency_code", "Currency", currencies...),
+			num("hs_cost_of_goods_sold", "Unit cost"), calculated(num("amount", "Net price")), enum("hs_line_item_currency_code", "Currency", currencies...),
 			text("hs_product_id", "Product ID"), text("hs_tax_rate_group_id", "Tax rate group"),
 			enum("recurringbillingfrequency", "Billing frequency", "weekly", "biweekly", "monthly", "quarterly", "per_six_months", "annually", "per_two_years", "per_three_years", "per_four_years", "per_five_years"),
 			date("hs_recurring_billing_start_date", "Billing start date"), date("hs_recurring_billing_end_date", "Billing end date"),
