@@ -347,3 +347,19 @@ func (s *Server) assocBatchArchive(w http.ResponseWriter, r *http.Request, p par
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// assocLabels lists the association types from one object type to another:
+// HubSpot's own, unlabelled and "Primary" (reference 8.2); an account of
+// the fake has no user-defined labels. A pair that cannot be associated
+// has none.
+func (s *Server) assocLabels(w http.ResponseWriter, r *http.Request, p params) *apiError {
+	results := []assocSpecWithLabel{}
+	for _, a := range assocTypes {
+		if a.from == p.typ.name && a.to == p.to.name {
+			results = append(results, assocSpecWithLabel{Category: "HUBSPOT_DEFINED", TypeID: a.id, Label: a.label})
+		}
+	}
+	slices.SortFunc(results, func(a, b assocSpecWithLabel) int { return a.TypeID - b.TypeID })
+	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	return nil
+}

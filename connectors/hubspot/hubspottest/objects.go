@@ -371,6 +371,7 @@ type prepared struct {
 // prepareCreate validates one create input.
 func (s *Server) prepareCreate(t *objectType, in objectInput, u *uniqueness) prepared {
 	props, errs := s.checkProps(t, in.Properties, false)
+	errs = append(errs, s.checkStage(t, nil, props)...)
 	pr := prepared{props: props, trace: in.ObjectWriteTraceID}
 	if len(errs) > 0 {
 		pr.failed = propertyErrors(s.opts.PortalID, errs)
@@ -422,6 +423,7 @@ func (s *Server) updateObject(w http.ResponseWriter, r *http.Request, p params) 
 		return notFound()
 	}
 	props, errs := s.checkProps(p.typ, in.Properties, false)
+	errs = append(errs, s.checkStage(p.typ, rec.props, props)...)
 	if len(errs) > 0 {
 		return propertyErrors(s.opts.PortalID, errs)
 	}
@@ -600,6 +602,9 @@ func (s *Server) batchUpdate(w http.ResponseWriter, r *http.Request, p params) *
 			return err
 		}
 		props, errs := s.checkProps(p.typ, input.Properties, false)
+		if rec != nil && !rec.archived {
+			errs = append(errs, s.checkStage(p.typ, rec.props, props)...)
+		}
 		if len(errs) > 0 {
 			return propertyErrors(s.opts.PortalID, errs)
 		}
@@ -673,8 +678,12 @@ func (s *Server) batchUpsert(w http.ResponseWriter, r *http.Request, p params) *
 			return err
 		}
 		self := ""
+		var current map[string]string
 		if rec != nil {
-			self = rec.id
+			self, current = rec.id, rec.props
+		}
+		if errs := s.checkStage(p.typ, current, props); len(errs) > 0 {
+			return propertyErrors(s.opts.PortalID, errs)
 		}
 		if rec == nil {
 			if err := s.inheritProduct(p.typ, props); err != nil {

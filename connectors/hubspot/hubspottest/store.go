@@ -399,6 +399,7 @@ func (s *Server) Seed(r io.Reader) error {
 				return fmt.Errorf("hubspottest: seed: %s: id %s is used twice", where, o.ID)
 			}
 			props, errs := s.checkProps(t, o.Properties, true)
+			errs = append(errs, s.checkStage(t, nil, props)...)
 			if len(errs) > 0 {
 				return fmt.Errorf("hubspottest: seed: %s: property %s: %s", where, errs[0].Name, errs[0].Message)
 			}
