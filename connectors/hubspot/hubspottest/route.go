@@ -53,7 +53,7 @@ var (
 	// OpenAPI document /crm/associations/v4; both are served.
 	labelPrefixes    = []string{"/crm/v4/associations", "/crm/associations/v4", "/crm/associations/2026-03"}
 	pipelinePrefixes = []string{"/crm/v3/pipelines", "/crm/pipelines/2026-03"}
-	tokenPaths          = []string{"/oauth/v1/token", "/oauth/v3/token", "/oauth/2026-03/token"}
+	tokenPaths       = []string{"/oauth/v1/token", "/oauth/v3/token", "/oauth/2026-03/token"}
 )
 
 // match builds a route from a template, the method and handlers per method.
