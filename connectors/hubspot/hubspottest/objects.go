@@ -83,6 +83,8 @@ type wireObject struct {
 	New                *bool                        `json:"new,omitempty"`
 	ObjectWriteTraceID string                       `json:"objectWriteTraceId,omitempty"`
 	Associations       map[string]*associatedIDList `json:"associations,omitempty"`
+	// PropertiesWithHistory answers propertiesWithHistory on reads.
+	PropertiesWithHistory map[string][]valueWithTimestamp `json:"propertiesWithHistory,omitempty"`
 }
 
 type associatedIDList struct {
@@ -226,6 +228,10 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 	if q.Has("properties") {
 		names = listParam(q, "properties")
 	}
+	history := listParam(q, "propertiesWithHistory")
+	if len(history) > 0 {
+		limit = min(limit, maxHistoryPage)
+	}
 	after := q.Get("after")
 	var page []*record
 	var next string
@@ -250,6 +256,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 		if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
 			return err
 		}
+		s.withHistory(o, rec, history)
 		results = append(results, o)
 	}
 	body := map[string]any{"results": results}
@@ -315,6 +322,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p params) *ap
 	if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
 		return err
 	}
+	s.withHistory(o, rec, listParam(q, "propertiesWithHistory"))
 	writeJSON(w, http.StatusOK, o)
 	return nil
 }
@@ -516,7 +524,9 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request, p params) *ap
 			missing = append(missing, input.ID)
 			continue
 		}
-		b.Results = append(b.Results, s.view(p.typ, rec, nil, names, false))
+		o := s.view(p.typ, rec, nil, names, false)
+		s.withHistory(o, rec, in.PropertiesWithHistory)
+		b.Results = append(b.Results, o)
 	}
 	if len(missing) > 0 {
 		b.Errors = append(b.Errors, s.notFoundError(p.typ, missing))

@@ -32,6 +32,8 @@ type record struct {
 	// versions feed search: search sees the newest version written at least
 	// SearchIndexDelay ago.
 	versions []version
+	// history is every value each property had, oldest first.
+	history map[string][]valueWithTimestamp
 }
 
 type version struct {
@@ -244,6 +246,7 @@ func (s *Server) insert(t *objectType, id string, props map[string]string, now t
 
 // change applies values ("" clears) and bumps the modification date.
 func (s *Server) change(t *objectType, rec *record, props map[string]string, now time.Time) {
+	before := maps.Clone(rec.props)
 	for k, v := range props {
 		if v == "" {
 			delete(rec.props, k)
@@ -257,6 +260,7 @@ func (s *Server) change(t *objectType, rec *record, props map[string]string, now
 		derive(rec.props)
 	}
 	rec.updatedAt = now
+	recordHistory(rec, before, props, sourceAPI, now)
 	s.snapshot(rec, now)
 }
 
@@ -422,6 +426,14 @@ func (s *Server) Seed(r io.Reader) error {
 			rec := s.insert(t, o.ID, props, created)
 			if !updated.Equal(created) {
 				s.change(t, rec, nil, updated)
+			}
+			// Seeded values were written before the fake started.
+			for _, h := range rec.history {
+				for i := range h {
+					if h[i].SourceType == sourceAPI {
+						h[i].SourceType = sourceImport
+					}
+				}
 			}
 			if o.Archived {
 				s.archive(rec, updated)
