@@ -185,7 +185,7 @@ func New(opts Options) *Server {
 			}
 			s.props[t.name][p.Name] = p
 		}
-		s.groups[t.name] = []propertyGroup{{Name: group, Label: strings.ReplaceAll(t.singular, "_", " ") + " information", DisplayOrder: -1, Archived: false}}
+		s.groups[t.name] = defaultGroups(t, group)
 		s.objects[t.name] = map[string]*record{}
 		if pls := defaultPipelines(t.name); pls != nil {
 			s.pipelines[t.name] = pls
