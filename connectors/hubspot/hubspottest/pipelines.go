@@ -27,8 +27,9 @@ type stage struct {
 	Archived     bool              `json:"archived"`
 	CreatedAt    string            `json:"createdAt"`
 	UpdatedAt    string            `json:"updatedAt"`
-	// WritePermissions is only on stages that limit writes.
-	WritePermissions string `json:"writePermissions,omitempty"`
+	// WritePermissions: the 2026-03 document requires it; default stages
+	// follow the user's CRM permissions.
+	WritePermissions string `json:"writePermissions"`
 }
 
 // pipelineProps names, per object type with pipelines, the properties that
@@ -49,6 +50,7 @@ func defaultPipelines(objectType string) []pipeline {
 	mk := func(id, label string, stages ...stage) pipeline {
 		for i := range stages {
 			stages[i].DisplayOrder, stages[i].CreatedAt, stages[i].UpdatedAt = i, epoch, epoch
+			stages[i].WritePermissions = "CRM_PERMISSIONS_ENFORCEMENT"
 		}
 		return pipeline{ID: id, Label: label, Stages: stages, CreatedAt: epoch, UpdatedAt: epoch}
 	}

@@ -90,7 +90,7 @@ func TestStagesValidated(t *testing.T) {
 func TestStageBelongsToPipeline(t *testing.T) {
 	c := newClient(t, Options{})
 	c.srv.mu.Lock()
-	renewals := pipeline{ID: "renewals", Label: "Renewals", Stages: []stage{{ID: "renewal_won", Label: "Renewed", Metadata: map[string]string{"isClosed": "true", "probability": "1.0"}}}}
+	renewals := pipeline{ID: "renewals", Label: "Renewals", Stages: []stage{{ID: "renewal_won", Label: "Renewed", WritePermissions: "CRM_PERMISSIONS_ENFORCEMENT", Metadata: map[string]string{"isClosed": "true", "probability": "1.0"}}}}
 	c.srv.pipelines["deals"] = append(c.srv.pipelines["deals"], renewals)
 	c.srv.props["deals"]["pipeline"].Options = append(c.srv.props["deals"]["pipeline"].Options, Option{Label: "Renewals", Value: "renewals"})
 	c.srv.props["deals"]["dealstage"].Options = append(c.srv.props["deals"]["dealstage"].Options, Option{Label: "Renewed", Value: "renewal_won"})
