@@ -195,6 +195,11 @@ func (o *object) GetWith(ctx context.Context, req connectors.GetRequest) ([]conn
 	for i := range recs {
 		recs[i] = project(recs[i])
 	}
+	if o.wantsPdfLinks(req.Fields) {
+		if err := o.addPdfLinks(ctx, recs); err != nil {
+			return nil, fmt.Errorf("eaccounting: get %s: %w", o.def.name, err)
+		}
+	}
 	return recs, nil
 }
 

@@ -165,11 +165,12 @@ func objectDefs() []*objectDef {
 			}),
 			pseudo: map[string]bool{fieldInvoiced: true, fieldInvoiceID: true}},
 		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", sinceParam: "modifiedSinceUtc", filter: true,
-			schema: build(customerinvoicesFields(), overlay{
+			schema: build(append(customerinvoicesFields(), pdfURLField), overlay{
 				keys:      []string{"YourReference", "OurReference", "BuyersOrderReference", "CustomerId", "CreatedFromOrderId", "CreatedFromDraftId"},
 				unique:    []string{"Id", "InvoiceNumber"},
 				sensitive: documentSensitive,
-			})},
+			}),
+			pseudo: map[string]bool{fieldPdfURL: true}},
 		{name: "vatcodes", endpoint: "vatcodes", schema: build(vatcodesFields(), refKeys)},
 		{name: "termsofpayments", endpoint: "termsofpayments", item: "termsofpayments/{id}", schema: build(termsofpaymentsFields(), overlay{keys: []string{"Name", "NameEnglish"}, unique: []string{"Id"}})},
 		{name: "deliverymethods", endpoint: "deliverymethods", item: "deliverymethods/{deliveryMethodId}", schema: build(deliverymethodsFields(), refKeys)},

@@ -65,6 +65,15 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		emitErr = emitOnce(recs)
 		return emitErr
 	}
+	if o.wantsPdfLinks(req.Fields) {
+		plain := emit
+		emit = func(recs []connectors.Record) error {
+			if err := o.addPdfLinks(ctx, recs); err != nil {
+				return err
+			}
+			return plain(recs)
+		}
+	}
 	cursor, err := o.read(ctx, req, emit)
 	if emitErr != nil {
 		return "", emitErr

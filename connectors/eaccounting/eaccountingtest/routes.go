@@ -95,6 +95,9 @@ func (s *Server) routes() {
 	s.handle("POST /v2/customerinvoices", s.createInvoice)
 	s.handle("GET /v2/customerinvoices/{invoiceId}", s.get("customerinvoices", "invoiceId", "CustomerInvoice", s.invoiceView))
 	s.handle("POST /v2/customerinvoices/{invoiceId}/payments", s.createPayment)
+	s.handle("GET /v2/customerinvoices/{invoiceId}/pdf", s.invoicePdf)
+	// Temporary storage, reached without a bearer token (see pdf.go).
+	s.handleIdentity("GET /eaccountingstorage/{country}/{token}/{file}", s.storedPdf)
 
 	s.mux.HandleFunc("/", s.noRoute)
 }

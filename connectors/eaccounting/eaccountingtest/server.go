@@ -88,6 +88,8 @@ type Server struct {
 	refresh map[string]token
 	data    *store
 	direct  string // set by NewTestServer
+	// pdfLinks are the issued invoice PDF links, by token (see pdf.go).
+	pdfLinks map[string]pdfLink
 }
 
 type authCode struct {
@@ -120,6 +122,7 @@ func New(opts Options) *Server {
 		codes:        map[string]authCode{},
 		access:       map[string]token{},
 		refresh:      map[string]token{},
+		pdfLinks:     map[string]pdfLink{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

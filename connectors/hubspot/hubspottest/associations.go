@@ -47,15 +47,11 @@ type labelsBetween struct {
 // sortedTargets are the live records of type to linked from one record.
 func (s *Server) sortedTargets(t *objectType, id string, to *objectType) []string {
 	var out []string
-	for k, types := range s.assocs {
-		if k.from != t.name || k.fromID != id || k.to != to.name || len(types) == 0 {
-			continue
-		}
-		if rec := s.objects[to.name][k.toID]; rec != nil && !rec.archived {
-			out = append(out, k.toID)
+	for _, rec := range s.records(to, s.links[linkKey{t.name, id, to.name}]) {
+		if !rec.archived {
+			out = append(out, rec.id)
 		}
 	}
-	slices.SortFunc(out, compareIDs)
 	return out
 }
 
@@ -155,8 +151,10 @@ func (s *Server) assocPutLabelled(w http.ResponseWriter, r *http.Request, p para
 }
 
 func (s *Server) unlink(t, to *objectType, fromID, toID string) {
-	delete(s.assocs, assocKey{t.name, fromID, to.name, toID})
-	delete(s.assocs, assocKey{to.name, toID, t.name, fromID})
+	for _, k := range []assocKey{{t.name, fromID, to.name, toID}, {to.name, toID, t.name, fromID}} {
+		delete(s.assocs, k)
+		s.unlinkKey(k)
+	}
 }
 
 func (s *Server) assocDelete(w http.ResponseWriter, r *http.Request, p params) *apiError {
@@ -347,5 +345,21 @@ func (s *Server) assocBatchArchive(w http.ResponseWriter, r *http.Request, p par
 		return nil
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// assocLabels lists the association types from one object type to another:
+// HubSpot's own, unlabelled and "Primary" (reference 8.2); an account of
+// the fake has no user-defined labels. A pair that cannot be associated
+// has none.
+func (s *Server) assocLabels(w http.ResponseWriter, r *http.Request, p params) *apiError {
+	results := []assocSpecWithLabel{}
+	for _, a := range assocTypes {
+		if a.from == p.typ.name && a.to == p.to.name {
+			results = append(results, assocSpecWithLabel{Category: "HUBSPOT_DEFINED", TypeID: a.id, Label: a.label})
+		}
+	}
+	slices.SortFunc(results, func(a, b assocSpecWithLabel) int { return a.TypeID - b.TypeID })
+	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 	return nil
 }

@@ -142,3 +142,41 @@ func TestAssociationBatchDefault(t *testing.T) {
 		t.Errorf("contact->deal = %v; want [4]", got)
 	}
 }
+
+// TestAssociationLabels lists the HubSpot-defined types of a pair
+// (SPEC crm-associations-schema-v4.json: CollectionResponseAssociationSpecWithLabelNoPaging).
+func TestAssociationLabels(t *testing.T) {
+	type spec struct {
+		Category string `json:"category"`
+		TypeID   int    `json:"typeId"`
+		Label    string `json:"label,omitempty"`
+	}
+	cases := []struct {
+		from, to string
+		want     []spec
+	}{
+		{"contacts", "companies", []spec{{"HUBSPOT_DEFINED", 1, "Primary"}, {"HUBSPOT_DEFINED", 279, ""}}},
+		{"companies", "contacts", []spec{{"HUBSPOT_DEFINED", 2, "Primary"}, {"HUBSPOT_DEFINED", 280, ""}}},
+		{"orders", "line_items", []spec{{"HUBSPOT_DEFINED", 513, ""}}},
+		{"line_items", "orders", []spec{{"HUBSPOT_DEFINED", 514, ""}}},
+		{"deals", "companies", []spec{{"HUBSPOT_DEFINED", 5, "Primary"}, {"HUBSPOT_DEFINED", 341, ""}}},
+		{"products", "contacts", []spec{}},
+	}
+	check := func(t *testing.T, c *client, pre string) {
+		for _, tc := range cases {
+			r := c.must(200, "GET", pre+"/"+tc.from+"/"+tc.to+"/labels", nil)
+			var got struct{ Results []spec }
+			if err := jsonUnmarshal(r.raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got.Results); diff != "" {
+				t.Errorf("%s %s -> %s (-want +got):\n%s", pre, tc.from, tc.to, diff)
+			}
+		}
+	}
+	for _, pre := range []string{"/crm/associations/v4", "/crm/associations/2026-03"} {
+		check(t, newClient(t, Options{}), pre)
+	}
+	// The guides' path, which no OpenAPI document describes.
+	check(t, newDirectClient(t, Options{}), "/crm/v4/associations")
+}

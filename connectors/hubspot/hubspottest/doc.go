@@ -33,9 +33,18 @@
 // Options.OmitNullProperties drops the nulls HubSpot sends for requested
 // properties without a value.
 //
-// Known differences from HubSpot: there are no webhooks, pipelines, owners
-// or user-defined association labels (deals know only the "default" pipeline
-// and its stages); required properties on create are not enforced; a search
-// filter on a property that does not exist matches nothing; ids are small
-// sequential numbers.
+// It also serves the association labels of each pair (HubSpot's own types),
+// the pipelines API (read only: the default deal pipeline and an order
+// pipeline, whose stages dealstage and hs_pipeline_stage are checked
+// against), each object's default property groups, propertiesWithHistory
+// on reads, and line items created with hs_product_id that take the
+// product's values. Lookups by unique values, EQ/IN search filters and
+// association reads use indexes (see index.go), not scans.
+//
+// Known differences from HubSpot: there are no webhooks, owners,
+// user-defined association labels or pipeline writes; the order pipeline's
+// ids are the fake's own; required properties on create are not enforced; a
+// search filter on a property that does not exist matches nothing; seeded
+// records are stored as given (a seeded line item does not take its
+// product's values); ids are small sequential numbers.
 package hubspottest

@@ -122,3 +122,5 @@ var styles = []struct{ name, objects, props, assoc, v4 string }{
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -83,6 +83,8 @@ type wireObject struct {
 	New                *bool                        `json:"new,omitempty"`
 	ObjectWriteTraceID string                       `json:"objectWriteTraceId,omitempty"`
 	Associations       map[string]*associatedIDList `json:"associations,omitempty"`
+	// PropertiesWithHistory answers propertiesWithHistory on reads.
+	PropertiesWithHistory map[string][]valueWithTimestamp `json:"propertiesWithHistory,omitempty"`
 }
 
 type associatedIDList struct {
@@ -226,11 +228,20 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 	if q.Has("properties") {
 		names = listParam(q, "properties")
 	}
+	history := listParam(q, "propertiesWithHistory")
+	if len(history) > 0 {
+		limit = min(limit, maxHistoryPage)
+	}
 	after := q.Get("after")
 	var page []*record
 	var next string
-	for _, rec := range s.sorted(p.typ) {
-		if rec.archived != archived || (after != "" && compareIDs(rec.id, after) < 0) {
+	all := s.sorted(p.typ)
+	start := 0
+	if after != "" {
+		start, _ = slices.BinarySearchFunc(all, after, func(r *record, id string) int { return compareIDs(r.id, id) })
+	}
+	for _, rec := range all[start:] {
+		if rec.archived != archived {
 			continue
 		}
 		if len(page) == limit {
@@ -245,6 +256,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 		if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
 			return err
 		}
+		s.withHistory(o, rec, history)
 		results = append(results, o)
 	}
 	body := map[string]any{"results": results}
@@ -310,6 +322,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p params) *ap
 	if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
 		return err
 	}
+	s.withHistory(o, rec, listParam(q, "propertiesWithHistory"))
 	writeJSON(w, http.StatusOK, o)
 	return nil
 }
@@ -366,9 +379,13 @@ type prepared struct {
 // prepareCreate validates one create input.
 func (s *Server) prepareCreate(t *objectType, in objectInput, u *uniqueness) prepared {
 	props, errs := s.checkProps(t, in.Properties, false)
+	errs = append(errs, s.checkStage(t, nil, props)...)
 	pr := prepared{props: props, trace: in.ObjectWriteTraceID}
 	if len(errs) > 0 {
 		pr.failed = propertyErrors(s.opts.PortalID, errs)
+		return pr
+	}
+	if pr.failed = s.inheritProduct(t, props); pr.failed != nil {
 		return pr
 	}
 	if prop, other, taken := s.conflict(t, props, "", u); taken {
@@ -414,6 +431,7 @@ func (s *Server) updateObject(w http.ResponseWriter, r *http.Request, p params) 
 		return notFound()
 	}
 	props, errs := s.checkProps(p.typ, in.Properties, false)
+	errs = append(errs, s.checkStage(p.typ, rec.props, props)...)
 	if len(errs) > 0 {
 		return propertyErrors(s.opts.PortalID, errs)
 	}
@@ -506,7 +524,9 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request, p params) *ap
 			missing = append(missing, input.ID)
 			continue
 		}
-		b.Results = append(b.Results, s.view(p.typ, rec, nil, names, false))
+		o := s.view(p.typ, rec, nil, names, false)
+		s.withHistory(o, rec, in.PropertiesWithHistory)
+		b.Results = append(b.Results, o)
 	}
 	if len(missing) > 0 {
 		b.Errors = append(b.Errors, s.notFoundError(p.typ, missing))
@@ -592,6 +612,9 @@ func (s *Server) batchUpdate(w http.ResponseWriter, r *http.Request, p params) *
 			return err
 		}
 		props, errs := s.checkProps(p.typ, input.Properties, false)
+		if rec != nil && !rec.archived {
+			errs = append(errs, s.checkStage(p.typ, rec.props, props)...)
+		}
 		if len(errs) > 0 {
 			return propertyErrors(s.opts.PortalID, errs)
 		}
@@ -665,8 +688,17 @@ func (s *Server) batchUpsert(w http.ResponseWriter, r *http.Request, p params) *
 			return err
 		}
 		self := ""
+		var current map[string]string
 		if rec != nil {
-			self = rec.id
+			self, current = rec.id, rec.props
+		}
+		if errs := s.checkStage(p.typ, current, props); len(errs) > 0 {
+			return propertyErrors(s.opts.PortalID, errs)
+		}
+		if rec == nil {
+			if err := s.inheritProduct(p.typ, props); err != nil {
+				return err
+			}
 		}
 		if prop, other, taken := s.conflict(p.typ, props, self, u); taken {
 			return s.conflictError(p.typ, prop, other, props[prop])

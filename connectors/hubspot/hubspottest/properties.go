@@ -251,7 +251,12 @@ func owner(name, label string) *Property {
 
 var currencies = []string{"SEK", "EUR", "USD", "NOK", "DKK", "GBP", "CHF"}
 
-var dealStages = []string{"appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"}
+// choice is an enumeration with labelled options.
+func choice(name, label string, options []Option) *Property {
+	p := prop(name, label, "enumeration", "select", "information")
+	p.Options = options
+	return p
+}
 
 // standardProperties builds the built-in definitions of one object type:
 // the properties of section 10 of the reference, plus the system ones.
@@ -263,6 +268,7 @@ func standardProperties(t *objectType) []*Property {
 		datetime("createdate", "Create Date"),
 	}
 	var own []*Property
+	pipelines, stages := pipelineOptions(t.name)
 	switch t.name {
 	case "contacts":
 		own = []*Property{
@@ -288,7 +294,7 @@ func standardProperties(t *objectType) []*Property {
 		}
 	case "deals":
 		own = []*Property{
-			text("dealname", "Deal Name"), enum("dealstage", "Deal Stage", dealStages...), enum("pipeline", "Pipeline", "default"),
+			text("dealname", "Deal Name"), choice("dealstage", "Deal Stage", stages), choice("pipeline", "Pipeline", pipelines),
 			num("amount", "Amount"), datetime("closedate", "Close Date"), enum("deal_currency_code", "Currency", currencies...),
 			prop("description", "Deal Description", "string", "textarea", "information"),
 			owner("hubspot_owner_id", "Deal owner"),
@@ -308,7 +314,7 @@ func standardProperties(t *objectType) []*Property {
 		own = []*Property{
 			text("name", "Name"), prop("description", "Description", "string", "textarea", "information"),
 			text("hs_sku", "SKU"), num("quantity", "Quantity"), num("price", "Unit price"),
-			calculated(num("amount", "Net price")), enum("hs_line_item_currency_code", "Currency", currencies...),
+			num("hs_cost_of_goods_sold", "Unit cost"), calculated(num("amount", "Net price")), enum("hs_line_item_currency_code", "Currency", currencies...),
 			text("hs_product_id", "Product ID"), text("hs_tax_rate_group_id", "Tax rate group"),
 			enum("recurringbillingfrequency", "Billing frequency", "weekly", "biweekly", "monthly", "quarterly", "per_six_months", "annually", "per_two_years", "per_three_years", "per_four_years", "per_five_years"),
 			date("hs_recurring_billing_start_date", "Billing start date"), date("hs_recurring_billing_end_date", "Billing end date"),
@@ -324,7 +330,7 @@ func standardProperties(t *objectType) []*Property {
 		own = []*Property{
 			text("hs_order_name", "Name"), enum("hs_currency_code", "Currency", currencies...), text("hs_source_store", "Source store"),
 			text("hs_fulfillment_status", "Fulfillment status"), text("hs_shipping_status_url", "Shipping status URL"),
-			text("hs_shipping_tracking_number", "Shipping tracking number"), text("hs_pipeline", "Pipeline"), text("hs_pipeline_stage", "Stage"),
+			text("hs_shipping_tracking_number", "Shipping tracking number"), choice("hs_pipeline", "Pipeline", pipelines), choice("hs_pipeline_stage", "Stage", stages),
 			num("hs_exchange_rate", "Exchange rate"), num("hs_total_price", "Total price"), num("hs_subtotal_price", "Subtotal"),
 			num("hs_tax", "Tax"), num("hs_shipping_cost", "Shipping cost"), num("hs_order_discount", "Order discount"),
 			text("hs_discount_codes", "Discount codes"), text("hs_payment_status", "Payment status"),

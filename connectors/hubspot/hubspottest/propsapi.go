@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,27 @@ type propertyGroup struct {
 	Label        string `json:"label"`
 	DisplayOrder int    `json:"displayOrder"`
 	Archived     bool   `json:"archived"`
+}
+
+// defaultGroups are the property groups an account starts with for t:
+// the information group holding the object's own properties first, then
+// the other groups HubSpot creates for contacts, companies and deals.
+func defaultGroups(t *objectType, information string) []propertyGroup {
+	label := strings.ToUpper(t.singular[:1]) + strings.ReplaceAll(t.singular[1:], "_", " ") + " information"
+	out := []propertyGroup{{Name: information, Label: label, DisplayOrder: -1}}
+	others := map[string][][2]string{
+		"contacts": {{"emailinformation", "Email information"}, {"conversioninformation", "Conversion information"},
+			{"socialmediainformation", "Social media information"}, {"analyticsinformation", "Web analytics history"},
+			{"contact_activity", "Contact activity"}, {"salesforceinformation", "Salesforce information"}},
+		"companies": {{"socialmediainformation", "Social media information"}, {"analyticsinformation", "Web analytics history"},
+			{"company_activity", "Company activity"}, {"salesforceinformation", "Salesforce information"}},
+		"deals": {{"deal_activity", "Deal activity"}, {"deal_revenue", "Deal revenue"},
+			{"analyticsinformation", "Web analytics history"}, {"salesforceinformation", "Salesforce information"}},
+	}
+	for i, g := range others[t.name] {
+		out = append(out, propertyGroup{Name: g[0], Label: g[1], DisplayOrder: i})
+	}
+	return out
 }
 
 // addProperty creates a custom property.

@@ -17,6 +17,8 @@ type params struct {
 	id     string      // {objectId}
 	toID   string      // {toObjectId}
 	name   string      // {propertyName}, {groupName}, {token}
+	// pipeline and stage are {pipelineId} and {stageId}.
+	pipeline, stage string
 }
 
 // route is the outcome of matching a request.
@@ -47,7 +49,11 @@ var (
 	v4ObjectPrefixes    = []string{"/crm/v4/objects", "/crm/objects/2026-03"}
 	propertyPrefixes    = []string{"/crm/v3/properties", "/crm/properties/2026-03"}
 	associationPrefixes = []string{"/crm/v4/associations", "/crm/associations/2026-03"}
-	tokenPaths          = []string{"/oauth/v1/token", "/oauth/v3/token", "/oauth/2026-03/token"}
+	// labelPrefixes: HubSpot's guides give /crm/v4/associations, its v4
+	// OpenAPI document /crm/associations/v4; both are served.
+	labelPrefixes    = []string{"/crm/v4/associations", "/crm/associations/v4", "/crm/associations/2026-03"}
+	pipelinePrefixes = []string{"/crm/v3/pipelines", "/crm/pipelines/2026-03"}
+	tokenPaths       = []string{"/oauth/v1/token", "/oauth/v3/token", "/oauth/2026-03/token"}
 )
 
 // match builds a route from a template, the method and handlers per method.
@@ -198,6 +204,47 @@ func (s *Server) route(r *http.Request) route {
 			m.on(http.MethodGet, pre, "/{objectType}/{propertyName}", p, s.getProperty)
 			m.on(http.MethodPatch, pre, "/{objectType}/{propertyName}", p, s.updateProperty)
 			m.on(http.MethodDelete, pre, "/{objectType}/{propertyName}", p, s.archiveProperty)
+		default:
+			return s.failed(r, path, nil)
+		}
+		return m.rt
+	}
+
+	for _, pre := range labelPrefixes {
+		segs, ok := cut(path, pre)
+		if !ok || len(segs) != 3 || segs[2] != "labels" {
+			continue
+		}
+		var p params
+		if !typed(segs[0], &p.typ) || !typed(segs[1], &p.to) {
+			return s.failed(r, pre+"/{fromObjectType}/{toObjectType}/labels", m.rt.err)
+		}
+		m.on(http.MethodGet, pre, "/{fromObjectType}/{toObjectType}/labels", p, s.assocLabels)
+		return m.rt
+	}
+
+	for _, pre := range pipelinePrefixes {
+		segs, ok := cut(path, pre)
+		if !ok || len(segs) == 0 || segs[0] == "" {
+			continue
+		}
+		var p params
+		if !typed(segs[0], &p.typ) {
+			return s.failed(r, pre+"/{objectType}", m.rt.err)
+		}
+		if len(segs) > 1 {
+			p.pipeline = segs[1]
+		}
+		switch {
+		case len(segs) == 1:
+			m.on(http.MethodGet, pre, "/{objectType}", p, s.listPipelines)
+		case len(segs) == 2:
+			m.on(http.MethodGet, pre, "/{objectType}/{pipelineId}", p, s.getPipeline)
+		case len(segs) == 3 && segs[2] == "stages":
+			m.on(http.MethodGet, pre, "/{objectType}/{pipelineId}/stages", p, s.listStages)
+		case len(segs) == 4 && segs[2] == "stages":
+			p.stage = segs[3]
+			m.on(http.MethodGet, pre, "/{objectType}/{pipelineId}/stages/{stageId}", p, s.getStage)
 		default:
 			return s.failed(r, path, nil)
 		}

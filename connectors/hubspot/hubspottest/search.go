@@ -143,7 +143,11 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request, p params)
 		at    time.Time // when the indexed version was written
 	}
 	var hits []hit
-	for _, rec := range s.sorted(p.typ) {
+	candidates, narrowed := s.searchCandidates(p.typ, req.FilterGroups)
+	if !narrowed {
+		candidates = s.sorted(p.typ)
+	}
+	for _, rec := range candidates {
 		v, ok := s.indexed(rec, now)
 		if !ok || v.archived {
 			continue

@@ -109,43 +109,51 @@ type Server struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	token    string
-	oauth    OAuthClient
-	codes    map[string]authCode
-	access   map[string]time.Time // issued OAuth access token -> expiry
-	refresh  map[string]bool      // issued refresh tokens
-	props    map[string]map[string]*Property
-	groups   map[string][]propertyGroup
-	objects  map[string]map[string]*record
-	nextID   int64
-	assocs   map[assocKey]map[int]bool
-	counters map[string]int
-	faults   []*Fault
-	rate     map[string][]time.Time // token class -> request times in the window
-	search   []time.Time
-	daily    int
-	dailyDay string
+	mu        sync.Mutex
+	token     string
+	oauth     OAuthClient
+	codes     map[string]authCode
+	access    map[string]time.Time // issued OAuth access token -> expiry
+	refresh   map[string]bool      // issued refresh tokens
+	props     map[string]map[string]*Property
+	groups    map[string][]propertyGroup
+	objects   map[string]map[string]*record
+	nextID    int64
+	assocs    map[assocKey]map[int]bool
+	order     map[string][]*record                             // type -> records in id order
+	values    map[string]map[string]map[string]map[string]bool // see index.go
+	links     map[linkKey]map[string]bool                      // see index.go
+	pipelines map[string][]pipeline                            // type -> pipelines, default first
+	counters  map[string]int
+	faults    []*Fault
+	rate      map[string][]time.Time // token class -> request times in the window
+	search    []time.Time
+	daily     int
+	dailyDay  string
 }
 
 // New returns a server; it is an http.Handler and opens no listener.
 func New(opts Options) *Server {
 	s := &Server{
-		opts:     opts,
-		limits:   opts.Limits.withDefaults(),
-		now:      opts.Clock,
-		log:      opts.Logger,
-		token:    opts.Token,
-		codes:    map[string]authCode{},
-		access:   map[string]time.Time{},
-		refresh:  map[string]bool{},
-		props:    map[string]map[string]*Property{},
-		groups:   map[string][]propertyGroup{},
-		objects:  map[string]map[string]*record{},
-		nextID:   1001,
-		assocs:   map[assocKey]map[int]bool{},
-		counters: map[string]int{},
-		rate:     map[string][]time.Time{},
+		opts:      opts,
+		limits:    opts.Limits.withDefaults(),
+		now:       opts.Clock,
+		log:       opts.Logger,
+		token:     opts.Token,
+		codes:     map[string]authCode{},
+		access:    map[string]time.Time{},
+		refresh:   map[string]bool{},
+		props:     map[string]map[string]*Property{},
+		groups:    map[string][]propertyGroup{},
+		objects:   map[string]map[string]*record{},
+		nextID:    1001,
+		assocs:    map[assocKey]map[int]bool{},
+		order:     map[string][]*record{},
+		values:    map[string]map[string]map[string]map[string]bool{},
+		links:     map[linkKey]map[string]bool{},
+		pipelines: map[string][]pipeline{},
+		counters:  map[string]int{},
+		rate:      map[string][]time.Time{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -177,8 +185,11 @@ func New(opts Options) *Server {
 			}
 			s.props[t.name][p.Name] = p
 		}
-		s.groups[t.name] = []propertyGroup{{Name: group, Label: strings.ReplaceAll(t.singular, "_", " ") + " information", DisplayOrder: -1, Archived: false}}
+		s.groups[t.name] = defaultGroups(t, group)
 		s.objects[t.name] = map[string]*record{}
+		if pls := defaultPipelines(t.name); pls != nil {
+			s.pipelines[t.name] = pls
+		}
 	}
 	return s
 }

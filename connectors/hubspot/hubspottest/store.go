@@ -22,6 +22,7 @@ type Object struct {
 
 // record is a stored object.
 type record struct {
+	typ        string // object type name
 	id         string
 	props      map[string]string
 	createdAt  time.Time
@@ -31,6 +32,8 @@ type record struct {
 	// versions feed search: search sees the newest version written at least
 	// SearchIndexDelay ago.
 	versions []version
+	// history is every value each property had, oldest first.
+	history map[string][]valueWithTimestamp
 }
 
 type version struct {
@@ -86,11 +89,10 @@ func (s *Server) Associations(fromType, fromID, toType, toID string) []int {
 	return slices.Sorted(maps.Keys(s.assocs[assocKey{f.name, fromID, t.name, toID}]))
 }
 
-// sorted returns the records of a type in id order (numeric ids first).
+// sorted returns the records of a type in id order (numeric ids first);
+// callers must not modify the slice.
 func (s *Server) sorted(t *objectType) []*record {
-	recs := slices.Collect(maps.Values(s.objects[t.name]))
-	slices.SortFunc(recs, func(a, b *record) int { return compareIDs(a.id, b.id) })
-	return recs
+	return s.order[t.name]
 }
 
 func compareIDs(a, b string) int {
@@ -162,7 +164,7 @@ func (s *Server) findBy(t *objectType, prop, value string) *record {
 	if value == "" {
 		return nil
 	}
-	for _, rec := range s.sorted(t) {
+	for _, rec := range s.withValue(t, prop, value) {
 		if rec.archived {
 			continue
 		}
@@ -228,7 +230,7 @@ func (s *Server) insert(t *objectType, id string, props map[string]string, now t
 		id = strconv.FormatInt(s.nextID, 10)
 		s.nextID++
 	}
-	rec := &record{id: id, props: map[string]string{}, createdAt: now}
+	rec := &record{typ: t.name, id: id, props: map[string]string{}, createdAt: now}
 	if _, ok := props[t.created]; !ok {
 		rec.props[t.created] = formatTime(now)
 	}
@@ -237,12 +239,14 @@ func (s *Server) insert(t *objectType, id string, props map[string]string, now t
 		rec.props["pipeline"] = "default"
 	}
 	s.objects[t.name][id] = rec
+	s.addOrdered(t, rec)
 	s.change(t, rec, props, now)
 	return rec
 }
 
 // change applies values ("" clears) and bumps the modification date.
 func (s *Server) change(t *objectType, rec *record, props map[string]string, now time.Time) {
+	before := maps.Clone(rec.props)
 	for k, v := range props {
 		if v == "" {
 			delete(rec.props, k)
@@ -256,6 +260,7 @@ func (s *Server) change(t *objectType, rec *record, props map[string]string, now
 		derive(rec.props)
 	}
 	rec.updatedAt = now
+	recordHistory(rec, before, props, sourceAPI, now)
 	s.snapshot(rec, now)
 }
 
@@ -279,7 +284,10 @@ func (s *Server) snapshot(rec *record, now time.Time) {
 			keep = i
 		}
 	}
+	dropped := slices.Clone(rec.versions[:keep])
 	rec.versions = rec.versions[keep:]
+	s.indexValues(rec, rec.props)
+	s.unindexDropped(rec, dropped)
 }
 
 // indexed returns the version search sees, if any.
@@ -395,6 +403,7 @@ func (s *Server) Seed(r io.Reader) error {
 				return fmt.Errorf("hubspottest: seed: %s: id %s is used twice", where, o.ID)
 			}
 			props, errs := s.checkProps(t, o.Properties, true)
+			errs = append(errs, s.checkStage(t, nil, props)...)
 			if len(errs) > 0 {
 				return fmt.Errorf("hubspottest: seed: %s: property %s: %s", where, errs[0].Name, errs[0].Message)
 			}
@@ -417,6 +426,14 @@ func (s *Server) Seed(r io.Reader) error {
 			rec := s.insert(t, o.ID, props, created)
 			if !updated.Equal(created) {
 				s.change(t, rec, nil, updated)
+			}
+			// Seeded values were written before the fake started.
+			for _, h := range rec.history {
+				for i := range h {
+					if h[i].SourceType == sourceAPI {
+						h[i].SourceType = sourceImport
+					}
+				}
 			}
 			if o.Archived {
 				s.archive(rec, updated)
@@ -456,6 +473,7 @@ func (s *Server) associate(a assocType, fromID, toID string) {
 			s.assocs[k] = map[int]bool{}
 		}
 		s.assocs[k][id] = true
+		s.link(k)
 	}
 	fwd := assocKey{a.from, fromID, a.to, toID}
 	rev := assocKey{a.to, toID, a.from, fromID}
