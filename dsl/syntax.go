@@ -69,32 +69,39 @@ func (s jsonString) place(diags hcl.Diagnostics) hcl.Diagnostics {
 // are not exact: diagnostics inside them go on the whole string.
 func inexactStrings(e hcl.Expression) []hcl.Range {
 	var out []hcl.Range
-	var walk func(e hcl.Expression)
-	walk = func(e hcl.Expression) {
-		if _, native := e.(hclsyntax.Expression); native {
-			return
+	walkJSON(e, nil, func(s jsonString) {
+		if !s.exact() {
+			out = append(out, s.rng)
 		}
-		if s, ok := asJSONString(e); ok {
-			if !s.exact() {
-				out = append(out, s.rng)
-			}
-			return
+	})
+	return out
+}
+
+// walkJSON calls native for each native expression within e and str for
+// each string of a JSON value, through lists and objects.
+func walkJSON(e hcl.Expression, native func(hclsyntax.Expression), str func(jsonString)) {
+	if x, ok := e.(hclsyntax.Expression); ok {
+		if native != nil {
+			native(x)
 		}
-		if items, diags := hcl.ExprList(e); !diags.HasErrors() {
-			for _, it := range items {
-				walk(it)
-			}
-			return
+		return
+	}
+	if s, ok := asJSONString(e); ok {
+		str(s)
+		return
+	}
+	if items, diags := hcl.ExprList(e); !diags.HasErrors() {
+		for _, it := range items {
+			walkJSON(it, native, str)
 		}
-		if pairs, diags := hcl.ExprMap(e); !diags.HasErrors() {
-			for _, p := range pairs {
-				walk(p.Key)
-				walk(p.Value)
-			}
+		return
+	}
+	if pairs, diags := hcl.ExprMap(e); !diags.HasErrors() {
+		for _, p := range pairs {
+			walkJSON(p.Key, native, str)
+			walkJSON(p.Value, native, str)
 		}
 	}
-	walk(e)
-	return out
 }
 
 // placeInStrings moves the subject of each diagnostic that starts inside
@@ -160,32 +167,11 @@ func functionCalls(e hcl.Expression) []*hclsyntax.FunctionCallExpr {
 			return nil
 		})
 	}
-	var walk func(e hcl.Expression)
-	walk = func(e hcl.Expression) {
-		if x, native := e.(hclsyntax.Expression); native {
-			visit(x)
-			return
+	walkJSON(e, visit, func(s jsonString) {
+		if t, diags := s.template(); !diags.HasErrors() {
+			visit(t)
 		}
-		if s, ok := asJSONString(e); ok {
-			if t, diags := s.template(); !diags.HasErrors() {
-				visit(t)
-			}
-			return
-		}
-		if items, diags := hcl.ExprList(e); !diags.HasErrors() {
-			for _, it := range items {
-				walk(it)
-			}
-			return
-		}
-		if pairs, diags := hcl.ExprMap(e); !diags.HasErrors() {
-			for _, p := range pairs {
-				walk(p.Key)
-				walk(p.Value)
-			}
-		}
-	}
-	walk(e)
+	})
 	return calls
 }
 
