@@ -114,6 +114,10 @@ type Flow struct {
 	Fields     []*Mapping
 	CreateOnly []*Mapping
 	Ensures    []*Ensure
+	// Skips are the flow's skip blocks, in the order of the file (those
+	// of its templates first): a record one of them skips is neither
+	// ensured, matched nor written.
+	Skips []*Skip
 	// WriteBack, when set, writes fields of each stored target record back
 	// to the source (see decode_writeback.go).
 	WriteBack *WriteBack
@@ -186,6 +190,11 @@ type Ensure struct {
 	IDs       *Expr
 	Input     *Expr
 	ForEach   *Expr
+	// Mode, when set, narrows what the ensured flow does with the records
+	// this block hands it: ModeCreate creates a missing target record and
+	// uses an existing one as it is, never updating it.
+	Mode      Mode
+	ModeRange hcl.Range
 	DeclRange hcl.Range
 }
 

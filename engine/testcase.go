@@ -87,7 +87,7 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	it := &pending{rec: connectors.Record{Fields: c.Source}, env: env, ensured: c.Ensured, match: match}
 	r := (&planner{p: p, finds: cache}).newRun(f, false)
 
-	for _, step := range []func(*pending) error{r.evalWhere, r.evalKey, r.evalFields} {
+	for _, step := range []func(*pending) error{r.evalWhere, r.evalSkips, r.evalKey, r.evalFields} {
 		if err := r.evalRounds(ctx, []*pending{it}, step); err != nil {
 			return nil, err
 		}
@@ -98,6 +98,9 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	switch {
 	case it.err != nil:
 		return failedCase(res, it, it.err), nil
+	case it.skip != "":
+		res.Reason = it.skip
+		return res, nil
 	case it.filtered:
 		res.Reason = reasonFiltered
 		return res, nil
