@@ -9,6 +9,7 @@ import (
 	"hash"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -750,7 +751,11 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 		if errors.Is(err, errNeedFetch) {
 			return err
 		}
-		if m.usesEnsured && it.ensured != nil && hasUnknown(it.ensured) {
+		var declared *flowFailure
+		if errors.As(err, &declared) && strings.Contains(declared.msg, plan.Unknown) {
+			declared = nil
+		}
+		if m.usesEnsured && it.ensured != nil && hasUnknown(it.ensured) && declared == nil {
 			// An error caused by a value not known yet: the field is
 			// evaluated again at apply.
 			v = plan.Unknown
