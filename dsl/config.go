@@ -186,10 +186,10 @@ type Ensure struct {
 	// records of flow x's source, which the engine reads as x reads them;
 	// Input (one record) and ForEach (a list of records) build the records
 	// themselves.
-	ID        *Expr
-	IDs       *Expr
-	Input     *Expr
-	ForEach   *Expr
+	ID      *Expr
+	IDs     *Expr
+	Input   *Expr
+	ForEach *Expr
 	// Mode, when set, narrows what the ensured flow does with the records
 	// this block hands it: ModeCreate creates a missing target record and
 	// uses an existing one as it is, never updating it.

@@ -34,7 +34,10 @@ type FindStub struct {
 	Object string // kind.connection.object
 	Field  string
 	Value  any
-	Record map[string]any
+	// AnyValue makes the stub answer every value of its object and field
+	// that no stub of that value answers.
+	AnyValue bool
+	Record   map[string]any
 }
 
 // CaseResult is what the flow makes of a Case.
@@ -63,6 +66,13 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	cache.stubbed = !c.LiveFinds
 	for _, s := range c.Finds {
 		r := findResult{fields: s.Record}
+		if s.AnyValue {
+			if cache.anyValue == nil {
+				cache.anyValue = map[findKey]findResult{}
+			}
+			cache.anyValue[findKey{ref: s.Object, field: s.Field}] = r
+			continue
+		}
 		cache.results[findKey{s.Object, s.Field, stringOf(s.Value)}] = r
 	}
 
