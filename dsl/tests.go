@@ -358,7 +358,9 @@ func withFileFinds(file, own []*TestFind) []*TestFind {
 	if len(file) == 0 {
 		return own
 	}
-	key := func(f *TestFind) string { return fmt.Sprintf("%s\x00%s\x00%v\x00%t", f.Object, f.Field, f.Value, f.AnyValue) }
+	key := func(f *TestFind) string {
+		return fmt.Sprintf("%s\x00%s\x00%v\x00%t", f.Object, f.Field, f.Value, f.AnyValue)
+	}
 	overridden := map[string]bool{}
 	for _, f := range own {
 		overridden[key(f)] = true
