@@ -114,6 +114,10 @@ type Flow struct {
 	Fields     []*Mapping
 	CreateOnly []*Mapping
 	Ensures    []*Ensure
+	// Skips are the flow's skip blocks, in the order of the file (those
+	// of its templates first): a record one of them skips is neither
+	// ensured, matched nor written.
+	Skips []*Skip
 	// WriteBack, when set, writes fields of each stored target record back
 	// to the source (see decode_writeback.go).
 	WriteBack *WriteBack
@@ -182,10 +186,15 @@ type Ensure struct {
 	// records of flow x's source, which the engine reads as x reads them;
 	// Input (one record) and ForEach (a list of records) build the records
 	// themselves.
-	ID        *Expr
-	IDs       *Expr
-	Input     *Expr
-	ForEach   *Expr
+	ID      *Expr
+	IDs     *Expr
+	Input   *Expr
+	ForEach *Expr
+	// Mode, when set, narrows what the ensured flow does with the records
+	// this block hands it: ModeCreate creates a missing target record and
+	// uses an existing one as it is, never updating it.
+	Mode      Mode
+	ModeRange hcl.Range
 	DeclRange hcl.Range
 }
 

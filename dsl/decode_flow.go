@@ -16,13 +16,14 @@ var flowSchema = &bodySchema{
 		{Type: "fields"},
 		{Type: "create_only"},
 		{Type: "ensure", Labels: []string{"name"}},
+		{Type: "skip", Labels: []string{"name"}},
 		{Type: "write_back"},
 	},
 }
 
 var ensureSchema = &bodySchema{
 	What:       "an ensure block",
-	Attributes: []string{"flow", "id", "ids", "input", "for_each"},
+	Attributes: []string{"flow", "id", "ids", "input", "for_each", "mode"},
 }
 
 var modes = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
@@ -103,6 +104,7 @@ func (l *loader) decodeFlowBlock(blk *hcl.Block, template bool) *flowDecl {
 
 	var fieldsBlk, createOnlyBlk *hcl.Block
 	ensures := map[string]*Ensure{}
+	skips := map[string]*Skip{}
 	for _, b := range c.Blocks {
 		switch b.Type {
 		case "fields", "create_only":
@@ -134,6 +136,15 @@ func (l *loader) decodeFlowBlock(blk *hcl.Block, template bool) *flowDecl {
 			e := l.decodeEnsure(b)
 			ensures[ename] = e
 			f.Ensures = append(f.Ensures, e)
+		case "skip":
+			sname := b.Labels[0]
+			if prev, dup := skips[sname]; dup {
+				l.diags = append(l.diags, duplicate("Duplicate skip block", fmt.Sprintf("A skip %q block of this flow", sname), prev.DeclRange, b.LabelRanges[0]))
+				continue
+			}
+			s := l.decodeSkip(b)
+			skips[sname] = s
+			f.Skips = append(f.Skips, s)
 		case "write_back":
 			l.decodeWriteBack(f, b)
 		}
@@ -284,6 +295,21 @@ func (l *loader) decodeEnsure(b *hcl.Block) *Ensure {
 		}
 		chosen = attr
 		*dst = l.exprAttr(attr)
+	}
+	if attr, ok := c.Attributes["mode"]; ok {
+		e.ModeRange = attr.Expr.Range()
+		if v, ok := l.literal(attr, cty.String); ok {
+			if m := v.AsString(); m == string(ModeCreate) {
+				e.Mode = ModeCreate
+			} else {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid mode",
+					Detail:   fmt.Sprintf("The mode of an ensure block can only be \"create\" (create the record when it is missing, use an existing one as it is), not %q. Without mode, the ensured flow's own mode applies.", m),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+		}
 	}
 	if chosen == nil {
 		l.diags = append(l.diags, missingArgument(b, "id, ids, input or for_each", what, `one of them: id = "<expression>" for the source record of that flow with this id, ids = "<expression>" for a list of such ids, input = "<expression>" for one record built here or for_each = "<expression>" for a list of them`))

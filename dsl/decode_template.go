@@ -199,7 +199,7 @@ func (l *loader) resolveUncached(d *flowDecl, stack []string) resolvedDecl {
 // merge returns own with what it inherits from base, as Terraform merges
 // override files: own arguments win; fields and create_only merge by field
 // name (a field own writes in either block replaces the inherited one in
-// both); ensure blocks merge by label.
+// both); ensure and skip blocks merge by label.
 func (l *loader) merge(base, own *flowDecl) *flowDecl {
 	f := *base.flow
 	o := own.flow
@@ -253,6 +253,7 @@ func (l *loader) merge(base, own *flowDecl) *flowDecl {
 	f.Fields = mergeMappings(base.flow.Fields, o.Fields, own.fieldNames)
 	f.CreateOnly = mergeMappings(base.flow.CreateOnly, o.CreateOnly, own.fieldNames)
 	f.Ensures = mergeEnsures(base.flow.Ensures, o.Ensures)
+	f.Skips = mergeSkips(base.flow.Skips, o.Skips)
 	if o.WriteBack != nil { // a write_back block is replaced as a whole
 		f.WriteBack = o.WriteBack
 	}

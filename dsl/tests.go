@@ -38,7 +38,10 @@ type TestFind struct {
 	Object ObjectRef
 	Field  string
 	Value  any
-	Record map[string]any // nil: nothing found
+	// AnyValue is true for a find block without value: it answers every
+	// find of its object and field that no other find block answers.
+	AnyValue bool
+	Record   map[string]any // nil: nothing found
 }
 
 // TestExpect is the `expect { ... }` block of a test.
@@ -239,6 +242,8 @@ func (l *loader) decodeTestFind(blk *hcl.Block) *TestFind {
 	if f.Value, ok = l.testValue(c.Attributes["value"], "value"); !ok {
 		return nil
 	}
+	_, hasValue := c.Attributes["value"]
+	f.AnyValue = !hasValue
 	if f.Record, ok = l.testObject(c.Attributes["record"], "record"); !ok {
 		return nil
 	}
@@ -353,7 +358,9 @@ func withFileFinds(file, own []*TestFind) []*TestFind {
 	if len(file) == 0 {
 		return own
 	}
-	key := func(f *TestFind) string { return fmt.Sprintf("%s\x00%s\x00%v", f.Object, f.Field, f.Value) }
+	key := func(f *TestFind) string {
+		return fmt.Sprintf("%s\x00%s\x00%v\x00%t", f.Object, f.Field, f.Value, f.AnyValue)
+	}
 	overridden := map[string]bool{}
 	for _, f := range own {
 		overridden[key(f)] = true

@@ -73,6 +73,7 @@ type flow struct {
 	fields   []*mapping // fields, then create_only ones
 	key      *mapping
 	ensures  []*ensure
+	skips    []*skipRule
 	// readFields are the source fields the expressions use, for connectors
 	// that can read only those; nil means all.
 	readFields []string
@@ -113,6 +114,17 @@ type ensure struct {
 	kind ensureKind
 	prog *program
 	decl *dsl.Ensure
+	// mode, when not empty, is the mode the ensured flow plans this
+	// block's records in (dsl.ModeCreate: an existing record is used as it
+	// is).
+	mode dsl.Mode
+}
+
+// skipRule is a compiled skip block.
+type skipRule struct {
+	name   string
+	when   *program
+	reason *program // nil: the plan shows the name
 }
 
 // ensureKind says how an ensure block names the records it ensures.
@@ -451,7 +463,7 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 	env := p.flowEnv(f)
 	for _, en := range f.decl.Ensures {
 		dep := p.flows[en.Flow]
-		e := &ensure{name: en.Name, flow: dep, decl: en}
+		e := &ensure{name: en.Name, flow: dep, decl: en, mode: en.Mode}
 		switch {
 		case en.ID != nil:
 			e.kind, e.prog = ensureID, &program{expr: en.ID}
@@ -470,12 +482,32 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 		if !cdiags.HasErrors() && !e.kind.byReference() {
 			diags = append(diags, p.checkInputFields(e)...)
 		}
+		if e.mode == dsl.ModeCreate && dep.mode == dsl.ModeUpdate {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid mode",
+				Detail:   fmt.Sprintf("The ensure %q block asks the flow %q to create missing records (mode = \"create\"), but that flow never creates (mode update). Remove mode here, or change the mode of %q.", en.Name, dep.name, dep.name),
+				Subject:  en.ModeRange.Ptr(),
+			})
+		}
 		f.ensures = append(f.ensures, e)
 		dep.ensured = true
 	}
 	if f.decl.Where != nil {
 		f.where = &program{expr: f.decl.Where}
 		diags = append(diags, p.compile(f.where, env, f, expr.AsBool())...)
+	}
+	for _, sk := range f.decl.Skips {
+		if sk.When == nil {
+			continue // reported by dsl
+		}
+		rule := &skipRule{name: sk.Name, when: &program{expr: sk.When}}
+		diags = append(diags, p.compile(rule.when, env, f, expr.AsBool())...)
+		if sk.Reason != nil {
+			rule.reason = &program{expr: sk.Reason}
+			diags = append(diags, p.compile(rule.reason, env, f)...)
+		}
+		f.skips = append(f.skips, rule)
 	}
 	for _, m := range f.fields {
 		diags = append(diags, p.compile(m.prog, env, f)...)
@@ -599,6 +631,10 @@ func sourceFieldsUsed(f *flow) []string {
 		}
 	}
 	visit(f.where)
+	for _, sk := range f.skips {
+		visit(sk.when)
+		visit(sk.reason)
+	}
 	for _, m := range f.fields {
 		visit(m.prog)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/dsl"
 )
 
 // checkInputFields checks the records an ensure's input or for_each builds
@@ -101,7 +102,7 @@ func yieldedMaps(node ast.Node, list bool) []*ast.MapNode {
 // for an id the source has no record of). Records the flow has planned
 // already are not read again; the others are read in one Get, which the
 // connector splits into as few calls as its API allows.
-func (r *flowRun) ensureIDs(ctx context.Context, ids []string) ([]*outcome, error) {
+func (r *flowRun) ensureIDs(ctx context.Context, ids []string, mode dsl.Mode) ([]*outcome, error) {
 	var missing []string
 	queued := map[string]bool{}
 	for _, id := range ids {
@@ -115,7 +116,7 @@ func (r *flowRun) ensureIDs(ctx context.Context, ids []string) ([]*outcome, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := r.planBatch(ctx, recs, fromReference); err != nil {
+		if err := r.planBatchAs(ctx, recs, fromReference, mode); err != nil {
 			return nil, err
 		}
 	}

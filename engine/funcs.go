@@ -357,8 +357,16 @@ func (l *funcLib) lookupKey(params ...any) (any, error) {
 // fail makes the record it is evaluated for an error with the message: a
 // flow's own rule ("fail('SKU longer than 40 characters')").
 func fail(params ...any) (any, error) {
-	return nil, errors.New(stringOf(params[0]))
+	return nil, &flowFailure{msg: stringOf(params[0])}
 }
+
+// flowFailure is the error of fail(): a failure the flow declares, on
+// values it has. One whose message names no value known only after apply
+// is the record's error at plan, even where ensured records still have
+// such values (see evalFieldIn).
+type flowFailure struct{ msg string }
+
+func (f *flowFailure) Error() string { return f.msg }
 
 // find is the live lookup as expressions are checked against; the
 // programs that run call findIn.

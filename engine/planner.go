@@ -9,10 +9,12 @@ import (
 	"hash"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
 	"github.com/kopla-dev/kopla/internal/jsonenc"
@@ -401,7 +403,7 @@ func (g *readGroup) read(ctx context.Context) error {
 
 // ensure plans the records other flows' ensure blocks build (input,
 // for_each) and returns their outcomes, in the order of recs.
-func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outcome, error) {
+func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record, mode dsl.Mode) ([]*outcome, error) {
 	var unplanned []connectors.Record
 	queued := map[string]bool{}
 	for _, rec := range recs {
@@ -410,7 +412,7 @@ func (r *flowRun) ensure(ctx context.Context, recs []connectors.Record) ([]*outc
 			unplanned = append(unplanned, rec)
 		}
 	}
-	if err := r.planBatch(ctx, unplanned, fromInput); err != nil {
+	if err := r.planBatchAs(ctx, unplanned, fromInput, mode); err != nil {
 		return nil, err
 	}
 	out := make([]*outcome, len(recs))
@@ -443,6 +445,12 @@ type pending struct {
 	err      error
 	errField string
 	filtered bool
+	// skip is the reason a skip block gives for the record (filtered is
+	// then true too: nothing more is evaluated for it).
+	skip string
+	// mode, when set, overrides the flow's mode for this record: the
+	// mode of the ensure block that hands it to the flow.
+	mode dsl.Mode
 	// synthetic is true for a record an ensure built (input, for_each)
 	// rather than one read from the source (see keepAbsent).
 	synthetic bool
@@ -464,6 +472,13 @@ const (
 // included copy); one whose key a record of this flow already has is that
 // record.
 func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origin recordOrigin) error {
+	return r.planBatchAs(ctx, recs, origin, "")
+}
+
+// planBatchAs is planBatch with the records planned in mode (an ensure
+// block's), or the flow's own when mode is empty. A record the flow has
+// planned already keeps that plan.
+func (r *flowRun) planBatchAs(ctx context.Context, recs []connectors.Record, origin recordOrigin, mode dsl.Mode) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -490,6 +505,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origi
 		it := items[n]
 		it.rec, it.raw = rec, r.hashRecord(rec)
 		it.synthetic = origin == fromInput
+		it.mode = mode
 		n++
 	}
 	items = items[:n]
@@ -497,6 +513,9 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origi
 	// Filter and ensure inputs. A write-back's where sees its result.
 	r.resolveResults(items)
 	if err := r.evalRounds(ctx, items, r.evalWhere); err != nil {
+		return err
+	}
+	if err := r.evalRounds(ctx, items, r.evalSkips); err != nil {
 		return err
 	}
 	if err := r.resolveEnsures(ctx, items); err != nil {
@@ -637,6 +656,40 @@ func (r *flowRun) evalWhere(it *pending) error {
 	return nil
 }
 
+// evalSkips evaluates the flow's skip blocks, in order, on a record its
+// where selects; the first whose when is true skips it, with its reason.
+func (r *flowRun) evalSkips(it *pending) error {
+	for _, sk := range r.f.skips {
+		env := r.envOf(it)
+		v, err := r.pl.ev.run(sk.when, env)
+		if err != nil {
+			if errors.Is(err, errNeedFetch) {
+				return err
+			}
+			return &recordError{what: "skip " + sk.name, err: err}
+		}
+		if v != true {
+			continue
+		}
+		reason := sk.name
+		if sk.reason != nil {
+			rv, err := r.pl.ev.run(sk.reason, env)
+			if err != nil {
+				if errors.Is(err, errNeedFetch) {
+					return err
+				}
+				return &recordError{what: "skip " + sk.name + " reason", err: err}
+			}
+			if s := stringOf(rv); rv != nil && s != "" {
+				reason = s
+			}
+		}
+		it.skip, it.filtered = reason, true
+		return nil
+	}
+	return nil
+}
+
 // evalKey evaluates the mapping of the flow's key field; its value must be
 // known now and not empty.
 func (r *flowRun) evalKey(it *pending) error {
@@ -698,7 +751,11 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 		if errors.Is(err, errNeedFetch) {
 			return err
 		}
-		if m.usesEnsured && it.ensured != nil && hasUnknown(it.ensured) {
+		var declared *flowFailure
+		if errors.As(err, &declared) && strings.Contains(declared.msg, plan.Unknown) {
+			declared = nil
+		}
+		if m.usesEnsured && it.ensured != nil && hasUnknown(it.ensured) && declared == nil {
 			// An error caused by a value not known yet: the field is
 			// evaluated again at apply.
 			v = plan.Unknown
@@ -796,9 +853,9 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 		var outcomes []*outcome
 		var err error
 		if e.kind.byReference() {
-			outcomes, err = dep.ensureIDs(ctx, ids)
+			outcomes, err = dep.ensureIDs(ctx, ids, e.mode)
 		} else {
-			outcomes, err = dep.ensure(ctx, inputs)
+			outcomes, err = dep.ensure(ctx, inputs, e.mode)
 		}
 		if err != nil {
 			return err
@@ -977,7 +1034,15 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		ch.Key = it.vals[r.f.key.index]
 		first = r.keys[it.key]
 	}
+	mode := r.f.mode
+	if it.mode != "" {
+		mode = it.mode
+	}
 	switch {
+	case it.skip != "":
+		o.action = plan.Skip
+		ch.Action = plan.Skip
+		ch.Reason = it.skip
 	case it.filtered:
 		o.action = plan.Skip
 		r.fp.Filtered++
@@ -993,7 +1058,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		ch.Action = plan.Error
 		ch.Field = r.f.keyField
 		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", first, it.rec.ID, r.f.keyField, it.key)
-	case match == nil && r.f.mode == "update":
+	case match == nil && mode == dsl.ModeUpdate:
 		o.action = plan.Skip
 		ch.Action = plan.Skip
 		ch.Reason = "no target record has this key (mode update never creates)"
@@ -1004,11 +1069,14 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
-	case r.f.mode == "create":
+	case mode == dsl.ModeCreate:
 		o.action = plan.Skip
 		ch.Action = plan.Skip
 		ch.TargetID = match.ID
 		ch.Reason = "the target record exists (mode create never updates)"
+		if r.f.mode != mode {
+			ch.Reason = "the target record exists and is used as it is (ensured with mode = \"create\", never updated)"
+		}
 		if r.f.ensured {
 			o.view = withID(*match)
 		}

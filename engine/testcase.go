@@ -34,7 +34,10 @@ type FindStub struct {
 	Object string // kind.connection.object
 	Field  string
 	Value  any
-	Record map[string]any
+	// AnyValue makes the stub answer every value of its object and field
+	// that no stub of that value answers.
+	AnyValue bool
+	Record   map[string]any
 }
 
 // CaseResult is what the flow makes of a Case.
@@ -63,6 +66,13 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	cache.stubbed = !c.LiveFinds
 	for _, s := range c.Finds {
 		r := findResult{fields: s.Record}
+		if s.AnyValue {
+			if cache.anyValue == nil {
+				cache.anyValue = map[findKey]findResult{}
+			}
+			cache.anyValue[findKey{ref: s.Object, field: s.Field}] = r
+			continue
+		}
 		cache.results[findKey{s.Object, s.Field, stringOf(s.Value)}] = r
 	}
 
@@ -87,7 +97,7 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	it := &pending{rec: connectors.Record{Fields: c.Source}, env: env, ensured: c.Ensured, match: match}
 	r := (&planner{p: p, finds: cache}).newRun(f, false)
 
-	for _, step := range []func(*pending) error{r.evalWhere, r.evalKey, r.evalFields} {
+	for _, step := range []func(*pending) error{r.evalWhere, r.evalSkips, r.evalKey, r.evalFields} {
 		if err := r.evalRounds(ctx, []*pending{it}, step); err != nil {
 			return nil, err
 		}
@@ -98,6 +108,9 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 	switch {
 	case it.err != nil:
 		return failedCase(res, it, it.err), nil
+	case it.skip != "":
+		res.Reason = it.skip
+		return res, nil
 	case it.filtered:
 		res.Reason = reasonFiltered
 		return res, nil

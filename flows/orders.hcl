@@ -45,6 +45,11 @@ variable "order_target" {
   default     = "order"
 }
 
+variable "allow_empty_orders" {
+  description = "Whether an order without line items is sent (as an order with no rows and amount 0); by default it is skipped, with the reason in the plan."
+  default     = false
+}
+
 variable "eaccounting_order_status" {
   description = "Status of created eAccounting orders: 1 draft, 2 ongoing (the default), 3 shipped."
   default     = 2
@@ -150,6 +155,48 @@ function "line_article_id" {
   expr   = "article?.Id ?? fail('line item ' + string(line.name ?? line.hs_sku ?? record_id(line)) + ' has no eAccounting article: its SKU is empty or outside product_sku_prefix or product_types')"
 }
 
+# The unit price of an order line. A line without one (HubSpot gives a line
+# made from a product the product's price; one without product has only
+# its own) is an error of the order: booked at 0, the sale would be lost.
+function "line_price" {
+  params = ["line"]
+  expr   = "line.price ?? fail('line item ' + string(line.name ?? line.hs_sku ?? record_id(line)) + ' has no price (its property price is empty and it has no product to take one from): set the price of the line item in HubSpot')"
+}
+
+# Where an order is booked already in eAccounting under another target
+# than the current order_target (found by YourReference, as the current
+# target's own flow finds its documents): "eAccounting invoice 1042",
+# "eAccounting order 17", "an eAccounting invoice draft"; nil when nowhere.
+# Switching order_target thus never books an order twice.
+function "booked_elsewhere" {
+  params = ["order"]
+  expr   = <<-EXPR
+    let ref = var.reference_prefix + string(order.hs_object_id);
+    let invoice = find(eaccounting.books.customerinvoices, "YourReference", ref);
+    let booked = var.order_target == "order" ? nil : find(eaccounting.books.orders, "YourReference", ref);
+    let draft = var.order_target == "draft" ? nil : find(eaccounting.books.customerinvoicedrafts, "YourReference", ref);
+    invoice != nil ? "eAccounting invoice " + string(invoice.InvoiceNumber) :
+      (booked != nil ? "eAccounting order " + string(booked.Number) :
+      (draft != nil ? "an eAccounting invoice draft" : nil))
+  EXPR
+}
+
+# The customer of an invoice draft, which takes its currency from the
+# customer (InvoiceCurrencyCode is read-only): an order in another
+# currency than its customer's is an error of the order, as the draft
+# would show the order's figures in the customer's currency.
+function "draft_customer" {
+  params = ["order", "customer"]
+  expr   = <<-EXPR
+    let currency = upper(order.hs_currency_code ?? var.default_currency);
+    let theirs = upper(customer?.CurrencyCode ?? var.default_currency);
+    customer == nil || currency == theirs ? customer : fail(
+      "the order is in " + currency + ", but its customer " + string(customer.Name ?? customer.EmailAddress ?? "") +
+      " invoices in " + theirs + ": an invoice draft takes its customer's currency (InvoiceCurrencyCode is read-only) and would show the " +
+      currency + " figures as " + theirs + ". Book it with order_target = \"order\" (an eAccounting order carries its own CurrencyCode), or change the customer's currency to " + currency + " in eAccounting")
+  EXPR
+}
+
 # One row shape serves orders and invoice drafts: the flags each model
 # requires (IsTextRow from ArticleId, IsWorkCost, ...) are the connector's
 # defaults.
@@ -186,7 +233,7 @@ function "order_rows" {
     let cc2 = var.cost_unit == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_unit)?.Id;
     let lines = map(order.line_items ?? [], sales_row(#index,
       line_article_id(#, at(articles, #index)), #.name, #.quantity ?? 1,
-      unit_price((#.price ?? 0) - (#.discount ?? 0), vat_rate(at(articles, #index)?.CodingId, country, private), private),
+      unit_price(line_price(#) - (#.discount ?? 0), vat_rate(at(articles, #index)?.CodingId, country, private), private),
       row_discount(#, order), cc1, cc2));
     let freight = find(eaccounting.books.articles, "Number", var.freight_article_number);
     let shipping = (order.hs_shipping_cost ?? 0) > 0 ? [sales_row(len(lines),
@@ -217,9 +264,14 @@ template "hubspot_sales" {
     flow = flow.contacts_to_customers
     id   = "first(source.contacts ?? [])?.id"
   }
+  # An order never changes an article: a missing one is created from the
+  # line, an existing one is used as it is (mode create), whatever the
+  # line says of its name or price (products_to_articles keeps articles
+  # as HubSpot's products have them).
   ensure "articles" {
     flow     = flow.products_to_articles
     for_each = "map(source.line_items ?? [], line_product(#))"
+    mode     = "create"
   }
 
   fields {
@@ -240,6 +292,17 @@ template "hubspot_orders" {
   extends = template.hubspot_sales
   source  = hubspot.shop.orders
   where   = "order_selected(source)"
+
+  # Booked once: an order booked already under another order_target is
+  # skipped, and the plan says where it is.
+  skip "booked" {
+    when   = "booked_elsewhere(source) != nil"
+    reason = "'booked already as ' + booked_elsewhere(source)"
+  }
+  skip "empty" {
+    when   = "!var.allow_empty_orders && len(source.line_items ?? []) == 0"
+    reason = "'the order has no line items (allow_empty_orders = false)'"
+  }
 
   fields {
     BuyersOrderReference = "source.hs_external_order_id"
@@ -289,6 +352,7 @@ template "hubspot_orders_as_drafts" {
 
   fields {
     InvoiceDate = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
+    CustomerId  = "draft_customer(source, order_customer(ensured.customer))?.Id"
   }
 }
 
@@ -298,15 +362,11 @@ flow "orders_to_invoice_drafts" {
 }
 
 # "invoice": the draft is converted into a booked invoice in the same write
-# (Invoiced = true), and is gone afterwards. The where therefore also skips
-# orders whose invoice exists already (found by YourReference).
+# (Invoiced = true), and is gone afterwards: an order whose invoice exists
+# already is skipped by the skip "booked" of hubspot_orders.
 flow "orders_to_invoices" {
   extends = template.hubspot_orders_as_drafts
   enabled = var.order_target == "invoice"
-  where   = <<-EXPR
-    order_selected(source) &&
-    find(eaccounting.books.customerinvoices, 'YourReference', var.reference_prefix + string(source.hs_object_id)) == nil
-  EXPR
 
   fields {
     Invoiced = true

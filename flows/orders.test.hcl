@@ -24,6 +24,26 @@ find {
   record = null
 }
 
+# No order is booked yet under any target (skip "booked"): these find
+# blocks have no value, so they answer every reference.
+find {
+  object = eaccounting.books.customerinvoices
+  field  = "YourReference"
+  record = null
+}
+
+find {
+  object = eaccounting.books.orders
+  field  = "YourReference"
+  record = null
+}
+
+find {
+  object = eaccounting.books.customerinvoicedrafts
+  field  = "YourReference"
+  record = null
+}
+
 test "orders_to_eaccounting_orders: a paid company order with discount, freight and payment terms" {
   flow = flow.orders_to_eaccounting_orders
   source = {
@@ -205,7 +225,7 @@ test "orders_to_eaccounting_orders: the cost centre setting goes on every row" {
 
 test "orders_to_eaccounting_orders: payment methods map to the terms of payment of the setting" {
   flow = flow.orders_to_eaccounting_orders
-  vars = { payment_terms = { "Kontant" = ["card", "swish"] } }
+  vars = { payment_terms = { "Kontant" = ["card", "swish"] }, allow_empty_orders = true }
   source = {
     hs_object_id                 = "1010", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_payment_processing_method = "swish", hs_shipping_method = "drone"
@@ -219,6 +239,7 @@ test "orders_to_eaccounting_orders: payment methods map to the terms of payment 
 
 test "orders_to_eaccounting_orders: an unknown billing country is an error on its field" {
   flow    = flow.orders_to_eaccounting_orders
+  vars    = { allow_empty_orders = true }
   source  = { hs_object_id = "1011", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z", hs_billing_address_country = "Atlantis" }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
   expect {
@@ -303,11 +324,57 @@ test "orders_to_eaccounting_orders: a line without an eAccounting article is an 
 
 test "orders_to_eaccounting_orders: shipping costs without the freight article are an error" {
   flow    = flow.orders_to_eaccounting_orders
+  vars    = { allow_empty_orders = true }
   source  = { hs_object_id = "1018", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z", hs_shipping_cost = 59 }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
   expect {
     action = "error"
     field  = "Rows"
     error  = "the freight article FRAKT (freight_article_number) does not exist in eAccounting"
+  }
+}
+
+test "orders_to_eaccounting_orders: an order without line items is skipped, with the reason" {
+  flow   = flow.orders_to_eaccounting_orders
+  source = { hs_object_id = "1019", hs_payment_status = "paid", hs_currency_code = "SEK" }
+  expect {
+    action = "skip"
+  }
+}
+
+test "orders_to_eaccounting_orders: an order booked as an invoice is skipped, naming the invoice" {
+  flow   = flow.orders_to_eaccounting_orders
+  source = { hs_object_id = "1020", hs_payment_status = "paid", line_items = [{ hs_sku = "ART-1", price = 100 }] }
+  find {
+    object = eaccounting.books.customerinvoices
+    field  = "YourReference"
+    value  = "HS-1020"
+    record = { Id = "i-2", InvoiceNumber = 1042, YourReference = "HS-1020" }
+  }
+  expect {
+    action = "skip"
+  }
+}
+
+test "orders_to_eaccounting_orders: a line item without price is an error of the order" {
+  flow    = flow.orders_to_eaccounting_orders
+  source  = { hs_object_id = "1021", hs_payment_status = "paid", hs_currency_code = "SEK", line_items = [{ hs_sku = "ART-1", name = "Pannlampa", quantity = 1 }] }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false, InvoiceCountryCode = "SE" }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  expect {
+    action = "error"
+    field  = "Rows"
+    error  = "line item Pannlampa has no price"
+  }
+}
+
+test "orders_to_invoice_drafts: an order in another currency than its customer's is an error" {
+  flow    = flow.orders_to_invoice_drafts
+  vars    = { order_target = "draft" }
+  source  = { hs_object_id = "1022", hs_payment_status = "paid", hs_currency_code = "SEK", line_items = [{ hs_sku = "ART-1", price = 300, quantity = 1 }] }
+  ensured = { customer = { Id = "c-9", Name = "Waldrand GmbH", CurrencyCode = "EUR", IsPrivatePerson = false, InvoiceCountryCode = "DE" }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  expect {
+    action = "error"
+    field  = "CustomerId"
+    error  = "the order is in SEK, but its customer Waldrand GmbH invoices in EUR"
   }
 }

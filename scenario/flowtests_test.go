@@ -63,7 +63,7 @@ func TestFlowUnitTests(t *testing.T) {
 				c.Source = map[string]any{}
 			}
 			for _, f := range ft.Finds {
-				c.Finds = append(c.Finds, engine.FindStub{Object: f.Object.String(), Field: f.Field, Value: f.Value, Record: f.Record})
+				c.Finds = append(c.Finds, engine.FindStub{Object: f.Object.String(), Field: f.Field, Value: f.Value, AnyValue: f.AnyValue, Record: f.Record})
 			}
 			res, err := compile(ft.Vars).RunCase(t.Context(), c)
 			if err != nil {

@@ -158,7 +158,7 @@ func caseOf(t *dsl.Test) engine.Case {
 		c.Source = map[string]any{}
 	}
 	for _, f := range t.Finds {
-		c.Finds = append(c.Finds, engine.FindStub{Object: f.Object.String(), Field: f.Field, Value: f.Value, Record: f.Record})
+		c.Finds = append(c.Finds, engine.FindStub{Object: f.Object.String(), Field: f.Field, Value: f.Value, AnyValue: f.AnyValue, Record: f.Record})
 	}
 	return c
 }
