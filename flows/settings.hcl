@@ -181,7 +181,7 @@ variable "vat_code_by_country" {
     on sales to Norway (services consumed in Sweden), which makes new and
     updated Norwegian customers ForceBookkeepVat. Empty: vat_codes applies.
   EOT
-  default = {}
+  default     = {}
 }
 
 variable "vat_oss" {
