@@ -97,7 +97,7 @@ func TestVATPerBuyer(t *testing.T) {
 			net: 200, vat: 0, total: 200, includesVat: true, unitPriceOnOrder: 200},
 		{name: "private person outside the EU with a VAT code by country (ForceBookkeepVat)", buyer: vatBuyer{country: "NO", countryName: "Norway"},
 			vars: map[string]string{"vat_code_by_country": `{NO = "MP1"}`},
-			net: 200, vat: 50, total: 250, includesVat: true, unitPriceOnOrder: 250},
+			net:  200, vat: 50, total: 250, includesVat: true, unitPriceOnOrder: 250},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
