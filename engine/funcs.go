@@ -64,6 +64,7 @@ func newFuncLib(p *Project) *funcLib {
 		expr.Function("lookup", l.lookup, new(func(string, any) any)),
 		expr.Function("lookup_key", l.lookupKey, new(func(string, any) any)),
 		expr.Function("fail", fail, new(func(any) any)),
+		expr.Function("warn", warn, new(func(any) any), new(func(any, any) any)),
 	)
 	l.options = append(l.options, builtins()...)
 	for _, name := range sortedKeys(p.cfg.Functions) {
@@ -182,6 +183,8 @@ func (v fastPatcher) Visit(node *ast.Node) {
 			withEnv(uf.callIn)
 		} else if id.Value == "find" && len(n.Arguments) == 3 {
 			withEnv(findIn)
+		} else if id.Value == "warn" {
+			withEnv(warnIn)
 		} else if fn, ok := v.lib.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
 			n.Callee = &ast.ConstantNode{Value: fn}
 		}
@@ -291,12 +294,15 @@ func (uf *userFunc) callIn(args ...any) any {
 }
 
 func (uf *userFunc) run(caller map[string]any, params []any) (any, error) {
-	env := make(map[string]any, len(params)+len(uf.base)+1)
+	env := make(map[string]any, len(params)+len(uf.base)+2)
 	for k, v := range uf.base {
 		env[k] = v
 	}
 	if finds, ok := caller[envFinds]; ok {
 		env[envFinds] = finds
+	}
+	if warnings, ok := caller[envWarnings]; ok {
+		env[envWarnings] = warnings
 	}
 	for i, name := range uf.decl.Params {
 		env[name] = params[i]

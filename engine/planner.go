@@ -454,6 +454,8 @@ type pending struct {
 	// synthetic is true for a record an ensure built (input, for_each)
 	// rather than one read from the source (see keepAbsent).
 	synthetic bool
+	// warnings are what the record's expressions said with warn().
+	warnings recordWarnings
 }
 
 // recordOrigin says where the records of a batch come from.
@@ -584,6 +586,7 @@ func (r *flowRun) release(n int) {
 // before remains.
 func (r *flowRun) envOf(it *pending) map[string]any {
 	if it.env != nil {
+		it.env[envWarnings] = &it.warnings
 		return it.env
 	}
 	env := r.env
@@ -597,6 +600,7 @@ func (r *flowRun) envOf(it *pending) map[string]any {
 		r.env = env
 	}
 	env[envSource] = it.rec.Fields
+	env[envWarnings] = &it.warnings
 	// An absent target is nil itself, not a nil map, so that target?.X
 	// and target == nil behave.
 	if it.target != nil {
@@ -645,9 +649,11 @@ func (r *flowRun) evalWhere(it *pending) error {
 	if r.f.where == nil {
 		return nil
 	}
+	n := it.warnings.len()
 	v, err := r.pl.ev.run(r.f.where, r.envOf(it))
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
+			it.warnings.keep(n)
 			return err
 		}
 		return &recordError{what: "where", err: err}
@@ -746,9 +752,11 @@ func (r *flowRun) evalField(it *pending, m *mapping) error {
 
 // evalFieldIn evaluates one mapping in the record's environment env.
 func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error {
+	n := it.warnings.len()
 	v, err := r.pl.ev.run(m.prog, env)
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
+			it.warnings.keep(n)
 			return err
 		}
 		var declared *flowFailure
@@ -1099,6 +1107,9 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 	}
 	if o.action != plan.NoOp {
 		ch.Requires = it.requires
+		if o.action == plan.Create || o.action == plan.Update {
+			ch.Warnings = slices.Clone(it.warnings.list)
+		}
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
 			ch.Source = r.raws.alloc(len(it.raw))
 			copy(ch.Source, it.raw)

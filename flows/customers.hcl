@@ -78,6 +78,10 @@ flow "contacts_to_customers" {
     # validates whether the property exists or not). Where HubSpot has none,
     # the customer keeps the one eAccounting has.
     VatNumber = "company_name(source) == nil ? nil : (company_of(source)?.vat_number ?? target?.VatNumber)"
+    # Outside the EU eAccounting books no VAT unless the customer is
+    # ForceBookkeepVat: set where vat_code_by_country gives the country a
+    # VAT code with a rate (settings.hcl).
+    ForceBookkeepVat = "force_bookkeep_vat(customer_address(source, 'country'))"
 
     # Classification: the lifecycle stage picks the customer label.
     CustomerLabels = "[{Name: lookup('customer_labels', source.lifecyclestage ?? '')}]"

@@ -228,18 +228,17 @@ function "order_rows" {
   params = ["order", "articles", "customer"]
   expr   = <<-EXPR
     let private = customer?.IsPrivatePerson ?? true;
-    let country = order.hs_billing_address_country ?? customer?.InvoiceCountryCode ?? var.home_country;
     let cc1 = var.cost_center == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_center)?.Id;
     let cc2 = var.cost_unit == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_unit)?.Id;
     let lines = map(order.line_items ?? [], sales_row(#index,
       line_article_id(#, at(articles, #index)), #.name, #.quantity ?? 1,
-      unit_price(line_price(#) - (#.discount ?? 0), vat_rate(at(articles, #index)?.CodingId, country, private), private),
+      unit_price(line_price(#) - (#.discount ?? 0), vat_rate(at(articles, #index), customer), private),
       row_discount(#, order), cc1, cc2));
     let freight = find(eaccounting.books.articles, "Number", var.freight_article_number);
     let shipping = (order.hs_shipping_cost ?? 0) > 0 ? [sales_row(len(lines),
       freight?.Id ?? fail("the freight article " + var.freight_article_number + " (freight_article_number) does not exist in eAccounting"),
       freight?.Name ?? "Frakt", 1,
-      unit_price(order.hs_shipping_cost, vat_rate(freight?.CodingId, country, private), private),
+      unit_price(order.hs_shipping_cost, vat_rate(freight, customer), private),
       nil, cc1, cc2)] : [];
     let terms = target_value(var.payment_terms, order.hs_payment_processing_method, nil);
     let payment = terms != nil && var.payment_row_text != "" ? [{LineNumber: len(lines) + len(shipping), Text: var.payment_row_text + terms}] : [];

@@ -124,7 +124,7 @@ test "orders_to_eaccounting_orders: food at 12 percent for a private person in t
     hs_object_id               = "1005", hs_payment_status = "paid", hs_currency_code = "EUR", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "FI", line_items = [{ id = "5003", hs_sku = "ART-1005", quantity = 1, price = 10 }]
   }
-  ensured = { customer = { Id = "c-2", IsPrivatePerson = true }, articles = [{ Id = "a-5", CodingId = "cod-12" }] }
+  ensured = { customer = { Id = "c-2", IsPrivatePerson = true, InvoiceCountryCode = "FI" }, articles = [{ Id = "a-5", CodingId = "cod-12" }] }
   find {
     object = eaccounting.books.articleaccountcodings
     field  = "Id"
@@ -143,7 +143,7 @@ test "orders_to_eaccounting_orders: a private person outside the EU pays net pri
     hs_object_id               = "1006", hs_payment_status = "paid", hs_currency_code = "USD", hs_external_created_date = "2026-03-02T10:00:00Z",
     hs_billing_address_country = "US", line_items = [{ id = "5004", hs_sku = "A-1", quantity = 1, price = 40 }]
   }
-  ensured = { customer = { Id = "c-3", IsPrivatePerson = true }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
+  ensured = { customer = { Id = "c-3", IsPrivatePerson = true, InvoiceCountryCode = "US" }, articles = [{ Id = "a-1", CodingId = "cod-25" }] }
   find {
     object = eaccounting.books.vatcodes
     field  = "Code"

@@ -138,6 +138,9 @@ flow "products_to_articles" {
     Barcodes      = "product_gtin(source) == nil ? nil : [{Barcode: product_gtin(source), BarcodeType: 0}]"
     # The stock a new article starts with; eAccounting owns it afterwards.
     StockBalance = "product_stock(source)"
+    # OSS (vat_oss, settings.hcl): new articles use it, so that EU private
+    # persons pay their country's rate.
+    UsesMoss = "var.vat_oss ? true : nil"
   }
 
   # An article made from an order line without HubSpot product (the order

@@ -140,44 +140,124 @@ lookup "currency_by_country" {
 # sales row on the revenue account its article's account coding has for the
 # customer's zone (DomesticSalesSubjectToVatAccountNumber,
 # ForeignSalesVatExemptWithinEuAccountNumber,
-# ForeignSalesVatExemptOutsideEuAccountNumber, ...): revenue accounts per
-# country are set on the codings, and the flows choose the coding of each new
+# ForeignSalesVatExemptOutsideEuAccountNumber,
+# ForeignSalesSubjectToMossAccountNumber, ...): sales rows and customers
+# carry no account, so revenue accounts are set per zone on the codings, not
+# per country or customer, and the flows choose the coding of each new
 # article (article_coding_by_type, article_coding_by_sku in products.hcl).
 function "vat_zone" {
   params = ["country"]
   expr   = "country_code(country ?? var.home_country) == var.home_country ? 'domestic' : (is_eu(country) ? 'eu' : 'export')"
 }
 
-# The eAccounting VAT code of each VAT case (zone and customer type). A code
-# with rate 0 (reverse charge within the EU, export) makes the flows send
-# prices without VAT; otherwise the article coding's rate applies.
-lookup "vat_codes" {
-  values = {
-    domestic_company = "MP1"
-    domestic_private = "MP1"
-    eu_company       = "VEU"
-    eu_private       = "MP1"
-    export_company   = "VEX"
-    export_private   = "VEX"
+variable "vat_codes" {
+  description = <<-EOT
+    The eAccounting VAT code of each VAT case, the treatment eAccounting gives a
+    sale by the customer's country and type (docs/flows/orders.md, VAT):
+    domestic_company and domestic_private (the article coding's rate),
+    eu_company (with a VAT number: reverse charge, rate 0),
+    eu_company_without_vat_number (Swedish VAT, with a warning in the plan),
+    eu_private (Swedish VAT), eu_private_oss (with vat_oss: the destination
+    country's rate), export_company and export_private (rate 0). A code's rate
+    must agree with the treatment (0 or not): an order it contradicts fails at
+    plan.
+  EOT
+  default = {
+    domestic_company              = "MP1"
+    domestic_private              = "MP1"
+    eu_company                    = "VEU"
+    eu_company_without_vat_number = "MP1"
+    eu_private                    = "MP1"
+    eu_private_oss                = "OSS"
+    export_company                = "VEX"
+    export_private                = "VEX"
   }
 }
 
-# vat_case names the VAT treatment of a sale: zone and customer type, the
-# key of the vat_codes lookup.
-function "vat_case" {
-  params = ["country", "private"]
-  expr   = "vat_zone(country) + (private ? '_private' : '_company')"
+variable "vat_code_by_country" {
+  description = <<-EOT
+    The eAccounting VAT code of sales to a country (ISO code), for every
+    customer type, in place of vat_codes: e.g. { NO = "MP1" } books Swedish VAT
+    on sales to Norway (services consumed in Sweden), which makes new and
+    updated Norwegian customers ForceBookkeepVat. Empty: vat_codes applies.
+  EOT
+  default     = {}
 }
 
-# The VAT rate (percent) of a sale of an article with the given account
-# coding: the VAT code of the case when it has a rate of 0 (reverse charge,
-# export), the coding's rate otherwise.
-function "vat_rate" {
-  params = ["coding_id", "country", "private"]
+variable "vat_oss" {
+  description = "Whether the company reports EU distance sales through OSS (eAccounting company setting UsesMoss): sales to EU private persons of articles that use OSS (new articles do) carry the destination country's rate (oss_vat_rates) instead of Swedish VAT."
+  default     = false
+}
+
+variable "oss_vat_rates" {
+  description = "Standard VAT rate (percent) of each EU country, charged to its private persons under OSS (vat_oss). The defaults are the rates on 1 January 2025; eAccounting's own OSS rates decide, so keep them in step."
+  default = {
+    AT = 20, BE = 21, BG = 20, CY = 19, CZ = 21, DE = 19, DK = 25, EE = 22, ES = 21
+    FI = 25.5, FR = 20, GR = 24, HR = 25, HU = 27, IE = 23, IT = 22, LT = 21, LU = 17
+    LV = 21, MT = 18, NL = 21, PL = 23, PT = 23, RO = 19, SE = 25, SI = 22, SK = 23
+  }
+}
+
+# vat_case names the VAT treatment eAccounting gives the sales of a customer
+# (an eAccounting customer record, or the customer as planned): its zone by
+# invoice country, its type, and for EU companies whether it has a VAT
+# number; the key of vat_codes. A sale without a customer is domestic.
+function "vat_case" {
+  params = ["customer"]
   expr   = <<-EXPR
-    let code = find(eaccounting.books.vatcodes, "Code", lookup("vat_codes", vat_case(country, private)));
-    let coding = find(eaccounting.books.articleaccountcodings, "Id", coding_id);
-    code != nil && code.VatRate == 0 ? 0.0 : (coding?.VatRatePercent ?? 0.25) * 100
+    let country = customer?.InvoiceCountryCode ?? var.home_country;
+    let zone = vat_zone(country);
+    let private = customer?.IsPrivatePerson ?? true;
+    zone == "eu" && !private && trim(customer?.VatNumber ?? "") == "" ? "eu_company_without_vat_number" :
+    (zone == "eu" && private && var.vat_oss ? "eu_private_oss" : zone + (private ? "_private" : "_company"))
+  EXPR
+}
+
+# The eAccounting VAT code (a vatcodes record) of a customer's sales:
+# vat_code_by_country, else vat_codes of its case.
+function "vat_code" {
+  params = ["customer"]
+  expr   = <<-EXPR
+    let country = country_code(customer?.InvoiceCountryCode ?? var.home_country);
+    let code = var.vat_code_by_country[country] ?? var.vat_codes[vat_case(customer)];
+    find(eaccounting.books.vatcodes, "Code", code) ?? fail("the VAT code " + string(code) + " (vat_codes, vat_code_by_country) does not exist in eAccounting")
+  EXPR
+}
+
+# Whether a customer in country must be ForceBookkeepVat: outside the EU,
+# where eAccounting books no VAT unless told to, with a VAT code with a rate.
+function "force_bookkeep_vat" {
+  params = ["country"]
+  expr   = <<-EXPR
+    let code = var.vat_code_by_country[country_code(country ?? var.home_country)];
+    vat_zone(country) == "export" && code != nil && (find(eaccounting.books.vatcodes, "Code", code)?.VatRate ?? 0) > 0
+  EXPR
+}
+
+# The VAT rate (percent) eAccounting applies to a sales row of article (the
+# ensured article: CodingId, UsesMoss) for customer: none for reverse charge
+# and export, the destination's rate for OSS articles under vat_oss, the
+# article coding's otherwise. The flows price rows with it, so that what is
+# booked is what the customer paid; a VAT code that contradicts it fails the
+# order, and an EU company without a VAT number gets Swedish VAT and a
+# warning.
+function "vat_rate" {
+  params = ["article", "customer"]
+  expr   = <<-EXPR
+    let case = vat_case(customer);
+    let country = country_code(customer?.InvoiceCountryCode ?? var.home_country);
+    let code = vat_code(customer);
+    let coding_rate = (find(eaccounting.books.articleaccountcodings, "Id", article?.CodingId)?.VatRatePercent ?? 0.25) * 100;
+    let zero = case == "eu_company" || (case startsWith "export_" && !(customer?.ForceBookkeepVat ?? false));
+    let oss = case == "eu_private_oss" && (article?.UsesMoss ?? false) && coding_rate > 0;
+    let rate = zero ? 0.0 : (oss ? (var.oss_vat_rates[country] ?? fail("oss_vat_rates has no rate for " + country)) : coding_rate);
+    let checked = case == "eu_private_oss" || (rate == 0) == (code.VatRate == 0) ? rate :
+      fail("the VAT code " + code.Code + " (" + case + (var.vat_code_by_country[country] != nil ? ", vat_code_by_country." + country : "") + ") has rate " + string(code.VatRate) +
+        " %, but eAccounting books this sale at " + string(rate) + " %: set a code with " + (rate == 0 ? "rate 0" : "a rate") + " in vat_codes or vat_code_by_country");
+    oss && coding_rate != 25 ? fail("OSS sales of articles with a reduced VAT rate (" + string(coding_rate) + " %) are not supported: eAccounting's destination rate is not known here") :
+    (case == "eu_company_without_vat_number" ?
+      warn("EU company without a VAT number (" + country + "): booked with Swedish VAT (" + string(rate) + " %) as the safe treatment; add its VAT number (HubSpot company property vat_number) for reverse charge", checked) :
+      checked)
   EXPR
 }
 

@@ -153,6 +153,9 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 		}
 		fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, show(fc.Before), show(fc.After))
 	}
+	for _, msg := range ch.Warnings {
+		fmt.Fprintf(w, "      %s %s\n", st.yellow("! warning:"), msg)
+	}
 }
 
 // planSummary is the last line of a plan.
@@ -182,9 +185,13 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		for ch := range fp.Changes() {
 			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
 			level := "info"
-			if ch.Action == plan.Error {
+			switch {
+			case ch.Action == plan.Error:
 				msg = fmt.Sprintf("%s %s: Cannot plan: %s", fp.Flow, ch.SourceKey, ch.Reason)
 				level = "error"
+			case len(ch.Warnings) > 0:
+				msg += ": warning: " + strings.Join(ch.Warnings, "; ")
+				level = "warn"
 			}
 			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens)})
 		}

@@ -23,11 +23,13 @@ import (
 // total of a document in the company's currency is rounded to whole units
 // when the company setting DomesticCurrencyRounding is 1.
 //
-// A sale is zero-rated as Swedish e-commerce books it: outside the EU
-// (export, companies and private persons alike), and to an EU company with
-// a VAT number (reverse charge). Domestic sales, EU private persons and EU
-// companies without a VAT number (the safe treatment) carry the coding's
-// VAT.
+// The VAT treatment follows the customer card, as eAccounting's does
+// (vatTreatment): zero-rated outside the EU (export, companies and private
+// persons alike, unless the customer has ForceBookkeepVat) and to an EU
+// company with a VAT number (reverse charge); the coding's VAT at home, to
+// EU companies without a VAT number (the safe treatment) and to EU private
+// persons, who pay the destination country's standard rate instead for an
+// article that uses OSS when the company does (UsesMoss).
 type salesObject struct {
 	*writableObject
 }
@@ -48,6 +50,7 @@ type pricing struct {
 	currency  string
 	exclVatPC bool // ShowPricesExclVatPC
 	rounding  bool // DomesticCurrencyRounding == 1
+	oss       bool // UsesMoss
 }
 
 func (c *conn) pricing(ctx context.Context) (*pricing, error) {
@@ -72,6 +75,7 @@ func (c *conn) pricing(ctx context.Context) (*pricing, error) {
 		p.currency, _ = s["CurrencyCode"].(string)
 		p.exclVatPC, _ = s["ShowPricesExclVatPC"].(bool)
 		p.rounding = number(s["DomesticCurrencyRounding"]) == 1
+		p.oss, _ = s["UsesMoss"].(bool)
 	})
 	return p, p.err
 }
@@ -97,12 +101,7 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 	}
 	cust := customers[0].Fields
 	private, _ := cust["IsPrivatePerson"].(bool)
-	country, _ := cust["InvoiceCountryCode"].(string)
-	if c, ok := fields["InvoiceCountryCode"].(string); ok && c != "" && o.def.name != "customerinvoicedrafts" {
-		country = c // drafts take it from the customer (read-only)
-	}
-	vatNumber, _ := cust["VatNumber"].(string)
-	zeroRated := zeroRated(p.country, country, private, vatNumber)
+	treatment := vatTreatmentOf(p, cust)
 	includesVat := private && !p.exclVatPC
 
 	t.Currency = documentCurrency(o.def.name, fields, cust, p.currency)
@@ -115,6 +114,7 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 		}
 	}
 	codingOf := map[string]string{}
+	ossArticle := map[string]bool{}
 	if len(articleIDs) > 0 {
 		arts, err := o.c.objects["articles"].(*writableObject).Get(ctx, articleIDs)
 		if err != nil {
@@ -122,6 +122,7 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 		}
 		for _, a := range arts {
 			codingOf[a.ID], _ = a.Fields["CodingId"].(string)
+			ossArticle[a.ID], _ = a.Fields["UsesMoss"].(bool)
 		}
 	}
 	// Net and VAT are summed per rate, as the document's VAT
@@ -142,10 +143,7 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 		if !known {
 			return t, false, fmt.Errorf("article %s of the document does not exist", id)
 		}
-		rate := p.rates[coding]
-		if zeroRated {
-			rate = 0
-		}
+		rate := treatment.rate(p.rates[coding], ossArticle[id])
 		amount := round2(number(row["Quantity"]) * number(row["UnitPrice"]) * (1 - number(row["DiscountPercentage"])))
 		net := amount
 		if includesVat {
@@ -186,17 +184,52 @@ func documentCurrency(object string, fields, customer map[string]any, home strin
 	return strings.ToUpper(home)
 }
 
-// zeroRated reports whether a sale from a company in home to a customer in
-// country carries no VAT.
-func zeroRated(home, country string, private bool, vatNumber string) bool {
+// vatTreatment is how the rows of a customer's documents are taxed.
+type vatTreatment struct {
+	zero    bool    // reverse charge or export
+	ossRate float64 // the destination's standard rate for OSS articles; 0 when OSS does not apply
+}
+
+// vatTreatmentOf is the treatment of a customer's sales for a company in
+// p.country.
+func vatTreatmentOf(p *pricing, cust map[string]any) vatTreatment {
+	country, _ := cust["InvoiceCountryCode"].(string)
 	country = strings.ToUpper(strings.TrimSpace(country))
-	if country == "" || strings.EqualFold(country, home) {
-		return false
+	if country == "" || strings.EqualFold(country, p.country) {
+		return vatTreatment{}
 	}
+	private, _ := cust["IsPrivatePerson"].(bool)
 	if !euCountries[country] {
-		return true // export
+		force, _ := cust["ForceBookkeepVat"].(bool)
+		return vatTreatment{zero: !force} // export
 	}
-	return !private && strings.TrimSpace(vatNumber) != ""
+	if private {
+		if p.oss {
+			return vatTreatment{ossRate: ossStandardRates[country]}
+		}
+		return vatTreatment{}
+	}
+	vatNumber, _ := cust["VatNumber"].(string)
+	return vatTreatment{zero: strings.TrimSpace(vatNumber) != ""}
+}
+
+// rate is the VAT rate of a row whose article's coding has codingRate.
+func (v vatTreatment) rate(codingRate float64, ossArticle bool) float64 {
+	switch {
+	case v.zero:
+		return 0
+	case ossArticle && v.ossRate > 0 && codingRate > 0:
+		return v.ossRate
+	}
+	return codingRate
+}
+
+// ossStandardRates are the EU member states' standard VAT rates on
+// 1 January 2025: the rates of OSS sales to private persons in them.
+var ossStandardRates = map[string]float64{
+	"AT": 0.20, "BE": 0.21, "BG": 0.20, "CY": 0.19, "CZ": 0.21, "DE": 0.19, "DK": 0.25, "EE": 0.22, "ES": 0.21,
+	"FI": 0.255, "FR": 0.20, "GR": 0.24, "HR": 0.25, "HU": 0.27, "IE": 0.23, "IT": 0.22, "LT": 0.21, "LU": 0.17,
+	"LV": 0.21, "MT": 0.18, "NL": 0.21, "PL": 0.23, "PT": 0.23, "RO": 0.19, "SE": 0.25, "SI": 0.22, "SK": 0.23,
 }
 
 // euCountries are the EU member states by ISO code.

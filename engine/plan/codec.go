@@ -156,6 +156,10 @@ func (e *encoder) change(ch *Change) {
 	} else {
 		e.value(ch.Ensured)
 	}
+	e.uvarint(uint64(len(ch.Warnings)))
+	for _, w := range ch.Warnings {
+		e.str(w)
+	}
 }
 
 // key writes a change's key, by reference to the field with that new value
@@ -453,6 +457,12 @@ func (d *decoder) change() *Change {
 	}
 	if m, ok := d.value().(map[string]any); ok {
 		ch.Ensured = m
+	}
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+		ch.Warnings = make([]string, n)
+		for i := range ch.Warnings {
+			ch.Warnings[i] = d.str()
+		}
 	}
 	return ch
 }

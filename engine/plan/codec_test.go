@@ -104,6 +104,9 @@ func TestSpillNamesAndActions(t *testing.T) {
 		if i%3 == 0 {
 			ch.Target = []byte(`{"id":"t"}`)
 		}
+		if i%7 == 3 {
+			ch.Warnings = []string{fmt.Sprint("warning ", i), "a second one"}
+		}
 		switch {
 		case i%4 == 0 && len(ch.Fields) > 1:
 			ch.Key = ch.Fields[1].After // a key that is a new value

@@ -93,6 +93,10 @@ type Change struct {
 	// fields are known only after apply.
 	Ensured map[string]any  `json:"ensured,omitempty"`
 	Target  json.RawMessage `json:"target,omitempty"`
+	// Warnings are what the flow's expressions said about the record with
+	// warn() (a create or update that needs a person's attention). Like
+	// Reason they never drive apply.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Ref names one change: a flow and a source key, and for a requirement the

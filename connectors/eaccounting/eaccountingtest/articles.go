@@ -40,6 +40,12 @@ func (s *Server) writeArticle(w http.ResponseWriter, r *http.Request, id string)
 		!s.refExists(w, rec, "UnitId", "units", "Unit") {
 		return
 	}
+	if rec["UsesMoss"] == true && st.company["UsesMoss"] != true {
+		msg := "UsesMoss can be set only when the company uses OSS (the OSS setting in company settings)."
+		writeError(w, http.StatusBadRequest, codeValidation, msg,
+			fieldError{Field: "UsesMoss", ErrorCode: strconv.Itoa(codeValidation), Message: msg})
+		return
+	}
 	coding, _ := st.c("articleaccountcodings").get(rec["CodingId"].(string))
 	unit, _ := st.c("units").get(rec["UnitId"].(string))
 	if msg := setPrices(rec, num(coding["VatRatePercent"])); msg != "" {

@@ -24,23 +24,18 @@ import (
 type salesCtx struct {
 	customer    map[string]any
 	includesVat bool
-	domestic    bool // VAT applies: a Swedish customer, or any private person
+	rule        vatRule // how the rows are taxed (vat.go)
+	country     string  // the customer's country, for OSS rates
 	currency    string
 }
 
 func (s *Server) salesContext(customer map[string]any, currency string) salesCtx {
-	st := s.data
-	private := customer["IsPrivatePerson"] == true
-	country, _ := customer["InvoiceCountryCode"].(string)
-	home, _ := st.company["CountryCode"].(string)
-	// A private person in another EU country pays Swedish VAT; outside
-	// the EU the sale is an export, zero-rated for persons too.
-	c, _ := st.c("countries").get(strings.ToUpper(country))
-	euPerson := private && (country == "" || c["IsEuMember"] == true)
+	rule, country := s.vatRuleOf(customer)
 	return salesCtx{
 		customer:    customer,
-		includesVat: private && st.company["ShowPricesExclVatPC"] != true,
-		domestic:    country == "" || strings.EqualFold(country, home) || euPerson,
+		includesVat: customer["IsPrivatePerson"] == true && s.data.company["ShowPricesExclVatPC"] != true,
+		rule:        rule,
+		country:     country,
 		currency:    currency,
 	}
 }
@@ -78,11 +73,7 @@ func (s *Server) priceRows(rows []any, ctx salesCtx, autoNumber bool, amountProp
 		}
 		codingID, _ := art["CodingId"].(string)
 		coding, _ := st.c("articleaccountcodings").get(codingID)
-		rate := num(coding["VatRatePercent"])
-		if !ctx.domestic {
-			rate = 0 // EU reverse charge or export
-		}
-		rates[i] = rate
+		rates[i] = ctx.rowRate(art, coding)
 		row["ArticleNumber"] = art["Number"]
 		row["UnitId"] = art["UnitId"]
 		row["IsServiceArticle"] = art["IsServiceArticle"]
