@@ -43,10 +43,12 @@ type findCache struct {
 	// stubbed caches hold every answer there is (flow unit tests): a miss
 	// is an error, never a fetch.
 	stubbed bool
+	// byID holds the records found, by their Id field, for plan labels.
+	byID map[string]map[string]any
 }
 
 func newFindCache(p *Project) *findCache {
-	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}}
+	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}, byID: map[string]map[string]any{}}
 }
 
 func (c *findCache) get(ref, field string, value any) (any, error) {
@@ -91,6 +93,9 @@ func (c *findCache) fetch(ctx context.Context) error {
 				c.results[k] = findResult{}
 			case 1:
 				c.results[k] = findResult{fields: withID(m[0])}
+				if id := stringOf(m[0].Fields["Id"]); id != "" {
+					c.byID[id] = c.results[k].fields
+				}
 			default:
 				c.results[k] = findResult{err: fmt.Errorf("find(%s, %q, %q): %d records match; find needs a value that identifies one record", g.ref, g.field, key, len(m))}
 			}

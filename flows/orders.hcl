@@ -108,11 +108,41 @@ function "order_selected" {
   expr   = "(order.hs_payment_status ?? '') in var.order_payment_statuses && (var.order_store == '' || order.hs_source_store == var.order_store)"
 }
 
-# The customer record of an order: the ensured customer, or the default
-# debtor when the order has no contact.
+# The customer record of a sale: the customer of its contact, else the
+# customer of its billing data (buyer, see billing_contact), else, when the
+# sale has no buyer at all (no contact, no company, no billing e-mail: a
+# guest), the default debtor. A sale with a buyer that has no e-mail address
+# to find or create its customer by is an error, never the default debtor.
 function "order_customer" {
-  params = ["customer"]
-  expr   = "customer ?? find(eaccounting.books.customers, 'CustomerNumber', var.default_customer_number)"
+  params = ["sale", "customer", "buyer"]
+  expr   = <<-EXPR
+    customer ?? buyer ?? (len(sale.contacts ?? []) + len(sale.companies ?? []) > 0 ?
+      fail("the buyer (" + (first(sale.companies ?? [])?.name ?? person_name(first(sale.contacts))) + ") has no e-mail address to find or create its eAccounting customer by: give its contact or the order's billing address (hs_billing_address_email) an e-mail address") :
+      find(eaccounting.books.customers, "CustomerNumber", var.default_customer_number))
+  EXPR
+}
+
+# The buyer of a sale as a HubSpot contact made of its billing data, for
+# contacts_to_customers, when its first contact cannot be the customer: the
+# sale has no contact (a company order without a person, a contact archived
+# since) or its contact has no e-mail address. The customer is still matched
+# by e-mail, the billing address's; a sale with a company gets a company
+# customer. nil when the contact serves, or when there is no billing e-mail.
+function "billing_contact" {
+  params = ["sale"]
+  expr   = <<-EXPR
+    let contact = first(sale.contacts ?? []);
+    let email = lower(trim(sale.hs_billing_address_email ?? ''));
+    trim(contact?.email ?? '') != '' || email == '' ? nil : {
+      email: email,
+      firstname: sale.hs_billing_address_firstname ?? contact?.firstname,
+      lastname: sale.hs_billing_address_lastname ?? contact?.lastname,
+      phone: sale.hs_billing_address_phone ?? contact?.phone,
+      address: sale.hs_billing_address_street, zip: sale.hs_billing_address_postal_code,
+      city: sale.hs_billing_address_city, country: sale.hs_billing_address_country,
+      companies: sale.companies ?? [], orders: [sale]
+    }
+  EXPR
 }
 
 # The product of a line item as products_to_articles reads products: the
@@ -217,6 +247,12 @@ template "hubspot_sales" {
     flow = flow.contacts_to_customers
     id   = "first(source.contacts ?? [])?.id"
   }
+  # The buyer when the contact cannot be the customer: made of the
+  # billing data (billing_contact).
+  ensure "buyer" {
+    flow  = flow.contacts_to_customers
+    input = "billing_contact(source)"
+  }
   ensure "articles" {
     flow     = flow.products_to_articles
     for_each = "map(source.line_items ?? [], line_product(#))"
@@ -227,8 +263,8 @@ template "hubspot_sales" {
     # an order never share a reference.
     YourReference = "var.reference_prefix + string(source.hs_object_id)"
     OurReference  = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId    = "order_customer(ensured.customer)?.Id"
-    Rows          = "order_rows(source, ensured.articles, order_customer(ensured.customer))"
+    CustomerId    = "order_customer(source, ensured.customer, ensured.buyer)?.Id"
+    Rows          = "order_rows(source, ensured.articles, order_customer(source, ensured.customer, ensured.buyer))"
   }
 }
 

@@ -311,3 +311,33 @@ test "orders_to_eaccounting_orders: shipping costs without the freight article a
     error  = "the freight article FRAKT (freight_article_number) does not exist in eAccounting"
   }
 }
+
+# The debtor (order_customer): the contact's customer, else the customer of
+# the billing data, else the default debtor only when there is no buyer.
+test "orders_to_eaccounting_orders: an order whose contact cannot be its customer is booked on the customer of its billing e-mail" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1021", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_email = "saga.lind@example.org", hs_billing_address_country = "SE",
+    contacts = [{ id = "1951", firstname = "Saga", lastname = "Lind" }], line_items = []
+  }
+  ensured = { customer = null, buyer = { Id = "c-billing", IsPrivatePerson = true }, articles = [] }
+  expect {
+    action = "create"
+    fields = { CustomerId = "c-billing" }
+  }
+}
+
+test "orders_to_eaccounting_orders: a company order with no e-mail address anywhere is an error, not the default debtor" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1022", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "SE", companies = [{ id = "2951", name = "Björkdal Trä AB" }], line_items = []
+  }
+  ensured = { customer = null, buyer = null, articles = [] }
+  expect {
+    action = "error"
+    field  = "CustomerId"
+    error  = "the buyer (Björkdal Trä AB) has no e-mail address"
+  }
+}
