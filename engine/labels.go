@@ -61,18 +61,31 @@ func referredRecord(id string, ensured map[string]any, finds *findCache) map[str
 }
 
 // recordLabel is a record's name and number: "Name (1011)", "Name (new)"
-// for one the apply creates.
+// for one the apply creates. Names are personal data unless the record says
+// it is a company (IsPrivatePerson false): a private person is "private
+// person (1012)", and a record that says neither shows its number alone.
 func recordLabel(rec map[string]any) string {
-	name := stringOf(rec["Name"])
-	if name == "" {
-		return ""
-	}
 	number := stringOf(rec["CustomerNumber"])
 	if number == "" {
 		number = stringOf(rec["Number"])
 	}
-	if number == "" || strings.Contains(number, plan.Unknown) {
+	if strings.Contains(number, plan.Unknown) {
 		number = "new"
+	}
+	name := ""
+	switch private, known := rec["IsPrivatePerson"].(bool); {
+	case known && private:
+		name = "private person"
+	case known:
+		name = stringOf(rec["Name"])
+	}
+	switch {
+	case name == "" && number == "new":
+		return ""
+	case name == "":
+		return number
+	case number == "":
+		return name
 	}
 	return name + " (" + number + ")"
 }
