@@ -25,7 +25,10 @@ func TestPaymentTerms(t *testing.T) {
 			w := newWorld(t)
 			w.vars["order_target"] = tc.target
 			d := readDemo(w)
-			w.apply()
+			_, res := w.apply()
+			if c := res.Counts(); c.Unverified != 0 {
+				t.Errorf("%d documents failed their verification; want none", c.Unverified)
+			}
 			terms := w.read("eaccounting", "termsofpayments")
 			docs := w.read("eaccounting", tc.object)
 			checked := map[string]int{}
