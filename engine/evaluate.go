@@ -45,10 +45,12 @@ type findCache struct {
 	// its object and field (keyed without value).
 	stubbed  bool
 	anyValue map[findKey]findResult
+	// byID holds the records found, by their Id field, for plan labels.
+	byID map[string]map[string]any
 }
 
 func newFindCache(p *Project) *findCache {
-	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}}
+	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}, byID: map[string]map[string]any{}}
 }
 
 func (c *findCache) get(ref, field string, value any) (any, error) {
@@ -99,6 +101,9 @@ func (c *findCache) fetch(ctx context.Context) error {
 				c.results[k] = findResult{}
 			case 1:
 				c.results[k] = findResult{fields: withID(m[0])}
+				if id := stringOf(m[0].Fields["Id"]); id != "" {
+					c.byID[id] = c.results[k].fields
+				}
 			default:
 				c.results[k] = findResult{err: fmt.Errorf("find(%s, %q, %q): %d records match; find needs a value that identifies one record", g.ref, g.field, key, len(m))}
 			}

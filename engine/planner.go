@@ -1074,6 +1074,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		o.action = plan.Create
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
+		labelReferences(ch.Fields, it.ensured, r.pl.finds)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
@@ -1094,6 +1095,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Update, it.vals, withID(*match), match.ID)
 		}
+		labelReferences(ch.Fields, it.ensured, r.pl.finds)
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
 			r.fp.NoOps++

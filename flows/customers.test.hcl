@@ -122,3 +122,20 @@ test "contacts_to_customers: a company without VAT number in HubSpot keeps the o
     fields = { Name = "Nordljus Hem AB", VatNumber = "SE559000000201" }
   }
 }
+
+# The buyer the order flows build from an order's billing data
+# (billing_contact in orders.hcl) when its contact cannot serve.
+test "contacts_to_customers: a company order's billing data becomes a company customer with the buyer as contact person" {
+  flow = flow.contacts_to_customers
+  source = {
+    email     = "order@bjorkdal.example.com", firstname = "Saga", lastname = "Lind", address = "Storgatan 9", zip = "903 26", city = "Umeå", country = "SE",
+    companies = [{ id = "2951", name = "Björkdal Trä AB" }], orders = [{ hs_payment_status = "paid" }]
+  }
+  expect {
+    action = "create"
+    fields = {
+      EmailAddress      = "order@bjorkdal.example.com", Name = "Björkdal Trä AB", IsPrivatePerson = false,
+      ContactPersonName = "Saga Lind", ContactPersonEmail = "order@bjorkdal.example.com", InvoiceCity = "Umeå"
+    }
+  }
+}

@@ -52,14 +52,17 @@ flow "customers_to_contacts" {
 flow "customers_to_companies" {
   source = eaccounting.books.customers
   target = hubspot.shop.companies
-  # Company customers whose person HubSpot does not know: customers that
-  # came from HubSpot have their company there already.
+  # Company customers whose company HubSpot lacks. The test is on the
+  # company itself, not on the contact the ensure below creates first: an
+  # apply cut off between the two writes leaves the contact, and the next
+  # apply still writes the company. A customer that came from a HubSpot
+  # company has that company (same name) and is left alone.
   where = <<-EXPR
-    (source.IsActive ?? false) && !(source.IsPrivatePerson ?? false) && customer_email(source) != nil &&
-    find(hubspot.shop.contacts, 'email', customer_email(source)) == nil
+    (source.IsActive ?? false) && !(source.IsPrivatePerson ?? false) &&
+    find(hubspot.shop.companies, 'name', source.Name) == nil
   EXPR
   key   = "name"
-  mode  = "upsert"
+  mode  = "create"
 
   ensure "contact" {
     flow  = flow.customers_to_contacts

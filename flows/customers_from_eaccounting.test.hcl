@@ -48,9 +48,9 @@ test "customers_to_companies: a company customer HubSpot does not know becomes a
   source  = { Id = "c-1004", CustomerNumber = "1004", Name = "Tallmo Konsult AB", IsPrivatePerson = false, IsActive = true, EmailAddress = "info@tallmo.example.com", InvoiceCity = "Umeå", InvoiceCountryCode = "SE" }
   ensured = { contact = { id = "(known after apply)", email = "info@tallmo.example.com" } }
   find {
-    object = hubspot.shop.contacts
-    field  = "email"
-    value  = "info@tallmo.example.com"
+    object = hubspot.shop.companies
+    field  = "name"
+    value  = "Tallmo Konsult AB"
     record = null
   }
   expect {
@@ -59,16 +59,40 @@ test "customers_to_companies: a company customer HubSpot does not know becomes a
   }
 }
 
-test "customers_to_companies: a customer whose person is in HubSpot already has its company there" {
+test "customers_to_companies: a customer whose company is in HubSpot already is left alone" {
   flow   = flow.customers_to_companies
   source = { Id = "c-1001", CustomerNumber = "1001", Name = "Havsbris Kontorsvaror AB", IsPrivatePerson = false, IsActive = true, EmailAddress = "emma.aberg@havsbris.example.com" }
   find {
-    object = hubspot.shop.contacts
-    field  = "email"
-    value  = "emma.aberg@havsbris.example.com"
-    record = { id = "1001" }
+    object = hubspot.shop.companies
+    field  = "name"
+    value  = "Havsbris Kontorsvaror AB"
+    record = { id = "2001", name = "Havsbris Kontorsvaror AB" }
   }
   expect {
     action = "skip"
+  }
+}
+
+# The contact the ensure creates first does not hide the company: after an
+# apply cut off between the two writes, the company is still written.
+test "customers_to_companies: a company customer whose contact exists but whose company does not becomes a company" {
+  flow    = flow.customers_to_companies
+  source  = { Id = "c-1006", CustomerNumber = "1006", Name = "Fjällvägen Bygg AB", IsPrivatePerson = false, IsActive = true, EmailAddress = "inkop@fjallvagen.example.com" }
+  ensured = { contact = { id = "1201", email = "inkop@fjallvagen.example.com" } }
+  find {
+    object = hubspot.shop.contacts
+    field  = "email"
+    value  = "inkop@fjallvagen.example.com"
+    record = { id = "1201" }
+  }
+  find {
+    object = hubspot.shop.companies
+    field  = "name"
+    value  = "Fjällvägen Bygg AB"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { name = "Fjällvägen Bygg AB", eaccounting_customer_number = "1006", associate_contacts = ["1201"] }
   }
 }

@@ -69,3 +69,15 @@ test "deals_to_eaccounting_orders: a deal sent earlier is skipped" {
     action = "skip"
   }
 }
+
+test "deals_to_eaccounting_orders: a company deal without any contact is an error, not the default debtor" {
+  flow    = flow.deals_to_eaccounting_orders
+  vars    = { deals_to_orders = true }
+  source  = { hs_object_id = "6009", dealstage = "closedwon", closedate = "2026-03-10T12:00:00Z", companies = [{ id = "2009", name = "Granlund Bygg AB" }], line_items = [] }
+  ensured = { customer = null, buyer = null, articles = [] }
+  expect {
+    action = "error"
+    field  = "CustomerId"
+    error  = "the buyer (Granlund Bygg AB) has no e-mail address"
+  }
+}

@@ -26,9 +26,18 @@
 # and drafts take the same rows: the flags eAccounting requires (a row
 # without an article is a text row) are the connector's defaults.
 #
-# Payment terms: eAccounting's order and draft API models (Swagger 2023) have
-# no TermsOfPaymentId, so the terms are shown on a text row; new customers
-# get default_terms_of_payment.
+# Payment terms: every document gets the terms of payment its order's
+# payment method maps to (payment_terms; TermsOfPaymentId, which the
+# current API has on orders and drafts and which overrides the customer's:
+# a card payment is not invoiced at "30 dagar netto"), and the invoice made
+# from it keeps them. A sale whose method maps to none has the customer's
+# terms (new customers get default_terms_of_payment). The payment row
+# (payment_row_text) names them on the document too. With order_target =
+# "invoice", a paid order whose method payment_accounts lists (paid at
+# checkout) is registered as paid in full on the booked invoice, to that
+# bank account: it is no open receivable. An eAccounting order or draft
+# cannot be paid (only a booked invoice can): register the payment when
+# the invoice is made from it in eAccounting.
 
 variable "order_payment_statuses" {
   description = "HubSpot order payment statuses (hs_payment_status) that are sent to eAccounting."
@@ -97,6 +106,13 @@ variable "payment_terms" {
   }
 }
 
+variable "payment_accounts" {
+  description = "Bank accounts, by ledger account number (e.g. \"1930\"), to which the payment of an order paid at checkout is recorded, and the HubSpot payment methods (hs_payment_processing_method) paid into each. With order_target = \"invoice\", the invoice of a paid order (hs_payment_status paid) whose method is listed is registered as paid in full; other invoices stay open until paid. The accounts must exist in eAccounting (bankaccounts)."
+  default = {
+    "1930" = ["card", "paypal"]
+  }
+}
+
 variable "payment_row_text" {
   description = "Text of the row that names an order's payment terms; the terms' name follows it. Empty for no payment row."
   default     = "Betalningsvillkor: "
@@ -113,11 +129,70 @@ function "order_selected" {
   expr   = "(order.hs_payment_status ?? '') in var.order_payment_statuses && (var.order_store == '' || order.hs_source_store == var.order_store)"
 }
 
-# The customer record of an order: the ensured customer, or the default
-# debtor when the order has no contact.
+# The customer record of a sale: the customer of its contact, else the
+# customer of its billing data (buyer, see billing_contact), else, when the
+# sale has no buyer at all (no contact, no company, no billing e-mail: a
+# guest), the default debtor. A sale with a buyer that has no e-mail address
+# to find or create its customer by is an error, never the default debtor.
 function "order_customer" {
-  params = ["customer"]
-  expr   = "customer ?? find(eaccounting.books.customers, 'CustomerNumber', var.default_customer_number)"
+  params = ["sale", "customer", "buyer"]
+  expr   = <<-EXPR
+    customer ?? buyer ?? (len(sale.contacts ?? []) + len(sale.companies ?? []) > 0 ?
+      fail("the buyer (" + (first(sale.companies ?? [])?.name ?? person_name(first(sale.contacts))) + ") has no e-mail address to find or create its eAccounting customer by: give its contact or the order's billing address (hs_billing_address_email) an e-mail address") :
+      find(eaccounting.books.customers, "CustomerNumber", var.default_customer_number))
+  EXPR
+}
+
+# The buyer of a sale as a HubSpot contact made of its billing data, for
+# contacts_to_customers, when its first contact cannot be the customer: the
+# sale has no contact (a company order without a person, a contact archived
+# since) or its contact has no e-mail address. The customer is still matched
+# by e-mail, the billing address's; a sale with a company gets a company
+# customer. nil when the contact serves, or when there is no billing e-mail.
+function "billing_contact" {
+  params = ["sale"]
+  expr   = <<-EXPR
+    let contact = first(sale.contacts ?? []);
+    let email = lower(trim(sale.hs_billing_address_email ?? ''));
+    trim(contact?.email ?? '') != '' || email == '' ? nil : {
+      email: email,
+      firstname: sale.hs_billing_address_firstname ?? contact?.firstname,
+      lastname: sale.hs_billing_address_lastname ?? contact?.lastname,
+      phone: sale.hs_billing_address_phone ?? contact?.phone,
+      address: sale.hs_billing_address_street, zip: sale.hs_billing_address_postal_code,
+      city: sale.hs_billing_address_city, country: sale.hs_billing_address_country,
+      companies: sale.companies ?? [], orders: [sale]
+    }
+  EXPR
+}
+
+# The eAccounting terms of payment (Id) of a sale: those its payment method
+# maps to in payment_terms; nil (the customer's terms) for a method that
+# maps to none, or a sale without one (a CRM deal).
+function "sale_terms_id" {
+  params = ["sale"]
+  expr   = <<-EXPR
+    let name = target_value(var.payment_terms, sale.hs_payment_processing_method, nil);
+    name == nil ? nil : (find(eaccounting.books.termsofpayments, "Name", name)?.Id ??
+      fail("the terms of payment " + name + " that payment_terms maps payment method " + sale.hs_payment_processing_method + " to do not exist in eAccounting"))
+  EXPR
+}
+
+# The payment of an order paid at checkout, for the invoice booked from it
+# (Payment: the whole amount, to the bank account payment_accounts maps its
+# payment method to, on the day it was processed); nil for an order not
+# paid, or paid by a method that leaves the invoice open.
+function "order_payment" {
+  params = ["order"]
+  expr   = <<-EXPR
+    let account = target_value(var.payment_accounts, order.hs_payment_processing_method, nil);
+    account == nil || (order.hs_payment_status ?? "") != "paid" ? nil : {
+      CompanyBankAccountId: find(eaccounting.books.bankaccounts, "LedgerAccountNumber", int(account))?.Id ??
+        fail("no eAccounting bank account has ledger account " + account + " (payment_accounts)"),
+      PaymentDate: iso_date(order.hs_processed_date ?? order.hs_external_created_date ?? order.hs_createdate),
+      Reference: order.hs_external_order_id
+    }
+  EXPR
 }
 
 # The product of a line item as products_to_articles reads products: the
@@ -263,6 +338,12 @@ template "hubspot_sales" {
     flow = flow.contacts_to_customers
     id   = "first(source.contacts ?? [])?.id"
   }
+  # The buyer when the contact cannot be the customer: made of the
+  # billing data (billing_contact).
+  ensure "buyer" {
+    flow  = flow.contacts_to_customers
+    input = "billing_contact(source)"
+  }
   # An order never changes an article: a missing one is created from the
   # line, an existing one is used as it is (mode create), whatever the
   # line says of its name or price (products_to_articles keeps articles
@@ -278,8 +359,10 @@ template "hubspot_sales" {
     # an order never share a reference.
     YourReference = "var.reference_prefix + string(source.hs_object_id)"
     OurReference  = "var.our_reference == '' ? nil : var.our_reference"
-    CustomerId    = "order_customer(ensured.customer)?.Id"
-    Rows          = "order_rows(source, ensured.articles, order_customer(ensured.customer))"
+    CustomerId    = "order_customer(source, ensured.customer, ensured.buyer)?.Id"
+    # The terms the payment method maps to, over the customer's.
+    TermsOfPaymentId = "sale_terms_id(source)"
+    Rows             = "order_rows(source, ensured.articles, order_customer(source, ensured.customer, ensured.buyer))"
   }
 }
 
@@ -351,7 +434,7 @@ template "hubspot_orders_as_drafts" {
 
   fields {
     InvoiceDate = "iso_date(source.hs_processed_date ?? source.hs_external_created_date ?? source.hs_createdate)"
-    CustomerId  = "draft_customer(source, order_customer(ensured.customer))?.Id"
+    CustomerId  = "draft_customer(source, order_customer(source, ensured.customer, ensured.buyer))?.Id"
   }
 }
 
@@ -369,5 +452,7 @@ flow "orders_to_invoices" {
 
   fields {
     Invoiced = true
+    # A sale paid at checkout is booked as paid (order_payment).
+    Payment = "order_payment(source)"
   }
 }

@@ -17,6 +17,29 @@ find {
   record = { Id = "cod-25", VatRatePercent = 0.25 }
 }
 
+# The terms of payment the payment methods map to (payment_terms) and the
+# bank account card payments are recorded to (payment_accounts).
+find {
+  object = eaccounting.books.termsofpayments
+  field  = "Name"
+  value  = "30 dagar netto"
+  record = { Id = "top-30", Name = "30 dagar netto", NumberOfDays = 30 }
+}
+
+find {
+  object = eaccounting.books.termsofpayments
+  field  = "Name"
+  value  = "Kortbetalning"
+  record = { Id = "top-card", Name = "Kortbetalning", NumberOfDays = 0 }
+}
+
+find {
+  object = eaccounting.books.bankaccounts
+  field  = "LedgerAccountNumber"
+  value  = 1930
+  record = { Id = "bank-1930", LedgerAccountNumber = 1930, Name = "Företagskonto" }
+}
+
 find {
   object = eaccounting.books.articles
   field  = "Number"
@@ -71,7 +94,7 @@ test "orders_to_eaccounting_orders: a paid company order with discount, freight 
     fields = {
       YourReference        = "HS-1001", BuyersOrderReference = "WEB-1001", CustomerId = "c-1", OrderDate = "2026-03-02",
       CurrencyCode         = "SEK", Status = 2, InvoiceCountryCode = "SE", InvoiceCity = "Stockholm", DeliveryCity = "Farsta",
-      DeliveryCustomerName = "Anna Berg", DeliveryMethodCode = "BUD"
+      DeliveryCustomerName = "Anna Berg", DeliveryMethodCode = "BUD", TermsOfPaymentId = "top-30"
       Rows = [
         { LineNumber = 0, ArticleId = "a-1", Quantity = 2, UnitPrice = 100, DiscountPercentage = 0.1 },
         { LineNumber = 1, ArticleId = "a-frakt", Quantity = 1, UnitPrice = 59 },
@@ -231,9 +254,15 @@ test "orders_to_eaccounting_orders: payment methods map to the terms of payment 
     hs_payment_processing_method = "swish", hs_shipping_method = "drone"
   }
   ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.termsofpayments
+    field  = "Name"
+    value  = "Kontant"
+    record = { Id = "top-cash", Name = "Kontant" }
+  }
   expect {
     action = "create"
-    fields = { DeliveryMethodCode = null, Rows = [{ LineNumber = 0, ArticleId = null, Text = "Betalningsvillkor: Kontant" }] }
+    fields = { DeliveryMethodCode = null, TermsOfPaymentId = "top-cash", Rows = [{ LineNumber = 0, ArticleId = null, Text = "Betalningsvillkor: Kontant" }] }
   }
 }
 
@@ -376,5 +405,105 @@ test "orders_to_invoice_drafts: an order in another currency than its customer's
     action = "error"
     field  = "CustomerId"
     error  = "the order is in SEK, but its customer Waldrand GmbH invoices in EUR"
+  }
+}
+
+# The debtor (order_customer): the contact's customer, else the customer of
+# the billing data, else the default debtor only when there is no buyer.
+test "orders_to_eaccounting_orders: an order whose contact cannot be its customer is booked on the customer of its billing e-mail" {
+  flow = flow.orders_to_eaccounting_orders
+  # No line items: what is tested is the debtor and terms, not the rows.
+  vars = { allow_empty_orders = true }
+  source = {
+    hs_object_id             = "1021", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_email = "saga.lind@example.org", hs_billing_address_country = "SE",
+    contacts                 = [{ id = "1951", firstname = "Saga", lastname = "Lind" }], line_items = []
+  }
+  ensured = { customer = null, buyer = { Id = "c-billing", IsPrivatePerson = true }, articles = [] }
+  expect {
+    action = "create"
+    fields = { CustomerId = "c-billing" }
+  }
+}
+
+test "orders_to_eaccounting_orders: a company order with no e-mail address anywhere is an error, not the default debtor" {
+  flow = flow.orders_to_eaccounting_orders
+  # No line items: what is tested is the debtor and terms, not the rows.
+  vars = { allow_empty_orders = true }
+  source = {
+    hs_object_id               = "1022", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    hs_billing_address_country = "SE", companies = [{ id = "2951", name = "Björkdal Trä AB" }], line_items = []
+  }
+  ensured = { customer = null, buyer = null, articles = [] }
+  expect {
+    action = "error"
+    field  = "CustomerId"
+    error  = "the buyer (Björkdal Trä AB) has no e-mail address"
+  }
+}
+
+# Payment terms and payment (sale_terms_id, order_payment).
+test "orders_to_invoices: a card-paid order is invoiced at the card terms and booked as paid to the bank account of the setting" {
+  flow = flow.orders_to_invoices
+  vars = { order_target = "invoice", allow_empty_orders = true }
+  source = {
+    hs_object_id               = "1031", hs_payment_status = "paid", hs_payment_processing_method = "card", hs_currency_code = "SEK",
+    hs_external_order_id       = "WEB-1031", hs_external_created_date = "2026-03-02T10:00:00Z", hs_processed_date = "2026-03-02T10:05:00Z",
+    hs_billing_address_country = "SE"
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.customerinvoices
+    field  = "YourReference"
+    value  = "HS-1031"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = {
+      Invoiced = true, TermsOfPaymentId = "top-card",
+      Payment  = { CompanyBankAccountId = "bank-1930", PaymentDate = "2026-03-02", Reference = "WEB-1031" }
+    }
+  }
+}
+
+test "orders_to_invoices: an order paid by invoice stays an open invoice at its terms" {
+  flow = flow.orders_to_invoices
+  vars = { order_target = "invoice", allow_empty_orders = true }
+  source = {
+    hs_object_id             = "1032", hs_payment_status = "paid", hs_payment_processing_method = "invoice", hs_currency_code = "SEK",
+    hs_external_created_date = "2026-03-02T10:00:00Z", hs_billing_address_country = "SE"
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.customerinvoices
+    field  = "YourReference"
+    value  = "HS-1032"
+    record = null
+  }
+  expect {
+    action = "create"
+    fields = { Invoiced = true, TermsOfPaymentId = "top-30", Payment = null }
+  }
+}
+
+test "orders_to_eaccounting_orders: a payment method whose terms eAccounting lacks is an error on TermsOfPaymentId" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { payment_terms = { "Klarna 14 dagar" = ["klarna"] }, allow_empty_orders = true }
+  source = {
+    hs_object_id             = "1033", hs_payment_status = "paid", hs_payment_processing_method = "klarna", hs_currency_code = "SEK",
+    hs_external_created_date = "2026-03-02T10:00:00Z"
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [] }
+  find {
+    object = eaccounting.books.termsofpayments
+    field  = "Name"
+    value  = "Klarna 14 dagar"
+    record = null
+  }
+  expect {
+    action = "error"
+    field  = "TermsOfPaymentId"
+    error  = "the terms of payment Klarna 14 dagar"
   }
 }

@@ -87,6 +87,9 @@ func TestStockReachesHubSpot(t *testing.T) {
 func TestInvoicePaymentStatusReachesHubSpot(t *testing.T) {
 	w := newWorld(t)
 	w.vars["order_target"] = "invoice"
+	// No payment method is paid at checkout here (payment_accounts): every
+	// invoice stays open until a payment is registered in eAccounting.
+	w.vars["payment_accounts"] = "{}"
 	before := w.read("eaccounting", "customerinvoices") // the demo's own invoices
 	w.apply()
 	invoices := w.read("eaccounting", "customerinvoices")

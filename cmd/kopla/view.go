@@ -173,6 +173,8 @@ type jsonField struct {
 	// Defaults: the row fields that took their default.
 	Default  bool     `json:"default,omitempty"`
 	Defaults []string `json:"defaults,omitempty"`
+	// Label names the record an id refers to (an order's debtor).
+	Label string `json:"label,omitempty"`
 }
 
 func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
@@ -184,9 +186,9 @@ func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonCha
 		jc.Key, jc.KeySensitive = nil, true
 	}
 	for _, fc := range ch.Fields {
-		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults}
+		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults, Label: fc.Label}
 		if jf.Sensitive {
-			jf.Before, jf.After = nil, nil
+			jf.Before, jf.After, jf.Label = nil, nil, ""
 		}
 		jc.Fields = append(jc.Fields, jf)
 	}

@@ -148,14 +148,23 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 			case len(fc.Defaults) > 0:
 				line += " " + st.dim("(default "+strings.Join(fc.Defaults, ", ")+")")
 			}
-			fmt.Fprintln(w, line)
+			fmt.Fprintln(w, line+fieldLabel(fc, secret, st))
 			continue
 		}
-		fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, show(fc.Before), show(fc.After))
+		fmt.Fprintf(w, "      %s %s = %s -> %s%s\n", st.yellow("~"), name, show(fc.Before), show(fc.After), fieldLabel(fc, secret, st))
 	}
 	for _, msg := range ch.Warnings {
 		fmt.Fprintf(w, "      %s %s\n", st.yellow("! warning:"), msg)
 	}
+}
+
+// fieldLabel is the name of the record an id field refers to (an order's
+// debtor), shown after the id.
+func fieldLabel(fc plan.FieldChange, secret bool, st style) string {
+	if fc.Label == "" || secret {
+		return ""
+	}
+	return " " + st.dim("# "+fc.Label)
 }
 
 // planSummary is the last line of a plan.

@@ -118,7 +118,7 @@ func TestObjectsSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"accounts", "articleaccountcodings", "articlelabels", "articles", "companysettings", "costcenteritems",
+	want := []string{"accounts", "articleaccountcodings", "articlelabels", "articles", "bankaccounts", "companysettings", "costcenteritems",
 		"costcenters", "countries", "currencies", "customerinvoicedrafts", "customerinvoices", "customerlabels", "customers",
 		"deliverymethods", "deliveryterms", "fiscalyears", "orders", "projects", "termsofpayments", "units", "vatcodes"}
 	var got []string

@@ -144,7 +144,7 @@ func (w *writableObject) check(wr connectors.Write) error {
 		sort.Strings(bad)
 		return errors.New(strings.Join(bad, "; "))
 	}
-	return nil
+	return checkPayment(wr.Fields)
 }
 
 // create POSTs a record, reconciling lost answers by key.
@@ -323,6 +323,12 @@ func (w *writableObject) runActions(ctx context.Context, rec connectors.Record, 
 			}
 		case !want && have:
 			return connectors.Record{}, fmt.Errorf("%s: an invoiced %s cannot be set back to not invoiced", fieldInvoiced, w.def.name)
+		}
+	}
+	if p, ok := fields[fieldPayment].(map[string]any); ok {
+		var err error
+		if rec, err = w.pay(ctx, rec, p); err != nil {
+			return connectors.Record{}, fmt.Errorf("register the payment: %w", err)
 		}
 	}
 	return rec, nil

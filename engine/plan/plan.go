@@ -124,6 +124,9 @@ type FieldChange struct {
 	// Defaults names the fields of After's rows (a list of objects) that
 	// took their default in at least one row: the flow's rows lack them.
 	Defaults []string `json:"defaults,omitempty"`
+	// Label names, for people, the record an id in After refers to (the
+	// debtor of an order: "Name (CustomerNumber)"); it never drives apply.
+	Label string `json:"label,omitempty"`
 }
 
 // Counts are the number of records per action.

@@ -209,6 +209,7 @@ DeliveryPostalCode s10
 DeliveryCity s50
 DeliveryCountryCode s2
 YourReference s100
+TermsOfPaymentId u
 OurReference s100
 InvoiceAddress1 s50
 InvoiceAddress2 s50
@@ -287,6 +288,7 @@ HouseWorkOtherCosts n?
 Rows a:CustomerInvoiceDraftRowApi
 Persons a:SalesDocumentRotRutReductionPersonApi
 YourReference s100
+TermsOfPaymentId u
 OurReference s100
 BuyersOrderReference s35
 ElectronicReference s100

@@ -238,7 +238,7 @@ func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, id string) {
 			fieldError{Field: "Status", ErrorCode: strconv.Itoa(codeCannotWrite), Message: "Status 4 cannot be set."})
 		return
 	}
-	if !s.refExists(w, rec, "CustomerId", "customers", "Customer") {
+	if !s.refExists(w, rec, "CustomerId", "customers", "Customer") || !s.refExists(w, rec, "TermsOfPaymentId", "termsofpayments", "TermsOfPayment") {
 		return
 	}
 	customer, _ := st.c("customers").get(rec["CustomerId"].(string))
@@ -388,7 +388,8 @@ func (s *Server) convertOrder(w http.ResponseWriter, r *http.Request) {
 	for _, p := range []string{"CustomerId", "CurrencyCode", "EuThirdParty", "RotReducedInvoicingType", "YourReference", "OurReference",
 		"BuyersOrderReference", "InvoiceAddress1", "InvoiceAddress2", "InvoiceCity", "InvoicePostalCode", "InvoiceCountryCode",
 		"DeliveryCustomerName", "DeliveryAddress1", "DeliveryAddress2", "DeliveryCity", "DeliveryPostalCode", "DeliveryCountryCode",
-		"DeliveryMethodCode", "DeliveryMethodName", "DeliveryTermCode", "DeliveryTermName", "DeliveryDate", "UsesGreenTechnology"} {
+		"DeliveryMethodCode", "DeliveryMethodName", "DeliveryTermCode", "DeliveryTermName", "DeliveryDate", "UsesGreenTechnology",
+		"TermsOfPaymentId"} {
 		if v, ok := o[p]; ok {
 			header[p] = clone(v)
 		}
@@ -442,7 +443,7 @@ func (s *Server) writeDraft(w http.ResponseWriter, r *http.Request, id string) {
 			return
 		}
 	}
-	if !s.refExists(w, rec, "CustomerId", "customers", "Customer") {
+	if !s.refExists(w, rec, "CustomerId", "customers", "Customer") || !s.refExists(w, rec, "TermsOfPaymentId", "termsofpayments", "TermsOfPayment") {
 		return
 	}
 	customer, _ := st.c("customers").get(rec["CustomerId"].(string))
