@@ -503,6 +503,10 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
 		pr.direct = p.funcs.directOf(prog.Node())
 	}
+	if f != nil && p.funcs.callsUser(prog.Node()) {
+		// What the expression reads through user functions (see funccheck.go).
+		return p.funcs.checkCalls(pr.expr, env, extra, f.name)
+	}
 	return nil
 }
 
