@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -36,7 +37,7 @@ import (
 // and its place, and the call it was made from, if it is in a function.
 type callSite struct {
 	text string
-	rng  hcl.Range
+	at   string // file:line:column
 	from *callSite
 	// flow is the flow whose expression makes the outermost call.
 	flow string
@@ -48,7 +49,7 @@ func (s *callSite) String() string {
 		if c != s {
 			b.WriteString(", from ")
 		}
-		fmt.Fprintf(&b, "%s at %s", c.text, rangeText(c.rng))
+		fmt.Fprintf(&b, "%s at %s", c.text, c.at)
 		if c.flow != "" {
 			fmt.Fprintf(&b, " in flow %q", c.flow)
 		}
@@ -56,9 +57,16 @@ func (s *callSite) String() string {
 	return b.String()
 }
 
-// rangeText is a range as file:line:column.
-func rangeText(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+// rangeText is a range as file:line:column, the file relative to the
+// project directory when it is in it.
+func (l *funcLib) rangeText(r hcl.Range) string {
+	name := r.Filename
+	if filepath.IsAbs(name) && l.p.cfg.Dir != "" {
+		if rel, err := filepath.Rel(l.p.cfg.Dir, name); err == nil && !strings.HasPrefix(rel, "..") {
+			name = rel
+		}
+	}
+	return fmt.Sprintf("%s:%d:%d", name, r.Start.Line, r.Start.Column)
 }
 
 // specialization is a user function checked for one list of argument
@@ -165,7 +173,7 @@ func (v *callTyper) Visit(node *ast.Node) {
 		args[i] = *a.Nature()
 	}
 	text := v.text(call)
-	site := &callSite{text: text, rng: v.expr.RangeOf(call.Location()), from: v.from}
+	site := &callSite{text: text, at: v.lib.rangeText(v.expr.RangeOf(call.Location())), from: v.from}
 	if v.from != nil && v.from.text == "" { // called by a flow's expression
 		site.from, site.flow = nil, v.from.flow
 	}
@@ -246,6 +254,8 @@ func (l *funcLib) typedDiagnostic(e *dsl.Expr, tree *parser.Tree, err error, typ
 	var what string
 	var names []string
 	if member := memberAt(tree, fe.Location); member != nil {
+		rng := e.RangeOf(member.Property.Location())
+		d.Subject = &rng
 		what = typer.text(member.Node)
 		if base := member.Node.Nature(); base.TypeData != nil {
 			names = sortedKeys(base.Fields)
@@ -263,7 +273,7 @@ func (l *funcLib) typedDiagnostic(e *dsl.Expr, tree *parser.Tree, err error, typ
 	if s := connectors.Suggest(field, names); s != "" {
 		d.Detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
-	d.Detail += " A property the account has is known after kopla init; one a library needs is declared in its requires block (or a connection's property block)."
+	d.Detail += " A custom property is known once declared (a library's requires block, a connection's property block) or discovered in the account (kopla init)."
 	return d
 }
 
