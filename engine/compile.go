@@ -160,6 +160,7 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	diags = append(diags, p.compileConnections()...)
 	diags = append(diags, p.checkRequirements()...)
+	diags = append(diags, p.undiscoveredProperties()...)
 	p.funcs = newFuncLib(p)
 	diags = append(diags, p.funcs.compileUserFunctions(cfg)...)
 
