@@ -63,4 +63,3 @@ func TestUndiscoveredProperties(t *testing.T) {
 		})
 	}
 }
-
