@@ -525,7 +525,7 @@ func (r *flowRun) planBatch(ctx context.Context, recs []connectors.Record, origi
 				continue
 			}
 		}
-		r.decide(it, it.match)
+		r.decide(ctx, it, it.match)
 	}
 	return r.planWriteBack(ctx, items, origin)
 }
@@ -969,7 +969,7 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 
 // decide turns an evaluated, matched record into its outcome: the one
 // decision of what becomes of a record, for plans and flow tests alike.
-func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
+func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Record) outcome {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
 	first := "" // the source record that has the key already
@@ -1001,6 +1001,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		o.action = plan.Create
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
+		ch.Totals = expectedTotals(ctx, r.target, ch.Fields)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}

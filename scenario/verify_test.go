@@ -1,10 +1,12 @@
 package scenario
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
 )
 
@@ -104,5 +106,72 @@ func TestTamperedTotalsFailVerification(t *testing.T) {
 	_, pl := w.plan()
 	if ch := changes(pl, ordersFlow)[failed[0]]; ch != nil && ch.Action == "create" {
 		t.Errorf("next plan creates order %s again", failed[0])
+	}
+}
+
+// The plan shows what each document it creates must total: unknown (known
+// after apply) while its customer or articles are still to be created, and
+// once they exist the figures apply then finds stored in eAccounting.
+func TestPlanShowsDocumentTotals(t *testing.T) {
+	w := newWorld(t)
+	_, first := w.plan(ordersFlow)
+	unknown := 0
+	for key, ch := range changes(first, ordersFlow) {
+		if ch.Action != "create" {
+			continue
+		}
+		if ch.Totals == nil {
+			t.Errorf("order %s: a create without totals", key)
+			continue
+		}
+		if ch.Totals.Unknown {
+			unknown++
+		}
+	}
+	if unknown == 0 {
+		t.Fatal("no order of the first plan waits for a new customer or article; the test needs one")
+	}
+
+	w.apply("contacts_to_customers", "products_to_articles")
+	_, pl := w.plan(ordersFlow)
+	planned := map[string]*plan.Totals{}
+	for key, ch := range changes(pl, ordersFlow) {
+		if ch.Action != "create" {
+			continue
+		}
+		waits := false // for an article only the order's own ensure creates
+		for _, fc := range ch.Fields {
+			waits = waits || fc.Unknown
+		}
+		switch tot := ch.Totals; {
+		case tot == nil || tot.Error != "" || tot.Currency == "":
+			t.Errorf("order %s: totals %+v; want figures in a currency", key, tot)
+		case tot.Unknown != waits:
+			t.Errorf("order %s: totals unknown %v, while a field is unknown %v", key, tot.Unknown, waits)
+		case !tot.Unknown:
+			planned[key] = tot
+		}
+	}
+	if len(planned) == 0 {
+		t.Fatal("no order to create")
+	}
+	_, res := w.apply(ordersFlow)
+	for key, rr := range results(res, ordersFlow) {
+		want, ok := planned[key]
+		if !ok || rr.Action != "create" {
+			continue
+		}
+		if rr.Verification == nil || rr.Verification.Failed() {
+			t.Errorf("order %s: verification %+v", key, rr.Verification)
+			continue
+		}
+		got := rr.Verification.Stored
+		if got.Currency != want.Currency || math.Abs(got.Net-want.Net) > 0.011 || math.Abs(got.VAT-want.VAT) > 0.011 || math.Abs(got.Gross-want.Gross) > 0.011 {
+			t.Errorf("order %s: planned %s; eAccounting stored %s", key, want, got)
+		}
+		delete(planned, key)
+	}
+	if len(planned) > 0 {
+		t.Errorf("orders planned but not created: %v", sortedKeys(planned))
 	}
 }

@@ -159,6 +159,9 @@ type jsonChange struct {
 	Fields       []jsonField `json:"fields"`
 	Reason       string      `json:"reason,omitempty"`
 	Field        string      `json:"field,omitempty"`
+	// Totals are what a document created must total (net, VAT, gross,
+	// currency), checked after apply.
+	Totals *plan.Totals `json:"totals,omitempty"`
 }
 
 type jsonField struct {
@@ -177,7 +180,7 @@ type jsonField struct {
 func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
 	jc := jsonChange{
 		Flow: fp.Flow, Action: ch.Action, SourceKey: ch.SourceKey, KeyField: fp.KeyField, Key: ch.Key,
-		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{},
+		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{}, Totals: ch.Totals,
 	}
 	if sens.is(fp.Flow, fp.KeyField) && ch.Key != nil {
 		jc.Key, jc.KeySensitive = nil, true

@@ -153,6 +153,9 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 		}
 		fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, show(fc.Before), show(fc.After))
 	}
+	if ch.Totals != nil {
+		fmt.Fprintf(w, "      %s\n", st.dim("= "+ch.Totals.String()))
+	}
 }
 
 // planSummary is the last line of a plan.

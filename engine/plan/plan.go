@@ -93,6 +93,9 @@ type Change struct {
 	// fields are known only after apply.
 	Ensured map[string]any  `json:"ensured,omitempty"`
 	Target  json.RawMessage `json:"target,omitempty"`
+	// Totals are what a sales document the change creates must total, for
+	// targets that verify documents (see Totals); nil otherwise.
+	Totals *Totals `json:"totals,omitempty"`
 }
 
 // Ref names one change: a flow and a source key, and for a requirement the
