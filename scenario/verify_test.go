@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
 )
@@ -173,5 +174,66 @@ func TestPlanShowsDocumentTotals(t *testing.T) {
 	}
 	if len(planned) > 0 {
 		t.Errorf("orders planned but not created: %v", sortedKeys(planned))
+	}
+}
+
+// kopla verify's check over booked documents: after the demo's apply every
+// order the state links reconciles; an order whose stored VAT differs (the
+// fake answers it with 10 more VAT) is listed as a mismatch, the others
+// still reconcile.
+func TestVerifyBookedDocuments(t *testing.T) {
+	w := newWorld(t)
+	_, res := w.apply()
+	created := 0
+	for _, rr := range results(res, ordersFlow) {
+		if rr.Action == "create" {
+			created++
+		}
+	}
+	if created == 0 {
+		t.Fatal("no order was created")
+	}
+	p := w.project()
+	docs, diags := p.VerifyBooked(t.Context(), engine.VerifyOptions{State: w.st, Flows: []string{ordersFlow}})
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	if len(docs) != created {
+		t.Errorf("verified %d booked orders; want the %d created", len(docs), created)
+	}
+	for _, d := range docs {
+		if d.Failed() {
+			t.Errorf("booked order %s (%s): %s", d.SourceKey, d.TargetID, d.Verification.Message())
+		}
+	}
+
+	w.sb.EAccounting().InjectFault(eaccountingtest.Fault{
+		Method: "GET", PathPrefix: "/v2/orders",
+		Answer: func(body map[string]any) {
+			rec := body
+			if data, ok := body["Data"].([]any); ok && len(data) > 0 {
+				rec, _ = data[0].(map[string]any)
+			}
+			if vat, ok := rec["VatAmount"].(float64); ok {
+				rec["VatAmount"] = vat + 10
+			}
+		},
+	})
+	p = w.project()
+	docs, diags = p.VerifyBooked(t.Context(), engine.VerifyOptions{State: w.st})
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	var failed []engine.BookedDocument
+	for _, d := range docs {
+		if d.Failed() {
+			failed = append(failed, d)
+		}
+	}
+	if len(failed) != 1 {
+		t.Fatalf("%d booked documents fail; want the one answered with 10 more VAT", len(failed))
+	}
+	if m := failed[0].Verification.Message(); failed[0].Flow != ordersFlow || !strings.Contains(m, "VAT expected") {
+		t.Errorf("failed document %+v: %s; want an order with both VAT figures", failed[0], m)
 	}
 }
