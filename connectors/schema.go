@@ -61,6 +61,11 @@ type Field struct {
 	Sensitive bool
 	// Options lists the allowed values of an enumeration, when known.
 	Options []string
+	// Undiscovered marks a field declared for the account (a custom
+	// property a library or the connection declares) that the account did
+	// not have when the connector last discovered its fields (kopla init):
+	// until it is created, records read have no such field.
+	Undiscovered bool
 	// Default is, for a connection setting, the value of a setting that is
 	// not given. For a field of an object (or of the rows of a list of
 	// objects), it is the value the engine sends on create when the flow

@@ -172,6 +172,7 @@ func (e *Engine) Compile(cfg *dsl.Config) (*Project, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	diags = append(diags, p.compileConnections()...)
 	diags = append(diags, p.checkRequirements()...)
+	diags = append(diags, p.undiscoveredProperties()...)
 	p.funcs = newFuncLib(p)
 	diags = append(diags, p.funcs.compileUserFunctions(cfg)...)
 
@@ -534,6 +535,10 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 	pr.prog = prog
 	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
 		pr.direct = p.funcs.directOf(prog.Node())
+	}
+	if f != nil && p.funcs.callsUser(prog.Node()) {
+		// What the expression reads through user functions (see funccheck.go).
+		return p.funcs.checkCalls(pr.expr, env, extra, f.name)
 	}
 	return nil
 }

@@ -33,6 +33,9 @@ type funcLib struct {
 	fast map[fastKey]any
 	one  map[string]func(any) (any, error)
 	two  map[string]func(any, any) (any, error)
+	// specs are the user functions as checked for the types of the
+	// arguments of their calls (see checkCalls), by function and types.
+	specs map[string]*specialization
 }
 
 type fastKey struct {
@@ -54,7 +57,7 @@ type userFunc struct {
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
 
 func newFuncLib(p *Project) *funcLib {
-	l := &funcLib{p: p, user: map[string]*userFunc{}, base: p.baseValues()}
+	l := &funcLib{p: p, user: map[string]*userFunc{}, base: p.baseValues(), specs: map[string]*specialization{}}
 	l.options = append(l.options,
 		// now() would make plans irreproducible; the find built-in is
 		// replaced by the live lookup.

@@ -546,7 +546,7 @@ func (r *flowRun) planBatchAs(ctx context.Context, recs []connectors.Record, ori
 				continue
 			}
 		}
-		r.decide(it, it.match)
+		r.decide(ctx, it, it.match)
 	}
 	return r.planWriteBack(ctx, items, origin)
 }
@@ -1034,7 +1034,7 @@ func (r *flowRun) targetObject(ctx context.Context) (connectors.Object, error) {
 
 // decide turns an evaluated, matched record into its outcome: the one
 // decision of what becomes of a record, for plans and flow tests alike.
-func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
+func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Record) outcome {
 	var o outcome
 	ch := plan.Change{SourceKey: it.rec.ID}
 	first := "" // the source record that has the key already
@@ -1075,6 +1075,7 @@ func (r *flowRun) decide(it *pending, match *connectors.Record) outcome {
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
 		labelReferences(ch.Fields, it.ensured, r.pl.finds)
+		ch.Totals = expectedTotals(ctx, r.target, ch.Fields)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}

@@ -83,6 +83,43 @@ func (p *Project) checkRequirements() hcl.Diagnostics {
 	return diags
 }
 
+// undiscoveredProperties warns about the declared properties the accounts
+// lacked when kopla init last read them (connectors.Field.Undiscovered):
+// records read have no such field, so the flows would read it as empty.
+// Each warning is at the declaration: a library's requires block, else the
+// connection block.
+func (p *Project) undiscoveredProperties() hcl.Diagnostics {
+	declared := map[string]hcl.Range{} // "kind.name object property"
+	for _, cr := range p.cfg.Requirements() {
+		for _, rp := range cr.Properties {
+			declared[cr.Connection+" "+rp.Object+" "+rp.Name] = rp.DeclRange
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, key := range sortedKeys(p.conns) {
+		c := p.conns[key]
+		for _, object := range objectNames(c.schemas) {
+			for _, f := range c.schemas[object].Fields {
+				if !f.Undiscovered {
+					continue
+				}
+				rng, ok := declared[key+" "+object+" "+f.Name]
+				if !ok {
+					rng = c.decl.DeclRange
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Property missing in the account",
+					Detail: fmt.Sprintf("The account of %s had no property %q on %s when kopla init last read it, so the flows read it as empty. "+
+						"Create it (kopla init -create), or run kopla init again if it has been created since; kopla init -check lists what the account lacks.", key, f.Name, object),
+					Subject: rng.Ptr(),
+				})
+			}
+		}
+	}
+	return diags
+}
+
 func unknownObject(c *connection, key, object string, rng hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,

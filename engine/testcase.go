@@ -103,7 +103,7 @@ func (p *Project) RunCase(ctx context.Context, c Case) (*CaseResult, error) {
 		}
 	}
 	// The decision is the planner's own.
-	o := r.decide(it, match)
+	o := r.decide(ctx, it, match)
 	res := &CaseResult{Action: o.action}
 	switch {
 	case it.err != nil:

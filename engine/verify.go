@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
 )
 
 // Verification is the comparison of a document's totals, as the target
@@ -67,4 +68,37 @@ func verifyDocument(ctx context.Context, target any, sent map[string]any, stored
 		v.Mismatches = connectors.CompareTotals(want, got)
 	}
 	return v
+}
+
+// expectedTotals are what a planned create must total, for the plan to
+// show: nil when the target does not verify documents (a Verifier's
+// records are documents) or the fields are no document; unknown when they depend on records the same apply creates (a
+// new customer's id, a new article's), as the connector cannot price what
+// it cannot read yet.
+func expectedTotals(ctx context.Context, target any, fields []plan.FieldChange) *plan.Totals {
+	ver, ok := target.(connectors.Verifier)
+	if !ok {
+		return nil
+	}
+	sent := make(map[string]any, len(fields))
+	unknown := false
+	for _, fc := range fields {
+		sent[fc.Name] = fc.After
+		unknown = unknown || fc.Unknown
+	}
+	if unknown {
+		t := &plan.Totals{Unknown: true}
+		if c, ok := sent["CurrencyCode"].(string); ok {
+			t.Currency = strings.ToUpper(c)
+		}
+		return t
+	}
+	want, ok, err := ver.ExpectedTotals(ctx, sent)
+	switch {
+	case err != nil:
+		return &plan.Totals{Error: err.Error()}
+	case !ok:
+		return nil
+	}
+	return &plan.Totals{Currency: want.Currency, Net: want.Net, VAT: want.VAT, Gross: want.Gross}
 }

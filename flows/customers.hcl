@@ -74,9 +74,10 @@ flow "contacts_to_customers" {
     InvoiceCountryCode = "country_code(customer_address(source, 'country')) ?? var.home_country"
 
     # A custom field: the company's VAT number, kept in the custom HubSpot
-    # company property vat_number (read through a function, so the flow
-    # validates whether the property exists or not). Where HubSpot has none,
-    # the customer keeps the one eAccounting has.
+    # company property vat_number (declared in the requires block of
+    # settings.hcl, so the flow validates before kopla init; kopla plan warns
+    # when the account lacks it). Where HubSpot has none, the customer keeps
+    # the one eAccounting has.
     VatNumber = "company_name(source) == nil ? nil : (company_of(source)?.vat_number ?? target?.VatNumber)"
     # Outside the EU eAccounting books no VAT unless the customer is
     # ForceBookkeepVat: set where vat_code_by_country gives the country a

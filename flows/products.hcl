@@ -48,8 +48,8 @@ function "product_coding" {
   expr   = "var.article_coding_by_sku[product.hs_sku ?? ''] ?? var.article_coding_by_type[product.hs_product_type ?? 'default'] ?? var.article_coding_by_type.default"
 }
 
-# The EAN/GTIN of a HubSpot product: the custom property gtin (read through
-# a function, so the flow validates before kopla init discovers it).
+# The EAN/GTIN of a HubSpot product: the custom property gtin (declared in
+# the requires block of settings.hcl).
 function "product_gtin" {
   params = ["product"]
   expr   = "trim(product.gtin ?? '') == '' ? nil : trim(product.gtin)"

@@ -1,10 +1,13 @@
 package scenario
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/engine"
+	"github.com/kopla-dev/kopla/engine/plan"
 	"github.com/kopla-dev/kopla/engine/state"
 )
 
@@ -104,5 +107,133 @@ func TestTamperedTotalsFailVerification(t *testing.T) {
 	_, pl := w.plan()
 	if ch := changes(pl, ordersFlow)[failed[0]]; ch != nil && ch.Action == "create" {
 		t.Errorf("next plan creates order %s again", failed[0])
+	}
+}
+
+// The plan shows what each document it creates must total: unknown (known
+// after apply) while its customer or articles are still to be created, and
+// once they exist the figures apply then finds stored in eAccounting.
+func TestPlanShowsDocumentTotals(t *testing.T) {
+	w := newWorld(t)
+	_, first := w.plan(ordersFlow)
+	unknown := 0
+	for key, ch := range changes(first, ordersFlow) {
+		if ch.Action != "create" {
+			continue
+		}
+		if ch.Totals == nil {
+			t.Errorf("order %s: a create without totals", key)
+			continue
+		}
+		if ch.Totals.Unknown {
+			unknown++
+		}
+	}
+	if unknown == 0 {
+		t.Fatal("no order of the first plan waits for a new customer or article; the test needs one")
+	}
+
+	w.apply("contacts_to_customers", "products_to_articles")
+	_, pl := w.plan(ordersFlow)
+	planned := map[string]*plan.Totals{}
+	for key, ch := range changes(pl, ordersFlow) {
+		if ch.Action != "create" {
+			continue
+		}
+		waits := false // for an article only the order's own ensure creates
+		for _, fc := range ch.Fields {
+			waits = waits || fc.Unknown
+		}
+		switch tot := ch.Totals; {
+		case tot == nil || tot.Error != "" || tot.Currency == "":
+			t.Errorf("order %s: totals %+v; want figures in a currency", key, tot)
+		case tot.Unknown != waits:
+			t.Errorf("order %s: totals unknown %v, while a field is unknown %v", key, tot.Unknown, waits)
+		case !tot.Unknown:
+			planned[key] = tot
+		}
+	}
+	if len(planned) == 0 {
+		t.Fatal("no order to create")
+	}
+	_, res := w.apply(ordersFlow)
+	for key, rr := range results(res, ordersFlow) {
+		want, ok := planned[key]
+		if !ok || rr.Action != "create" {
+			continue
+		}
+		if rr.Verification == nil || rr.Verification.Failed() {
+			t.Errorf("order %s: verification %+v", key, rr.Verification)
+			continue
+		}
+		got := rr.Verification.Stored
+		if got.Currency != want.Currency || math.Abs(got.Net-want.Net) > 0.011 || math.Abs(got.VAT-want.VAT) > 0.011 || math.Abs(got.Gross-want.Gross) > 0.011 {
+			t.Errorf("order %s: planned %s; eAccounting stored %s", key, want, got)
+		}
+		delete(planned, key)
+	}
+	if len(planned) > 0 {
+		t.Errorf("orders planned but not created: %v", sortedKeys(planned))
+	}
+}
+
+// kopla verify's check over booked documents: after the demo's apply every
+// order the state links reconciles; an order whose stored VAT differs (the
+// fake answers it with 10 more VAT) is listed as a mismatch, the others
+// still reconcile.
+func TestVerifyBookedDocuments(t *testing.T) {
+	w := newWorld(t)
+	_, res := w.apply()
+	created := 0
+	for _, rr := range results(res, ordersFlow) {
+		if rr.Action == "create" {
+			created++
+		}
+	}
+	if created == 0 {
+		t.Fatal("no order was created")
+	}
+	p := w.project()
+	docs, diags := p.VerifyBooked(t.Context(), engine.VerifyOptions{State: w.st, Flows: []string{ordersFlow}})
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	if len(docs) != created {
+		t.Errorf("verified %d booked orders; want the %d created", len(docs), created)
+	}
+	for _, d := range docs {
+		if d.Failed() {
+			t.Errorf("booked order %s (%s): %s", d.SourceKey, d.TargetID, d.Verification.Message())
+		}
+	}
+
+	w.sb.EAccounting().InjectFault(eaccountingtest.Fault{
+		Method: "GET", PathPrefix: "/v2/orders",
+		Answer: func(body map[string]any) {
+			rec := body
+			if data, ok := body["Data"].([]any); ok && len(data) > 0 {
+				rec, _ = data[0].(map[string]any)
+			}
+			if vat, ok := rec["VatAmount"].(float64); ok {
+				rec["VatAmount"] = vat + 10
+			}
+		},
+	})
+	p = w.project()
+	docs, diags = p.VerifyBooked(t.Context(), engine.VerifyOptions{State: w.st})
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	var failed []engine.BookedDocument
+	for _, d := range docs {
+		if d.Failed() {
+			failed = append(failed, d)
+		}
+	}
+	if len(failed) != 1 {
+		t.Fatalf("%d booked documents fail; want the one answered with 10 more VAT", len(failed))
+	}
+	if m := failed[0].Verification.Message(); failed[0].Flow != ordersFlow || !strings.Contains(m, "VAT expected") {
+		t.Errorf("failed document %+v: %s; want an order with both VAT figures", failed[0], m)
 	}
 }

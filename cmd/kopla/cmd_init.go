@@ -45,6 +45,10 @@ func (c *cli) init(ctx context.Context, args []string) int {
 		}
 	}
 	fmt.Fprintln(c.stdout, "Initializing connections...")
+	// The warnings of the compile before discovery are said again by the
+	// compile after it, unless they are gone (a property now discovered).
+	warnings := diags
+	diags = nil
 	var discovered []string
 	for _, key := range p.Connections() {
 		conn, err := p.Connector(ctx, key)
@@ -79,6 +83,8 @@ func (c *cli) init(ctx context.Context, args []string) int {
 		if p2 != nil {
 			p2.Close()
 		}
+	} else {
+		diags = append(warnings, diags...)
 	}
 	if len(diags) > 0 {
 		fmt.Fprintln(c.stdout)

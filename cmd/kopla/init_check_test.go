@@ -124,3 +124,63 @@ func TestInitCheckAndCreate(t *testing.T) {
 		t.Fatalf("init -check after create = %d; want 0:\n%s", code, out)
 	}
 }
+
+// TestPlanWarnsOfUndiscoveredProperty: after kopla init has read an account
+// that lacks a property the library declares (and its flows read), validate
+// and plan warn at the declaration, naming property and object; once
+// init -create has made it, the warning is gone.
+func TestPlanWarnsOfUndiscoveredProperty(t *testing.T) {
+	sb := sandbox.NewTest(t, sandbox.Options{})
+	root := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "webshop"), filepath.Join(root, "examples", "webshop"))
+	copyTree(t, filepath.Join("..", "..", "flows"), filepath.Join(root, "flows"))
+	dir := filepath.Join(root, "examples", "webshop")
+
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, sb.HubSpotURL()+"/crm/v3/properties/companies/vat_number", nil)
+	req.Header.Set("Authorization", "Bearer "+sb.HubSpot().Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("archive vat_number: %s", resp.Status)
+	}
+	env := map[string]string{}
+	for _, c := range sb.Credentials() {
+		env[strings.ToUpper(c.Kind+"_"+c.Setting)] = c.Value
+	}
+	run := func(stdin string, args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		d := deps{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr, registry: registry,
+			lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+		code := runWith(t.Context(), d, append([]string{"-chdir", dir, "-no-color"}, args...))
+		return code, stdout.String() + stderr.String()
+	}
+	const warning = `The account of hubspot.shop had no property "vat_number" on companies when kopla init last read it`
+
+	if code, out := run("", "validate"); code != exitOK || strings.Contains(out, "Property missing") {
+		t.Fatalf("validate before init = %d; want 0 without a warning (nothing read yet):\n%s", code, out)
+	}
+	if code, out := run("", "init"); code != exitOK || !strings.Contains(out, warning) {
+		t.Fatalf("init = %d; want 0 with the warning %q:\n%s", code, warning, out)
+	}
+	for _, args := range [][]string{{"validate"}, {"plan"}} {
+		code, out := run("", args...)
+		if code != exitOK || !strings.Contains(out, "Warning: Property missing in the account") || !strings.Contains(out, warning) {
+			t.Errorf("%s = %d; want 0 with the warning %q:\n%s", args[0], code, warning, out)
+		}
+		if !strings.Contains(out, `flows/settings.hcl line 55`) {
+			t.Errorf("%s: the warning is not at the declaration in flows/settings.hcl:\n%s", args[0], out)
+		}
+	}
+	if code, out := run("", "init", "-check"); code != exitError || !strings.Contains(out, "- property companies.vat_number (string): missing") {
+		t.Errorf("init -check = %d; want 1 listing companies.vat_number:\n%s", code, out)
+	}
+	if code, out := run("", "init", "-create", "-auto-approve"); code != exitOK || strings.Contains(out, warning) {
+		t.Fatalf("init -create = %d; want 0 and no warning:\n%s", code, out)
+	}
+	if code, out := run("", "plan"); code != exitOK || strings.Contains(out, "Property missing") {
+		t.Errorf("plan after init -create = %d; want 0 without the warning:\n%s", code, out)
+	}
+}

@@ -160,6 +160,9 @@ type jsonChange struct {
 	Reason       string      `json:"reason,omitempty"`
 	Field        string      `json:"field,omitempty"`
 	Warnings     []string    `json:"warnings,omitempty"`
+	// Totals are what a document created must total (net, VAT, gross,
+	// currency), checked after apply.
+	Totals *plan.Totals `json:"totals,omitempty"`
 }
 
 type jsonField struct {
@@ -180,7 +183,7 @@ type jsonField struct {
 func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
 	jc := jsonChange{
 		Flow: fp.Flow, Action: ch.Action, SourceKey: ch.SourceKey, KeyField: fp.KeyField, Key: ch.Key,
-		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{}, Warnings: ch.Warnings,
+		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{}, Warnings: ch.Warnings, Totals: ch.Totals,
 	}
 	if sens.is(fp.Flow, fp.KeyField) && ch.Key != nil {
 		jc.Key, jc.KeySensitive = nil, true

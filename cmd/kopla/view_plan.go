@@ -156,6 +156,9 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 	for _, msg := range ch.Warnings {
 		fmt.Fprintf(w, "      %s %s\n", st.yellow("! warning:"), msg)
 	}
+	if ch.Totals != nil {
+		fmt.Fprintf(w, "      %s\n", st.dim("= "+ch.Totals.String()))
+	}
 }
 
 // fieldLabel is the name of the record an id field refers to (an order's

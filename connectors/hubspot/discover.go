@@ -64,9 +64,11 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 	out := map[string]connectors.Schema{}
 	for _, def := range builtinObjects() {
 		s := builtinSchema(def)
+		builtin := s.Names()
 		s = mergeProperties(s, declared[def.name])
 		if props, ok := cache.Objects[def.name]; ok {
 			s = mergeProperties(s, props)
+			s = markUndiscovered(s, builtin, declared[def.name], props)
 		}
 		out[def.name] = s
 		delete(declared, def.name)
@@ -75,6 +77,32 @@ func objectSchemas(cfg connectors.Config, deps connectors.Deps) (map[string]conn
 		return nil, fmt.Errorf("hubspot: connection %q: a property block names object %q, which is not one of %s", deps.Name, object, strings.Join(objectNames(out), ", "))
 	}
 	return out, nil
+}
+
+// markUndiscovered marks the declared properties that the account, as
+// Discover found it, does not have (or has archived): a flow reading one
+// reads nothing, which plan reports. Built-in fields are always there.
+func markUndiscovered(s connectors.Schema, builtin []string, declared, discovered []property) connectors.Schema {
+	found := map[string]bool{}
+	for _, name := range builtin {
+		found[name] = true
+	}
+	for _, p := range discovered {
+		if !p.Archived {
+			found[p.Name] = true
+		}
+	}
+	for _, p := range declared {
+		if found[p.Name] {
+			continue
+		}
+		for i := range s.Fields {
+			if s.Fields[i].Name == p.Name {
+				s.Fields[i].Undiscovered = true
+			}
+		}
+	}
+	return s
 }
 
 // declaredProperties reads the property blocks of a connection, in the

@@ -160,6 +160,20 @@ func (e *encoder) change(ch *Change) {
 	for _, w := range ch.Warnings {
 		e.str(w)
 	}
+	if t := ch.Totals; t == nil {
+		e.b = append(e.b, 0)
+	} else {
+		flags := byte(1)
+		if t.Unknown {
+			flags |= 2
+		}
+		e.b = append(e.b, flags)
+		e.str(t.Currency)
+		e.value(t.Net)
+		e.value(t.VAT)
+		e.value(t.Gross)
+		e.str(t.Error)
+	}
 }
 
 // key writes a change's key, by reference to the field with that new value
@@ -463,6 +477,14 @@ func (d *decoder) change() *Change {
 		for i := range ch.Warnings {
 			ch.Warnings[i] = d.str()
 		}
+	}
+	if flags := d.byte(); flags&1 != 0 {
+		t := &Totals{Unknown: flags&2 != 0, Currency: d.str()}
+		t.Net, _ = d.value().(float64)
+		t.VAT, _ = d.value().(float64)
+		t.Gross, _ = d.value().(float64)
+		t.Error = d.str()
+		ch.Totals = t
 	}
 	return ch
 }

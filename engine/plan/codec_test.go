@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -107,6 +108,14 @@ func TestSpillNamesAndActions(t *testing.T) {
 		if i%7 == 3 {
 			ch.Warnings = []string{fmt.Sprint("warning ", i), "a second one"}
 		}
+		switch i % 7 {
+		case 1:
+			ch.Totals = &Totals{Currency: "SEK", Net: float64(i) + 0.25, VAT: 0.06, Gross: float64(i) + 0.31}
+		case 2:
+			ch.Totals = &Totals{Currency: "EUR", Unknown: true}
+		case 3:
+			ch.Totals = &Totals{Error: "article 9 of the document does not exist"}
+		}
 		switch {
 		case i%4 == 0 && len(ch.Fields) > 1:
 			ch.Key = ch.Fields[1].After // a key that is a new value
@@ -151,4 +160,32 @@ func FuzzDecode(f *testing.F) {
 			d.change()
 		}
 	})
+}
+
+// TestTotalsJSON: totals known after apply are the string Unknown in a
+// saved plan, and read back as unknown.
+func TestTotalsJSON(t *testing.T) {
+	for _, tt := range []struct {
+		in   Totals
+		json string
+	}{
+		{Totals{Currency: "SEK", Net: 160, VAT: 40, Gross: 200}, `{"currency":"SEK","net":160,"vat":40,"gross":200}`},
+		{Totals{Currency: "EUR", Unknown: true}, `{"currency":"EUR","net":"(known after apply)","vat":"(known after apply)","gross":"(known after apply)"}`},
+		{Totals{Error: "no customer"}, `{"net":0,"vat":0,"gross":0,"error":"no customer"}`},
+	} {
+		b, err := json.Marshal(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tt.json {
+			t.Errorf("Marshal(%+v) = %s; want %s", tt.in, b, tt.json)
+		}
+		var back Totals
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.in, back); diff != "" {
+			t.Errorf("round trip (-want +got):\n%s", diff)
+		}
+	}
 }

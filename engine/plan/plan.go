@@ -97,6 +97,9 @@ type Change struct {
 	// warn() (a create or update that needs a person's attention). Like
 	// Reason they never drive apply.
 	Warnings []string `json:"warnings,omitempty"`
+	// Totals are what a sales document the change creates must total, for
+	// targets that verify documents (see Totals); nil otherwise.
+	Totals *Totals `json:"totals,omitempty"`
 }
 
 // Ref names one change: a flow and a source key, and for a requirement the
