@@ -24,9 +24,13 @@ import (
 // whole batch have been fetched in a few calls.
 var errNeedFetch = errors.New("find result not fetched yet")
 
-// maxFindRounds bounds the fetch-and-retry rounds of one batch (finds whose
-// arguments come from other finds need one round per level).
-const maxFindRounds = 5
+// maxFindRounds bounds the fetch-and-retry rounds of one batch. An
+// evaluation stops at its first find() miss, so a record needs one round
+// per find the batch has not fetched yet (an order's rows look up a VAT
+// code, a coding, cost centres and the freight article) and per level of
+// finds whose arguments come from other finds: the bound only stops a
+// runaway, each round fetches at least one value.
+const maxFindRounds = 64
 
 type findKey struct{ ref, field, value string }
 
