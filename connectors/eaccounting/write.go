@@ -144,7 +144,10 @@ func (w *writableObject) check(wr connectors.Write) error {
 		sort.Strings(bad)
 		return errors.New(strings.Join(bad, "; "))
 	}
-	return checkPayment(wr.Fields)
+	if w.def.name == "customerinvoices" && wr.Action != connectors.Update {
+		return errors.New("customer invoices are made from orders and drafts (Invoiced = true); a flow can only register their payment (update with Payment)")
+	}
+	return checkPayment(w.def.name, wr.Fields)
 }
 
 // create POSTs a record, reconciling lost answers by key.
