@@ -54,7 +54,6 @@ flow "deals_to_eaccounting_orders" {
     # A deal has none of the order properties order_rows reads (billing
     # country, shipping, order discount, payment method): its rows are
     # those of an order made of its line items alone.
-    # Its company and contact give the rows their cost centre.
-    Rows = "order_rows({line_items: source.line_items, companies: source.companies, contacts: source.contacts}, ensured.articles, order_customer(source, ensured.customer, ensured.buyer))"
+    Rows = "order_rows({line_items: source.line_items}, ensured.articles, order_customer(source, ensured.customer, ensured.buyer))"
   }
 }

@@ -365,7 +365,7 @@ func (w *writableObject) invoice(ctx context.Context, rec connectors.Record) (co
 	var te *transientError
 	if errors.As(err, &te) {
 		// Was it converted? Look for the invoice made from this record.
-		invoices, ierr := w.c.objects["customerinvoices"].(*object).Find(ctx, from, []any{rec.ID})
+		invoices, ierr := w.c.objects["customerinvoices"].(connectors.Finder).Find(ctx, from, []any{rec.ID})
 		if ierr != nil || len(invoices) == 0 {
 			return connectors.Record{}, err
 		}
