@@ -298,13 +298,39 @@ function "row_discount" {
   EXPR
 }
 
+# The cost centre item (Id) of the rows of a sale in one dimension, per
+# customer: the ShortName in the HubSpot property (eaccounting_cost_center
+# for dimension 1, eaccounting_cost_unit for dimension 2) of the sale's
+# company (associated with the sale, else the company its contact works
+# for, by name: an included contact carries no associations), else of its
+# contact, else the setting (cost_center, cost_unit);
+# nil when all are empty. eAccounting customers have no cost centre, so it
+# goes on every row. A ShortName eAccounting does not know is an error of
+# the sale, naming where it came from: the rows would be booked on no cost
+# centre.
+function "sale_cost_center" {
+  params = ["sale", "property", "setting", "setting_name"]
+  expr   = <<-EXPR
+    let contact = first(sale.contacts ?? []);
+    let works_for = trim(contact?.company ?? "");
+    let company = first(sale.companies ?? []) ?? (works_for == "" ? nil : find(hubspot.shop.companies, "name", works_for));
+    let from_company = company == nil ? "" : trim(string(company[property] ?? ""));
+    let from_contact = contact == nil ? "" : trim(string(contact[property] ?? ""));
+    let short = from_company != "" ? from_company : (from_contact != "" ? from_contact : setting);
+    let origin = from_company != "" ? "property " + property + " of company " + string(company.name ?? record_id(company)) :
+      (from_contact != "" ? "property " + property + " of contact " + string(contact.email ?? record_id(contact)) : "setting " + setting_name);
+    short == "" ? nil : (find(eaccounting.books.costcenteritems, "ShortName", short)?.Id ??
+      fail("the cost centre item " + short + " (" + origin + ") does not exist in eAccounting: create it under Cost centres, or correct the ShortName"))
+  EXPR
+}
+
 # The rows of an order: its lines, freight and payment terms.
 function "order_rows" {
   params = ["order", "articles", "customer"]
   expr   = <<-EXPR
     let private = customer?.IsPrivatePerson ?? true;
-    let cc1 = var.cost_center == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_center)?.Id;
-    let cc2 = var.cost_unit == "" ? nil : find(eaccounting.books.costcenteritems, "ShortName", var.cost_unit)?.Id;
+    let cc1 = sale_cost_center(order, "eaccounting_cost_center", var.cost_center, "cost_center");
+    let cc2 = sale_cost_center(order, "eaccounting_cost_unit", var.cost_unit, "cost_unit");
     let lines = map(order.line_items ?? [], sales_row(#index,
       line_article_id(#, at(articles, #index)), #.name, #.quantity ?? 1,
       unit_price(line_price(#) - (#.discount ?? 0), vat_rate(at(articles, #index), customer), private),

@@ -246,6 +246,104 @@ test "orders_to_eaccounting_orders: the cost centre setting goes on every row" {
   }
 }
 
+test "orders_to_eaccounting_orders: the company's cost centre and cost unit win over the settings" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { cost_center = "SALJ", cost_unit = "NORD" }
+  source = {
+    hs_object_id = "1031", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    line_items   = [{ id = "5031", hs_sku = "A-1", quantity = 1, price = 100 }]
+    companies    = [{ id = "301", name = "Havsbris AB", eaccounting_cost_center = "BUTIK", eaccounting_cost_unit = "SYD" }]
+    contacts     = [{ id = "201", email = "a@havsbris.example", eaccounting_cost_center = "WEBB" }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "BUTIK"
+    record = { Id = "cc-butik", ShortName = "BUTIK" }
+  }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "SYD"
+    record = { Id = "cc-syd", ShortName = "SYD" }
+  }
+  expect {
+    action = "create"
+    fields = { Rows = [{ CostCenterItemId1 = "cc-butik", CostCenterItemId2 = "cc-syd" }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: a contact's cost centre serves when its company has none, the setting the other dimension" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { cost_unit = "NORD" }
+  source = {
+    hs_object_id = "1032", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    line_items   = [{ id = "5032", hs_sku = "A-1", quantity = 1, price = 100 }]
+    companies    = [{ id = "302", name = "Björkdal Trä AB", eaccounting_cost_center = " " }]
+    contacts     = [{ id = "202", email = "b@bjorkdal.example", eaccounting_cost_center = "WEBB" }]
+  }
+  ensured = { customer = { Id = "c-2", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "WEBB"
+    record = { Id = "cc-webb", ShortName = "WEBB" }
+  }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "NORD"
+    record = { Id = "cc-nord", ShortName = "NORD" }
+  }
+  expect {
+    action = "create"
+    fields = { Rows = [{ CostCenterItemId1 = "cc-webb", CostCenterItemId2 = "cc-nord" }] }
+  }
+}
+
+test "orders_to_eaccounting_orders: a cost centre eAccounting does not know is an error naming its origin" {
+  flow = flow.orders_to_eaccounting_orders
+  source = {
+    hs_object_id = "1033", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    line_items   = [{ id = "5033", hs_sku = "A-1", quantity = 1, price = 100 }]
+    companies    = [{ id = "303", name = "Havsbris AB", eaccounting_cost_center = "OKÄND" }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "OKÄND"
+    record = null
+  }
+  expect {
+    action = "error"
+    field  = "Rows"
+    error  = "the cost centre item OKÄND (property eaccounting_cost_center of company Havsbris AB) does not exist in eAccounting"
+  }
+}
+
+test "orders_to_eaccounting_orders: a cost_center setting eAccounting does not know is an error" {
+  flow = flow.orders_to_eaccounting_orders
+  vars = { cost_center = "SALJ" }
+  source = {
+    hs_object_id = "1034", hs_payment_status = "paid", hs_currency_code = "SEK", hs_external_created_date = "2026-03-02T10:00:00Z",
+    line_items   = [{ id = "5034", hs_sku = "A-1", quantity = 1, price = 100 }]
+  }
+  ensured = { customer = { Id = "c-1", IsPrivatePerson = false }, articles = [{ Id = "a-1" }] }
+  find {
+    object = eaccounting.books.costcenteritems
+    field  = "ShortName"
+    value  = "SALJ"
+    record = null
+  }
+  expect {
+    action = "error"
+    field  = "Rows"
+    error  = "the cost centre item SALJ (setting cost_center) does not exist in eAccounting"
+  }
+}
+
 test "orders_to_eaccounting_orders: payment methods map to the terms of payment of the setting" {
   flow = flow.orders_to_eaccounting_orders
   vars = { payment_terms = { "Kontant" = ["card", "swish"] }, allow_empty_orders = true }

@@ -57,6 +57,29 @@ requires {
       label       = "VAT number"
       description = "The company's VAT registration number (EU VAT id): an EU company with one is invoiced without VAT (reverse charge)."
     }
+    # Per customer cost centre and cost unit (ShortName of an eAccounting
+    # cost centre item) of the rows of its orders, over the settings
+    # cost_center and cost_unit: the company's, else the contact's.
+    property "companies" "eaccounting_cost_center" {
+      type        = "string"
+      label       = "eAccounting cost centre"
+      description = "ShortName of the eAccounting cost centre item (dimension 1) the rows of the company's orders are booked on; empty for the setting cost_center."
+    }
+    property "companies" "eaccounting_cost_unit" {
+      type        = "string"
+      label       = "eAccounting cost unit"
+      description = "ShortName of the eAccounting cost centre item of dimension 2 (cost unit) the rows of the company's orders are booked on; empty for the setting cost_unit."
+    }
+    property "contacts" "eaccounting_cost_center" {
+      type        = "string"
+      label       = "eAccounting cost centre"
+      description = "ShortName of the eAccounting cost centre item (dimension 1) the rows of the contact's orders are booked on, when their company gives none; empty for the setting cost_center."
+    }
+    property "contacts" "eaccounting_cost_unit" {
+      type        = "string"
+      label       = "eAccounting cost unit"
+      description = "ShortName of the eAccounting cost centre item of dimension 2 (cost unit) the rows of the contact's orders are booked on, when their company gives none; empty for the setting cost_unit."
+    }
     property "products" "gtin" {
       type        = "string"
       label       = "EAN/GTIN"
@@ -95,12 +118,12 @@ variable "reference_prefix" {
 }
 
 variable "cost_center" {
-  description = "ShortName of the eAccounting cost centre item put on every order row (dimension 1, e.g. \"SALJ\"); empty for none."
+  description = "ShortName of the eAccounting cost centre item put on every order row (dimension 1, e.g. \"SALJ\") when the order's company and contact have none in eaccounting_cost_center; empty for none."
   default     = ""
 }
 
 variable "cost_unit" {
-  description = "ShortName of the eAccounting cost centre item of the second dimension (cost unit, e.g. \"NORD\") put on every order row; empty for none."
+  description = "ShortName of the eAccounting cost centre item of the second dimension (cost unit, e.g. \"NORD\") put on every order row when the order's company and contact have none in eaccounting_cost_unit; empty for none."
   default     = ""
 }
 

@@ -104,9 +104,11 @@ func customProperties() map[string][]hsProperty {
 		return hsProperty{Name: name, Label: label, Type: "string", FieldType: "text", GroupName: group, Description: desc, HasUniqueValue: unique}
 	}
 	customerNo := text("eaccounting_customer_number", "eAccounting customer number", "CustomerNumber of the eAccounting customer, written back by kopla.", true)
+	costCenter := text("eaccounting_cost_center", "eAccounting cost centre", "ShortName of the eAccounting cost centre item the rows of the orders are booked on.", false)
+	costUnit := text("eaccounting_cost_unit", "eAccounting cost unit", "ShortName of the eAccounting cost centre item of dimension 2 the rows of the orders are booked on.", false)
 	return map[string][]hsProperty{
-		"contacts":  {customerNo},
-		"companies": {customerNo, text("vat_number", "VAT number", "EU VAT registration number.", false)},
+		"contacts":  {customerNo, costCenter, costUnit},
+		"companies": {customerNo, text("vat_number", "VAT number", "EU VAT registration number.", false), costCenter, costUnit},
 		"products": {
 			text("gtin", "EAN/GTIN", "GTIN-13 bar code.", true),
 			{Name: "stock_quantity", Label: "Stock quantity", Type: "number", FieldType: "number", GroupName: group, Description: "Stock balance from eAccounting."},
@@ -265,6 +267,16 @@ func (g *generator) people() {
 		}
 		if co.vat != "" {
 			props["vat_number"] = co.vat
+		}
+		// Some companies book their sales on a cost centre and cost unit
+		// of their own (the demo's cost centre items); the rest fall back
+		// to the settings. Drawn from the index, not the random source, so
+		// that the rest of the demo stays as it was.
+		switch i % 4 {
+		case 1:
+			props["eaccounting_cost_center"], props["eaccounting_cost_unit"] = "SALJ", "NORD"
+		case 3:
+			props["eaccounting_cost_center"], props["eaccounting_cost_unit"] = "SUPP", "SYD"
 		}
 		g.add("companies", firstCompanyID+i, props, g.past(120, 700))
 	}

@@ -53,6 +53,8 @@
 // Custom HubSpot properties (group "kopla") the flows read and write back:
 //   - contacts, companies: eaccounting_customer_number (text, unique)
 //   - companies: vat_number (text)
+//   - contacts, companies: eaccounting_cost_center, eaccounting_cost_unit
+//     (text; some companies have them, the ShortNames of cost centre items)
 //   - products: gtin (text, unique), stock_quantity (number)
 //   - orders: eaccounting_order_number (text, unique),
 //     eaccounting_invoice_number (text), eaccounting_payment_status

@@ -166,13 +166,15 @@ func objectDefs() []*objectDef {
 				defaults:  draftDefaults,
 			}),
 			pseudo: map[string]bool{fieldInvoiced: true, fieldInvoiceID: true, fieldPayment: true}},
-		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", sinceParam: "modifiedSinceUtc", filter: true,
-			schema: build(append(customerinvoicesFields(), pdfURLField), overlay{
+		// Writable for one action only: Payment on an update registers an
+		// open invoice as paid (a lost payment answered on a later apply).
+		{name: "customerinvoices", endpoint: "customerinvoices", item: "customerinvoices/{invoiceId}", changed: "ModifiedUtc", sinceParam: "modifiedSinceUtc", filter: true, writable: true,
+			schema: build(append(readOnlyFields(customerinvoicesFields()), pdfURLField, paymentField), overlay{
 				keys:      []string{"YourReference", "OurReference", "BuyersOrderReference", "CustomerId", "CreatedFromOrderId", "CreatedFromDraftId"},
 				unique:    []string{"Id", "InvoiceNumber"},
 				sensitive: documentSensitive,
 			}),
-			pseudo: map[string]bool{fieldPdfURL: true}},
+			pseudo: map[string]bool{fieldPdfURL: true, fieldPayment: true}},
 		{name: "vatcodes", endpoint: "vatcodes", schema: build(vatcodesFields(), refKeys)},
 		{name: "bankaccounts", endpoint: "bankaccounts", item: "bankaccounts/{bankAccountId}",
 			schema: build(bankaccountsFields(), overlay{keys: []string{"Name", "LedgerAccountNumber"}, unique: []string{"Id"}})},

@@ -30,17 +30,26 @@ var paymentField = connectors.Field{Name: fieldPayment, Type: connectors.TypeObj
 var termsOfPaymentField = connectors.Field{Name: "TermsOfPaymentId", Type: connectors.TypeString,
 	Description: "the terms of payment (termsofpayments) of the document and of the invoice made from it; nil for the customer's"}
 
+// readOnlyFields marks every field read-only: an object whose only writes
+// are actions (customer invoices: Payment).
+func readOnlyFields(fields []connectors.Field) []connectors.Field {
+	for i := range fields {
+		fields[i].ReadOnly = true
+	}
+	return fields
+}
+
 // paymentTypeComplete is InvoicePaymentApi.PaymentType 2, CompletePayment.
 const paymentTypeComplete = 2
 
 // checkPayment refuses a Payment without the conversion that makes the
 // invoice it pays, before anything is written.
-func checkPayment(fields map[string]any) error {
+func checkPayment(object string, fields map[string]any) error {
 	p, ok := fields[fieldPayment]
 	if !ok || p == nil {
 		return nil
 	}
-	if inv, _ := fields[fieldInvoiced].(bool); !inv {
+	if inv, _ := fields[fieldInvoiced].(bool); !inv && object != "customerinvoices" {
 		return fmt.Errorf("%s needs %s = true: only a booked invoice can be paid", fieldPayment, fieldInvoiced)
 	}
 	m, _ := p.(map[string]any)
@@ -57,6 +66,9 @@ func checkPayment(fields map[string]any) error {
 // read again, and a paid one is not paid twice.
 func (w *writableObject) pay(ctx context.Context, rec connectors.Record, payment map[string]any) (connectors.Record, error) {
 	invoiceID, _ := rec.Fields[fieldInvoiceID].(string)
+	if w.def.name == "customerinvoices" {
+		invoiceID = rec.ID // an invoice paid by an update
+	}
 	if invoiceID == "" {
 		return connectors.Record{}, errors.New("the write made no invoice to pay")
 	}

@@ -144,7 +144,10 @@ func (w *writableObject) check(wr connectors.Write) error {
 		sort.Strings(bad)
 		return errors.New(strings.Join(bad, "; "))
 	}
-	return checkPayment(wr.Fields)
+	if w.def.name == "customerinvoices" && wr.Action != connectors.Update {
+		return errors.New("customer invoices are made from orders and drafts (Invoiced = true); a flow can only register their payment (update with Payment)")
+	}
+	return checkPayment(w.def.name, wr.Fields)
 }
 
 // create POSTs a record, reconciling lost answers by key.
@@ -362,7 +365,7 @@ func (w *writableObject) invoice(ctx context.Context, rec connectors.Record) (co
 	var te *transientError
 	if errors.As(err, &te) {
 		// Was it converted? Look for the invoice made from this record.
-		invoices, ierr := w.c.objects["customerinvoices"].(*object).Find(ctx, from, []any{rec.ID})
+		invoices, ierr := w.c.objects["customerinvoices"].(connectors.Finder).Find(ctx, from, []any{rec.ID})
 		if ierr != nil || len(invoices) == 0 {
 			return connectors.Record{}, err
 		}
