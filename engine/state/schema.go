@@ -82,6 +82,33 @@ CREATE TABLE locks (
 	acquired_at TEXT    NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: the key index of the activity log (see keys.go): every key an
+	// entry's record is known by, as a salted hash, so that kopla log -key,
+	// kopla trace and kopla forget find a record's entries without
+	// decoding the whole log. activity.key_hashes lists a row's index
+	// entries, so that purging the row deletes them. The rows logged before
+	// are indexed by indexActivity, run with this step.
+	`
+CREATE TABLE secrets (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO secrets (name, value) VALUES ('key_salt', randomblob(32));
+
+CREATE TABLE activity_keys (
+	hash  INTEGER NOT NULL,
+	entry INTEGER NOT NULL,
+	PRIMARY KEY (hash, entry)
+) WITHOUT ROWID;
+
+ALTER TABLE activity ADD COLUMN key_hashes BLOB;
+`,
+}
+
+// migrationSteps are what a migration does beyond its SQL, run in the
+// same transaction after it: steps[v] after migrations[v].
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	1: indexActivity,
 }
 
 // SchemaVersion is the schema version this package writes.
@@ -115,6 +142,11 @@ func (s *Store) migrateStep(ctx context.Context) (done bool, err error) {
 		}
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		if step := migrationSteps[v]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
 		}
 		// PRAGMA takes no bound parameters; v is an int we computed.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
