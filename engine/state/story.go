@@ -187,4 +187,3 @@ func (s *Store) linksOf(ctx context.Context, records map[RecordRef]bool) ([]Link
 	})
 	return out, nil
 }
-
