@@ -95,11 +95,11 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 			bufs.pairs = appendEntryKeys(bufs.pairs, s.salt, i, &acts[i])
 		}
 		bufs.keys = encodeKeyPairs(bufs.keys[:0], bufs.pairs)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries, key_hashes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			next, n, nullID(first.RunID), firstAt, first.Flow, packed, bufs.keys); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, ?)`,
+			next, n, nullID(first.RunID), firstAt, first.Flow, packed); err != nil {
 			return err
 		}
-		if err := s.insertKeyPairs(ctx, tx, next, bufs.pairs); err != nil {
+		if _, err := tx.ExecContext(ctx, insertKeysSQL, next, first.Flow, bufs.keys); err != nil {
 			return err
 		}
 		next += int64(n)

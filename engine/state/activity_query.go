@@ -134,7 +134,7 @@ func (s *Store) activitiesByKey(ctx context.Context, tx *sql.Tx, f ActivityFilte
 	if key == "" {
 		key = f.SourceKey
 	}
-	ids, err := entriesOfKey(ctx, tx, keyHash(s.salt, key))
+	ids, err := entriesOfKey(ctx, tx, keyHash(s.salt, key), f.Flow)
 	if err != nil {
 		return nil, err
 	}
@@ -176,25 +176,6 @@ func (s *Store) activitiesByKey(ctx context.Context, tx *sql.Tx, f ActivityFilte
 		}
 	}
 	return out, nil
-}
-
-// entriesOfKey returns the IDs of the entries the key index lists for a
-// key hash, newest first.
-func entriesOfKey(ctx context.Context, tx *sql.Tx, hash int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT entry FROM activity_keys WHERE hash = ? ORDER BY entry DESC`, hash)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // activityRow is one row of the activity table with its entries decoded.

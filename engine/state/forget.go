@@ -114,21 +114,15 @@ func (s *Store) forget(ctx context.Context, key string) (Erasure, error) {
 // tombstones that keep their IDs and nothing else, removes them from the
 // key index, and returns how many it erased.
 func (s *Store) eraseEntries(ctx context.Context, tx *sql.Tx, ids []int64) (int, error) {
-	del, err := tx.PrepareContext(ctx, deleteKeyPairSQL)
-	if err != nil {
-		return 0, err
-	}
-	defer del.Close()
 	erased := 0
 	for len(ids) > 0 {
 		var (
 			rowID  int64
 			n      int
 			stored []byte
-			keys   []byte
 		)
-		err := tx.QueryRowContext(ctx, `SELECT id, n, entries, key_hashes FROM activity WHERE id <= ? ORDER BY id DESC LIMIT 1`, ids[0]).
-			Scan(&rowID, &n, &stored, &keys)
+		err := tx.QueryRowContext(ctx, `SELECT id, n, entries FROM activity WHERE id <= ? ORDER BY id DESC LIMIT 1`, ids[0]).
+			Scan(&rowID, &n, &stored)
 		if err != nil {
 			return erased, fmt.Errorf("entry %d: %w", ids[0], err)
 		}
@@ -153,23 +147,19 @@ func (s *Store) eraseEntries(ctx context.Context, tx *sql.Tx, ids []int64) (int,
 		if err != nil {
 			return erased, err
 		}
-		pairs, err := decodeKeyPairs(keys)
+		if _, err := tx.ExecContext(ctx, `UPDATE activity SET entries = ? WHERE id = ?`, packed, rowID); err != nil {
+			return erased, err
+		}
+		var list []byte
+		if err := tx.QueryRowContext(ctx, `SELECT hashes FROM activity_keys WHERE row = ?`, rowID).Scan(&list); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return erased, err
+		}
+		pairs, err := decodeKeyPairs(list)
 		if err != nil {
 			return erased, fmt.Errorf("activity row %d: %w", rowID, err)
 		}
-		var gone []keyPair
-		pairs = slices.DeleteFunc(pairs, func(p keyPair) bool {
-			if drop[p.offset] {
-				gone = append(gone, p)
-				return true
-			}
-			return false
-		})
-		if err := deleteKeyPairs(ctx, del, rowID, gone); err != nil {
-			return erased, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE activity SET entries = ?, key_hashes = ? WHERE id = ?`,
-			packed, encodeKeyPairs([]byte{}, pairs), rowID); err != nil {
+		pairs = slices.DeleteFunc(pairs, func(p keyPair) bool { return drop[p.offset] })
+		if _, err := tx.ExecContext(ctx, `UPDATE activity_keys SET hashes = ? WHERE row = ?`, encodeKeyPairs([]byte{}, pairs), rowID); err != nil {
 			return erased, err
 		}
 		erased += len(drop)

@@ -6,18 +6,27 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// The key index (table activity_keys) maps each key an activity entry's
-// record is known by (its source key, its target id and the keys the
-// engine names in Activity.Keys: the e-mail, the order reference, the
-// number the target assigned) to the entry's ID. Keys are stored as a
-// 64-bit hash salted per state file, never as text: the index makes a
-// person's entries quick to find (kopla log -key, trace, forget) without
-// adding another copy of an e-mail address to the file, and the salt keeps
-// hashes of two state files from being compared. The hash is an index,
-// not a secret: whoever holds the file holds the salt.
+// The key index (table activity_keys) lists, for each row of activity
+// entries, every key its entries' records are known by (their source keys,
+// their target ids and the keys the engine names in Activity.Keys: the
+// e-mail, the order reference, the number the target assigned), as a
+// 64-bit hash salted per state file with the offset of the entry, never as
+// text: the index finds a person's entries quickly (kopla log -key, trace,
+// forget) without adding another copy of an e-mail address to the file,
+// and the salt keeps the hashes of two state files from being compared.
+// The hash is an index, not a secret: whoever holds the file holds the
+// salt.
+//
+// A list per row rather than a B-tree entry per key: an apply adds one
+// index row per batch, at the end of the table, instead of inserting
+// several keys per record at random places, which cost a third of the
+// apply's time. A lookup reads the lists of the whole log (12 bytes a key,
+// a few megabytes for a million entries) and decodes only the rows that
+// hold the key.
 //
 // Keys are matched whatever their case and surrounding space, as e-mail
 // addresses are.
@@ -76,15 +85,19 @@ func loadSalt(ctx context.Context, q interface {
 	return salt, nil
 }
 
-// keyPair is one row of the key index: a key hash and an entry ID, stored
-// in a row's key_hashes column as the entry's offset in the row.
+// keyPair is one key of a row's list: a key hash and the offset of the
+// entry in its row.
 type keyPair struct {
 	hash   int64
 	offset int
 }
 
-// appendEntryKeys appends the index pairs of entry a, at offset i of its
-// row: one per distinct key it is known by.
+// keyPairSize is the size of an encoded keyPair: the hash (8 bytes) and
+// the offset (4 bytes), big endian.
+const keyPairSize = 12
+
+// appendEntryKeys appends the pairs of entry a, at offset i of its row:
+// one per distinct key it is known by.
 func appendEntryKeys(pairs []keyPair, salt []byte, i int, a *Activity) []keyPair {
 	start := len(pairs)
 	add := func(k string) {
@@ -107,55 +120,78 @@ func appendEntryKeys(pairs []keyPair, salt []byte, i int, a *Activity) []keyPair
 	return pairs
 }
 
-// encodeKeyPairs writes pairs as the key_hashes column holds them: per
-// pair, the hash (8 bytes, big endian) and the offset (uvarint).
 func encodeKeyPairs(b []byte, pairs []keyPair) []byte {
 	for _, p := range pairs {
 		b = binary.BigEndian.AppendUint64(b, uint64(p.hash))
-		b = binary.AppendUvarint(b, uint64(p.offset))
+		b = binary.BigEndian.AppendUint32(b, uint32(p.offset))
 	}
 	return b
 }
 
 func decodeKeyPairs(b []byte) ([]keyPair, error) {
-	var out []keyPair
-	for len(b) > 0 {
-		if len(b) < 9 {
-			return nil, errors.New("key index list: truncated")
-		}
-		h := int64(binary.BigEndian.Uint64(b))
-		off, n := binary.Uvarint(b[8:])
-		if n <= 0 {
-			return nil, errors.New("key index list: bad offset")
-		}
-		out = append(out, keyPair{h, int(off)})
-		b = b[8+n:]
+	if len(b)%keyPairSize != 0 {
+		return nil, errors.New("key index list: truncated")
+	}
+	out := make([]keyPair, 0, len(b)/keyPairSize)
+	for ; len(b) > 0; b = b[keyPairSize:] {
+		out = append(out, keyPair{int64(binary.BigEndian.Uint64(b)), int(binary.BigEndian.Uint32(b[8:]))})
 	}
 	return out, nil
 }
 
-// insertKeyPairs adds the pairs of the row starting at id to the index.
-func (s *Store) insertKeyPairs(ctx context.Context, tx *sql.Tx, id int64, pairs []keyPair) error {
-	if len(pairs) == 0 {
-		return nil
-	}
-	return s.insertKeys.exec(ctx, tx, len(pairs), func(i int, args []any) []any {
-		return append(args, pairs[i].hash, id+int64(pairs[i].offset))
-	})
-}
-
-// deleteKeyPairs removes the pairs of the row starting at id from the
-// index.
-func deleteKeyPairs(ctx context.Context, st *sql.Stmt, id int64, pairs []keyPair) error {
-	for _, p := range pairs {
-		if _, err := st.ExecContext(ctx, p.hash, id+int64(p.offset)); err != nil {
-			return err
+// appendOffsetsOf appends the offsets of the entries of list (encoded
+// pairs) that are known by hash.
+func appendOffsetsOf(offs []int, list []byte, hash int64) []int {
+	h := uint64(hash)
+	for ; len(list) >= keyPairSize; list = list[keyPairSize:] {
+		if binary.BigEndian.Uint64(list) == h {
+			offs = append(offs, int(binary.BigEndian.Uint32(list[8:])))
 		}
 	}
-	return nil
+	return offs
 }
 
-const deleteKeyPairSQL = `DELETE FROM activity_keys WHERE hash = ? AND entry = ?`
+const insertKeysSQL = `INSERT INTO activity_keys (row, flow, hashes) VALUES (?, ?, ?)`
+
+// entriesOfKey returns the IDs of the entries the key index lists for a
+// key hash, newest first; flow, when not "", keeps those of one flow.
+func entriesOfKey(ctx context.Context, q queryer, hash int64, flow string) ([]int64, error) {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if flow == "" {
+		rows, err = q.QueryContext(ctx, `SELECT row, hashes FROM activity_keys ORDER BY row DESC`)
+	} else {
+		rows, err = q.QueryContext(ctx, `SELECT row, hashes FROM activity_keys WHERE flow = ? ORDER BY row DESC`, flow)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		ids  []int64
+		offs []int
+		list sql.RawBytes
+		row  int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&row, &list); err != nil {
+			return nil, err
+		}
+		offs = appendOffsetsOf(offs[:0], list, hash)
+		slices.Sort(offs)
+		for i := len(offs) - 1; i >= 0; i-- {
+			ids = append(ids, row+int64(offs[i]))
+		}
+	}
+	return ids, rows.Err()
+}
+
+// queryer is what a pool and a transaction offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
 
 // indexActivity indexes the activity rows logged before the key index
 // existed (schema version 1): it runs once, in the migration to version 2.
@@ -164,21 +200,22 @@ func indexActivity(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, entries FROM activity WHERE key_hashes IS NULL ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, flow, entries FROM activity ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	type indexed struct {
-		id    int64
-		pairs []keyPair
+		id   int64
+		flow string
+		list []byte
 	}
 	var all []indexed
 	for rows.Next() {
 		var (
-			id     int64
+			r      indexed
 			stored []byte
 		)
-		if err := rows.Scan(&id, &stored); err != nil {
+		if err := rows.Scan(&r.id, &r.flow, &stored); err != nil {
 			rows.Close()
 			return err
 		}
@@ -190,24 +227,15 @@ func indexActivity(ctx context.Context, tx *sql.Tx) error {
 		for i, e := range decodeEntries(plain) {
 			pairs = appendEntryKeys(pairs, salt, i, &Activity{SourceKey: e.SourceKey, TargetID: e.TargetID})
 		}
-		all = append(all, indexed{id, pairs})
+		r.list = encodeKeyPairs([]byte{}, pairs)
+		all = append(all, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO activity_keys (hash, entry) VALUES (?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	for _, r := range all {
-		for _, p := range r.pairs {
-			if _, err := ins.ExecContext(ctx, p.hash, r.id+int64(p.offset)); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE activity SET key_hashes = ? WHERE id = ?`, encodeKeyPairs([]byte{}, r.pairs), r.id); err != nil {
+		if _, err := tx.ExecContext(ctx, insertKeysSQL, r.id, r.flow, r.list); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"time"
 )
@@ -39,6 +40,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 				break
 			}
 		}
+		if total == 0 {
+			// Links age out of the log with their last entries: with none
+			// purged, none has lost its last one.
+			return false, nil
+		}
 		n, err := s.minimizeLinks(ctx, cut)
 		return total+n > 0, err
 	})
@@ -71,55 +77,25 @@ func (s *Store) secureDelete(ctx context.Context, fn func() (deleted bool, err e
 	return err
 }
 
-// purgeSome deletes up to purgeRows rows of entries recorded before cut,
-// with their key index, and returns how many rows and entries it deleted.
+// purgeSome deletes up to purgeRows rows of entries recorded before cut
+// (their key index goes with them, ON DELETE CASCADE) and returns how many
+// rows and entries it deleted.
 func (s *Store) purgeSome(ctx context.Context, cut string) (rows, entries int64, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.QueryContext(ctx, `
-DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?) RETURNING id, n, key_hashes`, cut, purgeRows)
-		if err != nil {
-			return err
+	res, err := s.w.QueryContext(ctx, `
+DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?) RETURNING n`, cut, purgeRows)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var n int64
+		if err := res.Scan(&n); err != nil {
+			return 0, 0, err
 		}
-		type purged struct {
-			id    int64
-			pairs []keyPair
-		}
-		var all []purged
-		for res.Next() {
-			var (
-				id, n int64
-				keys  []byte
-			)
-			if err := res.Scan(&id, &n, &keys); err != nil {
-				res.Close()
-				return err
-			}
-			pairs, err := decodeKeyPairs(keys)
-			if err != nil {
-				res.Close()
-				return fmt.Errorf("activity row %d: %w", id, err)
-			}
-			rows++
-			entries += n
-			all = append(all, purged{id, pairs})
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return err
-		}
-		del, err := tx.PrepareContext(ctx, deleteKeyPairSQL)
-		if err != nil {
-			return err
-		}
-		defer del.Close()
-		for _, p := range all {
-			if err := deleteKeyPairs(ctx, del, p.id, p.pairs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return rows, entries, err
+		rows++
+		entries += n
+	}
+	return rows, entries, res.Err()
 }
 
 // minimizeLinks drops the key value and field hashes of the links last
@@ -156,10 +132,13 @@ ORDER BY flow, source_key LIMIT ?`, cut, after.Flow, after.SourceKey, minimizeCh
 		}
 		after = batch[len(batch)-1]
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			logged, err := s.logged(ctx, tx, batch)
+			if err != nil {
+				return err
+			}
 			for _, r := range batch {
-				logged, err := s.hasEntries(ctx, tx, r)
-				if err != nil || logged {
-					return err
+				if logged[r] {
+					continue
 				}
 				res, err := tx.ExecContext(ctx, `UPDATE links SET key_value = '', field_hashes = '{}' WHERE flow = ? AND source_key = ?`, r.Flow, r.SourceKey)
 				if err != nil {
@@ -179,24 +158,35 @@ ORDER BY flow, source_key LIMIT ?`, cut, after.Flow, after.SourceKey, minimizeCh
 	}
 }
 
-// hasEntries reports whether the activity log holds an entry of record r.
-func (s *Store) hasEntries(ctx context.Context, tx *sql.Tx, r RecordRef) (bool, error) {
-	ids, err := entriesOfKey(ctx, tx, keyHash(s.salt, r.SourceKey))
+// logged reports which of the records have an entry in the activity log,
+// reading the key index once.
+func (s *Store) logged(ctx context.Context, tx *sql.Tx, records []RecordRef) (map[RecordRef]bool, error) {
+	byHash := map[uint64][]RecordRef{}
+	for _, r := range records {
+		h := uint64(keyHash(s.salt, r.SourceKey))
+		byHash[h] = append(byHash[h], r)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT flow, hashes FROM activity_keys`)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	for _, id := range ids {
-		var flow string
-		err := tx.QueryRowContext(ctx, `SELECT flow FROM activity WHERE id <= ? ORDER BY id DESC LIMIT 1`, id).Scan(&flow)
-		if err == sql.ErrNoRows {
-			continue
+	defer rows.Close()
+	out := map[RecordRef]bool{}
+	var (
+		flow string
+		list sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&flow, &list); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return false, err
-		}
-		if flow == r.Flow {
-			return true, nil
+		for b := []byte(list); len(b) >= keyPairSize; b = b[keyPairSize:] {
+			for _, r := range byHash[binary.BigEndian.Uint64(b)] {
+				if r.Flow == flow {
+					out[r] = true
+				}
+			}
 		}
 	}
-	return false, nil
+	return out, rows.Err()
 }

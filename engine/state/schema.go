@@ -82,12 +82,12 @@ CREATE TABLE locks (
 	acquired_at TEXT    NOT NULL
 ) WITHOUT ROWID;
 `,
-	// 2: the key index of the activity log (see keys.go): every key an
-	// entry's record is known by, as a salted hash, so that kopla log -key,
-	// kopla trace and kopla forget find a record's entries without
-	// decoding the whole log. activity.key_hashes lists a row's index
-	// entries, so that purging the row deletes them. The rows logged before
-	// are indexed by indexActivity, run with this step.
+	// 2: the key index of the activity log (see keys.go): per row of
+	// entries, the salted hashes of every key its entries' records are
+	// known by, in a narrow table of its own, so that kopla log -key, trace
+	// and forget read the hashes of a million entries, not their
+	// documents. The rows logged before are indexed by indexActivity, run
+	// with this step.
 	`
 CREATE TABLE secrets (
 	name  TEXT PRIMARY KEY,
@@ -96,12 +96,10 @@ CREATE TABLE secrets (
 INSERT INTO secrets (name, value) VALUES ('key_salt', randomblob(32));
 
 CREATE TABLE activity_keys (
-	hash  INTEGER NOT NULL,
-	entry INTEGER NOT NULL,
-	PRIMARY KEY (hash, entry)
-) WITHOUT ROWID;
-
-ALTER TABLE activity ADD COLUMN key_hashes BLOB;
+	row    INTEGER PRIMARY KEY REFERENCES activity (id) ON DELETE CASCADE,
+	flow   TEXT NOT NULL,
+	hashes BLOB NOT NULL
+);
 `,
 }
 

@@ -52,7 +52,6 @@ type Store struct {
 	upsertLinks *rowInserter
 	selectLinks *inStatement // on the read pool
 	deleteLinks *inStatement
-	insertKeys  *rowInserter
 
 	// salt keys the hashes of the key index (keys.go).
 	salt []byte
@@ -220,9 +219,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	if s.deleteLinks, err = newInStatement(ctx, s.w, deleteLinksSQL); err != nil {
 		return err
 	}
-	if s.insertKeys, err = newRowInserter(ctx, s.w, `INSERT OR IGNORE INTO activity_keys (hash, entry)`, `(?, ?)`, 2, ``); err != nil {
-		return err
-	}
 	if s.salt, err = loadSalt(ctx, s.r); err != nil {
 		return err
 	}
@@ -233,7 +229,6 @@ func (s *Store) closeStatements() {
 	s.upsertLinks.Close()
 	s.selectLinks.Close()
 	s.deleteLinks.Close()
-	s.insertKeys.Close()
 }
 
 // Close releases any lock this Store still holds and closes the database.
