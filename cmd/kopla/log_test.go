@@ -80,3 +80,26 @@ func TestRecordStory(t *testing.T) {
 		}
 	}
 }
+
+// TestLogsCarryNoRecordValues runs applies and the story commands at the
+// most verbose log level: stderr never names a record's values.
+func TestLogsCarryNoRecordValues(t *testing.T) {
+	e := exampleEnv(t, "people")
+	e.vars["KOPLA_LOG"] = "debug"
+	var stderr strings.Builder
+	for _, args := range [][]string{
+		{"plan"}, {"apply", "-auto-approve"}, {"log", "-key", "ada@example.com"},
+		{"trace", "ada@example.com"}, {"state", "show", "ada@example.com"}, {"forget", "-auto-approve", "ada@example.com"},
+	} {
+		r := e.expect(exitOK, args...)
+		stderr.WriteString(r.stderr)
+	}
+	if !strings.Contains(stderr.String(), "level=DEBUG") {
+		t.Fatalf("no debug log at KOPLA_LOG=debug:\n%s", stderr.String())
+	}
+	for _, v := range []string{"ada@", "grace@", "Byron", "Hopper"} {
+		if strings.Contains(stderr.String(), v) {
+			t.Errorf("the log names %q:\n%s", v, stderr.String())
+		}
+	}
+}
