@@ -578,6 +578,7 @@ func (a *applier) link(f *flow, ch *plan.Change, targetID string, fields map[str
 // appended to docs.
 func (a *applier) activity(docs *[]byte, f *flow, ch *plan.Change, sent map[string]any, rr *RecordResult, res *connectors.WriteResult) state.Activity {
 	act := state.Activity{RunID: a.runID, Flow: f.name, SourceKey: ch.SourceKey, TargetID: rr.TargetID, Action: string(rr.Action), Error: rr.Error}
+	act.Keys = activityKeys(f, ch, sent, res)
 	if ch.Source != nil {
 		act.Read = f.sourceRedactor.json(ch.Source)
 	}

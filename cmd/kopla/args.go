@@ -280,7 +280,9 @@ func parseStateList(args []string) (*stateListArgs, *flagSet, error) {
 
 type stateShowArgs struct {
 	globalArgs
+	// flow is "" when the record is named by a key alone (key).
 	flow, sourceKey string
+	key             string
 }
 
 func parseStateShow(args []string) (*stateShowArgs, *flagSet, error) {
@@ -288,11 +290,14 @@ func parseStateShow(args []string) (*stateShowArgs, *flagSet, error) {
 	f := newFlagSet("state show")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
-	if err == nil && len(rest) != 2 {
-		err = usagef(f.cmd, "state show takes two arguments, FLOW and SOURCE_KEY")
-	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case len(rest) == 1 && strings.TrimSpace(rest[0]) != "":
+		a.key = rest[0]
+	case len(rest) == 2:
 		a.flow, a.sourceKey = rest[0], rest[1]
+	default:
+		err = usagef(f.cmd, "state show takes a KEY (any id, number, e-mail or reference the record is known by), or FLOW and SOURCE_KEY")
 	}
 	return a, f, err
 }
@@ -313,6 +318,7 @@ type logArgs struct {
 	runID int64
 	n     int
 	json  bool
+	logFilterArgs
 }
 
 func parseLog(args []string) (*logArgs, *flagSet, error) {
@@ -322,12 +328,15 @@ func parseLog(args []string) (*logArgs, *flagSet, error) {
 	f.fs.Int64Var(&a.runID, "run", 0, "Show only the entries of run `ID` (see kopla runs).")
 	f.fs.IntVar(&a.n, "n", 20, "Show the last `N` entries (0 for all).")
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines with what was read, sent and answered.")
+	a.logFilterArgs.flags(f)
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
 	switch {
 	case err != nil:
 	case a.n < 0:
 		err = usagef(f.cmd, "-n must be 0 or more")
+	default:
+		err = a.logFilterArgs.check(f)
 	}
 	return a, f, err
 }

@@ -95,7 +95,40 @@ func TestParseOthers(t *testing.T) {
 			return err
 		}, ""},
 		{"fmt positional", func() error { _, _, err := parseFmt([]string{"x.hcl"}); return err }, "use -chdir"},
-		{"state show one arg", func() error { _, _, err := parseStateShow([]string{"people"}); return err }, "FLOW and SOURCE_KEY"},
+		{"state show three args", func() error { _, _, err := parseStateShow([]string{"people", "a", "b"}); return err }, "FLOW and SOURCE_KEY"},
+		{"state show key", func() error {
+			a, _, err := parseStateShow([]string{"anna@example.com"})
+			if err == nil && (a.key != "anna@example.com" || a.flow != "") {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"log filters", func() error {
+			a, _, err := parseLog([]string{"-key", "HS-4002", "-action", "error", "-since", "7d"})
+			if err == nil && (a.key != "HS-4002" || a.action != "error" || a.since != "7d") {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"log empty key", func() error { _, _, err := parseLog([]string{"-key", " "}); return err }, "-key needs a value"},
+		{"log bad action", func() error { _, _, err := parseLog([]string{"-action", "created"}); return err }, `did you mean "create"`},
+		{"log bad since", func() error { _, _, err := parseLog([]string{"-since", "last week"}); return err }, "neither a duration"},
+		{"trace", func() error {
+			a, _, err := parseTrace([]string{"-n", "5", "order-4002"})
+			if err == nil && (a.key != "order-4002" || a.n != 5) {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"trace no value", func() error { _, _, err := parseTrace(nil); return err }, "trace takes one argument"},
+		{"forget", func() error {
+			a, _, err := parseForget([]string{"-auto-approve", "anna@example.com"})
+			if err == nil && (a.key != "anna@example.com" || !a.autoApprove) {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"forget two values", func() error { _, _, err := parseForget([]string{"a", "b"}); return err }, "forget takes one argument"},
 		{"state show", func() error {
 			a, _, err := parseStateShow([]string{"people", "line:2"})
 			if err == nil && (a.flow != "people" || a.sourceKey != "line:2") {

@@ -24,6 +24,9 @@ const stateUsage = `Usage: kopla [global options] state <subcommand> [options] [
 
 Subcommands:
   list [-flow NAME]        List the links: flow, source key, target id, key, updated
+  show KEY                 Show the records known by KEY in any flow (a source or
+                           target id, the target's number, an e-mail address, an
+                           order reference): links and recent activity
   show FLOW SOURCE_KEY     Show one link with its field hashes and recent activity
   unlock                   Break the apply lock left by a process that is gone
 `
@@ -34,6 +37,11 @@ const logUsage = `Usage: kopla [global options] log [options]
   (time, flow, source key, action, target id, error). With -json, each entry
   also carries what was read from the source, what was sent to the target
   and the answer, with sensitive fields redacted.
+
+  -key VALUE finds the entries of the records known by VALUE in any flow:
+  source id, target id, the target's own number, e-mail address, order
+  reference (whatever the case), from an index, without reading the whole
+  log.
 `
 
 const runsUsage = `Usage: kopla [global options] runs [options]
@@ -169,6 +177,9 @@ func (c *cli) stateShow(ctx context.Context, args []string) int {
 	}
 	defer p.Close()
 	defer st.Close()
+	if a.key != "" {
+		return c.stateShowKey(ctx, p, st, a.key)
+	}
 	links, err := st.Links(ctx, a.flow, []string{a.sourceKey})
 	if err != nil {
 		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the state", err), nil, c.color())
@@ -188,15 +199,25 @@ func (c *cli) stateShow(ctx context.Context, args []string) int {
 		dsl.WriteDiagnostics(c.stdout, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such record", Detail: detail}}, nil, c.color())
 		return exitError
 	}
-	w := c.stdout
-	keyField := keyFields(p)[a.flow]
-	st2 := style{c.color()}
-	fmt.Fprintln(w, st2.bold(fmt.Sprintf("# flow %q, source record %s", a.flow, a.sourceKey)))
+	var link *state.Link
 	if linked {
+		link = &l
+	}
+	c.writeRecord(c.stdout, p, a.flow, a.sourceKey, link, acts)
+	return exitOK
+}
+
+// writeRecord prints one record of a flow: its link (nil when it has none)
+// and its recent activity.
+func (c *cli) writeRecord(w io.Writer, p *engine.Project, flow, sourceKey string, l *state.Link, acts []state.Activity) {
+	keyField := keyFields(p)[flow]
+	st2 := style{c.color()}
+	fmt.Fprintln(w, st2.bold(fmt.Sprintf("# flow %q, source record %s", flow, sourceKey)))
+	if l != nil {
 		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 		fmt.Fprintf(tw, "target_id\t= %s\n", l.TargetID)
 		if keyField != "" {
-			fmt.Fprintf(tw, "key\t= %s = %s\n", keyField, keyValue(p, a.flow, keyField, l.KeyValue))
+			fmt.Fprintf(tw, "key\t= %s = %s\n", keyField, keyValue(p, flow, keyField, l.KeyValue))
 		}
 		fmt.Fprintf(tw, "updated\t= %s\n", formatTime(l.UpdatedAt))
 		tw.Flush()
@@ -220,7 +241,6 @@ func (c *cli) stateShow(ctx context.Context, args []string) int {
 		fmt.Fprintln(w, "\nRecent activity (newest first):")
 		writeActivities(w, acts, true)
 	}
-	return exitOK
 }
 
 // writeActivities prints activity entries as a table.
@@ -313,7 +333,11 @@ func (c *cli) activityLog(ctx context.Context, args []string) int {
 	}
 	defer p.Close()
 	defer st.Close()
-	acts, err := st.Activities(ctx, state.ActivityFilter{RunID: a.runID, Flow: a.flow, Limit: a.n})
+	filter := state.ActivityFilter{RunID: a.runID, Flow: a.flow, Action: a.action, Key: a.key, Limit: a.n}
+	if a.since != "" {
+		filter.Since, _ = parseSince(c.now(), a.since) // checked by parseLog
+	}
+	acts, err := st.Activities(ctx, filter)
 	if err != nil {
 		dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot read the activity log", err), nil, c.color())
 		return exitError
@@ -321,16 +345,16 @@ func (c *cli) activityLog(ctx context.Context, args []string) int {
 	if a.json {
 		enc := json.NewEncoder(c.stdout)
 		for _, act := range acts {
-			enc.Encode(jsonActivity{
-				ID: act.ID, RunID: act.RunID, At: formatTime(act.At), Flow: act.Flow, SourceKey: act.SourceKey,
-				TargetID: act.TargetID, Action: act.Action, Error: act.Error,
-				Read: act.Read, Sent: act.Sent, Answer: act.Answer,
-			})
+			enc.Encode(toJSONActivity(act))
 		}
 		return exitOK
 	}
 	if len(acts) == 0 {
-		fmt.Fprintln(c.stdout, "The activity log has no entries.")
+		if filter != (state.ActivityFilter{Limit: a.n}) {
+			fmt.Fprintln(c.stdout, "The activity log has no entries that match.")
+		} else {
+			fmt.Fprintln(c.stdout, "The activity log has no entries.")
+		}
 		return exitOK
 	}
 	writeActivities(c.stdout, acts, false)

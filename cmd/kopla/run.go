@@ -101,6 +101,8 @@ func commands() []command {
 		{"login", "Sign in to a connection (OAuth)", loginUsage, (*cli).login},
 		{"state", "Inspect the state: list, show, unlock", stateUsage, (*cli).state},
 		{"log", "Show the activity log", logUsage, (*cli).activityLog},
+		{"trace", "Show one record's story across every flow", traceUsage, (*cli).trace},
+		{"forget", "Erase a person's data from the state (GDPR)", forgetUsage, (*cli).forget},
 		{"runs", "Show recent runs", runsUsage, (*cli).runs},
 		{"version", "Show the version", "Usage: kopla version\n\n  Print the version of kopla.\n", (*cli).printVersion},
 	}

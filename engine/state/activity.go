@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -33,6 +31,13 @@ type Activity struct {
 	// entry, without its documents.
 	Read, Sent, Answer json.RawMessage
 	Error              string
+	// Keys are the other values the record is known by in any system (the
+	// flow's key value, such as an e-mail address or an order reference,
+	// and the numbers the target assigned), so that kopla log -key finds
+	// the entry by any of them, as by SourceKey and TargetID. They go in
+	// the key index only, hashed (keys.go): the entry does not hold them,
+	// and entries read back have none.
+	Keys []string
 }
 
 // LogActivity appends entries to the activity log, in one transaction.
@@ -85,8 +90,16 @@ func (s *Store) logActivity(ctx context.Context, tx *sql.Tx, acts []Activity) er
 		if err != nil {
 			return err
 		}
+		bufs.pairs = bufs.pairs[:0]
+		for i := range acts[:n] {
+			bufs.pairs = appendEntryKeys(bufs.pairs, s.salt, i, &acts[i])
+		}
+		bufs.keys = encodeKeyPairs(bufs.keys[:0], bufs.pairs)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (id, n, run_id, at, flow, entries) VALUES (?, ?, ?, ?, ?, ?)`,
 			next, n, nullID(first.RunID), firstAt, first.Flow, packed); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertKeysSQL, next, first.Flow, bufs.keys); err != nil {
 			return err
 		}
 		next += int64(n)
@@ -100,6 +113,8 @@ type activityBufs struct {
 	entry  []byte
 	packed bytes.Buffer
 	zw     *s2.Writer
+	pairs  []keyPair
+	keys   []byte
 }
 
 // activityBlock is how much JSON the compressor takes at a time: entries
@@ -142,13 +157,6 @@ type entry struct {
 	Read      json.RawMessage `json:"read,omitempty"`
 	Sent      json.RawMessage `json:"sent,omitempty"`
 	Answer    json.RawMessage `json:"answer,omitempty"`
-}
-
-// sourceKeyProbe is how an entry of the given source key begins in its
-// row's JSON: Activities looks for it to skip rows without the key before
-// decoding them.
-func sourceKeyProbe(key string) string {
-	return string(jsonenc.AppendString([]byte(`{"source_key":`), key, false))
 }
 
 // appendEntry appends the JSON of a's entry on one line, as encoding/json
@@ -207,148 +215,6 @@ func checkActivity(a Activity) error {
 		return fmt.Errorf("flow %s, source key %q: empty action", a.Flow, a.SourceKey)
 	}
 	return nil
-}
-
-// ActivityFilter selects activity entries; zero fields match everything.
-type ActivityFilter struct {
-	RunID     int64
-	Flow      string
-	SourceKey string
-	// Limit bounds the number of entries; <= 0 means no bound.
-	Limit int
-}
-
-// Activities returns the entries matching f, newest first.
-func (s *Store) Activities(ctx context.Context, f ActivityFilter) ([]Activity, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.RunID != 0 {
-		where = append(where, "run_id = ?")
-		args = append(args, f.RunID)
-	}
-	if f.Flow != "" {
-		where = append(where, "flow = ?")
-		args = append(args, f.Flow)
-	}
-	q := `SELECT id, run_id, at, flow, entries FROM activity`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id DESC`
-
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("state: activities: %w", err)
-	}
-	defer rows.Close()
-	var probe []byte
-	if f.SourceKey != "" {
-		probe = []byte(sourceKeyProbe(f.SourceKey))
-	}
-	var out []Activity
-	for rows.Next() && (f.Limit <= 0 || len(out) < f.Limit) {
-		var (
-			id     int64
-			runID  sql.NullInt64
-			at     string
-			flow   string
-			stored []byte
-		)
-		if err := rows.Scan(&id, &runID, &at, &flow, &stored); err != nil {
-			return nil, fmt.Errorf("state: activities: %w", err)
-		}
-		t, err := parseTime(at)
-		if err != nil {
-			return nil, fmt.Errorf("state: activities: entry %d: %w", id, err)
-		}
-		plain, err := io.ReadAll(s2.NewReader(bytes.NewReader(stored)))
-		if err != nil {
-			out = append(out, Activity{ID: id, RunID: runID.Int64, At: t, Flow: flow, Action: "unreadable",
-				Error: fmt.Sprintf("these entries of the activity log cannot be read: %v", err)})
-			continue
-		}
-		if probe != nil && !bytes.Contains(plain, probe) {
-			continue
-		}
-		entries := decodeEntries(plain)
-		for i := len(entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
-			e := &entries[i]
-			if f.SourceKey != "" && e.SourceKey != f.SourceKey {
-				continue
-			}
-			out = append(out, Activity{ID: id + int64(i), RunID: runID.Int64, At: t, Flow: flow,
-				SourceKey: e.SourceKey, TargetID: e.TargetID, Action: e.Action, Error: e.Error,
-				Read: e.Read, Sent: e.Sent, Answer: e.Answer})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("state: activities: %w", err)
-	}
-	return out, nil
-}
-
-// purgeRows bounds each purge transaction, so that a long purge does not
-// hold the write lock against a running apply. A row holds one batch of an
-// apply: up to some thousands of entries.
-const purgeRows = 20
-
-// Purge deletes the activity entries recorded before before, the retention
-// limit, and returns how many it deleted. Runs (commands, digests, counts)
-// hold no personal data and are kept. Deleted entries are overwritten in
-// the file (secure_delete) and the write-ahead log is checkpointed, so
-// that the data does not linger on disk.
-func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
-	cut := formatTime(before)
-	// Purged activity (personal data) is overwritten in full, free pages
-	// included; the rest of the time the writer zeroes only what costs no
-	// extra I/O (secure_delete FAST). The writer is a single connection, so
-	// the pragma holds for the deletes below.
-	if _, err := s.w.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-		return 0, fmt.Errorf("state: purge: %w", err)
-	}
-	defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = FAST`)
-	var total int64
-	for {
-		rows, entries, err := s.purgeSome(ctx, cut)
-		if err != nil {
-			return total, fmt.Errorf("state: purge: %w", err)
-		}
-		total += entries
-		if rows < purgeRows {
-			break
-		}
-	}
-	if total > 0 {
-		// Busy readers may keep part of the log; that is no error, the next
-		// checkpoint takes the rest.
-		var busy, logFrames, done int
-		if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
-			return total, fmt.Errorf("state: purge: checkpoint: %w", err)
-		}
-	}
-	return total, nil
-}
-
-// purgeSome deletes up to purgeRows rows of entries recorded before cut and
-// returns how many rows and entries it deleted.
-func (s *Store) purgeSome(ctx context.Context, cut string) (rows, entries int64, err error) {
-	res, err := s.w.QueryContext(ctx, `
-DELETE FROM activity WHERE id IN (SELECT id FROM activity WHERE at < ? LIMIT ?) RETURNING n`, cut, purgeRows)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer res.Close()
-	for res.Next() {
-		var n int64
-		if err := res.Scan(&n); err != nil {
-			return 0, 0, err
-		}
-		rows++
-		entries += n
-	}
-	return rows, entries, res.Err()
 }
 
 // decodeEntries returns the entries of a row, uncompressed. A row holding an entry that is

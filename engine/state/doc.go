@@ -24,7 +24,14 @@
 //     marked interrupted ([Store.StartRun], [Store.FinishRun]).
 //   - activity: per record and run, what was read, what was sent and the
 //     answer, as JSON already redacted by the engine, stored a row per batch
-//     of records; [Store.Purge] deletes it after the retention period (GDPR).
+//     of records; [Store.Purge] deletes it after the retention period (GDPR)
+//     and then clears the key value and field hashes of the links whose
+//     records have no entry left, so that what outlives the retention period
+//     holds no personal data. [Store.Forget] erases one person's entries
+//     and links on request.
+//   - activity_keys: per activity row, salted hashes of every key its
+//     records are known by (keys.go), for [Store.Activities] with a Key,
+//     [Store.Story] and [Store.Forget]; secrets holds the salt.
 //   - locks: the apply lock, one row naming the holding process
 //     ([Store.Lock]).
 //

@@ -82,6 +82,31 @@ CREATE TABLE locks (
 	acquired_at TEXT    NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: the key index of the activity log (see keys.go): per row of
+	// entries, the salted hashes of every key its entries' records are
+	// known by, in a narrow table of its own, so that kopla log -key, trace
+	// and forget read the hashes of a million entries, not their
+	// documents. The rows logged before are indexed by indexActivity, run
+	// with this step.
+	`
+CREATE TABLE secrets (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO secrets (name, value) VALUES ('key_salt', randomblob(32));
+
+CREATE TABLE activity_keys (
+	row    INTEGER PRIMARY KEY REFERENCES activity (id) ON DELETE CASCADE,
+	flow   TEXT NOT NULL,
+	hashes BLOB NOT NULL
+);
+`,
+}
+
+// migrationSteps are what a migration does beyond its SQL, run in the
+// same transaction after it: steps[v] after migrations[v].
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	1: indexActivity,
 }
 
 // SchemaVersion is the schema version this package writes.
@@ -115,6 +140,11 @@ func (s *Store) migrateStep(ctx context.Context) (done bool, err error) {
 		}
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+		if step := migrationSteps[v]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
 		}
 		// PRAGMA takes no bound parameters; v is an int we computed.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {

@@ -53,6 +53,9 @@ type Store struct {
 	selectLinks *inStatement // on the read pool
 	deleteLinks *inStatement
 
+	// salt keys the hashes of the key index (keys.go).
+	salt []byte
+
 	activityBufs sync.Pool // of *activityBufs
 
 	mu        sync.Mutex
@@ -214,6 +217,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		return err
 	}
 	if s.deleteLinks, err = newInStatement(ctx, s.w, deleteLinksSQL); err != nil {
+		return err
+	}
+	if s.salt, err = loadSalt(ctx, s.r); err != nil {
 		return err
 	}
 	return nil
