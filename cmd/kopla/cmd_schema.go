@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -300,7 +301,7 @@ func writeConnectionSchemas(w io.Writer, st style, conns []engine.ConnectionSche
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "%s %s\n\n", st.bold(cs.Key), st.dim("("+cs.Kind+")"))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := newTable(w)
 		fmt.Fprintf(tw, "  OBJECT\tFIELDS\tNOTES\tKEYS\n")
 		for _, o := range cs.Objects {
 			var notes []string
@@ -331,6 +332,33 @@ func exampleObject(conns []engine.ConnectionSchema) string {
 	return "kind.name.object"
 }
 
+// table aligns tab-separated cells in columns, without the padding an
+// empty last cell would leave at the end of its line.
+type table struct {
+	w   io.Writer
+	buf bytes.Buffer
+	tw  *tabwriter.Writer
+}
+
+func newTable(w io.Writer) *table {
+	t := &table{w: w}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+func (t *table) Write(p []byte) (int, error) { return t.tw.Write(p) }
+
+// Flush writes the table.
+func (t *table) Flush() {
+	t.tw.Flush()
+	for _, line := range strings.SplitAfter(t.buf.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(t.w, strings.TrimRight(line, " \n"))
+		}
+	}
+	t.buf.Reset()
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -353,7 +381,7 @@ func writeObjectSchema(w io.Writer, st style, conn string, o engine.ObjectSchema
 		return
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintf(tw, "  FIELD\tTYPE\tMAX\tFLAGS\tNOTES\n")
 	for _, r := range rows {
 		maxLen := "-"
