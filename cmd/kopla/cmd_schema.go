@@ -427,16 +427,16 @@ type schemaFieldJSON struct {
 	// Elem describes the elements of a list.
 	Elem *schemaFieldJSON `json:"elem,omitempty"`
 	// Fields are those of an object.
-	Fields      []schemaFieldJSON `json:"fields,omitempty"`
-	MaxLength   int               `json:"max_length,omitempty"`
-	Required    bool              `json:"required,omitempty"`
-	ReadOnly    bool              `json:"read_only,omitempty"`
-	CreateOnly  bool              `json:"create_only,omitempty"`
-	Key         bool              `json:"key,omitempty"`
-	Unique      bool              `json:"unique,omitempty"`
-	Sensitive   bool              `json:"sensitive,omitempty"`
-	Options     []string          `json:"options,omitempty"`
-	Default     any               `json:"default,omitempty"`
+	Fields     []schemaFieldJSON `json:"fields,omitempty"`
+	MaxLength  int               `json:"max_length,omitempty"`
+	Required   bool              `json:"required,omitempty"`
+	ReadOnly   bool              `json:"read_only,omitempty"`
+	CreateOnly bool              `json:"create_only,omitempty"`
+	Key        bool              `json:"key,omitempty"`
+	Unique     bool              `json:"unique,omitempty"`
+	Sensitive  bool              `json:"sensitive,omitempty"`
+	Options    []string          `json:"options,omitempty"`
+	Default    any               `json:"default,omitempty"`
 	// DefaultComputed marks a default computed from the other fields of
 	// the record or row written (connectors.DefaultFunc).
 	DefaultComputed bool   `json:"default_computed,omitempty"`
