@@ -68,7 +68,8 @@ func (c *cli) schema(_ context.Context, args []string) int {
 	// Offline: the connectors' catalogues need no credentials.
 	c.offline = true
 	cfg, diags := c.load()
-	if cfg == nil || cfg.Settings == nil {
+	if cfg == nil || cfg.Settings == nil || len(cfg.Files) == 0 {
+		// Not a project (no *.hcl files): say so rather than list nothing.
 		dsl.WriteDiagnostics(c.stdout, diags, cfg.Files, c.color())
 		return exitError
 	}

@@ -170,6 +170,15 @@ func TestSchemaErrors(t *testing.T) {
 	}
 }
 
+// TestSchemaOutsideProject: a directory without flow files is not a
+// project with no connections.
+func TestSchemaOutsideProject(t *testing.T) {
+	r := runShipped(t, t.TempDir(), "", "schema")
+	if r.code != exitError || !strings.Contains(r.stdout, "No configuration files") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestSchemaBesideFlowErrors: a flow that does not validate does not hide
 // what the connections offer.
 func TestSchemaBesideFlowErrors(t *testing.T) {
