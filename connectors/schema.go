@@ -66,6 +66,10 @@ type Field struct {
 	// not have when the connector last discovered its fields (kopla init):
 	// until it is created, records read have no such field.
 	Undiscovered bool
+	// MaxLength is the most characters a string value may have, as the
+	// system documents it (eAccounting's article Number: 40); 0 means no
+	// known limit.
+	MaxLength int
 	// Default is, for a connection setting, the value of a setting that is
 	// not given. For a field of an object (or of the rows of a list of
 	// objects), it is the value the engine sends on create when the flow

@@ -570,6 +570,11 @@ func (p *Project) exprDiagnostic(e *dsl.Expr, err error, f *flow) *hcl.Diagnosti
 	d.Subject = &rng
 	d.Detail = exprMessage(fe.Message)
 	if m := unknownFieldRE.FindStringSubmatch(fe.Message); m != nil {
+		runes := []rune(e.Source)
+		if detail := p.unknownObjectDetail(string(runes[:min(max(fe.From, 0), len(runes))]), m[1]); detail != "" {
+			d.Summary, d.Detail = "Unknown object", detail
+			return d
+		}
 		d.Summary = "Unknown field"
 		d.Detail = p.unknownFieldDetail(e.Source, fe.From, m[1], f)
 	}
@@ -607,6 +612,33 @@ func (p *Project) unknownFieldDetail(src string, at int, field string, f *flow) 
 	}
 	detail := fmt.Sprintf("%s has no field %q.", what, field)
 	if s := connectors.Suggest(field, names); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return detail
+}
+
+var connectionRefRE = regexp.MustCompile(`(\w+)\.(\w+)\.\s*$`)
+
+// unknownObjectDetail explains kind.connection.misspelt, the first
+// argument of find(), when the text before the field names a connection:
+// "The connection eaccounting.books has no object "vatcode". Did you mean
+// "vatcodes"?" It returns "" for anything else.
+func (p *Project) unknownObjectDetail(before, object string) string {
+	m := connectionRefRE.FindStringSubmatch(before)
+	if m == nil {
+		return ""
+	}
+	key := m[1] + "." + m[2]
+	if alias, ok := p.cfg.ConnectionAliases[key]; ok {
+		key = alias
+	}
+	c, ok := p.conns[key]
+	if !ok {
+		return ""
+	}
+	names := objectNames(c.schemas)
+	detail := fmt.Sprintf("The connection %s.%s has no object %q (objects: %s).", m[1], m[2], object, strings.Join(names, ", "))
+	if s := connectors.Suggest(object, names); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return detail

@@ -98,6 +98,8 @@ func commands() []command {
 		{"test", "Run the flow unit tests (*.test.hcl)", testUsage, (*cli).test},
 		{"sandbox", "Run local HubSpot and eAccounting fakes with demo data", sandboxUsage, (*cli).sandbox},
 		{"init", "Discover what the connections offer and cache it", initUsage, (*cli).init},
+		{"schema", "Show the objects and fields of the connections", schemaUsage, (*cli).schema},
+		{"console", "Evaluate expressions against the connections", consoleUsage, (*cli).console},
 		{"login", "Sign in to a connection (OAuth)", loginUsage, (*cli).login},
 		{"state", "Inspect the state: list, show, unlock", stateUsage, (*cli).state},
 		{"log", "Show the activity log", logUsage, (*cli).activityLog},

@@ -16,7 +16,8 @@ import (
 
 var update = flag.Bool("update", false, "update golden files")
 
-// TestSchemasGolden keeps the object catalogue (names, types, flags) in
+// TestSchemasGolden keeps the object catalogue (names, types, flags,
+// maximum lengths, enumeration options) in
 // testdata/schemas.golden, so that every change to it shows in review.
 func TestSchemasGolden(t *testing.T) {
 	schemas, err := New().Objects(nil, connectors.Deps{})
@@ -62,6 +63,12 @@ func writeFields(b *strings.Builder, fields []connectors.Field, indent string) {
 		typ := f.Type.String()
 		if f.Elem != nil {
 			typ += " of " + f.Elem.Type.String()
+		}
+		if f.MaxLength > 0 {
+			flags = append(flags, fmt.Sprintf("max=%d", f.MaxLength))
+		}
+		if len(f.Options) > 0 {
+			flags = append(flags, "options="+strings.Join(f.Options, "|"))
 		}
 		fmt.Fprintf(b, "%s\n", strings.TrimRight(fmt.Sprintf("%s%s %s %s", indent, f.Name, typ, strings.Join(flags, ",")), " "))
 		writeFields(b, f.Fields, indent+"  ")

@@ -33,7 +33,7 @@ flow "orders" {
       find(memory.books.customers, 'Email', source.email)?.id
         ?? find(memory.books.custmers, 'Email', 'default@example.com').id
     EXPR
-    # ERROR@-2: Unknown field
+    # ERROR@-2: Unknown object
   }
 }
 
