@@ -102,7 +102,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if st != nil {
 		defer st.Close()
 	}
-	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+	// A plan to save is a plan to apply: a source that does not exist fails
+	// it, as it would fail apply.
+	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: a.out != ""})
 	diags = append(diags, pdiags...)
 	if pl != nil {
 		defer pl.Close()
@@ -229,7 +231,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		defer pl.Close()
 	} else {
 		var pdiags hcl.Diagnostics
-		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: true})
 		diags = append(diags, pdiags...)
 		c.logPlan(pl)
 		if pl != nil {
