@@ -93,7 +93,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	defer p.Close()
 	// Plan reads the state (links, cursors) but never writes it: a project
 	// without state is planned as if nothing had been applied.
-	st, sdiags := c.openState(ctx, cfg, true)
+	st, sdiags := c.openStateReadOnly(ctx, cfg)
 	diags = append(diags, sdiags...)
 	if sdiags.HasErrors() {
 		view.Diagnostics(diags, cfg.Files)

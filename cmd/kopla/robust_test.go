@@ -1,8 +1,10 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,5 +63,89 @@ func TestMissingSourceFile(t *testing.T) {
 	r = e.expect(exitOK, "apply", "-auto-approve", "-no-color")
 	if strings.Contains(r.stdout, "Source does not exist") {
 		t.Errorf("apply with missing = \"empty\" still warns:\n%s", r.stdout)
+	}
+}
+
+// plan only reads the state: it opens it read-only, so that it never
+// changes it. The state's files are left as they were.
+func TestPlanOpensStateReadOnly(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", missingSourceProject)
+	e.write("in/people.jsonl", `{"email":"ada@example.com"}`+"\n")
+	e.expect(exitOK, "apply", "-auto-approve", "-no-color")
+	e.write("in/people.jsonl", `{"email":"ada@example.com"}`+"\n"+`{"email":"grace@example.org"}`+"\n")
+	stateDir := filepath.Join(e.dir, ".kopla")
+	before := snapshotDir(t, stateDir)
+	r := e.expect(exitOK, "plan", "-no-color")
+	if !strings.Contains(r.stdout, "Plan: 1 to create") {
+		t.Errorf("plan:\n%s\nwant the second record planned (the state read)", r.stdout)
+	}
+	after := snapshotDir(t, stateDir)
+	if before["state.db"] != after["state.db"] {
+		t.Error("plan changed state.db")
+	}
+	// SQLite may add its shared-memory index beside the file where it
+	// can, but no log of writes.
+	if wal := after["state.db-wal"]; wal != "" {
+		t.Errorf("plan wrote %d bytes of write-ahead log", len(wal))
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok && name != "state.db-wal" && name != "state.db-shm" {
+			t.Errorf("plan created %s (before: %v)", name, keys(before))
+		}
+	}
+}
+
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, en.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[en.Name()] = string(b)
+	}
+	return out
+}
+
+func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// A damaged state file gets a message that says what is wrong and what to
+// do, in plan and apply alike.
+func TestDamagedStateMessages(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", missingSourceProject)
+	e.write("in/people.jsonl", `{"email":"ada@example.com"}`+"\n")
+	for _, tt := range []struct {
+		name  string
+		setup func(path string)
+		want  string
+	}{
+		{"garbage", func(p string) { e.write(".kopla/state.db", strings.Repeat("not a database ", 40)) }, "is not a kopla state file"},
+		{"directory", func(p string) { os.Mkdir(p, 0o700) }, "is a directory, not a state file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(e.dir, ".kopla", "state.db")
+			os.RemoveAll(path)
+			os.MkdirAll(filepath.Dir(path), 0o700)
+			tt.setup(path)
+			for _, args := range [][]string{{"plan", "-no-color"}, {"apply", "-auto-approve", "-no-color"}} {
+				r := e.expect(exitError, args...)
+				if !strings.Contains(r.stdout, "Error: Cannot open state") || !strings.Contains(r.stdout, tt.want) {
+					t.Errorf("kopla %s:\n%s\nwant Cannot open state saying %q", args[0], r.stdout, tt.want)
+				}
+				if strings.Contains(r.stdout, "(26)") && !strings.Contains(r.stdout, "SQLite:") {
+					t.Errorf("kopla %s gives SQLite's code alone:\n%s", args[0], r.stdout)
+				}
+			}
+		})
 	}
 }

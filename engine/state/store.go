@@ -82,6 +82,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: empty path")
 	}
+	if err := checkStatePath(path); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
@@ -93,24 +96,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown-host"
-	}
-	s := &Store{
-		now:   time.Now,
-		pid:   os.Getpid(),
-		host:  host,
-		alive: processAlive,
-		held:  map[string]bool{},
-	}
-	s.activityBufs.New = func() any { return new(activityBufs) }
-	for _, o := range opts {
-		o(s)
-	}
+	s := newStore(opts)
 
 	// The writer opens first: it switches the file to WAL (persistent) and
 	// migrates the schema before any reader looks at it.
+	var err error
 	s.w, err = sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
@@ -121,7 +111,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetConnMaxIdleTime(0)
 	if err := s.migrateWhenFree(ctx); err != nil {
 		s.w.Close()
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
+		return nil, describeOpenError(path, err)
 	}
 
 	s.r, err = sql.Open("sqlite", dsn(path, true))
@@ -140,6 +130,26 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// newStore makes a Store with its options, without databases.
+func newStore(opts []Option) *Store {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	s := &Store{
+		now:   time.Now,
+		pid:   os.Getpid(),
+		host:  host,
+		alive: processAlive,
+		held:  map[string]bool{},
+	}
+	s.activityBufs.New = func() any { return new(activityBufs) }
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // migrateWhenFree migrates, trying again while another process holds the
