@@ -278,7 +278,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	diags = append(diags, lock.Unlock()...)
 	if res != nil {
 		o := summarize(pl, res)
-		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked)
+		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked, "interrupted", o.interrupted)
 	}
 	view.Diagnostics(diags, cfg.Files)
 	if res == nil {
@@ -286,7 +286,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 	view.Result(pl, res, p.TargetFieldSensitive)
 	o := summarize(pl, res)
-	if diags.HasErrors() || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
+	if diags.HasErrors() || o.interrupted || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
 		return exitError
 	}
 	return exitOK
