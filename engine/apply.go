@@ -108,6 +108,7 @@ type applier struct {
 	p       *Project
 	st      *state.Store
 	opts    ApplyOptions
+	lock    *StateLock
 	runID   int64
 	ev      evaluator
 	finds   *findCache
@@ -147,8 +148,10 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if opts.Holder == "" {
 		opts.Holder = "kopla apply"
 	}
-	if opts.Lock == nil {
-		lock, ldiags := LockState(ctx, st, LockOptions{Holder: opts.Holder})
+	lock := opts.Lock
+	if lock == nil {
+		var ldiags hcl.Diagnostics
+		lock, ldiags = LockState(ctx, st, LockOptions{Holder: opts.Holder})
 		if ldiags.HasErrors() {
 			return nil, ldiags
 		}
@@ -156,7 +159,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	var err error
-	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
+	a := &applier{p: p, st: st, opts: opts, lock: lock, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
 
 	if opts.Saved {
 		if diags := a.checkStale(ctx, pl); diags.HasErrors() {
@@ -285,6 +288,12 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	flush := func() error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if a.lock.Lost() {
+			// Another apply may hold the lock now: writing on could
+			// write the same records twice.
+			return errors.New("the state lock was lost while this apply held it (broken with kopla state unlock, " +
+				"or taken over after this process stalled past the lock's expiry); stopped before writing more. Run kopla plan to see what is left")
 		}
 		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
 			return err

@@ -212,6 +212,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "The state is locked by %s since %s: waiting up to %s for it (-lock-timeout).\n",
 				holder, since.UTC().Format(time.RFC3339), a.lockTimeout)
 		},
+		TakenOver: func(holder, reason string) {
+			fmt.Fprintf(c.stderr, "Took over the stale state lock of %s: %s.\n", holder, reason)
+		},
 	})
 	if ldiags.HasErrors() {
 		view.Diagnostics(append(diags, ldiags...), cfg.Files)

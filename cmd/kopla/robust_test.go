@@ -1,12 +1,14 @@
 package main
 
 import (
+	"database/sql"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const missingSourceProject = `
@@ -147,5 +149,47 @@ func TestDamagedStateMessages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A lock left by a crashed apply in a container (a host name never seen
+// again) expires with its heartbeat: the next apply takes it over and
+// says whose lock it broke. A lock with a fresh heartbeat holds.
+func TestApplyTakesOverAnExpiredLock(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", missingSourceProject)
+	e.write("in/people.jsonl", `{"email":"ada@example.com"}`+"\n")
+	e.expect(exitOK, "apply", "-auto-approve", "-no-color") // creates the state
+	db, err := sql.Open("sqlite", filepath.Join(e.dir, ".kopla", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	putLock := func(beatAge time.Duration) {
+		t.Helper()
+		beat := testNow.Add(-beatAge).UTC().Format("2006-01-02T15:04:05.000000000Z")
+		if _, err := db.Exec(`DELETE FROM locks`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO locks (name, holder, pid, host, token, acquired_at, heartbeat_at) VALUES ('apply', 'kopla apply', 1, 'kopla-job-7d9f', 't', ?, ?)`, beat, beat); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	putLock(10 * time.Second)
+	r := e.expect(exitError, "apply", "-auto-approve", "-no-color")
+	if !strings.Contains(r.stdout, "State is locked") || !strings.Contains(r.stdout, "kopla apply, pid 1 on kopla-job-7d9f") {
+		t.Errorf("apply beside a live lock:\n%s", r.stdout)
+	}
+
+	putLock(10 * time.Minute)
+	r = e.expect(exitOK, "apply", "-auto-approve", "-no-color")
+	want := "Took over the stale state lock of kopla apply, pid 1 on kopla-job-7d9f: its last heartbeat was 10m0s ago"
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr:\n%s\nwant %q", r.stderr, want)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM locks`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("locks after the apply = %d, %v; want none", n, err)
 	}
 }

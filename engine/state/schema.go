@@ -82,6 +82,10 @@ CREATE TABLE locks (
 	acquired_at TEXT    NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: the lock's heartbeat, renewed while it is held: a lock whose
+	// heartbeat is older than the expiry is stale, whatever its pid or
+	// host ('' for a lock taken before: its acquired_at counts).
+	`ALTER TABLE locks ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this package writes.

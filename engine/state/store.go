@@ -47,6 +47,9 @@ type Store struct {
 	host string
 	// alive reports whether a process of this host is still running.
 	alive func(pid int) bool
+	// heartbeat is how often a held lock is renewed, and lockExpiry how
+	// old its last renewal may be before the lock is stale.
+	heartbeat, lockExpiry time.Duration
 
 	// Statements of the hot paths, prepared once on their pool.
 	upsertLinks *rowInserter
@@ -56,7 +59,7 @@ type Store struct {
 	activityBufs sync.Pool // of *activityBufs
 
 	mu        sync.Mutex
-	held      map[string]bool // lock tokens taken by this Store, released by Close
+	held      map[string]*heldLock // locks taken by this Store, by token, released by Close
 	closeOnce sync.Once
 	cerr      error
 }
@@ -143,7 +146,10 @@ func newStore(opts []Option) *Store {
 		pid:   os.Getpid(),
 		host:  host,
 		alive: processAlive,
-		held:  map[string]bool{},
+		held:  map[string]*heldLock{},
+
+		heartbeat:  DefaultLockHeartbeat,
+		lockExpiry: DefaultLockExpiry,
 	}
 	s.activityBufs.New = func() any { return new(activityBufs) }
 	for _, o := range opts {
@@ -240,10 +246,11 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		tokens := make([]string, 0, len(s.held))
-		for t := range s.held {
+		for t, h := range s.held {
+			h.stop()
 			tokens = append(tokens, t)
 		}
-		s.held = map[string]bool{}
+		s.held = map[string]*heldLock{}
 		s.mu.Unlock()
 		var errs []error
 		for _, t := range tokens {
