@@ -18,6 +18,12 @@ var (
 	// ErrAuth means the credentials were refused and refreshing did not help:
 	// the user must log in again or fix the token.
 	ErrAuth = errors.New("authentication failed")
+	// ErrSourceMissing is wrapped by Reader.Read when what it reads does not
+	// exist at all (a file not written yet), as opposed to existing and
+	// holding no records. The engine plans such a source as empty with a
+	// warning, and refuses to apply it: an export that did not arrive must
+	// not pass for one without records.
+	ErrSourceMissing = errors.New("source does not exist")
 )
 
 // APIError is an error answer of a remote API, decoded.

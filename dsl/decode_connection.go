@@ -193,12 +193,12 @@ func (d *settingsDecoder) attribute(f connectors.Field, attr *hcl.Attribute) (an
 		return nil, false
 	}
 	if f.Sensitive && len(attr.Expr.Variables()) == 0 && !hasCalls(attr.Expr) && !isBlank(val) {
-		d.diags = append(d.diags, &hcl.Diagnostic{
+		d.diags = append(d.diags, redactSubject(&hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Secret written in a file",
 			Detail:   fmt.Sprintf("%s is sensitive, and this file is meant for version control. Read it from the environment instead: %s = env(\"NAME\").", f.Name, f.Name),
 			Subject:  attr.Expr.Range().Ptr(),
-		})
+		}))
 	}
 	if val.IsNull() {
 		if f.Required {
@@ -214,12 +214,16 @@ func (d *settingsDecoder) attribute(f connectors.Field, attr *hcl.Attribute) (an
 	}
 	v, err := settingValue(f, val)
 	if err != nil {
-		d.diags = append(d.diags, &hcl.Diagnostic{
+		diag := &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value",
 			Detail:   sentence(fmt.Sprintf("The setting %s %s", f.Name, err)),
 			Subject:  attr.Expr.Range().Ptr(),
-		})
+		}
+		if f.Sensitive {
+			redactSubject(diag)
+		}
+		d.diags = append(d.diags, diag)
 		return nil, false
 	}
 	return v, true

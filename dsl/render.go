@@ -127,5 +127,8 @@ func snippetOf(d *hcl.Diagnostic, files map[string]*hcl.File) (snippet, bool) {
 	if off := d.Subject.Start.Byte - 1; off >= 0 {
 		s.Context = hcled.ContextString(f, off)
 	}
+	if isRedacted(d) {
+		s = s.redact()
+	}
 	return s, true
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -45,6 +46,12 @@ type ApplyOptions struct {
 type Result struct {
 	RunID int64
 	Flows []*FlowResult
+	// Interrupted says the apply was cancelled (Ctrl-C) before it wrote
+	// everything: what was written and answered is saved. NotWritten
+	// counts the planned changes that were not written, or whose write
+	// was cut off before its answer (RecordResult.Interrupted).
+	Interrupted bool
+	NotWritten  int
 }
 
 // FlowResult is what an apply did in one flow.
@@ -70,6 +77,10 @@ type RecordResult struct {
 	// one leaves the record created and linked, its Error set, and fails
 	// the run.
 	Verification *Verification
+	// Interrupted says the apply was cancelled before this write was
+	// answered: it was not sent, or its answer never came. Its Action is
+	// error; it counts as not written, not as failed.
+	Interrupted bool
 }
 
 // Counts counts the results by action.
@@ -77,6 +88,9 @@ func (r *Result) Counts() plan.Counts {
 	var c plan.Counts
 	for _, f := range r.Flows {
 		for _, rec := range f.Records {
+			if rec.Interrupted {
+				continue // counted in NotWritten
+			}
 			c.Add(rec.Action)
 			if rec.Verification.Failed() {
 				c.Unverified++
@@ -94,6 +108,7 @@ type applier struct {
 	p       *Project
 	st      *state.Store
 	opts    ApplyOptions
+	lock    *StateLock
 	runID   int64
 	ev      evaluator
 	finds   *findCache
@@ -133,8 +148,10 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if opts.Holder == "" {
 		opts.Holder = "kopla apply"
 	}
-	if opts.Lock == nil {
-		lock, ldiags := LockState(ctx, st, LockOptions{Holder: opts.Holder})
+	lock := opts.Lock
+	if lock == nil {
+		var ldiags hcl.Diagnostics
+		lock, ldiags = LockState(ctx, st, LockOptions{Holder: opts.Holder})
 		if ldiags.HasErrors() {
 			return nil, ldiags
 		}
@@ -142,7 +159,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	var err error
-	a := &applier{p: p, st: st, opts: opts, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
+	a := &applier{p: p, st: st, opts: opts, lock: lock, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
 
 	if opts.Saved {
 		if diags := a.checkStale(ctx, pl); diags.HasErrors() {
@@ -163,8 +180,29 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		if fp == nil || fp.Disabled {
 			continue
 		}
+		if ctx.Err() != nil {
+			// Interrupted: the flows left are not written at all.
+			res.Interrupted = true
+			res.NotWritten += fp.Counts().Create + fp.Counts().Update
+			continue
+		}
 		fr, err := a.applyFlow(ctx, f, fp)
 		res.Flows = append(res.Flows, fr)
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-len(fr.Records))
+			for _, rr := range fr.Records {
+				if rr.Interrupted {
+					res.NotWritten++
+				}
+			}
+			if err != nil && !errors.Is(err, context.Canceled) {
+				// Not the interrupt itself: what stopped the saving of
+				// the answers (a state error, saveTimeout).
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
+			}
+			continue
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
@@ -251,6 +289,12 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if a.lock.Lost() {
+			// Another apply may hold the lock now: writing on could
+			// write the same records twice.
+			return errors.New("the state lock was lost while this apply held it (broken with kopla state unlock, " +
+				"or taken over after this process stalled past the lock's expiry); stopped before writing more. Run kopla plan to see what is left")
+		}
 		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
 			return err
 		}
@@ -283,6 +327,11 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	}
 	return fr, nil
 }
+
+// saveTimeout bounds the saving of a batch's answers after the apply was
+// interrupted: long enough for a busy state file, short enough that a
+// second Ctrl-C is not needed.
+const saveTimeout = 30 * time.Second
 
 // applyBatch writes one batch: intents first, then the writes, then links,
 // activity and the resolution of the intents.
@@ -395,6 +444,12 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		journal int64
 		pending []string
 	)
+	// What the target answered is recorded even when the apply is
+	// interrupted (Ctrl-C) during or after the writes: a record written
+	// but not linked would be created again, and have no history. The
+	// recording outlives ctx's cancellation, for saveTimeout at most.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
 	if len(writes) > 0 {
 		var err error
 		if journal, err = a.st.BeginIntents(ctx, intents); err != nil {
@@ -410,6 +465,10 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if res.Err != nil {
 				rr.Action = plan.Error
 				rr.Error = res.Err.Error()
+				if errors.Is(res.Err, context.Canceled) && ctx.Err() != nil {
+					rr.Interrupted = true
+					rr.Error = "interrupted (Ctrl-C) before an answer came; the next apply writes it again, and a create only if it is not found by key"
+				}
 				var apiErr *connectors.APIError
 				if errors.As(res.Err, &apiErr) {
 					// The system answered: the write did not happen.
@@ -434,7 +493,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 				// The document exists either way: it is linked, so that it
 				// is never created twice, and its failed verification is
 				// reported for the record and the run.
-				if v := verifyDocument(ctx, writer, writes[i].Fields, res.Record); v != nil {
+				if v := verifyDocument(saveCtx, writer, writes[i].Fields, res.Record); v != nil {
 					rr.Verification = v
 					if v.Failed() {
 						rr.Error = v.Message()
@@ -447,7 +506,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	return a.st.Save(ctx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
+	return a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's

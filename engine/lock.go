@@ -22,6 +22,10 @@ type LockOptions struct {
 	// Waiting, when set, is called once when the lock is held by another
 	// process and LockState starts to wait for it.
 	Waiting func(holder string, since time.Time)
+	// TakenOver, when set, is called when LockState took over a stale lock
+	// (its process gone, or its heartbeat expired), with the old holder
+	// ("kopla apply, pid 12 on build-1") and why it was stale.
+	TakenOver func(holder, reason string)
 }
 
 // StateLock is the state lock held by one apply: taken before its plan is
@@ -29,7 +33,12 @@ type LockOptions struct {
 // or writes the same records in between.
 type StateLock struct {
 	unlock func() error
+	st     *state.Store
 }
+
+// Lost reports whether the lock was found broken or taken over while held
+// (its heartbeat could not renew it): the apply must stop writing.
+func (l *StateLock) Lost() bool { return l != nil && l.st.LockLost() }
 
 // LockState takes the state lock for an apply. The apply that takes it
 // before it plans sees every write of the apply before it, and no other
@@ -47,7 +56,7 @@ func LockState(ctx context.Context, st *state.Store, opts LockOptions) (*StateLo
 	if opts.Waiting != nil {
 		waiting = func(le *state.LockedError) { opts.Waiting(le.Holder, le.Since) }
 	}
-	unlock, err := st.LockWait(ctx, opts.Holder, opts.Timeout, waiting)
+	unlock, took, err := st.LockWaitTakingOver(ctx, opts.Holder, opts.Timeout, waiting)
 	if err != nil {
 		var locked *state.LockedError
 		if errors.As(err, &locked) {
@@ -61,7 +70,10 @@ func LockState(ctx context.Context, st *state.Store, opts LockOptions) (*StateLo
 		}
 		return nil, ErrorDiagnostic("Cannot lock state", err)
 	}
-	return &StateLock{unlock: unlock}, nil
+	if took != nil && opts.TakenOver != nil {
+		opts.TakenOver(took.Old.String(), took.Reason)
+	}
+	return &StateLock{unlock: unlock, st: st}, nil
 }
 
 // Unlock releases the lock. It may be called more than once. It reports an

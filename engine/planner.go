@@ -30,6 +30,10 @@ type PlanOptions struct {
 	// Incremental reads only what changed since the cursor the last apply
 	// stored, for sources that support it.
 	Incremental bool
+	// ForApply says the plan is made to be applied (apply, plan -out): a
+	// source that does not exist (connectors.ErrSourceMissing) fails its
+	// flows instead of being planned as empty with a warning.
+	ForApply bool
 }
 
 // planner plans one project run.
@@ -165,6 +169,9 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 			if err == nil {
 				err = g.errs[i]
 			}
+			if g.missing != nil && err == nil {
+				diags = append(diags, sourceMissingWarning(run.f, g.missing))
+			}
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -185,6 +192,17 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		}
 	}
 	return out, diags
+}
+
+// sourceMissingWarning tells that a flow's source does not exist and was
+// planned as empty, and that apply will refuse it.
+func sourceMissingWarning(f *flow, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Source does not exist",
+		Detail:   Sentence(fmt.Sprintf("Flow %q: %s. It was planned as having no records, but kopla apply (and plan -out) will refuse it until it exists", f.name, err)),
+		Subject:  f.decl.DeclRange.Ptr(),
+	}
 }
 
 // selectFlows resolves -flow names.
@@ -266,6 +284,9 @@ type readGroup struct {
 	runs []*flowRun // in dependency order
 	req  connectors.ReadRequest
 	err  error // the cursor could not be read
+	// missing is set when the source does not exist and was planned as
+	// empty (connectors.ErrSourceMissing, not ForApply).
+	missing error
 	// errs are the failures of each flow (a source that cannot be read
 	// fails all of them), by the index of runs.
 	errs []error
@@ -391,6 +412,10 @@ func (g *readGroup) read(ctx context.Context) error {
 	}
 	if errors.Is(err, errAllFailed) {
 		return nil // each flow has its own error
+	}
+	if errors.Is(err, connectors.ErrSourceMissing) && !first.pl.opts.ForApply {
+		g.missing = err
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", first.f.source.ref, err)

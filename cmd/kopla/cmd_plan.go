@@ -93,7 +93,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	defer p.Close()
 	// Plan reads the state (links, cursors) but never writes it: a project
 	// without state is planned as if nothing had been applied.
-	st, sdiags := c.openState(ctx, cfg, true)
+	st, sdiags := c.openStateReadOnly(ctx, cfg)
 	diags = append(diags, sdiags...)
 	if sdiags.HasErrors() {
 		view.Diagnostics(diags, cfg.Files)
@@ -102,7 +102,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if st != nil {
 		defer st.Close()
 	}
-	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+	// A plan to save is a plan to apply: a source that does not exist fails
+	// it, as it would fail apply.
+	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: a.out != ""})
 	diags = append(diags, pdiags...)
 	if pl != nil {
 		defer pl.Close()
@@ -210,6 +212,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stderr, "The state is locked by %s since %s: waiting up to %s for it (-lock-timeout).\n",
 				holder, since.UTC().Format(time.RFC3339), a.lockTimeout)
 		},
+		TakenOver: func(holder, reason string) {
+			fmt.Fprintf(c.stderr, "Took over the stale state lock of %s: %s.\n", holder, reason)
+		},
 	})
 	if ldiags.HasErrors() {
 		view.Diagnostics(append(diags, ldiags...), cfg.Files)
@@ -229,7 +234,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		defer pl.Close()
 	} else {
 		var pdiags hcl.Diagnostics
-		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental})
+		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: true})
 		diags = append(diags, pdiags...)
 		c.logPlan(pl)
 		if pl != nil {
@@ -276,7 +281,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	diags = append(diags, lock.Unlock()...)
 	if res != nil {
 		o := summarize(pl, res)
-		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked)
+		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked, "interrupted", o.interrupted)
 	}
 	view.Diagnostics(diags, cfg.Files)
 	if res == nil {
@@ -284,7 +289,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 	view.Result(pl, res, p.TargetFieldSensitive)
 	o := summarize(pl, res)
-	if diags.HasErrors() || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
+	if diags.HasErrors() || o.interrupted || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
 		return exitError
 	}
 	return exitOK

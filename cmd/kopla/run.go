@@ -380,14 +380,48 @@ func (c *cli) openState(ctx context.Context, cfg *dsl.Config, mustExist bool) (*
 	st, err := state.Open(ctx, path, state.WithClock(c.now))
 	c.log.Debug("state opened", "path", path, "error", err)
 	if err != nil {
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot open state",
-			Detail:   fmt.Sprintf("The state %s cannot be opened: %s.", path, err),
-			Subject:  settingsRange(cfg),
-		}}
+		return nil, stateOpenFailed(cfg, path, err)
 	}
 	return st, nil
+}
+
+// openStateReadOnly opens the project's state for a command that only
+// reads it (plan): it works in a read-only directory. A missing state file
+// is a nil store; a state of an older schema is opened read-write, once,
+// to migrate it.
+func (c *cli) openStateReadOnly(ctx context.Context, cfg *dsl.Config) (*state.Store, hcl.Diagnostics) {
+	path := statePath(cfg)
+	if c.sb != nil {
+		path = filepath.Join(c.sandboxDir, "state.db")
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	st, err := state.OpenReadOnly(ctx, path, state.WithClock(c.now))
+	c.log.Debug("state opened read-only", "path", path, "error", err)
+	if errors.Is(err, state.ErrSchemaOutdated) {
+		return c.openState(ctx, cfg, true)
+	}
+	if err != nil {
+		return nil, stateOpenFailed(cfg, path, err)
+	}
+	return st, nil
+}
+
+// stateOpenFailed is the diagnostic of a state that cannot be opened.
+func stateOpenFailed(cfg *dsl.Config, path string, err error) hcl.Diagnostics {
+	detail := fmt.Sprintf("The state %s cannot be opened: %s.", path, err)
+	var oe *state.OpenError
+	if errors.As(err, &oe) {
+		// It says what is wrong and what to do, naming the file.
+		detail = engine.Sentence(strings.TrimPrefix(err.Error(), "state: "))
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Cannot open state",
+		Detail:   detail,
+		Subject:  settingsRange(cfg),
+	}}
 }
 
 func settingsRange(cfg *dsl.Config) *hcl.Range {

@@ -45,12 +45,17 @@ type failure struct {
 type outcome struct {
 	counts   plan.Counts // Create, Update, Error (failed), Blocked
 	failures []failure
+	// interrupted says the apply was cancelled (Ctrl-C), leaving
+	// notWritten planned changes unwritten.
+	interrupted bool
+	notWritten  int
 }
 
 func summarize(pl *plan.Plan, res *engine.Result) outcome {
 	var o outcome
 	results := map[string]*engine.FlowResult{}
 	if res != nil {
+		o.interrupted, o.notWritten = res.Interrupted, res.NotWritten
 		for _, fr := range res.Flows {
 			results[fr.Flow] = fr
 		}
@@ -70,6 +75,9 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 			continue
 		}
 		for _, r := range fr.Records {
+			if r.Interrupted {
+				continue // in notWritten
+			}
 			o.counts.Add(r.Action)
 			if r.Verification.Failed() {
 				o.counts.Unverified++
@@ -85,10 +93,19 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 	return o
 }
 
-func applySummary(c plan.Counts, st style) string {
-	s := fmt.Sprintf("%s %d created, %d updated, %d failed, %d blocked", st.bold(st.green("Apply complete!")), c.Create, c.Update, c.Error, c.Blocked)
+func applySummary(o outcome, st style) string {
+	c := o.counts
+	head := st.bold(st.green("Apply complete!"))
+	if o.interrupted {
+		head = st.bold(st.red("Apply interrupted!"))
+	}
+	s := fmt.Sprintf("%s %d created, %d updated, %d failed, %d blocked", head, c.Create, c.Update, c.Error, c.Blocked)
 	if c.Unverified > 0 {
 		s += fmt.Sprintf(", %d verification failed", c.Unverified)
+	}
+	if o.interrupted {
+		// What was written is saved: the next apply plans only the rest.
+		s += fmt.Sprintf(", %d not written. Every write that was answered is saved: run kopla apply again to write the rest", o.notWritten)
 	}
 	return s + "."
 }
@@ -153,7 +170,7 @@ func (v *humanApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity)
 	}
 	v.gap()
 	v.wrote = true
-	fmt.Fprintln(w, applySummary(o.counts, st))
+	fmt.Fprintln(w, applySummary(o, st))
 }
 
 func writeFailure(w io.Writer, st style, f failure, sens sensitivity) {
@@ -224,6 +241,8 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 		for _, rr := range fr.Records {
 			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error, Verification: rr.Verification})
 			switch {
+			case rr.Interrupted:
+				v.j.emit("warn", "apply_interrupted", fmt.Sprintf("%s %s: Not written: %s", fp.Flow, rr.SourceKey, rr.Error), map[string]any{"record": r})
 			case rr.Verification.Failed():
 				v.j.emit("error", "apply_verification_failed", fmt.Sprintf("%s %s: %s complete, target %s, but %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID, rr.Error), map[string]any{"record": r})
 			case rr.Action == plan.Error || rr.Action == plan.Blocked:
@@ -234,10 +253,17 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 		}
 	}
 	o := summarize(pl, res)
-	v.j.emit("info", "summary", applySummary(o.counts, style{}), map[string]any{
+	summary := map[string]any{
 		"operation": "apply",
 		"changes":   changeCounts(o.counts),
-	})
+	}
+	level := "info"
+	if o.interrupted {
+		level = "error"
+		summary["interrupted"] = true
+		summary["not_written"] = o.notWritten
+	}
+	v.j.emit(level, "summary", applySummary(o, style{}), summary)
 }
 
 // actionTitle is an action as the first word of a message: "Create".

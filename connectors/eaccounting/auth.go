@@ -86,7 +86,7 @@ func (f tokenFile) save(tok *oauth2.Token) error {
 // requests that find the token expired at the same time must lead to one
 // refresh. Every refreshed token is saved before it is used.
 type tokenSource struct {
-	conn   string // connection name, for messages
+	conn   string // the connection as kopla login takes it: "eaccounting.books"
 	conf   *oauth2.Config
 	file   tokenFile
 	seed   string       // refresh_token setting: used when nothing is stored
@@ -113,6 +113,20 @@ func (s *tokenSource) errLoginAgain(cause error) error {
 		err.Message += " (" + cause.Error() + ")"
 	}
 	return err
+}
+
+// errBadClient builds the error for client credentials the identity
+// server refused (invalid_client, unauthorized_client): the refresh token
+// may be fine, the client_id or client_secret is not.
+func (s *tokenSource) errBadClient(code string) error {
+	return &connectors.APIError{
+		Service: service,
+		Status:  http.StatusUnauthorized,
+		Code:    code,
+		Message: fmt.Sprintf("the identity server refused the client_id or client_secret of connection %s (%s); "+
+			"check both in its connection block against the app in the Visma Developer Portal", s.conn, code),
+		Kind: connectors.ErrAuth,
+	}
 }
 
 // current returns the token in use, loading it on first use. The caller holds mu.
@@ -183,9 +197,17 @@ func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oa
 		tok, err = s.redeem(ctx, s.seed)
 	}
 	if err != nil {
-		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client") {
-			s.dead = s.errLoginAgain(err)
-			return nil, s.dead
+		if errors.As(err, &re) {
+			switch re.ErrorCode {
+			case "invalid_client", "unauthorized_client":
+				// The app's credentials are wrong: logging in again would
+				// send the same ones.
+				s.dead = s.errBadClient(re.ErrorCode)
+				return nil, s.dead
+			case "invalid_grant":
+				s.dead = s.errLoginAgain(err)
+				return nil, s.dead
+			}
 		}
 		return nil, &transientError{err: fmt.Errorf("refresh token: %w", err)}
 	}
@@ -267,6 +289,10 @@ func (c *conn) Login(ctx context.Context, ui connectors.LoginUI) error {
 		tok, err := conf.Exchange(xctx, q.Get("code"), oauth2.VerifierOption(verifier))
 		if err != nil {
 			http.Error(w, "kopla: the authorization code was not accepted; see the terminal", http.StatusBadGateway)
+			var re *oauth2.RetrieveError
+			if errors.As(err, &re) && (re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client") {
+				err = c.tokens.errBadClient(re.ErrorCode)
+			}
 			finish(result{err: fmt.Errorf("eaccounting: login: redeem the authorization code: %w", err)})
 			return
 		}

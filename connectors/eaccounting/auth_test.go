@@ -118,8 +118,8 @@ func TestInvalidGrantAsksForLogin(t *testing.T) {
 	if !errors.Is(err, connectors.ErrAuth) {
 		t.Fatalf("Read error = %v; want ErrAuth", err)
 	}
-	if !strings.Contains(err.Error(), "run kopla login books again") {
-		t.Errorf("error %q does not say to run kopla login books again", err)
+	if !strings.Contains(err.Error(), "run kopla login eaccounting.books again") {
+		t.Errorf("error %q does not say to run kopla login eaccounting.books again", err)
 	}
 	// Later requests fail at once, without asking the identity server again.
 	e.srv.ResetCounters()
@@ -158,8 +158,42 @@ func (a fakeAddr) String() string  { return string(a) }
 func TestNoTokenAsksForLogin(t *testing.T) {
 	e := newEnv(t, eaccountingtest.Options{}, connectors.Config{"refresh_token": nil})
 	err := companySettings(t, e.conn)
-	if !errors.Is(err, connectors.ErrAuth) || !strings.Contains(err.Error(), "kopla login books") {
-		t.Fatalf("error = %v; want ErrAuth telling to run kopla login books", err)
+	if !errors.Is(err, connectors.ErrAuth) || !strings.Contains(err.Error(), "kopla login eaccounting.books") {
+		t.Fatalf("error = %v; want ErrAuth telling to run kopla login eaccounting.books", err)
+	}
+}
+
+// A wrong client secret is not a refused refresh token: the message points
+// at the connection block's credentials, not at kopla login, which would
+// send the same secret again.
+func TestWrongClientSecretNamesTheCredentials(t *testing.T) {
+	e := newEnv(t, eaccountingtest.Options{}, connectors.Config{"client_secret": "not-the-secret"})
+	err := companySettings(t, e.conn)
+	var apiErr *connectors.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, connectors.ErrAuth) {
+		t.Fatalf("error = %v; want an ErrAuth APIError", err)
+	}
+	if apiErr.Code != "invalid_client" {
+		t.Errorf("code = %q; want invalid_client", apiErr.Code)
+	}
+	msg := err.Error()
+	for _, want := range []string{"client_id or client_secret", "eaccounting.books", "connection block"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	for _, wrong := range []string{"refresh token", "kopla login"} {
+		if strings.Contains(msg, wrong) {
+			t.Errorf("error %q mentions %q: the refresh token is not at fault", msg, wrong)
+		}
+	}
+	// Later requests fail at once, without asking the identity server again.
+	e.srv.ResetCounters()
+	if err := companySettings(t, e.conn); !errors.Is(err, connectors.ErrAuth) {
+		t.Errorf("second request = %v; want the same ErrAuth at once", err)
+	}
+	if n := e.srv.Requests(tokenRoute); n != 0 {
+		t.Errorf("token requests after invalid_client = %d; want 0", n)
 	}
 }
 

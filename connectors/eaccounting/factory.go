@@ -110,7 +110,7 @@ func open(_ context.Context, cfg connectors.Config, deps connectors.Deps) (conne
 		log = slog.New(slog.DiscardHandler)
 	}
 	ts := &tokenSource{
-		conn: deps.Name,
+		conn: service + "." + deps.Name,
 		conf: &oauth2.Config{
 			ClientID:     clientID,
 			ClientSecret: secret,

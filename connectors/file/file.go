@@ -62,6 +62,12 @@ const Kind = "file"
 // a key held by another row.
 const service = "file"
 
+// The values of the missing setting.
+const (
+	missingError = "error"
+	missingEmpty = "empty"
+)
+
 // defaultPageSize is the number of records per page of Read.
 const defaultPageSize = 1000
 
@@ -78,6 +84,8 @@ func New() connectors.Factory {
 				Description: "Field that identifies a row (a customer number, an email): record IDs become key=value, stable when rows move. Without it, rows read are identified by line number."},
 			{Name: "delimiter", Type: connectors.TypeString, Default: ",",
 				Description: "Cell separator of CSV files: one character, such as \",\", \";\" or \"\\t\"."},
+			{Name: "missing", Type: connectors.TypeString, Default: missingError, Options: []string{missingError, missingEmpty},
+				Description: "What reading a file that does not exist means: \"error\" (an export that did not arrive; plan warns and plans it as empty, apply refuses it) or \"empty\" (no file means no records)."},
 		}},
 		Validate: validateConfig,
 		Objects: func(cfg connectors.Config, deps connectors.Deps) (map[string]connectors.Schema, error) {
@@ -119,14 +127,17 @@ func validateConfig(cfg connectors.Config) []connectors.SettingError {
 
 // connector is one file connection: a directory.
 type connector struct {
-	name     string
-	dir      string // absolute
-	display  string // dir as the project names it
-	key      string
-	delim    byte
-	pageSize int
-	logger   *slog.Logger
-	files    *files
+	name    string
+	dir     string // absolute
+	display string // dir as the project names it
+	key     string
+	delim   byte
+	// missingEmpty says a source file that does not exist reads as empty
+	// (missing = "empty"); otherwise Read fails with ErrSourceMissing.
+	missingEmpty bool
+	pageSize     int
+	logger       *slog.Logger
+	files        *files
 	// rename replaces a file by its rewrite; a seam for tests of failed
 	// rewrites.
 	rename func(oldpath, newpath string) error
@@ -152,7 +163,8 @@ func newConnector(cfg connectors.Config, deps connectors.Deps, shared *files) (*
 	}
 	return &connector{
 		name: deps.Name, dir: abs, display: filepath.Clean(dir), key: cfg.String("key"), delim: delim,
-		pageSize: defaultPageSize, logger: logger.With("connector", Kind, "connection", deps.Name), files: shared,
+		missingEmpty: cfg.String("missing") == missingEmpty,
+		pageSize:     defaultPageSize, logger: logger.With("connector", Kind, "connection", deps.Name), files: shared,
 		rename: os.Rename,
 	}, nil
 }

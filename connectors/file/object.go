@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -152,6 +153,14 @@ func (o *object) fileError(err error) error {
 	return fmt.Errorf("file: %s: %w", o.display, err)
 }
 
+// missingError is the error of reading an object with no file: neither
+// name.csv nor name.jsonl exists in the directory.
+func (o *object) missingError() error {
+	stem := filepath.Join(o.conn.display, o.name)
+	return fmt.Errorf("file: %s: %w: there is no %s.csv or %s.jsonl; create the file, "+
+		"or, if no file means no records, set missing = \"empty\" in connection file.%s", stem, connectors.ErrSourceMissing, o.name, o.name, o.conn.name)
+}
+
 // record makes a record of a row's fields; its ID follows the rules of the
 // package doc, with field the key the operation knows ("" for none).
 func (o *object) record(fields map[string]any, line int, field string) connectors.Record {
@@ -188,7 +197,10 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	}
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		if o.conn.missingEmpty {
+			return "", nil
+		}
+		return "", o.missingError()
 	}
 	if err != nil {
 		return "", o.fileError(err)

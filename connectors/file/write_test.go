@@ -551,9 +551,33 @@ func TestReadRequest(t *testing.T) {
 	if _, err := obj.Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error { return stop }); err != stop {
 		t.Errorf("Read with failing emit = %v; want it returned as is", err)
 	}
-	missing := openObject(t, t.TempDir(), "nothing", nil)
-	if recs := readAll(t, missing); len(recs) != 0 {
-		t.Errorf("Read of a missing file = %v; want nothing", recs)
+	// A file that does not exist is not a file without rows: Read fails,
+	// naming both names it looked for and the setting that allows it.
+	absent := t.TempDir()
+	missing := openObject(t, absent, "nothing", nil)
+	_, err := missing.Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error {
+		t.Error("Read of a missing file emitted records")
+		return nil
+	})
+	if !errors.Is(err, connectors.ErrSourceMissing) {
+		t.Errorf("Read of a missing file = %v; want ErrSourceMissing", err)
+	} else {
+		for _, want := range []string{"nothing.csv", "nothing.jsonl", `missing = "empty"`, "connection file.files"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %s", err, want)
+			}
+		}
+	}
+	// With missing = "empty", it is an empty source, and writes still
+	// create it.
+	allowed := openObject(t, absent, "nothing", map[string]any{"missing": "empty"})
+	if recs := readAll(t, allowed); len(recs) != 0 {
+		t.Errorf("Read of a missing file with missing = \"empty\" = %v; want nothing", recs)
+	}
+	// Finds and gets on a target not written yet find nothing, whatever
+	// the setting: a missing file is a target's normal start.
+	if recs, err := missing.Find(t.Context(), "id", []any{"1"}); err != nil || len(recs) != 0 {
+		t.Errorf("Find in a missing file = %v, %v; want nothing", recs, err)
 	}
 }
 

@@ -6,11 +6,60 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // lockName is the row of the locks table that guards applies.
 const lockName = "apply"
+
+// The lock's heartbeat: its holder renews it every DefaultLockHeartbeat,
+// and a lock not renewed for DefaultLockExpiry is stale and may be taken
+// over, wherever its holder ran. A crashed apply in a container (a new
+// host name each run) or whose pid now belongs to another process blocks
+// the next apply for a minute at most. The expiry is six heartbeats, well
+// above the state's busy timeout, so a holder that waits on a busy state
+// file does not lose its lock.
+const (
+	DefaultLockHeartbeat = 10 * time.Second
+	DefaultLockExpiry    = time.Minute
+)
+
+// WithLockTiming sets how often a held lock is renewed and after how long
+// without a renewal it is stale (tests); expiry must exceed heartbeat.
+func WithLockTiming(heartbeat, expiry time.Duration) Option {
+	return func(s *Store) {
+		if heartbeat > 0 && expiry > heartbeat {
+			s.heartbeat, s.lockExpiry = heartbeat, expiry
+		}
+	}
+}
+
+// heldLock is a lock this Store holds, renewed by its heartbeat goroutine.
+type heldLock struct {
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	// lost is set when a renewal found the lock gone (broken with
+	// ForceUnlock, or taken over after this process stalled past the
+	// expiry).
+	lost atomic.Bool
+}
+
+// stop ends the heartbeat and waits for it.
+func (h *heldLock) stop() {
+	h.once.Do(func() { close(h.done) })
+	<-h.stopped
+}
+
+// Takeover describes a stale lock that Lock took over.
+type Takeover struct {
+	Old LockInfo
+	// Reason says why the lock was stale: "its process is gone" or "its
+	// last heartbeat was 3m0s ago".
+	Reason string
+}
 
 // ErrLockLost is returned by an unlock function when the lock it would
 // release is no longer held by it: someone broke it with ForceUnlock
@@ -40,6 +89,8 @@ type LockInfo struct {
 	PID    int
 	Host   string
 	Since  time.Time
+	// Heartbeat is when the holder last renewed the lock.
+	Heartbeat time.Time
 }
 
 // String describes the holder as a LockedError does: "kopla apply, pid 123 on host".
@@ -50,17 +101,31 @@ func (l LockInfo) String() string {
 // Lock takes the state lock for holder (a short description such as
 // "kopla apply") and returns the function that releases it. It never waits
 // for the lock: when another process holds it, Lock returns a *LockedError
-// at once (LockWait waits). A lock left by a process of this host that no longer runs
-// (crashed, killed) is stale and taken over. A lock held by another host is
-// never presumed stale, since its process cannot be checked from here.
+// at once (LockWait waits). A stale lock is taken over: one left by a
+// process of this host that no longer runs (crashed, killed), or one whose
+// heartbeat is older than the expiry, wherever it was taken (another host,
+// a container gone, a pid used again). The check and the takeover are one
+// write transaction, so two processes never both take a lock.
 //
-// Taking the lock also marks as interrupted the runs still "running" that
-// were started by a dead process of this host.
+// While the lock is held, a goroutine renews its heartbeat. Taking the lock
+// also marks as interrupted the runs still "running" that were started by a
+// dead process of this host.
 //
 // The unlock function may be called more than once; it returns ErrLockLost
-// when the lock was broken by ForceUnlock meanwhile. Close releases a lock
-// still held.
+// when the lock was broken by ForceUnlock, or taken over, meanwhile. Close
+// releases a lock still held.
 func (s *Store) Lock(ctx context.Context, holder string) (unlock func() error, err error) {
+	unlock, _, err = s.lock(ctx, holder)
+	return unlock, err
+}
+
+// LockTakingOver is Lock, and also returns the stale lock it took over, if
+// any, so that the caller can say whose lock it broke.
+func (s *Store) LockTakingOver(ctx context.Context, holder string) (unlock func() error, took *Takeover, err error) {
+	return s.lock(ctx, holder)
+}
+
+func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, took *Takeover, err error) {
 	if holder == "" {
 		holder = "kopla"
 	}
@@ -72,17 +137,18 @@ func (s *Store) Lock(ctx context.Context, holder string) (unlock func() error, e
 			return err
 		}
 		if cur != nil {
-			if cur.Host != s.host || s.alive(cur.PID) {
+			reason := s.staleReason(cur, now)
+			if reason == "" {
 				return &LockedError{Holder: cur.String(), Since: cur.Since, PID: cur.PID, Host: cur.Host}
 			}
-			// Stale: its process is gone. Take it over.
+			took = &Takeover{Old: *cur, Reason: reason}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM locks WHERE name = ?`, lockName); err != nil {
 				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO locks (name, holder, pid, host, token, acquired_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			lockName, holder, s.pid, s.host, token, formatTime(now)); err != nil {
+			`INSERT INTO locks (name, holder, pid, host, token, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			lockName, holder, s.pid, s.host, token, formatTime(now), formatTime(now)); err != nil {
 			return err
 		}
 		return s.interruptDeadRuns(ctx, tx, now)
@@ -90,29 +156,87 @@ func (s *Store) Lock(ctx context.Context, holder string) (unlock func() error, e
 	if err != nil {
 		var le *LockedError
 		if errors.As(err, &le) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, fmt.Errorf("state: lock: %w", err)
+		return nil, nil, fmt.Errorf("state: lock: %w", err)
 	}
+	// The heartbeat and the release must go on even when ctx was
+	// cancelled (Ctrl-C during apply, whose answers are still being
+	// saved), so they keep ctx's values but not its cancellation.
+	rctx := context.WithoutCancel(ctx)
+	h := &heldLock{done: make(chan struct{}), stopped: make(chan struct{})}
+	go s.beat(rctx, token, h)
 	s.mu.Lock()
-	s.held[token] = true
+	s.held[token] = h
 	s.mu.Unlock()
 
-	// The release must happen even when ctx was cancelled (Ctrl-C during
-	// apply), so it keeps ctx's values but not its cancellation.
-	rctx := context.WithoutCancel(ctx)
 	var released bool
 	return func() error {
 		s.mu.Lock()
-		if released || !s.held[token] {
+		if released || s.held[token] == nil {
 			s.mu.Unlock()
 			return nil
 		}
 		released = true
 		delete(s.held, token)
 		s.mu.Unlock()
+		h.stop()
 		return s.release(rctx, token)
-	}, nil
+	}, took, nil
+}
+
+// staleReason says why a lock is stale at now, or "" when it is not.
+func (s *Store) staleReason(cur *LockInfo, now time.Time) string {
+	if cur.Host == s.host && !s.alive(cur.PID) {
+		return "its process is gone"
+	}
+	beat := cur.Heartbeat
+	if beat.IsZero() {
+		beat = cur.Since // taken by a kopla without heartbeats
+	}
+	if age := now.Sub(beat); age > s.lockExpiry {
+		return fmt.Sprintf("its last heartbeat was %s ago (a held lock is renewed every %s and expires after %s without renewal)",
+			age.Round(time.Second), s.heartbeat, s.lockExpiry)
+	}
+	return ""
+}
+
+// beat renews the lock's heartbeat until h is stopped. A renewal that
+// finds the lock gone marks it lost and ends the heartbeat; one that fails
+// (a busy or unwritable state) is tried again at the next beat.
+func (s *Store) beat(ctx context.Context, token string, h *heldLock) {
+	defer close(h.stopped)
+	t := time.NewTicker(s.heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-t.C:
+		}
+		res, err := s.w.ExecContext(ctx, `UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?`,
+			formatTime(s.nowUTC()), lockName, token)
+		if err != nil {
+			continue
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			h.lost.Store(true)
+			return
+		}
+	}
+}
+
+// LockLost reports whether a lock this Store took was found broken or
+// taken over by its heartbeat while held: the holder must stop writing.
+func (s *Store) LockLost() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range s.held {
+		if h.lost.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // Waiting for the lock polls it, first often, then every maxLockPoll: a
@@ -130,10 +254,17 @@ const (
 // is Lock. When the time is up, LockWait returns the *LockedError of its
 // last attempt; when ctx ends, ctx's error.
 func (s *Store) LockWait(ctx context.Context, holder string, timeout time.Duration, waiting func(*LockedError)) (unlock func() error, err error) {
-	unlock, err = s.Lock(ctx, holder)
+	unlock, _, err = s.LockWaitTakingOver(ctx, holder, timeout, waiting)
+	return unlock, err
+}
+
+// LockWaitTakingOver is LockWait, and also returns the stale lock it took
+// over, if any (see LockTakingOver).
+func (s *Store) LockWaitTakingOver(ctx context.Context, holder string, timeout time.Duration, waiting func(*LockedError)) (unlock func() error, took *Takeover, err error) {
+	unlock, took, err = s.lock(ctx, holder)
 	var le *LockedError
 	if timeout <= 0 || !errors.As(err, &le) {
-		return unlock, err
+		return unlock, took, err
 	}
 	if waiting != nil {
 		waiting(le)
@@ -146,16 +277,16 @@ func (s *Store) LockWait(ctx context.Context, holder string, timeout time.Durati
 		select {
 		case <-ctx.Done():
 			next.Stop()
-			return nil, fmt.Errorf("state: wait for the lock held by %s: %w", le.Holder, ctx.Err())
+			return nil, nil, fmt.Errorf("state: wait for the lock held by %s: %w", le.Holder, ctx.Err())
 		case <-deadline.C:
 			next.Stop()
 			// One last try: the holder may have let go just now.
-			return s.Lock(ctx, holder)
+			return s.lock(ctx, holder)
 		case <-next.C:
 		}
-		unlock, err = s.Lock(ctx, holder)
+		unlock, took, err = s.lock(ctx, holder)
 		if !errors.As(err, &le) {
-			return unlock, err
+			return unlock, took, err
 		}
 		poll = min(2*poll, maxLockPoll)
 	}
@@ -200,11 +331,11 @@ func (s *Store) LockInfo(ctx context.Context) (*LockInfo, error) {
 
 func currentLock(ctx context.Context, tx *sql.Tx) (*LockInfo, error) {
 	var (
-		info  LockInfo
-		since string
+		info        LockInfo
+		since, beat string
 	)
-	err := tx.QueryRowContext(ctx, `SELECT holder, pid, host, acquired_at FROM locks WHERE name = ?`, lockName).
-		Scan(&info.Holder, &info.PID, &info.Host, &since)
+	err := tx.QueryRowContext(ctx, `SELECT holder, pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?`, lockName).
+		Scan(&info.Holder, &info.PID, &info.Host, &since, &beat)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -213,6 +344,11 @@ func currentLock(ctx context.Context, tx *sql.Tx) (*LockInfo, error) {
 	}
 	if info.Since, err = parseTime(since); err != nil {
 		return nil, err
+	}
+	if beat != "" {
+		if info.Heartbeat, err = parseTime(beat); err != nil {
+			return nil, err
+		}
 	}
 	return &info, nil
 }

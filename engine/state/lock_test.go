@@ -128,7 +128,9 @@ func TestLockAcrossProcesses(t *testing.T) {
 func TestLockContentionBetweenStores(t *testing.T) {
 	clk := newClock()
 	s1, path := openTest(t, WithClock(clk.Now))
-	s2, err := Open(t.Context(), path)
+	// The two share a clock, as processes on one host do: heartbeats are
+	// compared across holders.
+	s2, err := Open(t.Context(), path, WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,18 +176,29 @@ func TestLockContentionBetweenStores(t *testing.T) {
 func TestLockStaleness(t *testing.T) {
 	host, _ := os.Hostname()
 	tests := []struct {
-		name      string
-		host      string
-		alive     bool
-		wantTaken bool
+		name  string
+		host  string
+		alive bool
+		// beatAge is how long ago the lock's heartbeat was renewed; a
+		// negative age stores none (a lock of a kopla without heartbeats,
+		// taken beatAge ago).
+		beatAge   time.Duration
+		noBeat    bool
+		wantTaken string // the takeover reason, "" when the lock holds
 	}{
-		{"live process on this host", host, true, false},
-		{"dead process on this host", host, false, true},
-		{"process on another host", "build-2.example.org", false, false},
+		{name: "live process on this host", host: host, alive: true, beatAge: 5 * time.Second},
+		{name: "dead process on this host", host: host, alive: false, beatAge: 5 * time.Second, wantTaken: "its process is gone"},
+		{name: "process on another host", host: "build-2.example.org", beatAge: 59 * time.Second},
+		{name: "another host, heartbeat expired", host: "build-2.example.org", beatAge: 61 * time.Second, wantTaken: "its last heartbeat was 1m1s ago"},
+		// A container's crashed apply: a host name seen once, never again.
+		{name: "pid used again on this host, heartbeat expired", host: host, alive: true, beatAge: 10 * time.Minute, wantTaken: "its last heartbeat was 10m0s ago"},
+		{name: "no heartbeat, taken long ago", host: "build-2.example.org", noBeat: true, beatAge: time.Hour, wantTaken: "its last heartbeat was 1h0m0s ago"},
+		{name: "no heartbeat, taken just now", host: "build-2.example.org", noBeat: true, beatAge: time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := openTest(t)
+			clk := newClock()
+			s, _ := openTest(t, WithClock(clk.Now))
 			ctx := t.Context()
 			const otherPID = 4242
 			s.alive = func(pid int) bool {
@@ -194,28 +207,114 @@ func TestLockStaleness(t *testing.T) {
 				}
 				return processAlive(pid)
 			}
+			beat := formatTime(clk.Now().Add(-tt.beatAge))
+			acquired := formatTime(clk.Now().Add(-tt.beatAge - time.Hour))
+			if tt.noBeat {
+				acquired, beat = beat, ""
+			}
 			if _, err := s.w.ExecContext(ctx,
-				`INSERT INTO locks (name, holder, pid, host, token, acquired_at) VALUES ('apply', 'kopla apply', ?, ?, 'x', ?)`,
-				otherPID, tt.host, formatTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+				`INSERT INTO locks (name, holder, pid, host, token, acquired_at, heartbeat_at) VALUES ('apply', 'kopla apply', ?, ?, 'x', ?, ?)`,
+				otherPID, tt.host, acquired, beat); err != nil {
 				t.Fatal(err)
 			}
-			unlock, err := s.Lock(ctx, "kopla apply")
-			if tt.wantTaken {
+			unlock, took, err := s.LockTakingOver(ctx, "kopla apply")
+			want := fmt.Sprintf("kopla apply, pid %d on %s", otherPID, tt.host)
+			if tt.wantTaken != "" {
 				if err != nil {
 					t.Fatalf("Lock = %v; want the stale lock taken over", err)
 				}
-				unlock()
+				defer unlock()
+				if took == nil || took.Old.String() != want || !strings.HasPrefix(took.Reason, tt.wantTaken) {
+					t.Errorf("takeover = %+v; want the old holder %q, reason %q", took, want, tt.wantTaken)
+				}
 				return
 			}
 			var le *LockedError
 			if !errors.As(err, &le) {
 				t.Fatalf("Lock = %v; want a *LockedError", err)
 			}
-			want := fmt.Sprintf("kopla apply, pid %d on %s", otherPID, tt.host)
 			if le.Holder != want {
 				t.Errorf("LockedError.Holder = %q; want %q", le.Holder, want)
 			}
 		})
+	}
+}
+
+// A held lock is renewed by its heartbeat, so it never expires while its
+// holder runs; a holder whose lock was taken over after it stalled finds
+// it lost.
+func TestLockHeartbeat(t *testing.T) {
+	clk := newClock()
+	const beat, expiry = 5 * time.Millisecond, time.Minute
+	s1, path := openTest(t, WithClock(clk.Now), WithLockTiming(beat, expiry))
+	s2, err := Open(t.Context(), path, WithClock(clk.Now), WithLockTiming(beat, expiry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ctx := t.Context()
+	unlock, err := s1.Lock(ctx, "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The clock moves past the expiry; the heartbeat renews the lock at
+	// the new time, and the lock holds.
+	clk.Advance(2 * expiry)
+	waitFor(t, "the heartbeat to renew the lock", func() bool {
+		info, err := s2.LockInfo(ctx)
+		return err == nil && info != nil && info.Heartbeat.Equal(clk.Now())
+	})
+	var le *LockedError
+	if _, err := s2.Lock(ctx, "kopla apply"); !errors.As(err, &le) {
+		t.Fatalf("Lock of a lock with a fresh heartbeat = %v; want a *LockedError", err)
+	}
+	if s1.LockLost() {
+		t.Error("LockLost while held")
+	}
+	// The holder's heartbeat stops (a stalled process); the lock expires
+	// and is taken over, once.
+	s1.mu.Lock()
+	for _, h := range s1.held {
+		h.stop()
+	}
+	s1.mu.Unlock()
+	clk.Advance(expiry + time.Second)
+	unlock2, took, err := s2.LockTakingOver(ctx, "kopla apply")
+	if err != nil || took == nil {
+		t.Fatalf("Lock of an expired lock = %v, %v; want it taken over", took, err)
+	}
+	defer unlock2()
+	if _, err := s1.Lock(ctx, "kopla apply"); !errors.As(err, &le) {
+		t.Errorf("a third Lock = %v; want a *LockedError: never two holders", err)
+	}
+	if err := unlock(); !errors.Is(err, ErrLockLost) {
+		t.Errorf("the old holder's unlock = %v; want ErrLockLost", err)
+	}
+}
+
+// The heartbeat of a lock broken by ForceUnlock marks it lost.
+func TestLockLostByHeartbeat(t *testing.T) {
+	s, _ := openTest(t, WithLockTiming(time.Millisecond, time.Minute))
+	unlock, err := s.Lock(t.Context(), "kopla apply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if err := s.ForceUnlock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the heartbeat to find the lock gone", s.LockLost)
+}
+
+// waitFor polls cond until it holds; the test fails after 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

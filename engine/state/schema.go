@@ -101,6 +101,10 @@ CREATE TABLE activity_keys (
 	hashes BLOB NOT NULL
 );
 `,
+	// 3: the lock's heartbeat, renewed while it is held: a lock whose
+	// heartbeat is older than the expiry is stale, whatever its pid or
+	// host ('' for a lock taken before: its acquired_at counts).
+	`ALTER TABLE locks ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrationSteps are what a migration does beyond its SQL, run in the

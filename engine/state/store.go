@@ -47,6 +47,9 @@ type Store struct {
 	host string
 	// alive reports whether a process of this host is still running.
 	alive func(pid int) bool
+	// heartbeat is how often a held lock is renewed, and lockExpiry how
+	// old its last renewal may be before the lock is stale.
+	heartbeat, lockExpiry time.Duration
 
 	// Statements of the hot paths, prepared once on their pool.
 	upsertLinks *rowInserter
@@ -59,7 +62,7 @@ type Store struct {
 	activityBufs sync.Pool // of *activityBufs
 
 	mu        sync.Mutex
-	held      map[string]bool // lock tokens taken by this Store, released by Close
+	held      map[string]*heldLock // locks taken by this Store, by token, released by Close
 	closeOnce sync.Once
 	cerr      error
 }
@@ -85,6 +88,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: empty path")
 	}
+	if err := checkStatePath(path); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
@@ -96,24 +102,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown-host"
-	}
-	s := &Store{
-		now:   time.Now,
-		pid:   os.Getpid(),
-		host:  host,
-		alive: processAlive,
-		held:  map[string]bool{},
-	}
-	s.activityBufs.New = func() any { return new(activityBufs) }
-	for _, o := range opts {
-		o(s)
-	}
+	s := newStore(opts)
 
 	// The writer opens first: it switches the file to WAL (persistent) and
 	// migrates the schema before any reader looks at it.
+	var err error
 	s.w, err = sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
@@ -124,7 +117,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetConnMaxIdleTime(0)
 	if err := s.migrateWhenFree(ctx); err != nil {
 		s.w.Close()
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
+		return nil, describeOpenError(path, err)
 	}
 
 	s.r, err = sql.Open("sqlite", dsn(path, true))
@@ -143,6 +136,29 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// newStore makes a Store with its options, without databases.
+func newStore(opts []Option) *Store {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	s := &Store{
+		now:   time.Now,
+		pid:   os.Getpid(),
+		host:  host,
+		alive: processAlive,
+		held:  map[string]*heldLock{},
+
+		heartbeat:  DefaultLockHeartbeat,
+		lockExpiry: DefaultLockExpiry,
+	}
+	s.activityBufs.New = func() any { return new(activityBufs) }
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // migrateWhenFree migrates, trying again while another process holds the
@@ -236,10 +252,11 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		tokens := make([]string, 0, len(s.held))
-		for t := range s.held {
+		for t, h := range s.held {
+			h.stop()
 			tokens = append(tokens, t)
 		}
-		s.held = map[string]bool{}
+		s.held = map[string]*heldLock{}
 		s.mu.Unlock()
 		var errs []error
 		for _, t := range tokens {

@@ -12,8 +12,9 @@ variable "currency" {
 }
 
 connection "file" "shop" {
-  dir = "in"
-  key = "order_no"
+  dir     = "in"
+  key     = "order_no"
+  missing = "empty" # in/customers.jsonl does not exist: no records of its own
 }
 
 connection "file" "books" {
@@ -31,7 +32,8 @@ function "customer_number" {
 }
 
 # Runs for the customers the orders ensure: in/customers.jsonl does not
-# exist, so the flow reads no records of its own.
+# exist (missing = "empty" on file.shop), so the flow reads no records of
+# its own.
 flow "customers" {
   source = file.shop.customers
   target = file.books.customers
