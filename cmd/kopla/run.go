@@ -309,13 +309,7 @@ func (c *cli) compile() (*engine.Project, *dsl.Config, hcl.Diagnostics) {
 	if err != nil {
 		return nil, cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot set up connectors", Detail: engine.Sentence(err.Error())})
 	}
-	opts := engine.Options{
-		Registry:   reg,
-		Logger:     c.log,
-		Now:        c.now,
-		HTTPClient: c.httpClient,
-		LookupEnv:  c.projectEnv,
-	}
+	opts := c.engineOptions(reg)
 	if c.sb != nil {
 		opts.ConnectionConfig = c.sb.ConnectionConfig
 		opts.StateDir = c.sandboxDir
