@@ -1,0 +1,347 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/engine/plan"
+)
+
+// fieldRules is what the target's schema says about the values of one
+// field: its type, options, length and, for objects and rows, the rules of
+// their fields. Plan checks every value written against them, so that apply
+// fails only for what the remote system alone can know.
+type fieldRules struct {
+	field *connectors.Field
+	// sub are the rules of an object's fields, or of the fields of the
+	// objects of a list (rows); nil when the schema does not shape them.
+	sub map[string]*fieldRules
+	// required are the names of the writable fields of such an object that
+	// must have a value.
+	required []string
+}
+
+// valueChecks are the rules of a target's top-level fields, by name.
+type valueChecks map[string]*fieldRules
+
+// checksOf compiles the value rules of a target schema once per plan.
+func checksOf(s connectors.Schema) valueChecks {
+	return rulesOf(s.Fields)
+}
+
+func rulesOf(fields []connectors.Field) map[string]*fieldRules {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make(map[string]*fieldRules, len(fields))
+	for i := range fields {
+		f := &fields[i]
+		r := &fieldRules{field: f}
+		shape := f
+		if f.Type == connectors.TypeList && f.Elem != nil {
+			shape = f.Elem
+		}
+		if shape.Type == connectors.TypeObject {
+			r.sub = rulesOf(shape.Fields)
+			for _, sf := range shape.Fields {
+				if sf.Required && !sf.ReadOnly {
+					r.required = append(r.required, sf.Name)
+				}
+			}
+		}
+		out[f.Name] = r
+	}
+	return out
+}
+
+// valueError is a value the target's schema refuses; field is the
+// top-level field it was written to.
+type valueError struct {
+	field string
+	msg   string
+}
+
+func (e *valueError) Error() string { return e.msg }
+
+// check returns the first value of a create or update that the target's
+// schema refuses. A create must also give every required field the flow
+// maps (after the target's defaults); an unmapped one is a validate error.
+func (c valueChecks) check(f *flow, fields []plan.FieldChange, create bool) *valueError {
+	if len(c) == 0 {
+		return nil
+	}
+	for i := range fields {
+		fc := &fields[i]
+		if fc.Unknown {
+			continue
+		}
+		r := c[fc.Name]
+		if r == nil {
+			continue
+		}
+		if fc.After == nil {
+			if r.field.Required {
+				return &valueError{fc.Name, fmt.Sprintf("%s is required and the flow gives it no value", fc.Name)}
+			}
+			continue
+		}
+		if msg := r.checkValue(fc.Name, fc.After); msg != "" {
+			return &valueError{fc.Name, msg}
+		}
+	}
+	if create {
+		for _, m := range f.fields {
+			if !m.field.Required || m.field.ReadOnly || c[m.name] == nil {
+				continue
+			}
+			if !slices.ContainsFunc(fields, func(fc plan.FieldChange) bool { return fc.Name == m.name }) {
+				return &valueError{m.name, fmt.Sprintf("%s is required on create and the flow gives it no value for this record", m.name)}
+			}
+		}
+	}
+	return nil
+}
+
+// checkValue returns what is wrong with v as a value of the field at path,
+// or "" when nothing is.
+func (r *fieldRules) checkValue(path string, v any) string {
+	f := r.field
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok && strings.Contains(s, plan.Unknown) {
+		return "" // checked at apply, once known
+	}
+	switch f.Type {
+	case connectors.TypeString:
+		switch x := v.(type) {
+		case map[string]any, []any:
+			return fmt.Sprintf("%s is text; the flow gives it %s", path, kindOf(v))
+		case string:
+			if f.MaxLength > 0 {
+				if n := utf8.RuneCountInString(x); n > f.MaxLength {
+					return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", path, f.MaxLength, shown(f, x), n)
+				}
+			}
+		}
+	case connectors.TypeNumber:
+		if _, ok := numberOf(v); !ok {
+			return fmt.Sprintf("%s is a number; %s is not one", path, shown(f, v))
+		}
+	case connectors.TypeInteger:
+		n, ok := numberOf(v)
+		if !ok || n != math.Trunc(n) {
+			return fmt.Sprintf("%s is a whole number; %s is not one", path, shown(f, v))
+		}
+	case connectors.TypeBool:
+		switch x := v.(type) {
+		case bool:
+		case string:
+			if !strings.EqualFold(x, "true") && !strings.EqualFold(x, "false") {
+				return fmt.Sprintf("%s is true or false; %s is neither (convert it in the flow, e.g. x == \"yes\")", path, shown(f, v))
+			}
+		default:
+			return fmt.Sprintf("%s is true or false; the flow gives it %s", path, kindOf(v))
+		}
+	case connectors.TypeDate, connectors.TypeDateTime:
+		if _, ok := v.(time.Time); ok {
+			break
+		}
+		s, ok := v.(string)
+		if !ok || !isTime(s, f.Type == connectors.TypeDate) {
+			want := "a date (2006-01-02)"
+			if f.Type == connectors.TypeDateTime {
+				want = "a date and time (RFC 3339, 2006-01-02T15:04:05Z)"
+			}
+			return fmt.Sprintf("%s is %s; %s is not one", path, want, shown(f, v))
+		}
+	case connectors.TypeObject:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s is an object; the flow gives it %s", path, kindOf(v))
+		}
+		return r.checkObject(path, m)
+	case connectors.TypeList:
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Sprintf("%s is a list; the flow gives it %s", path, kindOf(v))
+		}
+		if f.Elem == nil {
+			return ""
+		}
+		elem := fieldRules{field: f.Elem}
+		for i, e := range l {
+			p := path + "[" + strconv.Itoa(i) + "]"
+			if m, ok := e.(map[string]any); ok && f.Elem.Type == connectors.TypeObject {
+				if msg := r.checkObject(p, m); msg != "" {
+					return msg
+				}
+				continue
+			}
+			if msg := elem.checkValue(p, e); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	if len(f.Options) > 0 {
+		if msg := checkOption(path, f, v); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// checkObject checks the fields of an object (or row) against the rules of
+// r's sub-fields.
+func (r *fieldRules) checkObject(path string, m map[string]any) string {
+	if r.sub == nil {
+		return ""
+	}
+	for _, name := range r.required {
+		if v, ok := m[name]; !ok || v == nil {
+			return fmt.Sprintf("%s.%s is required and the flow gives it no value", path, name)
+		}
+	}
+	for k, v := range m {
+		if sr := r.sub[k]; sr != nil {
+			if msg := sr.checkValue(path+"."+k, v); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// checkOption checks an enumeration value. HubSpot's multiple checkboxes
+// hold several options separated by semicolons; "" clears the field.
+func checkOption(path string, f *connectors.Field, v any) string {
+	s, ok := optionString(v)
+	if !ok || s == "" {
+		return ""
+	}
+	for part := range strings.SplitSeq(s, ";") {
+		if slices.Contains(f.Options, part) {
+			continue
+		}
+		msg := fmt.Sprintf("%s must be one of %s; %s is not", path, quoteOptions(f.Options), shown(f, part))
+		if sug := connectors.Suggest(part, f.Options); sug != "" {
+			msg += fmt.Sprintf(". Did you mean %q?", sug)
+		}
+		return msg
+	}
+	return ""
+}
+
+func optionString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+func quoteOptions(options []string) string {
+	const most = 10
+	q := make([]string, 0, min(len(options), most))
+	for i, o := range options {
+		if i == most {
+			break
+		}
+		q = append(q, strconv.Quote(o))
+	}
+	s := strings.Join(q, ", ")
+	if len(options) > most {
+		s += fmt.Sprintf(" (and %d more: kopla schema lists them)", len(options)-most)
+	}
+	return s
+}
+
+// numberOf is v as a number, for the types and texts connectors send as
+// numbers.
+func numberOf(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case json.Number:
+		n, err := x.Float64()
+		return n, err == nil
+	case string:
+		n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return n, err == nil && !math.IsNaN(n) && !math.IsInf(n, 0)
+	}
+	return 0, false
+}
+
+// isTime reports whether s is a date (dateOnly) or a date and time in a
+// form connectors send: a date is also accepted with a time of day.
+func isTime(s string, dateOnly bool) bool {
+	layouts := []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly}
+	if !dateOnly {
+		layouts = layouts[:2]
+	}
+	for _, layout := range layouts {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// shown is a value as a diagnostic quotes it: never a sensitive one, and
+// long texts cut.
+func shown(f *connectors.Field, v any) string {
+	if f.Sensitive {
+		return "the value (sensitive, not shown)"
+	}
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Sprintf("%v (%s)", v, kindOf(v))
+	}
+	if utf8.RuneCountInString(s) > 60 {
+		r := []rune(s)
+		s = string(r[:57]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "text"
+	case bool:
+		return "a bool"
+	case float64, float32, int, int64, int32, json.Number:
+		return "a number"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("a %T", v)
+}
