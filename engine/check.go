@@ -232,6 +232,9 @@ func checkOption(path string, f *connectors.Field, v any) string {
 			continue
 		}
 		msg := fmt.Sprintf("%s must be one of %s; %s is not", path, quoteOptions(f.Options), shown(f, part))
+		if _, err := strconv.ParseFloat(part, 64); err == nil {
+			return msg // a code such as 4: no spelling to suggest
+		}
 		if sug := connectors.Suggest(part, f.Options); sug != "" {
 			msg += fmt.Sprintf(". Did you mean %q?", sug)
 		}
