@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine/plan"
 )
 
@@ -120,5 +123,44 @@ func TestValueChecks(t *testing.T) {
 				t.Errorf("error on %s: %s\nwant on %s: %s", ve.field, ve.msg, tt.field, tt.want)
 			}
 		})
+	}
+}
+
+// TestFindUnknownField: find() by a literal field the object lacks is a
+// validate error at the string, with the closest field.
+func TestFindUnknownField(t *testing.T) {
+	dir := t.TempDir()
+	src := `connection "memory" "crm" {}
+connection "memory" "books" {}
+
+flow "customers" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email = "source.email"
+    Name  = "find(memory.books.customers, 'Emial', source.email)?.Name ?? ''"
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load(dir, dsl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	diags = testEngine(t).Validate(cfg)
+	if len(diags) != 1 {
+		t.Fatalf("%d diagnostics: %v; want 1", len(diags), diags)
+	}
+	d := diags[0]
+	want := `The object memory.books.customers has no field "Emial" to find records by. Did you mean "Email"?`
+	if d.Summary != "Unknown field" || d.Detail != want {
+		t.Errorf("diagnostic %s: %s\nwant Unknown field: %s", d.Summary, d.Detail, want)
+	}
+	col := strings.Index(strings.Split(src, "\n")[9], "'Emial'") + 1
+	if d.Subject == nil || d.Subject.Start.Line != 10 || d.Subject.Start.Column != col {
+		t.Errorf("diagnostic at %v; want line 10, column %d (the string)", d.Subject, col)
 	}
 }
