@@ -121,34 +121,27 @@ func (r *fieldRules) checkValue(path string, v any) string {
 	}
 	switch f.Type {
 	case connectors.TypeString:
-		switch x := v.(type) {
-		case map[string]any, []any:
-			return fmt.Sprintf("%s is text; the flow gives it %s", path, kindOf(v))
-		case string:
-			if f.MaxLength > 0 {
-				if n := utf8.RuneCountInString(x); n > f.MaxLength {
-					return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", path, f.MaxLength, shown(f, x), n)
-				}
+		x, ok := v.(string)
+		if !ok {
+			return fmt.Sprintf("%s is text; the flow gives it %s (convert it in the flow: string(x))", path, kindOf(v))
+		}
+		if f.MaxLength > 0 {
+			if n := utf8.RuneCountInString(x); n > f.MaxLength {
+				return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", path, f.MaxLength, shown(f, x), n)
 			}
 		}
 	case connectors.TypeNumber:
 		if _, ok := numberOf(v); !ok {
-			return fmt.Sprintf("%s is a number; %s is not one", path, shown(f, v))
+			return fmt.Sprintf("%s is a number; %s is not one%s", path, shown(f, v), numberHint(v))
 		}
 	case connectors.TypeInteger:
 		n, ok := numberOf(v)
 		if !ok || n != math.Trunc(n) {
-			return fmt.Sprintf("%s is a whole number; %s is not one", path, shown(f, v))
+			return fmt.Sprintf("%s is a whole number; %s is not one%s", path, shown(f, v), numberHint(v))
 		}
 	case connectors.TypeBool:
-		switch x := v.(type) {
-		case bool:
-		case string:
-			if !strings.EqualFold(x, "true") && !strings.EqualFold(x, "false") {
-				return fmt.Sprintf("%s is true or false; %s is neither (convert it in the flow, e.g. x == \"yes\")", path, shown(f, v))
-			}
-		default:
-			return fmt.Sprintf("%s is true or false; the flow gives it %s", path, kindOf(v))
+		if _, ok := v.(bool); !ok {
+			return fmt.Sprintf("%s is true or false; the flow gives it %s (convert it in the flow, e.g. x == \"yes\")", path, shown(f, v))
 		}
 	case connectors.TypeDate, connectors.TypeDateTime:
 		if _, ok := v.(time.Time); ok {
@@ -277,8 +270,18 @@ func quoteOptions(options []string) string {
 	return s
 }
 
-// numberOf is v as a number, for the types and texts connectors send as
-// numbers.
+// numberHint tells how to turn a text into the number a field needs.
+func numberHint(v any) string {
+	if s, ok := v.(string); ok {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+			return " but text (convert it in the flow: number(x))"
+		}
+	}
+	return ""
+}
+
+// numberOf is v as a number: the Go types values of numbers have. A text,
+// even "12.5", is not one: the APIs refuse it in a number field.
 func numberOf(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
@@ -294,9 +297,6 @@ func numberOf(v any) (float64, bool) {
 	case json.Number:
 		n, err := x.Float64()
 		return n, err == nil
-	case string:
-		n, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return n, err == nil && !math.IsNaN(n) && !math.IsInf(n, 0)
 	}
 	return 0, false
 }

@@ -60,7 +60,7 @@ func TestValueChecks(t *testing.T) {
 	}{
 		{name: "valid", fields: with(
 			plan.FieldChange{Name: "Status", After: float64(2)}, plan.FieldChange{Name: "Kind", After: "goods"},
-			plan.FieldChange{Name: "Price", After: "12.50"}, plan.FieldChange{Name: "OrderDate", After: "2026-03-10"},
+			plan.FieldChange{Name: "Price", After: 12.5}, plan.FieldChange{Name: "OrderDate", After: "2026-03-10"},
 			plan.FieldChange{Name: "ChangedAt", After: "2026-03-10T12:00:00Z"},
 			rows(map[string]any{"LineNumber": int64(0), "Text": "Ullfilt"}),
 			plan.FieldChange{Name: "Tags", After: []any{"a", "b"}})},
@@ -73,11 +73,14 @@ func TestValueChecks(t *testing.T) {
 			field: "IsActive", want: "IsActive is required"},
 		{name: "update need not give every required field", update: true, fields: []plan.FieldChange{{Name: "Price", After: 3.0}}},
 		{name: "a value known after apply is checked at apply", fields: []plan.FieldChange{{Name: "Number", After: plan.Unknown, Unknown: true}, {Name: "IsActive", After: true}}},
-		{name: "a string into a bool", fields: []plan.FieldChange{{Name: "Number", After: "A-1"}, {Name: "IsActive", After: "yes"}},
-			field: "IsActive", want: `IsActive is true or false; "yes" is neither`},
-		{name: "bool text is a bool", fields: []plan.FieldChange{{Name: "Number", After: "A-1"}, {Name: "IsActive", After: "TRUE"}}},
+		{name: "a string into a bool", fields: []plan.FieldChange{{Name: "Number", After: "A-1"}, {Name: "IsActive", After: "true"}},
+			field: "IsActive", want: `IsActive is true or false; the flow gives it "true" (convert it in the flow`},
 		{name: "a number into a bool", fields: []plan.FieldChange{{Name: "Number", After: "A-1"}, {Name: "IsActive", After: 1.0}},
-			field: "IsActive", want: "IsActive is true or false; the flow gives it a number"},
+			field: "IsActive", want: "IsActive is true or false; the flow gives it 1 (a number)"},
+		{name: "a number into text", fields: []plan.FieldChange{{Name: "Number", After: 1001.0}, {Name: "IsActive", After: true}},
+			field: "Number", want: "Number is text; the flow gives it a number (convert it in the flow: string(x))"},
+		{name: "a number as text", fields: with(plan.FieldChange{Name: "Price", After: "12.50"}),
+			field: "Price", want: `Price is a number; "12.50" is not one but text (convert it in the flow: number(x))`},
 		{name: "not a number", fields: with(plan.FieldChange{Name: "Price", After: "12,50 kr"}),
 			field: "Price", want: `Price is a number; "12,50 kr" is not one`},
 		{name: "not a whole number", fields: with(plan.FieldChange{Name: "Status", After: 1.5}),
@@ -162,5 +165,85 @@ flow "customers" {
 	col := strings.Index(strings.Split(src, "\n")[9], "'Emial'") + 1
 	if d.Subject == nil || d.Subject.Start.Line != 10 || d.Subject.Start.Column != col {
 		t.Errorf("diagnostic at %v; want line 10, column %d (the string)", d.Subject, col)
+	}
+}
+
+const articlesFlow = `
+connection "memory" "crm" {}
+connection "memory" "books" {}
+
+flow "articles" {
+  source = memory.crm.contacts
+  target = memory.books.articles
+  key    = "Number"
+  fields {
+    Number = "source.first"
+    Active = "source.last"
+    Rate   = "find(memory.books.vatcodes, 'Code', source.company).Rate"
+  }
+}
+`
+
+// TestPlanChecksValues: what the target's schema refuses is an error of
+// that record at plan, with the field named, and never reaches apply; the
+// other records are planned and written. A find() that matched nothing is
+// named where the expression then fails.
+func TestPlanChecksValues(t *testing.T) {
+	h := newHarness(t, articlesFlow)
+	h.store.Define("books", "articles", connectors.Schema{Fields: []connectors.Field{
+		{Name: "Id", Type: connectors.TypeString, ReadOnly: true},
+		{Name: "Number", Type: connectors.TypeString, Key: true, MaxLength: 40, Required: true},
+		{Name: "Active", Type: connectors.TypeBool, Required: true},
+		{Name: "Rate", Type: connectors.TypeNumber},
+	}})
+	h.store.Put("books", "vatcodes", connectors.Record{ID: "v25", Fields: map[string]any{"Code": "25", "Rate": 0.25}})
+	rec := func(id, number string, active any, vat string) connectors.Record {
+		return connectors.Record{ID: id, Fields: map[string]any{"first": number, "last": active, "company": vat}}
+	}
+	long := "PRESENTINSLAGNING MED PERSONLIGT MEDDELANDE OCH KORT"
+	h.store.Put("crm", "contacts",
+		rec("c1", "ART-1", true, "25"),
+		rec("c2", long, true, "25"),
+		rec("c3", "ART-3", "yes", "25"),
+		rec("c4", "ART-4", false, "99"),
+	)
+	pl := h.plan(PlanOptions{})
+	want := map[string]struct {
+		action        plan.Action
+		field, reason string
+	}{
+		"c1": {plan.Create, "", ""},
+		"c2": {plan.Error, "Number", `Number may have at most 40 characters; "` + long + `" has 52`},
+		"c3": {plan.Error, "Active", `Active is true or false; the flow gives it "yes"`},
+		"c4": {plan.Error, "Rate", `(find(memory.books.vatcodes, "Code", "99") matched no record)`},
+	}
+	got := map[string]bool{}
+	for ch := range pl.Flow("articles").Changes() {
+		got[ch.SourceKey] = true
+		w, ok := want[ch.SourceKey]
+		if !ok {
+			t.Errorf("unexpected change %+v", ch)
+			continue
+		}
+		if ch.Action != w.action || ch.Field != w.field || !strings.Contains(ch.Reason, w.reason) {
+			t.Errorf("%s: %s on %q: %s\nwant %s on %q: %s", ch.SourceKey, ch.Action, ch.Field, ch.Reason, w.action, w.field, w.reason)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("changes of %v; want %d", got, len(want))
+	}
+	if c := pl.Counts(); c.Create != 1 || c.Error != 3 {
+		t.Errorf("counts %+v; want 1 create and 3 errors", c)
+	}
+
+	res := h.apply(pl)
+	recs := h.store.Records("books", "articles")
+	if len(recs) != 1 || recs[0].Fields["Number"] != "ART-1" {
+		t.Errorf("articles written: %+v; want only ART-1", recs)
+		for _, fr := range res.Flows {
+			for _, r := range fr.Records {
+				t.Logf("%s %s %s %s", fr.Flow, r.SourceKey, r.Action, r.Error)
+			}
+		}
 	}
 }

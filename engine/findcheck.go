@@ -93,3 +93,15 @@ func memberPath(n ast.Node) []string {
 	}
 	return nil
 }
+
+// missNote names the find() that matched nothing while an expression ran
+// (misses is the count before it ran), "" when none did. It is most often
+// why the expression failed: "cannot fetch Id from <nil>" alone does not
+// say which lookup came back empty.
+func (c *findCache) missNote(misses int) string {
+	if c == nil || c.misses == misses {
+		return ""
+	}
+	k := c.lastMiss
+	return fmt.Sprintf("find(%s, %q, %q) matched no record", k.ref, k.field, k.value)
+}

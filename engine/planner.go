@@ -781,6 +781,7 @@ func (r *flowRun) evalField(it *pending, m *mapping) error {
 // evalFieldIn evaluates one mapping in the record's environment env.
 func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error {
 	n := it.warnings.len()
+	misses := r.pl.finds.misses
 	v, err := r.pl.ev.run(m.prog, env)
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
@@ -797,7 +798,7 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			v = plan.Unknown
 		} else {
 			it.errField = m.name
-			return &recordError{field: m.name, err: err}
+			return &recordError{field: m.name, err: err, note: r.pl.finds.missNote(misses)}
 		}
 	}
 	if hasUnknown(v) {
