@@ -28,6 +28,47 @@ type fieldRules struct {
 	required []string
 }
 
+// fieldPath is where a value is in a record (Rows[2].Text), spelt out
+// only for a message. It is a value, not a chain of pointers, so that
+// checking a row costs no allocation; paths deeper than a field, an index
+// and a sub-field (rare) are joined into head.
+type fieldPath struct {
+	head  string
+	index int // -1: none
+	sub   string
+}
+
+func pathOf(name string) fieldPath { return fieldPath{head: name, index: -1} }
+
+// field is the path of a field of the object at p.
+func (p fieldPath) field(name string) fieldPath {
+	if p.sub == "" {
+		p.sub = name
+		return p
+	}
+	return fieldPath{head: p.String() + "." + name, index: -1}
+}
+
+// elem is the path of element i of the list at p.
+func (p fieldPath) elem(i int) fieldPath {
+	if p.index < 0 && p.sub == "" {
+		p.index = i
+		return p
+	}
+	return fieldPath{head: p.String(), index: i}
+}
+
+func (p fieldPath) String() string {
+	s := p.head
+	if p.index >= 0 {
+		s += "[" + strconv.Itoa(p.index) + "]"
+	}
+	if p.sub != "" {
+		s += "." + p.sub
+	}
+	return s
+}
+
 // valueChecks are the rules of a target's top-level fields, by name.
 type valueChecks map[string]*fieldRules
 
@@ -92,7 +133,7 @@ func (c valueChecks) check(f *flow, fields []plan.FieldChange, create bool) *val
 			}
 			continue
 		}
-		if msg := r.checkValue(fc.Name, fc.After); msg != "" {
+		if msg := r.checkValue(pathOf(fc.Name), fc.After); msg != "" {
 			return &valueError{fc.Name, msg}
 		}
 	}
@@ -109,9 +150,9 @@ func (c valueChecks) check(f *flow, fields []plan.FieldChange, create bool) *val
 	return nil
 }
 
-// checkValue returns what is wrong with v as a value of the field at path,
+// checkValue returns what is wrong with v as a value of the field at at,
 // or "" when nothing is.
-func (r *fieldRules) checkValue(path string, v any) string {
+func (r *fieldRules) checkValue(at fieldPath, v any) string {
 	f := r.field
 	if v == nil {
 		return ""
@@ -123,25 +164,25 @@ func (r *fieldRules) checkValue(path string, v any) string {
 	case connectors.TypeString:
 		x, ok := v.(string)
 		if !ok {
-			return fmt.Sprintf("%s is text; the flow gives it %s (convert it in the flow: string(x))", path, kindOf(v))
+			return fmt.Sprintf("%s is text; the flow gives it %s (convert it in the flow: string(x))", at.String(), kindOf(v))
 		}
 		if f.MaxLength > 0 {
 			if n := utf8.RuneCountInString(x); n > f.MaxLength {
-				return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", path, f.MaxLength, shown(f, x), n)
+				return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", at.String(), f.MaxLength, shown(f, x), n)
 			}
 		}
 	case connectors.TypeNumber:
 		if _, ok := numberOf(v); !ok {
-			return fmt.Sprintf("%s is a number; %s is not one%s", path, shown(f, v), numberHint(v))
+			return fmt.Sprintf("%s is a number; %s is not one%s", at.String(), shown(f, v), numberHint(v))
 		}
 	case connectors.TypeInteger:
 		n, ok := numberOf(v)
 		if !ok || n != math.Trunc(n) {
-			return fmt.Sprintf("%s is a whole number; %s is not one%s", path, shown(f, v), numberHint(v))
+			return fmt.Sprintf("%s is a whole number; %s is not one%s", at.String(), shown(f, v), numberHint(v))
 		}
 	case connectors.TypeBool:
 		if _, ok := v.(bool); !ok {
-			return fmt.Sprintf("%s is true or false; the flow gives it %s (convert it in the flow, e.g. x == \"yes\")", path, shown(f, v))
+			return fmt.Sprintf("%s is true or false; the flow gives it %s (convert it in the flow, e.g. x == \"yes\")", at.String(), shown(f, v))
 		}
 	case connectors.TypeDate, connectors.TypeDateTime:
 		if _, ok := v.(time.Time); ok {
@@ -153,25 +194,25 @@ func (r *fieldRules) checkValue(path string, v any) string {
 			if f.Type == connectors.TypeDateTime {
 				want = "a date and time (RFC 3339, 2006-01-02T15:04:05Z)"
 			}
-			return fmt.Sprintf("%s is %s; %s is not one", path, want, shown(f, v))
+			return fmt.Sprintf("%s is %s; %s is not one", at.String(), want, shown(f, v))
 		}
 	case connectors.TypeObject:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return fmt.Sprintf("%s is an object; the flow gives it %s", path, kindOf(v))
+			return fmt.Sprintf("%s is an object; the flow gives it %s", at.String(), kindOf(v))
 		}
-		return r.checkObject(path, m)
+		return r.checkObject(at, m)
 	case connectors.TypeList:
 		l, ok := v.([]any)
 		if !ok {
-			return fmt.Sprintf("%s is a list; the flow gives it %s", path, kindOf(v))
+			return fmt.Sprintf("%s is a list; the flow gives it %s", at.String(), kindOf(v))
 		}
 		if f.Elem == nil {
 			return ""
 		}
 		elem := fieldRules{field: f.Elem}
 		for i, e := range l {
-			p := path + "[" + strconv.Itoa(i) + "]"
+			p := at.elem(i)
 			if m, ok := e.(map[string]any); ok && f.Elem.Type == connectors.TypeObject {
 				if msg := r.checkObject(p, m); msg != "" {
 					return msg
@@ -185,7 +226,7 @@ func (r *fieldRules) checkValue(path string, v any) string {
 		return ""
 	}
 	if len(f.Options) > 0 {
-		if msg := checkOption(path, f, v); msg != "" {
+		if msg := checkOption(at, f, v); msg != "" {
 			return msg
 		}
 	}
@@ -194,18 +235,18 @@ func (r *fieldRules) checkValue(path string, v any) string {
 
 // checkObject checks the fields of an object (or row) against the rules of
 // r's sub-fields.
-func (r *fieldRules) checkObject(path string, m map[string]any) string {
+func (r *fieldRules) checkObject(at fieldPath, m map[string]any) string {
 	if r.sub == nil {
 		return ""
 	}
 	for _, name := range r.required {
 		if v, ok := m[name]; !ok || v == nil {
-			return fmt.Sprintf("%s.%s is required and the flow gives it no value", path, name)
+			return fmt.Sprintf("%s is required and the flow gives it no value", at.field(name))
 		}
 	}
 	for k, v := range m {
 		if sr := r.sub[k]; sr != nil {
-			if msg := sr.checkValue(path+"."+k, v); msg != "" {
+			if msg := sr.checkValue(at.field(k), v); msg != "" {
 				return msg
 			}
 		}
@@ -215,7 +256,7 @@ func (r *fieldRules) checkObject(path string, m map[string]any) string {
 
 // checkOption checks an enumeration value. HubSpot's multiple checkboxes
 // hold several options separated by semicolons; "" clears the field.
-func checkOption(path string, f *connectors.Field, v any) string {
+func checkOption(at fieldPath, f *connectors.Field, v any) string {
 	s, ok := optionString(v)
 	if !ok || s == "" {
 		return ""
@@ -224,7 +265,7 @@ func checkOption(path string, f *connectors.Field, v any) string {
 		if slices.Contains(f.Options, part) {
 			continue
 		}
-		msg := fmt.Sprintf("%s must be one of %s; %s is not", path, quoteOptions(f.Options), shown(f, part))
+		msg := fmt.Sprintf("%s must be one of %s; %s is not", at.String(), quoteOptions(f.Options), shown(f, part))
 		if _, err := strconv.ParseFloat(part, 64); err == nil {
 			return msg // a code such as 4: no spelling to suggest
 		}
@@ -303,8 +344,10 @@ func numberOf(v any) (float64, bool) {
 
 // isTime reports whether s is a date (dateOnly) or a date and time in a
 // form connectors send: a date is also accepted with a time of day.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly}
+
 func isTime(s string, dateOnly bool) bool {
-	layouts := []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly}
+	layouts := timeLayouts
 	if !dateOnly {
 		layouts = layouts[:2]
 	}

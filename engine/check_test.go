@@ -247,3 +247,28 @@ func TestPlanChecksValues(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkValueChecks is the cost of the plan-time checks of one create
+// of a document with ten rows and a few top-level fields.
+func BenchmarkValueChecks(b *testing.B) {
+	f := &flow{}
+	for _, name := range []string{"Number", "IsActive"} {
+		fld, _ := checkSchema.Field(name)
+		f.fields = append(f.fields, &mapping{name: name, field: fld})
+	}
+	rows := make([]any, 10)
+	for i := range rows {
+		rows[i] = map[string]any{"LineNumber": float64(i), "Text": "Ullfilt"}
+	}
+	fields := []plan.FieldChange{
+		{Name: "Number", After: "ART-1001"}, {Name: "IsActive", After: true}, {Name: "Status", After: 2.0},
+		{Name: "OrderDate", After: "2026-03-10"}, {Name: "Rows", After: rows},
+	}
+	checks := checksOf(checkSchema)
+	b.ReportAllocs()
+	for b.Loop() {
+		if ve := checks.check(f, fields, true); ve != nil {
+			b.Fatal(ve)
+		}
+	}
+}
