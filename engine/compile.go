@@ -533,6 +533,9 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 		return hcl.Diagnostics{p.exprDiagnostic(pr.expr, err, f)}
 	}
 	pr.prog = prog
+	if diags := p.findFieldDiagnostics(pr); diags.HasErrors() {
+		return diags
+	}
 	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
 		pr.direct = p.funcs.directOf(prog.Node())
 	}

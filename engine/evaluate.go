@@ -51,6 +51,10 @@ type findCache struct {
 	anyValue map[findKey]findResult
 	// byID holds the records found, by their Id field, for plan labels.
 	byID map[string]map[string]any
+	// misses counts the find() calls that matched nothing, and lastMiss is
+	// the latest: an expression that then fails names it (see explainMiss).
+	misses   int
+	lastMiss findKey
 }
 
 func newFindCache(p *Project) *findCache {
@@ -61,6 +65,9 @@ func (c *findCache) get(ref, field string, value any) (any, error) {
 	k := findKey{ref, field, stringOf(value)}
 	if r, ok := c.results[k]; ok {
 		if r.fields == nil {
+			if r.err == nil {
+				c.misses, c.lastMiss = c.misses+1, k
+			}
 			return nil, r.err
 		}
 		return r.fields, r.err
@@ -348,6 +355,9 @@ type recordError struct {
 	field string // "" for where and ensure
 	what  string
 	err   error
+	// note says what else went wrong while the expression ran: a find()
+	// that matched nothing (see findCache.missNote).
+	note string
 }
 
 func (e *recordError) Error() string {
@@ -358,6 +368,9 @@ func (e *recordError) Error() string {
 		if fe.Prev != nil && !errors.Is(fe.Prev, errNeedFetch) {
 			msg = fe.Prev.Error()
 		}
+	}
+	if e.note != "" {
+		msg += " (" + e.note + ")"
 	}
 	if e.field != "" {
 		return fmt.Sprintf("field %s: %s", e.field, msg)

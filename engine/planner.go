@@ -84,6 +84,8 @@ type flowRun struct {
 	raws         arena[byte]
 	changes      arena[plan.Change]
 	fieldChanges arena[plan.FieldChange]
+	// checks are the target schema's rules for the values written (check.go).
+	checks valueChecks
 }
 
 // arena hands out slices of chunks, all of which can be handed out again
@@ -275,6 +277,7 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 		raws:         arena[byte]{chunkLen: rawChunk},
 		changes:      arena[plan.Change]{chunkLen: changeChunk},
 		fieldChanges: arena[plan.FieldChange]{chunkLen: fieldChangeChunk},
+		checks:       checksOf(f.target.schema),
 	}
 }
 
@@ -778,6 +781,7 @@ func (r *flowRun) evalField(it *pending, m *mapping) error {
 // evalFieldIn evaluates one mapping in the record's environment env.
 func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error {
 	n := it.warnings.len()
+	misses := r.pl.finds.misses
 	v, err := r.pl.ev.run(m.prog, env)
 	if err != nil {
 		if errors.Is(err, errNeedFetch) {
@@ -794,7 +798,7 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			v = plan.Unknown
 		} else {
 			it.errField = m.name
-			return &recordError{field: m.name, err: err}
+			return &recordError{field: m.name, err: err, note: r.pl.finds.missNote(misses)}
 		}
 	}
 	if hasUnknown(v) {
@@ -1128,6 +1132,14 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		} else {
 			o.action = plan.Update
 			ch.Action = plan.Update
+		}
+	}
+	if o.action == plan.Create || o.action == plan.Update {
+		// What the target's schema refuses is this record's error, at plan.
+		if ve := r.checks.check(r.f, ch.Fields, o.action == plan.Create); ve != nil {
+			o = outcome{action: plan.Error}
+			ch.Action, ch.Field, ch.Reason = plan.Error, ve.field, ve.msg
+			ch.Fields, ch.Totals = nil, nil
 		}
 	}
 	if it.key != "" && first == "" {

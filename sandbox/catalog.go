@@ -156,6 +156,11 @@ var (
 	orderCountries = []string{"SE", "SE", "SE", "SE", "SE", "SE", "SE", "SE", "SE", "FI", "FI", "DE", "DE", "DK", "NO", "NO", "US", "US", "SE", "SE"}
 )
 
-// invalidSKU is the SKU of the demo's one invalid order line: longer than
-// the 40 characters an eAccounting article number may have.
-const invalidSKU = "PRESENTINSLAGNING MED PERSONLIGT MEDDELANDE OCH KORT"
+// giftWrapSKU is the SKU of order 4002's gift wrap line, a product the web
+// shop sells without a HubSpot product; with Options.BadRecord the line has
+// invalidSKU instead: longer than the 40 characters an eAccounting article
+// number may have, the demo's one deliberately bad record.
+const (
+	giftWrapSKU = "PRESENTINSLAGNING"
+	invalidSKU  = "PRESENTINSLAGNING MED PERSONLIGT MEDDELANDE OCH KORT"
+)

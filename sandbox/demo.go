@@ -137,6 +137,7 @@ type generator struct {
 	companies []*company
 	persons   []*person
 	nextLine  int
+	badRecord bool // the gift wrap line has invalidSKU, not giftWrapSKU
 }
 
 type company struct {
@@ -160,12 +161,14 @@ type address struct {
 
 func (p *person) name() string { return p.first + " " + p.last }
 
-// generate returns the demo for seed at time now.
-func generate(seed int64, now time.Time) *demo {
+// generate returns the demo for seed at time now; badRecord gives order
+// 4002's gift wrap line the SKU eAccounting cannot take (Options.BadRecord).
+func generate(seed int64, now time.Time, badRecord bool) *demo {
 	g := &generator{
-		r:    rand.New(rand.NewPCG(uint64(seed), 0x6b6f706c61)),
-		now:  now.UTC().Truncate(time.Minute),
-		used: map[string]bool{},
+		r:         rand.New(rand.NewPCG(uint64(seed), 0x6b6f706c61)),
+		now:       now.UTC().Truncate(time.Minute),
+		used:      map[string]bool{},
+		badRecord: badRecord,
 	}
 	g.out.HubSpot = hsSeed{Properties: customProperties(), Objects: map[string][]hsObject{}}
 	g.people()
@@ -322,7 +325,7 @@ func sku(i int) string { return "ART-" + strconv.Itoa(1001+i) }
 
 // line is one order or deal line.
 type line struct {
-	item            int // catalog index; -1 for the invalid line
+	item            int // catalog index; -1 for the gift wrap line (invalid with Options.BadRecord)
 	qty             int
 	price           float64 // unit price in the document currency
 	pct, unitDisc   float64
@@ -353,7 +356,10 @@ func (g *generator) lineItem(l line, currency string, created time.Time) int {
 	if l.item >= 0 {
 		props["name"], props["hs_sku"], props["hs_product_id"] = catalog[l.item].name, sku(l.item), strconv.Itoa(firstProductID+l.item)
 	} else {
-		props["name"], props["hs_sku"] = "Presentinslagning med hälsning", invalidSKU
+		props["name"], props["hs_sku"] = "Presentinslagning med hälsning", giftWrapSKU
+		if g.badRecord {
+			props["hs_sku"] = invalidSKU
+		}
 	}
 	if l.pct > 0 {
 		props["hs_discount_percentage"] = money(l.pct)

@@ -43,10 +43,12 @@
 //   - Three orders show special cases: 4001 is bought by a contact whose
 //     company already is eAccounting customer 1001 (same e-mail address:
 //     update instead of duplicate); 4002 by a private person who already is
-//     customer 1002, and it has one invalid line, a SKU longer than the 40
-//     characters an eAccounting article number may have (a per-record
-//     error); 4003 is a guest order with no contact and no e-mail (the
-//     default debtor, customer 1000).
+//     customer 1002, with a gift wrap line that has no HubSpot product
+//     (SKU PRESENTINSLAGNING); with Options.BadRecord that line's SKU is
+//     longer than the 40 characters an eAccounting article number may
+//     have, the demo's one bad record (a per-record error at plan); 4003 is
+//     a guest order with no contact and no e-mail (the default debtor,
+//     customer 1000).
 //   - 4 deals (6001-6004) of Swedish companies, closedwon, contractsent and
 //     presentationscheduled, with service and goods line items (type 19).
 //

@@ -42,6 +42,11 @@ type Options struct {
 	// ones (HubSpot 190 requests per 10 s, eAccounting 600 per minute per
 	// endpoint), so that the sandbox behaves like production.
 	Limits Limits
+	// BadRecord adds the demo's deliberately bad record: order 4002's gift
+	// wrap line gets a SKU longer than the 40 characters an eAccounting
+	// article number may have, which plan reports as that article's error
+	// (and the order's) while every other record goes through.
+	BadRecord bool
 }
 
 // Limits are the fakes' rate limits.
@@ -98,7 +103,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if seed == 0 {
 		seed = DefaultSeed
 	}
-	d := generate(seed, now())
+	d := generate(seed, now(), opts.BadRecord)
 
 	hs := hubspottest.New(hubspottest.Options{Clock: opts.Clock, Logger: log, Limits: opts.Limits.HubSpot})
 	raw, err := json.Marshal(d.HubSpot)

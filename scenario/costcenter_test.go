@@ -21,8 +21,6 @@ func TestCostCentrePerCustomer(t *testing.T) {
 		items[str(it["ShortName"])] = id
 	}
 
-	// The demo's order 4002 fails as it should (an article number too
-	// long); sent() leaves it out.
 	w.apply()
 	booked := w.read("eaccounting", "orders")
 

@@ -58,6 +58,7 @@ func (w *world) seedContacts(n int) {
 	for i := range n {
 		objs = append(objs, map[string]any{"properties": map[string]string{
 			"email": fmt.Sprintf("bulk%d@example.com", i), "firstname": "Bulk", "lastname": fmt.Sprint(i), "lifecyclestage": "customer",
+			"address": "Storgatan 1", "zip": "111 22", "city": "Stockholm", "country": "Sweden",
 		}})
 	}
 	seed, err := json.Marshal(map[string]any{"objects": map[string]any{"contacts": objs}})

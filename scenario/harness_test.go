@@ -45,7 +45,13 @@ var fastLimits = sandbox.Limits{
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	sb := sandbox.NewTest(t, sandbox.Options{Limits: fastLimits})
+	return newWorldOf(t, sandbox.Options{Limits: fastLimits})
+}
+
+// newWorldOf is newWorld on a sandbox started with opts.
+func newWorldOf(t *testing.T, opts sandbox.Options) *world {
+	t.Helper()
+	sb := sandbox.NewTest(t, opts)
 	root := t.TempDir()
 	copyDir(t, filepath.Join("..", "flows"), filepath.Join(root, "flows"))
 	dir := filepath.Join(root, "examples", "webshop")

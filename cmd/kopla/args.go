@@ -186,6 +186,7 @@ type planArgs struct {
 	flows            []string
 	incremental      bool
 	sandbox          bool
+	badRecord        bool
 }
 
 func parsePlan(args []string) (*planArgs, *flagSet, error) {
@@ -197,6 +198,7 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Plan only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
+	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
 	return a, f, err
@@ -210,6 +212,7 @@ type applyArgs struct {
 	flows       []string
 	incremental bool
 	sandbox     bool
+	badRecord   bool
 	lockTimeout time.Duration
 }
 
@@ -221,6 +224,7 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
+	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
 	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (30s, 10m) for the state lock another apply holds; the default, 0s, fails at once.")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)

@@ -69,8 +69,8 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
-	if a.sandbox {
-		stop, ok := c.startSandbox(ctx)
+	if a.sandbox || a.badRecord {
+		stop, ok := c.startDemoSandbox(ctx, a.badRecord)
 		if !ok {
 			return exitError
 		}
@@ -171,8 +171,8 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
-	if a.sandbox {
-		stop, ok := c.startSandbox(ctx)
+	if a.sandbox || a.badRecord {
+		stop, ok := c.startDemoSandbox(ctx, a.badRecord)
 		if !ok {
 			return exitError
 		}

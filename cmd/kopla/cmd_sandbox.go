@@ -24,9 +24,12 @@ const sandboxUsage = `Usage: kopla [global options] sandbox [options]
 
 const sandboxFlagUsage = "Run against a sandbox started for this run (local HubSpot and eAccounting fakes with demo data), with a state of its own: nothing leaves this machine."
 
+const sandboxBadRecordUsage = "Like -sandbox, with the demo's deliberately bad record: order 4002's gift wrap line has a SKU longer than the 40 characters of an eAccounting article number, which the plan reports as an error."
+
 type sandboxArgs struct {
 	globalArgs
 	hubspotAddr, eaccountingAddr string
+	badRecord                    bool
 }
 
 func parseSandbox(args []string) (*sandboxArgs, *flagSet, error) {
@@ -34,6 +37,7 @@ func parseSandbox(args []string) (*sandboxArgs, *flagSet, error) {
 	f := newFlagSet("sandbox")
 	f.fs.StringVar(&a.hubspotAddr, "hubspot-addr", "", "Serve the HubSpot fake on `host:port` (default: a free port on 127.0.0.1).")
 	f.fs.StringVar(&a.eaccountingAddr, "eaccounting-addr", "", "Serve the eAccounting fake (API and identity server) on `host:port` (default: a free port on 127.0.0.1).")
+	f.fs.BoolVar(&a.badRecord, "bad-record", false, "Add the demo's deliberately bad record (order 4002's gift wrap line with a SKU too long for eAccounting).")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
 	return a, f, err
@@ -45,7 +49,7 @@ func (c *cli) sandbox(ctx context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{HubSpotAddr: a.hubspotAddr, EAccountingAddr: a.eaccountingAddr, Logger: c.log, LookupEnv: c.lookupEnv})
+	sb, err := sandbox.Start(ctx, sandbox.Options{HubSpotAddr: a.hubspotAddr, EAccountingAddr: a.eaccountingAddr, Logger: c.log, LookupEnv: c.lookupEnv, BadRecord: a.badRecord})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)
 		return exitError
@@ -98,12 +102,18 @@ func sandboxExports(sb *sandbox.Sandbox) [][2]string {
 // temporary directory, so that nothing of the run mixes with the project's
 // real state. The returned function stops it.
 func (c *cli) startSandbox(ctx context.Context) (stop func(), ok bool) {
+	return c.startDemoSandbox(ctx, false)
+}
+
+// startDemoSandbox is startSandbox, with the demo's deliberately bad record
+// when badRecord is set (plan and apply -sandbox-bad-record).
+func (c *cli) startDemoSandbox(ctx context.Context, badRecord bool) (stop func(), ok bool) {
 	dir, err := os.MkdirTemp("", "kopla-sandbox-*")
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)
 		return nil, false
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{Logger: c.log, LookupEnv: c.lookupEnv})
+	sb, err := sandbox.Start(ctx, sandbox.Options{Logger: c.log, LookupEnv: c.lookupEnv, BadRecord: badRecord})
 	if err != nil {
 		os.RemoveAll(dir)
 		fmt.Fprintf(c.stderr, "Error: cannot start the sandbox: %s\n", err)

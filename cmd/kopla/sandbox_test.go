@@ -118,3 +118,38 @@ test "gross price at the domestic rate" {
 		t.Errorf("test -sandbox exited %d; want 0:\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestReadmeDemo runs the README's main command, which must succeed on a
+// fresh machine, then its documented second step: with the demo's bad
+// record, plan reports the too long SKU (and the order that needs it) as
+// errors and exits 1, and apply writes every other record.
+func TestReadmeDemo(t *testing.T) {
+	webshop := filepath.Join("..", "..", "examples", "webshop")
+	run := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		d := deps{stdout: &stdout, stderr: &stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }}
+		code := runWith(t.Context(), d, append([]string{"-chdir", webshop}, args...))
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := run("apply", "-sandbox", "-auto-approve", "-no-color"); code != exitOK {
+		t.Fatalf("apply -sandbox -auto-approve exited %d; want 0:\n%s", code, out)
+	}
+
+	code, out := run("plan", "-sandbox-bad-record", "-detailed-exitcode", "-no-color")
+	if code != exitError {
+		t.Errorf("plan -sandbox-bad-record -detailed-exitcode exited %d; want 1 (errors):\n%s", code, out)
+	}
+	for _, want := range []string{"Number may have at most 40 characters", `"PRESENTINSLAGNING MED PERSONLIGT MEDDELANDE OCH KORT" has 52`, "4002"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan -sandbox-bad-record output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out = run("apply", "-sandbox-bad-record", "-auto-approve", "-no-color")
+	if code != exitError {
+		t.Errorf("apply -sandbox-bad-record exited %d; want 1 (a record failed):\n%s", code, out)
+	}
+	if !strings.Contains(out, "created") || strings.Contains(out, "maximum length of 40") {
+		t.Errorf("apply -sandbox-bad-record should create the other records and never send the bad SKU:\n%s", out)
+	}
+}

@@ -58,3 +58,13 @@ flow "labels" {
     Name = "source.first"
   }
 }
+
+flow "find_field" {
+  source = memory.crm.contacts
+  target = memory.books.customers
+  key    = "Email"
+  fields {
+    Email = "source.email"
+    Name  = "find(memory.books.customers, 'Emial', source.email)?.Name ?? ''" # ERROR: Unknown field
+  }
+}
