@@ -1078,7 +1078,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		ch.Reason = it.skip
 	case it.filtered:
 		o.action = plan.Skip
-		r.fp.Filtered++
+		r.fp.AddFiltered(it.rec.ID)
 		r.remember(it.rec.ID, o)
 		return o
 	case it.err != nil:

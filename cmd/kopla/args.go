@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kopla-dev/kopla/engine/plan"
 )
 
 // Argument parsing is pure: each command's parse function turns its
@@ -186,6 +188,7 @@ type planArgs struct {
 	flows            []string
 	incremental      bool
 	sandbox          bool
+	list             listing
 }
 
 func parsePlan(args []string) (*planArgs, *flagSet, error) {
@@ -197,9 +200,30 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Plan only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
+	only := listFlags(f, &a.list)
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
+	if err == nil {
+		a.list.only, err = f.parseOnly(*only)
+	}
 	return a, f, err
+}
+
+// listFlags adds -only and -show-skipped, which choose the records a plan
+// lists; -only is parsed after the flags.
+func listFlags(f *flagSet, l *listing) *string {
+	only := f.fs.String("only", "", "List only the records of these `ACTIONS` (comma-separated: create, update, skip, error); the summaries count every record.")
+	f.fs.BoolVar(&l.showSkipped, "show-skipped", false, "List the skipped records with their reasons (where false, exists, skip blocks).")
+	return only
+}
+
+// parseOnly reads -only, with its errors as usage errors.
+func (f *flagSet) parseOnly(s string) (map[plan.Action]bool, error) {
+	only, err := parseOnly(s)
+	if err != nil {
+		return nil, usagef(f.cmd, "%s", err)
+	}
+	return only, nil
 }
 
 type applyArgs struct {

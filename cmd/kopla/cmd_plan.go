@@ -82,7 +82,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		js.version(c.version)
 		view = &jsonPlan{j: js}
 	} else {
-		view = &humanPlan{w: c.stdout, style: style{c.color()}}
+		view = &humanPlan{w: c.stdout, style: style{c.color()}, list: a.list}
 	}
 
 	p, cfg, diags := c.compile()

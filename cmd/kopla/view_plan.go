@@ -30,6 +30,8 @@ const maxSkipsShown = 10
 type humanPlan struct {
 	w     io.Writer
 	style style
+	// list says which records are listed one by one (-only, -show-skipped).
+	list listing
 	// wrote says whether anything was printed, for the blank lines between
 	// sections.
 	wrote bool
@@ -55,13 +57,14 @@ func (v *humanPlan) gap() {
 	}
 }
 
+// Plan prints the summary per flow, the records listed, the summary again
+// and the plan's totals. Records that fail with the same message are
+// listed once, with their count and the first keys.
 func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	v.gap()
 	v.wrote = true
 	w, st := v.w, v.style
-	listed := false
 	for _, fp := range pl.Flows {
-		listed = listed || fp.Len() > 0
 		if fp.Disabled {
 			fmt.Fprintln(w, st.dim(disabledLine(fp)))
 		}
@@ -69,7 +72,8 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	if disabledFlows(pl) > 0 {
 		fmt.Fprintln(w)
 	}
-	if !listed {
+	total := pl.Counts()
+	if !total.Changes() && total.Error == 0 {
 		if v.failed {
 			fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above), so this is not a plan of no changes: fix them and plan again.")
 			return
@@ -77,30 +81,75 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
 		return
 	}
-	fmt.Fprintln(w, "kopla will perform the following actions:")
+	tallies := map[string]*flowTally{}
 	for _, fp := range pl.Flows {
-		if fp.Len() == 0 {
+		tallies[fp.Flow] = tallyFlow(fp)
+	}
+	fmt.Fprintln(w, st.bold("Summary per flow:"))
+	writeSummary(w, st, pl, tallies)
+	hidden := plan.Counts{}
+	actions := false // the line that opens the list is printed
+	opened := func(heading string) {
+		if !actions {
+			actions = true
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "kopla will perform the following actions:")
+		}
+		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
+	}
+	for _, fp := range pl.Flows {
+		if fp.Disabled {
 			continue
 		}
+		t := tallies[fp.Flow]
 		heading := fmt.Sprintf("# flow %q: %s -> %s", fp.Flow, fp.Source, fp.Target)
 		if fp.Dependency {
 			heading += " (the records other flows ensure)"
 		}
-		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
-		skips := 0
+		listed := 0
+		shown := map[string]bool{}
 		for ch := range fp.Changes() {
-			if ch.Action == plan.Skip {
-				if skips++; skips > maxSkipsShown {
+			if !v.list.lists(ch.Action) {
+				hidden.Add(ch.Action)
+				continue
+			}
+			if listed++; listed == 1 {
+				opened(heading)
+			}
+			if ch.Action == plan.Error {
+				if g := t.errors[withField(ch.Field, ch.Reason)]; g != nil && g.n > 1 {
+					if !shown[g.message] {
+						shown[g.message] = true
+						fmt.Fprint(w, g.line(st))
+					}
 					continue
 				}
 			}
 			writeChange(w, st, fp, ch, sens)
 		}
-		if skips > maxSkipsShown {
-			fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("... and %d more skipped records (kopla plan -json lists every one)", skips-maxSkipsShown)))
+		if v.list.lists(plan.Skip) && v.list.showSkipped {
+			for _, key := range fp.FilteredKeys {
+				if listed++; listed == 1 {
+					opened(heading)
+				}
+				fmt.Fprintf(w, "\n  %s skip %s: %s\n", st.dim("-"), key, reasonFiltered)
+			}
+			if n := fp.Filtered - len(fp.FilteredKeys); n > 0 {
+				fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("... and %d more records filtered out by where", n)))
+			}
+		} else {
+			hidden.Skip += fp.Filtered
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", planSummary(pl.Counts(), st))
+	if n := hidden.Skip; n > 0 && !v.list.showSkipped {
+		fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("%s not listed (kopla plan -show-skipped lists them with their reasons)", plural(n, "skipped record", "skipped records"))))
+	}
+	if n := hidden.Create + hidden.Update + hidden.Error; n > 0 {
+		fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("%s not listed (-only)", plural(n, "other record", "other records"))))
+	}
+	fmt.Fprintf(w, "\n%s\n", st.bold("Summary per flow:"))
+	writeSummary(w, st, pl, tallies)
+	fmt.Fprintf(w, "\n%s\n", planSummary(total, st))
 	if v.failed {
 		fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above).")
 	}

@@ -52,6 +52,9 @@ type FlowPlan struct {
 	changes  changeList
 	NoOps    int `json:"no_ops"`
 	Filtered int `json:"filtered"`
+	// FilteredKeys are the source keys of the first MaxFilteredKeys
+	// records where left out, for plan -show-skipped.
+	FilteredKeys []string `json:"filtered_keys,omitempty"`
 	// ReadDigest is the digest of the source records read, and Cursor the
 	// incremental cursor the read returned; apply stores it.
 	ReadDigest string `json:"read_digest"`
@@ -64,6 +67,18 @@ type FlowPlan struct {
 	// says why, such as `enabled = var.x == "a" is false (x = "b")`.
 	Disabled       bool   `json:"disabled,omitempty"`
 	DisabledReason string `json:"disabled_reason,omitempty"`
+}
+
+// MaxFilteredKeys bounds the filtered records a flow plan names: a where
+// that leaves out a million records must not cost a million keys.
+const MaxFilteredKeys = 1000
+
+// AddFiltered counts one record the flow's where left out.
+func (f *FlowPlan) AddFiltered(sourceKey string) {
+	f.Filtered++
+	if len(f.FilteredKeys) < MaxFilteredKeys {
+		f.FilteredKeys = append(f.FilteredKeys, sourceKey)
+	}
 }
 
 // Change is what happens to one source record.
