@@ -80,7 +80,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
 		js.version(c.version)
-		view = &jsonPlan{j: js}
+		view = &jsonPlan{j: js, list: a.list}
 	} else {
 		view = &humanPlan{w: c.stdout, style: style{c.color()}, list: a.list}
 	}
@@ -108,6 +108,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	diags = append(diags, pdiags...)
 	if pl != nil {
 		defer pl.Close()
+		markSensitive(pl, p)
 	}
 	c.logPlan(pl)
 	// A plan with a failed flow is incomplete: it is shown, never saved.
@@ -293,6 +294,14 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// markSensitive records in the plan which target fields are sensitive, so
+// that a saved plan is shown (kopla show) as kopla plan shows it.
+func markSensitive(pl *plan.Plan, p *engine.Project) {
+	for _, fp := range pl.Flows {
+		fp.SensitiveFields = p.SensitiveFields(fp.Flow)
+	}
 }
 
 func (c *cli) logPlan(pl *plan.Plan) {

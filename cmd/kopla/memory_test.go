@@ -310,7 +310,8 @@ func TestApplyNoChanges(t *testing.T) {
 		t.Errorf("apply with nothing to do printed:\n%s", r.stdout)
 	}
 	r = e.expect(exitOK, "apply", "-auto-approve", "-json")
-	if msgs := jsonLines(t, r.stdout); len(msgs) != 3 || msgs[1]["operation"] != "plan" || msgs[2]["operation"] != "apply" {
+	msgs := jsonLines(t, r.stdout)
+	if n := len(msgs); n != 4 || msgs[1]["type"] != "flow_summary" || msgs[2]["operation"] != "plan" || msgs[3]["operation"] != "apply" {
 		t.Errorf("apply -json with nothing to do printed:\n%s", r.stdout)
 	}
 }

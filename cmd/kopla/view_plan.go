@@ -230,6 +230,9 @@ func planSummary(c plan.Counts, st style) string {
 
 type jsonPlan struct {
 	j *jsonStream
+	// list filters the changes listed when -only is given; -show-skipped
+	// adds the records where left out.
+	list listing
 }
 
 func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
@@ -243,7 +246,26 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		}
 	}
 	for _, fp := range pl.Flows {
+		if fp.Disabled {
+			continue
+		}
+		t := tallyFlow(fp)
+		reasons := map[string]int{}
+		for _, r := range t.skips {
+			reasons[r.reason] = r.n
+		}
+		c := t.counts
+		v.j.emit("info", "flow_summary", fp.Flow+": "+t.line(), map[string]any{
+			"flow":         fp.Flow,
+			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+			"skip_reasons": reasons,
+		})
+	}
+	for _, fp := range pl.Flows {
 		for ch := range fp.Changes() {
+			if v.list.only != nil && !v.list.lists(ch.Action) {
+				continue
+			}
 			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
 			level := "info"
 			switch {
@@ -255,6 +277,12 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 				level = "warn"
 			}
 			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens)})
+		}
+		if v.list.showSkipped {
+			for _, key := range fp.FilteredKeys {
+				ch := &plan.Change{SourceKey: key, Action: plan.Skip, Reason: reasonFiltered}
+				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens)})
+			}
 		}
 	}
 	c := pl.Counts()

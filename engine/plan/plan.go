@@ -5,6 +5,7 @@ package plan
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -67,6 +68,17 @@ type FlowPlan struct {
 	// says why, such as `enabled = var.x == "a" is false (x = "b")`.
 	Disabled       bool   `json:"disabled,omitempty"`
 	DisabledReason string `json:"disabled_reason,omitempty"`
+	// SensitiveFields are the target's fields whose values hold personal
+	// data or secrets (the schema's sensitive fields), so that a saved plan
+	// is shown as it was planned (kopla show).
+	SensitiveFields []string `json:"sensitive_fields,omitempty"`
+}
+
+// FieldSensitive reports whether a field of the named flow's target is
+// sensitive, from the plan alone.
+func (p *Plan) FieldSensitive(flow, field string) bool {
+	fp := p.Flow(flow)
+	return fp != nil && slices.Contains(fp.SensitiveFields, field)
 }
 
 // MaxFilteredKeys bounds the filtered records a flow plan names: a where
