@@ -189,6 +189,7 @@ type planArgs struct {
 	incremental      bool
 	sandbox          bool
 	list             listing
+	showSensitive    bool
 }
 
 func parsePlan(args []string) (*planArgs, *flagSet, error) {
@@ -201,6 +202,7 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	only := listFlags(f, &a.list)
+	sensitiveFlag(f, &a.showSensitive)
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
 	if err == nil {
@@ -217,6 +219,11 @@ func listFlags(f *flagSet, l *listing) *string {
 	return only
 }
 
+// sensitiveFlag adds -show-sensitive.
+func sensitiveFlag(f *flagSet, show *bool) {
+	f.fs.BoolVar(show, "show-sensitive", false, "Show the values of sensitive fields (personal data) also when the output is not a terminal, -json included.")
+}
+
 // parseOnly reads -only, with its errors as usage errors.
 func (f *flagSet) parseOnly(s string) (map[plan.Action]bool, error) {
 	only, err := parseOnly(s)
@@ -228,13 +235,14 @@ func (f *flagSet) parseOnly(s string) (map[plan.Action]bool, error) {
 
 type applyArgs struct {
 	globalArgs
-	planFile    string
-	autoApprove bool
-	json        bool
-	flows       []string
-	incremental bool
-	sandbox     bool
-	lockTimeout time.Duration
+	planFile      string
+	autoApprove   bool
+	json          bool
+	flows         []string
+	incremental   bool
+	sandbox       bool
+	lockTimeout   time.Duration
+	showSensitive bool
 }
 
 func parseApply(args []string) (*applyArgs, *flagSet, error) {
@@ -245,6 +253,7 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
+	sensitiveFlag(f, &a.showSensitive)
 	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (30s, 10m) for the state lock another apply holds; the default, 0s, fails at once.")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)

@@ -20,8 +20,9 @@ const showUsage = `Usage: kopla [global options] show [options] PLAN_FILE
 type showArgs struct {
 	globalArgs
 	planFile string
-	json     bool
-	list     listing
+	json          bool
+	list          listing
+	showSensitive bool
 }
 
 func parseShow(args []string) (*showArgs, *flagSet, error) {
@@ -29,6 +30,7 @@ func parseShow(args []string) (*showArgs, *flagSet, error) {
 	f := newFlagSet("show")
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines, as kopla plan -json does.")
 	only := listFlags(f, &a.list)
+	sensitiveFlag(f, &a.showSensitive)
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err != nil {
@@ -55,9 +57,9 @@ func (c *cli) show(_ context.Context, args []string) int {
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
 		js.version(c.version)
-		view = &jsonPlan{j: js, list: a.list}
+		view = &jsonPlan{j: js, list: a.list, reveal: a.showSensitive}
 	} else {
-		view = &humanPlan{w: c.stdout, style: style{c.color()}, list: a.list}
+		view = &humanPlan{w: c.stdout, style: style{c.color()}, list: a.list, reveal: c.reveal(a.showSensitive)}
 	}
 	pl, err := plan.ReadFile(c.path(a.planFile))
 	if err != nil {
@@ -67,7 +69,7 @@ func (c *cli) show(_ context.Context, args []string) int {
 	defer pl.Close()
 	if !a.json {
 		st := style{c.color()}
-		fmt.Fprintf(c.stdout, "%s %s, planned %s.\n\n", st.bold("Saved plan:"), a.planFile, pl.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(c.stdout, "%s %s, planned %s.\n  %s\n\n", st.bold("Saved plan:"), a.planFile, pl.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST"), plan.PersonalDataNote)
 	}
 	view.Plan(pl, pl.FieldSensitive)
 	return exitOK

@@ -180,17 +180,21 @@ type jsonField struct {
 	Label string `json:"label,omitempty"`
 }
 
-func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
+// With reveal the sensitive values are kept, their fields still marked.
+func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal bool) jsonChange {
 	jc := jsonChange{
 		Flow: fp.Flow, Action: ch.Action, SourceKey: ch.SourceKey, KeyField: fp.KeyField, Key: ch.Key,
 		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{}, Warnings: ch.Warnings, Totals: ch.Totals,
 	}
 	if sens.is(fp.Flow, fp.KeyField) && ch.Key != nil {
-		jc.Key, jc.KeySensitive = nil, true
+		jc.KeySensitive = true
+		if !reveal {
+			jc.Key = nil
+		}
 	}
 	for _, fc := range ch.Fields {
 		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults, Label: fc.Label}
-		if jf.Sensitive {
+		if jf.Sensitive && !reveal {
 			jf.Before, jf.After, jf.Label = nil, nil, ""
 		}
 		jc.Fields = append(jc.Fields, jf)

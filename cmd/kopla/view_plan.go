@@ -32,6 +32,9 @@ type humanPlan struct {
 	style style
 	// list says which records are listed one by one (-only, -show-skipped).
 	list listing
+	// reveal shows the values of sensitive fields: the plan is read by the
+	// person at the terminal, or -show-sensitive asked for them.
+	reveal bool
 	// wrote says whether anything was printed, for the blank lines between
 	// sections.
 	wrote bool
@@ -125,7 +128,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 					continue
 				}
 			}
-			writeChange(w, st, fp, ch, sens)
+			writeChange(w, st, fp, ch, sens, v.reveal)
 		}
 		if v.list.lists(plan.Skip) && v.list.showSkipped {
 			for _, key := range fp.FilteredKeys {
@@ -156,7 +159,11 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 }
 
 // writeChange prints one change: a line naming the record, then its fields.
-func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) {
+// Sensitive values show as "(sensitive value)" unless reveal is set.
+func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal bool) {
+	if reveal {
+		sens = nil
+	}
 	label := recordLabel(fp.KeyField, ch.Key, sens.is(fp.Flow, fp.KeyField), ch.SourceKey, ch.TargetID)
 	switch ch.Action {
 	case plan.Create:
@@ -178,7 +185,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 		width = max(width, len(fc.Name))
 	}
 	for _, fc := range ch.Fields {
-		secret := fc.Sensitive || sens.is(fp.Flow, fc.Name)
+		secret := !reveal && (fc.Sensitive || sens.is(fp.Flow, fc.Name))
 		show := func(v any) string {
 			if secret {
 				return sensitiveValue
@@ -233,6 +240,10 @@ type jsonPlan struct {
 	// list filters the changes listed when -only is given; -show-skipped
 	// adds the records where left out.
 	list listing
+	// reveal puts the values of sensitive fields in the JSON, marked
+	// sensitive: only with -show-sensitive, as JSON is read by programs
+	// and often kept.
+	reveal bool
 }
 
 func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
@@ -276,12 +287,12 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 				msg += ": warning: " + strings.Join(ch.Warnings, "; ")
 				level = "warn"
 			}
-			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens)})
+			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
 		}
 		if v.list.showSkipped {
 			for _, key := range fp.FilteredKeys {
 				ch := &plan.Change{SourceKey: key, Action: plan.Skip, Reason: reasonFiltered}
-				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens)})
+				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
 			}
 		}
 	}
