@@ -19,7 +19,7 @@ const showUsage = `Usage: kopla [global options] show [options] PLAN_FILE
 
 type showArgs struct {
 	globalArgs
-	planFile string
+	planFile      string
 	json          bool
 	list          listing
 	showSensitive bool
