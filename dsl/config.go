@@ -105,6 +105,10 @@ type Flow struct {
 	Include      []string
 	IncludeRange hcl.Range
 	Where        *Expr // nil when absent
+	// Label, when set, names each record for people in the plan, log and
+	// trace (label = "order ${source.hs_object_id}"); without it the
+	// source connector's label is used (connectors.Schema.Label).
+	Label *Expr
 	Key          string
 	KeyRange     hcl.Range
 	Mode         Mode

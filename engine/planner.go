@@ -1138,6 +1138,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		if o.action == plan.Create || o.action == plan.Update {
 			ch.Warnings = slices.Clone(it.warnings.list)
 		}
+		r.labelChange(&ch, it)
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
 			ch.Source = r.raws.alloc(len(it.raw))
 			copy(ch.Source, it.raw)

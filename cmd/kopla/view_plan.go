@@ -164,7 +164,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 	if reveal {
 		sens = nil
 	}
-	label := recordLabel(fp.KeyField, ch.Key, sens.is(fp.Flow, fp.KeyField), ch.SourceKey, ch.TargetID)
+	label := changeLabel(fp, ch, sens, reveal)
 	switch ch.Action {
 	case plan.Create:
 		fmt.Fprintf(w, "\n  %s create %s\n", st.green("+"), label)

@@ -97,6 +97,13 @@ func (f *FlowPlan) AddFiltered(sourceKey string) {
 type Change struct {
 	// SourceKey identifies the source record (its id in the source system).
 	SourceKey string `json:"source_key"`
+	// Label names the source record for people (`Anna Svensson <anna@…>`,
+	// `order 4002 "#1043"`): the flow's label expression, else the source
+	// connector's (connectors.Schema.Label); empty when neither gives one.
+	// LabelSensitive says it holds the value of a sensitive field, so it
+	// is shown only where sensitive values are. It never drives apply.
+	Label          string `json:"label,omitempty"`
+	LabelSensitive bool   `json:"label_sensitive,omitempty"`
 	// Key is the value of the flow's key field.
 	Key any `json:"key"`
 	// TargetID is the matched target record; empty for a create.
