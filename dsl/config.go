@@ -108,11 +108,11 @@ type Flow struct {
 	// Label, when set, names each record for people in the plan, log and
 	// trace (label = "order ${source.hs_object_id}"); without it the
 	// source connector's label is used (connectors.Schema.Label).
-	Label *Expr
-	Key          string
-	KeyRange     hcl.Range
-	Mode         Mode
-	ModeRange    hcl.Range
+	Label     *Expr
+	Key       string
+	KeyRange  hcl.Range
+	Mode      Mode
+	ModeRange hcl.Range
 	// Fields are written on create and on update; CreateOnly only on create.
 	// Both keep the order of the file.
 	Fields     []*Mapping
