@@ -39,6 +39,7 @@ func (r *flowRun) labelChange(ch *plan.Change, it *pending) {
 				ch.LabelSensitive = true
 			}
 		}
+		ch.LabelSensitive = ch.LabelSensitive || showsSensitiveTarget(ch.Label, ch.Fields, r.f.target.schema)
 		return
 	}
 	v, err := r.pl.ev.run(r.f.label, r.envOf(it))
@@ -59,7 +60,31 @@ func (r *flowRun) labelChange(ch *plan.Change, it *pending) {
 	if len([]rune(ch.Label)) > maxLabel {
 		ch.Label = string([]rune(ch.Label)[:maxLabel-1]) + "…"
 	}
-	ch.LabelSensitive = showsSensitive(ch.Label, schema, it.rec.Fields)
+	ch.LabelSensitive = showsSensitive(ch.Label, schema, it.rec.Fields) || showsSensitiveTarget(ch.Label, ch.Fields, r.f.target.schema)
+}
+
+// showsSensitiveTarget reports whether a label holds a value the change
+// writes to a sensitive target field (an order reference that is personal
+// data in the target): the plan hides that value, so the label must not
+// show it.
+func showsSensitiveTarget(label string, fields []plan.FieldChange, target connectors.Schema) bool {
+	if label == "" {
+		return false
+	}
+	values := map[string]any{}
+	for _, fc := range fields {
+		if fl, ok := target.Field(fc.Name); fc.Sensitive || (ok && fl.Sensitive) {
+			values[fc.Name] = fc.After
+		}
+	}
+	if len(values) == 0 {
+		return false
+	}
+	var sensitive []connectors.Field
+	for name := range values {
+		sensitive = append(sensitive, connectors.Field{Name: name, Sensitive: true})
+	}
+	return showsSensitive(label, connectors.Schema{Fields: sensitive}, values)
 }
 
 // showsSensitive reports whether a label holds the value of one of the
