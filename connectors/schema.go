@@ -123,6 +123,11 @@ type Schema struct {
 	// under the include's name, as a list of records (HubSpot order ->
 	// line_items, contacts).
 	Includes []Include
+	// Label names a record of the object for people, as a template of
+	// {field} placeholders (`{firstname} {lastname} <{email:email}>`,
+	// `order {hs_object_id} "{hs_order_name}"`): see FormatLabel. Empty:
+	// records have no label beyond their id.
+	Label string
 }
 
 // AnyObject is a key Factory.Objects may return besides the objects it

@@ -105,10 +105,14 @@ type Flow struct {
 	Include      []string
 	IncludeRange hcl.Range
 	Where        *Expr // nil when absent
-	Key          string
-	KeyRange     hcl.Range
-	Mode         Mode
-	ModeRange    hcl.Range
+	// Label, when set, names each record for people in the plan, log and
+	// trace (label = "order ${source.hs_object_id}"); without it the
+	// source connector's label is used (connectors.Schema.Label).
+	Label     *Expr
+	Key       string
+	KeyRange  hcl.Range
+	Mode      Mode
+	ModeRange hcl.Range
 	// Fields are written on create and on update; CreateOnly only on create.
 	// Both keep the order of the file.
 	Fields     []*Mapping

@@ -11,7 +11,7 @@ import (
 
 var flowSchema = &bodySchema{
 	What:       "a flow block",
-	Attributes: []string{"extends", "enabled", "source", "target", "include", "where", "key", "mode"},
+	Attributes: []string{"extends", "enabled", "source", "target", "include", "where", "key", "mode", "label"},
 	Blocks: []blockSchema{
 		{Type: "fields"},
 		{Type: "create_only"},
@@ -71,6 +71,9 @@ func (l *loader) decodeFlowBlock(blk *hcl.Block, template bool) *flowDecl {
 		} else {
 			f.Where = l.exprAttr(attr)
 		}
+	}
+	if attr, ok := c.Attributes["label"]; ok {
+		f.Label = l.exprAttr(attr)
 	}
 	if attr, ok := c.Attributes["key"]; ok {
 		f.KeyRange = attr.Expr.Range()

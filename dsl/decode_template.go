@@ -230,6 +230,9 @@ func (l *loader) merge(base, own *flowDecl) *flowDecl {
 	if _, ok := own.set["where"]; ok {
 		f.Where = o.Where
 	}
+	if _, ok := own.set["label"]; ok {
+		f.Label = o.Label
+	}
 	if _, ok := own.set["key"]; ok {
 		f.Key, f.KeyRange = o.Key, o.KeyRange
 	}

@@ -70,6 +70,7 @@ type flow struct {
 	mode     dsl.Mode
 	keyField string
 	where    *program
+	label    *program   // nil: the source connector's label
 	fields   []*mapping // fields, then create_only ones
 	key      *mapping
 	ensures  []*ensure
@@ -498,6 +499,7 @@ func (p *Project) compileFlow(f *flow) hcl.Diagnostics {
 		f.where = &program{expr: f.decl.Where}
 		diags = append(diags, p.compile(f.where, env, f, expr.AsBool())...)
 	}
+	diags = append(diags, p.compileLabel(f, env)...)
 	for _, sk := range f.decl.Skips {
 		if sk.When == nil {
 			continue // reported by dsl
@@ -680,6 +682,12 @@ func sourceFieldsUsed(f *flow) []string {
 	}
 	for _, e := range f.ensures {
 		visit(e.prog)
+	}
+	visit(f.label)
+	if f.label == nil {
+		for _, name := range labelFields(f.source.schema) {
+			v.seen[name] = true
+		}
 	}
 	if v.bare > v.members {
 		return nil

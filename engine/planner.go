@@ -1082,7 +1082,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		ch.Reason = it.skip
 	case it.filtered:
 		o.action = plan.Skip
-		r.fp.Filtered++
+		r.fp.AddFiltered(it.rec.ID)
 		r.remember(it.rec.ID, o)
 		return o
 	case it.err != nil:
@@ -1150,6 +1150,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		if o.action == plan.Create || o.action == plan.Update {
 			ch.Warnings = slices.Clone(it.warnings.list)
 		}
+		r.labelChange(&ch, it)
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
 			ch.Source = r.raws.alloc(len(it.raw))
 			copy(ch.Source, it.raw)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kopla-dev/kopla/engine/plan"
 )
 
 // Argument parsing is pure: each command's parse function turns its
@@ -187,6 +189,8 @@ type planArgs struct {
 	incremental      bool
 	sandbox          bool
 	badRecord        bool
+	list             listing
+	showSensitive    bool
 }
 
 func parsePlan(args []string) (*planArgs, *flagSet, error) {
@@ -199,21 +203,49 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
+	only := listFlags(f, &a.list)
+	sensitiveFlag(f, &a.showSensitive)
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
+	if err == nil {
+		a.list.only, err = f.parseOnly(*only)
+	}
 	return a, f, err
+}
+
+// listFlags adds -only and -show-skipped, which choose the records a plan
+// lists; -only is parsed after the flags.
+func listFlags(f *flagSet, l *listing) *string {
+	only := f.fs.String("only", "", "List only the records of these `ACTIONS` (comma-separated: create, update, skip, error); the summaries count every record.")
+	f.fs.BoolVar(&l.showSkipped, "show-skipped", false, "List the skipped records with their reasons (where false, exists, skip blocks).")
+	return only
+}
+
+// sensitiveFlag adds -show-sensitive.
+func sensitiveFlag(f *flagSet, show *bool) {
+	f.fs.BoolVar(show, "show-sensitive", false, "Show the values of sensitive fields (personal data) also when the output is not a terminal, -json included.")
+}
+
+// parseOnly reads -only, with its errors as usage errors.
+func (f *flagSet) parseOnly(s string) (map[plan.Action]bool, error) {
+	only, err := parseOnly(s)
+	if err != nil {
+		return nil, usagef(f.cmd, "%s", err)
+	}
+	return only, nil
 }
 
 type applyArgs struct {
 	globalArgs
-	planFile    string
-	autoApprove bool
-	json        bool
-	flows       []string
-	incremental bool
-	sandbox     bool
-	badRecord   bool
-	lockTimeout time.Duration
+	planFile      string
+	autoApprove   bool
+	json          bool
+	flows         []string
+	incremental   bool
+	sandbox       bool
+	badRecord     bool
+	lockTimeout   time.Duration
+	showSensitive bool
 }
 
 func parseApply(args []string) (*applyArgs, *flagSet, error) {
@@ -225,6 +257,7 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
+	sensitiveFlag(f, &a.showSensitive)
 	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (30s, 10m) for the state lock another apply holds; the default, 0s, fails at once.")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kopla-dev/kopla/engine/plan"
 )
 
 func TestParsePlan(t *testing.T) {
@@ -30,6 +32,9 @@ func TestParsePlan(t *testing.T) {
 		{name: "missing value", args: []string{"-out"}, err: "flag -out needs a value"},
 		{name: "bad bool", args: []string{"-json=maybe"}, err: `invalid argument "maybe" for "-json"`},
 		{name: "positional", args: []string{"extra"}, err: `unexpected argument "extra"`},
+		{name: "only and show-skipped", args: []string{"-only", "create, error", "-show-skipped"},
+			want: planArgs{list: listing{only: map[plan.Action]bool{plan.Create: true, plan.Error: true}, showSkipped: true}}},
+		{name: "bad only", args: []string{"-only=create,delete"}, err: `invalid value "delete" for -only: want a comma-separated list of create, update, skip, error`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +43,7 @@ func TestParsePlan(t *testing.T) {
 			if tt.err != "" {
 				return
 			}
-			if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(planArgs{}, globalArgs{})); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(planArgs{}, globalArgs{}, listing{})); diff != "" {
 				t.Errorf("parsePlan(%q) mismatch (-want +got):\n%s", tt.args, diff)
 			}
 		})

@@ -80,9 +80,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
 		js.version(c.version)
-		view = &jsonPlan{j: js}
+		view = &jsonPlan{j: js, list: a.list, reveal: a.showSensitive}
 	} else {
-		view = &humanPlan{w: c.stdout, style: style{c.color()}}
+		view = &humanPlan{w: c.stdout, style: style{c.color()}, list: a.list, reveal: c.reveal(a.showSensitive)}
 	}
 
 	p, cfg, diags := c.compile()
@@ -108,6 +108,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	diags = append(diags, pdiags...)
 	if pl != nil {
 		defer pl.Close()
+		markSensitive(pl, p)
 	}
 	c.logPlan(pl)
 	// A plan with a failed flow is incomplete: it is shown, never saved.
@@ -129,7 +130,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		if c.global.chdir != "" {
 			cmd = fmt.Sprintf("kopla -chdir=%s apply %s", c.global.chdir, a.out)
 		}
-		fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n\nTo make exactly these changes, run:\n  %s\n", out, cmd)
+		fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n  %s\n\nTo make exactly these changes, run:\n  %s\n", out, plan.PersonalDataNote, cmd)
 	}
 	counts := pl.Counts()
 	switch {
@@ -182,9 +183,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
 		js.version(c.version)
-		view = &jsonApply{jsonPlan{j: js}}
+		view = &jsonApply{jsonPlan{j: js, reveal: a.showSensitive}}
 	} else {
-		view = &humanApply{humanPlan: humanPlan{w: c.stdout, style: style{c.color()}}, progress: c.isTerminal(c.stdout)}
+		view = &humanApply{humanPlan: humanPlan{w: c.stdout, style: style{c.color()}, reveal: c.reveal(a.showSensitive)}, progress: c.isTerminal(c.stdout)}
 	}
 
 	p, cfg, diags := c.compile()
@@ -293,6 +294,21 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// reveal says whether a human plan shows the values of sensitive fields:
+// when the person reviewing it reads it on a terminal, or -show-sensitive
+// asks. Output that is piped or redirected is kept, so it hides them.
+func (c *cli) reveal(showSensitive bool) bool {
+	return showSensitive || c.isTerminal(c.stdout)
+}
+
+// markSensitive records in the plan which target fields are sensitive, so
+// that a saved plan is shown (kopla show) as kopla plan shows it.
+func markSensitive(pl *plan.Plan, p *engine.Project) {
+	for _, fp := range pl.Flows {
+		fp.SensitiveFields = p.SensitiveFields(fp.Flow)
+	}
 }
 
 func (c *cli) logPlan(pl *plan.Plan) {

@@ -93,6 +93,7 @@ func commands() []command {
 		{"validate", "Check that the flow files are valid", validateUsage, (*cli).validate},
 		{"plan", "Show what would change in the target systems", planUsage, (*cli).plan},
 		{"apply", "Make the changes of a plan", applyUsage, (*cli).apply},
+		{"show", "Show a saved plan", showUsage, (*cli).show},
 		{"verify", "Reconcile the documents booked with their expected totals", verifyUsage, (*cli).verify},
 		{"fmt", "Rewrite the flow files in canonical layout", fmtUsage, (*cli).fmt},
 		{"test", "Run the flow unit tests (*.test.hcl)", testUsage, (*cli).test},

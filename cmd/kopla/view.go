@@ -89,6 +89,26 @@ func recordLabel(keyField string, key any, keySensitive bool, sourceKey, targetI
 	return sourceKey + " (" + strings.Join(parts, ", ") + ")"
 }
 
+// changeLabel identifies a change's record for people: its label when it
+// has one that may be shown, then the source key, the flow's key and the
+// target record.
+//
+//	Ada Lovelace <ada@…> (c1, Email = "ada@example.com", target k1)
+func changeLabel(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal bool) string {
+	if reveal {
+		sens = nil
+	}
+	label := recordLabel(fp.KeyField, ch.Key, sens.is(fp.Flow, fp.KeyField), ch.SourceKey, ch.TargetID)
+	if ch.Label == "" || (ch.LabelSensitive && !reveal) {
+		return label
+	}
+	rest, ok := strings.CutPrefix(label, ch.SourceKey+" (")
+	if !ok {
+		return ch.Label + " (" + ch.SourceKey + ")"
+	}
+	return ch.Label + " (" + ch.SourceKey + ", " + rest
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
@@ -149,17 +169,21 @@ func (j *jsonStream) diagnostics(diags hcl.Diagnostics, files map[string]*hcl.Fi
 // jsonChange is a planned change in the JSON UI: the plan's change with the
 // values of sensitive fields left out.
 type jsonChange struct {
-	Flow         string      `json:"flow"`
-	Action       plan.Action `json:"action"`
-	SourceKey    string      `json:"source_key"`
-	KeyField     string      `json:"key_field,omitempty"`
-	Key          any         `json:"key"`
-	KeySensitive bool        `json:"key_sensitive,omitempty"`
-	TargetID     string      `json:"target_id,omitempty"`
-	Fields       []jsonField `json:"fields"`
-	Reason       string      `json:"reason,omitempty"`
-	Field        string      `json:"field,omitempty"`
-	Warnings     []string    `json:"warnings,omitempty"`
+	Flow      string      `json:"flow"`
+	Action    plan.Action `json:"action"`
+	SourceKey string      `json:"source_key"`
+	// Label names the record for people; left out when it shows a
+	// sensitive value (label_sensitive), unless -show-sensitive.
+	Label          string      `json:"label,omitempty"`
+	LabelSensitive bool        `json:"label_sensitive,omitempty"`
+	KeyField       string      `json:"key_field,omitempty"`
+	Key            any         `json:"key"`
+	KeySensitive   bool        `json:"key_sensitive,omitempty"`
+	TargetID       string      `json:"target_id,omitempty"`
+	Fields         []jsonField `json:"fields"`
+	Reason         string      `json:"reason,omitempty"`
+	Field          string      `json:"field,omitempty"`
+	Warnings       []string    `json:"warnings,omitempty"`
 	// Totals are what a document created must total (net, VAT, gross,
 	// currency), checked after apply.
 	Totals *plan.Totals `json:"totals,omitempty"`
@@ -180,17 +204,25 @@ type jsonField struct {
 	Label string `json:"label,omitempty"`
 }
 
-func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) jsonChange {
+// With reveal the sensitive values are kept, their fields still marked.
+func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal bool) jsonChange {
 	jc := jsonChange{
 		Flow: fp.Flow, Action: ch.Action, SourceKey: ch.SourceKey, KeyField: fp.KeyField, Key: ch.Key,
 		TargetID: ch.TargetID, Reason: ch.Reason, Field: ch.Field, Fields: []jsonField{}, Warnings: ch.Warnings, Totals: ch.Totals,
+		Label: ch.Label, LabelSensitive: ch.LabelSensitive,
+	}
+	if ch.LabelSensitive && !reveal {
+		jc.Label = ""
 	}
 	if sens.is(fp.Flow, fp.KeyField) && ch.Key != nil {
-		jc.Key, jc.KeySensitive = nil, true
+		jc.KeySensitive = true
+		if !reveal {
+			jc.Key = nil
+		}
 	}
 	for _, fc := range ch.Fields {
 		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults, Label: fc.Label}
-		if jf.Sensitive {
+		if jf.Sensitive && !reveal {
 			jf.Before, jf.After, jf.Label = nil, nil, ""
 		}
 		jc.Fields = append(jc.Fields, jf)

@@ -30,6 +30,11 @@ const maxSkipsShown = 10
 type humanPlan struct {
 	w     io.Writer
 	style style
+	// list says which records are listed one by one (-only, -show-skipped).
+	list listing
+	// reveal shows the values of sensitive fields: the plan is read by the
+	// person at the terminal, or -show-sensitive asked for them.
+	reveal bool
 	// wrote says whether anything was printed, for the blank lines between
 	// sections.
 	wrote bool
@@ -55,13 +60,14 @@ func (v *humanPlan) gap() {
 	}
 }
 
+// Plan prints the summary per flow, the records listed, the summary again
+// and the plan's totals. Records that fail with the same message are
+// listed once, with their count and the first keys.
 func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	v.gap()
 	v.wrote = true
 	w, st := v.w, v.style
-	listed := false
 	for _, fp := range pl.Flows {
-		listed = listed || fp.Len() > 0
 		if fp.Disabled {
 			fmt.Fprintln(w, st.dim(disabledLine(fp)))
 		}
@@ -69,7 +75,8 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	if disabledFlows(pl) > 0 {
 		fmt.Fprintln(w)
 	}
-	if !listed {
+	total := pl.Counts()
+	if !total.Changes() && total.Error == 0 {
 		if v.failed {
 			fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above), so this is not a plan of no changes: fix them and plan again.")
 			return
@@ -77,38 +84,87 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		fmt.Fprintln(w, st.bold(st.green("No changes."))+" The targets match the sources.")
 		return
 	}
-	fmt.Fprintln(w, "kopla will perform the following actions:")
+	tallies := map[string]*flowTally{}
 	for _, fp := range pl.Flows {
-		if fp.Len() == 0 {
+		tallies[fp.Flow] = tallyFlow(fp)
+	}
+	fmt.Fprintln(w, st.bold("Summary per flow:"))
+	writeSummary(w, st, pl, tallies)
+	hidden := plan.Counts{}
+	actions := false // the line that opens the list is printed
+	opened := func(heading string) {
+		if !actions {
+			actions = true
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "kopla will perform the following actions:")
+		}
+		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
+	}
+	for _, fp := range pl.Flows {
+		if fp.Disabled {
 			continue
 		}
+		t := tallies[fp.Flow]
 		heading := fmt.Sprintf("# flow %q: %s -> %s", fp.Flow, fp.Source, fp.Target)
 		if fp.Dependency {
 			heading += " (the records other flows ensure)"
 		}
-		fmt.Fprintf(w, "\n  %s\n", st.bold(heading))
-		skips := 0
+		listed := 0
+		shown := map[string]bool{}
 		for ch := range fp.Changes() {
-			if ch.Action == plan.Skip {
-				if skips++; skips > maxSkipsShown {
+			if !v.list.lists(ch.Action) {
+				hidden.Add(ch.Action)
+				continue
+			}
+			if listed++; listed == 1 {
+				opened(heading)
+			}
+			if ch.Action == plan.Error {
+				if g := t.errors[withField(ch.Field, ch.Reason)]; g != nil && g.n > 1 {
+					if !shown[g.message] {
+						shown[g.message] = true
+						fmt.Fprint(w, g.line(st))
+					}
 					continue
 				}
 			}
-			writeChange(w, st, fp, ch, sens)
+			writeChange(w, st, fp, ch, sens, v.reveal)
 		}
-		if skips > maxSkipsShown {
-			fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("... and %d more skipped records (kopla plan -json lists every one)", skips-maxSkipsShown)))
+		if v.list.lists(plan.Skip) && v.list.showSkipped {
+			for _, key := range fp.FilteredKeys {
+				if listed++; listed == 1 {
+					opened(heading)
+				}
+				fmt.Fprintf(w, "\n  %s skip %s: %s\n", st.dim("-"), key, reasonFiltered)
+			}
+			if n := fp.Filtered - len(fp.FilteredKeys); n > 0 {
+				fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("... and %d more records filtered out by where", n)))
+			}
+		} else {
+			hidden.Skip += fp.Filtered
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", planSummary(pl.Counts(), st))
+	if n := hidden.Skip; n > 0 && !v.list.showSkipped {
+		fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("%s not listed (kopla plan -show-skipped lists them with their reasons)", plural(n, "skipped record", "skipped records"))))
+	}
+	if n := hidden.Create + hidden.Update + hidden.Error; n > 0 {
+		fmt.Fprintf(w, "\n  %s\n", st.dim(fmt.Sprintf("%s not listed (-only)", plural(n, "other record", "other records"))))
+	}
+	fmt.Fprintf(w, "\n%s\n", st.bold("Summary per flow:"))
+	writeSummary(w, st, pl, tallies)
+	fmt.Fprintf(w, "\n%s\n", planSummary(total, st))
 	if v.failed {
 		fmt.Fprintln(w, st.bold(st.red("Plan incomplete."))+" Nothing is planned for the flows that failed (see the errors above).")
 	}
 }
 
 // writeChange prints one change: a line naming the record, then its fields.
-func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) {
-	label := recordLabel(fp.KeyField, ch.Key, sens.is(fp.Flow, fp.KeyField), ch.SourceKey, ch.TargetID)
+// Sensitive values show as "(sensitive value)" unless reveal is set.
+func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal bool) {
+	if reveal {
+		sens = nil
+	}
+	label := changeLabel(fp, ch, sens, reveal)
 	switch ch.Action {
 	case plan.Create:
 		fmt.Fprintf(w, "\n  %s create %s\n", st.green("+"), label)
@@ -129,7 +185,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 		width = max(width, len(fc.Name))
 	}
 	for _, fc := range ch.Fields {
-		secret := fc.Sensitive || sens.is(fp.Flow, fc.Name)
+		secret := !reveal && (fc.Sensitive || sens.is(fp.Flow, fc.Name))
 		show := func(v any) string {
 			if secret {
 				return sensitiveValue
@@ -181,6 +237,13 @@ func planSummary(c plan.Counts, st style) string {
 
 type jsonPlan struct {
 	j *jsonStream
+	// list filters the changes listed when -only is given; -show-skipped
+	// adds the records where left out.
+	list listing
+	// reveal puts the values of sensitive fields in the JSON, marked
+	// sensitive: only with -show-sensitive, as JSON is read by programs
+	// and often kept.
+	reveal bool
 }
 
 func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
@@ -194,7 +257,26 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		}
 	}
 	for _, fp := range pl.Flows {
+		if fp.Disabled {
+			continue
+		}
+		t := tallyFlow(fp)
+		reasons := map[string]int{}
+		for _, r := range t.skips {
+			reasons[r.reason] = r.n
+		}
+		c := t.counts
+		v.j.emit("info", "flow_summary", fp.Flow+": "+t.line(), map[string]any{
+			"flow":         fp.Flow,
+			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+			"skip_reasons": reasons,
+		})
+	}
+	for _, fp := range pl.Flows {
 		for ch := range fp.Changes() {
+			if v.list.only != nil && !v.list.lists(ch.Action) {
+				continue
+			}
 			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
 			level := "info"
 			switch {
@@ -205,7 +287,13 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 				msg += ": warning: " + strings.Join(ch.Warnings, "; ")
 				level = "warn"
 			}
-			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens)})
+			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
+		}
+		if v.list.showSkipped {
+			for _, key := range fp.FilteredKeys {
+				ch := &plan.Change{SourceKey: key, Action: plan.Skip, Reason: reasonFiltered}
+				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
+			}
 		}
 	}
 	c := pl.Counts()

@@ -18,7 +18,7 @@ func TestPlanDefaultMarks(t *testing.T) {
 		{Name: "Rows", After: []any{map[string]any{"IsTextRow": true}}, Defaults: []string{"IsTextRow", "IsWorkCost"}},
 	}}
 	var b strings.Builder
-	writeChange(&b, style{}, fp, ch, nil)
+	writeChange(&b, style{}, fp, ch, nil, false)
 	for _, want := range []string{
 		"+ YourReference = \"WEB-1\"\n",
 		"+ EuThirdParty  = false (default)\n",
@@ -28,7 +28,7 @@ func TestPlanDefaultMarks(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, b.String())
 		}
 	}
-	js, err := json.Marshal(newJSONChange(fp, ch, nil))
+	js, err := json.Marshal(newJSONChange(fp, ch, nil, false))
 	if err != nil {
 		t.Fatal(err)
 	}

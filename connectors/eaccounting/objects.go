@@ -203,6 +203,7 @@ func objectDefs() []*objectDef {
 	}
 	for _, d := range defs {
 		d.schema.ReadOnly = !d.writable
+		d.schema.Label = objectLabels[d.name]
 	}
 	return defs
 }

@@ -241,7 +241,7 @@ const (
 // builtinSchema turns an object definition into a schema: its properties,
 // the association pseudo-fields and the includes.
 func builtinSchema(def objectDef) connectors.Schema {
-	var s connectors.Schema
+	s := connectors.Schema{Label: objectLabels[def.name]}
 	for _, p := range def.props {
 		s.Fields = append(s.Fields, propField(p))
 	}

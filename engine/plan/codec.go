@@ -174,6 +174,12 @@ func (e *encoder) change(ch *Change) {
 		e.value(t.Gross)
 		e.str(t.Error)
 	}
+	e.str(ch.Label)
+	if ch.LabelSensitive {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
 }
 
 // key writes a change's key, by reference to the field with that new value
@@ -486,5 +492,7 @@ func (d *decoder) change() *Change {
 		t.Error = d.str()
 		ch.Totals = t
 	}
+	ch.Label = d.str()
+	ch.LabelSensitive = d.byte() == 1
 	return ch
 }

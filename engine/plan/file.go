@@ -17,7 +17,12 @@ type header struct {
 	FormatVersion int       `json:"format_version"`
 	CreatedAt     time.Time `json:"created_at"`
 	ConfigDigest  string    `json:"config_digest"`
+	// PersonalData warns whoever opens the file that it holds record data.
+	PersonalData string `json:"personal_data"`
 }
+
+// PersonalDataNote says what a plan file holds and how to keep it.
+const PersonalDataNote = "The plan file holds the records' data, personal data included (names, e-mails, addresses): it is readable by you only (mode 0600); keep it private and delete it once applied."
 
 // flowJSON is a flow plan as saved: its fields and its changes.
 type flowJSON struct {
@@ -47,7 +52,7 @@ func WriteFile(path string, p *Plan) error {
 }
 
 func writePlan(w *bufio.Writer, p *Plan) error {
-	h, err := json.Marshal(header{fileKind, p.FormatVersion, p.CreatedAt, p.ConfigDigest})
+	h, err := json.Marshal(header{fileKind, p.FormatVersion, p.CreatedAt, p.ConfigDigest, PersonalDataNote})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package plan
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -52,6 +53,9 @@ type FlowPlan struct {
 	changes  changeList
 	NoOps    int `json:"no_ops"`
 	Filtered int `json:"filtered"`
+	// FilteredKeys are the source keys of the first MaxFilteredKeys
+	// records where left out, for plan -show-skipped.
+	FilteredKeys []string `json:"filtered_keys,omitempty"`
 	// ReadDigest is the digest of the source records read, and Cursor the
 	// incremental cursor the read returned; apply stores it.
 	ReadDigest string `json:"read_digest"`
@@ -64,12 +68,42 @@ type FlowPlan struct {
 	// says why, such as `enabled = var.x == "a" is false (x = "b")`.
 	Disabled       bool   `json:"disabled,omitempty"`
 	DisabledReason string `json:"disabled_reason,omitempty"`
+	// SensitiveFields are the target's fields whose values hold personal
+	// data or secrets (the schema's sensitive fields), so that a saved plan
+	// is shown as it was planned (kopla show).
+	SensitiveFields []string `json:"sensitive_fields,omitempty"`
+}
+
+// FieldSensitive reports whether a field of the named flow's target is
+// sensitive, from the plan alone.
+func (p *Plan) FieldSensitive(flow, field string) bool {
+	fp := p.Flow(flow)
+	return fp != nil && slices.Contains(fp.SensitiveFields, field)
+}
+
+// MaxFilteredKeys bounds the filtered records a flow plan names: a where
+// that leaves out a million records must not cost a million keys.
+const MaxFilteredKeys = 1000
+
+// AddFiltered counts one record the flow's where left out.
+func (f *FlowPlan) AddFiltered(sourceKey string) {
+	f.Filtered++
+	if len(f.FilteredKeys) < MaxFilteredKeys {
+		f.FilteredKeys = append(f.FilteredKeys, sourceKey)
+	}
 }
 
 // Change is what happens to one source record.
 type Change struct {
 	// SourceKey identifies the source record (its id in the source system).
 	SourceKey string `json:"source_key"`
+	// Label names the source record for people (`Anna Svensson <anna@…>`,
+	// `order 4002 "#1043"`): the flow's label expression, else the source
+	// connector's (connectors.Schema.Label); empty when neither gives one.
+	// LabelSensitive says it holds the value of a sensitive field, so it
+	// is shown only where sensitive values are. It never drives apply.
+	Label          string `json:"label,omitempty"`
+	LabelSensitive bool   `json:"label_sensitive,omitempty"`
 	// Key is the value of the flow's key field.
 	Key any `json:"key"`
 	// TargetID is the matched target record; empty for a create.

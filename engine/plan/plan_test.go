@@ -21,12 +21,14 @@ func sampleChange(i int) *Change {
 			{Name: "flag", After: false, Default: i%2 == 1},
 			{Name: "lines", After: []any{map[string]any{"IsTextRow": true}}, Defaults: [][]string{nil, {"IsTextRow"}, {"IsTextRow", "IsWorkCost"}}[i%3]},
 		},
-		Reason:   "why",
-		Field:    "name",
-		Requires: []Ref{{Flow: "customers", SourceKey: "c1", Ensure: "customer", Index: -1}},
-		Source:   []byte(`{"a":1}`),
-		Ensured:  map[string]any{"customer": map[string]any{"id": Unknown}},
-		Target:   []byte(`{"id":"t"}`),
+		Reason:         "why",
+		Field:          "name",
+		Requires:       []Ref{{Flow: "customers", SourceKey: "c1", Ensure: "customer", Index: -1}},
+		Source:         []byte(`{"a":1}`),
+		Ensured:        map[string]any{"customer": map[string]any{"id": Unknown}},
+		Target:         []byte(`{"id":"t"}`),
+		Label:          []string{"", `order 4002 "#1043"`}[i%2],
+		LabelSensitive: i%3 == 0,
 	}
 }
 
