@@ -133,12 +133,18 @@ func (e *encoder) change(ch *Change) {
 		if len(f.Defaults) > 0 {
 			flags |= 16
 		}
+		if f.Label != "" {
+			flags |= 32
+		}
 		e.b = append(e.b, flags)
 		if len(f.Defaults) > 0 {
 			e.uvarint(uint64(len(f.Defaults)))
 			for _, name := range f.Defaults {
 				e.str(name)
 			}
+		}
+		if f.Label != "" {
+			e.str(f.Label)
 		}
 	}
 	e.key(ch)
@@ -454,6 +460,9 @@ func (d *decoder) change() *Change {
 				} else {
 					d.fail()
 				}
+			}
+			if flags&32 != 0 {
+				f.Label = strings.Clone(d.str())
 			}
 		}
 	}

@@ -93,7 +93,11 @@ func TestSpillNamesAndActions(t *testing.T) {
 		names := fieldSets[i%len(fieldSets)]
 		ch := &Change{SourceKey: fmt.Sprint(i), Action: actions[i%len(actions)]}
 		for j, n := range names {
-			ch.Fields = append(ch.Fields, FieldChange{Name: n, After: fmt.Sprint(i, j)})
+			fc := FieldChange{Name: n, After: fmt.Sprint(i, j)}
+			if (i+j)%5 == 2 {
+				fc.Label = fmt.Sprintf("Kund %d (%d)", i, 1000+j)
+			}
+			ch.Fields = append(ch.Fields, fc)
 		}
 		switch {
 		case i == 77:
