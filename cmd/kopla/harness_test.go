@@ -49,8 +49,13 @@ func newEnv(t *testing.T) *env {
 // exampleEnv copies an example project into a new env.
 func exampleEnv(t *testing.T, name string) *env {
 	t.Helper()
+	return projectEnv(t, filepath.Join("..", "..", "examples", name))
+}
+
+// projectEnv copies the project in src into a new env.
+func projectEnv(t *testing.T, src string) *env {
+	t.Helper()
 	e := newEnv(t)
-	src := filepath.Join("..", "..", "examples", name)
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,28 +49,5 @@ func TestJSONSyntaxProject(t *testing.T) {
 // docsExampleEnv copies a project of docs/examples into a new env.
 func docsExampleEnv(t *testing.T, name string) *env {
 	t.Helper()
-	e := newEnv(t)
-	src := filepath.Join("..", "..", "docs", "examples", name)
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		dst := filepath.Join(e.dir, rel)
-		if d.IsDir() {
-			if d.Name() == "out" || d.Name() == ".kopla" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return projectEnv(t, filepath.Join("..", "..", "docs", "examples", name))
 }
