@@ -308,7 +308,7 @@ func (c *cli) signIn(ctx context.Context, ask *asker, a *newArgs, proj *newProje
 	for n := 1; ; n++ {
 		p, err := attempt()
 		var refused *refusedError
-		if err == nil || !errors.As(err, &refused) || !ask.interactive || n == 3 {
+		if err == nil || !errors.As(err, &refused) || !ask.interactive || n == 3 || ctx.Err() != nil {
 			return p, err
 		}
 		fmt.Fprintf(c.stdout, "  %s\n  Give the credentials of %s again.\n", engine.Sentence(err.Error()), refused.conn)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kopla-dev/kopla/sandbox"
 )
 
 // TestMain lets the pseudo-terminal tests run this test binary as the kopla
@@ -158,4 +160,76 @@ func read(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestNewAccounts runs kopla new as on real accounts (no -sandbox): the
+// connections' addresses come from the environment, here the fakes'. A
+// token the account refuses fails at sign-in, naming the connection; with
+// the right credentials the project is created, checked and planned.
+func TestNewAccounts(t *testing.T) {
+	sb := sandbox.NewTest(t, sandbox.Options{})
+	ea := sb.EAccounting()
+	environ := map[string]string{
+		"HUBSPOT_BASE_URL":          sb.HubSpotURL(),
+		"HUBSPOT_TOKEN":             "pat-wrong",
+		"EACCOUNTING_BASE_URL":      sb.EAccountingURL(),
+		"EACCOUNTING_IDENTITY_URL":  sb.IdentityURL(),
+		"EACCOUNTING_CLIENT_ID":     ea.ClientID(),
+		"EACCOUNTING_CLIENT_SECRET": ea.ClientSecret(),
+		"EACCOUNTING_REFRESH_TOKEN": ea.IssueRefreshToken(),
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	r := runKopla(t, environ, "new", "-yes", "-no-login", "-no-color", dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "hubspot.shop: the account refused the credentials") {
+		t.Errorf("kopla new with a wrong token = exit %d; want 1 naming hubspot.shop\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused kopla new left %s behind", dir)
+	}
+
+	for _, cr := range sb.Credentials() {
+		if cr.Kind == "hubspot" && cr.Setting == "token" {
+			environ["HUBSPOT_TOKEN"] = cr.Value
+		}
+	}
+	r = runKopla(t, environ, "new", "-yes", "-no-login", "-no-color", "-flow", "stock", dir)
+	if r.code != exitOK || !strings.Contains(r.stdout, "The accounts have everything the flow libraries need.") || !strings.Contains(r.stdout, "kopla new: done.") {
+		t.Fatalf("kopla new = exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if vars := read(t, filepath.Join(dir, ".kopla.vars")); !strings.Contains(vars, `hubspot_token = "`+environ["HUBSPOT_TOKEN"]+`"`) {
+		t.Errorf(".kopla.vars lacks the token given:\n%s", vars)
+	}
+	// The project plans on its own, with the credentials of .kopla.vars.
+	delete(environ, "HUBSPOT_TOKEN")
+	if r := runKopla(t, environ, "-chdir", dir, "plan", "-no-color"); r.code != exitOK || !strings.Contains(r.stdout, `# flow "stock"`) {
+		t.Errorf("plan = exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestParseNew(t *testing.T) {
+	tests := []struct {
+		args  []string
+		dir   string
+		flows []string
+		err   string
+	}{
+		{args: nil},
+		{args: []string{"shop"}, dir: "shop"},
+		{args: []string{"-flow", "a, b", "-flow", "c", "shop"}, dir: "shop", flows: []string{"a", "b", "c"}},
+		{args: []string{"a", "b"}, err: `unexpected argument "b": new takes one directory`},
+		{args: []string{"-hubspot-auth", "password"}, err: `-hubspot-auth is token or oauth, not "password"`},
+	}
+	for _, tt := range tests {
+		a, _, err := parseNew(tt.args)
+		switch {
+		case tt.err != "":
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("parseNew(%q) error = %v; want %q", tt.args, err, tt.err)
+			}
+		case err != nil:
+			t.Errorf("parseNew(%q): %v", tt.args, err)
+		case a.dir != tt.dir || strings.Join(a.flows, "|") != strings.Join(tt.flows, "|"):
+			t.Errorf("parseNew(%q) = dir %q, flows %q; want %q, %q", tt.args, a.dir, a.flows, tt.dir, tt.flows)
+		}
+	}
 }
