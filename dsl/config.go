@@ -241,6 +241,10 @@ type Library struct {
 	Vars map[string]*LibraryVar
 	// Requires are the connections the library's requires block declares.
 	Requires []*Requirement
+	// Flows, when the block sets flows = [...], are the library's flows the
+	// project runs: the others are disabled. nil means all of them.
+	Flows      []string
+	FlowsRange hcl.Range
 	// Implicit is true for a directory of kopla { include = [...] }.
 	Implicit    bool
 	DeclRange   hcl.Range

@@ -15,7 +15,7 @@ import (
 var (
 	libraryBlockSchema = &bodySchema{
 		What:       "a library block",
-		Attributes: []string{"source", "connections", "vars"},
+		Attributes: []string{"source", "connections", "vars", "flows"},
 	}
 	requiresSchema = &bodySchema{
 		What:   "the requires block",
@@ -117,8 +117,62 @@ func (l *loader) decodeLibraryBlock(dir string, blk *hcl.Block) *Library {
 			lib.Vars[item.name] = &LibraryVar{Name: item.name, NameRange: item.keyRange, Expr: item.value}
 		}
 	}
+	if attr, ok := c.Attributes["flows"]; ok {
+		if v, ok := l.literal(attr, cty.List(cty.String)); ok && !v.IsNull() {
+			lib.Flows = []string{}
+			for _, e := range v.AsValueSlice() {
+				lib.Flows = append(lib.Flows, e.AsString())
+			}
+			lib.FlowsRange = attr.Expr.Range()
+		}
+	}
 	l.cfg.Libraries[name] = lib
 	return lib
+}
+
+// disableUnlisted disables a flow of a library whose block lists the flows
+// the project runs (flows = [...]) and does not list this one.
+func (l *loader) disableUnlisted(f *Flow, blk *hcl.Block) {
+	lib := l.libs.of(blk.DefRange)
+	if lib == nil || lib.Flows == nil || slices.Contains(lib.Flows, f.Name) || !f.Enabled {
+		return
+	}
+	f.Enabled = false
+	f.DisabledReason = fmt.Sprintf("it is not in the flows of the library %q", lib.Name)
+	f.EnabledRange = lib.FlowsRange
+}
+
+// checkLibraryFlows reports a name in a library block's flows that is not a
+// flow of that library.
+func (l *loader) checkLibraryFlows() {
+	for _, lib := range l.cfg.libraryList() {
+		if lib.Flows == nil {
+			continue
+		}
+		var own []string
+		for name, f := range l.cfg.Flows {
+			if l.libs.of(f.DeclRange) == lib {
+				own = append(own, name)
+			}
+		}
+		slices.Sort(own)
+		seen := map[string]bool{}
+		for _, name := range lib.Flows {
+			switch {
+			case seen[name]:
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate flow",
+					Detail: fmt.Sprintf("The flow %q is listed twice in the flows of the library %q: list it once.", name, lib.Name), Subject: lib.FlowsRange.Ptr()})
+			case !slices.Contains(own, name):
+				detail := fmt.Sprintf("The library %q has no flow %q.", lib.Name, name)
+				if s := suggest(name, own); s != "" {
+					detail += fmt.Sprintf(" Did you mean %q?", s)
+				}
+				detail += " Its flows: " + strings.Join(own, ", ") + "."
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown flow", Detail: detail, Subject: lib.FlowsRange.Ptr()})
+			}
+			seen[name] = true
+		}
+	}
 }
 
 // checkLibraryDir reports a library source that is not a directory of

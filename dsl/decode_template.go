@@ -137,8 +137,10 @@ func (l *loader) resolveFlows() {
 			f.EnabledRange = e.Expr.Range()
 			f.Enabled, f.DisabledReason = l.evalEnabled(e)
 		}
+		l.disableUnlisted(f, d.blk)
 		l.cfg.Flows[d.name] = f
 	}
+	l.checkLibraryFlows()
 }
 
 // resolve merges d with the templates it extends. stack holds the

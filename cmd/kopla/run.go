@@ -98,6 +98,7 @@ func commands() []command {
 		{"fmt", "Rewrite the flow files in canonical layout", fmtUsage, (*cli).fmt},
 		{"test", "Run the flow unit tests (*.test.hcl)", testUsage, (*cli).test},
 		{"sandbox", "Run local HubSpot and eAccounting fakes with demo data", sandboxUsage, (*cli).sandbox},
+		{"new", "Create a project from the flow library, guided", newUsage, (*cli).newProject},
 		{"init", "Discover what the connections offer and cache it", initUsage, (*cli).init},
 		{"schema", "Show the objects and fields of the connections", schemaUsage, (*cli).schema},
 		{"console", "Evaluate expressions against the connections", consoleUsage, (*cli).console},
