@@ -13,7 +13,8 @@ import (
 
 // checkSchema is an eAccounting-like target: an article number of 40
 // characters, a required bool, an integer enumeration, a date, an e-mail
-// that is sensitive, and rows with a required field of their own.
+// that is sensitive, formatted e-mail and VAT fields, and rows with a
+// required field of their own.
 var checkSchema = connectors.Schema{Fields: []connectors.Field{
 	{Name: "Number", Type: connectors.TypeString, MaxLength: 40, Required: true},
 	{Name: "IsActive", Type: connectors.TypeBool, Required: true},
@@ -32,6 +33,10 @@ var checkSchema = connectors.Schema{Fields: []connectors.Field{
 		{Name: "Id", Type: connectors.TypeString, ReadOnly: true, Required: true},
 	}}},
 	{Name: "Tags", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString, MaxLength: 3}},
+	{Name: "InvoiceEmail", Type: connectors.TypeString, MaxLength: 255, Format: connectors.FormatEmail},
+	{Name: "PrivateEmail", Type: connectors.TypeString, Format: connectors.FormatEmail, Sensitive: true},
+	{Name: "VatNumber", Type: connectors.TypeString, MaxLength: 20, Format: connectors.FormatVATNumber},
+	{Name: "CcEmails", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString, Format: connectors.FormatEmail}},
 }}
 
 func TestValueChecks(t *testing.T) {
@@ -111,6 +116,23 @@ func TestValueChecks(t *testing.T) {
 			field: "Address", want: `"` + strings.Repeat("a", 57) + `..." has 70`},
 		{name: "list elements", fields: with(plan.FieldChange{Name: "Tags", After: []any{"ok", "long"}}),
 			field: "Tags", want: `Tags[1] may have at most 3 characters; "long" has 4`},
+		{name: "formats: valid values", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura@example.com"},
+			plan.FieldChange{Name: "VatNumber", After: "SE556123456701"}, plan.FieldChange{Name: "CcEmails", After: []any{"a@example.com"}})},
+		{name: "formats: an empty value clears the field", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: ""}, plan.FieldChange{Name: "VatNumber", After: ""})},
+		{name: "an e-mail address without @", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura.example.com"}),
+			field: "InvoiceEmail", want: `InvoiceEmail: "faktura.example.com" is not an e-mail address: it has no @ (name@example.com; fix it in the source)`},
+		{name: "an e-mail address with a space", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura @example.com"}),
+			field: "InvoiceEmail", want: "it has spaces in it"},
+		{name: "a sensitive e-mail address is never shown", fields: with(plan.FieldChange{Name: "PrivateEmail", After: "anna@example"}),
+			field: "PrivateEmail", want: "PrivateEmail: the value (sensitive, not shown) is not an e-mail address: its domain has no dot"},
+		{name: "a list of e-mail addresses", fields: with(plan.FieldChange{Name: "CcEmails", After: []any{"a@example.com", "b@@example.com"}}),
+			field: "CcEmails", want: `CcEmails[1]: "b@@example.com" is not an e-mail address: it has more than one @`},
+		{name: "a Swedish VAT number without 01", fields: with(plan.FieldChange{Name: "VatNumber", After: "SE5561234567"}),
+			field: "VatNumber", want: `VatNumber: "SE5561234567" is not a VAT number for SE: one is SE, the 10-digit organisation number and 01`},
+		{name: "a VAT number without its prefix", fields: with(plan.FieldChange{Name: "VatNumber", After: "556123456701"}),
+			field: "VatNumber", want: "it must start with the two-letter country prefix"},
+		{name: "a VAT number with spaces", fields: with(plan.FieldChange{Name: "VatNumber", After: "DE 123 456 789"}),
+			field: "VatNumber", want: "VAT numbers have no spaces, dots or dashes"},
 	}
 	checks := checksOf(checkSchema)
 	for _, tt := range tests {
