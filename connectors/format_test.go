@@ -50,3 +50,15 @@ func TestFormatCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	known := []string{"30 dagar netto", "Kortbetalning", "10 dagar netto", "Kontant", "Förskott", "30 dagar netto"}
+	got := Closest("30 dagar neto", known, 3)
+	want := []string{"30 dagar netto", "10 dagar netto", "Kontant"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Closest = %q; want %q", got, want)
+	}
+	if got := Closest("x", []string{"x"}, 3); len(got) != 0 {
+		t.Errorf("Closest of the value itself = %q; want none", got)
+	}
+}

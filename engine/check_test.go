@@ -237,7 +237,7 @@ func TestPlanChecksValues(t *testing.T) {
 		"c1": {plan.Create, "", ""},
 		"c2": {plan.Error, "Number", `Number may have at most 40 characters; "` + long + `" has 52`},
 		"c3": {plan.Error, "Active", `Active is true or false; the flow gives it "yes"`},
-		"c4": {plan.Error, "Rate", `(find(memory.books.vatcodes, "Code", "99") matched no record)`},
+		"c4": {plan.Error, "Rate", `(find(memory.books.vatcodes, "Code", "99") matched no record; the closest existing Code value is "25")`},
 	}
 	got := map[string]bool{}
 	for ch := range pl.Flow("articles").Changes() {

@@ -484,6 +484,8 @@ type pending struct {
 	synthetic bool
 	// warnings are what the record's expressions said with warn().
 	warnings recordWarnings
+	// notes say why fields got no value: the find() that matched nothing.
+	notes []fieldNote
 }
 
 // recordOrigin says where the records of a batch come from.
@@ -806,6 +808,10 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			it.unknown = map[string]bool{}
 		}
 		it.unknown[m.name] = true
+	}
+	if v == nil && r.pl.finds.misses != misses {
+		// Why a required field gets no value, for the check to say.
+		it.notes = append(it.notes, fieldNote{m.name, r.pl.finds.missNote(misses)})
 	}
 	it.vals[m.index] = v
 	if it.values != nil {
@@ -1137,6 +1143,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 	if o.action == plan.Create || o.action == plan.Update {
 		// What the target's schema refuses is this record's error, at plan.
 		if ve := r.checks.check(r.f, ch.Fields, o.action == plan.Create); ve != nil {
+			ve.explain(it.notes)
 			o = outcome{action: plan.Error}
 			ch.Action, ch.Field, ch.Reason = plan.Error, ve.field, ve.msg
 			ch.Fields, ch.Totals = nil, nil
