@@ -51,6 +51,8 @@ type flowRun struct {
 	f      *flow
 	fp     *plan.FlowPlan
 	target connectors.Object
+	// totals prices the creates of the batch being decided (prepareTotals).
+	totals connectors.Verifier
 	// done holds the outcome of every source record planned so far, so
 	// that a record two orders ensure is planned once. Flows nobody ensures
 	// keep only the ids, in planned: a record read twice is planned once.
@@ -569,6 +571,8 @@ func (r *flowRun) planBatchAs(ctx context.Context, recs []connectors.Record, ori
 	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
 		return err
 	}
+	r.prepareTotals(ctx, items)
+	defer func() { r.totals = nil }()
 	for _, it := range items {
 		if origin != fromRead && it.err == nil && !it.filtered {
 			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
@@ -1110,7 +1114,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
 		labelReferences(ch.Fields, it.ensured, r.pl.finds)
-		ch.Totals = expectedTotals(ctx, r.target, ch.Fields)
+		ch.Totals = expectedTotals(ctx, r.verifier(), ch.Fields)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
