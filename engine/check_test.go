@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -292,5 +293,70 @@ func BenchmarkValueChecks(b *testing.B) {
 		if ve := checks.check(f, fields, true); ve != nil {
 			b.Fatal(ve)
 		}
+	}
+}
+
+// TestPlanChecksFormats: a malformed e-mail address or VAT number is the
+// error of its record at plan, on the field, and never reaches apply; the
+// other records are written.
+func TestPlanChecksFormats(t *testing.T) {
+	h := newHarness(t, `
+connection "memory" "shop" {}
+connection "memory" "ledger" {}
+
+flow "customers" {
+  source = memory.shop.buyers
+  target = memory.ledger.customers
+  key    = "Email"
+  fields {
+    Email     = "source.email"
+    VatNumber = "source.vat"
+  }
+}
+`)
+	h.store.Define("shop", "buyers", connectors.Schema{Fields: []connectors.Field{
+		{Name: "email", Type: connectors.TypeString}, {Name: "vat", Type: connectors.TypeString},
+	}})
+	h.store.Define("ledger", "customers", connectors.Schema{Fields: []connectors.Field{
+		{Name: "Id", Type: connectors.TypeString, ReadOnly: true},
+		{Name: "Email", Type: connectors.TypeString, Key: true, Format: connectors.FormatEmail},
+		{Name: "VatNumber", Type: connectors.TypeString, Format: connectors.FormatVATNumber},
+	}})
+	buyer := func(id, email string, vat any) connectors.Record {
+		return connectors.Record{ID: id, Fields: map[string]any{"email": email, "vat": vat}}
+	}
+	h.store.Put("shop", "buyers",
+		buyer("b1", "anna@example.com", "SE556123456701"),
+		buyer("b2", "erik(at)example.com", nil),
+		buyer("b3", "karin@example.com", "DE12345678"),
+		buyer("b4", "lars@example.com", nil),
+	)
+	pl := h.plan(PlanOptions{})
+	want := map[string]struct {
+		action        plan.Action
+		field, reason string
+	}{
+		"b1": {plan.Create, "", ""},
+		"b2": {plan.Error, "Email", `Email: "erik(at)example.com" is not an e-mail address: it has no @`},
+		"b3": {plan.Error, "VatNumber", `VatNumber: "DE12345678" is not a VAT number for DE: one is DE and 9 digits`},
+		"b4": {plan.Create, "", ""},
+	}
+	for ch := range pl.Flow("customers").Changes() {
+		w := want[ch.SourceKey]
+		if ch.Action != w.action || ch.Field != w.field || !strings.Contains(ch.Reason, w.reason) {
+			t.Errorf("%s: %s on %q: %s\nwant %s on %q: %s", ch.SourceKey, ch.Action, ch.Field, ch.Reason, w.action, w.field, w.reason)
+		}
+	}
+	if c := pl.Counts(); c.Create != 2 || c.Error != 2 {
+		t.Errorf("counts %+v; want 2 creates and 2 errors", c)
+	}
+	h.apply(pl)
+	var written []string
+	for _, r := range h.store.Records("ledger", "customers") {
+		written = append(written, r.Fields["Email"].(string))
+	}
+	slices.Sort(written)
+	if strings.Join(written, " ") != "anna@example.com lars@example.com" {
+		t.Errorf("customers written: %v; want anna's and lars's only", written)
 	}
 }
