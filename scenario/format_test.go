@@ -84,3 +84,29 @@ func brief(ch *plan.Change) string {
 	}
 	return fmt.Sprintf("%s on %q: %s", ch.Action, ch.Field, ch.Reason)
 }
+
+// TestMisspeltTermsNameTheClosest: a default_terms_of_payment that names
+// no terms of payment leaves new customers without TermsOfPaymentId: each
+// is an error at plan that names the find() that matched nothing and the
+// closest terms eAccounting has, and no customer is created.
+func TestMisspeltTermsNameTheClosest(t *testing.T) {
+	w := newWorld(t)
+	w.vars["default_terms_of_payment"] = "30 dagar neto"
+	_, pl := w.plan()
+	n := 0
+	for _, ch := range changes(pl, "contacts_to_customers") {
+		if ch.Action != plan.Error {
+			continue
+		}
+		n++
+		if ch.Field != "TermsOfPaymentId" || !strings.Contains(ch.Reason, `find(eaccounting.books.termsofpayments, "Name", "30 dagar neto") matched no record; the closest existing Name values are "30 dagar netto"`) {
+			t.Errorf("plan of customer %s: %s; want an error on TermsOfPaymentId naming the closest terms", ch.SourceKey, brief(ch))
+		}
+	}
+	if n == 0 {
+		t.Error("no customer is an error; want every new one to be")
+	}
+	if c := pl.Flow("contacts_to_customers").Counts(); c.Create != 0 {
+		t.Errorf("%d customers would be created without terms of payment", c.Create)
+	}
+}
