@@ -105,7 +105,12 @@ func (c *findCache) missNote(misses int) string {
 	if c == nil || c.misses == misses {
 		return ""
 	}
-	k := c.lastMiss
+	return c.describeMiss(c.lastMiss)
+}
+
+// describeMiss names a find() that matched nothing, with the closest
+// values its object has when they were listed.
+func (c *findCache) describeMiss(k findKey) string {
 	return fmt.Sprintf("find(%s, %q, %q) matched no record", k.ref, k.field, k.value) + c.near[k]
 }
 
@@ -193,15 +198,19 @@ func (c *findCache) listValues(ctx context.Context, ref, field string) (valueLis
 	return valueListing{values: known}, nil
 }
 
-// fieldNote says why a field of a record got no value.
-type fieldNote struct{ field, note string }
+// fieldNote says why a field of a record got no value: the find() that
+// matched nothing while it was evaluated.
+type fieldNote struct {
+	field string
+	miss  findKey
+}
 
 // explain adds to a check's error on a field that got no value why it got
-// none, when an expression said (a find() that matched nothing).
-func (e *valueError) explain(notes []fieldNote) {
+// none, when a find() that matched nothing is why.
+func (e *valueError) explain(notes []fieldNote, finds *findCache) {
 	for _, n := range notes {
-		if n.field == e.field && n.note != "" {
-			e.msg += " (" + n.note + ")"
+		if n.field == e.field {
+			e.msg += " (" + finds.describeMiss(n.miss) + ")"
 			return
 		}
 	}

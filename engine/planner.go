@@ -815,7 +815,7 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 	}
 	if v == nil && r.pl.finds.misses != misses {
 		// Why a required field gets no value, for the check to say.
-		it.notes = append(it.notes, fieldNote{m.name, r.pl.finds.missNote(misses)})
+		it.notes = append(it.notes, fieldNote{m.name, r.pl.finds.lastMiss})
 	}
 	it.vals[m.index] = v
 	if it.values != nil {
@@ -1147,7 +1147,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 	if o.action == plan.Create || o.action == plan.Update {
 		// What the target's schema refuses is this record's error, at plan.
 		if ve := r.checks.check(r.f, ch.Fields, o.action == plan.Create); ve != nil {
-			ve.explain(it.notes)
+			ve.explain(it.notes, r.pl.finds)
 			o = outcome{action: plan.Error}
 			ch.Action, ch.Field, ch.Reason = plan.Error, ve.field, ve.msg
 			ch.Fields, ch.Totals = nil, nil
