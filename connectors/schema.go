@@ -70,6 +70,10 @@ type Field struct {
 	// system documents it (eAccounting's article Number: 40); 0 means no
 	// known limit.
 	MaxLength int
+	// Format is the shape a string value must have (an e-mail address, a
+	// VAT number), as the system documents and validates it; FormatNone
+	// means any text.
+	Format Format
 	// Default is, for a connection setting, the value of a setting that is
 	// not given. For a field of an object (or of the rows of a list of
 	// objects), it is the value the engine sends on create when the flow

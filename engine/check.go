@@ -171,6 +171,9 @@ func (r *fieldRules) checkValue(at fieldPath, v any) string {
 				return fmt.Sprintf("%s may have at most %d characters; %s has %d (shorten it in the source or in the flow)", at.String(), f.MaxLength, shown(f, x), n)
 			}
 		}
+		if problem := f.Format.Check(x); problem != "" {
+			return fmt.Sprintf("%s: %s %s", at.String(), shown(f, x), problem)
+		}
 	case connectors.TypeNumber:
 		if _, ok := numberOf(v); !ok {
 			return fmt.Sprintf("%s is a number; %s is not one%s", at.String(), shown(f, v), numberHint(v))

@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 
 // checkSchema is an eAccounting-like target: an article number of 40
 // characters, a required bool, an integer enumeration, a date, an e-mail
-// that is sensitive, and rows with a required field of their own.
+// that is sensitive, formatted e-mail and VAT fields, and rows with a
+// required field of their own.
 var checkSchema = connectors.Schema{Fields: []connectors.Field{
 	{Name: "Number", Type: connectors.TypeString, MaxLength: 40, Required: true},
 	{Name: "IsActive", Type: connectors.TypeBool, Required: true},
@@ -32,6 +34,10 @@ var checkSchema = connectors.Schema{Fields: []connectors.Field{
 		{Name: "Id", Type: connectors.TypeString, ReadOnly: true, Required: true},
 	}}},
 	{Name: "Tags", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString, MaxLength: 3}},
+	{Name: "InvoiceEmail", Type: connectors.TypeString, MaxLength: 255, Format: connectors.FormatEmail},
+	{Name: "PrivateEmail", Type: connectors.TypeString, Format: connectors.FormatEmail, Sensitive: true},
+	{Name: "VatNumber", Type: connectors.TypeString, MaxLength: 20, Format: connectors.FormatVATNumber},
+	{Name: "CcEmails", Type: connectors.TypeList, Elem: &connectors.Field{Type: connectors.TypeString, Format: connectors.FormatEmail}},
 }}
 
 func TestValueChecks(t *testing.T) {
@@ -111,6 +117,23 @@ func TestValueChecks(t *testing.T) {
 			field: "Address", want: `"` + strings.Repeat("a", 57) + `..." has 70`},
 		{name: "list elements", fields: with(plan.FieldChange{Name: "Tags", After: []any{"ok", "long"}}),
 			field: "Tags", want: `Tags[1] may have at most 3 characters; "long" has 4`},
+		{name: "formats: valid values", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura@example.com"},
+			plan.FieldChange{Name: "VatNumber", After: "SE556123456701"}, plan.FieldChange{Name: "CcEmails", After: []any{"a@example.com"}})},
+		{name: "formats: an empty value clears the field", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: ""}, plan.FieldChange{Name: "VatNumber", After: ""})},
+		{name: "an e-mail address without @", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura.example.com"}),
+			field: "InvoiceEmail", want: `InvoiceEmail: "faktura.example.com" is not an e-mail address: it has no @ (name@example.com; fix it in the source)`},
+		{name: "an e-mail address with a space", fields: with(plan.FieldChange{Name: "InvoiceEmail", After: "faktura @example.com"}),
+			field: "InvoiceEmail", want: "it has spaces in it"},
+		{name: "a sensitive e-mail address is never shown", fields: with(plan.FieldChange{Name: "PrivateEmail", After: "anna@example"}),
+			field: "PrivateEmail", want: "PrivateEmail: the value (sensitive, not shown) is not an e-mail address: its domain has no dot"},
+		{name: "a list of e-mail addresses", fields: with(plan.FieldChange{Name: "CcEmails", After: []any{"a@example.com", "b@@example.com"}}),
+			field: "CcEmails", want: `CcEmails[1]: "b@@example.com" is not an e-mail address: it has more than one @`},
+		{name: "a Swedish VAT number without 01", fields: with(plan.FieldChange{Name: "VatNumber", After: "SE5561234567"}),
+			field: "VatNumber", want: `VatNumber: "SE5561234567" is not a VAT number for SE: one is SE, the 10-digit organisation number and 01`},
+		{name: "a VAT number without its prefix", fields: with(plan.FieldChange{Name: "VatNumber", After: "556123456701"}),
+			field: "VatNumber", want: "it must start with the two-letter country prefix"},
+		{name: "a VAT number with spaces", fields: with(plan.FieldChange{Name: "VatNumber", After: "DE 123 456 789"}),
+			field: "VatNumber", want: "VAT numbers have no spaces, dots or dashes"},
 	}
 	checks := checksOf(checkSchema)
 	for _, tt := range tests {
@@ -215,7 +238,7 @@ func TestPlanChecksValues(t *testing.T) {
 		"c1": {plan.Create, "", ""},
 		"c2": {plan.Error, "Number", `Number may have at most 40 characters; "` + long + `" has 52`},
 		"c3": {plan.Error, "Active", `Active is true or false; the flow gives it "yes"`},
-		"c4": {plan.Error, "Rate", `(find(memory.books.vatcodes, "Code", "99") matched no record)`},
+		"c4": {plan.Error, "Rate", `(find(memory.books.vatcodes, "Code", "99") matched no record; the closest existing Code value is "25")`},
 	}
 	got := map[string]bool{}
 	for ch := range pl.Flow("articles").Changes() {
@@ -270,5 +293,70 @@ func BenchmarkValueChecks(b *testing.B) {
 		if ve := checks.check(f, fields, true); ve != nil {
 			b.Fatal(ve)
 		}
+	}
+}
+
+// TestPlanChecksFormats: a malformed e-mail address or VAT number is the
+// error of its record at plan, on the field, and never reaches apply; the
+// other records are written.
+func TestPlanChecksFormats(t *testing.T) {
+	h := newHarness(t, `
+connection "memory" "shop" {}
+connection "memory" "ledger" {}
+
+flow "customers" {
+  source = memory.shop.buyers
+  target = memory.ledger.customers
+  key    = "Email"
+  fields {
+    Email     = "source.email"
+    VatNumber = "source.vat"
+  }
+}
+`)
+	h.store.Define("shop", "buyers", connectors.Schema{Fields: []connectors.Field{
+		{Name: "email", Type: connectors.TypeString}, {Name: "vat", Type: connectors.TypeString},
+	}})
+	h.store.Define("ledger", "customers", connectors.Schema{Fields: []connectors.Field{
+		{Name: "Id", Type: connectors.TypeString, ReadOnly: true},
+		{Name: "Email", Type: connectors.TypeString, Key: true, Format: connectors.FormatEmail},
+		{Name: "VatNumber", Type: connectors.TypeString, Format: connectors.FormatVATNumber},
+	}})
+	buyer := func(id, email string, vat any) connectors.Record {
+		return connectors.Record{ID: id, Fields: map[string]any{"email": email, "vat": vat}}
+	}
+	h.store.Put("shop", "buyers",
+		buyer("b1", "anna@example.com", "SE556123456701"),
+		buyer("b2", "erik(at)example.com", nil),
+		buyer("b3", "karin@example.com", "DE12345678"),
+		buyer("b4", "lars@example.com", nil),
+	)
+	pl := h.plan(PlanOptions{})
+	want := map[string]struct {
+		action        plan.Action
+		field, reason string
+	}{
+		"b1": {plan.Create, "", ""},
+		"b2": {plan.Error, "Email", `Email: "erik(at)example.com" is not an e-mail address: it has no @`},
+		"b3": {plan.Error, "VatNumber", `VatNumber: "DE12345678" is not a VAT number for DE: one is DE and 9 digits`},
+		"b4": {plan.Create, "", ""},
+	}
+	for ch := range pl.Flow("customers").Changes() {
+		w := want[ch.SourceKey]
+		if ch.Action != w.action || ch.Field != w.field || !strings.Contains(ch.Reason, w.reason) {
+			t.Errorf("%s: %s on %q: %s\nwant %s on %q: %s", ch.SourceKey, ch.Action, ch.Field, ch.Reason, w.action, w.field, w.reason)
+		}
+	}
+	if c := pl.Counts(); c.Create != 2 || c.Error != 2 {
+		t.Errorf("counts %+v; want 2 creates and 2 errors", c)
+	}
+	h.apply(pl)
+	var written []string
+	for _, r := range h.store.Records("ledger", "customers") {
+		written = append(written, r.Fields["Email"].(string))
+	}
+	slices.Sort(written)
+	if strings.Join(written, " ") != "anna@example.com lars@example.com" {
+		t.Errorf("customers written: %v; want anna's and lars's only", written)
 	}
 }

@@ -55,6 +55,12 @@ type findCache struct {
 	// the latest: an expression that then fails names it (see explainMiss).
 	misses   int
 	lastMiss findKey
+	// near says, per find() that matched nothing, which values its object
+	// has that are closest (see noteMisses).
+	near map[findKey]string
+	// listed holds the values listed for it, by object and field (a key
+	// without value).
+	listed map[findKey]valueListing
 }
 
 func newFindCache(p *Project) *findCache {
@@ -104,12 +110,14 @@ func (c *findCache) fetch(ctx context.Context) error {
 			continue
 		}
 		matches := matchByValue(recs, g.field, values)
+		var missed []string
 		for _, v := range values {
 			key := stringOf(v)
 			k := findKey{g.ref, g.field, key}
 			switch m := matches[key]; len(m) {
 			case 0:
 				c.results[k] = findResult{}
+				missed = append(missed, key)
 			case 1:
 				c.results[k] = findResult{fields: withID(m[0])}
 				if id := stringOf(m[0].Fields["Id"]); id != "" {
@@ -119,6 +127,7 @@ func (c *findCache) fetch(ctx context.Context) error {
 				c.results[k] = findResult{err: fmt.Errorf("find(%s, %q, %q): %d records match; find needs a value that identifies one record", g.ref, g.field, key, len(m))}
 			}
 		}
+		c.noteMisses(ctx, g.ref, g.field, missed)
 	}
 	return ctx.Err()
 }

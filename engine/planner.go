@@ -51,6 +51,8 @@ type flowRun struct {
 	f      *flow
 	fp     *plan.FlowPlan
 	target connectors.Object
+	// totals prices the creates of the batch being decided (prepareTotals).
+	totals connectors.Verifier
 	// done holds the outcome of every source record planned so far, so
 	// that a record two orders ensure is planned once. Flows nobody ensures
 	// keep only the ids, in planned: a record read twice is planned once.
@@ -484,6 +486,8 @@ type pending struct {
 	synthetic bool
 	// warnings are what the record's expressions said with warn().
 	warnings recordWarnings
+	// notes say why fields got no value: the find() that matched nothing.
+	notes []fieldNote
 }
 
 // recordOrigin says where the records of a batch come from.
@@ -567,6 +571,8 @@ func (r *flowRun) planBatchAs(ctx context.Context, recs []connectors.Record, ori
 	if err := r.evalRounds(ctx, items, r.evalFields); err != nil {
 		return err
 	}
+	r.prepareTotals(ctx, items)
+	defer func() { r.totals = nil }()
 	for _, it := range items {
 		if origin != fromRead && it.err == nil && !it.filtered {
 			if first := r.keys[it.key]; first != "" && r.done[first] != nil {
@@ -806,6 +812,10 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			it.unknown = map[string]bool{}
 		}
 		it.unknown[m.name] = true
+	}
+	if v == nil && r.pl.finds.misses != misses {
+		// Why a required field gets no value, for the check to say.
+		it.notes = append(it.notes, fieldNote{m.name, r.pl.finds.lastMiss})
 	}
 	it.vals[m.index] = v
 	if it.values != nil {
@@ -1104,7 +1114,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
 		labelReferences(ch.Fields, it.ensured, r.pl.finds)
-		ch.Totals = expectedTotals(ctx, r.target, ch.Fields)
+		ch.Totals = expectedTotals(ctx, r.verifier(), ch.Fields)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
@@ -1137,6 +1147,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 	if o.action == plan.Create || o.action == plan.Update {
 		// What the target's schema refuses is this record's error, at plan.
 		if ve := r.checks.check(r.f, ch.Fields, o.action == plan.Create); ve != nil {
+			ve.explain(it.notes, r.pl.finds)
 			o = outcome{action: plan.Error}
 			ch.Action, ch.Field, ch.Reason = plan.Error, ve.field, ve.msg
 			ch.Fields, ch.Totals = nil, nil

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/plan"
 )
 
@@ -236,22 +238,92 @@ func TestEmptyOrderIsSkipped(t *testing.T) {
 	}
 }
 
-// TestIncrementalOrdersNeverChangeArticles: an incremental run that sends
-// changed orders leaves every existing article as it is, although their
-// lines name and price the articles otherwise (a line renamed in the
-// shop, line prices in euros): an order never changes an article's master
-// data.
+// TestIncrementalOrdersNeverChangeArticles: an order never changes an
+// existing article's master data. The case of the report: an -incremental
+// run reads only the orders changed since the cursor, not their products,
+// so the articles are ensured from the order lines alone, and the lines
+// name and price the article otherwise than its product does (a campaign
+// name, an order in euros, a discounted line). The orders are created
+// through the HubSpot API after the cursor; both are booked at their line
+// prices, to their customer, and every article keeps its name and prices.
+// Without mode = "create" on the orders' ensure of articles, the article
+// took the line's name.
 func TestIncrementalOrdersNeverChangeArticles(t *testing.T) {
 	w := newWorld(t)
 	w.apply()
+	w.applyIncremental() // sets every flow's cursor
 	before := w.read("eaccounting", "articles")
-	w.applyIncremental(ordersFlow) // sets the cursor
-	// Edited in the shop after the cursor: read again by the next run.
-	w.write("hubspot", "line_items", "5025", map[string]any{"name": "Kampanj: pannlampa", "price": "25"})
-	for _, id := range []string{"4010", "4011", "4013"} {
-		w.write("hubspot", "orders", id, map[string]any{"hs_order_name": "Edited " + id})
+
+	// A product with an article that no order sells and that the
+	// incremental run does not read again (unchanged since before the
+	// products' cursor): only the new orders' lines ensure its article.
+	sold := map[string]bool{}
+	for _, l := range w.read("hubspot", "line_items") {
+		sold[str(l["hs_product_id"])] = true
 	}
-	res := w.applyIncremental(ordersFlow)
+	cursor, err := w.st.Cursor(t.Context(), "products_to_articles")
+	if err != nil || cursor == "" {
+		t.Fatalf("products cursor %q, %v; want one", cursor, err)
+	}
+	products := w.read("hubspot", "products")
+	var product map[string]any
+	for _, id := range sortedKeys(products) {
+		pr := products[id]
+		if !sold[id] && pr["hs_sku"] != nil && num(pr["price"]) > 0 && str(pr["hs_lastmodifieddate"]) < cursor &&
+			len(findBy(before, "Number", pr["hs_sku"])) == 1 {
+			product = pr
+			break
+		}
+	}
+	if product == nil {
+		t.Fatal("no unsold product with an article, unchanged since the cursor: the case cannot be built")
+	}
+	article := one(t, before, "Number", product["hs_sku"])
+	if num(article["NetPrice"]) == 27 || num(article["NetPrice"]) == 199 {
+		t.Fatalf("%s NetPrice %v: the case needs line prices that differ from it", product["hs_sku"], article["NetPrice"])
+	}
+
+	// New orders in the shop, after the cursor: one in euros, one with a
+	// discounted line price, both selling the product.
+	line := func(price, currency string) string {
+		return w.create("hubspot", "line_items", map[string]any{
+			"hs_product_id": product["hs_object_id"], "hs_sku": product["hs_sku"], "name": str(product["name"]) + " (kampanj)", "price": price, "quantity": "2",
+			"hs_line_item_currency_code": currency,
+		})
+	}
+	order := func(name, currency, lineID string) string {
+		return w.create("hubspot", "orders", map[string]any{
+			"hs_order_name": name, "hs_currency_code": currency, "hs_payment_status": "paid", "hs_payment_processing_method": "card",
+			"hs_billing_address_country": "SE", "hs_external_created_date": "2026-03-01T10:00:00Z",
+			"associate_line_items": []any{lineID}, "associate_contacts": []any{"1001"},
+		})
+	}
+	euros := order("Euro order", "EUR", line("27", "EUR"))
+	discounted := order("Discounted order", "SEK", line("199", "SEK"))
+
+	p := w.project()
+	pl, diags := p.Plan(t.Context(), engine.PlanOptions{State: w.st, Incremental: true})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %s", diagText(diags))
+	}
+	for _, id := range []string{euros, discounted} {
+		if ch := changes(pl, ordersFlow)[id]; ch == nil || ch.Action != plan.Create {
+			t.Fatalf("incremental plan of the new order %s: %+v; want a create", id, ch)
+		}
+	}
+	for key, ch := range changes(pl, "products_to_articles") {
+		if ch.Action == plan.Update {
+			var f []string
+			for _, fc := range ch.Fields {
+				f = append(f, fmt.Sprintf("%s %v -> %v", fc.Name, fc.Before, fc.After))
+			}
+			t.Errorf("the incremental order run plans to update the article of %s: %s", key, strings.Join(f, ", "))
+		}
+	}
+	res, diags := p.Apply(t.Context(), pl, engine.ApplyOptions{State: w.st, Holder: "scenario test"})
+	if diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
 	for key, r := range results(res, "products_to_articles") {
 		if r.Action == plan.Update {
 			t.Errorf("the incremental order run updated the article of %s", key)
@@ -264,6 +336,34 @@ func TestIncrementalOrdersNeverChangeArticles(t *testing.T) {
 			if str(a[f]) != str(b[f]) {
 				t.Errorf("article %s %s: %v -> %v; want it unchanged", a["Number"], f, a[f], b[f])
 			}
+		}
+	}
+
+	// The orders are booked at their lines' prices, with the article's
+	// VAT, to Havsbris (contact 1001), on the terms of a card payment.
+	customer := one(t, w.read("eaccounting", "customers"), "EmailAddress", w.read("hubspot", "contacts")["1001"]["email"])
+	rate := num(w.read("eaccounting", "articleaccountcodings")[str(article["CodingId"])]["VatRatePercent"])
+	terms := w.read("eaccounting", "termsofpayments")
+	orders := w.read("eaccounting", "orders")
+	for _, tc := range []struct {
+		id, currency string
+		unit         float64
+	}{{euros, "EUR", 27}, {discounted, "SEK", 199}} {
+		o := one(t, orders, "YourReference", "HS-"+tc.id)
+		rows := list(o["Rows"])
+		if o["CurrencyCode"] != tc.currency || o["CustomerId"] != customer["Id"] || len(rows) == 0 ||
+			num(rows[0]["UnitPrice"]) != tc.unit || num(rows[0]["Quantity"]) != 2 || rows[0]["ArticleId"] != article["Id"] {
+			t.Errorf("order HS-%s: %v to %v, first row %v; want %s to %v, 2 x %v at %v", tc.id, o["CurrencyCode"], o["CustomerId"], first(rows), tc.currency, customer["Id"], product["hs_sku"], tc.unit)
+		}
+		net, vat := num(o["Amount"]), num(o["VatAmount"])
+		if o["IncludesVat"] == true {
+			net -= vat
+		}
+		if math.Abs(net-2*tc.unit) > 0.005 || math.Abs(vat-rate*2*tc.unit) > 0.005 {
+			t.Errorf("order HS-%s booked net %.2f, VAT %.2f; want %.2f and %.2f (%v)", tc.id, net, vat, 2*tc.unit, rate*2*tc.unit, rate)
+		}
+		if got := terms[str(o["TermsOfPaymentId"])]["Name"]; got != termsByMethod["card"] {
+			t.Errorf("order HS-%s paid by card has terms %v; want %s", tc.id, got, termsByMethod["card"])
 		}
 	}
 }

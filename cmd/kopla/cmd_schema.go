@@ -226,7 +226,8 @@ func fieldFlags(f connectors.Field) []string {
 }
 
 // fieldNotes are what a table shows of a field beyond its type and flags:
-// the default a create sends, the enumeration options, the description.
+// the default a create sends, the enumeration options, the format, the
+// description.
 func fieldNotes(f connectors.Field) string {
 	var notes []string
 	switch d := f.Default.(type) {
@@ -238,6 +239,12 @@ func fieldNotes(f connectors.Field) string {
 	}
 	if len(f.Options) > 0 {
 		notes = append(notes, "one of: "+strings.Join(f.Options, ", "))
+	}
+	if fm := f.Format; fm != connectors.FormatNone || (f.Elem != nil && f.Elem.Format != connectors.FormatNone) {
+		if fm == connectors.FormatNone {
+			fm = f.Elem.Format // a list's elements
+		}
+		notes = append(notes, "format: "+fm.String())
 	}
 	if f.Description != "" {
 		notes = append(notes, strings.TrimSuffix(f.Description, "."))
@@ -437,6 +444,7 @@ type schemaFieldJSON struct {
 	Unique     bool              `json:"unique,omitempty"`
 	Sensitive  bool              `json:"sensitive,omitempty"`
 	Options    []string          `json:"options,omitempty"`
+	Format     string            `json:"format,omitempty"`
 	Default    any               `json:"default,omitempty"`
 	// DefaultComputed marks a default computed from the other fields of
 	// the record or row written (connectors.DefaultFunc).
@@ -483,7 +491,7 @@ func fieldJSON(f connectors.Field) schemaFieldJSON {
 		Name: f.Name, Type: f.Type.String(), MaxLength: f.MaxLength,
 		Required: f.Required, ReadOnly: f.ReadOnly, CreateOnly: f.CreateOnly,
 		Key: f.Key || f.Unique, Unique: f.Unique, Sensitive: f.Sensitive,
-		Options: f.Options, Description: f.Description,
+		Options: f.Options, Format: f.Format.String(), Description: f.Description,
 	}
 	switch d := f.Default.(type) {
 	case nil:

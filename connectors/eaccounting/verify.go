@@ -82,6 +82,117 @@ func (c *conn) pricing(ctx context.Context) (*pricing, error) {
 
 // ExpectedTotals computes what a document with the given fields must total.
 func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
+	return o.expectedTotals(ctx, fields, nil)
+}
+
+var _ connectors.TotalsPreparer = (*salesObject)(nil)
+
+// documentReads are the customers and articles a batch of documents
+// needs, read at once (PrepareTotals), by id; nil for an id asked that
+// does not exist.
+type documentReads struct {
+	customers, articles map[string]*connectors.Record
+}
+
+// PrepareTotals reads the customers and the articles of the documents in
+// one Get each (split only as the $filter length requires), so that a plan
+// of many documents prices each without reads of its own.
+func (o *salesObject) PrepareTotals(ctx context.Context, docs []map[string]any) (connectors.Verifier, error) {
+	var customerIDs, articleIDs []string
+	for _, fields := range docs {
+		if id, ok := fields["CustomerId"].(string); ok && id != "" {
+			customerIDs = append(customerIDs, id)
+		}
+		articleIDs = appendArticleIDs(articleIDs, fields)
+	}
+	if _, err := o.c.pricing(ctx); err != nil {
+		return nil, err
+	}
+	reads := &documentReads{}
+	var err error
+	if reads.customers, err = readByID(ctx, o.c.objects["customers"].(*writableObject), customerIDs); err != nil {
+		return nil, err
+	}
+	if reads.articles, err = readByID(ctx, o.c.objects["articles"].(*writableObject), articleIDs); err != nil {
+		return nil, err
+	}
+	return &preparedSales{o, reads}, nil
+}
+
+// readByID gets the records with the given ids, by id; an id with no
+// record maps to nil.
+func readByID(ctx context.Context, obj *writableObject, ids []string) (map[string]*connectors.Record, error) {
+	out := make(map[string]*connectors.Record, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	recs, err := obj.Get(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		out[id] = nil
+	}
+	for i := range recs {
+		out[recs[i].ID] = &recs[i]
+	}
+	return out, nil
+}
+
+// readThrough returns the records with the given ids, from reads when it
+// asked for them already (nil reads: none did), else from one Get.
+func readThrough(ctx context.Context, obj *writableObject, reads map[string]*connectors.Record, ids []string) ([]connectors.Record, error) {
+	var out []connectors.Record
+	var missing []string
+	for _, id := range ids {
+		rec, asked := reads[id]
+		switch {
+		case !asked:
+			missing = append(missing, id)
+		case rec != nil:
+			out = append(out, *rec)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	recs, err := obj.Get(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, recs...), nil
+}
+
+// appendArticleIDs appends the article ids of a document's rows.
+func appendArticleIDs(ids []string, fields map[string]any) []string {
+	rows, _ := fields["Rows"].([]any)
+	for _, x := range rows {
+		if row, ok := x.(map[string]any); ok {
+			if id, ok := row["ArticleId"].(string); ok && id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// preparedSales prices documents from the reads of PrepareTotals.
+type preparedSales struct {
+	o     *salesObject
+	reads *documentReads
+}
+
+func (p *preparedSales) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
+	return p.o.expectedTotals(ctx, fields, p.reads)
+}
+
+func (p *preparedSales) StoredTotals(rec connectors.Record) (connectors.Totals, bool) {
+	return p.o.StoredTotals(rec)
+}
+
+// expectedTotals computes what a document with the given fields must
+// total, with its customer and articles from reads where they hold them.
+func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any, reads *documentReads) (connectors.Totals, bool, error) {
 	var t connectors.Totals
 	customerID, _ := fields["CustomerId"].(string)
 	rows, _ := fields["Rows"].([]any)
@@ -92,7 +203,10 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 	if err != nil {
 		return t, false, err
 	}
-	customers, err := o.c.objects["customers"].(*writableObject).Get(ctx, []string{customerID})
+	if reads == nil {
+		reads = &documentReads{}
+	}
+	customers, err := readThrough(ctx, o.c.objects["customers"].(*writableObject), reads.customers, []string{customerID})
 	if err != nil {
 		return t, false, err
 	}
@@ -105,18 +219,11 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 	includesVat := private && !p.exclVatPC
 
 	t.Currency = documentCurrency(o.def.name, fields, cust, p.currency)
-	var articleIDs []string
-	for _, x := range rows {
-		if row, ok := x.(map[string]any); ok {
-			if id, ok := row["ArticleId"].(string); ok && id != "" {
-				articleIDs = append(articleIDs, id)
-			}
-		}
-	}
+	articleIDs := appendArticleIDs(nil, fields)
 	codingOf := map[string]string{}
 	ossArticle := map[string]bool{}
 	if len(articleIDs) > 0 {
-		arts, err := o.c.objects["articles"].(*writableObject).Get(ctx, articleIDs)
+		arts, err := readThrough(ctx, o.c.objects["articles"].(*writableObject), reads.articles, articleIDs)
 		if err != nil {
 			return t, false, err
 		}

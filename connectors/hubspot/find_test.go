@@ -181,7 +181,7 @@ func TestDiscover(t *testing.T) {
 	}
 	check("contacts", "visma_customer_id", connectors.Field{Name: "visma_customer_id", Type: connectors.TypeString, Key: true, Unique: true})
 	check("products", "visma_unit", connectors.Field{Name: "visma_unit", Type: connectors.TypeString, Options: []string{"pcs", "h"}})
-	check("contacts", "email", connectors.Field{Name: "email", Type: connectors.TypeString, Key: true, Unique: true, Sensitive: true})
+	check("contacts", "email", connectors.Field{Name: "email", Type: connectors.TypeString, Key: true, Unique: true, Sensitive: true, Format: connectors.FormatEmail})
 	check("line_items", "amount", connectors.Field{Name: "amount", Type: connectors.TypeNumber, ReadOnly: true})
 	check("contacts", "lifecyclestage", connectors.Field{Name: "lifecyclestage", Type: connectors.TypeString,
 		Options: []string{"subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"}})

@@ -23,6 +23,7 @@ type prop struct {
 	flags   int
 	options []string
 	desc    string
+	format  connectors.Format // the shape HubSpot validates (INVALID_EMAIL)
 }
 
 // objectDef is the built-in description of one HubSpot object type.
@@ -56,7 +57,7 @@ func commonProps(created, modified string) []prop {
 func builtinObjects() []objectDef {
 	return []objectDef{
 		{name: "contacts", typeID: "0-1", modified: "lastmodifieddate", props: append(commonProps("createdate", "lastmodifieddate"),
-			prop{name: "email", typ: tStr, flags: fKey | fUniq | fSens, desc: "Primary email address; unique, compared case-insensitively."},
+			prop{name: "email", typ: tStr, flags: fKey | fUniq | fSens, format: connectors.FormatEmail, desc: "Primary email address; unique, compared case-insensitively."},
 			prop{name: "firstname", typ: tStr, flags: fSens},
 			prop{name: "lastname", typ: tStr, flags: fSens},
 			prop{name: "phone", typ: tStr, flags: fSens},
@@ -288,6 +289,7 @@ func propField(p prop) connectors.Field {
 		Sensitive:   p.flags&fSens != 0,
 		Required:    p.flags&fReq != 0,
 		Options:     p.options,
+		Format:      p.format,
 	}
 }
 
