@@ -114,7 +114,7 @@ ON CONFLICT (notify, rule, flow) DO UPDATE SET
 	return nil
 }
 
-// formatOptionalTime stores a zero time as ”.
+// formatOptionalTime stores a zero time as an empty string.
 func formatOptionalTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
