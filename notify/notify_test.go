@@ -172,11 +172,11 @@ func TestOneMessagePerChangeOfState(t *testing.T) {
 	}{
 		{okRun("paid_orders", 1, t0), nil},
 		{failedRun("paid_orders", 2, t0.Add(time.Minute)), []string{"run_failed:paid_orders:failing"}},
-		{failedRun("paid_orders", 3, t0.Add(2 * time.Minute)), nil},
-		{failedRun("paid_orders", 4, t0.Add(3 * time.Minute)), nil},
-		{okRun("products", 5, t0.Add(3 * time.Minute)), nil},
-		{okRun("paid_orders", 6, t0.Add(4 * time.Minute)), []string{"run_failed:paid_orders:recovered"}},
-		{okRun("paid_orders", 7, t0.Add(5 * time.Minute)), nil},
+		{failedRun("paid_orders", 3, t0.Add(2*time.Minute)), nil},
+		{failedRun("paid_orders", 4, t0.Add(3*time.Minute)), nil},
+		{okRun("products", 5, t0.Add(3*time.Minute)), nil},
+		{okRun("paid_orders", 6, t0.Add(4*time.Minute)), []string{"run_failed:paid_orders:recovered"}},
+		{okRun("paid_orders", 7, t0.Add(5*time.Minute)), nil},
 	}
 	var all []Message
 	for i, s := range steps {
