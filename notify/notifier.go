@@ -376,7 +376,9 @@ func (n *Notifier) deliver(ctx context.Context, now time.Time) {
 		return a.rule < b.rule
 	})
 	for _, k := range due {
-		n.deliverRule(ctx, k, now)
+		// Messages queued while this rule's were sent go out now too.
+		for n.deliverRule(ctx, k, now) && ctx.Err() == nil {
+		}
 	}
 }
 
@@ -386,7 +388,10 @@ type outcome struct {
 	err       error
 }
 
-func (n *Notifier) deliverRule(ctx context.Context, k key, now time.Time) {
+// deliverRule sends the pending messages of one rule and flow. It reports
+// whether messages were queued meanwhile that are due: the caller goes
+// on, still holding the rule's sending mark.
+func (n *Notifier) deliverRule(ctx context.Context, k key, now time.Time) (more bool) {
 	n.mu.Lock()
 	st := n.states[k]
 	queued := make([]pending, len(st.pending))
@@ -433,12 +438,13 @@ func (n *Notifier) deliverRule(ctx context.Context, k key, now time.Time) {
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	delete(n.sending, k)
 	st = n.states[k]
 	next := &ruleState{NotifyState: st.NotifyState}
+	anyFailed := false
 	for i, p := range st.pending {
 		if i >= len(outcomes) { // queued while sending
 			next.pending = append(next.pending, p)
+			more = !anyFailed
 			continue
 		}
 		q := *p
@@ -447,6 +453,7 @@ func (n *Notifier) deliverRule(ctx context.Context, k key, now time.Time) {
 			continue
 		}
 		if err := outcomes[i].err; err != nil {
+			anyFailed = true
 			q.Attempts++
 			q.LastError = n.scrub.clean(err.Error())
 		}
@@ -459,6 +466,10 @@ func (n *Notifier) deliverRule(ctx context.Context, k key, now time.Time) {
 		n.log.Error("notification delivery state not stored", "notify", k.notify, "rule", k.rule, "flow", k.flow, "error", err)
 	}
 	n.states[k] = next
+	if !more {
+		delete(n.sending, k)
+	}
+	return more
 }
 
 // send tries one channel Attempts times with backoff.

@@ -598,3 +598,62 @@ func TestSign(t *testing.T) {
 		t.Errorf("Sign = %s; want %s", got, want)
 	}
 }
+
+// TestConcurrentReports: reports of several flows and periodic checks at
+// the same time deliver each transition exactly once.
+func TestConcurrentReports(t *testing.T) {
+	rcv := newReceiver(t)
+	n := newNotifier(t, openStore(t, filepath.Join(t.TempDir(), "state.db")),
+		webhookBlock("ops", rcv.srv.URL, []dsl.NotifyRule{{Kind: dsl.RuleRunFailed}, {Kind: dsl.RuleRecordsFailed, Count: 1}}))
+	ctx := t.Context()
+	flows := []string{"a", "b", "c", "d"}
+	const runs = 12 // failing on odd runs: 6 failing and 6 recovered messages per rule and flow
+	var wg sync.WaitGroup
+	done, checked := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(checked)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				if err := n.Check(ctx, time.Now()); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}()
+	for _, f := range flows {
+		wg.Go(func() {
+			for i := range runs {
+				r := okRun(f, int64(i+1), t0.Add(time.Duration(i)*time.Minute))
+				if i%2 == 0 {
+					r = recordsRun(f, int64(i+1), t0.Add(time.Duration(i)*time.Minute), 1)
+					r.Err = errors.New("read stopped")
+				}
+				if err := n.RunFinished(ctx, r); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	<-checked
+	if err := n.Check(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range events(rcv.take()) {
+		count[e]++
+	}
+	for _, f := range flows {
+		for _, rule := range []string{"run_failed", "records_failed"} {
+			for _, ev := range []string{EventFailing, EventRecovered} {
+				if got := count[rule+":"+f+":"+ev]; got != runs/2 {
+					t.Errorf("%s %s %s: %d messages; want %d", rule, f, ev, got, runs/2)
+				}
+			}
+		}
+	}
+}
