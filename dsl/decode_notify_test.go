@@ -114,3 +114,35 @@ func TestDecodeNotifyChannelsChecksSecretValues(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyJSONLikeNative: the JSON twin of testdata/valid/notify.hcl
+// gives the same rules and channels.
+func TestNotifyJSONLikeNative(t *testing.T) {
+	env := map[string]string{"SMTP_PASSWORD": "p1", "SLACK_WEBHOOK": "https://hooks.slack.com/services/x", "KOPLA_WEBHOOK_SECRET": "s1", "BOOKS_SECRET": "s2"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	decode := func(path string) (map[string][]NotifyRule, map[string]*NotifyChannels) {
+		t.Helper()
+		cfg, diags := loadFile(t, path, Options{})
+		if len(diags) > 0 {
+			t.Fatalf("%s: %v", path, diags)
+		}
+		rules, channels := map[string][]NotifyRule{}, map[string]*NotifyChannels{}
+		for name, n := range cfg.Notifies {
+			rules[name] = n.Rules
+			ch, diags := DecodeNotifyChannels(n, cfg.Vars, lookup)
+			if len(diags) > 0 {
+				t.Fatalf("%s: notify %s: %v", path, name, diags)
+			}
+			channels[name] = ch
+		}
+		return rules, channels
+	}
+	nativeRules, nativeChannels := decode("testdata/valid/notify.hcl")
+	jsonRules, jsonChannels := decode("testdata/valid_json/notify.hcl.json")
+	if diff := cmp.Diff(nativeRules, jsonRules); diff != "" {
+		t.Errorf("rules (-native +JSON):\n%s", diff)
+	}
+	if diff := cmp.Diff(nativeChannels, jsonChannels); diff != "" {
+		t.Errorf("channels (-native +JSON):\n%s", diff)
+	}
+}
