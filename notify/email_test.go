@@ -114,7 +114,14 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, roots *
 	return certFile, keyFile, roots
 }
 
-func startMailpit(t *testing.T) *mailpit {
+// Security modes of the test server.
+const (
+	requireStartTLS = "starttls" // STARTTLS and a login required
+	requireTLS      = "tls"      // TLS from the start and a login required
+	plainRelay      = "plain"    // no TLS, no login: a relay on this machine
+)
+
+func startMailpit(t *testing.T, mode string) *mailpit {
 	t.Helper()
 	bin := findMailpit(t)
 	dir := t.TempDir()
@@ -131,11 +138,14 @@ func startMailpit(t *testing.T) *mailpit {
 		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--database", filepath.Join(dir, "mailpit.db"),
-		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile,
-		"--smtp-require-starttls",
-		"--smtp-auth-file", authFile,
 		"--smtp-disable-rdns",
 	)
+	switch mode {
+	case requireStartTLS:
+		cmd.Args = append(cmd.Args, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-starttls", "--smtp-auth-file", authFile)
+	case requireTLS:
+		cmd.Args = append(cmd.Args, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-tls", "--smtp-auth-file", authFile)
+	}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -223,7 +233,7 @@ func (m *mailpit) block(password string) Block {
 // TestEmailThroughMailpit sends over STARTTLS with a login to a real SMTP
 // server and reads the messages back through its API.
 func TestEmailThroughMailpit(t *testing.T) {
-	mp := startMailpit(t)
+	mp := startMailpit(t, requireStartTLS)
 	n, err := New([]Block{mp.block(mailPassword)}, Options{
 		Project:   "shop",
 		Store:     openStore(t, filepath.Join(t.TempDir(), "state.db")),
@@ -284,7 +294,7 @@ func TestEmailThroughMailpit(t *testing.T) {
 // TestEmailRefusedLoginIsKept: a wrong password fails the send (the
 // server's answer is logged) and the message waits for the next check.
 func TestEmailRefusedLoginIsKept(t *testing.T) {
-	mp := startMailpit(t)
+	mp := startMailpit(t, requireStartTLS)
 	var logs strings.Builder
 	n, err := New([]Block{mp.block("wrong-password-1")}, Options{
 		Project:   "shop",
@@ -318,7 +328,7 @@ func TestEmailRefusedLoginIsKept(t *testing.T) {
 // TestEmailRequiresTrustedCertificate: STARTTLS checks the server's
 // certificate; an untrusted one is refused, not used.
 func TestEmailRequiresTrustedCertificate(t *testing.T) {
-	mp := startMailpit(t)
+	mp := startMailpit(t, requireStartTLS)
 	n, err := New([]Block{mp.block(mailPassword)}, Options{
 		Project: "shop",
 		Store:   openStore(t, filepath.Join(t.TempDir(), "state.db")),
@@ -332,5 +342,60 @@ func TestEmailRequiresTrustedCertificate(t *testing.T) {
 	}
 	if got := mp.messages(t); len(got) != 0 || n.Pending() != 1 {
 		t.Fatalf("with an untrusted certificate: %d messages received, %d pending; want 0 and 1", len(got), n.Pending())
+	}
+}
+
+// TestEmailOtherTransports: TLS from the start (port 465 style), and a
+// plain relay without login.
+func TestEmailOtherTransports(t *testing.T) {
+	for _, mode := range []string{requireTLS, plainRelay} {
+		t.Run(mode, func(t *testing.T) {
+			mp := startMailpit(t, mode)
+			b := mp.block(mailPassword)
+			smtp := &b.Channels.Email.SMTP
+			smtp.StartTLS = false
+			if mode == requireTLS {
+				smtp.TLS = true
+			} else {
+				smtp.Username, smtp.Password = "", ""
+			}
+			n, err := New([]Block{b}, Options{
+				Project:   "shop",
+				Store:     openStore(t, filepath.Join(t.TempDir(), "state.db")),
+				TLSConfig: &tls.Config{RootCAs: mp.roots},
+				Backoff:   time.Millisecond,
+				Attempts:  1,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 5, t0, 1)); err != nil {
+				t.Fatal(err)
+			}
+			got := mp.messages(t)
+			if len(got) != 1 || got[0].Subject != "[kopla] shop/paid_orders FAILING: 1 of 11 records failed in run 5" || n.Pending() != 0 {
+				t.Fatalf("received %+v, %d pending; want the failing message delivered", got, n.Pending())
+			}
+		})
+	}
+}
+
+// TestEmailRefusesServerWithoutStartTLS: with starttls = true, a server
+// that does not offer STARTTLS gets nothing, not the password in clear.
+func TestEmailRefusesServerWithoutStartTLS(t *testing.T) {
+	mp := startMailpit(t, plainRelay)
+	n, err := New([]Block{mp.block(mailPassword)}, Options{
+		Project: "shop",
+		Store:   openStore(t, filepath.Join(t.TempDir(), "state.db")),
+		Backoff: time.Millisecond, Attempts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 1, t0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mp.messages(t); len(got) != 0 || n.Pending() != 1 {
+		t.Fatalf("to a server without STARTTLS: %d messages received, %d pending; want 0 and 1", len(got), n.Pending())
 	}
 }
