@@ -327,7 +327,7 @@ func (n *Notifier) update(ctx context.Context, b *block, k key, eval func(*ruleS
 			}
 			next.pending = slices.Clone(next.pending[drop:])
 		}
-		n.log.Info("notification rule "+msg.Event, "notify", k.notify, "rule", k.rule, "flow", k.flow, "run", msg.RunID)
+		n.log.Info("notification rule changed", "notify", k.notify, "rule", k.rule, "flow", k.flow, "event", msg.Event, "run", msg.RunID)
 	}
 	if err := n.store(ctx, next); err != nil {
 		return err
