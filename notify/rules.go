@@ -12,7 +12,7 @@ import (
 // the message of a transition, or nil. A run "fails" when it stops with an
 // error (r.Err); its records failing is the records_failed rule's matter.
 func (n *Notifier) evaluate(k key, rule dsl.NotifyRule, st *ruleState, r RunReport) *Message {
-	failed, total := failures(r.Counts), handled(r.Counts)
+	failed, total := max(failures(r.Counts), len(r.Failed)), handled(r.Counts)
 	var failing bool
 	switch rule.Kind {
 	case dsl.RuleRunFailed:
