@@ -109,13 +109,14 @@ func (n *Notifier) describeRun(m *Message, rule dsl.NotifyRule, st *ruleState, r
 	m.Project = n.project(r)
 	m.DedupKey = dedupKey(m.Project, key{m.Notify, m.Rule, m.Flow})
 	m.RunID = r.RunID
-	failed, total := failures(r.Counts), handled(r.Counts)
+	failed := max(failures(r.Counts), len(r.Failed))
+	total := max(handled(r.Counts), failed)
 	if r.Err != nil {
 		service, status, code, msg := apiError(r.Err)
 		m.Error = &Problem{Service: service, Status: status, Code: code, Message: n.scrub.clean(msg)}
 	}
 	if failed > 0 || len(r.Failed) > 0 {
-		m.RecordsFailed = max(failed, len(r.Failed))
+		m.RecordsFailed = failed
 		m.RecordsTotal = total
 		for i, fr := range r.Failed {
 			if i == maxRecords {
