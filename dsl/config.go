@@ -34,6 +34,8 @@ type Config struct {
 	// Templates are the template blocks: what flows extend. A template is
 	// never planned; its content is in the flows that extend it.
 	Templates map[string]*Template
+	// Notifies are the notify blocks, by name (decode_notify.go).
+	Notifies map[string]*Notify
 	// Vars are the values of the variables, resolved from -var, -var-file,
 	// KOPLA_VAR_<name>, .kopla.vars and defaults; ready for expressions.
 	Vars map[string]any

@@ -47,6 +47,7 @@ var rootSchema = &bodySchema{
 		{Type: "library", Labels: []string{"name"}},
 		{Type: "requires"},
 		{Type: "template", Labels: []string{"name"}},
+		{Type: "notify", Labels: []string{"name"}},
 	},
 	Elsewhere: map[string]string{
 		"state": "the kopla block", "log_retention_days": "the kopla block",
@@ -96,6 +97,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			Flows:       map[string]*Flow{},
 			Libraries:   map[string]*Library{},
 			Templates:   map[string]*Template{},
+			Notifies:    map[string]*Notify{},
 			Vars:        map[string]any{},
 		},
 		opts:       opts,
@@ -119,6 +121,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	l.decodeRequirements()
 
 	var settings *hcl.Block
+	var notifies []*hcl.Block
 	for _, blk := range blocks {
 		switch blk.Type {
 		case "kopla":
@@ -136,6 +139,8 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			l.decodeFunction(blk)
 		case "flow", "template":
 			l.declareFlow(blk)
+		case "notify":
+			notifies = append(notifies, blk) // after the flows: it names them
 		case "requires":
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -146,6 +151,9 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		}
 	}
 	l.resolveFlows()
+	for _, blk := range notifies {
+		l.decodeNotify(blk)
+	}
 	l.bindLibraries()
 	l.checkFlowReferences()
 	diags := append(l.syntax, withoutSyntaxLines(UniqueDiagnostics(l.diags), l.syntax)...)

@@ -34,6 +34,9 @@
 //     [Store.Story] and [Store.Forget]; secrets holds the salt.
 //   - locks: the apply lock, one row naming the holding process
 //     ([Store.Lock]).
+//   - notify_states: per notify block, rule and flow, whether the rule is
+//     failing and the messages about it not delivered yet
+//     ([Store.NotifyStates], [Store.PutNotifyState]).
 //
 // Times are stored in UTC as fixed-width RFC 3339 text, so that they sort
 // as text. The schema version is SQLite's user_version; Open applies the

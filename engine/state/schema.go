@@ -105,6 +105,8 @@ CREATE TABLE activity_keys (
 	// heartbeat is older than the expiry is stale, whatever its pid or
 	// host ('' for a lock taken before: its acquired_at counts).
 	`ALTER TABLE locks ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';`,
+	// 4: the state of each notification rule per flow (notify.go).
+	notifyStatesSchema,
 }
 
 // migrationSteps are what a migration does beyond its SQL, run in the
