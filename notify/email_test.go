@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,9 +41,10 @@ const (
 	mailPassword = "mail-pass-3e9d"
 )
 
-// findMailpit finds the mailpit binary on PATH or in $(go env GOPATH)/bin.
-// A missing one fails the test, saying how to install it: the e-mail
-// channel is tested against a real SMTP server or not at all.
+// findMailpit finds the mailpit binary on PATH, in $(go env GOPATH)/bin or
+// in the user's cache, and installs it into the cache with the go command
+// when it is nowhere: the e-mail channel is tested against a real SMTP
+// server, and `go test ./...` must work on a machine with only Go on it.
 func findMailpit(t *testing.T) string {
 	t.Helper()
 	if p, err := exec.LookPath("mailpit"); err == nil {
@@ -58,9 +60,33 @@ func findMailpit(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatalf("mailpit is not installed (neither on PATH nor in $(go env GOPATH)/bin): the e-mail tests need it. Install it with:\n\t%s", mailpitInstall)
-	return ""
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatalf("mailpit is not installed and there is no cache directory to install it into (%v). Install it with:\n\t%s", err, mailpitInstall)
+	}
+	bin := filepath.Join(cache, "kopla-test", "mailpit-v1.33.1")
+	p := filepath.Join(bin, "mailpit")
+	installMailpit.Do(func() {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+		cmd := exec.Command("go", strings.Fields(mailpitInstall)[1:]...)
+		cmd.Env = append(os.Environ(), "GOBIN="+bin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			installErr = fmt.Errorf("%s: %w\n%s", mailpitInstall, err, out)
+		}
+	})
+	if installErr != nil {
+		t.Fatalf("mailpit is not installed and installing it failed; the e-mail tests need it: %v", installErr)
+	}
+	return p
 }
+
+// installMailpit installs Mailpit once per test binary.
+var (
+	installMailpit sync.Once
+	installErr     error
+)
 
 func freePort(t *testing.T) int {
 	t.Helper()
