@@ -39,7 +39,7 @@ func TestLabelReferences(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fields := []plan.FieldChange{tc.field}
-			labelReferences(fields, tc.ensured, finds)
+			labelReferences(fields, references{ensured: tc.ensured, finds: finds})
 			if fields[0].Label != tc.want {
 				t.Errorf("label = %q; want %q", fields[0].Label, tc.want)
 			}

@@ -469,6 +469,11 @@ type pending struct {
 	unknown  map[string]bool
 	ensured  map[string]any
 	requires []plan.Ref
+	// suppliers are the ensured records the apply creates first, and
+	// marked the values of the fields known in part with the markers of
+	// their suppliers (see attribute).
+	suppliers []supplier
+	marked    map[string]any
 	key      string
 	err      error
 	errField string
@@ -806,6 +811,12 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			it.unknown = map[string]bool{}
 		}
 		it.unknown[m.name] = true
+		if err == nil && m.usesEnsured && len(it.suppliers) > 0 {
+			if it.marked == nil {
+				it.marked = map[string]any{}
+			}
+			it.marked[m.name] = r.attribute(it, m, env)
+		}
 	}
 	it.vals[m.index] = v
 	if it.values != nil {
@@ -928,6 +939,9 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			}
 			if o.action == plan.Create || o.action == plan.Update {
 				it.requires = append(it.requires, ref)
+			}
+			if o.action == plan.Create && o.view != nil {
+				it.suppliers = append(it.suppliers, supplier{ensure: e.name, index: u.index, flow: e.flow, view: o.view, change: o.change})
 			}
 			if u.index < 0 {
 				it.ensured[e.name] = o.view
@@ -1103,8 +1117,9 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		o.action = plan.Create
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
-		labelReferences(ch.Fields, it.ensured, r.pl.finds)
-		ch.Totals = expectedTotals(ctx, r.target, ch.Fields)
+		refs := r.references(it)
+		labelReferences(ch.Fields, refs)
+		ch.Totals = plannedTotals(ctx, r.target, ch.Fields, refs)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
@@ -1125,7 +1140,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Update, it.vals, withID(*match), match.ID)
 		}
-		labelReferences(ch.Fields, it.ensured, r.pl.finds)
+		labelReferences(ch.Fields, r.references(it))
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
 			r.fp.NoOps++

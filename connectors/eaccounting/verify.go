@@ -34,7 +34,7 @@ type salesObject struct {
 	*writableObject
 }
 
-var _ connectors.Verifier = (*salesObject)(nil)
+var _ connectors.PlannedVerifier = (*salesObject)(nil)
 
 // salesDocuments are the objects that are salesObjects.
 var salesDocuments = map[string]bool{"orders": true, "customerinvoicedrafts": true, "customerinvoices": true}
@@ -82,6 +82,15 @@ func (c *conn) pricing(ctx context.Context) (*pricing, error) {
 
 // ExpectedTotals computes what a document with the given fields must total.
 func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
+	return o.ExpectedTotalsPlanned(ctx, fields, nil)
+}
+
+// ExpectedTotalsPlanned computes what a document with the given fields
+// must total, with the customer and articles the same apply creates as
+// planned: a planned customer must say whether it is a private person, a
+// planned article its account coding (CodingId), and under OSS whether it
+// uses OSS (UsesMoss); the others are read.
+func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[string]any, planned map[string]map[string]any) (connectors.Totals, bool, error) {
 	var t connectors.Totals
 	customerID, _ := fields["CustomerId"].(string)
 	rows, _ := fields["Rows"].([]any)
@@ -92,29 +101,54 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 	if err != nil {
 		return t, false, err
 	}
-	customers, err := o.c.objects["customers"].(*writableObject).Get(ctx, []string{customerID})
-	if err != nil {
-		return t, false, err
+	cust, isPlanned := planned[customerID]
+	if isPlanned {
+		if _, ok := cust["IsPrivatePerson"].(bool); !ok {
+			return t, false, fmt.Errorf("the new customer's IsPrivatePerson: %w", connectors.ErrTotalsUnknown)
+		}
+	} else {
+		customers, err := o.c.objects["customers"].(*writableObject).Get(ctx, []string{customerID})
+		if err != nil {
+			return t, false, err
+		}
+		if len(customers) == 0 {
+			return t, false, fmt.Errorf("customer %s of the document does not exist", customerID)
+		}
+		cust = customers[0].Fields
 	}
-	if len(customers) == 0 {
-		return t, false, fmt.Errorf("customer %s of the document does not exist", customerID)
-	}
-	cust := customers[0].Fields
 	private, _ := cust["IsPrivatePerson"].(bool)
 	treatment := vatTreatmentOf(p, cust)
 	includesVat := private && !p.exclVatPC
 
 	t.Currency = documentCurrency(o.def.name, fields, cust, p.currency)
 	var articleIDs []string
-	for _, x := range rows {
-		if row, ok := x.(map[string]any); ok {
-			if id, ok := row["ArticleId"].(string); ok && id != "" {
-				articleIDs = append(articleIDs, id)
-			}
-		}
-	}
 	codingOf := map[string]string{}
 	ossArticle := map[string]bool{}
+	for _, x := range rows {
+		row, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		id, ok := row["ArticleId"].(string)
+		if !ok || id == "" {
+			continue
+		}
+		a, isPlanned := planned[id]
+		if !isPlanned {
+			articleIDs = append(articleIDs, id)
+			continue
+		}
+		coding, ok := a["CodingId"].(string)
+		if !ok || coding == "" {
+			return t, false, fmt.Errorf("the account coding of new article %v: %w", a["Number"], connectors.ErrTotalsUnknown)
+		}
+		codingOf[id] = coding
+		oss, known := a["UsesMoss"].(bool)
+		if !known && treatment.ossRate > 0 {
+			return t, false, fmt.Errorf("whether new article %v uses OSS: %w", a["Number"], connectors.ErrTotalsUnknown)
+		}
+		ossArticle[id] = oss
+	}
 	if len(articleIDs) > 0 {
 		arts, err := o.c.objects["articles"].(*writableObject).Get(ctx, articleIDs)
 		if err != nil {

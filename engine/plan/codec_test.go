@@ -97,6 +97,18 @@ func TestSpillNamesAndActions(t *testing.T) {
 			if (i+j)%5 == 2 {
 				fc.Label = fmt.Sprintf("Kund %d (%d)", i, 1000+j)
 			}
+			if (i+j)%6 == 1 {
+				fc.SensitiveLabel = fmt.Sprintf("Anna %d (%d)", i, 1000+j)
+			}
+			if (i+j)%4 == 3 {
+				// Rows known in part: an unknown article and a labelled one.
+				fc.After = []any{map[string]any{"ArticleId": Unknown, "Quantity": float64(j)}, map[string]any{"ArticleId": "a1"}}
+				fc.Unknown = true
+				fc.Parts = []Part{
+					{Path: n + "[0].ArticleId", Unknown: true, Label: fmt.Sprint("article ART-", i)},
+					{Path: n + "[1].ArticleId", Label: "article ART-1", SensitiveLabel: "x"},
+				}
+			}
 			ch.Fields = append(ch.Fields, fc)
 		}
 		switch {
