@@ -474,10 +474,10 @@ type pending struct {
 	// their suppliers (see attribute).
 	suppliers []supplier
 	marked    map[string]any
-	key      string
-	err      error
-	errField string
-	filtered bool
+	key       string
+	err       error
+	errField  string
+	filtered  bool
 	// skip is the reason a skip block gives for the record (filtered is
 	// then true too: nothing more is evaluated for it).
 	skip string
