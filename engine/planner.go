@@ -469,15 +469,10 @@ type pending struct {
 	unknown  map[string]bool
 	ensured  map[string]any
 	requires []plan.Ref
-	// suppliers are the ensured records the apply creates first, and
-	// marked the values of the fields known in part with the markers of
-	// their suppliers (see attribute).
-	suppliers []supplier
-	marked    map[string]any
-	key       string
-	err       error
-	errField  string
-	filtered  bool
+	key      string
+	err      error
+	errField string
+	filtered bool
 	// skip is the reason a skip block gives for the record (filtered is
 	// then true too: nothing more is evaluated for it).
 	skip string
@@ -489,6 +484,11 @@ type pending struct {
 	synthetic bool
 	// warnings are what the record's expressions said with warn().
 	warnings recordWarnings
+	// suppliers are the ensured records the apply creates first, and
+	// marked the values of the fields known in part with the markers of
+	// their suppliers (see attribute).
+	suppliers []supplier
+	marked    map[string]any
 }
 
 // recordOrigin says where the records of a batch come from.
