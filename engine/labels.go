@@ -57,7 +57,8 @@ func (p *Project) schemaOfRef(ref string) (connectors.Schema, bool) {
 // change refer to (an order's CustomerId: "Björkdal Trä AB (1011)"; its
 // TermsOfPaymentId: `terms of payment "30 dagar netto"`), from the records
 // the change knows (references), by the label template of their object.
-// A field refers to a record when its name ends in "Id" and its value is
+// A field refers to a record when its name ends in "Id" (and perhaps a
+// number: CostCenterItemId1) and its value is
 // that record's Id; a value known only after apply refers to the record
 // the apply creates that supplies it. Inside a list or object value (the
 // rows of a document) the ids and the values known only after apply are
@@ -70,7 +71,7 @@ func labelReferences(fields []plan.FieldChange, x references) {
 		}
 		switch after := f.After.(type) {
 		case string:
-			if !strings.HasSuffix(f.Name, "Id") || after == "" {
+			if !isIDField(f.Name) || after == "" {
 				continue
 			}
 			if rec, schema := x.referred(after, x.marked[f.Name]); rec != nil {
@@ -109,7 +110,7 @@ func (x references) parts(out []plan.Part, path, key string, v, marked any) []pl
 				p.Label, p.SensitiveLabel = referenceLabel(rec, schema, true)
 			}
 			out = append(out, p)
-		case v != "" && strings.HasSuffix(key, "Id"):
+		case v != "" && isIDField(key):
 			if rec, schema := x.referred(v, nil); rec != nil {
 				p := plan.Part{Path: path}
 				if p.Label, p.SensitiveLabel = referenceLabel(rec, schema, false); p.Label != "" || p.SensitiveLabel != "" {
@@ -119,6 +120,12 @@ func (x references) parts(out []plan.Part, path, key string, v, marked any) []pl
 		}
 	}
 	return out
+}
+
+// isIDField reports whether a field holds the id of a record by its name:
+// it ends in "Id", or in "Id" and a number (CostCenterItemId1).
+func isIDField(name string) bool {
+	return strings.HasSuffix(strings.TrimRight(name, "0123456789"), "Id")
 }
 
 // supplied returns the record the apply creates whose marker marked holds,

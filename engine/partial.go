@@ -174,7 +174,7 @@ func plannedTotals(ctx context.Context, target any, fields []plan.FieldChange, x
 		unknown = unknown || fc.Unknown
 	}
 	pv, ok := target.(connectors.PlannedVerifier)
-	if !unknown || !ok || len(x.suppliers) == 0 {
+	if !ok || (unknown && len(x.suppliers) == 0) {
 		return expectedTotals(ctx, target, fields)
 	}
 	sent := make(map[string]any, len(fields))
@@ -197,7 +197,11 @@ func plannedTotals(ctx context.Context, target any, fields []plan.FieldChange, x
 	case !ok:
 		return nil
 	}
-	return &plan.Totals{Currency: want.Currency, Net: want.Net, VAT: want.VAT, Gross: want.Gross}
+	t := &plan.Totals{Currency: want.Currency, Net: want.Net, VAT: want.VAT, Gross: want.Gross}
+	for _, r := range want.Rows {
+		t.Rows = append(t.Rows, plan.RowTotal{Row: r.Row, Amount: r.Amount, VATRate: r.VATRate})
+	}
+	return t
 }
 
 // plannedValue is v with each id known only after apply replaced by a key

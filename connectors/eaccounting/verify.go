@@ -82,7 +82,8 @@ func (c *conn) pricing(ctx context.Context) (*pricing, error) {
 
 // ExpectedTotals computes what a document with the given fields must total.
 func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
-	return o.ExpectedTotalsPlanned(ctx, fields, nil)
+	t, ok, err := o.ExpectedTotalsPlanned(ctx, fields, nil)
+	return t.Totals, ok, err
 }
 
 // ExpectedTotalsPlanned computes what a document with the given fields
@@ -90,8 +91,8 @@ func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any)
 // planned: a planned customer must say whether it is a private person, a
 // planned article its account coding (CodingId), and under OSS whether it
 // uses OSS (UsesMoss); the others are read.
-func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[string]any, planned map[string]map[string]any) (connectors.Totals, bool, error) {
-	var t connectors.Totals
+func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[string]any, planned map[string]map[string]any) (connectors.DocumentTotals, bool, error) {
+	var t connectors.DocumentTotals
 	customerID, _ := fields["CustomerId"].(string)
 	rows, _ := fields["Rows"].([]any)
 	if customerID == "" {
@@ -164,7 +165,7 @@ func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[stri
 	type sums struct{ net, vat float64 }
 	byRate := map[float64]*sums{}
 	var rates []float64
-	for _, x := range rows {
+	for i, x := range rows {
 		row, ok := x.(map[string]any)
 		if !ok || row["IsTextRow"] == true {
 			continue
@@ -179,6 +180,7 @@ func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[stri
 		}
 		rate := treatment.rate(p.rates[coding], ossArticle[id])
 		amount := round2(number(row["Quantity"]) * number(row["UnitPrice"]) * (1 - number(row["DiscountPercentage"])))
+		t.Rows = append(t.Rows, connectors.RowTotal{Row: i, Amount: amount, VATRate: rate})
 		net := amount
 		if includesVat {
 			net = amount / (1 + rate)

@@ -195,12 +195,23 @@ func (e *encoder) change(ch *Change) {
 		if t.Unknown {
 			flags |= 2
 		}
+		if len(t.Rows) > 0 {
+			flags |= 4
+		}
 		e.b = append(e.b, flags)
 		e.str(t.Currency)
 		e.value(t.Net)
 		e.value(t.VAT)
 		e.value(t.Gross)
 		e.str(t.Error)
+		if len(t.Rows) > 0 {
+			e.uvarint(uint64(len(t.Rows)))
+			for _, r := range t.Rows {
+				e.uvarint(uint64(r.Row))
+				e.value(r.Amount)
+				e.value(r.VATRate)
+			}
+		}
 	}
 	e.str(ch.Label)
 	if ch.LabelSensitive {
@@ -538,6 +549,19 @@ func (d *decoder) change() *Change {
 		t.VAT, _ = d.value().(float64)
 		t.Gross, _ = d.value().(float64)
 		t.Error = d.str()
+		if flags&4 != 0 {
+			if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+				t.Rows = make([]RowTotal, n)
+				for i := range t.Rows {
+					r := &t.Rows[i]
+					r.Row = int(d.uvarint())
+					r.Amount, _ = d.value().(float64)
+					r.VATRate, _ = d.value().(float64)
+				}
+			} else {
+				d.fail()
+			}
+		}
 		ch.Totals = t
 	}
 	ch.Label = d.str()
