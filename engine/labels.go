@@ -106,8 +106,13 @@ func (x references) parts(out []plan.Part, path, key string, v, marked any) []pl
 		switch {
 		case unknown:
 			p := plan.Part{Path: path, Unknown: true}
-			if rec, schema := x.supplied(marked); rec != nil {
-				p.Label, p.SensitiveLabel = referenceLabel(rec, schema, true)
+			if s := x.supplier(marked); s != nil {
+				p.Label, p.SensitiveLabel = referenceLabel(s.view, s.flow.target.schema, true)
+				if p.Label == "" && s.change != nil {
+					// Nothing to name it by that may be shown: the flow
+					// and the source record that create it.
+					p.Label = "new record of flow " + s.flow.name + " for " + s.change.SourceKey
+				}
 			}
 			out = append(out, p)
 		case v != "" && isIDField(key):
@@ -128,15 +133,23 @@ func isIDField(name string) bool {
 	return strings.HasSuffix(strings.TrimRight(name, "0123456789"), "Id")
 }
 
+// supplier returns the record the apply creates whose marker marked
+// holds, or nil.
+func (x references) supplier(marked any) *supplier {
+	k, _, _, ok := parseMarker(marked)
+	if !ok || k >= len(x.suppliers) {
+		return nil
+	}
+	return &x.suppliers[k]
+}
+
 // supplied returns the record the apply creates whose marker marked holds,
 // as planned, and its schema.
 func (x references) supplied(marked any) (map[string]any, connectors.Schema) {
-	k, _, _, ok := parseMarker(marked)
-	if !ok || k >= len(x.suppliers) {
-		return nil, connectors.Schema{}
+	if s := x.supplier(marked); s != nil {
+		return s.view, s.flow.target.schema
 	}
-	s := x.suppliers[k]
-	return s.view, s.flow.target.schema
+	return nil, connectors.Schema{}
 }
 
 // referred returns the record whose Id is id and its schema: an ensured or
