@@ -111,7 +111,7 @@ func (x references) parts(out []plan.Part, path, key string, v, marked any) []pl
 				if p.Label == "" && s.change != nil {
 					// Nothing to name it by that may be shown: the flow
 					// and the source record that create it.
-					p.Label = "new record of flow " + s.flow.name + " for " + s.change.SourceKey
+					p.Label = "new record of flow " + s.flow.name + " (source " + s.change.SourceKey + ")"
 				}
 			}
 			out = append(out, p)
