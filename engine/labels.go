@@ -78,53 +78,105 @@ func labelReferences(fields []plan.FieldChange, x references) {
 				f.Label, f.SensitiveLabel = referenceLabel(rec, schema, strings.Contains(after, plan.Unknown))
 			}
 		case []any, map[string]any:
-			f.Parts = x.parts(f.Parts[:0], f.Name, "", after, x.marked[f.Name])
+			f.Parts = x.parts(f.Parts[:0], f.Name, after, x.marked[f.Name])
 		}
 	}
 }
 
-// parts appends the parts of v, at path, whose field name is key: its
-// values known only after apply, and its ids of records with a label.
-// marked is v as attribute evaluated it, or nil.
-func (x references) parts(out []plan.Part, path, key string, v, marked any) []plan.Part {
+// partWalk walks a list or object value for its parts. Paths are built
+// only for the values that become parts: a document's rows have many
+// values and few parts.
+type partWalk struct {
+	x    references
+	out  []plan.Part
+	path []pathStep
+	keys []string // scratch for the sorted keys of the objects walked
+}
+
+// pathStep is one step of a path: an element of a list (key "") or a key
+// of an object.
+type pathStep struct {
+	key   string
+	index int
+}
+
+func (w *partWalk) pathString() string {
+	var b strings.Builder
+	for i, s := range w.path {
+		switch {
+		case s.key == "":
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+		case i > 0:
+			b.WriteByte('.')
+			b.WriteString(s.key)
+		default:
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+// parts appends to out the parts of field name's value v: its values known
+// only after apply, and its ids of records with a label. marked is v as
+// attribute evaluated it, or nil.
+func (x references) parts(out []plan.Part, name string, v, marked any) []plan.Part {
+	w := &partWalk{x: x, out: out, path: []pathStep{{key: name}}}
+	w.walk(name, v, marked)
+	return w.out
+}
+
+// walk visits v, whose field name is key.
+func (w *partWalk) walk(key string, v, marked any) {
 	switch v := v.(type) {
 	case []any:
 		for i, el := range v {
-			out = x.parts(out, path+"["+strconv.Itoa(i)+"]", key, el, elemOf(marked, i))
+			w.path = append(w.path, pathStep{index: i})
+			w.walk(key, el, elemOf(marked, i))
+			w.path = w.path[:len(w.path)-1]
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
+		start := len(w.keys)
 		for k := range v {
-			keys = append(keys, k)
+			w.keys = append(w.keys, k)
 		}
+		keys := w.keys[start:]
 		slices.Sort(keys)
 		for _, k := range keys {
-			out = x.parts(out, path+"."+k, k, v[k], keyOf(marked, k))
+			w.path = append(w.path, pathStep{key: k})
+			w.walk(k, v[k], keyOf(marked, k))
+			w.path = w.path[:len(w.path)-1]
 		}
+		w.keys = w.keys[:start]
 	case string:
-		unknown := strings.Contains(v, plan.Unknown)
-		switch {
-		case unknown:
-			p := plan.Part{Path: path, Unknown: true}
-			if s := x.supplier(marked); s != nil {
-				p.Label, p.SensitiveLabel = referenceLabel(s.view, s.flow.target.schema, true)
-				if p.Label == "" && s.change != nil {
-					// Nothing to name it by that may be shown: the flow
-					// and the source record that create it.
-					p.Label = "new record of flow " + s.flow.name + " (source " + s.change.SourceKey + ")"
-				}
+		w.leaf(key, v, marked)
+	}
+}
+
+// leaf visits a text value, whose field name is key.
+func (w *partWalk) leaf(key, v string, marked any) {
+	x := w.x
+	switch {
+	case strings.Contains(v, plan.Unknown):
+		p := plan.Part{Path: w.pathString(), Unknown: true}
+		if s := x.supplier(marked); s != nil {
+			p.Label, p.SensitiveLabel = referenceLabel(s.view, s.flow.target.schema, true)
+			if p.Label == "" && s.change != nil {
+				// Nothing to name it by that may be shown: the flow
+				// and the source record that create it.
+				p.Label = "new record of flow " + s.flow.name + " (source " + s.change.SourceKey + ")"
 			}
-			out = append(out, p)
-		case v != "" && isIDField(key):
-			if rec, schema := x.referred(v, nil); rec != nil {
-				p := plan.Part{Path: path}
-				if p.Label, p.SensitiveLabel = referenceLabel(rec, schema, false); p.Label != "" || p.SensitiveLabel != "" {
-					out = append(out, p)
-				}
+		}
+		w.out = append(w.out, p)
+	case v != "" && isIDField(key):
+		if rec, schema := x.referred(v, nil); rec != nil {
+			safe, full := referenceLabel(rec, schema, false)
+			if safe != "" || full != "" {
+				w.out = append(w.out, plan.Part{Path: w.pathString(), Label: safe, SensitiveLabel: full})
 			}
 		}
 	}
-	return out
 }
 
 // isIDField reports whether a field holds the id of a record by its name:
