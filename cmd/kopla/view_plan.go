@@ -214,7 +214,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 			}
 			fmt.Fprintln(w, line+fieldLabel(fc, secret, reveal, st))
 			if rows != nil {
-				writeRows(w, st, "          ", fc, rows, ch.Totals, reveal)
+				writeRows(w, st, "          ", fc, rows, ch.Totals, reveal, false)
 			}
 			continue
 		}
@@ -224,7 +224,7 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 				before = plural(len(old), "row", "rows")
 			}
 			fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, before, plural(len(rows), "row", "rows"))
-			writeRows(w, st, "          ", fc, rows, ch.Totals, reveal)
+			writeRows(w, st, "          ", fc, rows, ch.Totals, reveal, true)
 			continue
 		}
 		fmt.Fprintf(w, "      %s %s = %s -> %s%s\n", st.yellow("~"), name, show(fc.Before), show(fc.After), fieldLabel(fc, secret, reveal, st))

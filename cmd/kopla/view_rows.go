@@ -105,9 +105,18 @@ func documentRows(v any) []map[string]any {
 
 // writeRows prints the rows of field fc as a table under its line, indented
 // by indent; totals, when the target priced them, give each row's VAT rate
-// and total.
-func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows []map[string]any, totals *plan.Totals, reveal bool) {
+// and total. For an update (update set), a row that differs from the row
+// before at its place is marked ~, a new one +, and the rows removed are
+// counted.
+func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows []map[string]any, totals *plan.Totals, reveal, update bool) {
+	before, _ := fc.Before.([]any)
+	if update {
+		indent = indent[:len(indent)-2]
+	}
 	header := []string{"#", "article", "text", "qty", "unit price", "discount", "VAT", "total"}
+	if update {
+		header[0] = "  #"
+	}
 	right := []bool{true, false, false, true, true, true, true, true}
 	table := [][]string{header}
 	var extras []string
@@ -138,7 +147,18 @@ func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows [
 		} else if row["UnitPrice"] != nil {
 			price = cell("UnitPrice")
 		}
-		table = append(table, []string{strconv.Itoa(i + 1), article, textCell(row["Text"]), cell("Quantity"), price, discount, vat, total})
+		n := strconv.Itoa(i + 1)
+		if update {
+			switch {
+			case i >= len(before):
+				n = st.green("+") + " " + n
+			case formatValue(before[i]) != formatValue(row):
+				n = st.yellow("~") + " " + n
+			default:
+				n = "  " + n
+			}
+		}
+		table = append(table, []string{n, article, textCell(row["Text"]), cell("Quantity"), price, discount, vat, total})
 		extras = append(extras, rowExtras(fc, path, row, reveal))
 	}
 	widths := make([]int, len(header))
@@ -171,6 +191,9 @@ func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows [
 		if n > 0 && extras[n-1] != "" {
 			fmt.Fprintln(w, indent+strings.Repeat(" ", widths[0]+2)+st.dim(extras[n-1]))
 		}
+	}
+	if update && len(before) > len(rows) {
+		fmt.Fprintln(w, indent+st.red("-")+" "+plural(len(before)-len(rows), "row removed", "rows removed"))
 	}
 }
 
