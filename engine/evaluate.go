@@ -64,6 +64,9 @@ func newFindCache(p *Project) *findCache {
 }
 
 func (c *findCache) get(ref, field string, value any) (any, error) {
+	if _, _, _, ok := parseMarker(value); ok {
+		return nil, nil // a supplier's marker (attribute): no record has it
+	}
 	k := findKey{ref, field, stringOf(value)}
 	if r, ok := c.results[k]; ok {
 		if r.fields == nil {

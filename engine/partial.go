@@ -125,11 +125,6 @@ func (r *flowRun) attribute(it *pending, m *mapping, env map[string]any) any {
 	}
 	it.warnings.keep(n)
 	r.pl.finds.misses, r.pl.finds.lastMiss = misses, last
-	for k, pv := range r.pl.finds.pending {
-		if _, _, _, ok := parseMarker(pv); ok || strings.Contains(k.value, markerSep) {
-			delete(r.pl.finds.pending, k) // a lookup of a marker: nothing to fetch
-		}
-	}
 	if err != nil {
 		return nil
 	}

@@ -162,3 +162,43 @@ func TestRowsKnownInPartChecked(t *testing.T) {
 		t.Fatalf("orders = %+v; want the too long text an error of the order at plan", chs)
 	}
 }
+
+func TestMarker(t *testing.T) {
+	for _, tc := range []struct {
+		v            any
+		k            int
+		field        string
+		exact, found bool
+	}{
+		{marker(3, "Id"), 3, "Id", true, true},
+		{"HS-" + marker(12, "Number"), 12, "Number", false, true},
+		{marker(0, "id") + " and more", 0, "id", false, true},
+		{plan.Unknown, 0, "", false, false},
+		{42.0, 0, "", false, false},
+	} {
+		k, field, exact, ok := parseMarker(tc.v)
+		if k != tc.k || field != tc.field || exact != tc.exact || ok != tc.found {
+			t.Errorf("parseMarker(%q) = %d, %q, %v, %v; want %d, %q, %v, %v", tc.v, k, field, exact, ok, tc.k, tc.field, tc.exact, tc.found)
+		}
+	}
+}
+
+// TestMarkedEnsured: the markers replace the unknown values of the
+// suppliers only, in copies: the ensured values themselves are not changed.
+func TestMarkedEnsured(t *testing.T) {
+	created := map[string]any{"id": plan.Unknown, "Number": "A-2"}
+	known := map[string]any{"id": "art-1", "Number": "A-1"}
+	customer := map[string]any{"Id": plan.Unknown, "Name": "Havsbris AB"}
+	ensured := map[string]any{"articles": []any{known, created}, "customer": customer}
+	got := markedEnsured(ensured, []supplier{{ensure: "articles", index: 1, view: created}, {ensure: "customer", index: -1, view: customer}})
+	want := map[string]any{
+		"articles": []any{known, map[string]any{"id": marker(0, "id"), "Number": "A-2"}},
+		"customer": map[string]any{"Id": marker(1, "Id"), "Name": "Havsbris AB"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("marked (-want +got):\n%s", diff)
+	}
+	if created["id"] != plan.Unknown || ensured["articles"].([]any)[1].(map[string]any)["id"] != plan.Unknown {
+		t.Error("markedEnsured changed the ensured values")
+	}
+}
