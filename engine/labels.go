@@ -58,11 +58,11 @@ func (p *Project) schemaOfRef(ref string) (connectors.Schema, bool) {
 // TermsOfPaymentId: `terms of payment "30 dagar netto"`), from the records
 // the change knows (references), by the label template of their object.
 // A field refers to a record when its name ends in "Id" (and perhaps a
-// number: CostCenterItemId1) and its value is
-// that record's Id; a value known only after apply refers to the record
-// the apply creates that supplies it. Inside a list or object value (the
-// rows of a document) the ids and the values known only after apply are
-// described as the field's Parts.
+// number: CostCenterItemId1) and its value is that record's Id; a value
+// known only after apply refers to the record the apply creates that
+// supplies it. Inside a list or object value (the rows of a document) the
+// ids and the values known only after apply are described as the field's
+// Parts.
 func labelReferences(fields []plan.FieldChange, x references) {
 	for i := range fields {
 		f := &fields[i]
