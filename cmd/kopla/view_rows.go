@@ -152,7 +152,7 @@ func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows [
 			switch {
 			case i >= len(before):
 				n = st.green("+") + " " + n
-			case formatValue(before[i]) != formatValue(row):
+			case !sameRow(before[i], row):
 				n = st.yellow("~") + " " + n
 			default:
 				n = "  " + n
@@ -195,6 +195,21 @@ func writeRows(w io.Writer, st style, indent string, fc plan.FieldChange, rows [
 	if update && len(before) > len(rows) {
 		fmt.Fprintln(w, indent+st.red("-")+" "+plural(len(before)-len(rows), "row removed", "rows removed"))
 	}
+}
+
+// sameRow reports whether the row before holds the row's values: the target
+// adds fields of its own (row ids, amounts), which the flow does not set.
+func sameRow(before any, row map[string]any) bool {
+	old, ok := before.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k, v := range row {
+		if formatValue(old[k]) != formatValue(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // rowCell is one value of a row as the table shows it: an id as the record

@@ -50,8 +50,11 @@ func TestPlanRowsKnownInPart(t *testing.T) {
 	writeChange(&b, style{}, fp, ch, sens, true)
 	b.WriteString("\n# an update of the rows:\n")
 	up := &plan.Change{SourceKey: "4001", Key: "HS-4001", Action: plan.Update, TargetID: "o-1", Fields: []plan.FieldChange{
-		{Name: "Rows", Before: []any{map[string]any{"ArticleId": "a-1004", "Quantity": 1.0, "UnitPrice": 399.0}},
-			After: []any{map[string]any{"ArticleId": "a-1004", "Quantity": 2.0, "UnitPrice": 399.0}, map[string]any{"Text": "Tack!"}},
+		{Name: "Rows", Before: []any{
+			map[string]any{"Id": "r-1", "ArticleId": "a-1004", "Quantity": 1.0, "UnitPrice": 399.0, "Amount": 399.0},
+			map[string]any{"Id": "r-2", "ArticleId": "a-1004", "Quantity": 1.0, "UnitPrice": 399.0},
+		},
+			After: []any{map[string]any{"ArticleId": "a-1004", "Quantity": 2.0, "UnitPrice": 399.0}, map[string]any{"ArticleId": "a-1004", "Quantity": 1.0, "UnitPrice": 399.0}, map[string]any{"Text": "Tack!"}},
 			Parts: []plan.Part{{Path: "Rows[0].ArticleId", Label: `article ART-1004 "Termos 1 l"`}}},
 	}}
 	writeChange(&b, style{}, fp, up, sens, false)
