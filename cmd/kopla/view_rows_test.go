@@ -138,4 +138,17 @@ func TestWebshopPlanRows(t *testing.T) {
 	if !strings.Contains(orders, "(known after apply: article ART-") {
 		t.Errorf("no row names the article the apply creates for it:\n%s", orders)
 	}
+
+	// The debtor that is a private person: named where sensitive values
+	// are shown, "private person" where they are hidden (piped, -json).
+	const debtor = "# Elin Strand (1002)"
+	if !strings.Contains(orders, "# private person (1002)") || strings.Contains(r.stdout, "Elin Strand") {
+		t.Errorf("the piped plan should name the private person's debtor \"private person (1002)\" only:\n%s", orders)
+	}
+	if r := s.run("plan", "-no-color", "-flow", "orders_to_eaccounting_orders", "-show-sensitive"); !strings.Contains(r.stdout, debtor) {
+		t.Errorf("plan -show-sensitive lacks %q:\n%s", debtor, r.stdout)
+	}
+	if r := s.run("plan", "-json", "-flow", "orders_to_eaccounting_orders"); strings.Contains(r.stdout, "Elin Strand") || !strings.Contains(r.stdout, `"unknown_paths":["Rows[0].ArticleId"]`) {
+		t.Errorf("plan -json names the private person, or lacks the unknown paths of the rows:\n%s", r.stdout)
+	}
 }
