@@ -120,8 +120,8 @@ func (c valueChecks) check(f *flow, fields []plan.FieldChange, create bool) *val
 	}
 	for i := range fields {
 		fc := &fields[i]
-		if fc.Unknown {
-			continue
+		if s, ok := fc.After.(string); fc.Unknown && ok && s == plan.Unknown {
+			continue // unknown as a whole; a value known in part is checked but for its unknown values
 		}
 		r := c[fc.Name]
 		if r == nil {

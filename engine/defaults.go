@@ -67,8 +67,8 @@ func defaultValue(f connectors.Field, fields map[string]any) any {
 
 // appendTo completes the field changes of a create: a default for each
 // field the flow writes no value to (marked Default), and the defaults of
-// the rows of known lists (named in Defaults). A field known only after
-// apply gets its defaults then (fill).
+// the rows of lists (named in Defaults), known in part too. A field known
+// only after apply as a whole gets its defaults then (fill).
 func (d *createDefaults) appendTo(changes []plan.FieldChange) []plan.FieldChange {
 	if d == nil {
 		return changes
@@ -76,7 +76,7 @@ func (d *createDefaults) appendTo(changes []plan.FieldChange) []plan.FieldChange
 	n := len(changes)
 	for i := range n {
 		fc := &changes[i]
-		if rowFields := d.rows[fc.Name]; rowFields != nil && !fc.Unknown {
+		if rowFields := d.rows[fc.Name]; rowFields != nil {
 			fc.After, fc.Defaults = fillRows(fc.After, rowFields)
 		}
 	}

@@ -18,7 +18,7 @@ func diffValues(f *flow, desired []any, unknown map[string]bool, current map[str
 		}
 		after := desired[m.index]
 		if unknown[m.name] {
-			changes = append(changes, plan.FieldChange{Name: m.name, Before: current[m.name], After: plan.Unknown, Unknown: true, Sensitive: m.field.Sensitive})
+			changes = append(changes, plan.FieldChange{Name: m.name, Before: current[m.name], After: knownPart(after), Unknown: true, Sensitive: m.field.Sensitive})
 			continue
 		}
 		before := current[m.name]
@@ -37,7 +37,7 @@ func appendCreateFields(changes []plan.FieldChange, f *flow, desired []any, unkn
 	for _, m := range f.fields {
 		v := desired[m.index]
 		if unknown[m.name] {
-			changes = append(changes, plan.FieldChange{Name: m.name, After: plan.Unknown, Unknown: true, CreateOnly: m.createOnly, Sensitive: m.field.Sensitive})
+			changes = append(changes, plan.FieldChange{Name: m.name, After: knownPart(v), Unknown: true, CreateOnly: m.createOnly, Sensitive: m.field.Sensitive})
 			continue
 		}
 		if v == nil {

@@ -49,8 +49,10 @@ type findCache struct {
 	// its object and field (keyed without value).
 	stubbed  bool
 	anyValue map[findKey]findResult
-	// byID holds the records found, by their Id field, for plan labels.
-	byID map[string]map[string]any
+	// byID holds the records found, by their Id field, for plan labels,
+	// and byIDRef the object each is of (its label template).
+	byID    map[string]map[string]any
+	byIDRef map[string]string
 	// misses counts the find() calls that matched nothing, and lastMiss is
 	// the latest: an expression that then fails names it (see explainMiss).
 	misses   int
@@ -64,10 +66,13 @@ type findCache struct {
 }
 
 func newFindCache(p *Project) *findCache {
-	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}, byID: map[string]map[string]any{}}
+	return &findCache{p: p, results: map[findKey]findResult{}, pending: map[findKey]any{}, byID: map[string]map[string]any{}, byIDRef: map[string]string{}}
 }
 
 func (c *findCache) get(ref, field string, value any) (any, error) {
+	if _, _, _, ok := parseMarker(value); ok {
+		return nil, nil // a supplier's marker (attribute): no record has it
+	}
 	k := findKey{ref, field, stringOf(value)}
 	if r, ok := c.results[k]; ok {
 		if r.fields == nil {
@@ -122,6 +127,9 @@ func (c *findCache) fetch(ctx context.Context) error {
 				c.results[k] = findResult{fields: withID(m[0])}
 				if id := stringOf(m[0].Fields["Id"]); id != "" {
 					c.byID[id] = c.results[k].fields
+					if c.byIDRef != nil {
+						c.byIDRef[id] = g.ref
+					}
 				}
 			default:
 				c.results[k] = findResult{err: fmt.Errorf("find(%s, %q, %q): %d records match; find needs a value that identifies one record", g.ref, g.field, key, len(m))}

@@ -488,6 +488,11 @@ type pending struct {
 	warnings recordWarnings
 	// notes say why fields got no value: the find() that matched nothing.
 	notes []fieldNote
+	// suppliers are the ensured records the apply creates first, and
+	// marked the values of the fields known in part with the markers of
+	// their suppliers (see attribute).
+	suppliers []supplier
+	marked    map[string]any
 }
 
 // recordOrigin says where the records of a batch come from.
@@ -812,6 +817,12 @@ func (r *flowRun) evalFieldIn(it *pending, m *mapping, env map[string]any) error
 			it.unknown = map[string]bool{}
 		}
 		it.unknown[m.name] = true
+		if err == nil && m.usesEnsured && len(it.suppliers) > 0 {
+			if it.marked == nil {
+				it.marked = map[string]any{}
+			}
+			it.marked[m.name] = r.attribute(it, m, env)
+		}
 	}
 	if v == nil && r.pl.finds.misses != misses {
 		// Why a required field gets no value, for the check to say.
@@ -938,6 +949,9 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 			}
 			if o.action == plan.Create || o.action == plan.Update {
 				it.requires = append(it.requires, ref)
+			}
+			if o.action == plan.Create && o.view != nil {
+				it.suppliers = append(it.suppliers, supplier{ensure: e.name, index: u.index, flow: e.flow, view: o.view, change: o.change})
 			}
 			if u.index < 0 {
 				it.ensured[e.name] = o.view
@@ -1113,8 +1127,9 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		o.action = plan.Create
 		ch.Action = plan.Create
 		ch.Fields = r.createFields(it.vals, it.unknown)
-		labelReferences(ch.Fields, it.ensured, r.pl.finds)
-		ch.Totals = expectedTotals(ctx, r.verifier(), ch.Fields)
+		refs := r.references(it)
+		labelReferences(ch.Fields, refs)
+		ch.Totals = plannedTotals(ctx, r.verifier(), ch.Fields, refs)
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Create, it.vals, nil, "")
 		}
@@ -1135,7 +1150,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		if r.f.ensured {
 			o.view = targetView(r.f, plan.Update, it.vals, withID(*match), match.ID)
 		}
-		labelReferences(ch.Fields, it.ensured, r.pl.finds)
+		labelReferences(ch.Fields, r.references(it))
 		if len(ch.Fields) == 0 {
 			o.action = plan.NoOp
 			r.fp.NoOps++

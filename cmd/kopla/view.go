@@ -200,8 +200,26 @@ type jsonField struct {
 	// Defaults: the row fields that took their default.
 	Default  bool     `json:"default,omitempty"`
 	Defaults []string `json:"defaults,omitempty"`
-	// Label names the record an id refers to (an order's debtor).
-	Label string `json:"label,omitempty"`
+	// Label names the record an id refers to (an order's debtor); with
+	// -show-sensitive, the label with personal data where there is one
+	// (a private person's name), then marked LabelSensitive.
+	Label          string `json:"label,omitempty"`
+	LabelSensitive bool   `json:"label_sensitive,omitempty"`
+	// UnknownPaths are the paths of the values known only after apply in
+	// an After known in part (After holds "(known after apply)" there),
+	// and Parts describe them and the ids inside After with their labels.
+	UnknownPaths []string   `json:"unknown_paths,omitempty"`
+	Parts        []jsonPart `json:"parts,omitempty"`
+}
+
+// jsonPart is a plan.Part in -json: a value inside a field's value, by
+// its path ("Rows[0].ArticleId"), known only after apply (Label: what
+// supplies it) or an id (Label: its record).
+type jsonPart struct {
+	Path           string `json:"path"`
+	Unknown        bool   `json:"unknown,omitempty"`
+	Label          string `json:"label,omitempty"`
+	LabelSensitive bool   `json:"label_sensitive,omitempty"`
 }
 
 // With reveal the sensitive values are kept, their fields still marked.
@@ -221,11 +239,31 @@ func newJSONChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity, reveal 
 		}
 	}
 	for _, fc := range ch.Fields {
-		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults, Label: fc.Label}
+		jf := jsonField{Name: fc.Name, Before: fc.Before, After: fc.After, CreateOnly: fc.CreateOnly, Unknown: fc.Unknown, Sensitive: fc.Sensitive || sens.is(fp.Flow, fc.Name), Default: fc.Default, Defaults: fc.Defaults, Label: fc.Label,
+			UnknownPaths: fc.UnknownPaths(), Parts: jsonParts(fc.Parts, reveal)}
+		if reveal && fc.SensitiveLabel != "" {
+			jf.Label, jf.LabelSensitive = fc.SensitiveLabel, true
+		}
 		if jf.Sensitive && !reveal {
-			jf.Before, jf.After, jf.Label = nil, nil, ""
+			jf.Before, jf.After, jf.Label, jf.LabelSensitive, jf.UnknownPaths, jf.Parts = nil, nil, "", false, nil, nil
 		}
 		jc.Fields = append(jc.Fields, jf)
 	}
 	return jc
+}
+
+// jsonParts are a field's parts as -json shows them: the labels with
+// personal data only with reveal (-show-sensitive), in Label.
+func jsonParts(parts []plan.Part, reveal bool) []jsonPart {
+	if len(parts) == 0 {
+		return nil
+	}
+	out := make([]jsonPart, len(parts))
+	for i, p := range parts {
+		out[i] = jsonPart{Path: p.Path, Unknown: p.Unknown, Label: p.Label}
+		if reveal && p.SensitiveLabel != "" {
+			out[i].Label, out[i].LabelSensitive = p.SensitiveLabel, true
+		}
+	}
+	return out
 }

@@ -190,11 +190,19 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 			if secret {
 				return sensitiveValue
 			}
-			return formatValue(v)
+			return knownValue(fc, v, reveal)
 		}
 		name := fc.Name + strings.Repeat(" ", width-len(fc.Name))
+		var rows []map[string]any
+		if !secret {
+			rows = documentRows(fc.After)
+		}
 		if ch.Action == plan.Create {
-			line := fmt.Sprintf("      %s %s = %s", st.green("+"), name, show(fc.After))
+			value := show(fc.After)
+			if rows != nil {
+				value = plural(len(rows), "row", "rows")
+			}
+			line := fmt.Sprintf("      %s %s = %s", st.green("+"), name, value)
 			if fc.CreateOnly {
 				line += " " + st.dim("(create only)")
 			}
@@ -204,10 +212,22 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 			case len(fc.Defaults) > 0:
 				line += " " + st.dim("(default "+strings.Join(fc.Defaults, ", ")+")")
 			}
-			fmt.Fprintln(w, line+fieldLabel(fc, secret, st))
+			fmt.Fprintln(w, line+fieldLabel(fc, secret, reveal, st))
+			if rows != nil {
+				writeRows(w, st, "          ", fc, rows, ch.Totals, reveal, false)
+			}
 			continue
 		}
-		fmt.Fprintf(w, "      %s %s = %s -> %s%s\n", st.yellow("~"), name, show(fc.Before), show(fc.After), fieldLabel(fc, secret, st))
+		if rows != nil {
+			before := show(fc.Before)
+			if old, ok := fc.Before.([]any); ok {
+				before = plural(len(old), "row", "rows")
+			}
+			fmt.Fprintf(w, "      %s %s = %s -> %s\n", st.yellow("~"), name, before, plural(len(rows), "row", "rows"))
+			writeRows(w, st, "          ", fc, rows, ch.Totals, reveal, true)
+			continue
+		}
+		fmt.Fprintf(w, "      %s %s = %s -> %s%s\n", st.yellow("~"), name, show(fc.Before), show(fc.After), fieldLabel(fc, secret, reveal, st))
 	}
 	for _, msg := range ch.Warnings {
 		fmt.Fprintf(w, "      %s %s\n", st.yellow("! warning:"), msg)
@@ -218,12 +238,17 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 }
 
 // fieldLabel is the name of the record an id field refers to (an order's
-// debtor), shown after the id.
-func fieldLabel(fc plan.FieldChange, secret bool, st style) string {
-	if fc.Label == "" || secret {
+// debtor), shown after the id: with personal data (a private person's
+// name) where sensitive values are shown.
+func fieldLabel(fc plan.FieldChange, secret, reveal bool, st style) string {
+	label := fc.Label
+	if reveal && fc.SensitiveLabel != "" {
+		label = fc.SensitiveLabel
+	}
+	if label == "" || secret {
 		return ""
 	}
-	return " " + st.dim("# "+fc.Label)
+	return " " + st.dim("# "+label)
 }
 
 // planSummary is the last line of a plan.

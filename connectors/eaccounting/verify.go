@@ -34,7 +34,7 @@ type salesObject struct {
 	*writableObject
 }
 
-var _ connectors.Verifier = (*salesObject)(nil)
+var _ connectors.PlannedVerifier = (*salesObject)(nil)
 
 // salesDocuments are the objects that are salesObjects.
 var salesDocuments = map[string]bool{"orders": true, "customerinvoicedrafts": true, "customerinvoices": true}
@@ -82,7 +82,17 @@ func (c *conn) pricing(ctx context.Context) (*pricing, error) {
 
 // ExpectedTotals computes what a document with the given fields must total.
 func (o *salesObject) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
-	return o.expectedTotals(ctx, fields, nil)
+	t, ok, err := o.expectedTotals(ctx, fields, nil, nil)
+	return t.Totals, ok, err
+}
+
+// ExpectedTotalsPlanned computes what a document with the given fields
+// must total, with the customer and articles the same apply creates as
+// planned: a planned customer must say whether it is a private person, a
+// planned article its account coding (CodingId), and under OSS whether it
+// uses OSS (UsesMoss); the others are read.
+func (o *salesObject) ExpectedTotalsPlanned(ctx context.Context, fields map[string]any, planned map[string]map[string]any) (connectors.DocumentTotals, bool, error) {
+	return o.expectedTotals(ctx, fields, planned, nil)
 }
 
 var _ connectors.TotalsPreparer = (*salesObject)(nil)
@@ -183,7 +193,12 @@ type preparedSales struct {
 }
 
 func (p *preparedSales) ExpectedTotals(ctx context.Context, fields map[string]any) (connectors.Totals, bool, error) {
-	return p.o.expectedTotals(ctx, fields, p.reads)
+	t, ok, err := p.o.expectedTotals(ctx, fields, nil, p.reads)
+	return t.Totals, ok, err
+}
+
+func (p *preparedSales) ExpectedTotalsPlanned(ctx context.Context, fields map[string]any, planned map[string]map[string]any) (connectors.DocumentTotals, bool, error) {
+	return p.o.expectedTotals(ctx, fields, planned, p.reads)
 }
 
 func (p *preparedSales) StoredTotals(rec connectors.Record) (connectors.Totals, bool) {
@@ -191,9 +206,10 @@ func (p *preparedSales) StoredTotals(rec connectors.Record) (connectors.Totals, 
 }
 
 // expectedTotals computes what a document with the given fields must
-// total, with its customer and articles from reads where they hold them.
-func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any, reads *documentReads) (connectors.Totals, bool, error) {
-	var t connectors.Totals
+// total, with the records the same apply creates as planned, and the
+// others from reads where they hold them.
+func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any, planned map[string]map[string]any, reads *documentReads) (connectors.DocumentTotals, bool, error) {
+	var t connectors.DocumentTotals
 	customerID, _ := fields["CustomerId"].(string)
 	rows, _ := fields["Rows"].([]any)
 	if customerID == "" {
@@ -206,22 +222,54 @@ func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any,
 	if reads == nil {
 		reads = &documentReads{}
 	}
-	customers, err := readThrough(ctx, o.c.objects["customers"].(*writableObject), reads.customers, []string{customerID})
-	if err != nil {
-		return t, false, err
+	cust, isPlanned := planned[customerID]
+	if isPlanned {
+		if _, ok := cust["IsPrivatePerson"].(bool); !ok {
+			return t, false, fmt.Errorf("the new customer's IsPrivatePerson: %w", connectors.ErrTotalsUnknown)
+		}
+	} else {
+		customers, err := readThrough(ctx, o.c.objects["customers"].(*writableObject), reads.customers, []string{customerID})
+		if err != nil {
+			return t, false, err
+		}
+		if len(customers) == 0 {
+			return t, false, fmt.Errorf("customer %s of the document does not exist", customerID)
+		}
+		cust = customers[0].Fields
 	}
-	if len(customers) == 0 {
-		return t, false, fmt.Errorf("customer %s of the document does not exist", customerID)
-	}
-	cust := customers[0].Fields
 	private, _ := cust["IsPrivatePerson"].(bool)
 	treatment := vatTreatmentOf(p, cust)
 	includesVat := private && !p.exclVatPC
 
 	t.Currency = documentCurrency(o.def.name, fields, cust, p.currency)
-	articleIDs := appendArticleIDs(nil, fields)
+	var articleIDs []string
 	codingOf := map[string]string{}
 	ossArticle := map[string]bool{}
+	for _, x := range rows {
+		row, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		id, ok := row["ArticleId"].(string)
+		if !ok || id == "" {
+			continue
+		}
+		a, isPlanned := planned[id]
+		if !isPlanned {
+			articleIDs = append(articleIDs, id)
+			continue
+		}
+		coding, ok := a["CodingId"].(string)
+		if !ok || coding == "" {
+			return t, false, fmt.Errorf("the account coding of new article %v: %w", a["Number"], connectors.ErrTotalsUnknown)
+		}
+		codingOf[id] = coding
+		oss, known := a["UsesMoss"].(bool)
+		if !known && treatment.ossRate > 0 {
+			return t, false, fmt.Errorf("whether new article %v uses OSS: %w", a["Number"], connectors.ErrTotalsUnknown)
+		}
+		ossArticle[id] = oss
+	}
 	if len(articleIDs) > 0 {
 		arts, err := readThrough(ctx, o.c.objects["articles"].(*writableObject), reads.articles, articleIDs)
 		if err != nil {
@@ -237,7 +285,7 @@ func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any,
 	type sums struct{ net, vat float64 }
 	byRate := map[float64]*sums{}
 	var rates []float64
-	for _, x := range rows {
+	for i, x := range rows {
 		row, ok := x.(map[string]any)
 		if !ok || row["IsTextRow"] == true {
 			continue
@@ -252,6 +300,7 @@ func (o *salesObject) expectedTotals(ctx context.Context, fields map[string]any,
 		}
 		rate := treatment.rate(p.rates[coding], ossArticle[id])
 		amount := round2(number(row["Quantity"]) * number(row["UnitPrice"]) * (1 - number(row["DiscountPercentage"])))
+		t.Rows = append(t.Rows, connectors.RowTotal{Row: i, Amount: amount, VATRate: rate})
 		net := amount
 		if includesVat {
 			net = amount / (1 + rate)

@@ -136,6 +136,12 @@ func (e *encoder) change(ch *Change) {
 		if f.Label != "" {
 			flags |= 32
 		}
+		if f.SensitiveLabel != "" {
+			flags |= 64
+		}
+		if len(f.Parts) > 0 {
+			flags |= 128
+		}
 		e.b = append(e.b, flags)
 		if len(f.Defaults) > 0 {
 			e.uvarint(uint64(len(f.Defaults)))
@@ -145,6 +151,22 @@ func (e *encoder) change(ch *Change) {
 		}
 		if f.Label != "" {
 			e.str(f.Label)
+		}
+		if f.SensitiveLabel != "" {
+			e.str(f.SensitiveLabel)
+		}
+		if len(f.Parts) > 0 {
+			e.uvarint(uint64(len(f.Parts)))
+			for _, p := range f.Parts {
+				e.str(p.Path)
+				if p.Unknown {
+					e.b = append(e.b, 1)
+				} else {
+					e.b = append(e.b, 0)
+				}
+				e.str(p.Label)
+				e.str(p.SensitiveLabel)
+			}
 		}
 	}
 	e.key(ch)
@@ -173,12 +195,23 @@ func (e *encoder) change(ch *Change) {
 		if t.Unknown {
 			flags |= 2
 		}
+		if len(t.Rows) > 0 {
+			flags |= 4
+		}
 		e.b = append(e.b, flags)
 		e.str(t.Currency)
 		e.value(t.Net)
 		e.value(t.VAT)
 		e.value(t.Gross)
 		e.str(t.Error)
+		if len(t.Rows) > 0 {
+			e.uvarint(uint64(len(t.Rows)))
+			for _, r := range t.Rows {
+				e.uvarint(uint64(r.Row))
+				e.value(r.Amount)
+				e.value(r.VATRate)
+			}
+		}
 	}
 	e.str(ch.Label)
 	if ch.LabelSensitive {
@@ -464,6 +497,23 @@ func (d *decoder) change() *Change {
 			if flags&32 != 0 {
 				f.Label = strings.Clone(d.str())
 			}
+			if flags&64 != 0 {
+				f.SensitiveLabel = strings.Clone(d.str())
+			}
+			if flags&128 != 0 {
+				if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+					f.Parts = make([]Part, n)
+					for j := range f.Parts {
+						p := &f.Parts[j]
+						p.Path = strings.Clone(d.str())
+						p.Unknown = d.byte() == 1
+						p.Label = strings.Clone(d.str())
+						p.SensitiveLabel = strings.Clone(d.str())
+					}
+				} else {
+					d.fail()
+				}
+			}
 		}
 	}
 	if len(d.s) > 0 && d.s[0] == tagAfter {
@@ -499,6 +549,19 @@ func (d *decoder) change() *Change {
 		t.VAT, _ = d.value().(float64)
 		t.Gross, _ = d.value().(float64)
 		t.Error = d.str()
+		if flags&4 != 0 {
+			if n := d.uvarint(); n > 0 && n <= uint64(len(d.s)) {
+				t.Rows = make([]RowTotal, n)
+				for i := range t.Rows {
+					r := &t.Rows[i]
+					r.Row = int(d.uvarint())
+					r.Amount, _ = d.value().(float64)
+					r.VATRate, _ = d.value().(float64)
+				}
+			} else {
+				d.fail()
+			}
+		}
 		ch.Totals = t
 	}
 	ch.Label = d.str()

@@ -97,6 +97,18 @@ func TestSpillNamesAndActions(t *testing.T) {
 			if (i+j)%5 == 2 {
 				fc.Label = fmt.Sprintf("Kund %d (%d)", i, 1000+j)
 			}
+			if (i+j)%6 == 1 {
+				fc.SensitiveLabel = fmt.Sprintf("Anna %d (%d)", i, 1000+j)
+			}
+			if (i+j)%4 == 3 {
+				// Rows known in part: an unknown article and a labelled one.
+				fc.After = []any{map[string]any{"ArticleId": Unknown, "Quantity": float64(j)}, map[string]any{"ArticleId": "a1"}}
+				fc.Unknown = true
+				fc.Parts = []Part{
+					{Path: n + "[0].ArticleId", Unknown: true, Label: fmt.Sprint("article ART-", i)},
+					{Path: n + "[1].ArticleId", Label: "article ART-1", SensitiveLabel: "x"},
+				}
+			}
 			ch.Fields = append(ch.Fields, fc)
 		}
 		switch {
@@ -114,7 +126,8 @@ func TestSpillNamesAndActions(t *testing.T) {
 		}
 		switch i % 7 {
 		case 1:
-			ch.Totals = &Totals{Currency: "SEK", Net: float64(i) + 0.25, VAT: 0.06, Gross: float64(i) + 0.31}
+			ch.Totals = &Totals{Currency: "SEK", Net: float64(i) + 0.25, VAT: 0.06, Gross: float64(i) + 0.31,
+				Rows: []RowTotal{{Row: 0, Amount: float64(i), VATRate: 0.25}, {Row: 2, Amount: 0.25, VATRate: 0.12}}}
 		case 2:
 			ch.Totals = &Totals{Currency: "EUR", Unknown: true}
 		case 3:
@@ -176,6 +189,8 @@ func TestTotalsJSON(t *testing.T) {
 		{Totals{Currency: "SEK", Net: 160, VAT: 40, Gross: 200}, `{"currency":"SEK","net":160,"vat":40,"gross":200}`},
 		{Totals{Currency: "EUR", Unknown: true}, `{"currency":"EUR","net":"(known after apply)","vat":"(known after apply)","gross":"(known after apply)"}`},
 		{Totals{Error: "no customer"}, `{"net":0,"vat":0,"gross":0,"error":"no customer"}`},
+		{Totals{Currency: "SEK", Net: 100, VAT: 25, Gross: 125, Rows: []RowTotal{{Row: 1, Amount: 100, VATRate: 0.25}}},
+			`{"currency":"SEK","net":100,"vat":25,"gross":125,"rows":[{"row":1,"amount":100,"vat_rate":0.25}]}`},
 	} {
 		b, err := json.Marshal(tt.in)
 		if err != nil {

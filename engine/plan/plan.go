@@ -163,7 +163,52 @@ type FieldChange struct {
 	Defaults []string `json:"defaults,omitempty"`
 	// Label names, for people, the record an id in After refers to (the
 	// debtor of an order: "Name (CustomerNumber)"); it never drives apply.
-	Label string `json:"label,omitempty"`
+	// It shows no personal data ("private person (1002)"); SensitiveLabel,
+	// when set, is the label that does ("Anna Svensson (1002)"), shown only
+	// where sensitive values are.
+	Label          string `json:"label,omitempty"`
+	SensitiveLabel string `json:"sensitive_label,omitempty"`
+	// Parts describe values inside a list or object After (the rows of a
+	// document): the ones known only after apply, while the rest of After
+	// is known, and the ids whose records have a label. Nil for a value
+	// known or unknown as a whole.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one value inside a field's list or object value, by its path
+// from the field ("Rows[0].ArticleId").
+type Part struct {
+	Path string `json:"path"`
+	// Unknown is true when the value is known only after apply (After has
+	// Unknown there); Label then says what supplies it ("article ART-2001
+	// \"Vedkorg\"", the record the same apply creates first).
+	Unknown bool `json:"unknown,omitempty"`
+	// Label names the record an id refers to, or what supplies an unknown
+	// value, for people; SensitiveLabel is a label with personal data,
+	// shown only where sensitive values are. They never drive apply.
+	Label          string `json:"label,omitempty"`
+	SensitiveLabel string `json:"sensitive_label,omitempty"`
+}
+
+// UnknownPaths are the paths of the parts known only after apply.
+func (f *FieldChange) UnknownPaths() []string {
+	var paths []string
+	for _, p := range f.Parts {
+		if p.Unknown {
+			paths = append(paths, p.Path)
+		}
+	}
+	return paths
+}
+
+// Part returns the part at path, or nil.
+func (f *FieldChange) Part(path string) *Part {
+	for i := range f.Parts {
+		if f.Parts[i].Path == path {
+			return &f.Parts[i]
+		}
+	}
+	return nil
 }
 
 // Counts are the number of records per action.

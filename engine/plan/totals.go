@@ -20,6 +20,31 @@ type Totals struct {
 	// Error says why they cannot be computed (an article that does not
 	// exist); the document is then verified after apply all the same.
 	Error string
+	// Rows are what the document's rows add, by index, when the target
+	// prices them (text rows have none); nil when the totals are unknown.
+	Rows []RowTotal
+}
+
+// RowTotal is what one row of a document adds: its amount (quantity x
+// unit price less discount, in the document's prices) and its VAT rate
+// (0.25 for 25 %).
+type RowTotal struct {
+	Row     int     `json:"row"`
+	Amount  float64 `json:"amount"`
+	VATRate float64 `json:"vat_rate"`
+}
+
+// Row returns the total of row i, or nil.
+func (t *Totals) Row(i int) *RowTotal {
+	if t == nil {
+		return nil
+	}
+	for k := range t.Rows {
+		if t.Rows[k].Row == i {
+			return &t.Rows[k]
+		}
+	}
+	return nil
 }
 
 // String is the totals as the plan shows them.
@@ -45,10 +70,13 @@ type jsonTotals struct {
 	VAT      any    `json:"vat"`
 	Gross    any    `json:"gross"`
 	Error    string `json:"error,omitempty"`
+	// Rows were added after the format's first version: readers that do
+	// not know them ignore them.
+	Rows []RowTotal `json:"rows,omitempty"`
 }
 
 func (t Totals) MarshalJSON() ([]byte, error) {
-	j := jsonTotals{Currency: t.Currency, Net: t.Net, VAT: t.VAT, Gross: t.Gross, Error: t.Error}
+	j := jsonTotals{Currency: t.Currency, Net: t.Net, VAT: t.VAT, Gross: t.Gross, Error: t.Error, Rows: t.Rows}
 	if t.Unknown {
 		j.Net, j.VAT, j.Gross = Unknown, Unknown, Unknown
 	}
@@ -60,7 +88,7 @@ func (t *Totals) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*t = Totals{Currency: j.Currency, Error: j.Error}
+	*t = Totals{Currency: j.Currency, Error: j.Error, Rows: j.Rows}
 	amount := func(v any, to *float64) {
 		switch x := v.(type) {
 		case float64:
