@@ -195,7 +195,7 @@ func (c *Client) budgets(_ *rest.Client, req *http.Request) []*rest.Limiter {
 
 // observe adopts the limits an answer announces: the burst window's size
 // and what is left of it, and the daily quota.
-func (c *Client) observe(_ *rest.Client, req *http.Request, resp *http.Response, sent time.Time) {
+func (c *Client) observe(_ *rest.Client, req *http.Request, resp *http.Response, _ []byte, sent time.Time) {
 	h := resp.Header
 	if v := h.Get("X-HubSpot-RateLimit-Daily-Remaining"); v != "" && !c.oauth {
 		if rem, err := strconv.Atoi(v); err == nil {
@@ -363,3 +363,8 @@ func retryableStatus(code int) bool {
 
 // backoff is the jittered exponential wait before attempt+1.
 func (c *Client) backoff(attempt int) time.Duration { return c.core.Backoff(attempt) }
+
+// Budgets reports the connection's rate budgets (connectors.Budgeted).
+func (c *Connector) Budgets() []connectors.Budget { return c.client.Budgets() }
+
+var _ connectors.Budgeted = (*Connector)(nil)

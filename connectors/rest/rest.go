@@ -102,9 +102,9 @@ type Service struct {
 	// Budgets returns the budgets a request draws on, created on first
 	// use (Client.Budget); nil draws on none.
 	Budgets func(c *Client, req *http.Request) []*Limiter
-	// Observe adjusts budgets from an answer's headers (nil = nothing);
-	// sent is when the request was booked on its budgets.
-	Observe func(c *Client, req *http.Request, resp *http.Response, sent time.Time)
+	// Observe adjusts budgets from an answer's headers or body (nil =
+	// nothing); sent is when the request was booked on its budgets.
+	Observe func(c *Client, req *http.Request, resp *http.Response, body []byte, sent time.Time)
 	// Decode decodes a 2xx body into v (nil = encoding/json).
 	Decode func(body []byte, v any) error
 }
@@ -275,7 +275,7 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			continue
 		}
 		if c.Service.Observe != nil {
-			c.Service.Observe(c, req, resp, sent)
+			c.Service.Observe(c, req, resp, body, sent)
 		}
 		vd := c.Service.Classify(resp, body, attempt)
 		switch vd.Class {
