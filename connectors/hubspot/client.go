@@ -219,12 +219,35 @@ func (c *Client) observe(_ *rest.Client, req *http.Request, resp *http.Response,
 	}
 	b := c.burst()
 	b.SetLimit(maxReq, time.Duration(ms)*time.Millisecond)
+	if n := assocBurst(maxReq); n > 0 && c.opts.assocMax == defaultOptions().assocMax {
+		// The association API's burst follows the account's tier, which
+		// the general burst tells.
+		c.core.Budget(budgetAssoc, func() *rest.Limiter {
+			return rest.NewLimiter(budgetAssoc, n, c.opts.assocInterval)
+		}).SetLimit(n, c.opts.assocInterval)
+	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return // the 429 pauses the window instead
 	}
 	if rem, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Remaining")); err == nil {
 		b.Sync(rem, sent)
 	}
+}
+
+// assocBurst is the association API's burst per 10 s of a tier, known by
+// its general burst (hubspot-api.md §8.1, §11.1): 100 Free/Starter and
+// public apps, 150 Professional/Enterprise (190), 200 with the limit
+// increase (250). 0: unknown.
+func assocBurst(burst int) int {
+	switch {
+	case burst >= 250:
+		return 200
+	case burst >= 190:
+		return 150
+	case burst >= 100:
+		return 100
+	}
+	return 0
 }
 
 // classify tells the core what a HubSpot answer means.
