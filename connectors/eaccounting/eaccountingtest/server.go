@@ -71,6 +71,9 @@ type Server struct {
 	refresh map[string]token
 	data    *store
 	direct  string // set by NewTestServer
+	// connRefresh is the refresh token Connection hands out, issued on its
+	// first call.
+	connRefresh string
 	// pdfLinks are the issued invoice PDF links, by token (see pdf.go).
 	pdfLinks map[string]pdfLink
 }
@@ -391,3 +394,39 @@ func newUUID() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// Kind is the connector kind the fake stands in for (fakekit.Sandboxed).
+func (s *Server) Kind() string { return "eaccounting" }
+
+// Connection points an eaccounting connection at the fake served at base:
+// the API under /v2, the identity server at the root, and a refresh token
+// issued once, so that every connection (and every printed credential)
+// starts from the same one. Serve the fake with ReusableRefreshTokens for
+// it to stay valid.
+func (s *Server) Connection(base string) []fakekit.Setting {
+	s.mu.Lock()
+	refresh := s.connRefresh
+	s.mu.Unlock()
+	if refresh == "" {
+		refresh = s.IssueRefreshToken()
+		s.mu.Lock()
+		if s.connRefresh == "" {
+			s.connRefresh = refresh
+		}
+		refresh = s.connRefresh
+		s.mu.Unlock()
+	}
+	return []fakekit.Setting{
+		{Name: "base_url", Value: base + "/v2"},
+		{Name: "identity_url", Value: base},
+		{Name: "client_id", Value: s.ClientID()},
+		{Name: "client_secret", Value: s.ClientSecret(), Sensitive: true},
+		{Name: "refresh_token", Value: refresh, Sensitive: true},
+	}
+}
+
+// EnvPrefixes are the prefixes of eaccounting connections' variables
+// (Visma's name included).
+func (s *Server) EnvPrefixes() []string { return []string{"EACCOUNTING_", "VISMA_"} }
+
+var _ fakekit.Sandboxed = (*Server)(nil)

@@ -291,3 +291,22 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Kind is the connector kind the fake stands in for (fakekit.Sandboxed).
+func (s *Server) Kind() string { return "hubspot" }
+
+// Connection points a hubspot connection at the fake served at base: the
+// fake answers at its root, as api.hubapi.com does, and takes its private
+// app token (the connector refuses a token together with an oauth block).
+func (s *Server) Connection(base string) []fakekit.Setting {
+	return []fakekit.Setting{
+		{Name: "base_url", Value: base},
+		{Name: "token", Value: s.Token(), Sensitive: true},
+		{Name: "oauth"},
+	}
+}
+
+// EnvPrefixes are the prefixes of hubspot connections' variables.
+func (s *Server) EnvPrefixes() []string { return []string{"HUBSPOT_"} }
+
+var _ fakekit.Sandboxed = (*Server)(nil)

@@ -1,0 +1,29 @@
+package fakekit
+
+import "net/http"
+
+// Setting is one connection setting that points a connection at a fake.
+type Setting struct {
+	Name  string // setting name in the connection block: "token", "base_url"
+	Value string // "" removes the setting (an oauth block a token replaces)
+	// Sensitive settings belong in the environment, not in flow files.
+	Sensitive bool
+}
+
+// Sandboxed is a fake that the sandbox (kopla sandbox, the scenario tests)
+// serves in place of its service. Each fake implements it; the sandbox
+// keeps one registry line per fake (sandbox/registry.go).
+type Sandboxed interface {
+	http.Handler
+	// Kind is the connector kind the fake stands in for ("hubspot").
+	Kind() string
+	// Connection returns the settings that point a connection of the kind
+	// at the fake served at base (http://host:port, no trailing slash).
+	// They replace the connection's settings of the same names; every
+	// other setting is kept.
+	Connection(base string) []Setting
+	// EnvPrefixes are the prefixes of the environment variables the
+	// kind's connection blocks read with env() by convention ("HUBSPOT_"):
+	// unset ones read as a placeholder in the sandbox.
+	EnvPrefixes() []string
+}
