@@ -64,20 +64,28 @@ func classify(resp *http.Response, body []byte, _ int) Verdict {
 	return Verdict{Class: Permanent, Err: err}
 }
 
-// sleeps records waits instead of sleeping them.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
+// sleeps records waits instead of sleeping them (up to 100).
+type sleeps chan time.Duration
 
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
+func (s sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s <- d
 	return ctx.Err()
 }
 
-func newTestClient(t *testing.T, auth *testAuth, h func(n int, w http.ResponseWriter, r *http.Request)) (*Client, string, *sleeps, *atomic.Int32) {
+// all drains the recorded waits.
+func (s sleeps) all() []time.Duration {
+	var out []time.Duration
+	for {
+		select {
+		case d := <-s:
+			out = append(out, d)
+		default:
+			return out
+		}
+	}
+}
+
+func newTestClient(t *testing.T, auth *testAuth, h func(n int, w http.ResponseWriter, r *http.Request)) (*Client, string, sleeps, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +96,7 @@ func newTestClient(t *testing.T, auth *testAuth, h func(n int, w http.ResponseWr
 		Budgets: func(c *Client, req *http.Request) []*Limiter {
 			return []*Limiter{c.Budget("all", func() *Limiter { return NewLimiter("all", 1000, time.Second) })}
 		}}, nil)
-	rec := &sleeps{}
+	rec := make(sleeps, 100)
 	c.Sleep = rec.sleep
 	c.Retry.Base, c.Retry.Max = time.Millisecond, 10*time.Millisecond
 	return c, srv.URL, rec, &calls
@@ -233,9 +241,7 @@ func TestDo(t *testing.T) {
 				t.Errorf("requests = %d; want %d", got, tt.wantCalls)
 			}
 			if tt.wantSleep != nil {
-				rec.mu.Lock()
-				got := rec.d
-				rec.mu.Unlock()
+				got := rec.all()
 				if len(got) != len(tt.wantSleep) || len(got) > 0 && (got[0] > tt.wantSleep[0] || got[0] < tt.wantSleep[0]-100*time.Millisecond) {
 					t.Errorf("waits = %v; want %v", got, tt.wantSleep)
 				}
@@ -262,11 +268,9 @@ func TestPausedBudgetHoldsBackOthers(t *testing.T) {
 	if err := post(t, c, t.Context(), url); err != nil {
 		t.Fatal(err)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
 	// The recorded sleeps pass no time: both requests see the pause.
-	if len(rec.d) != 2 || rec.d[1] < 4*time.Second {
-		t.Errorf("waits = %v; want both requests to wait out the pause", rec.d)
+	if d := rec.all(); len(d) != 2 || d[1] < 4*time.Second {
+		t.Errorf("waits = %v; want both requests to wait out the pause", d)
 	}
 }
 
