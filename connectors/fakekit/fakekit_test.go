@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -51,9 +52,9 @@ func equal(a, b []int) bool {
 }
 
 func TestServe(t *testing.T) {
-	committed := 0
+	var committed atomic.Int32
 	handle := func(w http.ResponseWriter) {
-		committed++
+		committed.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"Total":100}`)
 	}
@@ -63,7 +64,7 @@ func TestServe(t *testing.T) {
 		fault      *Fault
 		wantCode   int
 		wantBody   string
-		wantCommit int
+		wantCommit int32
 		wantDrop   bool
 	}{
 		{"no fault", nil, 200, `{"Total":100}`, 1, false},
@@ -74,7 +75,7 @@ func TestServe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			committed = 0
+			committed.Store(0)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				Serve(w, r, tt.fault, writeStatus, handle)
 			}))
@@ -95,8 +96,8 @@ func TestServe(t *testing.T) {
 					t.Errorf("answer = %d %q; want %d %q", resp.StatusCode, b, tt.wantCode, tt.wantBody)
 				}
 			}
-			if committed != tt.wantCommit {
-				t.Errorf("handled %d times; want %d", committed, tt.wantCommit)
+			if n := committed.Load(); n != tt.wantCommit {
+				t.Errorf("handled %d times; want %d", n, tt.wantCommit)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ type options struct {
 	burstInterval  time.Duration
 	searchMax      int // searches per searchInterval, per account
 	searchInterval time.Duration
-	assocMax       int // association batch requests per assocInterval
+	assocMax       int // association batches per assocInterval; 0: by the account's tier
 	assocInterval  time.Duration
 
 	pageSize      int // list page size (HubSpot max 100)
@@ -59,18 +59,15 @@ func defaultOptions() options {
 		burstInterval:  10 * time.Second,
 		searchMax:      5, // the documented 5 per second per account
 		searchInterval: time.Second,
-		// The association API's lowest published burst (Free/Starter;
-		// Professional allows 150). It sends no headers to adopt.
-		assocMax:      100,
-		assocInterval: 10 * time.Second,
-		pageSize:      100,
-		searchLimit:   200,
-		batchSize:     100,
-		inValues:      100,
-		timeout:       60 * time.Second,
-		indexLag:      3 * time.Second,
-		maxQueryChars: 6000,
-		writeParallel: 4,
+		assocInterval:  10 * time.Second,
+		pageSize:       100,
+		searchLimit:    200,
+		batchSize:      100,
+		inValues:       100,
+		timeout:        60 * time.Second,
+		indexLag:       3 * time.Second,
+		maxQueryChars:  6000,
+		writeParallel:  4,
 	}
 }
 
@@ -182,7 +179,16 @@ func (c *Client) budgets(_ *rest.Client, req *http.Request) []*rest.Limiter {
 		})
 	case isAssocBatch(p):
 		l = c.core.Budget(budgetAssoc, func() *rest.Limiter {
-			return rest.NewLimiter(budgetAssoc, c.opts.assocMax, c.opts.assocInterval)
+			n := c.opts.assocMax
+			if n <= 0 {
+				// The association API's lowest published burst
+				// (Free/Starter) until the burst headers tell the tier.
+				n = 100
+				if b, _ := c.burst().Limit(); assocBurst(b) > 0 {
+					n = assocBurst(b)
+				}
+			}
+			return rest.NewLimiter(budgetAssoc, n, c.opts.assocInterval)
 		})
 	default:
 		l = c.burst()
@@ -219,12 +225,12 @@ func (c *Client) observe(_ *rest.Client, req *http.Request, resp *http.Response,
 	}
 	b := c.burst()
 	b.SetLimit(maxReq, time.Duration(ms)*time.Millisecond)
-	if n := assocBurst(maxReq); n > 0 && c.opts.assocMax == defaultOptions().assocMax {
+	if n := assocBurst(maxReq); n > 0 && c.opts.assocMax <= 0 {
 		// The association API's burst follows the account's tier, which
-		// the general burst tells.
-		c.core.Budget(budgetAssoc, func() *rest.Limiter {
-			return rest.NewLimiter(budgetAssoc, n, c.opts.assocInterval)
-		}).SetLimit(n, c.opts.assocInterval)
+		// the general burst tells (budgets sizes a new one the same way).
+		if l := c.core.Lookup(budgetAssoc); l != nil {
+			l.SetLimit(n, c.opts.assocInterval)
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return // the 429 pauses the window instead

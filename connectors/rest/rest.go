@@ -162,6 +162,13 @@ func (c *Client) Budget(name string, mk func() *Limiter) *Limiter {
 	return l
 }
 
+// Lookup returns the budget named name, nil when no request used it yet.
+func (c *Client) Lookup(name string) *Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.budgets[name]
+}
+
 // Budgets reports every budget used so far, in order of first use.
 func (c *Client) Budgets() []connectors.Budget {
 	c.mu.Lock()
