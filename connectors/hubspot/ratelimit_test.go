@@ -146,3 +146,29 @@ func TestRateLimitClientSearchBucket(t *testing.T) {
 	}
 	var _ connectors.Finder = o
 }
+
+// TestAssociationBudgetByTier: association batches draw on their own
+// budget, sized by the tier the burst headers tell, not on the burst.
+func TestAssociationBudgetByTier(t *testing.T) {
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-HubSpot-RateLimit-Max", "190")
+		w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
+		ok(w)
+	}, func(o *options) { o.assocMax = 0 })
+	if err := doPost(c, t.Context(), "/crm/v3/objects/contacts/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	if err := doPost(c, t.Context(), "/crm/associations/2026-03/deals/contacts/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]connectors.Budget{}
+	for _, b := range c.Budgets() {
+		got[b.Name] = b
+	}
+	if b := got["associations"]; b.Limit != 150 || b.Per != 10*time.Second || b.Used != 1 {
+		t.Errorf("associations budget = %+v; want 150 per 10s, 1 used", b)
+	}
+	if b := got["burst"]; b.Used != 1 {
+		t.Errorf("burst budget = %+v; want the association batch not counted", b)
+	}
+}

@@ -150,16 +150,20 @@ func New(hc *http.Client, auth Auth, svc Service, logger *slog.Logger) *Client {
 }
 
 // Budget returns the budget named name, created by mk on first use.
+// mk runs without the client's lock: it may look up other budgets.
 func (c *Client) Budget(name string, mk func() *Limiter) *Limiter {
+	if l := c.Lookup(name); l != nil {
+		return l
+	}
+	nl := mk()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l, ok := c.budgets[name]
-	if !ok {
-		l = mk()
-		c.budgets[name] = l
-		c.order = append(c.order, name)
+	if l, ok := c.budgets[name]; ok { // made meanwhile by another request
+		return l
 	}
-	return l
+	c.budgets[name] = nl
+	c.order = append(c.order, name)
+	return nl
 }
 
 // Lookup returns the budget named name, nil when no request used it yet.
