@@ -9,10 +9,14 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-// Margin is the share of a window a rolling budget keeps free: the API
-// counts a request when it arrives, the client when it sends it, and the
-// two clocks differ by the latency. 1% keeps a run within 2% of the limit.
-const Margin = 0.01
+// Margin is the share of a window a rolling budget keeps free, and
+// MinMargin the least: the API counts a request when it arrives, the
+// client when it sends it, and two requests' latencies differ. 1% keeps a
+// run within 2% of the limit for windows of a second and more.
+const (
+	Margin    = 0.01
+	MinMargin = 10 * time.Millisecond
+)
 
 // Limiter paces requests to one named budget.
 //
@@ -132,7 +136,7 @@ func (l *Limiter) prune(now time.Time) {
 
 // window is the window paced to: Per plus the margin.
 func (l *Limiter) window() time.Duration {
-	return l.per + time.Duration(float64(l.per)*Margin)
+	return l.per + max(time.Duration(float64(l.per)*Margin), MinMargin)
 }
 
 // reserve books a request at now, or says how long until one may go.
