@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -30,11 +28,7 @@ var registry = []fakeSpec{
 
 func startHubSpot(opts Options, d *demo, log *slog.Logger) (fakekit.Sandboxed, error) {
 	hs := hubspottest.New(hubspottest.Options{Clock: opts.Clock, Logger: log, Limits: opts.Limits.HubSpot})
-	raw, err := json.Marshal(d.HubSpot)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: encode hubspot demo: %w", err)
-	}
-	if err := hs.Seed(bytes.NewReader(raw)); err != nil {
+	if err := fakekit.SeedValue(hs, d.HubSpot); err != nil {
 		return nil, fmt.Errorf("sandbox: seed hubspot: %w", err)
 	}
 	return hs, nil

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"io"
 	"maps"
 	"net/http"
 	"testing"
@@ -19,6 +20,7 @@ func (shopFake) Connection(base string) []fakekit.Setting {
 	return []fakekit.Setting{{Name: "url", Value: base + "/api"}, {Name: "key", Value: "k-1", Sensitive: true}, {Name: "oauth"}}
 }
 func (shopFake) EnvPrefixes() []string { return []string{"SHOP_"} }
+func (shopFake) Seed(io.Reader) error  { return nil }
 
 func TestAnyRegisteredFakeIsSandboxed(t *testing.T) {
 	s := &Sandbox{fakes: []runningFake{{srv: shopFake{http.NotFoundHandler()}, base: "http://127.0.0.1:1"}},

@@ -1,6 +1,28 @@
 package fakekit
 
-import "net/http"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Seeder is a fake that loads records from its JSON seed format (see each
+// fake's Seed).
+type Seeder interface {
+	Seed(r io.Reader) error
+}
+
+// SeedValue seeds s with v encoded as JSON: the demo generator's and the
+// tests' structs.
+func SeedValue(s Seeder, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode seed: %w", err)
+	}
+	return s.Seed(bytes.NewReader(raw))
+}
 
 // Setting is one connection setting that points a connection at a fake.
 type Setting struct {
@@ -15,6 +37,7 @@ type Setting struct {
 // keeps one registry line per fake (sandbox/registry.go).
 type Sandboxed interface {
 	http.Handler
+	Seeder
 	// Kind is the connector kind the fake stands in for ("hubspot").
 	Kind() string
 	// Connection returns the settings that point a connection of the kind
