@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/connectors/fakekit"
 )
 
 // seedEAccounting adds the demo's customers, articles and invoices to ea.
@@ -105,10 +106,7 @@ func seedEAccounting(ea *eaccountingtest.Server, in eaInput, opts eaccountingtes
 	if err := json.Unmarshal(raw, &stable); err != nil {
 		return fmt.Errorf("sandbox: encode eaccounting demo: %w", err)
 	}
-	if raw, err = json.Marshal(remap(stable, ids)); err != nil {
-		return fmt.Errorf("sandbox: encode eaccounting demo: %w", err)
-	}
-	if err := ea.Seed(bytes.NewReader(raw)); err != nil {
+	if err := fakekit.SeedValue(ea, remap(stable, ids)); err != nil {
 		return fmt.Errorf("sandbox: seed eaccounting: %w", err)
 	}
 	for i, amount := range payments {

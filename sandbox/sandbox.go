@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
+	"github.com/kopla-dev/kopla/connectors/fakekit"
 	"github.com/kopla-dev/kopla/connectors/hubspot/hubspottest"
 )
 
@@ -70,14 +69,10 @@ type Credential struct {
 	Sensitive bool
 }
 
-// Sandbox is a running pair of fakes with the demo company.
+// Sandbox is a running set of fakes (see registry) with the demo company.
 type Sandbox struct {
-	hs *hubspottest.Server
-	ea *eaccountingtest.Server
-
-	hsURL, eaURL string // http://host:port, no trailing slash
-	refresh      string // the eAccounting refresh token connections start from
-	env          func(string) (string, bool)
+	fakes []runningFake // in registry order
+	env   func(string) (string, bool)
 
 	servers   []*http.Server
 	stop      func() bool // stops the context watch
@@ -105,56 +100,49 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 	d := generate(seed, now(), opts.BadRecord)
 
-	hs := hubspottest.New(hubspottest.Options{Clock: opts.Clock, Logger: log, Limits: opts.Limits.HubSpot})
-	raw, err := json.Marshal(d.HubSpot)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: encode hubspot demo: %w", err)
-	}
-	if err := hs.Seed(bytes.NewReader(raw)); err != nil {
-		return nil, fmt.Errorf("sandbox: seed hubspot: %w", err)
-	}
-	eaOpts := eaccountingtest.Options{
-		Clock: opts.Clock, Logger: log,
-		RateLimit: opts.Limits.EAccountingPerEndpoint, RateWindow: opts.Limits.EAccountingWindow,
-		// A sandbox refresh token stays valid for the sandbox's life, so the
-		// printed one works in every project and run (Visma's newer
-		// identity clients behave the same way).
-		ReusableRefreshTokens: true,
-	}
-	ea := eaccountingtest.New(eaOpts)
-	if err := seedEAccounting(ea, d.EAccounting, eaOpts); err != nil {
-		return nil, err
-	}
-
-	s := &Sandbox{hs: hs, ea: ea, refresh: ea.IssueRefreshToken(), env: opts.LookupEnv}
+	s := &Sandbox{env: opts.LookupEnv}
 	if s.env == nil {
 		s.env = os.LookupEnv
 	}
-	hsLn, err := listen(opts.HubSpotAddr)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: hubspot: %w", err)
+	var lns []net.Listener
+	closeAll := func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
 	}
-	eaLn, err := listen(opts.EAccountingAddr)
-	if err != nil {
-		_ = hsLn.Close()
-		return nil, fmt.Errorf("sandbox: eaccounting: %w", err)
+	for _, spec := range registry {
+		srv, err := spec.start(opts, d, log)
+		if err == nil && srv.Kind() != spec.kind {
+			err = fmt.Errorf("sandbox: the fake registered as %q says it is %q", spec.kind, srv.Kind())
+		}
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		ln, err := listen(spec.addr(opts))
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("sandbox: %s: %w", spec.kind, err)
+		}
+		lns = append(lns, ln)
+		s.fakes = append(s.fakes, runningFake{srv: srv, base: baseURL(ln.Addr())})
 	}
-	s.hsURL, s.eaURL = baseURL(hsLn.Addr()), baseURL(eaLn.Addr())
-	for _, p := range []struct {
-		ln net.Listener
-		h  http.Handler
-	}{{hsLn, hs}, {eaLn, ea}} {
-		srv := &http.Server{Handler: p.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	for i, ln := range lns {
+		srv := &http.Server{Handler: s.fakes[i].srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 		s.servers = append(s.servers, srv)
 		go func() {
 			// Serve returns ErrServerClosed once Close shuts the server down.
-			if err := srv.Serve(p.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("sandbox: serve", "addr", p.ln.Addr().String(), "err", err)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("sandbox: serve", "addr", ln.Addr().String(), "err", err)
 			}
 		}()
 	}
 	s.stop = context.AfterFunc(ctx, func() { _ = s.Close() })
-	log.Info("sandbox started", "hubspot", s.hsURL, "eaccounting", s.eaURL)
+	var started []any
+	for _, f := range s.fakes {
+		started = append(started, f.srv.Kind(), f.base)
+	}
+	log.Info("sandbox started", started...)
 	return s, nil
 }
 
@@ -197,33 +185,71 @@ func (s *Sandbox) Close() error {
 	return s.closeErr
 }
 
+// runningFake is one fake the sandbox serves.
+type runningFake struct {
+	srv  fakekit.Sandboxed
+	base string // http://host:port, no trailing slash
+}
+
+// fake returns the running fake of a connector kind.
+func (s *Sandbox) fake(kind string) (runningFake, bool) {
+	for _, f := range s.fakes {
+		if f.srv.Kind() == kind {
+			return f, true
+		}
+	}
+	return runningFake{}, false
+}
+
 // HubSpot is the HubSpot fake, for seeding more data and inspecting what a
 // run did (Objects, Associations, Requests).
-func (s *Sandbox) HubSpot() *hubspottest.Server { return s.hs }
+func (s *Sandbox) HubSpot() *hubspottest.Server {
+	f, _ := s.fake("hubspot")
+	return f.srv.(*hubspottest.Server)
+}
 
 // EAccounting is the eAccounting fake.
-func (s *Sandbox) EAccounting() *eaccountingtest.Server { return s.ea }
+func (s *Sandbox) EAccounting() *eaccountingtest.Server {
+	f, _ := s.fake("eaccounting")
+	return f.srv.(*eaccountingtest.Server)
+}
+
+// setting returns the value of one of a kind's connection settings.
+func (s *Sandbox) setting(kind, name string) string {
+	f, ok := s.fake(kind)
+	if !ok {
+		return ""
+	}
+	for _, st := range f.srv.Connection(f.base) {
+		if st.Name == name {
+			return st.Value
+		}
+	}
+	return ""
+}
 
 // HubSpotURL is the base_url of hubspot connections: the fake answers at
 // its root, as api.hubapi.com does.
-func (s *Sandbox) HubSpotURL() string { return s.hsURL }
+func (s *Sandbox) HubSpotURL() string { return s.setting("hubspot", "base_url") }
 
 // EAccountingURL is the base_url of eaccounting connections: the /v2 API base.
-func (s *Sandbox) EAccountingURL() string { return s.eaURL + "/v2" }
+func (s *Sandbox) EAccountingURL() string { return s.setting("eaccounting", "base_url") }
 
 // IdentityURL is the identity_url of eaccounting connections (the token
 // endpoint is under /connect).
-func (s *Sandbox) IdentityURL() string { return s.eaURL }
+func (s *Sandbox) IdentityURL() string { return s.setting("eaccounting", "identity_url") }
 
-// Credentials are the settings that point connections at the sandbox.
+// Credentials are the settings that point connections at the sandbox, per
+// fake in registry order.
 func (s *Sandbox) Credentials() []Credential {
-	return []Credential{
-		{Kind: "hubspot", Setting: "base_url", Value: s.HubSpotURL()},
-		{Kind: "hubspot", Setting: "token", Value: s.hs.Token(), Sensitive: true},
-		{Kind: "eaccounting", Setting: "base_url", Value: s.EAccountingURL()},
-		{Kind: "eaccounting", Setting: "identity_url", Value: s.IdentityURL()},
-		{Kind: "eaccounting", Setting: "client_id", Value: s.ea.ClientID()},
-		{Kind: "eaccounting", Setting: "client_secret", Value: s.ea.ClientSecret(), Sensitive: true},
-		{Kind: "eaccounting", Setting: "refresh_token", Value: s.refresh, Sensitive: true},
+	var out []Credential
+	for _, f := range s.fakes {
+		for _, st := range f.srv.Connection(f.base) {
+			if st.Value == "" {
+				continue // a removal, not a credential
+			}
+			out = append(out, Credential{Kind: f.srv.Kind(), Setting: st.Name, Value: st.Value, Sensitive: st.Sensitive})
+		}
 	}
+	return out
 }

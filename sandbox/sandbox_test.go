@@ -211,7 +211,7 @@ func TestConnectionConfig(t *testing.T) {
 			want: connectors.Config{
 				"client_id": s.EAccounting().ClientID(), "client_secret": s.EAccounting().ClientSecret(), "rate_limit": int64(300),
 				"scopes": []any{"ea:api", "offline_access"}, "base_url": s.EAccountingURL(),
-				"identity_url": s.IdentityURL(), "refresh_token": s.refresh,
+				"identity_url": s.IdentityURL(), "refresh_token": s.setting("eaccounting", "refresh_token"),
 			},
 		},
 		{
@@ -388,7 +388,7 @@ func TestCredentials(t *testing.T) {
 		"hubspot.base_url": s.HubSpotURL(), "hubspot.token": s.HubSpot().Token(),
 		"eaccounting.base_url": s.EAccountingURL(), "eaccounting.identity_url": s.IdentityURL(),
 		"eaccounting.client_id": s.EAccounting().ClientID(), "eaccounting.client_secret": s.EAccounting().ClientSecret(),
-		"eaccounting.refresh_token": s.refresh,
+		"eaccounting.refresh_token": s.setting("eaccounting", "refresh_token"),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Credentials (-want +got):\n%s", diff)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/rest"
 )
 
 // eAccountingServiceACR restricts the Visma Online company picker to
@@ -209,7 +210,8 @@ func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oa
 				return nil, s.dead
 			}
 		}
-		return nil, &transientError{err: fmt.Errorf("refresh token: %w", err)}
+		// The identity server failed or timed out: nothing was sent yet.
+		return nil, &rest.TemporaryError{Err: fmt.Errorf("refresh token: %w", err)}
 	}
 	if tok.RefreshToken == "" {
 		// Non-rotating clients may answer without a new refresh token.

@@ -8,19 +8,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/time/rate"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/rest"
 )
 
 const service = "eaccounting"
@@ -29,99 +27,122 @@ const service = "eaccounting"
 const maxPageSize = 1000
 
 // client is a go-github style REST client for eAccounting API v2: it
-// resolves endpoint templates against the base URL, authenticates, keeps
-// each endpoint under its rate limit, retries what is safe to retry and
-// decodes error answers into *connectors.APIError.
+// resolves endpoint templates against the base URL and sends requests
+// through the shared REST core (connectors/rest), which authenticates them,
+// keeps each endpoint within its rate budget, retries what is safe to retry
+// and decodes error answers with classify.
 type client struct {
-	base   string // API base URL without trailing slash: https://.../v2
-	hc     *http.Client
-	tokens *tokenSource
-	log    *slog.Logger
+	base string // API base URL without trailing slash: https://.../v2
+	log  *slog.Logger
+	core *rest.Client
 
-	perMinute float64 // requests per minute per endpoint
-	burst     int
-
-	mu       sync.Mutex
-	limiters map[string]*endpointLimit // by method and endpoint template
-
-	pageSize       int
-	maxAttempts    int           // attempts per request for 5xx, timeouts and 429
-	backoff        time.Duration // first retry wait; doubles, with jitter
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // one round trip; a hung server counts as a timeout
-	maxRateWait    time.Duration // the longest 429 wait accepted without a deadline
+	perMinute float64 // requests per minute per endpoint, until a 429 tells
+	pageSize  int
 }
 
 func newClient(base string, hc *http.Client, tokens *tokenSource, log *slog.Logger, perMinute float64) *client {
-	// A small burst: the API counts per rolling minute, and starting a run
-	// with a burst of hundreds would eat the minute of the run before it.
-	burst := max(1, min(5, int(perMinute/60)))
-	return &client{
-		base:           strings.TrimRight(base, "/"),
-		hc:             hc,
-		tokens:         tokens,
-		log:            log,
-		perMinute:      perMinute,
-		burst:          burst,
-		limiters:       map[string]*endpointLimit{},
-		pageSize:       maxPageSize,
-		maxAttempts:    5,
-		backoff:        500 * time.Millisecond,
-		maxBackoff:     20 * time.Second,
-		attemptTimeout: 60 * time.Second,
-		maxRateWait:    2 * time.Minute,
+	c := &client{
+		base:      strings.TrimRight(base, "/"),
+		log:       log,
+		perMinute: perMinute,
+		pageSize:  maxPageSize,
+	}
+	c.core = rest.New(hc, authAdapter{tokens}, rest.Service{
+		Name:     service,
+		Classify: c.classify,
+		Budgets:  c.budgets,
+		Observe:  c.observe,
+		Decode: func(body []byte, v any) error {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			return dec.Decode(v)
+		},
+	}, log)
+	c.core.Retry = rest.Retry{
+		MaxAttempts:    5,
+		Base:           500 * time.Millisecond,
+		Max:            20 * time.Second,
+		AttemptTimeout: 60 * time.Second, // a hung server counts as a timeout
+		MaxRateWait:    2 * time.Minute,
+	}
+	return c
+}
+
+// authAdapter gives the token source the core's method names.
+type authAdapter struct{ ts *tokenSource }
+
+func (a authAdapter) Token(ctx context.Context) (string, error) {
+	tok, err := a.ts.token(ctx)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+func (a authAdapter) Refresh(ctx context.Context, stale string) (bool, error) {
+	if _, err := a.ts.refresh(ctx, &oauth2.Token{AccessToken: stale}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// budgets draws each request on its endpoint's budget: a method and a path
+// template ("PUT customers/{customerId}"), the unit the API counts in.
+func (c *client) budgets(core *rest.Client, req *http.Request) []*rest.Limiter {
+	name := rest.Route(req)
+	return []*rest.Limiter{core.Budget(name, func() *rest.Limiter {
+		return rest.NewLimiter(name, max(int(c.perMinute), 1), time.Minute)
+	})}
+}
+
+// Budgets reports the endpoints' budgets used so far.
+func (c *client) Budgets() []connectors.Budget { return c.core.Budgets() }
+
+var admitted = regexp.MustCompile(`(?i)maximum admitted (\d+) per (\w+)`)
+
+// observe adopts the limit a 429 states ("maximum admitted 600 per
+// Minute"): eAccounting sends no rate-limit headers.
+func (c *client) observe(core *rest.Client, req *http.Request, resp *http.Response, body []byte, _ time.Time) {
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return
+	}
+	m := admitted.FindSubmatch(body)
+	if m == nil {
+		return
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	per, err := time.ParseDuration(string(m[2]))
+	switch strings.ToLower(string(m[2])) {
+	case "minute":
+		per, err = time.Minute, nil
+	case "second":
+		per, err = time.Second, nil
+	}
+	if err == nil {
+		c.budgets(core, req)[0].SetLimit(n, per)
 	}
 }
 
-// endpointLimit paces the requests to one endpoint.
-type endpointLimit struct {
-	rate *rate.Limiter
-
-	mu    sync.Mutex
-	until time.Time // after a 429: no request to the endpoint before then
-}
-
-// limiter returns the limit of an endpoint: a method and a path template
-// ("PUT customers/{customerId}"), the unit the API counts in.
-func (c *client) limiter(endpoint string) *endpointLimit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.limiters[endpoint]
-	if !ok {
-		// The API counts a rolling minute; a token bucket lets through its
-		// burst on top of its rate in any minute, so the rate leaves room
-		// for it: rate*60s + burst <= perMinute.
-		l = &endpointLimit{rate: rate.NewLimiter(rate.Limit(max(c.perMinute-float64(c.burst), 1)/60), c.burst)}
-		c.limiters[endpoint] = l
+// classify tells the core what an eAccounting answer means.
+func (c *client) classify(resp *http.Response, body []byte, attempt int) rest.Verdict {
+	status := resp.StatusCode
+	switch {
+	case status >= 200 && status <= 299:
+		return rest.Verdict{Class: rest.Success}
+	case status == http.StatusUnauthorized:
+		// The access token may have been revoked or expired early.
+		return rest.Verdict{Class: rest.AuthExpired, Err: decodeError(status, body)}
+	case status == http.StatusTooManyRequests:
+		apiErr := decodeError(status, body)
+		return rest.Verdict{Class: rest.RateLimited, Err: apiErr, Policy: "PER_ENDPOINT_MINUTE",
+			Wait: rateLimitWait(resp.Header, apiErr.Message, c.core.Backoff(attempt)),
+			// Every request to the endpoint waits it out: the others in
+			// flight would only collect 429s of their own.
+			Pause: true}
+	case status >= 500:
+		return rest.Verdict{Class: rest.Retryable, Err: decodeError(status, body)}
 	}
-	return l
-}
-
-// wait blocks until a request to the endpoint may go.
-func (l *endpointLimit) wait(ctx context.Context) error {
-	l.mu.Lock()
-	pause := time.Until(l.until)
-	l.mu.Unlock()
-	if pause > 0 {
-		t := time.NewTimer(pause)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return l.rate.Wait(ctx)
-}
-
-// pause holds back every request to the endpoint for d: after a 429, the
-// other requests in flight would only collect 429s of their own.
-func (l *endpointLimit) pause(d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if until := time.Now().Add(d); until.After(l.until) {
-		l.until = until
-	}
+	return rest.Verdict{Class: rest.Permanent, Err: decodeError(status, body)}
 }
 
 // request is one API call.
@@ -206,138 +227,34 @@ type errorBody struct {
 
 // do performs a request and decodes a 2xx answer into out (unless nil).
 func (c *client) do(ctx context.Context, r request, out any) error {
-	var body []byte
+	var rd io.Reader
 	if r.body != nil {
-		var err error
-		if body, err = json.Marshal(r.body); err != nil {
+		body, err := json.Marshal(r.body)
+		if err != nil {
 			return fmt.Errorf("encode %s body: %w", r.endpoint, err)
 		}
-	}
-	refreshed := false
-	for attempt := 1; ; attempt++ {
-		lim := c.limiter(r.method + " " + r.endpoint)
-		if err := lim.wait(ctx); err != nil {
-			return fmt.Errorf("%s %s: wait for the rate limit: %w", r.method, r.endpoint, err)
-		}
-		tok, err := c.tokens.token(ctx)
-		if err != nil {
-			var te *transientError
-			if !errors.As(err, &te) {
-				return err
-			}
-			if attempt >= c.maxAttempts {
-				// Unwrapped: the request was never sent, so it is not a
-				// lost answer for the caller to reconcile.
-				return te.err
-			}
-			if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
-				return err
-			}
-			continue
-		}
-		status, respBody, header, err := c.roundTrip(ctx, r, body, tok, attempt)
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return fmt.Errorf("%s %s: %w", r.method, r.endpoint, ctx.Err())
-			}
-			terr := &transientError{err: fmt.Errorf("%s %s: %w", r.method, r.endpoint, err)}
-			if !r.idempotent || attempt >= c.maxAttempts {
-				return terr
-			}
-			if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
-				return err
-			}
-			continue
-		case status == http.StatusUnauthorized && !refreshed:
-			// The access token may have been revoked or expired early:
-			// refresh once, without counting an attempt.
-			if _, err := c.tokens.refresh(ctx, tok); err != nil {
-				var te *transientError
-				if !errors.As(err, &te) {
-					return err
-				}
-				if attempt >= c.maxAttempts {
-					return te.err // the request was refused, not lost
-				}
-				if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
-					return err
-				}
-				continue
-			}
-			refreshed = true
-			attempt--
-			continue
-		case status == http.StatusTooManyRequests:
-			apiErr := decodeError(status, respBody)
-			wait := rateLimitWait(header, apiErr.Message, c.retryWait(attempt))
-			if attempt >= c.maxAttempts || !c.canWait(ctx, wait) {
-				return &connectors.RateLimitError{
-					Service: service,
-					Policy:  "PER_ENDPOINT_MINUTE",
-					Reset:   time.Now().Add(wait),
-					Err:     apiErr,
-				}
-			}
-			c.log.DebugContext(ctx, "eaccounting rate limited", "endpoint", r.endpoint, "wait", wait)
-			lim.pause(wait) // the next wait sleeps it, with every other request to the endpoint
-			continue
-		case status >= 500:
-			apiErr := decodeError(status, respBody)
-			if !r.idempotent || attempt >= c.maxAttempts {
-				return &transientError{err: apiErr}
-			}
-			if err := c.sleep(ctx, c.retryWait(attempt)); err != nil {
-				return err
-			}
-			continue
-		case status < 200 || status > 299:
-			return decodeError(status, respBody)
-		}
-		if out == nil || len(bytes.TrimSpace(respBody)) == 0 {
-			return nil
-		}
-		dec := json.NewDecoder(bytes.NewReader(respBody))
-		dec.UseNumber()
-		if err := dec.Decode(out); err != nil {
-			return fmt.Errorf("%s %s: decode answer: %w", r.method, r.endpoint, err)
-		}
-		return nil
-	}
-}
-
-// roundTrip sends one attempt and reads the whole answer. It logs the
-// method, endpoint template, status and duration, never bodies, query
-// values (filters carry personal data) or tokens.
-func (c *client) roundTrip(ctx context.Context, r request, body []byte, tok *oauth2.Token, attempt int) (int, []byte, http.Header, error) {
-	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(actx, r.method, c.url(r), rd)
+	// Logs name the endpoint template, never query values (filters carry
+	// personal data), bodies or tokens.
+	ctx = rest.WithRoute(ctx, r.endpoint)
+	if !r.idempotent {
+		ctx = rest.NoReplay(ctx)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), rd)
 	if err != nil {
-		return 0, nil, nil, err
+		return fmt.Errorf("%s %s: %w", r.method, r.endpoint, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.log.DebugContext(ctx, "eaccounting request", "method", r.method, "endpoint", r.endpoint, "attempt", attempt, "duration", time.Since(start), "error", errors.Unwrap(err))
-		return 0, nil, nil, err
+	_, err = c.core.Do(req, out)
+	var lost *rest.LostError
+	if errors.As(err, &lost) {
+		return &transientError{err: lost.Err}
 	}
-	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	c.log.DebugContext(ctx, "eaccounting request", "method", r.method, "endpoint", r.endpoint, "attempt", attempt, "status", resp.StatusCode, "duration", time.Since(start))
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("read answer: %w", err)
-	}
-	return resp.StatusCode, respBody, resp.Header, nil
+	return err
 }
 
 // decodeError turns an error answer into an *APIError.
@@ -394,37 +311,10 @@ func rateLimitWait(h http.Header, msg string, fallback time.Duration) time.Durat
 	return fallback
 }
 
-// canWait reports whether waiting d fits the context's deadline and the
-// client's limit.
-func (c *client) canWait(ctx context.Context, d time.Duration) bool {
-	if d > c.maxRateWait {
-		return false
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return false
-	}
-	return true
-}
-
 // retryWait is the jittered exponential backoff before attempt+1.
-func (c *client) retryWait(attempt int) time.Duration {
-	d := c.backoff << (attempt - 1)
-	if d > c.maxBackoff || d <= 0 {
-		d = c.maxBackoff
-	}
-	return d/2 + rand.N(d/2+1)
-}
+func (c *client) retryWait(attempt int) time.Duration { return c.core.Backoff(attempt) }
 
-func (c *client) sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func (c *client) sleep(ctx context.Context, d time.Duration) error { return c.core.Sleep(ctx, d) }
 
 // page is eAccounting's list envelope.
 type page struct {
@@ -461,3 +351,9 @@ func (c *client) list(ctx context.Context, endpoint string, args []string, query
 		}
 	}
 }
+
+// Budgets reports the connection's rate budgets, one per endpoint used
+// (connectors.Budgeted).
+func (c *conn) Budgets() []connectors.Budget { return c.client.Budgets() }
+
+var _ connectors.Budgeted = (*conn)(nil)

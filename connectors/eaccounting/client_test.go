@@ -45,7 +45,7 @@ func TestRateLimitedAnswerIsWaitedOut(t *testing.T) {
 
 func TestRateLimitBeyondDeadlineIsARateLimitError(t *testing.T) {
 	e := newEnv(t, eaccountingtest.Options{}, nil) // 429 asks for 60 s
-	e.conn.client.maxRateWait = time.Second
+	e.conn.client.core.Retry.MaxRateWait = time.Second
 	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodGet, PathPrefix: "/v2/customers", Status: http.StatusTooManyRequests})
 	_, err := e.object(t, "customers").Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error { return nil })
 	var rl *connectors.RateLimitError
@@ -78,7 +78,7 @@ func TestServerErrorsGiveUp(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 500 || ae.Code != "5000" || ae.CorrelationID == "" {
 		t.Fatalf("error = %#v; want the decoded 500 answer", err)
 	}
-	if got, want := e.srv.Requests("GET /v2/units"), e.conn.client.maxAttempts; got != want {
+	if got, want := e.srv.Requests("GET /v2/units"), e.conn.client.core.Retry.MaxAttempts; got != want {
 		t.Errorf("requests = %d; want %d", got, want)
 	}
 }
@@ -86,7 +86,7 @@ func TestServerErrorsGiveUp(t *testing.T) {
 func TestTimeoutsAreRetried(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, eaccountingtest.Options{}, nil)
-	e.conn.client.attemptTimeout = 100 * time.Millisecond
+	e.conn.client.core.Retry.AttemptTimeout = 100 * time.Millisecond
 	e.srv.InjectFault(eaccountingtest.Fault{Method: http.MethodGet, PathPrefix: "/v2/currencies", Latency: time.Second})
 	recs, _, _ := readAll(t, e.object(t, "currencies"), connectors.ReadRequest{})
 	if len(recs) == 0 {
@@ -156,14 +156,14 @@ func TestRequestPathAndQuery(t *testing.T) {
 func TestLogsCarryNoSecretsOrPayloads(t *testing.T) {
 	var logs strings.Builder
 	e := newEnv(t, eaccountingtest.Options{}, nil)
-	e.conn.client.log = newTextLogger(&logs)
+	e.conn.client.core.Logger = newTextLogger(&logs)
 	w := e.writer(t, "customers")
 	create(t, w, "CustomerNumber", customer(1))
 	if _, err := e.object(t, "customers").Find(t.Context(), "EmailAddress", []any{"billing1@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
-	if !strings.Contains(out, "endpoint=customers") {
+	if !strings.Contains(out, "http.route=customers") {
 		t.Errorf("no debug line per round trip:\n%s", out)
 	}
 	tok := readToken(t, e)

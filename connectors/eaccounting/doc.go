@@ -74,9 +74,11 @@
 //
 // # Limits and failures
 //
-// Every endpoint (method and path template) gets its own client-side
-// limiter at rate_limit requests per minute (600, the documented limit) with
-// a small burst, so normal runs never see 429. A 429 (ErrorCode 4010) still
+// Requests go through the shared REST core (connectors/rest). Every
+// endpoint (method and path template) gets its own rolling budget of
+// rate_limit requests per minute (600, the documented limit; a 429's
+// "maximum admitted N per Minute" replaces it), paced at the limit, so
+// normal runs never see 429. A 429 (ErrorCode 4010) still
 // waits as told (Retry-After, or "Try again in N seconds") and retries;
 // 5xx answers and timeouts of reads and updates are retried with jittered
 // backoff; a 401 refreshes the token once. eAccounting has no idempotency

@@ -78,9 +78,9 @@ func (e *env) open(t testing.TB, cfg connectors.Config) *conn {
 	}
 	cn := c.(*conn)
 	// Scaled-down waits: tests take milliseconds, not the real seconds.
-	cn.client.backoff = time.Millisecond
-	cn.client.maxBackoff = 10 * time.Millisecond
-	cn.client.attemptTimeout = 5 * time.Second
+	cn.client.core.Retry.Base = time.Millisecond
+	cn.client.core.Retry.Max = 10 * time.Millisecond
+	cn.client.core.Retry.AttemptTimeout = 5 * time.Second
 	return cn
 }
 

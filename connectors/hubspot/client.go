@@ -8,17 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/rest"
 )
 
 // options are the knobs of a connection that tests scale down. New uses
@@ -32,11 +29,13 @@ type options struct {
 	retryMax    time.Duration // longest backoff
 	secondly    time.Duration // backoff step after a SECONDLY 429
 
-	// Client-side limits before HubSpot's headers tell the real ones.
-	burstMax      int
-	burstInterval time.Duration
-	searchRate    rate.Limit
-	searchBurst   int
+	// Client-side budgets before HubSpot's headers tell the real ones.
+	burstMax       int // 0: by app type (private 100, OAuth 110)
+	burstInterval  time.Duration
+	searchMax      int // searches per searchInterval, per account
+	searchInterval time.Duration
+	assocMax       int // association batches per assocInterval; 0: by the account's tier
+	assocInterval  time.Duration
 
 	pageSize      int // list page size (HubSpot max 100)
 	searchLimit   int // search page size (HubSpot max 200)
@@ -51,38 +50,24 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		now:           time.Now,
-		sleep:         sleepCtx,
-		maxAttempts:   5,
-		retryBase:     500 * time.Millisecond,
-		retryMax:      30 * time.Second,
-		secondly:      time.Second,
-		burstMax:      100, // the lowest published private-app burst
-		burstInterval: 10 * time.Second,
-		searchRate:    4, // below the documented 5/s, shared by the account
-		searchBurst:   1,
-		pageSize:      100,
-		searchLimit:   200,
-		batchSize:     100,
-		inValues:      100,
-		timeout:       60 * time.Second,
-		indexLag:      3 * time.Second,
-		maxQueryChars: 6000,
-		writeParallel: 4,
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+		now:            time.Now,
+		sleep:          rest.SleepContext,
+		maxAttempts:    5,
+		retryBase:      500 * time.Millisecond,
+		retryMax:       30 * time.Second,
+		secondly:       time.Second,
+		burstInterval:  10 * time.Second,
+		searchMax:      5, // the documented 5 per second per account
+		searchInterval: time.Second,
+		assocInterval:  10 * time.Second,
+		pageSize:       100,
+		searchLimit:    200,
+		batchSize:      100,
+		inValues:       100,
+		timeout:        60 * time.Second,
+		indexLag:       3 * time.Second,
+		maxQueryChars:  6000,
+		writeParallel:  4,
 	}
 }
 
@@ -106,40 +91,218 @@ func (t staticToken) token(context.Context) (string, error) {
 }
 func (staticToken) refresh(context.Context, string) (bool, error) { return false, nil }
 
-// Client talks to the HubSpot API: it builds requests relative to BaseURL,
-// authenticates them, keeps to the rate limits, retries what can be retried
-// and decodes errors. Its shape follows go-github.
+// Client talks to the HubSpot API: it builds requests relative to BaseURL
+// and sends them through the shared REST core (connectors/rest), which
+// authenticates them, paces them to HubSpot's budgets (burst, search,
+// associations, daily), retries what can be retried and decodes errors with
+// classify. Its shape follows go-github.
 type Client struct {
 	BaseURL *url.URL
 
 	http   *http.Client
-	auth   authenticator
 	logger *slog.Logger
 	opts   options
-
-	burst  *adaptiveLimiter
-	search *rate.Limiter
+	core   *rest.Client
+	oauth  bool // OAuth tokens: a public app's burst, no daily headers
 }
 
+// Budget names of HubSpot's limits.
+const (
+	budgetBurst  = "burst"        // X-HubSpot-RateLimit-Max per -Interval-Milliseconds
+	budgetSearch = "search"       // CRM search, per account
+	budgetAssoc  = "associations" // association batch endpoints, exempt from the burst
+	budgetDaily  = "daily"        // X-HubSpot-RateLimit-Daily, private apps only
+)
+
 func newClient(base *url.URL, hc *http.Client, auth authenticator, logger *slog.Logger, opts options) *Client {
-	return &Client{
-		BaseURL: base,
-		http:    hc,
-		auth:    auth,
-		logger:  logger,
-		opts:    opts,
-		burst:   newAdaptiveLimiter(opts.burstMax, opts.burstInterval),
-		search:  rate.NewLimiter(opts.searchRate, opts.searchBurst),
+	c := &Client{BaseURL: base, http: hc, logger: logger, opts: opts}
+	if _, ok := auth.(*tokenSource); ok {
+		c.oauth = true
+	}
+	c.core = rest.New(hc, authAdapter{auth}, rest.Service{
+		Name:     service,
+		Classify: c.classify,
+		Budgets:  c.budgets,
+		Observe:  c.observe,
+	}, logger)
+	c.core.Retry = rest.Retry{MaxAttempts: opts.maxAttempts, Base: opts.retryBase, Max: opts.retryMax}
+	c.core.Now, c.core.Sleep = opts.now, opts.sleep
+	return c
+}
+
+// authAdapter gives an authenticator the core's method names.
+type authAdapter struct{ a authenticator }
+
+func (a authAdapter) Token(ctx context.Context) (string, error) { return a.a.token(ctx) }
+func (a authAdapter) Refresh(ctx context.Context, stale string) (bool, error) {
+	return a.a.refresh(ctx, stale)
+}
+
+// Budgets reports HubSpot's budgets as the client paces to them.
+func (c *Client) Budgets() []connectors.Budget { return c.core.Budgets() }
+
+func (c *Client) burst() *rest.Limiter {
+	return c.core.Budget(budgetBurst, func() *rest.Limiter {
+		n := c.opts.burstMax
+		if n <= 0 {
+			n = 100 // the lowest published private-app burst
+			if c.oauth {
+				n = 110 // a public app, per installing account
+			}
+		}
+		return rest.NewLimiter(budgetBurst, n, c.opts.burstInterval)
+	})
+}
+
+func (c *Client) daily() *rest.Limiter {
+	return c.core.Budget(budgetDaily, func() *rest.Limiter {
+		return rest.NewQuota(budgetDaily, "DAILY", 625000, 24*time.Hour)
+	})
+}
+
+// isAssocBatch reports whether a path is an association batch endpoint:
+// exempt from the burst window (the specs' x-hubspot-rate-limit-exemptions)
+// and limited apart.
+func isAssocBatch(path string) bool {
+	return strings.Contains(path, "/associations/") && strings.Contains(path, "/batch/")
+}
+
+func isSearch(path string) bool { return strings.HasSuffix(path, "/search") }
+
+// budgets picks the budgets a request draws on.
+func (c *Client) budgets(_ *rest.Client, req *http.Request) []*rest.Limiter {
+	var l *rest.Limiter
+	switch p := req.URL.Path; {
+	case isSearch(p):
+		l = c.core.Budget(budgetSearch, func() *rest.Limiter {
+			return rest.NewLimiter(budgetSearch, c.opts.searchMax, c.opts.searchInterval)
+		})
+	case isAssocBatch(p):
+		l = c.core.Budget(budgetAssoc, func() *rest.Limiter {
+			n := c.opts.assocMax
+			if n <= 0 {
+				// The association API's lowest published burst
+				// (Free/Starter) until the burst headers tell the tier.
+				n = 100
+				if b, _ := c.burst().Limit(); assocBurst(b) > 0 {
+					n = assocBurst(b)
+				}
+			}
+			return rest.NewLimiter(budgetAssoc, n, c.opts.assocInterval)
+		})
+	default:
+		l = c.burst()
+	}
+	if c.oauth {
+		return []*rest.Limiter{l} // OAuth requests have no daily quota
+	}
+	return []*rest.Limiter{l, c.daily()}
+}
+
+// observe adopts the limits an answer announces: the burst window's size
+// and what is left of it, and the daily quota.
+func (c *Client) observe(_ *rest.Client, req *http.Request, resp *http.Response, _ []byte, sent time.Time) {
+	h := resp.Header
+	if v := h.Get("X-HubSpot-RateLimit-Daily-Remaining"); v != "" && !c.oauth {
+		if rem, err := strconv.Atoi(v); err == nil {
+			limit, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily"))
+			if err != nil {
+				limit, _ = c.daily().Limit()
+			}
+			// The quota resets at midnight in the account's time zone,
+			// which the API does not tell: assume UTC.
+			y, m, d := c.opts.now().UTC().Date()
+			c.daily().SetQuota(limit, limit-rem, time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC))
+		}
+	}
+	if p := req.URL.Path; isSearch(p) || isAssocBatch(p) {
+		return // their answers carry the burst window's headers, not theirs
+	}
+	maxReq, err1 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
+	ms, err2 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds"))
+	if err1 != nil || err2 != nil || maxReq <= 0 || ms <= 0 {
+		return
+	}
+	b := c.burst()
+	b.SetLimit(maxReq, time.Duration(ms)*time.Millisecond)
+	if n := assocBurst(maxReq); n > 0 && c.opts.assocMax <= 0 {
+		// The association API's burst follows the account's tier, which
+		// the general burst tells (budgets sizes a new one the same way).
+		if l := c.core.Lookup(budgetAssoc); l != nil {
+			l.SetLimit(n, c.opts.assocInterval)
+		}
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return // the 429 pauses the window instead
+	}
+	if rem, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Remaining")); err == nil {
+		b.Sync(rem, sent)
 	}
 }
 
-type ctxKey int
+// assocBurst is the association API's burst per 10 s of a tier, known by
+// its general burst (hubspot-api.md §8.1, §11.1): 100 Free/Starter and
+// public apps, 150 Professional/Enterprise (190), 200 with the limit
+// increase (250). 0: unknown.
+func assocBurst(burst int) int {
+	switch {
+	case burst >= 250:
+		return 200
+	case burst >= 190:
+		return 150
+	case burst >= 100:
+		return 100
+	}
+	return 0
+}
 
-const noReplayKey ctxKey = iota
+// classify tells the core what a HubSpot answer means.
+func (c *Client) classify(resp *http.Response, body []byte, attempt int) rest.Verdict {
+	code := resp.StatusCode
+	if code >= 200 && code < 300 { // a 207 too: the caller reads its errors
+		return rest.Verdict{Class: rest.Success}
+	}
+	apiErr := apiError(code, body, resp.Header)
+	switch {
+	case code == http.StatusUnauthorized:
+		return rest.Verdict{Class: rest.AuthExpired, Err: apiErr}
+	case code == http.StatusTooManyRequests:
+		policy := policyOf(body)
+		v := rest.Verdict{Class: rest.RateLimited, Err: apiErr, Policy: policy}
+		switch policy {
+		case "DAILY":
+			v.Final, v.Err = true, dailyLimitError(c.opts.now(), apiErr)
+		case "TEN_SECONDLY_ROLLING":
+			v.Wait = c.window(resp.Header)
+			// The window is shared: hold back every request of the
+			// connection, not only this one.
+			v.Pause = !isSearch(resp.Request.URL.Path)
+		default: // SECONDLY (search) and unknown policies: back off
+			v.Wait = rest.Jitter(c.opts.secondly * time.Duration(attempt))
+		}
+		return v
+	case retryableStatus(code):
+		v := rest.Verdict{Class: rest.Retryable, Err: apiErr}
+		if code == http.StatusLocked {
+			v.Wait = lockWait // HubSpot's locks last 2 s
+		}
+		return v
+	}
+	return rest.Verdict{Class: rest.Permanent, Err: apiErr}
+}
+
+// window is how long to wait for the burst window to free up.
+func (c *Client) window(h http.Header) time.Duration {
+	if ms, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds")); err == nil && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	_, per := c.burst().Limit()
+	return per
+}
 
 // noReplay marks requests that must not be sent twice after an answer was
 // lost (creates): Do returns the failure instead, and the caller reconciles.
-func noReplay(ctx context.Context) context.Context { return context.WithValue(ctx, noReplayKey, true) }
+func noReplay(ctx context.Context) context.Context { return rest.NoReplay(ctx) }
 
 // NewRequest builds a request for path (relative to BaseURL) with query
 // parameters and a JSON body (nil for none).
@@ -179,196 +342,12 @@ func (e *lostAnswerError) Unwrap() error { return e.err }
 // *connectors.APIError, limits that cannot be waited out as
 // *connectors.RateLimitError. A 207 is a success: the caller reads its errors.
 func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
-	ctx := req.Context()
-	replay := ctx.Value(noReplayKey) == nil
-	isSearch := strings.HasSuffix(req.URL.Path, "/search")
-	refreshed := false
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		if err := c.wait(ctx, isSearch); err != nil {
-			return nil, err
-		}
-		resp, body, usedTok, err := c.roundTrip(req, attempt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("hubspot: %s %s: %w", req.Method, req.URL.Path, ctx.Err())
-			}
-			var ae *connectors.APIError
-			if errors.As(err, &ae) { // from the authenticator
-				return nil, err
-			}
-			lastErr = fmt.Errorf("hubspot: %s %s: %w", req.Method, req.URL.Path, err)
-			if !replay {
-				return nil, &lostAnswerError{lastErr}
-			}
-			if attempt >= c.opts.maxAttempts {
-				return nil, lastErr
-			}
-			if err := c.opts.sleep(ctx, c.backoff(attempt)); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		c.burst.adopt(resp.Header, c.opts.now())
-		var apiErr *connectors.APIError
-		if err := checkResponse(resp); err == nil {
-			if v != nil && len(body) > 0 {
-				if err := json.Unmarshal(body, v); err != nil {
-					return resp, fmt.Errorf("hubspot: decode %s %s answer: %w", req.Method, req.URL.Path, err)
-				}
-			}
-			return resp, nil
-		} else if !errors.As(err, &apiErr) {
-			return resp, err
-		}
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
-			refreshed = true
-			ok, err := c.auth.refresh(ctx, usedTok)
-			if err != nil {
-				return resp, err
-			}
-			if ok {
-				continue
-			}
-			return resp, apiErr
-		case resp.StatusCode == http.StatusTooManyRequests:
-			wait, rlErr := c.rateLimitWait(ctx, resp, body, apiErr, attempt)
-			if rlErr != nil {
-				return resp, rlErr
-			}
-			if attempt >= c.opts.maxAttempts {
-				return resp, &connectors.RateLimitError{Service: service, Policy: policyOf(body), Err: apiErr}
-			}
-			if !isSearch && policyOf(body) == "TEN_SECONDLY_ROLLING" {
-				// The window is shared: hold back every request of the
-				// connection, not only this one; c.wait sleeps it out.
-				c.burst.pause(c.opts.now().Add(wait))
-				continue
-			}
-			if err := c.opts.sleep(ctx, wait); err != nil {
-				return resp, err
-			}
-		case retryableStatus(resp.StatusCode):
-			if !replay && resp.StatusCode >= 500 {
-				return resp, &lostAnswerError{apiErr}
-			}
-			if attempt >= c.opts.maxAttempts {
-				return resp, apiErr
-			}
-			wait := c.backoff(attempt)
-			if resp.StatusCode == http.StatusLocked {
-				wait = max(wait, lockWait) // HubSpot's locks last 2 s
-			}
-			if ra, ok := retryAfter(resp.Header, c.opts.now()); ok {
-				wait = ra
-			}
-			if err := c.opts.sleep(ctx, wait); err != nil {
-				return resp, err
-			}
-		default:
-			return resp, apiErr
-		}
+	resp, err := c.core.Do(req, v)
+	var lost *rest.LostError
+	if errors.As(err, &lost) {
+		return resp, &lostAnswerError{lost.Err}
 	}
-}
-
-// checkResponse returns nil for a 2xx answer and the decoded
-// *connectors.APIError otherwise. It reads the body and puts it back, so the
-// caller can still read it.
-func checkResponse(r *http.Response) error {
-	if r.StatusCode >= 200 && r.StatusCode < 300 {
-		return nil
-	}
-	var body []byte
-	if r.Body != nil {
-		var err error
-		if body, err = io.ReadAll(r.Body); err != nil {
-			return fmt.Errorf("hubspot: read %d answer: %w", r.StatusCode, err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	return apiError(r.StatusCode, body, r.Header)
-}
-
-// roundTrip sends one attempt and reads the whole answer.
-func (c *Client) roundTrip(req *http.Request, attempt int) (*http.Response, []byte, string, error) {
-	ctx := req.Context()
-	tok, err := c.auth.token(ctx)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	r := req.Clone(ctx)
-	if req.GetBody != nil {
-		if r.Body, err = req.GetBody(); err != nil {
-			return nil, nil, "", err
-		}
-	}
-	r.Header.Set("Authorization", "Bearer "+tok)
-	start := c.opts.now()
-	resp, err := c.http.Do(r)
-	if err != nil {
-		c.logger.DebugContext(ctx, "http round trip", "http.method", req.Method, "http.path", req.URL.Path,
-			"attempt", attempt, "error", err.Error())
-		return nil, nil, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	c.logger.DebugContext(ctx, "http round trip", "http.method", req.Method, "http.path", req.URL.Path,
-		"http.status", resp.StatusCode, "attempt", attempt, "duration", c.opts.now().Sub(start))
-	if err != nil {
-		return nil, nil, "", err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, body, tok, nil
-}
-
-func (c *Client) wait(ctx context.Context, isSearch bool) error {
-	if now := c.opts.now(); c.burst.dailyExhausted(now) {
-		// The last answer said the quota is used up: the next request
-		// would only be refused.
-		return dailyLimitError(now, nil)
-	}
-	var err error
-	if isSearch {
-		err = c.search.Wait(ctx)
-	} else {
-		if d := c.burst.pausedFor(c.opts.now()); d > 0 {
-			if err := c.opts.sleep(ctx, d); err != nil {
-				return err
-			}
-		}
-		err = c.burst.wait(ctx)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		// Wait refuses when the deadline comes before the next token.
-		return &connectors.RateLimitError{Service: service, Policy: "CLIENT", Err: err}
-	}
-	return nil
-}
-
-// rateLimitWait decides what to do about a 429: how long to wait, or the
-// error that stops (daily quota, or a wait beyond the deadline).
-func (c *Client) rateLimitWait(ctx context.Context, resp *http.Response, body []byte, apiErr *connectors.APIError, attempt int) (time.Duration, error) {
-	now := c.opts.now()
-	policy := policyOf(body)
-	if policy == "DAILY" {
-		return 0, dailyLimitError(now, apiErr)
-	}
-	var wait time.Duration
-	if ra, ok := retryAfter(resp.Header, now); ok {
-		wait = ra
-	} else if policy == "TEN_SECONDLY_ROLLING" {
-		wait = c.burst.window(resp.Header)
-	} else { // SECONDLY (search) and unknown policies: back off
-		wait = jitter(c.opts.secondly * time.Duration(attempt))
-	}
-	if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
-		return 0, &connectors.RateLimitError{Service: service, Policy: policy, Reset: now.Add(wait), Err: apiErr}
-	}
-	return wait, nil
+	return resp, err
 }
 
 // dailyLimitError stops on the daily quota. The quota resets at midnight in
@@ -412,132 +391,9 @@ func retryableStatus(code int) bool {
 }
 
 // backoff is the jittered exponential wait before attempt+1.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.opts.retryBase << (attempt - 1)
-	if d <= 0 || d > c.opts.retryMax {
-		d = c.opts.retryMax
-	}
-	return jitter(d)
-}
+func (c *Client) backoff(attempt int) time.Duration { return c.core.Backoff(attempt) }
 
-// jitter returns a duration between d/2 and d.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2)
-}
+// Budgets reports the connection's rate budgets (connectors.Budgeted).
+func (c *Connector) Budgets() []connectors.Budget { return c.client.Budgets() }
 
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// adaptiveLimiter is the client-side bucket of the burst limit, sized from
-// X-HubSpot-RateLimit-Max and -Interval-Milliseconds once HubSpot sends them.
-type adaptiveLimiter struct {
-	lim *rate.Limiter
-
-	mu       sync.Mutex
-	max      int
-	interval time.Duration
-	until    time.Time // no request before this (after a TEN_SECONDLY_ROLLING 429)
-	dailyOut string    // the UTC day whose daily quota an answer said is used up
-}
-
-// dailyExhausted reports whether the daily quota is known to be used up on
-// now's UTC day.
-func (l *adaptiveLimiter) dailyExhausted(now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.dailyOut != "" && l.dailyOut == now.UTC().Format(time.DateOnly)
-}
-
-// pause holds back requests until t.
-func (l *adaptiveLimiter) pause(t time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t.After(l.until) {
-		l.until = t
-	}
-}
-
-// pausedFor is how long a request must still wait after a pause.
-func (l *adaptiveLimiter) pausedFor(now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.until.Sub(now)
-}
-
-func newAdaptiveLimiter(maxReq int, interval time.Duration) *adaptiveLimiter {
-	l := &adaptiveLimiter{}
-	r, b := bucketFor(maxReq, interval)
-	l.lim = rate.NewLimiter(r, b)
-	l.max, l.interval = maxReq, interval
-	return l
-}
-
-// bucketFor sizes a token bucket that never exceeds maxReq requests in any
-// rolling window of interval: burst b plus rate r times interval stays at
-// maxReq.
-func bucketFor(maxReq int, interval time.Duration) (rate.Limit, int) {
-	b := max(1, maxReq/10)
-	r := rate.Limit(float64(max(maxReq-b, 1)) / interval.Seconds())
-	return r, b
-}
-
-func (l *adaptiveLimiter) wait(ctx context.Context) error { return l.lim.Wait(ctx) }
-
-// adopt resizes the bucket to the limits an answer announces.
-func (l *adaptiveLimiter) adopt(h http.Header, now time.Time) {
-	if v := h.Get("X-HubSpot-RateLimit-Daily-Remaining"); v != "" {
-		l.mu.Lock()
-		if v == "0" {
-			l.dailyOut = now.UTC().Format(time.DateOnly)
-		} else {
-			l.dailyOut = ""
-		}
-		l.mu.Unlock()
-	}
-	maxReq, err1 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
-	ms, err2 := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds"))
-	if err1 != nil || err2 != nil || maxReq <= 0 || ms <= 0 {
-		return
-	}
-	interval := time.Duration(ms) * time.Millisecond
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if maxReq == l.max && interval == l.interval {
-		return
-	}
-	l.max, l.interval = maxReq, interval
-	r, b := bucketFor(maxReq, interval)
-	l.lim.SetLimit(r)
-	l.lim.SetBurst(b)
-}
-
-// window is how long to wait for a rolling window to free up.
-func (l *adaptiveLimiter) window(h http.Header) time.Duration {
-	if ms, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds")); err == nil && ms > 0 {
-		return time.Duration(ms) * time.Millisecond
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.interval
-}
-
-// limits returns the current size of the burst bucket.
-func (l *adaptiveLimiter) limits() (int, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.max, l.interval
-}
+var _ connectors.Budgeted = (*Connector)(nil)

@@ -8,12 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -49,7 +48,8 @@ func fastOptions(rec *sleeps) options {
 	o.secondly = 20 * time.Millisecond
 	o.burstMax = 100000
 	o.burstInterval = time.Second
-	o.searchRate = rate.Inf
+	o.searchMax = 1 << 20
+	o.assocMax = 1 << 20
 	o.indexLag = 0
 	return o
 }
@@ -236,18 +236,19 @@ func TestDoAdoptsRateLimitHeaders(t *testing.T) {
 	if err := doPost(c, t.Context(), "/crm/v3/objects/contacts/batch/read"); err != nil {
 		t.Fatal(err)
 	}
-	if m, iv := c.burst.limits(); m != 190 || iv != 10*time.Second {
+	if m, iv := c.burst().Limit(); m != 190 || iv != 10*time.Second {
 		t.Errorf("limits = %d per %v; want 190 per 10s", m, iv)
 	}
-	// 19 of burst, the rest spread so that no 10 s window sees more than 190.
-	if b, r := c.burst.lim.Burst(), c.burst.lim.Limit(); b != 19 || r != rate.Limit(17.1) {
-		t.Errorf("bucket = burst %d, rate %v; want 19, 17.1", b, r)
+	want := []connectors.Budget{{Name: "burst", Limit: 190, Per: 10 * time.Second, Used: 1},
+		{Name: "daily", Limit: 625000, Per: 24 * time.Hour, Used: 1}}
+	if got := c.Budgets(); !slices.Equal(got, want) {
+		t.Errorf("Budgets() = %v; want %v", got, want)
 	}
 }
 
 func TestDoThrottlesSearchSeparately(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) { ok(w) }, func(o *options) {
-		o.searchRate, o.searchBurst = 20, 1
+		o.searchMax, o.searchInterval = 1, 50*time.Millisecond
 	})
 	start := time.Now()
 	for range 5 {
@@ -256,7 +257,7 @@ func TestDoThrottlesSearchSeparately(t *testing.T) {
 		}
 	}
 	if d := time.Since(start); d < 190*time.Millisecond {
-		t.Errorf("5 searches at 20/s took %v; want at least 200ms", d)
+		t.Errorf("5 searches at 1 per 50ms took %v; want at least 200ms", d)
 	}
 	start = time.Now()
 	for range 5 {

@@ -109,11 +109,13 @@
 //
 // # Limits and errors
 //
-// Requests keep to a client-side token bucket sized from
-// X-HubSpot-RateLimit-Max and -Interval-Milliseconds, and search to its own
-// (4 per second). The buckets are per connection: several processes sharing
-// one account share HubSpot's limits but not these buckets, and the 429
-// handling covers the difference. A 429 is waited out by its policy
+// Requests go through the shared REST core (connectors/rest) and are paced
+// to rolling budgets at HubSpot's limits: burst (sized from
+// X-HubSpot-RateLimit-Max and -Interval-Milliseconds, kept in step with
+// -Remaining), search (5 per second), association batches (by the
+// account's tier) and the daily quota. The budgets are per connection:
+// several processes sharing one account share HubSpot's limits, and the 429
+// handling covers what the headers do not tell. A 429 is waited out by its policy
 // (TEN_SECONDLY_ROLLING: the window, for every request of the connection;
 // SECONDLY: a back-off; Retry-After when given); the DAILY limit stops with a
 // *connectors.RateLimitError that names the reset (midnight UTC, as the

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/rest"
 )
 
 const authorizeURL = "https://app.hubspot.com/oauth/authorize"
@@ -142,7 +143,8 @@ func (s *tokenSource) refreshLocked(ctx context.Context) error {
 			return &connectors.APIError{Service: service, Status: re.Response.StatusCode, Code: re.ErrorCode,
 				Message: "refreshing the OAuth token failed (" + re.ErrorDescription + "); run kopla login again", Kind: connectors.ErrAuth}
 		}
-		return fmt.Errorf("hubspot: refresh OAuth token: %w", err)
+		// The token endpoint failed or timed out: nothing was sent yet, a retry may do.
+		return &rest.TemporaryError{Err: fmt.Errorf("hubspot: refresh OAuth token: %w", err)}
 	}
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = s.tok.RefreshToken

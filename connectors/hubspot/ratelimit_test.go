@@ -10,6 +10,7 @@ import (
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/hubspot/hubspottest"
+	"github.com/kopla-dev/kopla/connectors/rest"
 )
 
 // statusCounter counts the fake's answers by status.
@@ -47,7 +48,7 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func realSleep(o *options) { o.sleep = sleepCtx }
+func realSleep(o *options) { o.sleep = rest.SleepContext }
 
 func TestRateLimitHeadersAdopted(t *testing.T) {
 	var sc statusCounter
@@ -58,7 +59,7 @@ func TestRateLimitHeadersAdopted(t *testing.T) {
 	if _, err := o.Get(t.Context(), []string{"1"}); err != nil {
 		t.Fatal(err)
 	}
-	if m, iv := e.conn.client.burst.limits(); m != 5 || iv != 100*time.Millisecond {
+	if m, iv := e.conn.client.burst().Limit(); m != 5 || iv != 100*time.Millisecond {
 		t.Fatalf("adopted limits = %d per %v; want 5 per 100ms", m, iv)
 	}
 	start := time.Now()
@@ -67,10 +68,10 @@ func TestRateLimitHeadersAdopted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The bucket (1 of burst, 40/s) keeps under the limit instead of
-	// running into 429s.
-	if d := time.Since(start); d < 250*time.Millisecond {
-		t.Errorf("12 requests took %v; want the client to pace them (>= 250ms)", d)
+	// The window (5 per 100ms) keeps under the limit instead of running
+	// into 429s: 13 requests in all need at least two windows.
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("12 requests took %v; want the client to pace them (>= 200ms)", d)
 	}
 	if n := sc.get(429); n != 0 {
 		t.Errorf("%d answers were 429; want none", n)
@@ -132,7 +133,7 @@ func TestRateLimitClientSearchBucket(t *testing.T) {
 	// The connector's own search bucket keeps below the account's limit.
 	var sc statusCounter
 	e := newEnv(t, envConfig{fake: hubspottest.Options{Limits: hubspottest.Limits{Search: 2, SearchWindow: 200 * time.Millisecond}},
-		middleware: sc.wrap, opts: func(o *options) { realSleep(o); o.searchRate, o.searchBurst = 8, 1 },
+		middleware: sc.wrap, opts: func(o *options) { realSleep(o); o.searchMax, o.searchInterval = 2, 220*time.Millisecond },
 		seed: seedJSON(t, map[string][]map[string]string{"products": {{"name": "P", "hs_sku": "S"}}})})
 	o := e.object(t, "products")
 	for range 5 {
@@ -144,4 +145,30 @@ func TestRateLimitClientSearchBucket(t *testing.T) {
 		t.Errorf("%d answers were 429; want none", n)
 	}
 	var _ connectors.Finder = o
+}
+
+// TestAssociationBudgetByTier: association batches draw on their own
+// budget, sized by the tier the burst headers tell, not on the burst.
+func TestAssociationBudgetByTier(t *testing.T) {
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-HubSpot-RateLimit-Max", "190")
+		w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
+		ok(w)
+	}, func(o *options) { o.assocMax = 0 })
+	if err := doPost(c, t.Context(), "/crm/v3/objects/contacts/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	if err := doPost(c, t.Context(), "/crm/associations/2026-03/deals/contacts/batch/read"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]connectors.Budget{}
+	for _, b := range c.Budgets() {
+		got[b.Name] = b
+	}
+	if b := got["associations"]; b.Limit != 150 || b.Per != 10*time.Second || b.Used != 1 {
+		t.Errorf("associations budget = %+v; want 150 per 10s, 1 used", b)
+	}
+	if b := got["burst"]; b.Used != 1 {
+		t.Errorf("burst budget = %+v; want the association batch not counted", b)
+	}
 }

@@ -3,10 +3,8 @@ package eaccountingtest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -17,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kopla-dev/kopla/connectors/fakekit"
 )
 
 // Options configure a Server. The zero value is a server with the real limits.
@@ -44,27 +44,9 @@ type Options struct {
 	MaxURLLength int
 }
 
-// Fault makes matching requests misbehave.
-type Fault struct {
-	Method     string // "" matches every method
-	PathPrefix string // matched against the URL path, e.g. "/v2/customers"
-	// Status, when set, is answered instead of the real answer (429 with the
-	// rate-limit body, other codes with the matching error body).
-	Status int
-	// Latency delays the request before it is handled.
-	Latency time.Duration
-	// DropAfterCommit handles the request (the write happens) and then
-	// closes the connection without an answer, or, with Status set,
-	// answers Status instead of the real answer.
-	DropAfterCommit bool
-	// Answer, when set, changes the JSON object a handled request answers
-	// (what is stored stays as the request made it): a record whose answer
-	// says other totals than were stored, to test verification.
-	Answer func(body map[string]any)
-	// Times is how many matching requests the fault hits: 0 means once,
-	// a negative number means every matching request until ClearFaults.
-	Times int
-}
+// Fault makes matching requests misbehave (see fakekit.Fault). A 429
+// Status answers the per-endpoint rate-limit body.
+type Fault = fakekit.Fault
 
 // Server is the fake. It is an http.Handler and safe for concurrent use.
 type Server struct {
@@ -79,15 +61,19 @@ type Server struct {
 	rotate       bool
 	mux          *http.ServeMux
 
+	counts fakekit.Counters
+	faults fakekit.Faults
+	hits   fakekit.Windows // rate-limit window per endpoint
+
 	mu      sync.Mutex
-	counts  map[string]int
-	faults  []*Fault
-	hits    map[string][]time.Time // rate-limit window per endpoint
 	codes   map[string]authCode
 	access  map[string]token
 	refresh map[string]token
 	data    *store
 	direct  string // set by NewTestServer
+	// connRefresh is the refresh token Connection hands out, issued on its
+	// first call.
+	connRefresh string
 	// pdfLinks are the issued invoice PDF links, by token (see pdf.go).
 	pdfLinks map[string]pdfLink
 }
@@ -117,8 +103,6 @@ func New(opts Options) *Server {
 		rateWindow:   opts.RateWindow,
 		maxURL:       opts.MaxURLLength,
 		rotate:       !opts.ReusableRefreshTokens,
-		counts:       map[string]int{},
-		hits:         map[string][]time.Time{},
 		codes:        map[string]authCode{},
 		access:       map[string]token{},
 		refresh:      map[string]token{},
@@ -225,35 +209,16 @@ func (s *Server) ClientSecret() string { return s.clientSecret }
 // Requests returns how many requests reached an endpoint, keyed by method
 // and route as in the Swagger ("GET /v2/customers/{customerId}"); "*" is the
 // total. Requests refused by rate limits, faults or auth are counted too.
-func (s *Server) Requests(key string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[key]
-}
+func (s *Server) Requests(key string) int { return s.counts.Get(key) }
 
 // ResetCounters sets every request counter to zero.
-func (s *Server) ResetCounters() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.counts)
-}
+func (s *Server) ResetCounters() { s.counts.Reset() }
 
 // InjectFault adds a fault; faults are tried in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -267,13 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func (s *Server) count(keys ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		s.counts[k]++
-	}
-}
+func (s *Server) count(keys ...string) { s.counts.Add(keys...) }
 
 // handle registers an API endpoint: counted, subject to faults, bearer
 // auth and the per-endpoint rate limit.
@@ -294,84 +253,40 @@ func (s *Server) handleIdentity(pattern string, h http.HandlerFunc) {
 func (s *Server) serve(pattern string, api bool, w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
 	s.count("*", pattern)
 	start := s.now()
-	f := s.takeFault(r)
-	if f != nil && f.Latency > 0 {
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
+	f := s.faults.Take(r)
 	if f != nil && f.Status != 0 && !f.DropAfterCommit {
-		s.writeFault(w, f.Status)
+		// Answered before authentication, as a failing gateway would.
+		fakekit.Serve(w, r, f, s.writeFault, nil)
 		return
 	}
-	if api {
-		tok, ok := s.bearer(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, codeNotAuthorized, "AuthorizationException - Authorization has been denied for this request.")
-			return
-		}
-		if need := requiredScopes(r.Method, pattern); !hasScope(tok.scope, need) {
-			writeError(w, http.StatusForbidden, codeNoScopes,
-				"NoAccessToScopes - This endpoint requires any of the following scopes: "+strings.Join(need, ", ")+" (and ea:api).")
-			return
-		}
-		if wait, ok := s.allow(pattern); !ok {
-			s.writeRateLimited(w, wait)
-			return
-		}
-	}
-	if f != nil && f.DropAfterCommit {
-		rec := httptest.NewRecorder()
-		h(rec, r)
-		if f.Status != 0 {
-			s.writeFault(w, f.Status)
-			return
-		}
-		dropConnection(w)
+	if api && !s.admit(pattern, w, r) {
 		return
 	}
-	if f != nil && f.Answer != nil {
-		rec := httptest.NewRecorder()
-		h(rec, r)
-		var body map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &body); err == nil {
-			f.Answer(body)
-			b, _ := json.Marshal(body)
-			rec.Body.Reset()
-			rec.Body.Write(b)
-		}
-		maps.Copy(w.Header(), rec.Header())
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
-		return
-	}
-	h(w, r)
+	fakekit.Serve(w, r, f, s.writeFault, func(w http.ResponseWriter) { h(w, r) })
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "eaccountingtest request",
 		slog.String("http.method", r.Method), slog.String("route", pattern),
 		slog.Duration("elapsed", s.now().Sub(start)))
 }
 
-func (s *Server) takeFault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) || !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
-			continue
-		}
-		hit := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return &hit
+// admit authenticates an API request and applies the rate limit; it
+// answers the refusal itself.
+func (s *Server) admit(pattern string, w http.ResponseWriter, r *http.Request) bool {
+	tok, ok := s.bearer(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, codeNotAuthorized, "AuthorizationException - Authorization has been denied for this request.")
+		return false
 	}
-	return nil
+	if need := requiredScopes(r.Method, pattern); !hasScope(tok.scope, need) {
+		writeError(w, http.StatusForbidden, codeNoScopes,
+			"NoAccessToScopes - This endpoint requires any of the following scopes: "+strings.Join(need, ", ")+" (and ea:api).")
+		return false
+	}
+	if _, wait, ok := s.hits.Allow(pattern, s.rateLimit, s.rateWindow, s.now()); !ok {
+		s.writeRateLimited(w, wait)
+		return false
+	}
+	return true
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, status int) {
@@ -387,41 +302,6 @@ func (s *Server) writeFault(w http.ResponseWriter, status int) {
 	default:
 		writeError(w, status, codeInvalidInput, http.StatusText(status))
 	}
-}
-
-// dropConnection closes the client's connection without an answer, as a
-// network failure after the server committed the write would.
-func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
-}
-
-// allow applies the per-endpoint sliding-window limit. It returns how long
-// until a slot frees up when the request is refused.
-func (s *Server) allow(pattern string) (time.Duration, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	cut := now.Add(-s.rateWindow)
-	hits := s.hits[pattern]
-	i := 0
-	for i < len(hits) && !hits[i].After(cut) {
-		i++
-	}
-	hits = hits[i:]
-	if len(hits) >= s.rateLimit {
-		s.hits[pattern] = hits
-		return hits[0].Sub(cut), false
-	}
-	s.hits[pattern] = append(hits, now)
-	return 0, true
 }
 
 func (s *Server) writeRateLimited(w http.ResponseWriter, wait time.Duration) {
@@ -514,3 +394,39 @@ func newUUID() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// Kind is the connector kind the fake stands in for (fakekit.Sandboxed).
+func (s *Server) Kind() string { return "eaccounting" }
+
+// Connection points an eaccounting connection at the fake served at base:
+// the API under /v2, the identity server at the root, and a refresh token
+// issued once, so that every connection (and every printed credential)
+// starts from the same one. Serve the fake with ReusableRefreshTokens for
+// it to stay valid.
+func (s *Server) Connection(base string) []fakekit.Setting {
+	s.mu.Lock()
+	refresh := s.connRefresh
+	s.mu.Unlock()
+	if refresh == "" {
+		refresh = s.IssueRefreshToken()
+		s.mu.Lock()
+		if s.connRefresh == "" {
+			s.connRefresh = refresh
+		}
+		refresh = s.connRefresh
+		s.mu.Unlock()
+	}
+	return []fakekit.Setting{
+		{Name: "base_url", Value: base + "/v2"},
+		{Name: "identity_url", Value: base},
+		{Name: "client_id", Value: s.ClientID()},
+		{Name: "client_secret", Value: s.ClientSecret(), Sensitive: true},
+		{Name: "refresh_token", Value: refresh, Sensitive: true},
+	}
+}
+
+// EnvPrefixes are the prefixes of eaccounting connections' variables
+// (Visma's name included).
+func (s *Server) EnvPrefixes() []string { return []string{"EACCOUNTING_", "VISMA_"} }
+
+var _ fakekit.Sandboxed = (*Server)(nil)

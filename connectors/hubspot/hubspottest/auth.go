@@ -224,7 +224,7 @@ type rateLimit struct {
 
 // limit applies the rate limits to one authenticated request, sets the
 // rate-limit headers and returns the 429 body when a limit is reached.
-func (s *Server) limit(w http.ResponseWriter, class string, search, exempt bool) *rateLimit {
+func (s *Server) limit(w http.ResponseWriter, class string, rt route) *rateLimit {
 	now := s.now()
 	l := s.limits
 	deny := func(policy, msg string) *rateLimit {
@@ -236,18 +236,20 @@ func (s *Server) limit(w http.ResponseWriter, class string, search, exempt bool)
 		s.dailyDay, s.daily = day, 0
 	}
 	private := class == classPrivate
+	dailyOut := private && l.Daily > 0 && s.daily >= l.Daily
 	h := w.Header()
-	if search {
+	if rt.search {
 		// Search answers carry no rate-limit headers (DOC-2024-usage) and
 		// are exempt from the ten-secondly limit.
-		s.search = prune(s.search, now, l.SearchWindow)
-		if l.Search > 0 && len(s.search) >= l.Search {
+		if l.Search > 0 && s.windows.Used("search", l.SearchWindow, now) >= l.Search {
 			return deny("SECONDLY", "You have reached your secondly limit.")
 		}
-		if private && l.Daily > 0 && s.daily >= l.Daily {
+		if dailyOut {
 			return deny("DAILY", "You have reached your daily limit.")
 		}
-		s.search = append(s.search, now)
+		if l.Search > 0 {
+			s.windows.Allow("search", l.Search, l.SearchWindow, now)
+		}
 		if private {
 			s.daily++
 		}
@@ -257,8 +259,8 @@ func (s *Server) limit(w http.ResponseWriter, class string, search, exempt bool)
 	if !private {
 		burst = l.OAuthBurst
 	}
-	s.rate[class] = prune(s.rate[class], now, l.Window)
-	used := len(s.rate[class])
+	key := "burst:" + class
+	used := s.windows.Used(key, l.Window, now)
 	if burst > 0 {
 		h.Set("X-HubSpot-RateLimit-Max", strconv.Itoa(burst))
 		h.Set("X-HubSpot-RateLimit-Interval-Milliseconds", strconv.FormatInt(l.Window.Milliseconds(), 10))
@@ -268,37 +270,36 @@ func (s *Server) limit(w http.ResponseWriter, class string, search, exempt bool)
 	}
 	setRemaining := func() {
 		if burst > 0 {
-			h.Set("X-HubSpot-RateLimit-Remaining", strconv.Itoa(max(burst-len(s.rate[class]), 0)))
+			h.Set("X-HubSpot-RateLimit-Remaining", strconv.Itoa(max(burst-used, 0)))
 		}
 		if private && l.Daily > 0 {
 			h.Set("X-HubSpot-RateLimit-Daily-Remaining", strconv.Itoa(max(l.Daily-s.daily, 0)))
 		}
 	}
-	if private && l.Daily > 0 && s.daily >= l.Daily {
+	if dailyOut {
 		setRemaining()
 		return deny("DAILY", "You have reached your daily limit.")
 	}
-	if !exempt && burst > 0 && used >= burst {
-		setRemaining()
-		rl := deny("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
-		rl.GroupName = fmt.Sprintf("publicapi:%s-api-calls-ten-secondly:%d", class, s.opts.PortalID)
-		return rl
-	}
-	if !exempt {
-		s.rate[class] = append(s.rate[class], now)
+	if rt.exempt {
+		// Association batches have their own limit, without headers.
+		if l.Associations > 0 {
+			if _, _, ok := s.windows.Allow("associations", l.Associations, l.Window, now); !ok {
+				setRemaining()
+				return deny("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
+			}
+		}
+	} else if burst > 0 {
+		var ok bool
+		if used, _, ok = s.windows.Allow(key, burst, l.Window, now); !ok {
+			setRemaining()
+			rl := deny("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
+			rl.GroupName = fmt.Sprintf("publicapi:%s-api-calls-ten-secondly:%d", class, s.opts.PortalID)
+			return rl
+		}
 	}
 	if private {
 		s.daily++
 	}
 	setRemaining()
 	return nil
-}
-
-// prune drops the times that left the window.
-func prune(times []time.Time, now time.Time, window time.Duration) []time.Time {
-	i := 0
-	for i < len(times) && !times[i].After(now.Add(-window)) {
-		i++
-	}
-	return times[i:]
 }

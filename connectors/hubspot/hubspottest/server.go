@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kopla-dev/kopla/connectors/fakekit"
 )
 
 // Options configure a Server. The zero value is a usable server with a
@@ -58,6 +60,10 @@ type Limits struct {
 	Search int
 	// SearchWindow is the window of Search (0 = 1 s).
 	SearchWindow time.Duration
+	// Associations is the number of association batch requests allowed
+	// per Window for the account (0 = 150, Professional); they are exempt
+	// from Burst. The answers carry no headers of this limit.
+	Associations int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -70,6 +76,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.OAuthBurst, 110)
 	def(&l.Daily, 625000)
 	def(&l.Search, 5)
+	def(&l.Associations, 150)
 	if l.Window <= 0 {
 		l.Window = 10 * time.Second
 	}
@@ -85,22 +92,9 @@ type OAuthClient struct {
 	ClientSecret string
 }
 
-// Fault makes matching requests fail. A request matches when its method
-// equals Method ("" = any) and its path starts with PathPrefix.
-type Fault struct {
-	Method     string
-	PathPrefix string
-	// Status, when set (5xx), is answered instead of handling the request.
-	Status int
-	// Latency delays the answer (or the failure).
-	Latency time.Duration
-	// DropAfterCommit handles the request (the write is applied), then closes
-	// the connection without an answer.
-	DropAfterCommit bool
-	// Times is how many matching requests the fault affects: 0 means once, a
-	// negative value means every matching request until ClearFaults.
-	Times int
-}
+// Fault makes matching requests fail (see fakekit.Fault): a Status is
+// answered with HubSpot's error body.
+type Fault = fakekit.Fault
 
 // Server is an in-memory HubSpot account served over HTTP.
 type Server struct {
@@ -124,10 +118,9 @@ type Server struct {
 	values    map[string]map[string]map[string]map[string]bool // see index.go
 	links     map[linkKey]map[string]bool                      // see index.go
 	pipelines map[string][]pipeline                            // type -> pipelines, default first
-	counters  map[string]int
-	faults    []*Fault
-	rate      map[string][]time.Time // token class -> request times in the window
-	search    []time.Time
+	counters  fakekit.Counters
+	faults    fakekit.Faults
+	windows   fakekit.Windows // "burst:<class>", "search", "associations"
 	daily     int
 	dailyDay  string
 }
@@ -152,8 +145,6 @@ func New(opts Options) *Server {
 		values:    map[string]map[string]map[string]map[string]bool{},
 		links:     map[linkKey]map[string]bool{},
 		pipelines: map[string][]pipeline{},
-		counters:  map[string]int{},
-		rate:      map[string][]time.Time{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -218,95 +209,37 @@ func (s *Server) PortalID() int { return s.opts.PortalID }
 // same with the object type filled in by its name
 // ("POST /crm/v3/objects/contacts/batch/create"), or "*" for all requests.
 // Requests refused by a fault, auth or a rate limit count too.
-func (s *Server) Requests(key string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counters[key]
-}
+func (s *Server) Requests(key string) int { return s.counters.Get(key) }
 
 // ResetCounters sets every counter to zero.
-func (s *Server) ResetCounters() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counters = map[string]int{}
-}
+func (s *Server) ResetCounters() { s.counters.Reset() }
 
 // InjectFault adds a fault; faults are tried in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
-// takeFault returns the first fault matching r and uses it up.
-func (s *Server) takeFault(r *http.Request) *Fault {
-	for i, f := range s.faults {
-		if (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.PathPrefix) {
-			out := *f
-			if f.Times > 0 {
-				f.Times--
-				if f.Times == 0 {
-					s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-				}
-			}
-			return &out
-		}
-	}
-	return nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := s.route(r)
-	s.mu.Lock()
-	s.counters["*"]++
-	s.counters[rt.template]++
 	if rt.concrete != rt.template {
-		s.counters[rt.concrete]++
+		s.counters.Add("*", rt.template, rt.concrete)
+	} else {
+		s.counters.Add("*", rt.template)
 	}
-	fault := s.takeFault(r)
-	s.mu.Unlock()
+	fault := s.faults.Take(r)
 
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
 		s.log.Debug("hubspottest request", "http.method", r.Method, "http.route", rt.template, "http.status", rec.status)
 	}()
+	fakekit.Serve(rec, r, fault, s.writeFault, func(w http.ResponseWriter) { s.serve(w, r, rt) })
+}
 
-	if fault != nil && fault.Latency > 0 {
-		select {
-		case <-time.After(fault.Latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if fault != nil && fault.Status != 0 {
-		writeError(rec, newError(fault.Status, "INTERNAL_ERROR", "%s", http.StatusText(fault.Status)))
-		return
-	}
-	if fault != nil && fault.DropAfterCommit {
-		// The handler runs against a throwaway writer, so the write commits
-		// but the client never gets the answer.
-		s.serve(httptest.NewRecorder(), r, rt)
-		rec.status = 0
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
-	}
-	s.serve(rec, r, rt)
+// writeFault answers an injected fault's status.
+func (s *Server) writeFault(w http.ResponseWriter, status int) {
+	writeError(w, newError(status, "INTERNAL_ERROR", "%s", http.StatusText(status)))
 }
 
 // serve authenticates, rate-limits and handles one request.
@@ -323,7 +256,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 			writeError(w, err)
 			return
 		}
-		if err := s.limit(w, class, rt.search, rt.exempt); err != nil {
+		if err := s.limit(w, class, rt); err != nil {
 			writeJSON(w, http.StatusTooManyRequests, err)
 			return
 		}
@@ -358,3 +291,22 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Kind is the connector kind the fake stands in for (fakekit.Sandboxed).
+func (s *Server) Kind() string { return "hubspot" }
+
+// Connection points a hubspot connection at the fake served at base: the
+// fake answers at its root, as api.hubapi.com does, and takes its private
+// app token (the connector refuses a token together with an oauth block).
+func (s *Server) Connection(base string) []fakekit.Setting {
+	return []fakekit.Setting{
+		{Name: "base_url", Value: base},
+		{Name: "token", Value: s.Token(), Sensitive: true},
+		{Name: "oauth"},
+	}
+}
+
+// EnvPrefixes are the prefixes of hubspot connections' variables.
+func (s *Server) EnvPrefixes() []string { return []string{"HUBSPOT_"} }
+
+var _ fakekit.Sandboxed = (*Server)(nil)
