@@ -36,7 +36,7 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		since = t.UnixMilli()
 	}
 	var newest = since
-	page := func(objs []apiObject) error {
+	page := func(objs []apiObject, inline map[string]inlineAssociations) error {
 		if len(objs) == 0 {
 			return nil
 		}
@@ -45,16 +45,16 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 			recs[i] = o.record(a)
 			newest = max(newest, o.modifiedAt(a))
 		}
-		if err := o.attachIncludes(ctx, recs, req.Include); err != nil {
+		if err := o.attachIncludesInline(ctx, recs, req.Include, inline); err != nil {
 			return err
 		}
 		return emit(recs)
 	}
 	var err error
 	if since >= 0 {
-		err = o.searchSince(ctx, since, props, page)
+		err = o.searchSince(ctx, since, props, func(objs []apiObject) error { return page(objs, nil) })
 	} else {
-		err = o.list(ctx, props, req.Archived, page)
+		err = o.list(ctx, props, req.Archived, o.includeObjects(req.Include), page)
 	}
 	if err != nil {
 		return "", err
@@ -77,8 +77,21 @@ func (o *object) includeNames() []string {
 	return out
 }
 
-// list pages through GET /objects/{type} (100 per page).
-func (o *object) list(ctx context.Context, props []string, archived bool, page func([]apiObject) error) error {
+// includeObjects returns the objects of includes, for associations=.
+func (o *object) includeObjects(includes []string) []string {
+	var out []string
+	for _, inc := range includes {
+		if in, ok := o.schema.Include(inc); ok && !slices.Contains(out, in.Object) {
+			out = append(out, in.Object)
+		}
+	}
+	return out
+}
+
+// list pages through GET /objects/{type} (100 per page). With assocs it
+// asks for the IDs of those associated objects inline (associations=),
+// handed to page by record ID.
+func (o *object) list(ctx context.Context, props []string, archived bool, assocs []string, page func([]apiObject, map[string]inlineAssociations) error) error {
 	// A long properties= list overflows the URL (HubSpot answers 414): then
 	// the list asks for IDs only and POST batch reads fetch the properties.
 	viaBatch := len(strings.Join(props, ",")) > o.c.opts.maxQueryChars
@@ -96,18 +109,31 @@ func (o *object) list(ctx context.Context, props []string, archived bool, page f
 		if archived {
 			q.Set("archived", "true")
 		}
+		if len(assocs) > 0 {
+			q.Set("associations", strings.Join(assocs, ","))
+		}
 		req, err := o.c.client.NewRequest(ctx, http.MethodGet, o.c.objectsPath(o.def.name), q, nil)
 		if err != nil {
 			return err
 		}
 		var res struct {
-			Results []apiObject `json:"results"`
-			Paging  *paging     `json:"paging"`
+			Results []listedObject `json:"results"`
+			Paging  *paging        `json:"paging"`
 		}
 		if _, err := o.c.client.Do(req, &res); err != nil {
 			return fmt.Errorf("hubspot: list %s: %w", o.def.name, err)
 		}
-		objs := res.Results
+		objs := make([]apiObject, len(res.Results))
+		var inline map[string]inlineAssociations
+		if len(assocs) > 0 {
+			inline = make(map[string]inlineAssociations, len(res.Results))
+		}
+		for i, l := range res.Results {
+			objs[i] = l.apiObject
+			if inline != nil {
+				inline[l.ID] = l.Associations
+			}
+		}
 		if viaBatch && len(objs) > 0 {
 			ids := make([]string, len(objs))
 			for i, a := range objs {
@@ -119,7 +145,7 @@ func (o *object) list(ctx context.Context, props []string, archived bool, page f
 			}
 			objs = inOrder(ids, full)
 		}
-		if err := page(objs); err != nil {
+		if err := page(objs, inline); err != nil {
 			return err
 		}
 		after = res.Paging.after()
@@ -381,10 +407,57 @@ func (o *object) associations(ctx context.Context, to string, ids []string) (map
 	return out, nil
 }
 
+// listedObject is a record of a list answer
+// (SimplePublicObjectWithAssociations): the record and the IDs of its
+// associated records, by object.
+type listedObject struct {
+	apiObject
+	Associations inlineAssociations `json:"associations"`
+}
+
+// inlineAssociations are a listed record's associations by object
+// (CollectionResponseAssociatedId): one entry per association type, so one
+// record may be listed twice; past 100 the rest is paged.
+type inlineAssociations map[string]struct {
+	Results []struct {
+		ID flexID `json:"id"`
+	} `json:"results"`
+	Paging *paging `json:"paging"`
+}
+
+// ids returns the IDs of the records of object associated inline, once
+// each, and whether that is all of them (no paging past them).
+func (ia inlineAssociations) ids(object string) ([]string, bool) {
+	for k, list := range ia {
+		// Keys are object names; HubSpot writes some with a space
+		// ("line items") where the request had an underscore.
+		if strings.ReplaceAll(strings.ToLower(k), " ", "_") != object {
+			continue
+		}
+		var out []string
+		for _, r := range list.Results {
+			if id := string(r.ID); !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+		return out, list.Paging.after() == ""
+	}
+	return nil, true // none: an object with no associations is left out
+}
+
 // attachIncludes sets Fields[include] on every record: the associated
 // records, each a map with "id" and its properties. Each include costs one
 // association batch read and one object batch read per 100 records.
 func (o *object) attachIncludes(ctx context.Context, recs []connectors.Record, includes []string) error {
+	return o.attachIncludesInline(ctx, recs, includes, nil)
+}
+
+// attachIncludesInline is attachIncludes with the associations a list
+// answered inline, by record ID (nil: none were asked for). Only records
+// whose inline answer was cut short (paged), or that have none, cost an
+// association batch read; the associated records' properties cost one
+// object batch read per 100 records, either way.
+func (o *object) attachIncludesInline(ctx context.Context, recs []connectors.Record, includes []string, inline map[string]inlineAssociations) error {
 	if len(includes) == 0 || len(recs) == 0 {
 		return nil
 	}
@@ -398,9 +471,28 @@ func (o *object) attachIncludes(ctx context.Context, recs []connectors.Record, i
 		if !ok {
 			return fmt.Errorf("hubspot: include %q: unknown object %q", inc, in.Object)
 		}
-		assoc, err := o.associations(ctx, in.Object, ids)
-		if err != nil {
-			return err
+		assoc := map[string][]string{}
+		var rest []string // records whose associations must be read
+		for _, id := range ids {
+			if inline == nil {
+				rest = append(rest, id)
+				continue
+			}
+			list, complete := inline[id].ids(in.Object)
+			if !complete {
+				rest = append(rest, id)
+				continue
+			}
+			assoc[id] = list
+		}
+		if len(rest) > 0 {
+			more, err := o.associations(ctx, in.Object, rest)
+			if err != nil {
+				return err
+			}
+			for _, id := range rest {
+				assoc[id] = more[id]
+			}
 		}
 		var toIDs []string
 		seen := map[string]bool{}
