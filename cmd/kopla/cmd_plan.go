@@ -104,7 +104,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	}
 	// A plan to save is a plan to apply: a source that does not exist fails
 	// it, as it would fail apply.
-	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: a.out != ""})
+	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: a.out != ""})
 	diags = append(diags, pdiags...)
 	if pl != nil {
 		defer pl.Close()
@@ -235,7 +235,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		defer pl.Close()
 	} else {
 		var pdiags hcl.Diagnostics
-		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: true})
+		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: true})
 		diags = append(diags, pdiags...)
 		c.logPlan(pl)
 		if pl != nil {

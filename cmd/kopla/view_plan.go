@@ -75,6 +75,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	if disabledFlows(pl) > 0 {
 		fmt.Fprintln(w)
 	}
+	writeReads(w, st, pl)
 	total := pl.Counts()
 	if !total.Changes() && total.Error == 0 {
 		if v.failed {
@@ -270,6 +271,8 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 			"flow":         fp.Flow,
 			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
 			"skip_reasons": reasons,
+			"read_mode":    fp.ReadMode,
+			"read_reason":  fp.ReadReason,
 		})
 	}
 	for _, fp := range pl.Flows {

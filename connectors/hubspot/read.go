@@ -35,7 +35,12 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		}
 		since = t.UnixMilli()
 	}
+	// The next cursor never goes back, though the search starts req.Overlap
+	// before this one.
 	var newest = since
+	if since >= 0 {
+		since = max(0, since-req.Overlap.Milliseconds())
+	}
 	page := func(objs []apiObject, inline map[string]inlineAssociations) error {
 		if len(objs) == 0 {
 			return nil
