@@ -55,15 +55,26 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		}
 		return emit(recs)
 	}
+	// The server's time at the first answer: what was modified before it
+	// and shows up later is in the next read's overlap, so the next cursor
+	// is at least this, even when nothing newer was read (else the records
+	// in the overlap before an old cursor would be read again every time).
+	var started int64 = -1
+	at := func(t time.Time) {
+		if started < 0 && !t.IsZero() {
+			started = t.UnixMilli()
+		}
+	}
 	var err error
 	if since >= 0 {
-		err = o.searchSince(ctx, since, props, func(objs []apiObject) error { return page(objs, nil) })
+		err = o.searchSince(ctx, since, props, at, func(objs []apiObject) error { return page(objs, nil) })
 	} else {
-		err = o.list(ctx, props, req.Archived, o.includeObjects(req.Include), page)
+		err = o.list(ctx, props, req.Archived, o.includeObjects(req.Include), at, page)
 	}
 	if err != nil {
 		return "", err
 	}
+	newest = max(newest, started)
 	if req.Archived || newest < 0 {
 		return req.Cursor, nil
 	}
@@ -96,7 +107,7 @@ func (o *object) includeObjects(includes []string) []string {
 // list pages through GET /objects/{type} (100 per page). With assocs it
 // asks for the IDs of those associated objects inline (associations=),
 // handed to page by record ID.
-func (o *object) list(ctx context.Context, props []string, archived bool, assocs []string, page func([]apiObject, map[string]inlineAssociations) error) error {
+func (o *object) list(ctx context.Context, props []string, archived bool, assocs []string, at func(time.Time), page func([]apiObject, map[string]inlineAssociations) error) error {
 	// A long properties= list overflows the URL (HubSpot answers 414): then
 	// the list asks for IDs only and POST batch reads fetch the properties.
 	viaBatch := len(strings.Join(props, ",")) > o.c.opts.maxQueryChars
@@ -125,9 +136,11 @@ func (o *object) list(ctx context.Context, props []string, archived bool, assocs
 			Results []listedObject `json:"results"`
 			Paging  *paging        `json:"paging"`
 		}
-		if _, err := o.c.client.Do(req, &res); err != nil {
+		resp, err := o.c.client.Do(req, &res)
+		if err != nil {
 			return fmt.Errorf("hubspot: list %s: %w", o.def.name, err)
 		}
+		at(serverTime(resp))
 		objs := make([]apiObject, len(res.Results))
 		var inline map[string]inlineAssociations
 		if len(assocs) > 0 {
@@ -201,6 +214,19 @@ type searchResponse struct {
 	Total   int         `json:"total"`
 	Results []apiObject `json:"results"`
 	Paging  *paging     `json:"paging"`
+	at      time.Time   // the server's time of the answer (Date)
+}
+
+// serverTime is the Date of an answer, zero when it has none.
+func serverTime(resp *http.Response) time.Time {
+	if resp == nil {
+		return time.Time{}
+	}
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // maxSearchBody keeps search bodies under the 3,000 characters HubSpot
@@ -229,9 +255,11 @@ func (o *object) doSearch(ctx context.Context, body searchRequest) (searchRespon
 	if err != nil {
 		return res, err
 	}
-	if _, err := o.c.client.Do(req, &res); err != nil {
+	resp, err := o.c.client.Do(req, &res)
+	if err != nil {
 		return res, fmt.Errorf("hubspot: search %s: %w", o.def.name, err)
 	}
+	res.at = serverTime(resp)
 	if hydrate && len(res.Results) > 0 {
 		ids := make([]string, len(res.Results))
 		for i, a := range res.Results {
@@ -254,7 +282,7 @@ func (o *object) doSearch(ctx context.Context, body searchRequest) (searchRespon
 // paging), de-duplicated by ID at that boundary. When a whole page shares one
 // modification time the boundary cannot move; those records are then paged
 // by hs_object_id, which is unique.
-func (o *object) searchSince(ctx context.Context, since int64, props []string, page func([]apiObject) error) error {
+func (o *object) searchSince(ctx context.Context, since int64, props []string, at func(time.Time), page func([]apiObject) error) error {
 	mod := o.def.modified
 	props = o.properties(props, "hs_object_id")
 	lowerMs := since
@@ -270,6 +298,7 @@ func (o *object) searchSince(ctx context.Context, since int64, props []string, p
 		if err != nil {
 			return err
 		}
+		at(res.at)
 		var fresh []apiObject
 		for _, a := range res.Results {
 			if !atLower[a.ID] {
