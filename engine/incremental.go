@@ -36,7 +36,7 @@ func (pl *planner) decideRead(ctx context.Context, f *flow) (readDecision, error
 	st := pl.opts.State
 	switch {
 	case st == nil:
-		return readDecision{full: true, reason: "no state"}, nil
+		return readDecision{full: true, reason: "first run (no state yet)"}, nil
 	case pl.opts.Full:
 		return readDecision{full: true, reason: "-full"}, nil
 	}

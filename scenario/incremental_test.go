@@ -205,6 +205,19 @@ func TestIncrementalByDefaultMissesNothing(t *testing.T) {
 		if run == 1 && all != searches {
 			t.Errorf("unchanged run %d: %d HubSpot calls; want only the %d cursor searches", run, all, searches)
 		}
+		if run == 1 {
+			// What the same unchanged run costs when it reads in full.
+			w.sb.HubSpot().ResetCounters()
+			full := w.planAt(clk, true)
+			_, _, fullCalls := w.hubspotCalls()
+			read := full.Counts().NoOp + full.Counts().Skip
+			t.Logf("unchanged run: %d HubSpot calls incremental (%.4f per record), %d reading in full (%d records planned)", all, float64(all)/float64(read), fullCalls, read)
+			// One search per HubSpot source, however many records: a
+			// full read of the small demo costs a few pages more.
+			if all >= fullCalls {
+				t.Errorf("unchanged incremental run: %d HubSpot calls; want fewer than the %d of a full read", all, fullCalls)
+			}
+		}
 	}
 
 	// 3. Orders come in: one now, one dated 2 minutes before the orders'
