@@ -106,6 +106,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	// it, as it would fail apply.
 	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: a.out != ""})
 	diags = append(diags, pdiags...)
+	diags = append(diags, incrementalDeprecated(a.incremental)...)
 	if pl != nil {
 		defer pl.Close()
 		markSensitive(pl, p)
@@ -237,6 +238,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		var pdiags hcl.Diagnostics
 		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: true})
 		diags = append(diags, pdiags...)
+		diags = append(diags, incrementalDeprecated(a.incremental)...)
 		c.logPlan(pl)
 		if pl != nil {
 			defer pl.Close()

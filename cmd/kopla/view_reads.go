@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/kopla-dev/kopla/engine/plan"
 )
 
@@ -27,4 +29,17 @@ func writeReads(w io.Writer, st style, pl *plan.Plan) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// incrementalDeprecated warns of the -incremental flag, which changes
+// nothing any more.
+func incrementalDeprecated(used bool) hcl.Diagnostics {
+	if !used {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "Deprecated flag",
+		Detail:   "-incremental is deprecated and ignored: reads are incremental by default (the plan says per flow how it read), and -full reads in full. Remove it from your commands and schedules.",
+	}}
 }
