@@ -176,9 +176,11 @@ func (g *readGroup) readRetries(ctx context.Context, src connectors.Object, retr
 // which the next incremental read reads again by id. The cursor never
 // moves past a failed record that cannot be read again by id.
 func (a *applier) storeRead(ctx context.Context, fp *plan.FlowPlan, fr *FlowResult, readAt time.Time) error {
-	if fp.ReadMode == "" {
+	if fp.ReadMode == "" && fp.Cursor == "" {
 		return nil // not read (ensured records only, a write-back)
 	}
+	// A plan saved by an earlier kopla has a cursor but no read mode: it
+	// is stored as such a plan's was, only past a flow without failures.
 	var failed []string
 	for ch := range fp.Changes() {
 		if ch.Action == plan.Error {
