@@ -399,8 +399,12 @@ type assocInput struct {
 	After string `json:"after,omitempty"`
 }
 
+// assocReadBatch is the most inputs a v4 association batch read takes
+// (1,000 since 2025-02; object batch reads take 100).
+const assocReadBatch = 1000
+
 // associations returns the IDs of the to-records associated with each of
-// ids, through v4 batch reads (100 per call), following each record's own
+// ids, through v4 batch reads (1,000 per call), following each record's own
 // paging.
 func (o *object) associations(ctx context.Context, to string, ids []string) (map[string][]string, error) {
 	out := map[string][]string{}
@@ -410,7 +414,7 @@ func (o *object) associations(ctx context.Context, to string, ids []string) (map
 	}
 	for len(pending) > 0 {
 		var next []assocInput
-		for chunk := range chunks(pending, o.c.opts.batchSize) {
+		for chunk := range chunks(pending, assocReadBatch) {
 			body := struct {
 				Inputs []assocInput `json:"inputs"`
 			}{chunk}

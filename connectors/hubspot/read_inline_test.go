@@ -2,17 +2,18 @@ package hubspot
 
 import (
 	"fmt"
-
 	"testing"
+	"time"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
 
 // TestReadIncludesInline counts the calls of includes on a list read,
 // where HubSpot answers the association IDs inline (associations=), against
-// the same records read by ID (batch read, which has no associations=):
-// inline costs no association call, except for the one record whose 150
-// line items go past the 100 an inline answer holds.
+// the list read as before (the v4 association API per page) and the same
+// records read by ID (batch read, which has no associations=): inline costs
+// no association call, except for the one record whose 150 line items go
+// past the 100 an inline answer holds.
 func TestReadIncludesInline(t *testing.T) {
 	const orders, big = 250, 150
 	objects := map[string][]map[string]string{}
@@ -44,6 +45,23 @@ func TestReadIncludesInline(t *testing.T) {
 	got, _, _ := readAll(t, o, req)
 	listed := callsOf(e)
 
+	// Before: the same list without associations=, each page's includes
+	// read with the v4 batch association API (what Read did).
+	e.srv.ResetCounters()
+	var before []connectors.Record
+	err := o.list(t.Context(), o.properties(nil, o.def.modified), false, nil, func(time.Time) {}, func(objs []apiObject, _ map[string]inlineAssociations) error {
+		recs := o.records(objs)
+		if err := o.attachIncludes(t.Context(), recs, req.Include); err != nil {
+			return err
+		}
+		before = append(before, recs...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := callsOf(e)
+
 	ids := make([]string, len(got))
 	for i, r := range got {
 		ids[i] = r.ID
@@ -59,7 +77,7 @@ func TestReadIncludesInline(t *testing.T) {
 		t.Fatalf("read %d and got %d orders; want %d", len(got), len(byID), orders)
 	}
 	// Both ways give the same records, all 150 line items of the big one.
-	for _, recs := range [][]connectors.Record{got, byID} {
+	for _, recs := range [][]connectors.Record{got, before, byID} {
 		for _, r := range recs {
 			want := 2
 			if r.ID == "7" {
@@ -73,14 +91,22 @@ func TestReadIncludesInline(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("calls per %d orders with 2 includes: list with inline associations %+v; batch read by ID %+v", orders, listed, batch)
+	t.Logf("calls per %d orders with 2 includes: before (list, v4 association reads per page) %+v; after (list with inline associations) %+v; by ID (batch read) %+v", orders, old, listed, batch)
 	// 3 pages of orders: the inline answer holds every association but
 	// the big order's line items (one batch read, for that order alone).
 	if listed.assoc != 1 {
 		t.Errorf("association calls of the list read = %d; want 1 (the order past the inline 100)", listed.assoc)
 	}
-	// By ID: one association call per include and 100 orders.
-	if want := 2 * 3; batch.assoc != want {
+	// Before: one association call per include and page.
+	if want := 2 * 3; old.assoc != want {
+		t.Errorf("association calls before = %d; want %d", old.assoc, want)
+	}
+	if old.total-listed.total != old.assoc-listed.assoc {
+		t.Errorf("calls before %d, after %d; want only the association calls saved", old.total, listed.total)
+	}
+	// By ID (no associations= on batch read): one association call per
+	// include and 1,000 records.
+	if want := 2; batch.assoc != want {
 		t.Errorf("association calls of the batch read = %d; want %d", batch.assoc, want)
 	}
 	// Besides the 3 list pages, only the included records' properties
