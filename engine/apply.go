@@ -209,7 +209,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		}
 		// The cursor moves only once the flow is applied; a record that
 		// failed, in the plan or here, is read again (incremental.go).
-		if err := a.storeRead(ctx, fp, fr, pl.CreatedAt); err != nil {
+		if err := a.storeRead(ctx, f, fp, fr, pl.CreatedAt); err != nil {
 			diags = append(diags, ErrorDiagnostic("Cannot store the cursor", err)...)
 		}
 	}

@@ -175,23 +175,21 @@ func (g *readGroup) readRetries(ctx context.Context, src connectors.Object, retr
 // its cursor, and the records that failed (in the plan or in the apply),
 // which the next incremental read reads again by id. The cursor never
 // moves past a failed record that cannot be read again by id.
-func (a *applier) storeRead(ctx context.Context, fp *plan.FlowPlan, fr *FlowResult, readAt time.Time) error {
+func (a *applier) storeRead(ctx context.Context, f *flow, fp *plan.FlowPlan, fr *FlowResult, readAt time.Time) error {
+	if f.writeBack != nil {
+		// A write-back's records are its producer's: a failed one is read
+		// again through the producer, which plans the write-back again.
+		if failed := failedKeys(fp, fr); len(failed) > 0 {
+			return a.st.AddRetries(ctx, f.writeBack.producer.name, failed)
+		}
+		return nil
+	}
 	if fp.ReadMode == "" && fp.Cursor == "" {
-		return nil // not read (ensured records only, a write-back)
+		return nil // not read (ensured records only)
 	}
 	// A plan saved by an earlier kopla has a cursor but no read mode: it
 	// is stored as such a plan's was, only past a flow without failures.
-	var failed []string
-	for ch := range fp.Changes() {
-		if ch.Action == plan.Error {
-			failed = append(failed, ch.SourceKey)
-		}
-	}
-	for _, r := range fr.Records {
-		if r.Action == plan.Error || r.Action == plan.Blocked {
-			failed = append(failed, r.SourceKey)
-		}
-	}
+	failed := failedKeys(fp, fr)
 	if len(failed) > 0 && !fp.RetryByID {
 		return nil
 	}
@@ -203,6 +201,23 @@ func (a *applier) storeRead(ctx context.Context, fp *plan.FlowPlan, fr *FlowResu
 		return err
 	}
 	return a.st.SetRetries(ctx, fp.Flow, failed)
+}
+
+// failedKeys are the source keys of the records of a flow that failed, in
+// its plan or its apply, or were blocked.
+func failedKeys(fp *plan.FlowPlan, fr *FlowResult) []string {
+	var failed []string
+	for ch := range fp.Changes() {
+		if ch.Action == plan.Error {
+			failed = append(failed, ch.SourceKey)
+		}
+	}
+	for _, r := range fr.Records {
+		if r.Action == plan.Error || r.Action == plan.Blocked {
+			failed = append(failed, r.SourceKey)
+		}
+	}
+	return failed
 }
 
 // cursorTime shows where an incremental read starts: the cursor when it is

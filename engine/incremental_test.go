@@ -101,3 +101,33 @@ func TestFailedRecordsReadAgain(t *testing.T) {
 		t.Errorf("third plan: %q, %+v; want nothing to read again and no changes", fp.ReadLine(), pl.Counts())
 	}
 }
+
+// TestFailedWriteBackReadAgain: a write-back that failed is planned again
+// on the next incremental run, its producer's record read again by id.
+func TestFailedWriteBackReadAgain(t *testing.T) {
+	h := newHarness(t, keyedWriteBackFlow)
+	ada := contact("c1", "ada@example.com", "Ada", "Byron", true)
+	ada.Fields["company"] = "Analytical"
+	h.store.Put("crm", "contacts", ada)
+	h.store.FailWrite("crm", "orders", func(connectors.Write) error { return errors.New("orders are read-only today") })
+	if c := h.apply(h.plan(PlanOptions{})).Counts(); c.Create != 1 || c.Error != 1 {
+		t.Fatalf("first apply: %+v; want the customer created and its write-back failed", c)
+	}
+	if got, _ := h.st.Retries(t.Context(), "customers"); len(got) != 1 || got[0] != "c1" {
+		t.Errorf("retries of customers = %v; want [c1], the record of the failed write-back", got)
+	}
+	h.store.FailWrite("crm", "orders", nil)
+	pl := h.plan(PlanOptions{})
+	if wb := pl.Flow("customers" + WriteBackSuffix); wb.Counts().Create != 1 {
+		t.Fatalf("second plan of the write-back: %+v (read %q); want the order created", wb.Counts(), pl.Flow("customers").ReadLine())
+	}
+	if c := h.apply(pl).Counts(); c.Create != 1 || c.Error != 0 {
+		t.Errorf("second apply: %+v; want the order created", c)
+	}
+	if n := len(h.store.Records("crm", "orders")); n != 1 {
+		t.Errorf("%d orders; want 1", n)
+	}
+	if got, _ := h.st.Retries(t.Context(), "customers"); len(got) != 0 {
+		t.Errorf("retries after the write-back went through = %v; want none", got)
+	}
+}

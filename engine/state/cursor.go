@@ -118,12 +118,24 @@ func (s *Store) Retries(ctx context.Context, flow string) ([]string, error) {
 	return out, nil
 }
 
+// AddRetries adds keys to the flow's failed records (those of a flow's
+// write-back, read again through the flow).
+func (s *Store) AddRetries(ctx context.Context, flow string, keys []string) error {
+	return s.putRetries(ctx, flow, keys, false)
+}
+
 // SetRetries replaces the flow's failed records with keys: an apply reads
 // every one of them again, so what failed before and not now is done.
 func (s *Store) SetRetries(ctx context.Context, flow string, keys []string) error {
+	return s.putRetries(ctx, flow, keys, true)
+}
+
+func (s *Store) putRetries(ctx context.Context, flow string, keys []string, replace bool) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM retries WHERE flow = ?`, flow); err != nil {
-			return err
+		if replace {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM retries WHERE flow = ?`, flow); err != nil {
+				return err
+			}
 		}
 		if len(keys) == 0 {
 			return nil

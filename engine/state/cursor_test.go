@@ -80,6 +80,12 @@ func TestRetries(t *testing.T) {
 	if got, _ := s.Retries(ctx, "orders"); !slices.Equal(got, []string{"1", "3"}) {
 		t.Errorf("Retries(orders) = %v; want [1 3]", got)
 	}
+	if err := s.AddRetries(ctx, "orders", []string{"2", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Retries(ctx, "orders"); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Errorf("Retries(orders) after AddRetries = %v; want [1 2 3]", got)
+	}
 	if err := s.SetRetries(ctx, "orders", nil); err != nil {
 		t.Fatal(err)
 	}
