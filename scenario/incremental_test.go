@@ -188,14 +188,16 @@ func TestIncrementalByDefaultMissesNothing(t *testing.T) {
 	for run := range 2 {
 		clk.advance(15 * time.Minute)
 		w.sb.HubSpot().ResetCounters()
+		w.sb.EAccounting().ResetCounters()
 		pl, res := w.runAt(clk, false)
+		ea := w.sb.EAccounting().Requests("*") - w.sb.EAccounting().Requests("POST /connect/token")
 		for _, fp := range pl.Flows {
 			if fp.ReadMode != "" && fp.ReadMode != engine.ReadIncremental {
 				t.Errorf("unchanged run %d: flow %s read %q; want incremental", run, fp.Flow, fp.ReadLine())
 			}
 		}
 		lists, searches, all := w.hubspotCalls()
-		t.Logf("unchanged incremental run %d: %d HubSpot calls (%d searches from the cursors, %d lists), %d records read again", run, all, searches, lists, pl.Counts().NoOp)
+		t.Logf("unchanged incremental run %d: %d HubSpot calls (%d searches from the cursors, %d lists), %d eAccounting calls, %d records read again", run, all, searches, lists, ea, pl.Counts().NoOp)
 		if c := res.Counts(); c.Create+c.Update+c.Error+c.Blocked != 0 {
 			t.Errorf("unchanged run %d: %+v; want nothing written", run, c)
 		}
