@@ -8,6 +8,21 @@ import (
 	"time"
 )
 
+// readMarksSchema is the migration of incremental reads by default: when
+// the read that gave a flow's cursor was made and when its last full read
+// was ('' for cursors stored before: a full read is due), and the source
+// records that failed in the flow's last apply, read again by id on the
+// next incremental run.
+const readMarksSchema = `
+ALTER TABLE cursors ADD COLUMN read_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE cursors ADD COLUMN full_at TEXT NOT NULL DEFAULT '';
+CREATE TABLE retries (
+	flow       TEXT NOT NULL,
+	source_key TEXT NOT NULL,
+	PRIMARY KEY (flow, source_key)
+) WITHOUT ROWID;
+`
+
 // Cursor returns the incremental-read cursor stored for flow, or "" when
 // there is none (the next read is a full one).
 func (s *Store) Cursor(ctx context.Context, flow string) (string, error) {

@@ -105,20 +105,8 @@ CREATE TABLE activity_keys (
 	// heartbeat is older than the expiry is stale, whatever its pid or
 	// host ('' for a lock taken before: its acquired_at counts).
 	`ALTER TABLE locks ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';`,
-	// 4: incremental reads by default (cursor.go): when the read that gave
-	// a flow's cursor was made and when its last full read was ('' for
-	// cursors stored before: a full read is due), and the source records
-	// that failed in the flow's last apply, read again by id on the next
-	// incremental run.
-	`
-ALTER TABLE cursors ADD COLUMN read_at TEXT NOT NULL DEFAULT '';
-ALTER TABLE cursors ADD COLUMN full_at TEXT NOT NULL DEFAULT '';
-CREATE TABLE retries (
-	flow       TEXT NOT NULL,
-	source_key TEXT NOT NULL,
-	PRIMARY KEY (flow, source_key)
-) WITHOUT ROWID;
-`,
+	// 4: read marks and retries of incremental reads (cursor.go).
+	readMarksSchema,
 }
 
 // migrationSteps are what a migration does beyond its SQL, run in the
