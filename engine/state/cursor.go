@@ -10,7 +10,7 @@ import (
 
 // readMarksSchema is the migration of incremental reads by default: when
 // the read that gave a flow's cursor was made and when its last full read
-// was (” for cursors stored before: a full read is due), and the source
+// was (empty for cursors stored before: a full read is due), and the source
 // records that failed in the flow's last apply, read again by id on the
 // next incremental run.
 const readMarksSchema = `
