@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 )
 
 // Factory describes a connector kind and builds its connections.
@@ -91,6 +92,12 @@ type ReadRequest struct {
 	// Cursor, when not empty, asks for the records changed since the cursor a
 	// previous Read returned (incremental read).
 	Cursor string
+	// Overlap, with a Cursor, asks for the records changed up to this long
+	// before it as well: changes a system shows late (a search index that
+	// lags, modification dates that arrive out of order) are read on the
+	// next read. Connectors whose cursors are exact may ignore it; the
+	// cursor returned never goes back.
+	Overlap time.Duration
 	// Archived asks for archived (soft-deleted) records instead of live ones,
 	// where the system has them (HubSpot).
 	Archived bool

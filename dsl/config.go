@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -47,6 +48,11 @@ type Settings struct {
 	State string
 	// LogRetentionDays is how long the activity log is kept (GDPR).
 	LogRetentionDays int
+	// ReadOverlap is how far before a flow's cursor its incremental read
+	// starts (read_overlap); FullReadEvery how often a flow is read in full
+	// all the same (full_read_every; 0: never).
+	ReadOverlap   time.Duration
+	FullReadEvery time.Duration
 	// Include lists directories, relative to Dir, whose *.hcl files are part
 	// of the project too (a flow library shared by several projects).
 	Include   []string

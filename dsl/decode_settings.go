@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -9,7 +10,7 @@ import (
 
 var settingsSchema = &bodySchema{
 	What:       "the kopla block",
-	Attributes: []string{"state", "log_retention_days", "include"},
+	Attributes: []string{"state", "log_retention_days", "include", "read_overlap", "full_read_every"},
 }
 
 func (l *loader) decodeSettings(blk *hcl.Block) {
@@ -47,6 +48,34 @@ func (l *loader) decodeSettings(blk *hcl.Block) {
 			}
 		}
 	}
+	l.decodeDuration(c.Attributes["read_overlap"], &s.ReadOverlap, `"5m"`)
+	l.decodeDuration(c.Attributes["full_read_every"], &s.FullReadEvery, `"24h", or "0" never to read in full unless -full`)
+}
+
+// decodeDuration decodes a duration of the kopla block ("90s", "5m", "24h")
+// into dst, leaving dst as it is when attr is nil or bad.
+func (l *loader) decodeDuration(attr *hcl.Attribute, dst *time.Duration, example string) {
+	if attr == nil {
+		return
+	}
+	v, ok := l.eval(attr, cty.String, "the kopla block")
+	if !ok {
+		return
+	}
+	d, err := time.ParseDuration(v.AsString())
+	if v.AsString() == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value",
+			Detail:   fmt.Sprintf("%s must be a duration such as %s, not %q.", attr.Name, example, v.AsString()),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+		return
+	}
+	*dst = d
 }
 
 // eval checks and evaluates an HCL expression that may use var.<name> and

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -29,6 +30,13 @@ type Options struct {
 const (
 	DefaultState            = ".kopla/state.db"
 	DefaultLogRetentionDays = 30
+	// DefaultReadOverlap is how far before its cursor an incremental read
+	// starts: HubSpot's search index lags writes and modification dates
+	// arrive out of order.
+	DefaultReadOverlap = 5 * time.Minute
+	// DefaultFullReadEvery is how often a flow is read in full to catch
+	// what incremental reads missed.
+	DefaultFullReadEvery = 24 * time.Hour
 )
 
 // VarsFile is the name of the optional variables file in a project
@@ -89,7 +97,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			Dir:         dir,
 			Files:       map[string]*hcl.File{},
 			Sources:     map[string][]byte{},
-			Settings:    &Settings{State: DefaultState, LogRetentionDays: DefaultLogRetentionDays},
+			Settings:    &Settings{State: DefaultState, LogRetentionDays: DefaultLogRetentionDays, ReadOverlap: DefaultReadOverlap, FullReadEvery: DefaultFullReadEvery},
 			Variables:   map[string]*Variable{},
 			Connections: map[string]*Connection{},
 			Lookups:     map[string]*Lookup{},

@@ -207,12 +207,10 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
 		}
-		// A record that failed, in the plan or here, must be read again:
-		// the cursor moves only past a flow without errors.
-		if fp.Cursor != "" && !flowHasErrors(fr) && fp.Counts().Error == 0 {
-			if err := st.SetCursor(ctx, f.name, fp.Cursor); err != nil {
-				diags = append(diags, ErrorDiagnostic("Cannot store the cursor", err)...)
-			}
+		// The cursor moves only once the flow is applied; a record that
+		// failed, in the plan or here, is read again (incremental.go).
+		if err := a.storeRead(ctx, f, fp, fr, pl.CreatedAt); err != nil {
+			diags = append(diags, ErrorDiagnostic("Cannot store the cursor", err)...)
 		}
 	}
 	// The run's counts: what was written, and what the plan left alone or
@@ -239,15 +237,6 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		}
 	}
 	return res, diags
-}
-
-func flowHasErrors(fr *FlowResult) bool {
-	for _, r := range fr.Records {
-		if r.Action == plan.Error || r.Action == plan.Blocked {
-			return true
-		}
-	}
-	return false
 }
 
 func countsMap(c plan.Counts) map[string]int {

@@ -27,9 +27,12 @@ type PlanOptions struct {
 	Flows []string
 	// State holds links and cursors; nil plans without them.
 	State *state.Store
-	// Incremental reads only what changed since the cursor the last apply
-	// stored, for sources that support it.
+	// Incremental is kept for the deprecated -incremental flag: reads are
+	// incremental by default (from the cursor the last apply stored, see
+	// incremental.go), and it changes nothing.
 	Incremental bool
+	// Full reads every flow's source in full (-full), as a first run does.
+	Full bool
 	// ForApply says the plan is made to be applied (apply, plan -out): a
 	// source that does not exist (connectors.ErrSourceMissing) fails its
 	// flows instead of being planned as empty with a warning.
@@ -283,8 +286,8 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 	}
 }
 
-// readGroup is the flows of a plan that read the same source object with
-// the same cursor: one read serves them all.
+// readGroup is the flows of a plan that read the same source object: one
+// read serves them all.
 type readGroup struct {
 	runs []*flowRun // in dependency order
 	req  connectors.ReadRequest
@@ -295,14 +298,17 @@ type readGroup struct {
 	// errs are the failures of each flow (a source that cannot be read
 	// fails all of them), by the index of runs.
 	errs []error
+	// share is how the group's flows want it read (incremental.go).
+	share readShare
 }
 
 // errAllFailed stops a read that no flow of its group can plan any more.
 var errAllFailed = errors.New("every flow of the read failed")
 
-// readGroups groups the flows the plan reads by source object and cursor,
-// in dependency order (of the first flow of each group). A group reads the
-// union of its flows' fields and includes.
+// readGroups groups the flows the plan reads by source object, in
+// dependency order (of the first flow of each group). A group reads the
+// union of its flows' fields and includes, in full when one of its flows
+// must be read in full, else from the oldest of their cursors.
 func (pl *planner) readGroups(ctx context.Context) []*readGroup {
 	var groups []*readGroup
 	byKey := map[string]*readGroup{}
@@ -313,18 +319,15 @@ func (pl *planner) readGroups(ctx context.Context) []*readGroup {
 			// flow, never read on its own.
 			continue
 		}
-		var cursor string
-		if pl.opts.Incremental && pl.opts.State != nil {
-			var err error
-			if cursor, err = pl.opts.State.Cursor(ctx, f.name); err != nil {
-				groups = append(groups, &readGroup{runs: []*flowRun{run}, err: err})
-				continue
-			}
+		d, err := pl.decideRead(ctx, f)
+		if err != nil {
+			groups = append(groups, &readGroup{runs: []*flowRun{run}, err: err})
+			continue
 		}
-		key := f.source.ref + "\x00" + cursor
+		key := f.source.ref
 		g := byKey[key]
 		if g == nil {
-			g = &readGroup{req: connectors.ReadRequest{Fields: f.readFields, Include: slices.Clone(f.decl.Include), Cursor: cursor}}
+			g = &readGroup{req: connectors.ReadRequest{Fields: f.readFields, Include: slices.Clone(f.decl.Include)}}
 			byKey[key] = g
 			groups = append(groups, g)
 		} else {
@@ -336,6 +339,12 @@ func (pl *planner) readGroups(ctx context.Context) []*readGroup {
 			}
 		}
 		g.runs = append(g.runs, run)
+		g.join(d)
+	}
+	for _, g := range groups {
+		if g.err == nil {
+			g.settle(pl.p.cfg.Settings.ReadOverlap)
+		}
 	}
 	return groups
 }
@@ -398,7 +407,7 @@ func (g *readGroup) read(ctx context.Context) error {
 	}
 	batchSize := first.pl.p.engine.opts.BatchSize
 	batch := make([]connectors.Record, 0, batchSize)
-	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
+	add := func(page []connectors.Record) error {
 		for _, rec := range page {
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
@@ -409,7 +418,17 @@ func (g *readGroup) read(ctx context.Context) error {
 			}
 		}
 		return nil
+	}
+	retries := g.retrySet()
+	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
+		for _, rec := range page {
+			delete(retries, rec.ID) // read anyway
+		}
+		return add(page)
 	})
+	if err == nil {
+		err = g.readRetries(ctx, src, retries, add)
+	}
 	// What was read is planned even when the read then failed (a file with
 	// a bad line): the plan shows it, and the flow's error stops apply.
 	if perr := planBatch(batch); perr != nil && err == nil {

@@ -22,8 +22,8 @@ flow "notes" {
 `
 
 // TestSharedRead: flows over one source read it once, each seeing the
-// fields it reads; with incremental reads only flows whose cursors are
-// equal share a read.
+// fields it reads; the read is in full when one of them must be, else
+// from the oldest of their cursors.
 func TestSharedRead(t *testing.T) {
 	h := newHarness(t, twoContactFlows)
 	c := contact("c1", "ada@example.com", "Ada", "Byron", true)
@@ -45,15 +45,24 @@ func TestSharedRead(t *testing.T) {
 	if got := h.plan(PlanOptions{}).Flow("notes").Counts(); got.Update != 1 {
 		t.Errorf("notes = %+v; want the note of the created customer updated from the company", got)
 	}
+	// One read all the same: in full, as notes has never been read.
 	h.store.ResetCalls()
-	h.plan(PlanOptions{Incremental: true, Flows: []string{"customers", "notes"}})
-	if n := h.store.Calls("crm", "contacts", connectortest.OpRead); n != 2 {
-		t.Errorf("incremental contact reads with different cursors = %d; want 2", n)
+	pl = h.plan(PlanOptions{Flows: []string{"customers", "notes"}})
+	if n := h.store.Calls("crm", "contacts", connectortest.OpRead); n != 1 {
+		t.Errorf("contact reads with one flow never read = %d; want 1", n)
+	}
+	for flow, want := range map[string]string{"customers": `full: shared read with flow "notes" (first run)`, "notes": "full: first run"} {
+		if fp := pl.Flow(flow); fp.ReadMode+": "+fp.ReadReason != want {
+			t.Errorf("flow %s read %s: %s; want %s", flow, fp.ReadMode, fp.ReadReason, want)
+		}
 	}
 	h.apply(h.plan(PlanOptions{}))
 	h.store.ResetCalls()
-	h.plan(PlanOptions{Incremental: true})
+	pl = h.plan(PlanOptions{})
 	if n := h.store.Calls("crm", "contacts", connectortest.OpRead); n != 1 {
-		t.Errorf("incremental contact reads with equal cursors = %d; want 1", n)
+		t.Errorf("incremental contact reads = %d; want 1", n)
+	}
+	if fp := pl.Flow("notes"); fp.ReadMode != ReadIncremental {
+		t.Errorf("notes read %s: %s; want incremental", fp.ReadMode, fp.ReadReason)
 	}
 }

@@ -1,7 +1,7 @@
 # Stock, eAccounting -> HubSpot: the stock balance of stock articles onto the
 # HubSpot product with the same SKU. A small flow meant to run often:
 #
-#   kopla apply -flow stock -incremental -auto-approve
+#   kopla apply -flow stock -auto-approve
 #
 # reads only the articles changed since the last run (ChangedUtc).
 #

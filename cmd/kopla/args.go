@@ -186,7 +186,8 @@ type planArgs struct {
 	json             bool
 	detailedExitCode bool
 	flows            []string
-	incremental      bool
+	incremental      bool // deprecated, ignored
+	full             bool
 	sandbox          bool
 	badRecord        bool
 	list             listing
@@ -200,7 +201,8 @@ func parsePlan(args []string) (*planArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines (machine-readable).")
 	f.fs.BoolVar(&a.detailedExitCode, "detailed-exitcode", false, "Exit 0 when nothing changes, 1 on errors, 2 when there are changes.")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Plan only the flow `NAME` and the flows it ensures (repeatable).")
-	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.fs.BoolVar(&a.full, "full", false, "Read every source in full, not from the cursors of the last apply (reads are incremental by default).")
+	f.fs.BoolVar(&a.incremental, "incremental", false, "Deprecated and ignored: reads are incremental by default (see -full).")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
 	only := listFlags(f, &a.list)
@@ -241,7 +243,8 @@ type applyArgs struct {
 	autoApprove   bool
 	json          bool
 	flows         []string
-	incremental   bool
+	incremental   bool // deprecated, ignored
+	full          bool
 	sandbox       bool
 	badRecord     bool
 	lockTimeout   time.Duration
@@ -254,7 +257,8 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.autoApprove, "auto-approve", false, "Apply without asking for approval.")
 	f.fs.BoolVar(&a.json, "json", false, "Print JSON lines (machine-readable); needs -auto-approve or a plan file.")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Apply only the flow `NAME` and the flows it ensures (repeatable).")
-	f.fs.BoolVar(&a.incremental, "incremental", false, "Read only the source records changed since the last apply.")
+	f.fs.BoolVar(&a.full, "full", false, "Read every source in full, not from the cursors of the last apply (reads are incremental by default).")
+	f.fs.BoolVar(&a.incremental, "incremental", false, "Deprecated and ignored: reads are incremental by default (see -full).")
 	f.fs.BoolVar(&a.sandbox, "sandbox", false, sandboxFlagUsage)
 	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
 	sensitiveFlag(f, &a.showSensitive)
@@ -271,8 +275,8 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 		return a, f, usagef(f.cmd, "unexpected argument %q: apply takes at most one plan file", rest[1])
 	case len(rest) == 1:
 		a.planFile = rest[0]
-		if len(a.flows) > 0 || a.incremental || a.sandbox {
-			return a, f, usagef(f.cmd, "-flow, -incremental and -sandbox cannot be used with a saved plan: the plan already says what to apply")
+		if len(a.flows) > 0 || a.incremental || a.full || a.sandbox {
+			return a, f, usagef(f.cmd, "-flow, -full, -incremental and -sandbox cannot be used with a saved plan: the plan already says what to apply")
 		}
 	case a.json && !a.autoApprove:
 		return a, f, usagef(f.cmd, "-json needs -auto-approve or a plan file: a JSON run cannot ask for approval")

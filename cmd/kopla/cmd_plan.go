@@ -104,8 +104,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	}
 	// A plan to save is a plan to apply: a source that does not exist fails
 	// it, as it would fail apply.
-	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: a.out != ""})
+	pl, pdiags := p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: a.out != ""})
 	diags = append(diags, pdiags...)
+	diags = append(diags, incrementalDeprecated(a.incremental)...)
 	if pl != nil {
 		defer pl.Close()
 		markSensitive(pl, p)
@@ -235,8 +236,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		defer pl.Close()
 	} else {
 		var pdiags hcl.Diagnostics
-		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Incremental: a.incremental, ForApply: true})
+		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: true})
 		diags = append(diags, pdiags...)
+		diags = append(diags, incrementalDeprecated(a.incremental)...)
 		c.logPlan(pl)
 		if pl != nil {
 			defer pl.Close()

@@ -75,6 +75,7 @@ func (v *humanPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	if disabledFlows(pl) > 0 {
 		fmt.Fprintln(w)
 	}
+	writeReads(w, st, pl)
 	total := pl.Counts()
 	if !total.Changes() && total.Error == 0 {
 		if v.failed {
@@ -291,11 +292,15 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 			reasons[r.reason] = r.n
 		}
 		c := t.counts
-		v.j.emit("info", "flow_summary", fp.Flow+": "+t.line(), map[string]any{
+		data := map[string]any{
 			"flow":         fp.Flow,
 			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
 			"skip_reasons": reasons,
-		})
+		}
+		if fp.ReadMode != "" { // read, not only planned for ensured records
+			data["read_mode"], data["read_reason"] = fp.ReadMode, fp.ReadReason
+		}
+		v.j.emit("info", "flow_summary", fp.Flow+": "+t.line(), data)
 	}
 	for _, fp := range pl.Flows {
 		for ch := range fp.Changes() {

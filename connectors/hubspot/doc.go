@@ -53,8 +53,12 @@
 //
 // A read can include associated records: `include = ["line_items",
 // "contacts"]` puts under each name a list of maps holding the associated
-// record's "id" and properties. They cost two batch calls per include and
-// page, never one per record. Includes by object:
+// record's "id" and properties. A list read asks for the associated IDs
+// inline (associations=; at most 100 per record and type, past which that
+// record's are read with the v4 batch association API), so an include costs
+// one object batch read per page; a search (incremental) or batch read
+// answers no associations, and there an include costs two batch calls per
+// page. Never one call per record. Includes by object:
 //
 //	contacts    companies, deals, invoices, orders
 //	companies   contacts, deals, invoices, orders

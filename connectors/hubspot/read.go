@@ -35,8 +35,13 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 		}
 		since = t.UnixMilli()
 	}
+	// The next cursor never goes back, though the search starts req.Overlap
+	// before this one.
 	var newest = since
-	page := func(objs []apiObject) error {
+	if since >= 0 {
+		since = max(0, since-req.Overlap.Milliseconds())
+	}
+	page := func(objs []apiObject, inline map[string]inlineAssociations) error {
 		if len(objs) == 0 {
 			return nil
 		}
@@ -45,20 +50,31 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 			recs[i] = o.record(a)
 			newest = max(newest, o.modifiedAt(a))
 		}
-		if err := o.attachIncludes(ctx, recs, req.Include); err != nil {
+		if err := o.attachIncludesInline(ctx, recs, req.Include, inline); err != nil {
 			return err
 		}
 		return emit(recs)
 	}
+	// The server's time at the first answer: what was modified before it
+	// and shows up later is in the next read's overlap, so the next cursor
+	// is at least this, even when nothing newer was read (else the records
+	// in the overlap before an old cursor would be read again every time).
+	var started int64 = -1
+	at := func(t time.Time) {
+		if started < 0 && !t.IsZero() {
+			started = t.UnixMilli()
+		}
+	}
 	var err error
 	if since >= 0 {
-		err = o.searchSince(ctx, since, props, page)
+		err = o.searchSince(ctx, since, props, at, func(objs []apiObject) error { return page(objs, nil) })
 	} else {
-		err = o.list(ctx, props, req.Archived, page)
+		err = o.list(ctx, props, req.Archived, o.includeObjects(req.Include), at, page)
 	}
 	if err != nil {
 		return "", err
 	}
+	newest = max(newest, started)
 	if req.Archived || newest < 0 {
 		return req.Cursor, nil
 	}
@@ -77,8 +93,21 @@ func (o *object) includeNames() []string {
 	return out
 }
 
-// list pages through GET /objects/{type} (100 per page).
-func (o *object) list(ctx context.Context, props []string, archived bool, page func([]apiObject) error) error {
+// includeObjects returns the objects of includes, for associations=.
+func (o *object) includeObjects(includes []string) []string {
+	var out []string
+	for _, inc := range includes {
+		if in, ok := o.schema.Include(inc); ok && !slices.Contains(out, in.Object) {
+			out = append(out, in.Object)
+		}
+	}
+	return out
+}
+
+// list pages through GET /objects/{type} (100 per page). With assocs it
+// asks for the IDs of those associated objects inline (associations=),
+// handed to page by record ID.
+func (o *object) list(ctx context.Context, props []string, archived bool, assocs []string, at func(time.Time), page func([]apiObject, map[string]inlineAssociations) error) error {
 	// A long properties= list overflows the URL (HubSpot answers 414): then
 	// the list asks for IDs only and POST batch reads fetch the properties.
 	viaBatch := len(strings.Join(props, ",")) > o.c.opts.maxQueryChars
@@ -96,18 +125,33 @@ func (o *object) list(ctx context.Context, props []string, archived bool, page f
 		if archived {
 			q.Set("archived", "true")
 		}
+		if len(assocs) > 0 {
+			q.Set("associations", strings.Join(assocs, ","))
+		}
 		req, err := o.c.client.NewRequest(ctx, http.MethodGet, o.c.objectsPath(o.def.name), q, nil)
 		if err != nil {
 			return err
 		}
 		var res struct {
-			Results []apiObject `json:"results"`
-			Paging  *paging     `json:"paging"`
+			Results []listedObject `json:"results"`
+			Paging  *paging        `json:"paging"`
 		}
-		if _, err := o.c.client.Do(req, &res); err != nil {
+		resp, err := o.c.client.Do(req, &res)
+		if err != nil {
 			return fmt.Errorf("hubspot: list %s: %w", o.def.name, err)
 		}
-		objs := res.Results
+		at(serverTime(resp))
+		objs := make([]apiObject, len(res.Results))
+		var inline map[string]inlineAssociations
+		if len(assocs) > 0 {
+			inline = make(map[string]inlineAssociations, len(res.Results))
+		}
+		for i, l := range res.Results {
+			objs[i] = l.apiObject
+			if inline != nil {
+				inline[l.ID] = l.Associations
+			}
+		}
 		if viaBatch && len(objs) > 0 {
 			ids := make([]string, len(objs))
 			for i, a := range objs {
@@ -119,7 +163,7 @@ func (o *object) list(ctx context.Context, props []string, archived bool, page f
 			}
 			objs = inOrder(ids, full)
 		}
-		if err := page(objs); err != nil {
+		if err := page(objs, inline); err != nil {
 			return err
 		}
 		after = res.Paging.after()
@@ -170,6 +214,19 @@ type searchResponse struct {
 	Total   int         `json:"total"`
 	Results []apiObject `json:"results"`
 	Paging  *paging     `json:"paging"`
+	at      time.Time   // the server's time of the answer (Date)
+}
+
+// serverTime is the Date of an answer, zero when it has none.
+func serverTime(resp *http.Response) time.Time {
+	if resp == nil {
+		return time.Time{}
+	}
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // maxSearchBody keeps search bodies under the 3,000 characters HubSpot
@@ -198,9 +255,11 @@ func (o *object) doSearch(ctx context.Context, body searchRequest) (searchRespon
 	if err != nil {
 		return res, err
 	}
-	if _, err := o.c.client.Do(req, &res); err != nil {
+	resp, err := o.c.client.Do(req, &res)
+	if err != nil {
 		return res, fmt.Errorf("hubspot: search %s: %w", o.def.name, err)
 	}
+	res.at = serverTime(resp)
 	if hydrate && len(res.Results) > 0 {
 		ids := make([]string, len(res.Results))
 		for i, a := range res.Results {
@@ -223,7 +282,7 @@ func (o *object) doSearch(ctx context.Context, body searchRequest) (searchRespon
 // paging), de-duplicated by ID at that boundary. When a whole page shares one
 // modification time the boundary cannot move; those records are then paged
 // by hs_object_id, which is unique.
-func (o *object) searchSince(ctx context.Context, since int64, props []string, page func([]apiObject) error) error {
+func (o *object) searchSince(ctx context.Context, since int64, props []string, at func(time.Time), page func([]apiObject) error) error {
 	mod := o.def.modified
 	props = o.properties(props, "hs_object_id")
 	lowerMs := since
@@ -239,6 +298,7 @@ func (o *object) searchSince(ctx context.Context, since int64, props []string, p
 		if err != nil {
 			return err
 		}
+		at(res.at)
 		var fresh []apiObject
 		for _, a := range res.Results {
 			if !atLower[a.ID] {
@@ -339,8 +399,12 @@ type assocInput struct {
 	After string `json:"after,omitempty"`
 }
 
+// assocReadBatch is the most inputs a v4 association batch read takes
+// (1,000 since 2025-02; object batch reads take 100).
+const assocReadBatch = 1000
+
 // associations returns the IDs of the to-records associated with each of
-// ids, through v4 batch reads (100 per call), following each record's own
+// ids, through v4 batch reads (1,000 per call), following each record's own
 // paging.
 func (o *object) associations(ctx context.Context, to string, ids []string) (map[string][]string, error) {
 	out := map[string][]string{}
@@ -350,7 +414,7 @@ func (o *object) associations(ctx context.Context, to string, ids []string) (map
 	}
 	for len(pending) > 0 {
 		var next []assocInput
-		for chunk := range chunks(pending, o.c.opts.batchSize) {
+		for chunk := range chunks(pending, assocReadBatch) {
 			body := struct {
 				Inputs []assocInput `json:"inputs"`
 			}{chunk}
@@ -381,10 +445,57 @@ func (o *object) associations(ctx context.Context, to string, ids []string) (map
 	return out, nil
 }
 
+// listedObject is a record of a list answer
+// (SimplePublicObjectWithAssociations): the record and the IDs of its
+// associated records, by object.
+type listedObject struct {
+	apiObject
+	Associations inlineAssociations `json:"associations"`
+}
+
+// inlineAssociations are a listed record's associations by object
+// (CollectionResponseAssociatedId): one entry per association type, so one
+// record may be listed twice; past 100 the rest is paged.
+type inlineAssociations map[string]struct {
+	Results []struct {
+		ID flexID `json:"id"`
+	} `json:"results"`
+	Paging *paging `json:"paging"`
+}
+
+// ids returns the IDs of the records of object associated inline, once
+// each, and whether that is all of them (no paging past them).
+func (ia inlineAssociations) ids(object string) ([]string, bool) {
+	for k, list := range ia {
+		// Keys are object names; HubSpot writes some with a space
+		// ("line items") where the request had an underscore.
+		if strings.ReplaceAll(strings.ToLower(k), " ", "_") != object {
+			continue
+		}
+		var out []string
+		for _, r := range list.Results {
+			if id := string(r.ID); !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+		return out, list.Paging.after() == ""
+	}
+	return nil, true // none: an object with no associations is left out
+}
+
 // attachIncludes sets Fields[include] on every record: the associated
 // records, each a map with "id" and its properties. Each include costs one
 // association batch read and one object batch read per 100 records.
 func (o *object) attachIncludes(ctx context.Context, recs []connectors.Record, includes []string) error {
+	return o.attachIncludesInline(ctx, recs, includes, nil)
+}
+
+// attachIncludesInline is attachIncludes with the associations a list
+// answered inline, by record ID (nil: none were asked for). Only records
+// whose inline answer was cut short (paged), or that have none, cost an
+// association batch read; the associated records' properties cost one
+// object batch read per 100 records, either way.
+func (o *object) attachIncludesInline(ctx context.Context, recs []connectors.Record, includes []string, inline map[string]inlineAssociations) error {
 	if len(includes) == 0 || len(recs) == 0 {
 		return nil
 	}
@@ -398,9 +509,28 @@ func (o *object) attachIncludes(ctx context.Context, recs []connectors.Record, i
 		if !ok {
 			return fmt.Errorf("hubspot: include %q: unknown object %q", inc, in.Object)
 		}
-		assoc, err := o.associations(ctx, in.Object, ids)
-		if err != nil {
-			return err
+		assoc := map[string][]string{}
+		var rest []string // records whose associations must be read
+		for _, id := range ids {
+			if inline == nil {
+				rest = append(rest, id)
+				continue
+			}
+			list, complete := inline[id].ids(in.Object)
+			if !complete {
+				rest = append(rest, id)
+				continue
+			}
+			assoc[id] = list
+		}
+		if len(rest) > 0 {
+			more, err := o.associations(ctx, in.Object, rest)
+			if err != nil {
+				return err
+			}
+			for _, id := range rest {
+				assoc[id] = more[id]
+			}
 		}
 		var toIDs []string
 		seen := map[string]bool{}

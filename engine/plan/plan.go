@@ -60,6 +60,16 @@ type FlowPlan struct {
 	// incremental cursor the read returned; apply stores it.
 	ReadDigest string `json:"read_digest"`
 	Cursor     string `json:"cursor,omitempty"`
+	// ReadMode is how the source was read, "full" or "incremental" (empty
+	// for a flow not read: ensured records only, disabled), and ReadReason
+	// why, for people: "first run", "since 2026-12-08T03:00Z (overlap 5m)".
+	// Retried counts the records that failed in the last apply and were
+	// read again by id; RetryByID says the source can read them so, which
+	// lets apply move the cursor past records that fail.
+	ReadMode   string `json:"read_mode,omitempty"`
+	ReadReason string `json:"read_reason,omitempty"`
+	Retried    int    `json:"retried,omitempty"`
+	RetryByID  bool   `json:"retry_by_id,omitempty"`
 	// Dependency is set when the flow runs only for the records other flows
 	// ensure (it was not selected with -flow itself).
 	Dependency bool `json:"dependency,omitempty"`

@@ -11,8 +11,11 @@
 //     itself. Plans compare with the target records as they are, not with
 //     these hashes, so that changes made in the target by hand show.
 //     See [Store.Links], [Store.PutLinks].
-//   - cursors: per flow, the cursor of the last incremental read
-//     ([Store.Cursor], [Store.SetCursor]).
+//   - cursors: per flow, the cursor of the last read applied, when that
+//     read was made and when the flow was last read in full
+//     ([Store.ReadMark], [Store.MarkRead]); retries: the source records
+//     that failed in the flow's last apply, read again by id on the next
+//     incremental run ([Store.Retries], [Store.SetRetries]).
 //   - intents: the journal of writes in flight. The intents of a batch of
 //     writes are committed as one entry before the writes are sent and
 //     deleted once the answers are stored; one left behind by a crash tells

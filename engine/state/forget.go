@@ -92,6 +92,10 @@ func (s *Store) forget(ctx context.Context, key string) (Erasure, error) {
 			}
 			d, _ := res.RowsAffected()
 			er.Links += int(d)
+			// A forgotten record is not read again for having failed.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM retries WHERE flow = ? AND source_key = ?`, r.Flow, r.SourceKey); err != nil {
+				return fmt.Errorf("delete retries: %w", err)
+			}
 		}
 		return nil
 	})

@@ -107,6 +107,8 @@ CREATE TABLE activity_keys (
 	`ALTER TABLE locks ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';`,
 	// 4: the state of each notification rule per flow (notify.go).
 	notifyStatesSchema,
+	// 5: read marks and retries of incremental reads (cursor.go).
+	readMarksSchema,
 }
 
 // migrationSteps are what a migration does beyond its SQL, run in the

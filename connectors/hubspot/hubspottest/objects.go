@@ -89,6 +89,16 @@ type wireObject struct {
 
 type associatedIDList struct {
 	Results []associatedID `json:"results"`
+	Paging  *assocPaging   `json:"paging,omitempty"`
+}
+
+type assocPaging struct {
+	Next assocNext `json:"next"`
+}
+
+type assocNext struct {
+	After string `json:"after"`
+	Link  string `json:"link,omitempty"`
 }
 
 type associatedID struct {
@@ -186,28 +196,54 @@ func decode(r *http.Request, v any) *apiError {
 	return nil
 }
 
-// withAssociations adds the associations=... of a read to an object.
-func (s *Server) withAssociations(o *wireObject, t *objectType, id string, toTypes []string) *apiError {
+// maxInlineAssoc is how many associations of one type a read returns
+// inline per record; past it the list carries paging.next, and the rest
+// comes from the associations API (HubSpot's changelog "Announcing a change
+// to how v3 CRM APIs return association data": more than 100 are paged).
+const maxInlineAssoc = 100
+
+// withAssociations adds the associations=... of a read to an object: at
+// most maxInlineAssoc per type, with paging past them. Types that do not
+// exist are ignored, as the spec says.
+func (s *Server) withAssociations(r *http.Request, o *wireObject, t *objectType, id string, toTypes []string) {
 	for _, name := range toTypes {
 		to := lookupType(name)
 		if to == nil {
-			return validationError("Unable to infer object type from: %s", name)
+			continue
 		}
 		list := &associatedIDList{}
-		for _, target := range s.sortedTargets(t, id, to) {
-			for _, typeID := range slices.Sorted(maps.Keys(s.assocs[assocKey{t.name, id, to.name, target}])) {
+		targets := s.sortedTargets(t, id, to)
+		for i, target := range targets {
+			typeIDs := slices.Sorted(maps.Keys(s.assocs[assocKey{t.name, id, to.name, target}]))
+			if len(list.Results)+len(typeIDs) > maxInlineAssoc {
+				// The rest is paged; after counts records, as the
+				// associations API it links to pages them.
+				after := strconv.Itoa(i)
+				link := (&url.URL{Scheme: schemeOf(r), Host: r.Host, Path: "/crm/v4/objects/" + t.name + "/" + id + "/associations/" + to.name,
+					RawQuery: url.Values{"after": {after}}.Encode()}).String()
+				list.Paging = &assocPaging{Next: assocNext{After: after, Link: link}}
+				break
+			}
+			for _, typeID := range typeIDs {
 				a, _ := findAssocType(t.name, to.name, typeID)
 				list.Results = append(list.Results, associatedID{ID: target, Type: a.v3Name()})
 			}
 		}
-		if len(list.Results) > 0 {
-			if o.Associations == nil {
-				o.Associations = map[string]*associatedIDList{}
-			}
-			o.Associations[to.name] = list
+		if len(list.Results) == 0 && list.Paging == nil {
+			continue
 		}
+		if o.Associations == nil {
+			o.Associations = map[string]*associatedIDList{}
+		}
+		o.Associations[to.name] = list
 	}
-	return nil
+}
+
+func schemeOf(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *apiError {
@@ -253,9 +289,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 	results := []*wireObject{}
 	for _, rec := range page {
 		o := s.view(p.typ, rec, nil, names, false)
-		if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
-			return err
-		}
+		s.withAssociations(r, o, p.typ, rec.id, listParam(q, "associations"))
 		s.withHistory(o, rec, history)
 		results = append(results, o)
 	}
@@ -264,11 +298,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, p params) *
 		q.Set("after", next)
 		// HubSpot links to api.hubapi.com; the fake links to itself so that
 		// following the link stays inside the test.
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		link := (&url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}).String()
+		link := (&url.URL{Scheme: schemeOf(r), Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}).String()
 		body["paging"] = map[string]any{"next": map[string]string{"after": next, "link": link}}
 	}
 	writeJSON(w, http.StatusOK, body)
@@ -319,9 +349,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p params) *ap
 		names = listParam(q, "properties")
 	}
 	o := s.view(p.typ, rec, nil, names, false)
-	if err := s.withAssociations(o, p.typ, rec.id, listParam(q, "associations")); err != nil {
-		return err
-	}
+	s.withAssociations(r, o, p.typ, rec.id, listParam(q, "associations"))
 	s.withHistory(o, rec, listParam(q, "propertiesWithHistory"))
 	writeJSON(w, http.StatusOK, o)
 	return nil

@@ -230,6 +230,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fault := s.faults.Take(r)
 
+	// HubSpot's Date is its clock; the fake's is Clock (a client may take
+	// its cursors from it).
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
 		s.log.Debug("hubspottest request", "http.method", r.Method, "http.route", rt.template, "http.status", rec.status)
