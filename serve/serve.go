@@ -41,6 +41,10 @@ const DefaultListen = "127.0.0.1:8484"
 type Options struct {
 	Project *engine.Project
 	State   *state.Store
+	// Flows, when set, are the only flows serve runs (the flows they
+	// ensure come along, as with apply -flow); empty means every enabled
+	// flow.
+	Flows []string
 	// QueuePath is the SQLite file of the job queue (River's tables and
 	// serve's): beside the state, never inside it, so that the state keeps
 	// its own schema and lock.
@@ -199,8 +203,19 @@ func (s *Server) loadFlows(cfg *dsl.Config) error {
 			return fmt.Errorf("serve: the kopla block's schedule: %w", err)
 		}
 	}
+	only, missing := map[string]bool{}, map[string]bool{}
+	for _, name := range s.opts.Flows {
+		only[name], missing[name] = true, true
+	}
 	for _, f := range cfg.Flows {
+		if len(only) > 0 && !only[f.Name] {
+			continue
+		}
+		delete(missing, f.Name)
 		if !f.Enabled {
+			if len(s.opts.Flows) > 0 {
+				return fmt.Errorf("serve: flow %q is disabled (%s)", f.Name, f.DisabledReason)
+			}
 			continue
 		}
 		fi := &flowInfo{name: f.Name, sourceKind: f.Source.Kind, sourceConn: f.Source.ConnectionKey(), object: f.Source.Object, sched: project, overlap: f.Overlap}
@@ -216,6 +231,9 @@ func (s *Server) loadFlows(cfg *dsl.Config) error {
 		}
 		s.flows[f.Name] = fi
 		s.names = append(s.names, f.Name)
+	}
+	for name := range missing {
+		return fmt.Errorf("serve: there is no flow %q", name)
 	}
 	sort.Strings(s.names)
 	return nil

@@ -65,7 +65,7 @@ type queueStore struct {
 // Event is one change a source told about (a HubSpot webhook event).
 type Event struct {
 	// DedupKey identifies the event across redeliveries.
-	DedupKey   string
+	DedupKey string
 	// Flow is the flow the event makes run ("" when none reads Object:
 	// the event is stored as done).
 	Flow       string

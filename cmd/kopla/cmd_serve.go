@@ -48,6 +48,7 @@ type serveArgs struct {
 	grace        time.Duration
 	pollInterval time.Duration
 	noReconcile  bool
+	flows        []string
 }
 
 func parseServe(args []string) (*serveArgs, *flagSet, error) {
@@ -60,6 +61,7 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", time.Minute, "Wait up to `DURATION` for the state lock a kopla apply holds before a run is retried later.")
 	f.fs.DurationVar(&a.grace, "grace", 30*time.Second, "On SIGTERM, let the run in progress go on for `DURATION` before it stops after its batch in flight.")
 	f.fs.DurationVar(&a.pollInterval, "poll-interval", time.Minute, "Poll the sources that do not push changes every `DURATION` when idle (every 10s for 10 minutes after changes; never above 2% of an endpoint's quota).")
+	f.fs.StringArrayVar(&a.flows, "flow", nil, "Run only the flow `NAME` (and the flows it ensures); repeatable.")
 	f.fs.BoolVar(&a.noReconcile, "no-reconcile", false, "Leave out the nightly full run of each flow (03:00 UTC).")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
@@ -135,7 +137,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		queue = filepath.Join(c.sandboxDir, "serve.db")
 	}
 	srv, err := serve.New(ctx, serve.Options{
-		Project: p, State: st, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
+		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: serve.PollOptions{Interval: a.pollInterval}, NoReconcile: a.noReconcile, Now: c.now,
 		Listening: func(addr string) {
