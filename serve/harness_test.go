@@ -31,18 +31,18 @@ const testSecret = "test-client-secret"
 // harness runs a Server over the webshop example against a sandbox, with
 // a state and queue of its own, through a real HTTP listener.
 type harness struct {
-	t     *testing.T
-	sb    *sandbox.Sandbox
-	proj  *engine.Project
-	st    *state.Store
-	dir   string
-	opts  Options
-	srv   *Server
-	addr  string
-	stop  context.CancelFunc
-	done  chan error
-	runs  chan RunReport
-	logs  *syncWriter
+	t    *testing.T
+	sb   *sandbox.Sandbox
+	proj *engine.Project
+	st   *state.Store
+	dir  string
+	opts Options
+	srv  *Server
+	addr string
+	stop context.CancelFunc
+	done chan error
+	runs chan RunReport
+	logs *syncWriter
 }
 
 type chanObserver chan RunReport
@@ -229,4 +229,21 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// noChangesLeft checks that a full plan of flow finds nothing to write.
+func (h *harness) noChangesLeft(flow string) {
+	h.t.Helper()
+	pl, diags := h.proj.Plan(h.t.Context(), engine.PlanOptions{Flows: []string{flow}, State: h.st})
+	if diags.HasErrors() {
+		h.t.Fatalf("plan: %v", diags)
+	}
+	defer pl.Close()
+	for _, fp := range pl.Flows {
+		if fp.Flow == flow {
+			if c := fp.Counts(); c.Create+c.Update > 0 {
+				h.t.Errorf("a full plan of %s still has %d creates and %d updates", flow, c.Create, c.Update)
+			}
+		}
+	}
 }

@@ -1,7 +1,14 @@
 package serve
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"slices"
 	"testing"
 	"time"
@@ -43,5 +50,141 @@ func TestWebhookReachesEAccounting(t *testing.T) {
 	t.Logf("webhook -> eAccounting latency: %v (p95 %v)", lat, p95)
 	if p95 > 60*time.Second {
 		t.Errorf("p95 latency %v; want at most 60s", p95)
+	}
+}
+
+// TestWebhookRefusesBadSignature: a request signed with another secret, or
+// not at all, or too old, is refused and runs nothing.
+func TestWebhookRefusesBadSignature(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.start()
+	body := []byte(`[{"eventId":1,"subscriptionType":"object.creation","objectTypeId":"0-123","objectId":4001,"occurredAt":1,"portalId":1}]`)
+	if resp := h.postRaw(body, "another-secret"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong secret: %s; want 401", resp.Status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+h.addr+"/hooks/hubspot", bytes.NewReader(body))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned: %v %v; want 401", resp.Status, err)
+	}
+	// A v3 signature 6 minutes old, otherwise right.
+	url := "http://" + h.addr + "/hooks/hubspot"
+	ts := strconv.FormatInt(time.Now().Add(-6*time.Minute).UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte(testSecret))
+	mac.Write([]byte(http.MethodPost + url))
+	mac.Write(body)
+	mac.Write([]byte(ts))
+	req, _ = http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("X-HubSpot-Signature-v3", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-HubSpot-Request-Timestamp", ts)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("stale: %v %v; want 401", resp.Status, err)
+	}
+	select {
+	case r := <-h.runs:
+		t.Fatalf("a refused request made a run: %+v", r)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if n, _ := h.srv.q.pendingEvents(t.Context()); n != 0 {
+		t.Errorf("%d events stored from refused requests", n)
+	}
+	if h.link(ordersFlow, "4001") != "" {
+		t.Error("order 4001 was written")
+	}
+}
+
+// TestWebhookV2: an older app's v2 signature is accepted.
+func TestWebhookV2(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.start()
+	body, _ := json.Marshal([]map[string]any{orderEvent(9, "4001", "creation")})
+	url := "http://" + h.addr + "/hooks/hubspot"
+	sum := sha256.Sum256([]byte(testSecret + http.MethodPost + url + string(body)))
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("X-HubSpot-Signature-Version", "v2")
+	req.Header.Set("X-HubSpot-Signature", hex.EncodeToString(sum[:]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("v2: %v %v; want 200", resp.Status, err)
+	}
+	if r := h.waitRun(30 * time.Second); r.Counts["create"] == 0 {
+		t.Errorf("v2 run: %+v", r)
+	}
+}
+
+// TestWebhookDuplicateRunsOnce: the same event delivered again (HubSpot
+// retries) is stored once and run once.
+func TestWebhookDuplicateRunsOnce(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.start()
+	ev := orderEvent(42, "4001", "creation")
+	h.post([]map[string]any{ev})
+	r := h.waitRun(30 * time.Second)
+	if r.Counts["create"] == 0 {
+		t.Fatalf("first delivery: %+v", r)
+	}
+	ev["attemptNumber"] = 1
+	resp := h.post([]map[string]any{ev, ev})
+	var answer struct{ Received, New int }
+	json.NewDecoder(resp.Body).Decode(&answer)
+	if answer.Received != 2 || answer.New != 0 {
+		t.Errorf("redelivery answered %+v; want 2 received, 0 new", answer)
+	}
+	select {
+	case r := <-h.runs:
+		t.Fatalf("a duplicate made a second run: %+v", r)
+	case <-time.After(1500 * time.Millisecond):
+	}
+}
+
+// TestWebhookBurstFewRuns: 500 events (5 requests of 100, as HubSpot
+// batches them) make at most a few runs, and every order is planned.
+func TestWebhookBurstFewRuns(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.start()
+	ids := []string{}
+	for i := range 20 {
+		ids = append(ids, strconv.Itoa(4001+i))
+	}
+	n := 0
+	for range 5 {
+		var batch []map[string]any
+		for range 100 {
+			batch = append(batch, orderEvent(1000+n, ids[n%len(ids)], "propertyChange"))
+			n++
+		}
+		if resp := h.post(batch); resp.StatusCode != http.StatusOK {
+			t.Fatalf("batch: %s", resp.Status)
+		}
+	}
+	// Every event is processed (done) by the runs, then no run follows.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := h.srv.q.pendingEvents(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events still pending after 60s; log:\n%s", n, h.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	runs := len(h.runs)
+	for range runs {
+		if r := <-h.runs; r.Err != nil {
+			t.Errorf("run failed: %v", r.Err)
+		}
+	}
+	// Nothing is left to do: a full plan of the flow creates nothing.
+	h.noChangesLeft(ordersFlow)
+	t.Logf("500 events made %d runs", runs)
+	if runs > 3 {
+		t.Errorf("500 events made %d runs; want at most 3", runs)
+	}
+	if n, _ := h.srv.q.pendingEvents(t.Context()); n != 0 {
+		t.Errorf("%d events left unprocessed", n)
 	}
 }
