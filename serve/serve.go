@@ -474,6 +474,7 @@ func (s *Server) kickIfPending(ctx context.Context, flow string) error {
 // work they left is queued now, as one run.
 func (s *Server) followUp(ctx context.Context, job *rivertype.JobRow) {
 	var args flowArgs
+	s.log.Debug("job completed", "kind", job.Kind, "args", string(job.EncodedArgs))
 	if err := jsonUnmarshal(job.EncodedArgs, &args); err != nil || s.flows[args.Flow] == nil {
 		return
 	}
