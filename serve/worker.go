@@ -151,8 +151,8 @@ func (s *Server) setRunning(flow string, v bool) {
 // kopla apply does (the run and its activity are recorded the same way),
 // then records what the run did with its work. An error asks River to
 // retry the job (the work stays pending).
-func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (RunReport, error) {
-	rep := RunReport{Flow: fi.name, Started: s.opts.Now(), Trigger: wk.trigger()}
+func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunReport, err error) {
+	rep = RunReport{Flow: fi.name, Started: s.opts.Now(), Trigger: wk.trigger()}
 	defer func() { rep.Ended = s.opts.Now() }()
 	st, p := s.opts.State, s.opts.Project
 	lock, diags := engine.LockState(ctx, st, engine.LockOptions{Holder: "kopla serve", Timeout: s.opts.LockTimeout})
@@ -230,7 +230,8 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (RunReport
 			}
 		}
 	}
-	givenUp, _, err := s.q.retryOutcome(ctx, fi.name, cleared, failed, s.opts.Retry)
+	var givenUp []string
+	givenUp, _, err = s.q.retryOutcome(ctx, fi.name, cleared, failed, s.opts.Retry)
 	if err != nil {
 		rep.Err = err
 		return rep, err
