@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/engine/state"
 	"github.com/kopla-dev/kopla/sandbox"
 )
 
@@ -186,5 +187,62 @@ func TestWebhookBurstFewRuns(t *testing.T) {
 	}
 	if n, _ := h.srv.q.pendingEvents(t.Context()); n != 0 {
 		t.Errorf("%d events left unprocessed", n)
+	}
+}
+
+// TestPrivacyDeletionForgets: contact.privacyDeletion erases what the state
+// holds of the contact (links and activity), as kopla forget does, and
+// runs nothing for it.
+func TestPrivacyDeletionForgets(t *testing.T) {
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.start()
+	h.post([]map[string]any{orderEvent(1, "4001", "creation")})
+	if r := h.waitRun(30 * time.Second); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	acts, err := h.st.Activities(t.Context(), state.ActivityFilter{Flow: "contacts_to_customers"})
+	if err != nil || len(acts) == 0 {
+		t.Fatalf("no contact was written with the order: %v", err)
+	}
+	contact := acts[0].SourceKey
+	n, _ := strconv.Atoi(contact)
+	h.post([]map[string]any{
+		{"eventId": 7, "subscriptionType": "contact.privacyDeletion", "objectId": n, "portalId": 1234, "occurredAt": time.Now().UnixMilli()},
+		{"eventId": 8, "subscriptionType": "contact.deletion", "objectId": n, "portalId": 1234, "occurredAt": time.Now().UnixMilli()},
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		acts, err := h.st.Activities(t.Context(), state.ActivityFilter{Key: contact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) == 0 && h.link("contacts_to_customers", contact) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("contact %s still has %d activity entries / a link after the privacy deletion; log:\n%s", contact, len(acts), h.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestAssociationChangeEvents: an association change is a change of the
+// records at both ends.
+func TestAssociationChangeEvents(t *testing.T) {
+	s := &Server{}
+	evs, forget := s.hubspotEvents([]hubspotEvent{{
+		EventID: "1", SubscriptionType: "contact.associationChange", AssociationType: "CONTACT_TO_COMPANY",
+		FromObjectID: "11", ToObjectID: "22", OccurredAt: 5, PortalID: "9",
+	}, {
+		EventID: "2", SubscriptionType: "object.associationChange", ObjectTypeID: "0-123", AssociationType: "ORDER_TO_LINE_ITEM",
+		FromObjectID: "33", ToObjectID: "44", OccurredAt: 5, PortalID: "9",
+	}})
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Object+"/"+e.ObjectID)
+	}
+	want := []string{"contacts/11", "companies/22", "orders/33", "line_items/44"}
+	if !slices.Equal(got, want) || len(forget) != 0 {
+		t.Errorf("events %v, forget %v; want %v", got, forget, want)
 	}
 }
