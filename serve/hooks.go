@@ -42,7 +42,7 @@ var hubspotTypes = map[string]string{
 	"contact": "contacts", "company": "companies", "deal": "deals", "ticket": "tickets",
 	"line_item": "line_items", "product": "products",
 	"order": "orders",
-	"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-7": "products",
+	"0-1":   "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-7": "products",
 	"0-8": "line_items", "0-123": "orders", "0-53": "invoices", "0-84": "discounts", "0-85": "fees", "0-86": "taxes",
 	"0-101": "commerce_payments",
 }
