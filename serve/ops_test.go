@@ -29,6 +29,7 @@ func get(t *testing.T, url string) (int, string) {
 // TestHealthAndMetrics: /healthz and /readyz answer, and /metrics counts
 // the runs, records, webhook events and the queue.
 func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	base := "http://" + h.addr
@@ -62,6 +63,7 @@ func TestHealthAndMetrics(t *testing.T) {
 // TestLockHeldByApply: while another process (a manual kopla apply) holds
 // the state lock, serve's run waits for it, and runs once it is free.
 func TestLockHeldByApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}, LockTimeout: 200 * time.Millisecond})
 	lock, diags := engine.LockState(t.Context(), h.st, engine.LockOptions{Holder: "kopla apply"})
 	if diags.HasErrors() {
@@ -85,6 +87,7 @@ func TestLockHeldByApply(t *testing.T) {
 // down runs once at start, not once per missed tick, and a start before its
 // next tick runs nothing.
 func TestCatchUpIsOneRun(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{"stock"}})
 	setSchedule(t, h, "stock", "every 1h")
 	h.start()
@@ -136,6 +139,7 @@ func expectNoRun(t *testing.T, h *harness, what string) {
 // TestOverlapPolicy: a tick while the flow runs is dropped with overlap =
 // "skip", and queued as one follow-up run with "buffer" (the default).
 func TestOverlapPolicy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		overlap string
 		runs    bool

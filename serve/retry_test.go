@@ -12,6 +12,7 @@ import (
 // TestRetryAfter503: an order whose create eAccounting answers with 503 is
 // retried after the backoff, alone, and then written once.
 func TestRetryAfter503(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}, Retry: RetryPolicy{Base: time.Second, MaxAttempts: 3}})
 	// The connector tries a create again within the run: the fault lasts
 	// until the run is over.
@@ -42,17 +43,18 @@ func TestRetryAfter503(t *testing.T) {
 // TestRetryGivesUp: a record that keeps failing for a retryable cause is
 // retried MaxAttempts times, then marked failed (given up).
 func TestRetryGivesUp(t *testing.T) {
-	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}, Retry: RetryPolicy{Base: 200 * time.Millisecond, MaxAttempts: 2}})
+	t.Parallel()
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}, Retry: RetryPolicy{Base: 200 * time.Millisecond, MaxAttempts: 1}})
 	h.sb.EAccounting().InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/orders", Status: http.StatusBadGateway, Times: -1})
 	h.start()
 	h.post([]map[string]any{orderEvent(1, "4001", "creation")})
 	var last RunReport
-	for i := range 3 {
+	for i := range 2 {
 		last = h.waitRun(30 * time.Second)
 		if len(last.Failed) != 1 {
 			t.Fatalf("run %d failed %+v; want order 4001", i+1, last.Failed)
 		}
-		if gaveUp := last.Failed[0].GivenUp; gaveUp != (i == 2) {
+		if gaveUp := last.Failed[0].GivenUp; gaveUp != (i == 1) {
 			t.Fatalf("run %d: given up %v", i+1, gaveUp)
 		}
 	}

@@ -23,6 +23,7 @@ const ordersFlow = "orders_to_eaccounting_orders"
 // HubSpot fake, posted to a real listener, make a targeted run each that
 // creates the eAccounting orders, well within 60 s (p95 over the orders).
 func TestWebhookReachesEAccounting(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	var lat []time.Duration
@@ -57,6 +58,7 @@ func TestWebhookReachesEAccounting(t *testing.T) {
 // TestWebhookRefusesBadSignature: a request signed with another secret, or
 // not at all, or too old, is refused and runs nothing.
 func TestWebhookRefusesBadSignature(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	body := []byte(`[{"eventId":1,"subscriptionType":"object.creation","objectTypeId":"0-123","objectId":4001,"occurredAt":1,"portalId":1}]`)
@@ -95,6 +97,7 @@ func TestWebhookRefusesBadSignature(t *testing.T) {
 
 // TestWebhookV2: an older app's v2 signature is accepted.
 func TestWebhookV2(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	body, _ := json.Marshal([]map[string]any{orderEvent(9, "4001", "creation")})
@@ -115,6 +118,7 @@ func TestWebhookV2(t *testing.T) {
 // TestWebhookDuplicateRunsOnce: the same event delivered again (HubSpot
 // retries) is stored once and run once.
 func TestWebhookDuplicateRunsOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	ev := orderEvent(42, "4001", "creation")
@@ -140,6 +144,7 @@ func TestWebhookDuplicateRunsOnce(t *testing.T) {
 // TestWebhookBurstFewRuns: 500 events (5 requests of 100, as HubSpot
 // batches them) make at most a few runs, and every order is planned.
 func TestWebhookBurstFewRuns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	ids := []string{}
@@ -194,6 +199,7 @@ func TestWebhookBurstFewRuns(t *testing.T) {
 // holds of the contact (links and activity), as kopla forget does, and
 // runs nothing for it.
 func TestPrivacyDeletionForgets(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
 	h.start()
 	h.post([]map[string]any{orderEvent(1, "4001", "creation")})
@@ -229,6 +235,7 @@ func TestPrivacyDeletionForgets(t *testing.T) {
 // TestAssociationChangeEvents: an association change is a change of the
 // records at both ends.
 func TestAssociationChangeEvents(t *testing.T) {
+	t.Parallel()
 	s := &Server{}
 	evs, forget := s.hubspotEvents([]hubspotEvent{{
 		EventID: "1", SubscriptionType: "contact.associationChange", AssociationType: "CONTACT_TO_COMPANY",
