@@ -37,8 +37,8 @@ func (r RunReport) OK() bool { return r.Err == nil && len(r.Failed) == 0 }
 // FailedRecord is one record a run could not write.
 type FailedRecord struct {
 	SourceKey string // the source record's id
-	Label     string // the record's label (labels the user configured)
-	Key       string // the target key value, as text
+	Label     string // the record's label (labels the user configured); "" when it shows a sensitive value
+	Key       string // the target key value, as text; "" when the key field is sensitive
 	Field     string // the field the system refused, when known
 	Code      string // the API's error code, when known
 	Status    int    // the API's HTTP status, when known

@@ -192,10 +192,14 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 	}
 	cleared, failed := []string{}, map[string]string{}
 	byKey := map[string]*plan.Change{}
+	// A key that is a sensitive value (an e-mail address) stays out of the
+	// report, as it stays out of the CLI's output.
+	hideKey := false
 	for _, fp := range pl.Flows {
 		if fp.Flow != fi.name {
 			continue
 		}
+		hideKey = p.TargetFieldSensitive(fi.name, fp.KeyField)
 		for ch := range fp.Changes() {
 			byKey[ch.SourceKey] = ch
 		}
@@ -210,6 +214,9 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 				continue
 			}
 			f := failedRecord(rr, byKey[rr.SourceKey])
+			if hideKey {
+				f.Key = ""
+			}
 			if f.Retryable {
 				failed[rr.SourceKey] = f.Message
 			} else {
@@ -226,7 +233,11 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 		}
 		for ch := range fp.Changes() {
 			if ch.Action == plan.Error {
-				rep.Failed = append(rep.Failed, FailedRecord{SourceKey: ch.SourceKey, Label: ch.Label, Key: keyString(ch.Key), Field: ch.Field, Message: ch.Reason})
+				f := FailedRecord{SourceKey: ch.SourceKey, Label: label(ch), Key: keyString(ch.Key), Field: ch.Field, Message: ch.Reason}
+				if hideKey {
+					f.Key = ""
+				}
+				rep.Failed = append(rep.Failed, f)
 			}
 		}
 	}
@@ -293,7 +304,7 @@ func countsOf(pl *plan.Plan, res *engine.Result) map[string]int {
 func failedRecord(rr *engine.RecordResult, ch *plan.Change) FailedRecord {
 	f := FailedRecord{SourceKey: rr.SourceKey, Key: keyString(rr.Key), Field: rr.Field, Message: rr.Error}
 	if ch != nil {
-		f.Label = ch.Label
+		f.Label = label(ch)
 	}
 	if rr.Action == plan.Blocked {
 		f.Retryable = true
@@ -312,6 +323,15 @@ func failedRecord(rr *engine.RecordResult, ch *plan.Change) FailedRecord {
 		f.Retryable = true
 	}
 	return f
+}
+
+// label is the record's label for reports, left out when it shows the
+// value of a sensitive field: reports leave the process (notifications).
+func label(ch *plan.Change) string {
+	if ch.LabelSensitive {
+		return ""
+	}
+	return ch.Label
 }
 
 func keyString(k any) string {
