@@ -161,8 +161,10 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 		return rep, rep.Err
 	}
 	defer lock.Unlock()
-	opts := engine.PlanOptions{Flows: []string{fi.name}, State: st, ForApply: true, Incremental: wk.sweep && !wk.full}
-	if !wk.sweep {
+	opts := engine.PlanOptions{Flows: []string{fi.name}, State: st, ForApply: true}
+	if wk.sweep {
+		sweepOptions(&opts, wk.full)
+	} else {
 		opts.SourceIDs = map[string][]string{fi.name: wk.ids}
 	}
 	s.log.Info("run started", "flow", fi.name, "trigger", rep.Trigger, "records", len(wk.ids))
