@@ -206,6 +206,18 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 			byKey[ch.SourceKey] = ch
 		}
 	}
+	// A write whose outcome is unknown (its answer was lost, even after the
+	// connector's own attempts) left its intent pending: retrying it is
+	// safe, as the next run reconciles the intent by key before it writes.
+	intents, err := st.PendingIntents(context.WithoutCancel(ctx), fi.name)
+	if err != nil {
+		rep.Err = err
+		return rep, err
+	}
+	unknown := map[string]bool{}
+	for _, in := range intents {
+		unknown[in.SourceKey] = true
+	}
 	for _, fr := range res.Flows {
 		if fr.Flow != fi.name {
 			continue
@@ -216,6 +228,7 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 				continue
 			}
 			f := failedRecord(rr, byKey[rr.SourceKey])
+			f.Retryable = f.Retryable || unknown[rr.SourceKey]
 			if hideKey {
 				f.Key = ""
 			}

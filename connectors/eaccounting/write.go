@@ -185,7 +185,7 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 			return connectors.Record{}, &connectors.APIError{Service: service, Message: fmt.Sprintf("the answer was lost and %d records now have this %s", len(found), key), Kind: connectors.ErrConflict}
 		}
 		if attempt >= maxCreateAttempts {
-			return connectors.Record{}, fmt.Errorf("%w %d times (last: %w); the record was not stored before the last attempt", errAnswerLost, attempt, err)
+			return connectors.Record{}, fmt.Errorf("%w %d times (last: %v); the record was not stored before the last attempt", errAnswerLost, attempt, err)
 		}
 		if err := w.c.client.sleep(ctx, w.c.client.retryWait(attempt)); err != nil {
 			return connectors.Record{}, err
