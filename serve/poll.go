@@ -52,7 +52,7 @@ func (s *Server) pollSources() []*pollSource {
 		switch {
 		case fi.sched != nil:
 			continue
-		case fi.sourceKind == "eaccounting", fi.sourceKind == "hubspot" && s.opts.HubSpotSecret == "":
+		case fi.sourceKind == "eaccounting", fi.sourceKind == "hubspot" && (s.opts.HubSpotSecret == "" || s.opts.PollHubSpot):
 		default:
 			continue
 		}

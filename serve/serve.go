@@ -65,6 +65,9 @@ type Options struct {
 	PublicURL string
 	// Poll sets the polling of sources that do not push changes.
 	Poll PollOptions
+	// PollHubSpot polls HubSpot sources even with a webhook secret: the
+	// sandbox's HubSpot fake sends no webhooks.
+	PollHubSpot bool
 	// Retry sets the retries of records that failed for a passing cause.
 	Retry RetryPolicy
 	// Reconcile is the schedule of each flow's full run (a read of the

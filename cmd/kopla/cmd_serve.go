@@ -133,13 +133,19 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		hv.Diagnostics(diags, cfg.Files) // warnings
 	}
 	queue := filepath.Join(filepath.Dir(statePath(cfg)), "serve.db")
+	poll := serve.PollOptions{Interval: a.pollInterval}
 	if c.sb != nil {
 		queue = filepath.Join(c.sandboxDir, "serve.db")
+		// The HubSpot fake sends no webhooks: it is polled, often, so that
+		// an order created in it shows up in eAccounting within seconds.
+		if !f.fs.Changed("poll-interval") {
+			poll.Interval = 10 * time.Second
+		}
 	}
 	srv, err := serve.New(ctx, serve.Options{
 		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
-		Poll: serve.PollOptions{Interval: a.pollInterval}, NoReconcile: a.noReconcile, Now: c.now,
+		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Listening: func(addr string) {
 			fmt.Fprintf(c.stdout, "kopla serve is running on http://%s (webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics)\n", addr)
 		},

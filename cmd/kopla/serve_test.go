@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -189,5 +190,42 @@ func TestServeKilledLosesNothing(t *testing.T) {
 	}, []string{"-chdir", e.dir, "plan", "-detailed-exitcode", "-no-color"})
 	if code != exitOK {
 		t.Errorf("plan after serve exited %d; want 0 (nothing left):\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestServeSandbox: kopla serve -sandbox prints the fakes and their
+// credentials, polls the HubSpot fake (which sends no webhooks) and writes
+// its paid orders to the eAccounting fake, and stops cleanly on SIGTERM.
+func TestServeSandbox(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runWith(ctx, deps{stdout: &stdout, stderr: &stderr, registry: registry, lookupEnv: func(string) (string, bool) { return "", false }},
+			[]string{"-chdir", filepath.Join("..", "..", "examples", "webshop"), "serve", "-sandbox", "-flow", "orders_to_eaccounting_orders", "-listen", "127.0.0.1:0", "-no-reconcile"})
+	}()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(stderr.String(), `msg="run finished"`) {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d early:\n%s%s", code, stdout.String(), stderr.String())
+		case <-deadline:
+			t.Fatalf("no run within 60s:\n%s%s", stdout.String(), stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("serve exited %d after SIGTERM; want 0", code)
+	}
+	out, logs := stdout.String(), stderr.String()
+	for _, want := range []string{"Sandbox: HubSpot http://127.0.0.1:", "eaccounting refresh_token", "webhook client secret", "kopla serve is running on http://127.0.0.1:", "kopla serve stopped."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(logs, "trigger=sweep create=") || strings.Contains(logs, "trigger=sweep create=0 ") {
+		t.Errorf("the first poll created nothing:\n%s", logs)
 	}
 }
