@@ -64,3 +64,18 @@ func TestRetryDelayAndPollBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestEndpointLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"/v2/customers": "/v2/customers",
+		"/v2/customers/8f2c4b7e-0000-4000-8000-000000000001": "/v2/customers",
+		"/crm/v3/objects/orders/batch/read":                  "/crm/v3/objects/orders",
+		"/crm/v3/objects/orders/4001":                        "/crm/v3/objects/orders",
+		"/webhooks-journal/journal/2026-03/batch/read":       "/webhooks-journal/journal/2026-03/batch",
+		"/": "/",
+	} {
+		if got := endpoint(in); got != want {
+			t.Errorf("endpoint(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

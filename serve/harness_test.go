@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/eaccounting"
 	"github.com/kopla-dev/kopla/connectors/file"
@@ -67,7 +69,9 @@ func newHarness(t *testing.T, sbOpts sandbox.Options, opts Options) *harness {
 			t.Fatal(err)
 		}
 	}
-	eng := engine.New(engine.Options{Registry: reg, ConnectionConfig: h.sb.ConnectionConfig, LookupEnv: h.sb.LookupEnv, StateDir: h.dir})
+	opts.Metrics = prometheus.NewRegistry()
+	eng := engine.New(engine.Options{Registry: reg, ConnectionConfig: h.sb.ConnectionConfig, LookupEnv: h.sb.LookupEnv, StateDir: h.dir,
+		HTTPClient: NewAPIMetrics(opts.Metrics).Client()})
 	proj, diags := eng.Compile(cfg)
 	if diags.HasErrors() {
 		t.Fatalf("compile: %v", diags)

@@ -49,6 +49,8 @@ func TestHealthAndMetrics(t *testing.T) {
 		`kopla_pickup_lag_seconds_count{flow="orders_to_eaccounting_orders"} 1`,
 		`kopla_queue_events_pending 0`,
 		`kopla_queue_jobs`,
+		`kopla_api_requests_total{endpoint="/v2/orders",host="` + strings.TrimPrefix(strings.TrimSuffix(h.sb.EAccountingURL(), "/v2"), "http://") + `",status="2xx"}`,
+		`kopla_api_requests_total{endpoint="/crm/objects/2026-03/orders",host="` + strings.TrimPrefix(h.sb.HubSpotURL(), "http://") + `"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/serve"
 )
@@ -116,6 +118,11 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 		c.printServeSandbox(secret)
 	}
+	// The connectors' requests are counted per rate budget for /metrics.
+	metrics := prometheus.NewRegistry()
+	if c.httpClient == nil {
+		c.httpClient = serve.NewAPIMetrics(metrics).Client()
+	}
 	hv := &humanPlan{w: c.stdout, style: style{c.color()}}
 	p, cfg, diags := c.compile()
 	if diags.HasErrors() {
@@ -144,7 +151,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	srv, err := serve.New(ctx, serve.Options{
 		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
-		Logger: c.log, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
+		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Listening: func(addr string) {
 			fmt.Fprintf(c.stdout, "kopla serve is running on http://%s (webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics)\n", addr)
