@@ -45,6 +45,8 @@ type harness struct {
 	done chan error
 	runs chan RunReport
 	logs *syncWriter
+	// started says start ran once already.
+	started bool
 }
 
 type chanObserver chan RunReport
@@ -101,6 +103,12 @@ func newHarness(t *testing.T, sbOpts sandbox.Options, opts Options) *harness {
 func (h *harness) start() {
 	h.t.Helper()
 	opts := h.opts
+	if h.started {
+		// A registry takes one server's metrics: a restart has its own
+		// (the connectors' API counts stay in the first).
+		opts.Metrics = prometheus.NewRegistry()
+	}
+	h.started = true
 	opts.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	addr := make(chan string, 1)
 	opts.Listening = func(a string) { addr <- a }

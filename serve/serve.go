@@ -83,7 +83,8 @@ type Options struct {
 	// is interrupted (it then stops after the batch in flight, which is
 	// saved); 0 means 30 seconds.
 	Grace time.Duration
-	// Metrics is the registry /metrics serves (nil: a new one).
+	// Metrics is the registry /metrics serves (nil: a new one); it takes
+	// the metrics of one Server.
 	Metrics *prometheus.Registry
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
