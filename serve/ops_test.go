@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/sandbox"
 )
@@ -171,5 +172,30 @@ func TestOverlapPolicy(t *testing.T) {
 				expectNoRun(t, h, "a skipped tick")
 			}
 		})
+	}
+}
+
+// TestApplyDuringServeRun: a manual apply while serve runs a flow fails at
+// once, naming kopla serve as the holder (with -lock-timeout it would wait).
+func TestApplyDuringServeRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}})
+	h.sb.EAccounting().InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/orders", Latency: 1500 * time.Millisecond})
+	h.start()
+	h.post([]map[string]any{orderEvent(1, "4001", "creation")})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(h.logs.String(), `msg="run started"`) {
+		if time.Now().After(deadline) {
+			t.Fatal("no run started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // planned; writing under the lock
+	_, diags := engine.LockState(t.Context(), h.st, engine.LockOptions{Holder: "kopla apply"})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "kopla serve") {
+		t.Errorf("apply during a serve run: %v; want a lock error naming kopla serve", diags)
+	}
+	if r := h.waitRun(30 * time.Second); r.Err != nil || r.Counts["create"] == 0 {
+		t.Errorf("serve's run: %+v", r)
 	}
 }
