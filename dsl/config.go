@@ -55,8 +55,15 @@ type Settings struct {
 	FullReadEvery time.Duration
 	// Include lists directories, relative to Dir, whose *.hcl files are part
 	// of the project too (a flow library shared by several projects).
-	Include   []string
-	DeclRange hcl.Range
+	Include []string
+	// Schedule is when kopla serve runs every flow that has none of its
+	// own ("every 5m", a cron expression; see package schedule); "" means
+	// only on changes. Overlap is what a tick does while the flow runs:
+	// "buffer" (one run queued behind, the default) or "skip".
+	Schedule      string
+	ScheduleRange hcl.Range
+	Overlap       string
+	DeclRange     hcl.Range
 	// BlockRange is the whole kopla block, header and body; zero when the
 	// project has none.
 	BlockRange hcl.Range
@@ -145,6 +152,11 @@ type Flow struct {
 	Enabled        bool
 	DisabledReason string
 	EnabledRange   hcl.Range // the enabled expression; zero when not set
+	// Schedule and Overlap are the kopla block's, for this flow (kopla
+	// serve); "" means the kopla block's.
+	Schedule      string
+	ScheduleRange hcl.Range
+	Overlap       string
 }
 
 // Template is a `template "name" { ... }` block: the arguments and blocks

@@ -11,7 +11,7 @@ import (
 
 var flowSchema = &bodySchema{
 	What:       "a flow block",
-	Attributes: []string{"extends", "enabled", "source", "target", "include", "where", "key", "mode", "label"},
+	Attributes: []string{"extends", "enabled", "source", "target", "include", "where", "key", "mode", "label", "schedule", "overlap"},
 	Blocks: []blockSchema{
 		{Type: "fields"},
 		{Type: "create_only"},
@@ -88,6 +88,12 @@ func (l *loader) decodeFlowBlock(blk *hcl.Block, template bool) *flowDecl {
 			}
 			f.Key = v.AsString()
 		}
+	}
+	if attr, ok := c.Attributes["schedule"]; ok {
+		f.Schedule, f.ScheduleRange = l.schedule(attr)
+	}
+	if attr, ok := c.Attributes["overlap"]; ok {
+		f.Overlap = l.overlap(attr)
 	}
 	if attr, ok := c.Attributes["mode"]; ok {
 		f.ModeRange = attr.Expr.Range()

@@ -10,7 +10,7 @@ import (
 
 var settingsSchema = &bodySchema{
 	What:       "the kopla block",
-	Attributes: []string{"state", "log_retention_days", "include", "read_overlap", "full_read_every"},
+	Attributes: []string{"state", "log_retention_days", "include", "read_overlap", "full_read_every", "schedule", "overlap"},
 }
 
 func (l *loader) decodeSettings(blk *hcl.Block) {
@@ -32,6 +32,12 @@ func (l *loader) decodeSettings(blk *hcl.Block) {
 				s.State = v.AsString()
 			}
 		}
+	}
+	if attr, ok := c.Attributes["schedule"]; ok {
+		s.Schedule, s.ScheduleRange = l.schedule(attr)
+	}
+	if attr, ok := c.Attributes["overlap"]; ok {
+		s.Overlap = l.overlap(attr)
 	}
 	if attr, ok := c.Attributes["log_retention_days"]; ok {
 		if v, ok := l.eval(attr, cty.Number, "the kopla block"); ok {

@@ -241,6 +241,12 @@ func (l *loader) merge(base, own *flowDecl) *flowDecl {
 	if _, ok := own.set["mode"]; ok {
 		f.Mode, f.ModeRange = o.Mode, o.ModeRange
 	}
+	if _, ok := own.set["schedule"]; ok {
+		f.Schedule, f.ScheduleRange = o.Schedule, o.ScheduleRange
+	}
+	if _, ok := own.set["overlap"]; ok {
+		f.Overlap = o.Overlap
+	}
 	if own.enabled != nil {
 		m.enabled = own.enabled
 	}

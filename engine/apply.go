@@ -72,6 +72,10 @@ type RecordResult struct {
 	TargetID string
 	Field    string
 	Error    string
+	// Err is the error behind Error when a write or its fields failed
+	// (nil when blocked or written), for callers that tell a retryable
+	// cause (429, 5xx, timeout) from a refusal.
+	Err error
 	// Verification compares the totals of a created document with what the
 	// target stored (targets that implement connectors.Verifier); a failed
 	// one leaves the record created and linked, its Error set, and fails
@@ -377,7 +381,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		fields, err := a.writeFields(ctx, f, ch)
 		if err != nil {
 			rr.Action = plan.Error
-			rr.Error = err.Error()
+			rr.Error, rr.Err = err.Error(), err
 			var re *recordError
 			if errors.As(err, &re) {
 				rr.Field = re.field
@@ -453,7 +457,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			key := ref{f.name, rr.SourceKey}
 			if res.Err != nil {
 				rr.Action = plan.Error
-				rr.Error = res.Err.Error()
+				rr.Error, rr.Err = res.Err.Error(), res.Err
 				if errors.Is(res.Err, context.Canceled) && ctx.Err() != nil {
 					rr.Interrupted = true
 					rr.Error = "interrupted (Ctrl-C) before an answer came; the next apply writes it again, and a create only if it is not found by key"

@@ -37,6 +37,10 @@ type PlanOptions struct {
 	// source that does not exist (connectors.ErrSourceMissing) fails its
 	// flows instead of being planned as empty with a warning.
 	ForApply bool
+	// SourceIDs, when a flow's name is in it, plans only those source
+	// records of that flow, read by id (a targeted run: webhook events,
+	// retries of failed records), and leaves its cursor where it is.
+	SourceIDs map[string][]string
 }
 
 // planner plans one project run.
@@ -295,6 +299,9 @@ type readGroup struct {
 	// missing is set when the source does not exist and was planned as
 	// empty (connectors.ErrSourceMissing, not ForApply).
 	missing error
+	// ids, when not nil, are the only source records to plan (a
+	// targeted run), read by id instead of read whole.
+	ids []string
 	// errs are the failures of each flow (a source that cannot be read
 	// fails all of them), by the index of runs.
 	errs []error
@@ -317,6 +324,10 @@ func (pl *planner) readGroups(ctx context.Context) []*readGroup {
 		if run == nil || run.fp.Dependency || f.writeBack != nil {
 			// A write-back is planned batch by batch with its producing
 			// flow, never read on its own.
+			continue
+		}
+		if ids, ok := pl.opts.SourceIDs[f.name]; ok {
+			groups = append(groups, &readGroup{runs: []*flowRun{run}, ids: ids})
 			continue
 		}
 		d, err := pl.decideRead(ctx, f)
@@ -382,6 +393,9 @@ func (g *readGroup) planAll(ctx context.Context) {
 
 func (g *readGroup) read(ctx context.Context) error {
 	first := g.runs[0]
+	if g.ids != nil {
+		return g.readIDs(ctx)
+	}
 	src, err := first.sourceObject(ctx)
 	if err != nil {
 		return err

@@ -91,6 +91,30 @@ func TestParseOthers(t *testing.T) {
 		err   string
 	}{
 		{"validate json", func() error { _, _, err := parseValidate([]string{"-json"}); return err }, ""},
+		{"serve defaults", func() error {
+			a, _, err := parseServe(nil)
+			if err == nil && (a.listen != "127.0.0.1:8484" || a.logFormat != "text" || a.pollInterval != time.Minute) {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"serve json flows", func() error {
+			a, _, err := parseServe([]string{"-log-format", "json", "-flow", "stock", "-listen", ":9000"})
+			if err == nil && (a.logFormat != "json" || len(a.flows) != 1 || a.listen != ":9000") {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"serve bad log format", func() error { _, _, err := parseServe([]string{"-log-format", "xml"}); return err }, "text or json"},
+		{"serve poll too often", func() error { _, _, err := parseServe([]string{"-poll-interval", "1s"}); return err }, "at least 5s"},
+		{"retry run flow", func() error {
+			a, _, err := parseRetry([]string{"-run", "7", "-flow", "orders"})
+			if err == nil && (a.run != 7 || len(a.flows) != 1) {
+				return errors.New("wrong values")
+			}
+			return err
+		}, ""},
+		{"retry negative run", func() error { _, _, err := parseRetry([]string{"-run", "-1"}); return err }, "must not be negative"},
 		{"validate positional", func() error { _, _, err := parseValidate([]string{"dir"}); return err }, `unexpected argument "dir"`},
 		{"fmt list off", func() error {
 			a, _, err := parseFmt([]string{"-list=false", "-check", "-diff"})

@@ -108,6 +108,8 @@ func commands() []command {
 		{"trace", "Show one record's story across every flow", traceUsage, (*cli).trace},
 		{"forget", "Erase a person's data from the state (GDPR)", forgetUsage, (*cli).forget},
 		{"runs", "Show recent runs", runsUsage, (*cli).runs},
+		{"serve", "Run the project continuously: schedules, webhooks, polling", serveUsage, (*cli).serve},
+		{"retry", "Retry the records that failed in a run", retryUsage, (*cli).retry},
 		{"version", "Show the version", "Usage: kopla version\n\n  Print the version of kopla.\n", (*cli).printVersion},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,4 +78,28 @@ func requestURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// VerifySignatureV2 checks the X-HubSpot-Signature header of a request
+// signed with version 2 (X-HubSpot-Signature-Version: v2; older apps,
+// workflow webhooks): hex(SHA-256(clientSecret + method + URI + body)). It
+// carries no timestamp, so it cannot refuse a replay: prefer v3.
+func VerifySignatureV2(clientSecret string, r *http.Request, body []byte) error {
+	sig := r.Header.Get("X-HubSpot-Signature")
+	if sig == "" {
+		return fmt.Errorf("%w: X-HubSpot-Signature missing", ErrBadSignature)
+	}
+	want, err := hex.DecodeString(sig)
+	if err != nil {
+		return fmt.Errorf("%w: not hex", ErrBadSignature)
+	}
+	h := sha256.New()
+	h.Write([]byte(clientSecret))
+	h.Write([]byte(r.Method))
+	h.Write([]byte(requestURL(r)))
+	h.Write(body)
+	if !hmac.Equal(h.Sum(nil), want) {
+		return ErrBadSignature
+	}
+	return nil
 }
