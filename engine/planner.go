@@ -353,7 +353,8 @@ func (pl *planner) readGroups(ctx context.Context) []*readGroup {
 		g.join(d)
 	}
 	for _, g := range groups {
-		if g.err == nil {
+		if g.err == nil && len(g.share.decisions) > 0 {
+			// A targeted read (SourceIDs) reads by id: no cursor to settle.
 			g.settle(pl.p.cfg.Settings.ReadOverlap)
 		}
 	}
