@@ -273,7 +273,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{
-		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress,
+		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress, Parallelism: a.parallelism,
 		// The plan waited for an answer: someone other than kopla may
 		// have created the same records meanwhile.
 		RecheckCreates: !saved && !a.autoApprove,
