@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,6 +35,8 @@ type world struct {
 	reg *connectors.Registry
 	// vars are -var overrides of the library's settings.
 	vars map[string]string
+	// httpClient, when set, is the connectors' HTTP client.
+	httpClient *http.Client
 }
 
 // fastLimits keeps the fakes' limits far above what a test sends, so that
@@ -116,7 +119,7 @@ func (w *world) project() *engine.Project {
 	if diags.HasErrors() {
 		w.t.Fatalf("load: %s", diagText(diags))
 	}
-	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.connectionConfig, LookupEnv: w.sb.LookupEnv})
+	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.connectionConfig, LookupEnv: w.sb.LookupEnv, HTTPClient: w.httpClient})
 	p, diags := eng.Compile(cfg)
 	if diags.HasErrors() {
 		w.t.Fatalf("compile: %s", diagText(diags))
