@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
@@ -320,6 +321,10 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	cw, ok := target.(concurrentWriter)
 	concurrent := ok && cw.ConcurrentWrites()
 	whole := replacesWholeRecords(target)
+	// A flow has few batches in flight: more would only share its
+	// endpoint's rate limit, and each would be answered later, keeping
+	// what depends on its records waiting longer.
+	inFlight := semaphore.NewWeighted(batchesInFlight)
 	var serial *sync.Mutex
 	if !concurrent {
 		serial = a.sched.serial(f.target.conn)
@@ -328,8 +333,9 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	var (
 		wg sync.WaitGroup
 		mu sync.Mutex // guards parts, firstErr and done
-		// parts are the batches' results, in the order of the plan.
-		parts    [][]*RecordResult
+		// parts are the batches' results, and their changes' places in
+		// the plan.
+		parts    []batchResult
 		firstErr error
 		done     int
 	)
@@ -338,27 +344,21 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 		defer mu.Unlock()
 		return firstErr
 	}
-	batch := make([]*plan.Change, 0, min(size, total))
-	flush := func() error {
-		if err := ctx.Err(); err != nil {
+	// dispatch hands a batch whose requirements are met to a write slot.
+	dispatch := func(b []*plan.Change, seqs []int) error {
+		a.sched.register(f.name, b)
+		if err := inFlight.Acquire(ctx, 1); err != nil {
+			a.sched.release(f.name, b)
 			return err
 		}
-		if err := failed(); err != nil {
-			return err
-		}
-		if err := a.sched.waitRequirements(ctx, f.name, batch); err != nil {
-			return err
-		}
-		a.sched.register(f.name, batch)
-		b := batch
-		batch = make([]*plan.Change, 0, min(size, total))
 		mu.Lock()
 		i := len(parts)
-		parts = append(parts, nil)
+		parts = append(parts, batchResult{seqs: seqs})
 		mu.Unlock()
 		wg.Add(1)
 		a.sched.writes.Go(func() error {
 			defer wg.Done()
+			defer inFlight.Release(1)
 			// Its records are done whatever happens, so that what
 			// depends on them is not kept waiting.
 			defer a.sched.release(f.name, b)
@@ -384,7 +384,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 				recs, err = a.applyBatch(ctx, f, writer, b)
 			}
 			mu.Lock()
-			parts[i] = recs
+			parts[i].recs = recs
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
@@ -404,12 +404,51 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 		}
 		return nil
 	}
+	batch := make([]*plan.Change, 0, min(size, total))
+	var seqs []int
+	// flush writes the batch read from the plan. For a concurrent target,
+	// the changes whose requirements are met go first, the others as
+	// theirs are: each waits for exactly what it needs. Any other target
+	// gets the batch whole once all of it may go, in the order of the plan.
+	flush := func() error {
+		b, bs := batch, seqs
+		batch, seqs = make([]*plan.Change, 0, min(size, total)), nil
+		for len(b) > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := failed(); err != nil {
+				return err
+			}
+			if !concurrent {
+				if err := a.sched.waitRequirements(ctx, f.name, b); err != nil {
+					return err
+				}
+				return dispatch(b, bs)
+			}
+			ready, readySeqs, rest, restSeqs, wait := a.sched.split(f.name, b, bs)
+			if len(ready) > 0 {
+				if err := dispatch(ready, readySeqs); err != nil {
+					return err
+				}
+			}
+			if len(rest) > 0 && len(ready) == 0 {
+				if err := wait(ctx); err != nil {
+					return err
+				}
+			}
+			b, bs = rest, restSeqs
+		}
+		return nil
+	}
+	seq := 0
 	err = func() error {
 		for ch := range fp.Changes() {
 			if ch.Action != plan.Create && ch.Action != plan.Update {
 				continue
 			}
-			batch = append(batch, ch)
+			batch, seqs = append(batch, ch), append(seqs, seq)
+			seq++
 			if len(batch) == size {
 				if err := flush(); err != nil {
 					return err
@@ -425,15 +464,17 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 		return nil
 	}()
 	wg.Wait()
-	for _, p := range parts {
-		fr.Records = append(fr.Records, p...)
-	}
+	fr.Records = inPlanOrder(parts)
 	if ferr := failed(); ferr != nil {
 		// What stopped a batch comes first: the loop only saw it after.
 		err = ferr
 	}
 	return fr, err
 }
+
+// batchesInFlight is how many batches of one flow are written at the same
+// time, at most.
+const batchesInFlight = 2
 
 // saveTimeout bounds the saving of a batch's answers after the apply was
 // interrupted: long enough for a busy state file, short enough that a
@@ -1042,4 +1083,39 @@ func targetIDs(batch []*plan.Change) []string {
 		}
 	}
 	return ids
+}
+
+// batchResult is what one batch of a flow wrote, and the places of its
+// changes in the plan.
+type batchResult struct {
+	seqs []int
+	recs []*RecordResult
+}
+
+// inPlanOrder returns the records of the batches in the order of the plan:
+// a concurrent flow writes a change whose requirements are met before
+// earlier ones still waiting for theirs.
+func inPlanOrder(parts []batchResult) []*RecordResult {
+	type placed struct {
+		seq int
+		rr  *RecordResult
+	}
+	var all []placed
+	sorted := true
+	for _, p := range parts {
+		for i, rr := range p.recs {
+			if n := len(all); n > 0 && all[n-1].seq > p.seqs[i] {
+				sorted = false
+			}
+			all = append(all, placed{p.seqs[i], rr})
+		}
+	}
+	if !sorted {
+		slices.SortFunc(all, func(a, b placed) int { return a.seq - b.seq })
+	}
+	out := make([]*RecordResult, len(all))
+	for i, p := range all {
+		out[i] = p.rr
+	}
+	return out
 }

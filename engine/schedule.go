@@ -101,6 +101,62 @@ func (s *scheduler) waitRequirements(ctx context.Context, flow string, batch []*
 	return nil
 }
 
+// unmet returns what one of the change's requirements waits on, nil when
+// every one is met (written, failed, or never to be written): the
+// record's channel and its flow's. A record of the flow itself counts only
+// when an earlier batch holds it, as in waitRequirements.
+func (s *scheduler) unmet(flow string, ch *plan.Change) (record, flowDone <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range ch.Requires {
+		var rd *recordDone
+		if r.Flow != flow {
+			rd = s.record(ref{r.Flow, r.SourceKey})
+		} else if own := s.records[ref{r.Flow, r.SourceKey}]; own != nil && own.registered {
+			rd = own
+		}
+		fd := s.flowDone[r.Flow]
+		if rd == nil || fd == nil {
+			continue
+		}
+		select {
+		case <-rd.done:
+			continue
+		case <-fd:
+			continue
+		default:
+			return rd.done, fd
+		}
+	}
+	return nil, nil
+}
+
+// split parts a batch into the changes whose requirements are all met and
+// the others, keeping the order of each; wait waits until the first
+// other's unmet requirement may be (nil when there are no others).
+func (s *scheduler) split(flow string, batch []*plan.Change, seqs []int) (ready []*plan.Change, readySeqs []int, rest []*plan.Change, restSeqs []int, wait func(context.Context) error) {
+	for i, ch := range batch {
+		rec, fd := s.unmet(flow, ch)
+		if rec == nil {
+			ready, readySeqs = append(ready, ch), append(readySeqs, seqs[i])
+			continue
+		}
+		if wait == nil {
+			wait = func(ctx context.Context) error {
+				select {
+				case <-rec:
+				case <-fd:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				return nil
+			}
+		}
+		rest, restSeqs = append(rest, ch), append(restSeqs, seqs[i])
+	}
+	return ready, readySeqs, rest, restSeqs, wait
+}
+
 var closed = func() chan struct{} {
 	c := make(chan struct{})
 	close(c)

@@ -162,6 +162,9 @@ const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
   holds it through the prompt and the writes: another apply on the same
   state fails at once, or, with -lock-timeout, waits for it.
 
+  The flows are written at the same time, each record after the records of
+  other flows it depends on; -parallelism caps the batches written at once.
+
   Each record's failure is its own: the others are written, and records
   that depend on a failed one are reported as blocked. Exit codes: 0 when
   every record was written, 1 otherwise.

@@ -38,6 +38,16 @@ var errAnswerLost = errors.New("the answer to the create was lost")
 // Afterwards the action pseudo-fields (Shipped, Invoiced) run; see the
 // package documentation. When an action fails, the result carries the
 // stored record and the error together.
+// writeBatchSize is how many writes the engine hands over at a time. The
+// API has no batch endpoints (a write is a call), so the size only sets how
+// soon the records a batch writes are saved and released to what depends
+// on them (an order waits for its customer's batch): small, as the engine
+// writes several batches at once.
+const writeBatchSize = 50
+
+// WriteBatchSize implements connectors.WriteBatchSizer.
+func (w *writableObject) WriteBatchSize() int { return writeBatchSize }
+
 // ConcurrentWrites tells the engine that batches of this object may be
 // written at the same time: the client is safe for concurrent use and paces
 // each endpoint to its own limit.
