@@ -168,8 +168,11 @@ type appliedRecord struct {
 	view   map[string]any
 }
 
-// Apply carries out a plan. Each record's failure is its own: the others go
-// on, and records that depend on a failed one are reported as blocked.
+// Apply carries out a plan. Its flows are written at the same time, each
+// record once the records it requires are (schedule.go), at most
+// opts.Parallelism batches at once. Each record's failure is its own: the
+// others go on, and records that depend on a failed one are reported as
+// blocked.
 // Diagnostics are for what stops the whole apply (a stale plan, a locked
 // state).
 func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (_ *Result, diags hcl.Diagnostics) {
@@ -389,11 +392,11 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 				firstErr = err
 			}
 			done += len(b)
-			n := done
-			mu.Unlock()
 			if err == nil && a.opts.Progress != nil {
-				a.sched.progress(func() { a.opts.Progress(f.name, n, total) })
+				// Under mu: a flow's counts are reported in order.
+				a.sched.progress(func() { a.opts.Progress(f.name, done, total) })
 			}
+			mu.Unlock()
 			return nil
 		})
 		if !concurrent {
