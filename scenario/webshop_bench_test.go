@@ -65,6 +65,13 @@ func (c *callCounter) busiest() string {
 			top, n = e, m
 		}
 	}
+	if os.Getenv("KOPLA_BENCH_TIMELINE") != "" {
+		for e, m := range c.endpoints {
+			if m > n/10 {
+				top += fmt.Sprintf("; %s: %d", e, m)
+			}
+		}
+	}
 	return fmt.Sprintf("HubSpot %d calls (%d searches), eAccounting %d calls, the most %d to %s", c.hs, c.hsSearch, c.ea, n, top)
 }
 
