@@ -32,11 +32,13 @@ type callCounter struct {
 	hsSearch  int
 	ea        int
 	endpoints map[string]int
+	// took is the time the answers of each endpoint took, summed.
+	took map[string]time.Duration
 }
 
 func newCallCounter(hubspotURL string) *callCounter {
 	u, _ := url.Parse(hubspotURL)
-	return &callCounter{next: http.DefaultTransport, hubspot: u.Host, endpoints: map[string]int{}}
+	return &callCounter{next: http.DefaultTransport, hubspot: u.Host, endpoints: map[string]int{}, took: map[string]time.Duration{}}
 }
 
 func (c *callCounter) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -52,7 +54,14 @@ func (c *callCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.endpoints[req.Method+" "+endpoint(req.URL.Path)]++
 	}
 	c.mu.Unlock()
-	return c.next.RoundTrip(req)
+	start := time.Now()
+	resp, err := c.next.RoundTrip(req)
+	if strings.HasPrefix(req.URL.Path, "/v2/") {
+		c.mu.Lock()
+		c.took[req.Method+" "+endpoint(req.URL.Path)] += time.Since(start)
+		c.mu.Unlock()
+	}
+	return resp, err
 }
 
 // busiest names the busiest budget's calls, for the log.
@@ -68,7 +77,7 @@ func (c *callCounter) busiest() string {
 	if os.Getenv("KOPLA_BENCH_TIMELINE") != "" {
 		for e, m := range c.endpoints {
 			if m > n/10 {
-				top += fmt.Sprintf("; %s: %d", e, m)
+				top += fmt.Sprintf("; %s: %d, answered in %s on average", e, m, (c.took[e] / time.Duration(m)).Round(time.Millisecond))
 			}
 		}
 	}
@@ -80,6 +89,7 @@ func (c *callCounter) reset() {
 	defer c.mu.Unlock()
 	c.hs, c.hsSearch, c.ea = 0, 0, 0
 	c.endpoints = map[string]int{}
+	c.took = map[string]time.Duration{}
 }
 
 // endpoint is a path with its ids replaced: /v2/orders/{}/convert.
