@@ -183,6 +183,11 @@ type Write struct {
 	// Before a create is retried after a lost answer, a connector looks the
 	// record up by it instead of creating it twice.
 	KeyField string
+	// Current is, on update, the record as the plan read it, when that read
+	// is fresh enough to stand for the current record: a connector that
+	// merges into whole records reads it instead of the record. Nil means
+	// the connector reads the record itself.
+	Current map[string]any
 }
 
 // WriteResult is the outcome of one Write.

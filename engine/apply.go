@@ -9,9 +9,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
@@ -38,9 +40,18 @@ type ApplyOptions struct {
 	// process other than kopla could create the same records. It costs one
 	// lookup per batch of creates. A saved plan is checked whole instead.
 	RecheckCreates bool
-	// Progress, when set, is called after each batch of writes.
+	// Progress, when set, is called after each batch of writes. Batches
+	// of several flows are written at once, but Progress is called for
+	// one at a time.
 	Progress func(flow string, done, total int)
+	// Parallelism caps the batches written at the same time, across all
+	// flows (-parallelism); 0 means DefaultParallelism.
+	Parallelism int
 }
+
+// DefaultParallelism is how many batches an apply writes at the same time
+// unless told otherwise, as Terraform's -parallelism.
+const DefaultParallelism = 10
 
 // Result is what an apply did.
 type Result struct {
@@ -107,32 +118,53 @@ func (r *Result) Counts() plan.Counts {
 // ref identifies an applied record.
 type ref struct{ flow, sourceKey string }
 
-// applier carries one apply.
+// applier carries one apply. Its flows are written at the same time (see
+// schedule.go); mu guards what their batches share: the evaluator, the
+// find() cache, applied and the activity encoder. The writes themselves
+// and the saving of their answers run outside it.
 type applier struct {
-	p       *Project
-	st      *state.Store
-	opts    ApplyOptions
-	lock    *StateLock
-	runID   int64
+	p     *Project
+	st    *state.Store
+	opts  ApplyOptions
+	lock  *StateLock
+	runID int64
+	sched *scheduler
+
+	mu      sync.Mutex
 	ev      evaluator
 	finds   *findCache
 	applied map[ref]*appliedRecord
-	// reconciled maps records a crashed earlier run may have created to the
-	// target record found by key.
-	reconciled map[ref]string
-	// scratch holds the slices of applyBatch.
-	scratch struct {
-		writes  []connectors.Write
-		changes []*plan.Change
-		results []*RecordResult
-		intents []state.Intent
-		acts    []state.Activity
-		links   []state.Link
-		docs    []byte
-	}
 	// sentKeys encodes what a flow sends, the same fields record after
 	// record.
 	sentKeys jsonenc.KeyOrder
+
+	// reconciled maps records a crashed earlier run may have created to the
+	// target record found by key. It is filled before any write, and only
+	// read after.
+	reconciled map[ref]string
+	// readAt is when the plan read the target records it updates (for a
+	// saved plan: when apply checked them); changedSincePlan are the
+	// records a saved plan's check found changed in fields the plan does
+	// not write, and written the records of whole-record targets this
+	// apply wrote: for those, the plan's read does not stand for the
+	// current record (see current).
+	readAt           time.Time
+	changedSincePlan map[targetKey]bool
+	written          map[targetKey]bool
+	// scratch holds the slices of applyBatch, used again batch after
+	// batch (a *batchScratch).
+	scratch sync.Pool
+}
+
+// batchScratch holds the slices of one applyBatch.
+type batchScratch struct {
+	writes  []connectors.Write
+	changes []*plan.Change
+	results []*RecordResult
+	intents []state.Intent
+	acts    []state.Activity
+	links   []state.Link
+	docs    []byte
 }
 
 type appliedRecord struct {
@@ -140,8 +172,11 @@ type appliedRecord struct {
 	view   map[string]any
 }
 
-// Apply carries out a plan. Each record's failure is its own: the others go
-// on, and records that depend on a failed one are reported as blocked.
+// Apply carries out a plan. Its flows are written at the same time, each
+// record once the records it requires are (schedule.go), at most
+// opts.Parallelism batches at once. Each record's failure is its own: the
+// others go on, and records that depend on a failed one are reported as
+// blocked.
 // Diagnostics are for what stops the whole apply (a stale plan, a locked
 // state).
 func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (_ *Result, diags hcl.Diagnostics) {
@@ -163,9 +198,11 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	var err error
-	a := &applier{p: p, st: st, opts: opts, lock: lock, finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{}}
+	a := &applier{p: p, st: st, opts: opts, lock: lock, sched: newScheduler(opts.Parallelism), finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{},
+		readAt: pl.CreatedAt, changedSincePlan: map[targetKey]bool{}, written: map[targetKey]bool{}}
 
 	if opts.Saved {
+		a.readAt = p.engine.opts.Now()
 		if diags := a.checkStale(ctx, pl); diags.HasErrors() {
 			return nil, diags
 		}
@@ -179,21 +216,17 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	res := &Result{RunID: a.runID}
-	for _, f := range p.order {
-		fp := pl.Flow(f.name)
-		if fp == nil || fp.Disabled {
-			continue
-		}
-		if ctx.Err() != nil {
-			// Interrupted: the flows left are not written at all.
-			res.Interrupted = true
-			res.NotWritten += fp.Counts().Create + fp.Counts().Update
-			continue
-		}
-		fr, err := a.applyFlow(ctx, f, fp)
-		res.Flows = append(res.Flows, fr)
+	for _, fa := range a.applyFlows(ctx, pl) {
+		f, fp, fr, err := fa.f, fa.fp, fa.fr, fa.err
 		if ctx.Err() != nil {
 			res.Interrupted = true
+			if fr == nil || len(fr.Records) == 0 && errors.Is(err, context.Canceled) {
+				// Interrupted before the flow wrote anything: it is not
+				// written at all.
+				res.NotWritten += fp.Counts().Create + fp.Counts().Update
+				continue
+			}
+			res.Flows = append(res.Flows, fr)
 			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-len(fr.Records))
 			for _, rr := range fr.Records {
 				if rr.Interrupted {
@@ -207,6 +240,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			}
 			continue
 		}
+		res.Flows = append(res.Flows, fr)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
@@ -252,7 +286,11 @@ func countsMap(c plan.Counts) map[string]int {
 }
 
 // applyFlow writes one flow's creates and updates, batch by batch, as it
-// reads them from the plan.
+// reads them from the plan. Each batch waits for the records of other flows
+// it depends on (plan.Change.Requires), then is written as soon as one of
+// the apply's write slots is free: the batches of a target that writes
+// concurrently (concurrentWriter) are written at the same time, those of
+// any other target one after another, in the order of the plan.
 func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*FlowResult, error) {
 	fr := &FlowResult{Flow: f.name, Target: fp.Target}
 	counts := fp.Counts()
@@ -276,50 +314,163 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	if bs, ok := target.(connectors.WriteBatchSizer); ok && bs.WriteBatchSize() > 0 {
 		size = bs.WriteBatchSize()
 	}
-	batch := make([]*plan.Change, 0, min(size, total))
-	done := 0
-	flush := func() error {
-		if err := ctx.Err(); err != nil {
+	cw, ok := target.(concurrentWriter)
+	concurrent := ok && cw.ConcurrentWrites()
+	whole := replacesWholeRecords(target)
+	// A flow has few batches in flight: more would only share its
+	// endpoint's rate limit, and each would be answered later, keeping
+	// what depends on its records waiting longer.
+	inFlight := semaphore.NewWeighted(batchesInFlight)
+	var serial *sync.Mutex
+	if !concurrent {
+		serial = a.sched.serial(f.target.conn)
+	}
+
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex // guards parts, firstErr and done
+		// parts are the batches' results, and their changes' places in
+		// the plan.
+		parts    []batchResult
+		firstErr error
+		done     int
+	)
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
+	}
+	// dispatch hands a batch whose requirements are met to a write slot.
+	dispatch := func(b []*plan.Change, seqs []int) error {
+		a.sched.register(f.name, b)
+		if err := inFlight.Acquire(ctx, 1); err != nil {
+			a.sched.release(f.name, b)
 			return err
 		}
-		if a.lock.Lost() {
-			// Another apply may hold the lock now: writing on could
-			// write the same records twice.
-			return errors.New("the state lock was lost while this apply held it (broken with kopla state unlock, " +
-				"or taken over after this process stalled past the lock's expiry); stopped before writing more. Run kopla plan to see what is left")
-		}
-		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
-			return err
-		}
-		done += len(batch)
-		clear(batch) // keeps none of the batch's changes alive
-		batch = batch[:0]
-		if a.opts.Progress != nil {
-			a.opts.Progress(f.name, done, total)
+		mu.Lock()
+		i := len(parts)
+		parts = append(parts, batchResult{seqs: seqs})
+		mu.Unlock()
+		wg.Add(1)
+		a.sched.writes.Go(func() error {
+			defer wg.Done()
+			defer inFlight.Release(1)
+			// Its records are done whatever happens, so that what
+			// depends on them is not kept waiting.
+			defer a.sched.release(f.name, b)
+			if serial != nil {
+				serial.Lock()
+				defer serial.Unlock()
+			}
+			var recs []*RecordResult
+			err := ctx.Err()
+			if err == nil && a.lock.Lost() {
+				// Another apply may hold the lock now: writing on could
+				// write the same records twice.
+				err = errors.New("the state lock was lost while this apply held it (broken with kopla state unlock, " +
+					"or taken over after this process stalled past the lock's expiry); stopped before writing more. Run kopla plan to see what is left")
+			}
+			if err == nil && whole {
+				ids := targetIDs(b)
+				if err = a.sched.lockRecords(ctx, f.target.ref, ids); err == nil {
+					defer a.sched.unlockRecords(f.target.ref, ids)
+				}
+			}
+			if err == nil {
+				recs, err = a.applyBatch(ctx, f, writer, b)
+			}
+			mu.Lock()
+			parts[i].recs = recs
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			done += len(b)
+			if err == nil && a.opts.Progress != nil {
+				// Under mu: a flow's counts are reported in order.
+				a.sched.progress(func() { a.opts.Progress(f.name, done, total) })
+			}
+			mu.Unlock()
+			return nil
+		})
+		if !concurrent {
+			// In the order of the plan: the next batch is sent once this
+			// one is answered.
+			wg.Wait()
+			return failed()
 		}
 		return nil
 	}
-	for ch := range fp.Changes() {
-		if ch.Action != plan.Create && ch.Action != plan.Update {
-			continue
+	batch := make([]*plan.Change, 0, min(size, total))
+	var seqs []int
+	// flush writes the batch read from the plan. For a concurrent target,
+	// the changes whose requirements are met go first, the others as
+	// theirs are: each waits for exactly what it needs. Any other target
+	// gets the batch whole once all of it may go, in the order of the plan.
+	flush := func() error {
+		b, bs := batch, seqs
+		batch, seqs = make([]*plan.Change, 0, min(size, total)), nil
+		for len(b) > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := failed(); err != nil {
+				return err
+			}
+			if !concurrent {
+				if err := a.sched.waitRequirements(ctx, f.name, b); err != nil {
+					return err
+				}
+				return dispatch(b, bs)
+			}
+			ready, readySeqs, rest, restSeqs, wait := a.sched.split(f.name, b, bs)
+			if len(ready) > 0 {
+				if err := dispatch(ready, readySeqs); err != nil {
+					return err
+				}
+			}
+			if len(rest) > 0 && len(ready) == 0 {
+				if err := wait(ctx); err != nil {
+					return err
+				}
+			}
+			b, bs = rest, restSeqs
 		}
-		batch = append(batch, ch)
-		if len(batch) == size {
-			if err := flush(); err != nil {
-				return fr, err
+		return nil
+	}
+	seq := 0
+	err = func() error {
+		for ch := range fp.Changes() {
+			if ch.Action != plan.Create && ch.Action != plan.Update {
+				continue
+			}
+			batch, seqs = append(batch, ch), append(seqs, seq)
+			seq++
+			if len(batch) == size {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := fp.Err(); err != nil {
-		return fr, err
-	}
-	if len(batch) > 0 {
-		if err := flush(); err != nil {
-			return fr, err
+		if err := fp.Err(); err != nil {
+			return err
 		}
+		if len(batch) > 0 {
+			return flush()
+		}
+		return nil
+	}()
+	wg.Wait()
+	fr.Records = inPlanOrder(parts)
+	if ferr := failed(); ferr != nil {
+		// What stopped a batch comes first: the loop only saw it after.
+		err = ferr
 	}
-	return fr, nil
+	return fr, err
 }
+
+// batchesInFlight is how many batches of one flow are written at the same
+// time, at most.
+const batchesInFlight = 2
 
 // saveTimeout bounds the saving of a batch's answers after the apply was
 // interrupted: long enough for a busy state file, short enough that a
@@ -327,12 +478,17 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 const saveTimeout = 30 * time.Second
 
 // applyBatch writes one batch: intents first, then the writes, then links,
-// activity and the resolution of the intents.
-func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Writer, batch []*plan.Change, fr *FlowResult) error {
-	// The batch's slices are the applier's, used again batch after batch:
-	// nothing keeps them once the batch is stored. The records are kept in
-	// the result.
-	sc := &a.scratch
+// activity and the resolution of the intents. It returns the batch's
+// results, in its order. Batches run at the same time: what they share is
+// used under a.mu, which is not held while the target or the state is
+// written.
+func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Writer, batch []*plan.Change) ([]*RecordResult, error) {
+	// The batch's slices are used again batch after batch: nothing keeps
+	// them once the batch is stored. The records are kept in the result.
+	sc, _ := a.scratch.Get().(*batchScratch)
+	if sc == nil {
+		sc = &batchScratch{}
+	}
 	var (
 		writes  = sc.writes[:0]
 		changes = sc.changes[:0]
@@ -344,6 +500,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		// docs holds the JSON documents of acts, one allocation for many.
 		docs    = sc.docs[:0]
 		records = make([]RecordResult, len(batch))
+		out     = make([]*RecordResult, len(batch))
 	)
 	defer func() {
 		// Cleared, so that they keep none of this batch's records alive
@@ -356,11 +513,13 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		clear(links)
 		sc.writes, sc.changes, sc.results, sc.intents = writes[:0], changes[:0], results[:0], intents[:0]
 		sc.acts, sc.links, sc.docs = acts[:0], links[:0], docs[:0]
+		a.scratch.Put(sc)
 	}()
 	existing, err := a.createdSincePlan(ctx, f, writer, batch)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	a.mu.Lock()
 	for i, ch := range batch {
 		rr := &records[i]
 		// The result outlives the batch: its strings are copied out of
@@ -370,7 +529,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			key = strings.Clone(s)
 		}
 		*rr = RecordResult{SourceKey: strings.Clone(ch.SourceKey), Key: key, Planned: ch.Action, TargetID: strings.Clone(ch.TargetID)}
-		fr.Records = append(fr.Records, rr)
+		out[i] = rr
 		if failed := a.failedRequirement(ch); failed != nil {
 			rr.Action = plan.Blocked
 			rr.Error = fmt.Sprintf("not written: record %s of flow %s, which it depends on, failed", failed.SourceKey, failed.Flow)
@@ -416,6 +575,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		w := connectors.Write{Action: connectors.Create, ID: ch.TargetID, Fields: fields, KeyField: f.keyField}
 		if ch.Action == plan.Update {
 			w.Action = connectors.Update
+			w.Current = a.current(f, writer, ch)
 		}
 		writes = append(writes, w)
 		changes = append(changes, ch)
@@ -429,6 +589,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			})
 		}
 	}
+	a.mu.Unlock()
 	// pending are the source keys of the writes whose outcome is unknown:
 	// one that failed without an answer from the system (a lost
 	// connection, a timeout) may have happened, so its intent stays in the
@@ -446,12 +607,21 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	if len(writes) > 0 {
 		var err error
 		if journal, err = a.st.BeginIntents(ctx, intents); err != nil {
-			return err
+			return out, err
 		}
 		answers := writer.Write(ctx, writes)
 		if len(answers) != len(writes) {
-			return fmt.Errorf("connector returned %d results for %d writes", len(answers), len(writes))
+			return out, fmt.Errorf("connector returned %d results for %d writes", len(answers), len(writes))
 		}
+		// The documents created are verified before a.mu is taken: it
+		// reads them from the target.
+		verified := make([]*Verification, len(answers))
+		for i, res := range answers {
+			if res.Err == nil && changes[i].Action == plan.Create {
+				verified[i] = verifyDocument(saveCtx, writer, writes[i].Fields, res.Record)
+			}
+		}
+		a.mu.Lock()
 		for i, res := range answers {
 			ch, rr := changes[i], results[i]
 			key := ref{f.name, rr.SourceKey}
@@ -482,24 +652,24 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			if f.ensured {
 				a.applied[key] = &appliedRecord{view: appliedView(res.Record, rr.TargetID, writes[i].Fields)}
 			}
-			if ch.Action == plan.Create {
-				// The document exists either way: it is linked, so that it
-				// is never created twice, and its failed verification is
-				// reported for the record and the run.
-				if v := verifyDocument(saveCtx, writer, writes[i].Fields, res.Record); v != nil {
-					rr.Verification = v
-					if v.Failed() {
-						rr.Error = v.Message()
-					}
+			a.markWritten(f, writer, rr.TargetID)
+			// A created document exists either way: it is linked, so that
+			// it is never created twice, and its failed verification is
+			// reported for the record and the run.
+			if v := verified[i]; v != nil {
+				rr.Verification = v
+				if v.Failed() {
+					rr.Error = v.Message()
 				}
 			}
 			links = append(links, a.link(f, ch, rr.TargetID, writes[i].Fields))
 			acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))
 		}
+		a.mu.Unlock()
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	return a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
+	return out, a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's
@@ -818,7 +988,9 @@ func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) 
 	var updates []*plan.Change
 	var createKeys []any
 	check := func() error {
-		found, err := staleBatch(ctx, f, fp.Flow, target, updates, createKeys)
+		found, err := staleBatch(ctx, f, fp.Flow, target, updates, createKeys, func(id string) {
+			a.changedSincePlan[targetKey{f.target.ref, id}] = true
+		})
 		problems = append(problems, found...)
 		updates, createKeys = updates[:0], createKeys[:0]
 		return err
@@ -847,7 +1019,10 @@ func (a *applier) staleRecords(ctx context.Context, f *flow, fp *plan.FlowPlan) 
 	return problems, nil
 }
 
-func staleBatch(ctx context.Context, f *flow, flowName string, target connectors.Object, updates []*plan.Change, createKeys []any) ([]string, error) {
+// staleBatch checks one batch of a saved plan. changed is called for the
+// updates of a whole-record target whose record changed in a field the
+// plan does not write: not stale, but the plan's read of it is old.
+func staleBatch(ctx context.Context, f *flow, flowName string, target connectors.Object, updates []*plan.Change, createKeys []any, changed func(id string)) ([]string, error) {
 	var problems []string
 	if getter, ok := target.(connectors.Getter); ok && len(updates) > 0 {
 		ids := make([]string, len(updates))
@@ -868,11 +1043,16 @@ func staleBatch(ctx context.Context, f *flow, flowName string, target connectors
 				problems = append(problems, fmt.Sprintf("%s: record %s (%v) no longer exists", flowName, ch.TargetID, ch.Key))
 				continue
 			}
+			stale := false
 			for _, fc := range ch.Fields {
 				if !valuesEqual(fc.Before, cur.Fields[fc.Name]) {
 					problems = append(problems, fmt.Sprintf("%s: field %s of record %v changed", flowName, fc.Name, ch.Key))
+					stale = true
 					break
 				}
+			}
+			if !stale && len(ch.Target) > 0 && replacesWholeRecords(target) && !sameRecord(ch.Target, cur.Fields) {
+				changed(ch.TargetID)
 			}
 		}
 	}
@@ -888,4 +1068,50 @@ func staleBatch(ctx context.Context, f *flow, flowName string, target connectors
 		}
 	}
 	return problems, nil
+}
+
+// targetIDs are the records a batch updates.
+func targetIDs(batch []*plan.Change) []string {
+	var ids []string
+	for _, ch := range batch {
+		if ch.Action == plan.Update && ch.TargetID != "" {
+			ids = append(ids, ch.TargetID)
+		}
+	}
+	return ids
+}
+
+// batchResult is what one batch of a flow wrote, and the places of its
+// changes in the plan.
+type batchResult struct {
+	seqs []int
+	recs []*RecordResult
+}
+
+// inPlanOrder returns the records of the batches in the order of the plan:
+// a concurrent flow writes a change whose requirements are met before
+// earlier ones still waiting for theirs.
+func inPlanOrder(parts []batchResult) []*RecordResult {
+	type placed struct {
+		seq int
+		rr  *RecordResult
+	}
+	var all []placed
+	sorted := true
+	for _, p := range parts {
+		for i, rr := range p.recs {
+			if n := len(all); n > 0 && all[n-1].seq > p.seqs[i] {
+				sorted = false
+			}
+			all = append(all, placed{p.seqs[i], rr})
+		}
+	}
+	if !sorted {
+		slices.SortFunc(all, func(a, b placed) int { return a.seq - b.seq })
+	}
+	out := make([]*RecordResult, len(all))
+	for i, p := range all {
+		out[i] = p.rr
+	}
+	return out
 }

@@ -1217,9 +1217,12 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
-			if match != nil {
-				ch.Target = jsonenc.Append(nil, withID(*match), true)
-			}
+		}
+		if match != nil && (len(it.unknown) > 0 || o.action == plan.Update && replacesWholeRecords(r.target)) {
+			// Kept for the fields known after apply, and for a target that
+			// merges into whole records, which apply hands the record to
+			// instead of it being read again (see current).
+			ch.Target = jsonenc.Append(nil, withID(*match), true)
 		}
 		c := &r.changes.alloc(1)[0]
 		*c = ch

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,13 +28,18 @@ import (
 // world is the sandbox and the example project copied into a temporary
 // directory, its HubSpot custom properties discovered as kopla init does.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	sb  *sandbox.Sandbox
 	dir string // the project directory (a copy of examples/webshop)
 	st  *state.Store
 	reg *connectors.Registry
 	// vars are -var overrides of the library's settings.
 	vars map[string]string
+	// httpClient, when set, is the connectors' HTTP client.
+	httpClient *http.Client
+	// eaRate, when set, is the eAccounting client's rate limit (requests
+	// per minute per endpoint), instead of one far above the fake's.
+	eaRate int64
 }
 
 // fastLimits keeps the fakes' limits far above what a test sends, so that
@@ -49,7 +55,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // newWorldOf is newWorld on a sandbox started with opts.
-func newWorldOf(t *testing.T, opts sandbox.Options) *world {
+func newWorldOf(t testing.TB, opts sandbox.Options) *world {
 	t.Helper()
 	sb := sandbox.NewTest(t, opts)
 	root := t.TempDir()
@@ -69,7 +75,7 @@ func newWorldOf(t *testing.T, opts sandbox.Options) *world {
 }
 
 // newRegistry registers the two connectors of the integration.
-func newRegistry(t *testing.T) *connectors.Registry {
+func newRegistry(t testing.TB) *connectors.Registry {
 	t.Helper()
 	reg := connectors.NewRegistry()
 	for _, f := range []connectors.Factory{hubspot.New(), eaccounting.New()} {
@@ -105,6 +111,9 @@ func (w *world) connectionConfig(c *dsl.Connection, decoded connectors.Config) c
 	cfg := w.sb.ConnectionConfig(c, decoded)
 	if c.Kind == "eaccounting" {
 		cfg["rate_limit"] = int64(1000000)
+		if w.eaRate > 0 {
+			cfg["rate_limit"] = w.eaRate
+		}
 	}
 	return cfg
 }
@@ -116,7 +125,7 @@ func (w *world) project() *engine.Project {
 	if diags.HasErrors() {
 		w.t.Fatalf("load: %s", diagText(diags))
 	}
-	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.connectionConfig, LookupEnv: w.sb.LookupEnv})
+	eng := engine.New(engine.Options{Registry: w.reg, ConnectionConfig: w.connectionConfig, LookupEnv: w.sb.LookupEnv, HTTPClient: w.httpClient})
 	p, diags := eng.Compile(cfg)
 	if diags.HasErrors() {
 		w.t.Fatalf("compile: %s", diagText(diags))
@@ -279,7 +288,7 @@ func diagText(diags hcl.Diagnostics) string {
 	return b.String()
 }
 
-func copyDir(t *testing.T, src, dst string) {
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/plan"
 )
 
@@ -249,6 +250,7 @@ type applyArgs struct {
 	badRecord     bool
 	lockTimeout   time.Duration
 	showSensitive bool
+	parallelism   int
 }
 
 func parseApply(args []string) (*applyArgs, *flagSet, error) {
@@ -263,12 +265,15 @@ func parseApply(args []string) (*applyArgs, *flagSet, error) {
 	f.fs.BoolVar(&a.badRecord, "sandbox-bad-record", false, sandboxBadRecordUsage)
 	sensitiveFlag(f, &a.showSensitive)
 	f.fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (30s, 10m) for the state lock another apply holds; the default, 0s, fails at once.")
+	f.fs.IntVar(&a.parallelism, "parallelism", engine.DefaultParallelism, "Write at most `N` batches at the same time, across all flows.")
 	f.globals(&a.globalArgs)
 	rest, err := f.parse(args)
 	if err != nil {
 		return a, f, err
 	}
 	switch {
+	case a.parallelism < 1:
+		return a, f, usagef(f.cmd, "-parallelism must be at least 1 (1 writes one batch at a time)")
 	case a.lockTimeout < 0:
 		return a, f, usagef(f.cmd, "-lock-timeout must not be negative (0s fails at once when the state is locked)")
 	case len(rest) > 1:

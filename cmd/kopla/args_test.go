@@ -57,17 +57,20 @@ func TestParseApply(t *testing.T) {
 		want applyArgs
 		err  string
 	}{
-		{name: "fresh", args: []string{"-auto-approve"}, want: applyArgs{autoApprove: true}},
-		{name: "plan file", args: []string{"p.plan"}, want: applyArgs{planFile: "p.plan"}},
-		{name: "plan file then flags", args: []string{"p.plan", "-json", "-no-color"}, want: applyArgs{planFile: "p.plan", json: true, globalArgs: globalArgs{noColor: true}}},
+		{name: "fresh", args: []string{"-auto-approve"}, want: applyArgs{parallelism: 10, autoApprove: true}},
+		{name: "plan file", args: []string{"p.plan"}, want: applyArgs{parallelism: 10, planFile: "p.plan"}},
+		{name: "plan file then flags", args: []string{"p.plan", "-json", "-no-color"}, want: applyArgs{parallelism: 10, planFile: "p.plan", json: true, globalArgs: globalArgs{noColor: true}}},
 		{name: "json needs approval", args: []string{"-json"}, err: "-json needs -auto-approve or a plan file"},
-		{name: "json with auto-approve", args: []string{"-json", "-auto-approve", "-flow", "x"}, want: applyArgs{json: true, autoApprove: true, flows: []string{"x"}}},
+		{name: "json with auto-approve", args: []string{"-json", "-auto-approve", "-flow", "x"}, want: applyArgs{parallelism: 10, json: true, autoApprove: true, flows: []string{"x"}}},
 		{name: "two plan files", args: []string{"a.plan", "b.plan"}, err: `unexpected argument "b.plan"`},
 		{name: "flow with plan file", args: []string{"a.plan", "-flow", "x"}, err: "cannot be used with a saved plan"},
 		{name: "unknown flag", args: []string{"-out", "x"}, err: "unknown flag -out"},
-		{name: "lock timeout", args: []string{"-lock-timeout=90s", "-auto-approve"}, want: applyArgs{autoApprove: true, lockTimeout: 90 * time.Second}},
-		{name: "lock timeout with plan file", args: []string{"p.plan", "-lock-timeout", "10m"}, want: applyArgs{planFile: "p.plan", lockTimeout: 10 * time.Minute}},
+		{name: "lock timeout", args: []string{"-lock-timeout=90s", "-auto-approve"}, want: applyArgs{parallelism: 10, autoApprove: true, lockTimeout: 90 * time.Second}},
+		{name: "lock timeout with plan file", args: []string{"p.plan", "-lock-timeout", "10m"}, want: applyArgs{parallelism: 10, planFile: "p.plan", lockTimeout: 10 * time.Minute}},
 		{name: "lock timeout not a duration", args: []string{"-lock-timeout=10"}, err: "-lock-timeout"},
+		{name: "parallelism", args: []string{"p.plan", "-parallelism", "4"}, want: applyArgs{planFile: "p.plan", parallelism: 4}},
+		{name: "parallelism one", args: []string{"-parallelism=1", "-auto-approve"}, want: applyArgs{autoApprove: true, parallelism: 1}},
+		{name: "parallelism zero", args: []string{"-parallelism=0"}, err: "-parallelism must be at least 1"},
 		{name: "negative lock timeout", args: []string{"-lock-timeout=-1s"}, err: "-lock-timeout must not be negative"},
 	}
 	for _, tt := range tests {

@@ -163,6 +163,9 @@ const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
   holds it through the prompt and the writes: another apply on the same
   state fails at once, or, with -lock-timeout, waits for it.
 
+  The flows are written at the same time, each record after the records of
+  other flows it depends on; -parallelism caps the batches written at once.
+
   Each record's failure is its own: the others are written, and records
   that depend on a failed one are reported as blocked. Exit codes: 0 when
   every record was written, 1 otherwise.
@@ -275,7 +278,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{
-		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress,
+		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress, Parallelism: a.parallelism,
 		// The plan waited for an answer: someone other than kopla may
 		// have created the same records meanwhile.
 		RecheckCreates: !saved && !a.autoApprove,

@@ -244,6 +244,14 @@ func (m *memObject) includeNames() []string {
 // earlier ones (a duplicate unique value in one batch is a conflict).
 // Creates get IDs m-1, m-2, ...; updates merge the given fields into the
 // stored record.
+// ConcurrentWrites reports the store's SetConcurrentWrites: the store is
+// safe for concurrent use either way.
+func (m *memObject) ConcurrentWrites() bool {
+	m.store.mu.Lock()
+	defer m.store.mu.Unlock()
+	return m.store.concurrent
+}
+
 func (m *memObject) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	results := make([]connectors.WriteResult, len(writes))
 	failAll := func(err error) []connectors.WriteResult {

@@ -48,6 +48,9 @@ type Store struct {
 	objects    map[objectKey]*memObjectData
 	pageSize   int
 	afterWrite AfterWriteFunc
+	// concurrent says the engine may write batches at the same time (see
+	// SetConcurrentWrites).
+	concurrent bool
 }
 
 type objectKey struct{ conn, object string }
@@ -305,3 +308,13 @@ func copyValue(v any) any {
 }
 
 func (k objectKey) String() string { return fmt.Sprintf("%s.%s", k.conn, k.object) }
+
+// SetConcurrentWrites says whether the store's objects tell the engine that
+// their batches may be written at the same time (ConcurrentWrites), as the
+// HTTP connectors do. Off by default: batches go one at a time per
+// connection.
+func (s *Store) SetConcurrentWrites(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.concurrent = on
+}

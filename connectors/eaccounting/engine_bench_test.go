@@ -64,10 +64,21 @@ func apiRequests(srv *eaccountingtest.Server) int {
 	return srv.Requests("*") - srv.Requests("POST /connect/token")
 }
 
-// planApplyCustomers plans and applies n new customers into an empty
-// company, then plans and applies again with nothing changed, with the fake
-// and the client at perMinute requests per minute per endpoint.
-func planApplyCustomers(tb testing.TB, n, perMinute int) engineFigures {
+// customersRun is the customers project on a fake company, through the
+// engine.
+type customersRun struct {
+	tb    testing.TB
+	srv   *eaccountingtest.Server
+	base  string
+	store *connectortest.Store
+	p     *engine.Project
+	st    *state.Store
+	dir   string
+}
+
+// newCustomersRun seeds n source people and compiles the project, with the
+// fake and the client at perMinute requests per minute per endpoint.
+func newCustomersRun(tb testing.TB, n, perMinute int) *customersRun {
 	tb.Helper()
 	ctx := context.Background()
 	srv, base := eaccountingtest.NewTestServer(tb, eaccountingtest.Options{RateLimit: perMinute})
@@ -114,31 +125,57 @@ func planApplyCustomers(tb testing.TB, n, perMinute int) engineFigures {
 	if diags.HasErrors() {
 		tb.Fatal(diags)
 	}
-	defer p.Close()
+	tb.Cleanup(func() { p.Close() })
 	st, err := state.Open(ctx, filepath.Join(dir, ".kopla", "state.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer st.Close()
-	run := func(full bool) plan.Counts {
-		pl, diags := p.Plan(ctx, engine.PlanOptions{State: st, Full: full})
-		if diags.HasErrors() {
-			tb.Fatal(diags)
-		}
-		defer pl.Close()
-		res, diags := p.Apply(ctx, pl, engine.ApplyOptions{State: st})
-		if diags.HasErrors() {
-			tb.Fatal(diags)
-		}
-		if c := res.Counts(); c.Error+c.Blocked > 0 {
-			tb.Fatalf("apply counts %+v", c)
-		}
-		return pl.Counts()
-	}
+	tb.Cleanup(func() { st.Close() })
+	return &customersRun{tb: tb, srv: srv, base: base, store: store, p: p, st: st, dir: dir}
+}
 
+// plan plans the project, reading its source in full: an unchanged run
+// read from its cursor would read nothing, and measure no matching.
+func (r *customersRun) plan() *plan.Plan {
+	r.tb.Helper()
+	pl, diags := r.p.Plan(context.Background(), engine.PlanOptions{State: r.st, ForApply: true, Full: true})
+	if diags.HasErrors() {
+		r.tb.Fatal(diags)
+	}
+	r.tb.Cleanup(func() { pl.Close() })
+	return pl
+}
+
+// apply applies pl, which every record must pass.
+func (r *customersRun) apply(pl *plan.Plan, saved bool) {
+	r.tb.Helper()
+	res, diags := r.p.Apply(context.Background(), pl, engine.ApplyOptions{State: r.st, Saved: saved})
+	if diags.HasErrors() {
+		r.tb.Fatal(diags)
+	}
+	if c := res.Counts(); c.Error+c.Blocked > 0 {
+		r.tb.Fatalf("apply counts %+v", c)
+	}
+}
+
+// run plans and applies, and returns the plan's counts.
+func (r *customersRun) run() plan.Counts {
+	r.tb.Helper()
+	pl := r.plan()
+	r.apply(pl, false)
+	return pl.Counts()
+}
+
+// planApplyCustomers plans and applies n new customers into an empty
+// company, then plans and applies again with nothing changed, with the fake
+// and the client at perMinute requests per minute per endpoint.
+func planApplyCustomers(tb testing.TB, n, perMinute int) engineFigures {
+	tb.Helper()
+	r := newCustomersRun(tb, n, perMinute)
+	srv := r.srv
 	srv.ResetCounters()
 	start := time.Now()
-	if c := run(false); c.Create != n {
+	if c := r.run(); c.Create != n {
 		tb.Fatalf("first plan: %+v; want %d creates", c, n)
 	}
 	elapsed := time.Since(start)
@@ -148,10 +185,8 @@ func planApplyCustomers(tb testing.TB, n, perMinute int) engineFigures {
 	bound := float64(busiest) / float64(perMinute) * 60
 	f.boundRatio = elapsed.Seconds() / bound
 
-	// Read in full again (-full): an incremental run would read nothing,
-	// and the matching of unchanged records is what is measured.
 	srv.ResetCounters()
-	if c := run(true); c.Changes() || c.NoOp != n {
+	if c := r.run(); c.Changes() || c.NoOp != n {
 		tb.Fatalf("second plan: %+v; want %d unchanged", c, n)
 	}
 	f.callsUnchanged = float64(apiRequests(srv)) / float64(n)

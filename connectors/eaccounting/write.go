@@ -29,13 +29,35 @@ var errAnswerLost = errors.New("the answer to the create was lost")
 // was created, and only a missing one is POSTed again.
 //
 // Update is a read-modify-write: the API's PUT replaces the whole record and
-// nulls what it is not given, so the current record is read (GET), the
-// written fields are merged into it, and the result PUT, leaving every field
-// the flow does not manage as it was.
+// nulls what it is not given, so the written fields are merged into the
+// current record and the result PUT, leaving every field the flow does not
+// manage as it was. The current record is the plan's read of it
+// (Write.Current) when the engine has a fresh one, else it is read (GET):
+// an update then costs one call instead of two.
 //
 // Afterwards the action pseudo-fields (Shipped, Invoiced) run; see the
 // package documentation. When an action fails, the result carries the
 // stored record and the error together.
+// writeBatchSize is how many writes the engine hands over at a time. The
+// API has no batch endpoints (a write is a call), so the size only sets how
+// soon the records a batch writes are saved and released to what depends
+// on them (an order waits for its customer's batch): small, as the engine
+// writes several batches at once.
+const writeBatchSize = 50
+
+// WriteBatchSize implements connectors.WriteBatchSizer.
+func (w *writableObject) WriteBatchSize() int { return writeBatchSize }
+
+// ConcurrentWrites tells the engine that batches of this object may be
+// written at the same time: the client is safe for concurrent use and paces
+// each endpoint to its own limit.
+func (w *writableObject) ConcurrentWrites() bool { return true }
+
+// ReplacesWholeRecords tells the engine that an update is merged into the
+// whole record (PUT): it hands the plan's read of the record to the write
+// (connectors.Write.Current) while that read is fresh.
+func (w *writableObject) ReplacesWholeRecords() bool { return true }
+
 func (w *writableObject) Write(ctx context.Context, writes []connectors.Write) []connectors.WriteResult {
 	results := make([]connectors.WriteResult, len(writes))
 	sem := make(chan struct{}, w.c.writeConcurrency)
@@ -193,10 +215,15 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 	}
 }
 
-// update reads the record, merges the written fields and PUTs it.
+// update merges the written fields into the current record (the one the
+// write carries, else read) and PUTs it.
 func (w *writableObject) update(ctx context.Context, wr connectors.Write) (connectors.Record, error) {
 	var current map[string]any
-	if err := w.c.client.do(ctx, get(w.def.item, nil, wr.ID), &current); err != nil {
+	if wr.Current != nil {
+		// The record as the plan (or the write before) read it, in the
+		// API's encoding, as a GET would give it.
+		current = encodeFields(w.def.shape, nil, wr.Current)
+	} else if err := w.c.client.do(ctx, get(w.def.item, nil, wr.ID), &current); err != nil {
 		return connectors.Record{}, err
 	}
 	changes := 0
@@ -205,8 +232,11 @@ func (w *writableObject) update(ctx context.Context, wr connectors.Write) (conne
 			changes++
 		}
 	}
-	if changes == 0 {
-		return w.def.toRecord(current), nil // actions only
+	if changes == 0 { // actions only
+		if wr.Current != nil {
+			return connectors.Record{ID: wr.ID, Fields: wr.Current}, nil
+		}
+		return w.def.toRecord(current), nil
 	}
 	merged := merge(current, wr.Fields, w.def.pseudo)
 	for field, twin := range w.def.twins {
@@ -345,7 +375,9 @@ func (w *writableObject) markShipped(ctx context.Context, rec connectors.Record)
 	if rec.Fields["ShippedDateTime"] == nil {
 		fields["ShippedDateTime"] = w.c.now().UTC().Format(time.DateOnly)
 	}
-	return w.update(ctx, connectors.Write{Action: connectors.Update, ID: rec.ID, Fields: fields})
+	// rec is what the write before stored, read from its answer: it stands
+	// for the current record.
+	return w.update(ctx, connectors.Write{Action: connectors.Update, ID: rec.ID, Fields: fields, Current: rec.Fields})
 }
 
 // invoice converts an order or a draft into a booked customer invoice. The

@@ -62,6 +62,11 @@ type updateInput struct {
 	ObjectWriteTraceID string            `json:"objectWriteTraceId"`
 }
 
+// ConcurrentWrites tells the engine that batches of this object may be
+// written at the same time: the client is safe for concurrent use and
+// paces every call to HubSpot's limits.
+func (o *object) ConcurrentWrites() bool { return true }
+
 // Write creates and updates records in batches of 100. Creates carry their
 // associations inline. A batch HubSpot refuses as a whole because of one
 // input is split until the bad input is alone, so the others still go
