@@ -63,31 +63,7 @@ func (l *loader) checkBodyExpressions(body hcl.Body, what string) {
 // ones, unset environment variables and values of the wrong type are
 // reported with their ranges; defaults fill settings that are not given.
 func DecodeConnection(c *Connection, schema connectors.Schema, vars map[string]any, lookupEnv func(string) (string, bool)) (connectors.Config, hcl.Diagnostics) {
-	if lookupEnv == nil {
-		lookupEnv = os.LookupEnv
-	}
-	var diags hcl.Diagnostics
-	declared := map[string]*Variable{}
-	vals := map[string]cty.Value{}
-	for name, v := range vars {
-		cv, err := goToCty(v)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid variable value",
-				Detail:   fmt.Sprintf("The variable %q holds a value kopla cannot use in a connection block: %s.", name, err),
-			})
-			continue
-		}
-		vals[name] = cv
-		declared[name] = &Variable{Name: name}
-	}
-	d := &settingsDecoder{
-		ctx:       evalContext(vals, lookupEnv, c.Dir),
-		vars:      declared,
-		lookupEnv: lookupEnv,
-		what:      fmt.Sprintf("the connection %s.%s", c.Kind, c.Name),
-	}
+	d, diags := newSettingsDecoder(vars, lookupEnv, c.Dir, fmt.Sprintf("the connection %s.%s", c.Kind, c.Name), "a connection block")
 	cfg := d.decode(c.Body, schema.Fields, fmt.Sprintf("a %s connection block", c.Kind), c.DeclRange)
 	diags = append(diags, d.diags...)
 	return connectors.Config(cfg), diags
@@ -321,4 +297,35 @@ func checkOptions(f connectors.Field, s string) error {
 		return fmt.Errorf("must be one of %s, not %q. Did you mean %q?", quoteList(f.Options), s, sug)
 	}
 	return fmt.Errorf("must be one of %s, not %q", quoteList(f.Options), s)
+}
+
+// newSettingsDecoder is the decoder of a block's settings (what names the
+// block in messages, kind its sort), with the resolved vars as var.* and
+// lookupEnv (nil: os.LookupEnv) behind env().
+func newSettingsDecoder(vars map[string]any, lookupEnv func(string) (string, bool), dir, what, kind string) (*settingsDecoder, hcl.Diagnostics) {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	var diags hcl.Diagnostics
+	declared := map[string]*Variable{}
+	vals := map[string]cty.Value{}
+	for name, v := range vars {
+		cv, err := goToCty(v)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid variable value",
+				Detail:   fmt.Sprintf("The variable %q holds a value kopla cannot use in %s: %s.", name, kind, err),
+			})
+			continue
+		}
+		vals[name] = cv
+		declared[name] = &Variable{Name: name}
+	}
+	return &settingsDecoder{
+		ctx:       evalContext(vals, lookupEnv, dir),
+		vars:      declared,
+		lookupEnv: lookupEnv,
+		what:      what,
+	}, diags
 }

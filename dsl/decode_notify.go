@@ -5,14 +5,12 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/kopla-dev/kopla/connectors"
 )
@@ -191,31 +189,7 @@ func (l *loader) decodeNotify(blk *hcl.Block) {
 // included: vars are the resolved Config.Vars, lookupEnv nil means
 // os.LookupEnv. An unset environment variable is an error here.
 func DecodeNotifyChannels(n *Notify, vars map[string]any, lookupEnv func(string) (string, bool)) (*NotifyChannels, hcl.Diagnostics) {
-	if lookupEnv == nil {
-		lookupEnv = os.LookupEnv
-	}
-	var diags hcl.Diagnostics
-	declared := map[string]*Variable{}
-	vals := map[string]cty.Value{}
-	for name, v := range vars {
-		cv, err := goToCty(v)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid variable value",
-				Detail:   fmt.Sprintf("The variable %q holds a value kopla cannot use in a notify block: %s.", name, err),
-			})
-			continue
-		}
-		vals[name] = cv
-		declared[name] = &Variable{Name: name}
-	}
-	d := &settingsDecoder{
-		ctx:       evalContext(vals, lookupEnv, n.Dir),
-		vars:      declared,
-		lookupEnv: lookupEnv,
-		what:      "the notify block " + n.Name,
-	}
+	d, diags := newSettingsDecoder(vars, lookupEnv, n.Dir, "the notify block "+n.Name, "a notify block")
 	cfg := connectors.Config(d.decode(n.Body, notifyFields, "a notify block", n.DeclRange))
 	diags = append(diags, d.diags...)
 	diags = append(diags, checkNotify(n, cfg)...)
