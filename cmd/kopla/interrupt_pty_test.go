@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
-	"github.com/kopla-dev/kopla/sandbox"
 )
 
 // TestInterruptAtTerminal presses Ctrl-C at the terminal of a kopla apply
@@ -23,23 +21,8 @@ import (
 // and the next apply writes the rest without a duplicate.
 func TestInterruptAtTerminal(t *testing.T) {
 	const total, interruptAt = 60, 10
-	sb := sandbox.NewTest(t, sandbox.Options{Limits: sandbox.Limits{EAccountingPerEndpoint: 100000}})
+	sb, e := newInterruptEnv(t, total)
 	ea := sb.EAccounting()
-
-	e := newEnv(t)
-	e.write("main.hcl", interruptProject)
-	var people strings.Builder
-	for i := range total {
-		fmt.Fprintf(&people, `{"number":"K-%03d","name":"Kund %d"}`+"\n", i, i)
-	}
-	e.write("in/people.jsonl", people.String())
-	e.vars = map[string]string{
-		"EACCOUNTING_CLIENT_ID":     ea.ClientID(),
-		"EACCOUNTING_CLIENT_SECRET": ea.ClientSecret(),
-		"EACCOUNTING_REFRESH_TOKEN": ea.IssueRefreshToken(),
-		"EACCOUNTING_BASE_URL":      sb.EAccountingURL(),
-		"EACCOUNTING_IDENTITY_URL":  sb.IdentityURL(),
-	}
 	// Each create takes 50 ms: the whole apply would take about half a
 	// second at eight writes in flight, so Ctrl-C lands in its middle.
 	var answered atomic.Int32

@@ -55,15 +55,11 @@ flow "customers" {
 }
 `
 
-// Ctrl-C (SIGINT) in the middle of a long apply on the sandbox: every
-// customer eAccounting answered for is linked and logged, the output says
-// "Apply interrupted!" with the counts, the exit code is 1, and the next
-// apply writes the rest without a duplicate.
-func TestInterruptedApplySavesWhatWasWritten(t *testing.T) {
-	const total, interruptAt = 40, 12
+// newInterruptEnv is a project that creates total eAccounting customers
+// from a file, on a sandbox that allows any pace.
+func newInterruptEnv(t *testing.T, total int) (*sandbox.Sandbox, *env) {
 	sb := sandbox.NewTest(t, sandbox.Options{Limits: sandbox.Limits{EAccountingPerEndpoint: 100000}})
 	ea := sb.EAccounting()
-
 	e := newEnv(t)
 	e.write("main.hcl", interruptProject)
 	var people strings.Builder
@@ -78,6 +74,17 @@ func TestInterruptedApplySavesWhatWasWritten(t *testing.T) {
 		"EACCOUNTING_BASE_URL":      sb.EAccountingURL(),
 		"EACCOUNTING_IDENTITY_URL":  sb.IdentityURL(),
 	}
+	return sb, e
+}
+
+// Ctrl-C (SIGINT) in the middle of a long apply on the sandbox: every
+// customer eAccounting answered for is linked and logged, the output says
+// "Apply interrupted!" with the counts, the exit code is 1, and the next
+// apply writes the rest without a duplicate.
+func TestInterruptedApplySavesWhatWasWritten(t *testing.T) {
+	const total, interruptAt = 40, 12
+	sb, e := newInterruptEnv(t, total)
+	ea := sb.EAccounting()
 
 	// Every create takes a while; the interruptAt-th answer sends SIGINT
 	// to this process, as Ctrl-C in a terminal does.
