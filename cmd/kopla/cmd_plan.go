@@ -289,6 +289,12 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		o := summarize(pl, res)
 		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked, "interrupted", o.interrupted)
 	}
+	return applyExit(view, cfg, p, pl, res, diags)
+}
+
+// applyExit shows an apply's diagnostics and result, and is its exit code:
+// an error for anything that failed, was blocked, unverified or interrupted.
+func applyExit(view applyView, cfg *dsl.Config, p *engine.Project, pl *plan.Plan, res *engine.Result, diags hcl.Diagnostics) int {
 	view.Diagnostics(diags, cfg.Files)
 	if res == nil {
 		return exitError

@@ -106,16 +106,7 @@ func (c *cli) retry(ctx context.Context, args []string) int {
 	view.Plan(pl, p.TargetFieldSensitive)
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla retry", Lock: lock, Progress: view.Progress})
 	adiags = append(adiags, lock.Unlock()...)
-	view.Diagnostics(adiags, cfg.Files)
-	if res == nil {
-		return exitError
-	}
-	view.Result(pl, res, p.TargetFieldSensitive)
-	o := summarize(pl, res)
-	if adiags.HasErrors() || o.interrupted || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
-		return exitError
-	}
-	return exitOK
+	return applyExit(view, cfg, p, pl, res, adiags)
 }
 
 // failedRecords reads the source ids of the records that failed or were
