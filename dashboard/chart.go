@@ -85,7 +85,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"count": func(m map[string]int, a string) int { return m[a] },
+	"count":   func(m map[string]int, a string) int { return m[a] },
 	"actions": func() []string { return actions },
 	"color":   func(a string) string { return actionColors[a] },
 	"failure": isFailure,

@@ -168,12 +168,12 @@ func age(d time.Duration) string {
 }
 
 type runsData struct {
-	Runs           []state.Run
-	Flows          []string
-	Flow, Status   string
-	Since          string
-	Next           string
-	Chart          chart
+	Runs         []state.Run
+	Flows        []string
+	Flow, Status string
+	Since        string
+	Next         string
+	Chart        chart
 }
 
 var sinceChoices = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
