@@ -34,6 +34,9 @@ type PlanOptions struct {
 	// source that does not exist (connectors.ErrSourceMissing) fails its
 	// flows instead of being planned as empty with a warning.
 	ForApply bool
+	// SourceIDs, keyed by flow, plans only the source records of those ids
+	// for that flow (source_ids.go): the retry of failed records.
+	SourceIDs map[string][]string
 }
 
 // planner plans one project run.
@@ -385,7 +388,7 @@ func (g *readGroup) read(ctx context.Context) error {
 		failed := 0
 		for i, r := range g.runs {
 			if g.errs[i] == nil {
-				g.errs[i] = r.planBatch(ctx, batch, fromRead)
+				g.errs[i] = r.planBatch(ctx, r.keepSourceIDs(batch), fromRead)
 			}
 			if g.errs[i] != nil {
 				failed++
@@ -426,7 +429,9 @@ func (g *readGroup) read(ctx context.Context) error {
 		return fmt.Errorf("read %s: %w", first.f.source.ref, err)
 	}
 	for _, r := range g.runs {
-		r.fp.Cursor = cursor
+		if !r.sourceIDsOnly() {
+			r.fp.Cursor = cursor
+		}
 	}
 	return nil
 }
