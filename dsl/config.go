@@ -49,8 +49,13 @@ type Settings struct {
 	LogRetentionDays int
 	// Include lists directories, relative to Dir, whose *.hcl files are part
 	// of the project too (a flow library shared by several projects).
-	Include   []string
-	DeclRange hcl.Range
+	Include []string
+	// UIToken and UIPasswordHash are the credential the dashboard (kopla
+	// ui, kopla serve) asks for; it refuses to listen beyond loopback
+	// without one (decode_settings_ui.go).
+	UIToken        Secret
+	UIPasswordHash string
+	DeclRange      hcl.Range
 	// BlockRange is the whole kopla block, header and body; zero when the
 	// project has none.
 	BlockRange hcl.Range

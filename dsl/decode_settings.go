@@ -9,7 +9,7 @@ import (
 
 var settingsSchema = &bodySchema{
 	What:       "the kopla block",
-	Attributes: []string{"state", "log_retention_days", "include"},
+	Attributes: []string{"state", "log_retention_days", "include", "ui_token", "ui_password_hash"},
 }
 
 func (l *loader) decodeSettings(blk *hcl.Block) {
@@ -32,6 +32,7 @@ func (l *loader) decodeSettings(blk *hcl.Block) {
 			}
 		}
 	}
+	l.decodeUISettings(c.Attributes)
 	if attr, ok := c.Attributes["log_retention_days"]; ok {
 		if v, ok := l.eval(attr, cty.Number, "the kopla block"); ok {
 			days, acc := v.AsBigFloat().Int64()
