@@ -108,6 +108,7 @@ func commands() []command {
 		{"trace", "Show one record's story across every flow", traceUsage, (*cli).trace},
 		{"forget", "Erase a person's data from the state (GDPR)", forgetUsage, (*cli).forget},
 		{"runs", "Show recent runs", runsUsage, (*cli).runs},
+		{"ui", "Serve the dashboard of a project", uiUsage, (*cli).ui},
 		{"version", "Show the version", "Usage: kopla version\n\n  Print the version of kopla.\n", (*cli).printVersion},
 	}
 }
