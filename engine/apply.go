@@ -207,6 +207,9 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
 		}
+		if err := a.logPlanErrors(ctx, f, fp); err != nil {
+			diags = append(diags, ErrorDiagnostic("Cannot log the records the plan could not plan", err)...)
+		}
 		// A record that failed, in the plan or here, must be read again:
 		// the cursor moves only past a flow without errors.
 		if fp.Cursor != "" && !flowHasErrors(fr) && fp.Counts().Error == 0 {
