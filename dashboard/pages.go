@@ -464,7 +464,7 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Records = st.Records
 	d.Took = time.Since(start).Round(time.Millisecond).String()
-	s.render(w, r, "search.html", page{Title: "Search", Nav: "search", Data: d})
+	s.render(w, r, "search.html", page{Title: "Search results", Nav: "search", Data: d})
 }
 
 // failureGroup is the open failures of one flow with one cause.
