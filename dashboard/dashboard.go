@@ -112,8 +112,13 @@ type server struct {
 
 // New returns the dashboard's handler.
 func New(opts Options) (http.Handler, error) {
+	_, h, err := newServer(opts)
+	return h, err
+}
+
+func newServer(opts Options) (*server, http.Handler, error) {
 	if opts.Store == nil {
-		return nil, errors.New("dashboard: no state store")
+		return nil, nil, errors.New("dashboard: no state store")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -126,13 +131,13 @@ func New(opts Options) (http.Handler, error) {
 	}
 	pages, err := parsePages()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &server{opts: opts, pages: pages, log: opts.Logger, now: opts.Now, sess: newSessions(opts.Now),
 		counts: map[int64]map[string]map[string]int{}}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -151,7 +156,7 @@ func New(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /settings", s.authed(s.settingsPage))
 	mux.HandleFunc("POST /forget", s.authed(s.forgetConfirm))
 	mux.HandleFunc("POST /forget/confirm", s.authed(s.forget))
-	return securityHeaders(mux), nil
+	return s, securityHeaders(mux), nil
 }
 
 func parsePages() (map[string]*template.Template, error) {
