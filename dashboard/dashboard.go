@@ -104,10 +104,10 @@ type server struct {
 	now   func() time.Time
 	sess  *sessions
 
-	// counts caches the per-flow counts of finished runs, which change
+	// counts caches the summaries of finished runs, which change
 	// only by ignore and forget (which clear it).
 	mu     sync.Mutex
-	counts map[int64]map[string]map[string]int
+	counts map[int64]state.RunSummary
 }
 
 // New returns the dashboard's handler.
@@ -134,7 +134,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		return nil, nil, err
 	}
 	s := &server{opts: opts, pages: pages, log: opts.Logger, now: opts.Now, sess: newSessions(opts.Now),
-		counts: map[int64]map[string]map[string]int{}}
+		counts: map[int64]state.RunSummary{}}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, nil, err

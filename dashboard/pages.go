@@ -64,17 +64,18 @@ func sentence(s string) string {
 	return s
 }
 
-// runCounts returns the per-flow counts of a run, cached once it finished.
-func (s *server) runCounts(ctx context.Context, r state.Run) (map[string]map[string]int, error) {
+// runSummary returns a run's per-flow counts and newest failed entries
+// (a page of them), cached once the run finished.
+func (s *server) runSummary(ctx context.Context, r state.Run) (state.RunSummary, error) {
 	s.mu.Lock()
 	c, ok := s.counts[r.ID]
 	s.mu.Unlock()
 	if ok {
 		return c, nil
 	}
-	c, err := s.opts.Store.RunFlowCounts(ctx, r.ID)
+	c, err := s.opts.Store.RunSummary(ctx, r.ID, s.opts.PageSize)
 	if err != nil {
-		return nil, err
+		return state.RunSummary{}, err
 	}
 	if r.Status != state.StatusRunning {
 		s.mu.Lock()
@@ -82,6 +83,11 @@ func (s *server) runCounts(ctx context.Context, r state.Run) (map[string]map[str
 		s.mu.Unlock()
 	}
 	return c, nil
+}
+
+func (s *server) runCounts(ctx context.Context, r state.Run) (map[string]map[string]int, error) {
+	sum, err := s.runSummary(ctx, r)
+	return sum.Counts, err
 }
 
 func (s *server) forgetCounts() {
@@ -243,11 +249,12 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	counts, err := s.runCounts(ctx, run)
+	sum, err := s.runSummary(ctx, run)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
+	counts := sum.Counts
 	d := runData{Run: run, Action: r.URL.Query().Get("action"), Actions: actions}
 	if !run.FinishedAt.IsZero() {
 		d.Duration = run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond).String()
@@ -274,20 +281,9 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Entries = views(acts)
 	if failed > 0 && d.Action == "" && f.Before == 0 {
-		// The failed and blocked records first: read until as many as the
-		// counts say were found, at most a page.
-		want := min(failed, s.opts.PageSize)
-		for _, a := range []string{"error", "blocked"} {
-			more, err := s.opts.Store.Activities(ctx, state.ActivityFilter{RunID: id, Action: a, Limit: want - len(d.Failed)})
-			if err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err)
-				return
-			}
-			d.Failed = append(d.Failed, views(more)...)
-			if len(d.Failed) >= want {
-				break
-			}
-		}
+		// The failed and blocked records first (a page of them; the
+		// error and blocked filters page through all).
+		d.Failed = views(sum.Failed)
 	}
 	s.render(w, r, "run.html", page{Title: fmt.Sprintf("Run %d", id), Nav: "runs", Data: d})
 }
@@ -457,7 +453,9 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	st, err := s.opts.Store.Story(ctx, q, state.StoryOptions{Related: true, Limit: 1})
+	// The records the key names, without following their ids into other
+	// flows: one read of the key index. A record's page shows the rest.
+	st, err := s.opts.Store.Story(ctx, q, state.StoryOptions{Limit: 1})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return

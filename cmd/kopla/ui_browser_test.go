@@ -256,6 +256,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if acts, err := st.Activities(ctx, state.ActivityFilter{Flow: "orders_to_eaccounting_orders", SourceKey: "4002", Limit: 1}); err != nil || len(acts) != 1 || acts[0].Action != "create" {
 		t.Fatalf("order 4002 after the retry: %+v, %v; want it created", acts, err)
 	}
+	// The record's timeline now has the retry: what it sent.
+	b.open("/record?flow=orders_to_eaccounting_orders&key=4002")
+	b.mustSee("record 4002 after the retry", "create", "What was sent", "Fields sent, against the attempt before")
+	b.shot("record-retried")
 	// The article of the old SKU is no more: ignore its failure.
 	b.open("/failures")
 	b.run("ignore", chromedp.Click(chromedp.CSS(`section.failure:has(input[name=flow][value=products_to_articles]) form[action="/failures/ignore"] button`)))

@@ -123,7 +123,7 @@ func activitiesScan(ctx context.Context, tx *sql.Tx, f ActivityFilter) ([]Activi
 	defer rows.Close()
 	var out []Activity
 	for rows.Next() && !f.full(out) {
-		r, err := scanActivityRow(rows)
+		r, err := scanActivityRowOf(rows, f.Action)
 		if err != nil {
 			return nil, err
 		}
@@ -201,6 +201,12 @@ type activityRow struct {
 }
 
 func scanActivityRow(row interface{ Scan(...any) error }) (activityRow, error) {
+	return scanActivityRowOf(row, "")
+}
+
+// scanActivityRowOf is scanActivityRow keeping, when action is not "",
+// only the entries of that action, decoding no other (overview.go).
+func scanActivityRowOf(row interface{ Scan(...any) error }, action string) (activityRow, error) {
 	var (
 		r      activityRow
 		runID  sql.NullInt64
@@ -221,6 +227,10 @@ func scanActivityRow(row interface{ Scan(...any) error }) (activityRow, error) {
 		r.unreadable = true
 		r.entries = []Activity{{ID: r.id, RunID: r.run, At: t, Flow: r.flow, Action: "unreadable",
 			Error: fmt.Sprintf("these entries of the activity log cannot be read: %v", err)}}
+		return r, nil
+	}
+	if action != "" {
+		r.entries = decodeEntriesOf(plain, action, &r)
 		return r, nil
 	}
 	entries := decodeEntries(plain)

@@ -4,48 +4,85 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 )
 
-// RunFlowCounts returns the entries a run logged by flow and action. It
-// reads the run's rows one at a time and only the action of each entry,
-// without decoding the documents, so that a run of 100,000 records is
-// counted without holding it in memory. Erased entries are not counted.
+// RunFlowCounts returns the entries a run logged by flow and action
+// (RunSummary without the failed entries).
 func (s *Store) RunFlowCounts(ctx context.Context, runID int64) (map[string]map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, flow, entries FROM activity WHERE run_id = ? ORDER BY id`, runID)
+	sum, err := s.RunSummary(ctx, runID, 0)
+	return sum.Counts, err
+}
+
+// RunSummary is what a run logged: its entries by flow and action, and its
+// newest failed (error) and blocked entries.
+type RunSummary struct {
+	Counts map[string]map[string]int
+	Failed []Activity
+}
+
+// RunSummary counts a run's entries by flow and action and returns up to
+// failedLimit of its failed and blocked entries, newest first. It reads the
+// run's rows one at a time and only the action of each entry, decoding
+// only the failed ones, so that a run of 100,000 records is summed up in
+// one pass without holding it in memory. Erased entries are not counted.
+func (s *Store) RunSummary(ctx context.Context, runID int64, failedLimit int) (RunSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, flow, entries FROM activity WHERE run_id = ? ORDER BY id DESC`, runID)
 	if err != nil {
-		return nil, fmt.Errorf("state: counts of run %d: %w", runID, err)
+		return RunSummary{}, fmt.Errorf("state: summary of run %d: %w", runID, err)
 	}
 	defer rows.Close()
-	out := map[string]map[string]int{}
+	out := RunSummary{Counts: map[string]map[string]int{}}
 	var (
 		id     int64
+		at     string
 		flow   string
 		stored sql.RawBytes
+		plain  bytes.Buffer
 	)
+	zr := s2.NewReader(nil)
 	for rows.Next() {
-		if err := rows.Scan(&id, &flow, &stored); err != nil {
-			return nil, fmt.Errorf("state: counts of run %d: %w", runID, err)
+		if err := rows.Scan(&id, &at, &flow, &stored); err != nil {
+			return RunSummary{}, fmt.Errorf("state: summary of run %d: %w", runID, err)
 		}
-		byAction := out[flow]
+		byAction := out.Counts[flow]
 		if byAction == nil {
 			byAction = map[string]int{}
-			out[flow] = byAction
+			out.Counts[flow] = byAction
 		}
-		plain, err := unpack(stored)
-		if err != nil {
+		zr.Reset(bytes.NewReader(stored))
+		plain.Reset()
+		if _, err := plain.ReadFrom(zr); err != nil {
 			byAction["unreadable"]++
 			continue
 		}
-		for _, line := range splitEntries(plain) {
-			if a := entryAction(line); a != erasedAction {
-				byAction[a]++
+		lines := splitEntries(plain.Bytes())
+		for i := len(lines) - 1; i >= 0; i-- {
+			a := entryAction(lines[i])
+			if a == erasedAction {
+				continue
+			}
+			byAction[a]++
+			if (a == "error" || a == "blocked") && len(out.Failed) < failedLimit {
+				var e entry
+				if json.Unmarshal(lines[i], &e) != nil {
+					continue
+				}
+				t, err := parseTime(at)
+				if err != nil {
+					return RunSummary{}, fmt.Errorf("state: summary of run %d: entry %d: %w", runID, id, err)
+				}
+				out.Failed = append(out.Failed, Activity{ID: id + int64(i), RunID: runID, At: t, Flow: flow,
+					SourceKey: e.SourceKey, TargetID: e.TargetID, Action: e.Action, Error: e.Error, Read: e.Read, Sent: e.Sent, Answer: e.Answer})
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("state: counts of run %d: %w", runID, err)
+		return RunSummary{}, fmt.Errorf("state: summary of run %d: %w", runID, err)
 	}
 	return out, nil
 }
@@ -149,4 +186,25 @@ func (s *Store) RunsMatching(ctx context.Context, f RunFilter) ([]Run, error) {
 		return nil, fmt.Errorf("state: runs: %w", err)
 	}
 	return out, nil
+}
+
+// decodeEntriesOf returns the entries of a row's JSON array (one per line,
+// as appendEntry wrote them) whose action is action: the others are
+// skipped by their action alone, without decoding their documents, so that
+// a run's failed records are found without decoding the whole run.
+func decodeEntriesOf(plain []byte, action string, r *activityRow) []Activity {
+	var out []Activity
+	for i, line := range splitEntries(plain) {
+		if entryAction(line) != action {
+			continue
+		}
+		var e entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			continue // what cannot be read has no action to match
+		}
+		out = append(out, Activity{ID: r.id + int64(i), RunID: r.run, At: r.at, Flow: r.flow,
+			SourceKey: e.SourceKey, TargetID: e.TargetID, Action: e.Action, Error: e.Error,
+			Read: e.Read, Sent: e.Sent, Answer: e.Answer})
+	}
+	return out
 }

@@ -61,3 +61,36 @@ func TestRunFlowCountsAndBefore(t *testing.T) {
 		t.Errorf("entries of b before %d = %+v; want none", all[len(all)-1].ID+1, byKey)
 	}
 }
+
+func TestRunSummaryFailed(t *testing.T) {
+	ctx := t.Context()
+	st, err := Open(ctx, t.TempDir()+"/state.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run, _ := st.StartRun(ctx, "apply", "d")
+	acts := []Activity{
+		{RunID: run, Flow: "a", SourceKey: "1", Action: "error", Error: "first"},
+		{RunID: run, Flow: "a", SourceKey: "2", Action: "create"},
+		{RunID: run, Flow: "a", SourceKey: "3", Action: "blocked", Error: "second"},
+		{RunID: run, Flow: "a", SourceKey: "4", Action: "error", Error: "third"},
+	}
+	if err := st.LogActivity(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := st.RunSummary(ctx, run, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failed) != 2 || sum.Failed[0].SourceKey != "4" || sum.Failed[1].SourceKey != "3" || sum.Failed[1].Error != "second" {
+		t.Errorf("failed = %+v; want 4 and 3, newest first", sum.Failed)
+	}
+	all, _ := st.Activities(ctx, ActivityFilter{RunID: run, SourceKey: "4"})
+	if len(all) != 1 || sum.Failed[0].ID != all[0].ID {
+		t.Errorf("failed entry ID %d; the log has %+v", sum.Failed[0].ID, all)
+	}
+	if sum.Counts["a"]["error"] != 2 || sum.Counts["a"]["blocked"] != 1 {
+		t.Errorf("counts = %v", sum.Counts)
+	}
+}
