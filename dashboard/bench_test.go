@@ -56,7 +56,7 @@ func benchLog(b *testing.B, n int) (st *state.Store, lastRun int64, email string
 			for j := range acts {
 				k := id + j
 				acts[j] = state.Activity{RunID: run, Flow: "orders", SourceKey: strconv.Itoa(1_000_000 + k), TargetID: strconv.Itoa(k), Action: "update",
-					Read: []byte(fmt.Sprintf(`{"id":"%d","email":"buyer%d@example.com","amount":%d.50,"currency":"SEK","lines":[{"sku":"SKU-%d","qty":2}]}`, 1_000_000+k, k, k%997, k%50)),
+					Read:   []byte(fmt.Sprintf(`{"id":"%d","email":"buyer%d@example.com","amount":%d.50,"currency":"SEK","lines":[{"sku":"SKU-%d","qty":2}]}`, 1_000_000+k, k, k%997, k%50)),
 					Sent:   []byte(fmt.Sprintf(`{"YourReference":"WEB-%d","Amount":%d.50}`, k, k%997)),
 					Answer: []byte(fmt.Sprintf(`{"id":"%d"}`, k)),
 					Keys:   []string{fmt.Sprintf("buyer%d@example.com", k), fmt.Sprintf("WEB-%d", k)}}
