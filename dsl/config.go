@@ -63,7 +63,12 @@ type Settings struct {
 	Schedule      string
 	ScheduleRange hcl.Range
 	Overlap       string
-	DeclRange     hcl.Range
+	// UIToken and UIPasswordHash are the credential the dashboard (kopla
+	// ui, kopla serve) asks for; it refuses to listen beyond loopback
+	// without one (decode_settings_ui.go).
+	UIToken        Secret
+	UIPasswordHash string
+	DeclRange      hcl.Range
 	// BlockRange is the whole kopla block, header and body; zero when the
 	// project has none.
 	BlockRange hcl.Range

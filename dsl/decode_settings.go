@@ -10,7 +10,7 @@ import (
 
 var settingsSchema = &bodySchema{
 	What:       "the kopla block",
-	Attributes: []string{"state", "log_retention_days", "include", "read_overlap", "full_read_every", "schedule", "overlap"},
+	Attributes: []string{"state", "log_retention_days", "include", "read_overlap", "full_read_every", "schedule", "overlap", "ui_token", "ui_password_hash"},
 }
 
 func (l *loader) decodeSettings(blk *hcl.Block) {
@@ -39,6 +39,7 @@ func (l *loader) decodeSettings(blk *hcl.Block) {
 	if attr, ok := c.Attributes["overlap"]; ok {
 		s.Overlap = l.overlap(attr)
 	}
+	l.decodeUISettings(c.Attributes)
 	if attr, ok := c.Attributes["log_retention_days"]; ok {
 		if v, ok := l.eval(attr, cty.Number, "the kopla block"); ok {
 			days, acc := v.AsBigFloat().Int64()

@@ -24,6 +24,9 @@ func activityKeys(f *flow, ch *plan.Change, sent map[string]any, res *connectors
 		}
 	}
 	add(ch.Key)
+	for _, v := range sourceUniqueKeys(f, ch) {
+		add(v)
+	}
 	var stored map[string]any
 	if res != nil && res.Err == nil {
 		stored = res.Record.Fields

@@ -245,6 +245,9 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
 		}
+		if err := a.logPlanErrors(ctx, f, fp); err != nil {
+			diags = append(diags, ErrorDiagnostic("Cannot log the records the plan could not plan", err)...)
+		}
 		// The cursor moves only once the flow is applied; a record that
 		// failed, in the plan or here, is read again (incremental.go).
 		if err := a.storeRead(ctx, f, fp, fr, pl.CreatedAt); err != nil {

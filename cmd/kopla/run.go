@@ -110,6 +110,7 @@ func commands() []command {
 		{"runs", "Show recent runs", runsUsage, (*cli).runs},
 		{"serve", "Run the project continuously: schedules, webhooks, polling", serveUsage, (*cli).serve},
 		{"retry", "Retry the records that failed in a run", retryUsage, (*cli).retry},
+		{"ui", "Serve the dashboard of a project", uiUsage, (*cli).ui},
 		{"version", "Show the version", "Usage: kopla version\n\n  Print the version of kopla.\n", (*cli).printVersion},
 	}
 }

@@ -32,6 +32,9 @@ type ActivityFilter struct {
 	Since time.Time
 	// Limit bounds the number of entries; <= 0 means no bound.
 	Limit int
+	// Before, when not 0, keeps the entries with a smaller ID: the next
+	// page of a listing is the one before the last ID shown.
+	Before int64
 }
 
 // Activities returns the entries matching f, newest first.
@@ -65,6 +68,8 @@ func (f *ActivityFilter) keep(a *Activity) bool {
 	case f.Action != "" && a.Action != f.Action:
 		return false
 	case f.SourceKey != "" && a.SourceKey != f.SourceKey:
+		return false
+	case f.Before != 0 && a.ID >= f.Before:
 		return false
 	}
 	return true
@@ -102,6 +107,10 @@ func activitiesScan(ctx context.Context, tx *sql.Tx, f ActivityFilter) ([]Activi
 		where = append(where, "at >= ?")
 		args = append(args, formatTime(f.Since))
 	}
+	if f.Before != 0 {
+		where = append(where, "id < ?")
+		args = append(args, f.Before)
+	}
 	q := `SELECT id, run_id, at, flow, entries FROM activity`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
@@ -114,7 +123,7 @@ func activitiesScan(ctx context.Context, tx *sql.Tx, f ActivityFilter) ([]Activi
 	defer rows.Close()
 	var out []Activity
 	for rows.Next() && !f.full(out) {
-		r, err := scanActivityRow(rows)
+		r, err := scanActivityRowOf(rows, f.Action)
 		if err != nil {
 			return nil, err
 		}
@@ -150,6 +159,9 @@ func (s *Store) activitiesByKey(ctx context.Context, tx *sql.Tx, f ActivityFilte
 	for _, id := range ids {
 		if f.full(out) {
 			break
+		}
+		if f.Before != 0 && id >= f.Before {
+			continue
 		}
 		if cur == nil || id < cur.id || id >= cur.id+int64(len(cur.entries)) {
 			r, err := scanActivityRow(rowStmt.QueryRowContext(ctx, id))
@@ -189,6 +201,12 @@ type activityRow struct {
 }
 
 func scanActivityRow(row interface{ Scan(...any) error }) (activityRow, error) {
+	return scanActivityRowOf(row, "")
+}
+
+// scanActivityRowOf is scanActivityRow keeping, when action is not "",
+// only the entries of that action, decoding no other (overview.go).
+func scanActivityRowOf(row interface{ Scan(...any) error }, action string) (activityRow, error) {
 	var (
 		r      activityRow
 		runID  sql.NullInt64
@@ -209,6 +227,10 @@ func scanActivityRow(row interface{ Scan(...any) error }) (activityRow, error) {
 		r.unreadable = true
 		r.entries = []Activity{{ID: r.id, RunID: r.run, At: t, Flow: r.flow, Action: "unreadable",
 			Error: fmt.Sprintf("these entries of the activity log cannot be read: %v", err)}}
+		return r, nil
+	}
+	if action != "" {
+		r.entries = decodeEntriesOf(plain, action, &r)
 		return r, nil
 	}
 	entries := decodeEntries(plain)
