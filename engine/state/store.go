@@ -41,6 +41,9 @@ type Store struct {
 	w *sql.DB
 	// r is the read pool: query_only connections reading WAL snapshots.
 	r *sql.DB
+	// d is the database's dialect; pg is set for a Postgres state.
+	d  *dialect
+	pg *pgTarget
 
 	now  func() time.Time
 	pid  int
@@ -87,6 +90,9 @@ func WithClock(now func() time.Time) Option {
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: empty path")
+	}
+	if IsURL(path) {
+		return openPostgres(ctx, path, false, opts)
 	}
 	if err := checkStatePath(path); err != nil {
 		return nil, err
@@ -145,6 +151,7 @@ func newStore(opts []Option) *Store {
 		host = "unknown-host"
 	}
 	s := &Store{
+		d:     sqliteDialect,
 		now:   time.Now,
 		pid:   os.Getpid(),
 		host:  host,
@@ -226,7 +233,8 @@ func dsn(path string, readOnly bool) string {
 // prepare prepares the statements of the hot paths.
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
-	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, upsertLinksTuple, 6, upsertLinksTail); err != nil {
+	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, upsertLinksTuple, 6,
+		fmt.Sprintf(upsertLinksTail, s.d.jsonMerge("links.field_hashes", "excluded.field_hashes"))); err != nil {
 		return err
 	}
 	if s.selectLinks, err = newInStatement(ctx, s.r, selectLinksSQL); err != nil {
