@@ -260,9 +260,13 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		tokens := make([]string, 0, len(s.held))
+		var pgLocks []*pgLock
 		for t, h := range s.held {
 			h.stop()
 			tokens = append(tokens, t)
+			if h.pg != nil {
+				pgLocks = append(pgLocks, h.pg)
+			}
 		}
 		s.held = map[string]*heldLock{}
 		s.mu.Unlock()
@@ -271,6 +275,9 @@ func (s *Store) Close() error {
 			if err := s.release(context.Background(), t); err != nil && !errors.Is(err, ErrLockLost) {
 				errs = append(errs, err)
 			}
+		}
+		for _, l := range pgLocks {
+			l.close()
 		}
 		s.closeStatements()
 		if err := s.r.Close(); err != nil {
