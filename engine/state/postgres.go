@@ -13,11 +13,29 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // DefaultSchema is the Postgres schema of a state whose URL names none.
 const DefaultSchema = "kopla"
+
+// ErrNoState is returned by OpenReadOnly for a Postgres schema that holds
+// no kopla state (yet): nothing has been applied there.
+var ErrNoState = errors.New("state: no kopla state in this schema yet")
+
+// Redact returns a state setting fit to show: a Postgres URL without its
+// password; a file path as it is.
+func Redact(state string) string {
+	if !IsURL(state) {
+		return state
+	}
+	u, err := url.Parse(state)
+	if err != nil {
+		return "(a Postgres URL that cannot be parsed)"
+	}
+	return redactURL(u)
+}
 
 // IsURL reports whether a state setting names a Postgres database
 // (postgres:// or postgresql://) rather than a SQLite file.
@@ -137,7 +155,7 @@ func openPostgres(ctx context.Context, raw string, readOnly bool, opts []Option)
 		s.closeStatements()
 		s.r.Close()
 		s.w.Close()
-		if errors.Is(err, ErrSchemaOutdated) || strings.HasPrefix(err.Error(), "state:") {
+		if errors.Is(err, ErrSchemaOutdated) || errors.Is(err, ErrNoState) || strings.HasPrefix(err.Error(), "state:") {
 			return nil, err
 		}
 		return nil, fmt.Errorf("state: open %s: %w", t.display, err)
@@ -145,6 +163,10 @@ func openPostgres(ctx context.Context, raw string, readOnly bool, opts []Option)
 	if readOnly {
 		var v int
 		err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&v)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+			return fail(ErrNoState)
+		}
 		if err != nil {
 			return fail(fmt.Errorf("read schema version (has this schema a kopla state?): %w", err))
 		}
