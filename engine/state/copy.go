@@ -82,6 +82,13 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCopy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: copy: %w (nothing was copied)", err)
 	}
+	if dst.pg != nil {
+		// Statistics for the planner now, not at autovacuum's next round:
+		// without them lookups by key scan a flow's links.
+		if _, err := dst.w.ExecContext(ctx, `ANALYZE links, runs, intents, activity, activity_keys`); err != nil {
+			return sums, fmt.Errorf("state: copy: analyze: %w", err)
+		}
+	}
 	if dst.salt, err = loadSalt(ctx, dst.r); err != nil {
 		return sums, fmt.Errorf("state: copy: %w", err)
 	}

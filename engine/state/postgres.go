@@ -158,7 +158,11 @@ func openPostgres(ctx context.Context, raw string, readOnly bool, opts []Option)
 		if errors.Is(err, ErrSchemaOutdated) || errors.Is(err, ErrNoState) || strings.HasPrefix(err.Error(), "state:") {
 			return nil, err
 		}
-		return nil, fmt.Errorf("state: open %s: %w", t.display, err)
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("cannot reach the Postgres server (%w); check that it runs and that the URL's host, port, database, user and password "+
+			"(or PGPASSWORD, ~/.pgpass) are right", err))
 	}
 	if readOnly {
 		var v int
@@ -168,7 +172,7 @@ func openPostgres(ctx context.Context, raw string, readOnly bool, opts []Option)
 			return fail(ErrNoState)
 		}
 		if err != nil {
-			return fail(fmt.Errorf("read schema version (has this schema a kopla state?): %w", err))
+			return fail(fmt.Errorf("read the schema version of schema %s: %w", t.schema, err))
 		}
 		switch {
 		case v > len(s.d.migrations):
