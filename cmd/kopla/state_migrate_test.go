@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kopla-dev/kopla/engine/state"
 )
 
 // testPostgresSchema returns the URL of a new schema of the test Postgres
@@ -77,6 +79,27 @@ func TestStateMigrateToPostgresAndBack(t *testing.T) {
 	if r := e.expect(exitOK, "state", "unlock"); !strings.Contains(r.stdout, "not locked") {
 		t.Errorf("state unlock on Postgres:\n%s", r.stdout)
 	}
+	// A lock held by another process: unlock says whose it breaks, and
+	// its holder finds it lost.
+	st, err := state.Open(t.Context(), pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	unlock, err := st.Lock(t.Context(), "kopla apply (test)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.expect(exitError, "apply", "-auto-approve", "-no-color"); !strings.Contains(r.stdout, "State is locked") || !strings.Contains(r.stdout, "kopla apply (test)") {
+		t.Errorf("apply while the Postgres state is locked:\n%s", r.stdout)
+	}
+	if r := e.expect(exitOK, "state", "unlock"); !strings.Contains(r.stdout, "Broke the state lock held by kopla apply (test), pid") {
+		t.Errorf("state unlock of a held Postgres lock:\n%s", r.stdout)
+	}
+	if err := unlock(); err == nil {
+		t.Error("the broken lock could still be released by its holder")
+	}
+	e.expect(exitOK, "apply", "-auto-approve")
 	// A second copy into the same schema is refused.
 	delete(e.vars, "KOPLA_STATE")
 	if r := e.expect(exitError, "state", "migrate", "-to", pg, "-no-color"); !strings.Contains(r.stdout, "already holds a state") {
