@@ -84,10 +84,10 @@ func WithClock(now func() time.Time) Option {
 }
 
 // Open opens the state file at path, creating it and its directory if
-// needed, and brings its schema up to date. A path that is a Postgres URL
-// (IsURL) opens, and creates if needed, the schema it names instead. The file and directory are
+// needed, and brings its schema up to date. The file and directory are
 // created private to the user (0600, 0700): the activity log holds personal
-// data.
+// data. A path that is a Postgres URL (IsURL) opens, and creates if
+// needed, the schema it names instead.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: empty path")
