@@ -29,6 +29,9 @@ Subcommands:
                            order reference): links and recent activity
   show FLOW SOURCE_KEY     Show one link with its field hashes and recent activity
   unlock                   Break the apply lock left by a process that is gone
+  migrate -to STATE        Copy the whole state into another one, a new SQLite
+                           file or a Postgres schema (postgres://...), and
+                           verify the copy by rows and checksums per table
 `
 
 const logUsage = `Usage: kopla [global options] log [options]
@@ -61,7 +64,7 @@ func formatTime(t time.Time) string {
 
 func (c *cli) state(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		return c.stateUsageFailed("state needs a subcommand: list, show or unlock")
+		return c.stateUsageFailed("state needs a subcommand: list, show, unlock or migrate")
 	}
 	switch args[0] {
 	case "list":
@@ -70,11 +73,13 @@ func (c *cli) state(ctx context.Context, args []string) int {
 		return c.stateShow(ctx, args[1:])
 	case "unlock":
 		return c.stateUnlock(ctx, args[1:])
+	case "migrate":
+		return c.stateMigrate(ctx, args[1:])
 	case "-help", "--help", "-h", "help":
 		fmt.Fprint(c.stdout, stateUsage)
 		return exitOK
 	}
-	return c.stateUsageFailed(fmt.Sprintf("unknown state subcommand %q: use list, show or unlock", args[0]))
+	return c.stateUsageFailed(fmt.Sprintf("unknown state subcommand %q: use list, show, unlock or migrate", args[0]))
 }
 
 func (c *cli) stateUsageFailed(msg string) int {
@@ -98,7 +103,7 @@ func (c *cli) inspect(ctx context.Context) (p *engine.Project, st *state.Store, 
 		return nil, nil, exitError, false
 	}
 	if st == nil {
-		fmt.Fprintf(c.stdout, "No state yet: nothing has been applied in this project (%s does not exist).\n", statePath(cfg))
+		fmt.Fprintf(c.stdout, "No state yet: nothing has been applied in this project (%s).\n", stateAbsent(cfg))
 		p.Close()
 		return nil, nil, exitOK, false
 	}
@@ -283,7 +288,7 @@ func (c *cli) stateUnlock(ctx context.Context, args []string) int {
 		return exitError
 	}
 	if st == nil {
-		fmt.Fprintf(c.stdout, "The state is not locked (%s does not exist).\n", statePath(cfg))
+		fmt.Fprintf(c.stdout, "The state is not locked (%s).\n", stateAbsent(cfg))
 		return exitOK
 	}
 	defer st.Close()

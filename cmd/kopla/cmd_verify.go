@@ -72,7 +72,7 @@ func (c *cli) verify(ctx context.Context, args []string) int {
 		if js != nil {
 			js.emit("info", "summary", "No state yet: nothing has been booked.", map[string]any{"operation": "verify", "documents": 0, "mismatches": 0})
 		} else {
-			fmt.Fprintf(c.stdout, "No state yet: nothing has been applied in this project (%s does not exist).\n", statePath(cfg))
+			fmt.Fprintf(c.stdout, "No state yet: nothing has been applied in this project (%s).\n", stateAbsent(cfg))
 		}
 		return exitOK
 	}

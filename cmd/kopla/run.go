@@ -295,6 +295,11 @@ func (c *cli) load() (*dsl.Config, hcl.Diagnostics) {
 		files = append(files, f)
 	}
 	cfg, diags := dsl.Load(c.dir(), dsl.Options{Vars: vars, VarFiles: files, LookupEnv: c.projectEnv})
+	// KOPLA_STATE names the state instead of the kopla block: a Postgres
+	// URL with its password stays out of the project's files.
+	if v, ok := c.lookupEnv("KOPLA_STATE"); ok && v != "" && cfg.Settings != nil {
+		cfg.Settings.State = v
+	}
 	c.log.Debug("project loaded", "dir", c.dir(), "files", len(cfg.Files), "flows", len(cfg.Flows), "diagnostics", len(diags))
 	return cfg, diags
 }
@@ -352,11 +357,16 @@ func besideErrors(diags, known hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
-// statePath is where the project's state lives.
+// statePath is where the project's state lives: the kopla block's state
+// setting (or KOPLA_STATE, see load), else the default file. A Postgres
+// URL is used as it is.
 func statePath(cfg *dsl.Config) string {
 	p := cfg.Settings.State
 	if p == "" {
 		p = state.DefaultPath
+	}
+	if state.IsURL(p) {
+		return p
 	}
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(cfg.Dir, p)
@@ -372,12 +382,22 @@ func (c *cli) openState(ctx context.Context, cfg *dsl.Config, mustExist bool) (*
 		path = filepath.Join(c.sandboxDir, "state.db")
 	}
 	if mustExist {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !state.IsURL(path) {
 			return nil, nil
+		}
+		if state.IsURL(path) {
+			// A schema without a state stays without one.
+			probe, err := state.OpenReadOnly(ctx, path)
+			if errors.Is(err, state.ErrNoState) {
+				return nil, nil
+			}
+			if err == nil {
+				probe.Close()
+			}
 		}
 	}
 	st, err := state.Open(ctx, path, state.WithClock(c.now))
-	c.log.Debug("state opened", "path", path, "error", err)
+	c.log.Debug("state opened", "path", state.Redact(path), "error", err)
 	if err != nil {
 		return nil, stateOpenFailed(cfg, path, err)
 	}
@@ -393,11 +413,14 @@ func (c *cli) openStateReadOnly(ctx context.Context, cfg *dsl.Config) (*state.St
 	if c.sb != nil {
 		path = filepath.Join(c.sandboxDir, "state.db")
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !state.IsURL(path) {
 		return nil, nil
 	}
 	st, err := state.OpenReadOnly(ctx, path, state.WithClock(c.now))
-	c.log.Debug("state opened read-only", "path", path, "error", err)
+	c.log.Debug("state opened read-only", "path", state.Redact(path), "error", err)
+	if errors.Is(err, state.ErrNoState) {
+		return nil, nil
+	}
 	if errors.Is(err, state.ErrSchemaOutdated) {
 		return c.openState(ctx, cfg, true)
 	}
@@ -409,7 +432,7 @@ func (c *cli) openStateReadOnly(ctx context.Context, cfg *dsl.Config) (*state.St
 
 // stateOpenFailed is the diagnostic of a state that cannot be opened.
 func stateOpenFailed(cfg *dsl.Config, path string, err error) hcl.Diagnostics {
-	detail := fmt.Sprintf("The state %s cannot be opened: %s.", path, err)
+	detail := fmt.Sprintf("The state %s cannot be opened: %s.", state.Redact(path), err)
 	var oe *state.OpenError
 	if errors.As(err, &oe) {
 		// It says what is wrong and what to do, naming the file.

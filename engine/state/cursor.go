@@ -155,7 +155,7 @@ func (s *Store) putRetries(ctx context.Context, flow string, keys []string, repl
 		if len(keys) == 0 {
 			return nil
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO retries (flow, source_key) VALUES (?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO retries (flow, source_key) VALUES (?, ?) ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return err
 		}

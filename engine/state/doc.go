@@ -55,4 +55,16 @@
 // batch. Lookups bind up to 500 keys per prepared statement: an apply of
 // 100,000 records costs a few hundred transactions and statements, not
 // 100,000, and one row per record (its link).
+//
+// The state may live in Postgres instead (postgres.go): Open and
+// OpenReadOnly take a postgres:// URL, whose schema parameter names the
+// project's schema. The same queries run on both, through database/sql
+// (pgx's stdlib driver, with ? placeholders numbered on the way); the few
+// differences (schema types, the version counter, JSON merge) are a small
+// dialect table (dialect.go), and the migrations are the same versions
+// for both (schema.go, schema_postgres.go). Write transactions of all
+// processes on a schema are serialised by an advisory lock, as BEGIN
+// IMMEDIATE does on SQLite; the apply lock adds a session advisory lock
+// on a connection of its own (lock_postgres.go). CopyTo moves a state
+// between the two (kopla state migrate).
 package state

@@ -152,7 +152,7 @@ func TestBeginIntentsRejects(t *testing.T) {
 				first.RunID = tt.in.RunID
 			}
 			id, err := s.BeginIntents(ctx, []Intent{first, tt.in})
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !containsFold(err.Error(), tt.want) {
 				t.Fatalf("BeginIntents = %v, %v; want an error containing %q", id, err, tt.want)
 			}
 			pending, err := s.PendingIntents(ctx, "")

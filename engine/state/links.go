@@ -48,9 +48,10 @@ const (
 	// The hashes merge into those of the same target record (an update
 	// writes only the fields that changed; the others keep their last
 	// written value) and replace those of another one (re-linked).
+	// %s is the dialect's merge of two JSON objects (dialect.jsonMerge).
 	upsertLinksTail = `ON CONFLICT (flow, source_key) DO UPDATE SET
 	field_hashes = CASE WHEN links.target_id = excluded.target_id
-		THEN json_patch(links.field_hashes, excluded.field_hashes)
+		THEN %s
 		ELSE excluded.field_hashes END,
 	target_id = excluded.target_id,
 	key_value = excluded.key_value,

@@ -45,6 +45,8 @@ type heldLock struct {
 	// ForceUnlock, or taken over after this process stalled past the
 	// expiry).
 	lost atomic.Bool
+	// pg is the advisory lock of a Postgres state (lock_postgres.go).
+	pg *pgLock
 }
 
 // stop ends the heartbeat and waits for it.
@@ -130,6 +132,16 @@ func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, t
 		holder = "kopla"
 	}
 	token := rand.Text()
+	var pl *pgLock
+	if s.pg != nil {
+		if pl, err = s.lockPostgres(ctx, holder); err != nil {
+			var le *LockedError
+			if errors.As(err, &le) {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("state: lock: %w", err)
+		}
+	}
 	now := s.nowUTC()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := currentLock(ctx, tx)
@@ -138,6 +150,9 @@ func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, t
 		}
 		if cur != nil {
 			reason := s.staleReason(cur, now)
+			if reason == "" && pl != nil {
+				reason = "its database session, which held the lock, has ended"
+			}
 			if reason == "" {
 				return &LockedError{Holder: cur.String(), Since: cur.Since, PID: cur.PID, Host: cur.Host}
 			}
@@ -154,6 +169,7 @@ func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, t
 		return s.interruptDeadRuns(ctx, tx, now)
 	})
 	if err != nil {
+		pl.close()
 		var le *LockedError
 		if errors.As(err, &le) {
 			return nil, nil, err
@@ -164,7 +180,7 @@ func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, t
 	// cancelled (Ctrl-C during apply, whose answers are still being
 	// saved), so they keep ctx's values but not its cancellation.
 	rctx := context.WithoutCancel(ctx)
-	h := &heldLock{done: make(chan struct{}), stopped: make(chan struct{})}
+	h := &heldLock{done: make(chan struct{}), stopped: make(chan struct{}), pg: pl}
 	go s.beat(rctx, token, h)
 	s.mu.Lock()
 	s.held[token] = h
@@ -181,6 +197,7 @@ func (s *Store) lock(ctx context.Context, holder string) (unlock func() error, t
 		delete(s.held, token)
 		s.mu.Unlock()
 		h.stop()
+		defer h.pg.close()
 		return s.release(rctx, token)
 	}, took, nil
 }
@@ -213,6 +230,11 @@ func (s *Store) beat(ctx context.Context, token string, h *heldLock) {
 		case <-h.done:
 			return
 		case <-t.C:
+		}
+		if h.pg != nil && !h.pg.alive(ctx) {
+			// The session, and with it the advisory lock, is gone.
+			h.lost.Store(true)
+			return
 		}
 		res, err := s.w.ExecContext(ctx, `UPDATE locks SET heartbeat_at = ? WHERE name = ? AND token = ?`,
 			formatTime(s.nowUTC()), lockName, token)
@@ -308,6 +330,11 @@ func (s *Store) release(ctx context.Context, token string) error {
 // left by a process that can no longer release it (`kopla state unlock`);
 // breaking the lock of a running apply lets a second apply run beside it.
 func (s *Store) ForceUnlock(ctx context.Context) error {
+	if s.pg != nil {
+		if err := s.endAdvisorySessions(ctx); err != nil {
+			return fmt.Errorf("state: force unlock: %w", err)
+		}
+	}
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM locks WHERE name = ?`, lockName); err != nil {
 		return fmt.Errorf("state: force unlock: %w", err)
 	}

@@ -31,6 +31,9 @@ var ErrSchemaOutdated = errors.New("state schema is older than this kopla's")
 //
 // A file of an older schema gives ErrSchemaOutdated (Open migrates it).
 func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if IsURL(path) {
+		return openPostgres(ctx, path, true, opts)
+	}
 	if err := checkStatePath(path); err != nil {
 		return nil, err
 	}

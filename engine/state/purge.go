@@ -61,6 +61,12 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 // something. The writer is a single connection, so the pragma holds for
 // fn's statements.
 func (s *Store) secureDelete(ctx context.Context, fn func() (deleted bool, err error)) error {
+	if s.pg != nil {
+		// Postgres has no secure_delete: deleted rows stay in the table's
+		// pages until autovacuum reuses them (docs/scale.md).
+		_, err := fn()
+		return err
+	}
 	if _, err := s.w.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -38,13 +39,11 @@ func (s *Store) StartRun(ctx context.Context, command, configDigest string) (int
 	if command == "" {
 		return 0, errors.New("state: start run: empty command")
 	}
-	res, err := s.w.ExecContext(ctx, `
-INSERT INTO runs (command, config_digest, started_at, status, pid, host) VALUES (?, ?, ?, 'running', ?, ?)`,
-		command, configDigest, formatTime(s.nowUTC()), s.pid, s.host)
-	if err != nil {
-		return 0, fmt.Errorf("state: start run: %w", err)
-	}
-	id, err := res.LastInsertId()
+	// RETURNING rather than LastInsertId, which Postgres has not.
+	var id int64
+	err := s.w.QueryRowContext(ctx, `
+INSERT INTO runs (command, config_digest, started_at, status, pid, host) VALUES (?, ?, ?, 'running', ?, ?) RETURNING id`,
+		command, configDigest, formatTime(s.nowUTC()), s.pid, s.host).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("state: start run: %w", err)
 	}
@@ -94,7 +93,7 @@ const runColumns = `id, command, config_digest, started_at, finished_at, status,
 // Runs returns the last limit runs, newest first; limit <= 0 means all.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64 // no limit, on SQLite (-1) and Postgres (ALL) alike
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {

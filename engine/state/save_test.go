@@ -2,7 +2,6 @@ package state
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -112,7 +111,7 @@ func TestSave(t *testing.T) {
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("Save = %v", err)
 			}
-			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			if tt.wantErr != "" && (err == nil || !containsFold(err.Error(), tt.wantErr)) {
 				t.Fatalf("Save = %v; want an error containing %q", err, tt.wantErr)
 			}
 			var linked []string

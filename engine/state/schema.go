@@ -134,9 +134,10 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) migrateStep(ctx context.Context) (done bool, err error) {
+	migrations := s.d.migrations
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var v int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		v, err := s.d.readVersion(ctx, tx)
+		if err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		switch {
@@ -149,13 +150,12 @@ func (s *Store) migrateStep(ctx context.Context) (done bool, err error) {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
-		if step := migrationSteps[v]; step != nil {
+		if step := s.d.steps[v]; step != nil {
 			if err := step(ctx, tx); err != nil {
 				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 			}
 		}
-		// PRAGMA takes no bound parameters; v is an int we computed.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		if err := s.d.writeVersion(ctx, tx, v+1); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
 		return nil

@@ -41,6 +41,9 @@ type Store struct {
 	w *sql.DB
 	// r is the read pool: query_only connections reading WAL snapshots.
 	r *sql.DB
+	// d is the database's dialect; pg is set for a Postgres state.
+	d  *dialect
+	pg *pgTarget
 
 	now  func() time.Time
 	pid  int
@@ -83,10 +86,14 @@ func WithClock(now func() time.Time) Option {
 // Open opens the state file at path, creating it and its directory if
 // needed, and brings its schema up to date. The file and directory are
 // created private to the user (0600, 0700): the activity log holds personal
-// data.
+// data. A path that is a Postgres URL (IsURL) opens, and creates if
+// needed, the schema it names instead.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: empty path")
+	}
+	if IsURL(path) {
+		return openPostgres(ctx, path, false, opts)
 	}
 	if err := checkStatePath(path); err != nil {
 		return nil, err
@@ -145,6 +152,7 @@ func newStore(opts []Option) *Store {
 		host = "unknown-host"
 	}
 	s := &Store{
+		d:     sqliteDialect,
 		now:   time.Now,
 		pid:   os.Getpid(),
 		host:  host,
@@ -226,7 +234,8 @@ func dsn(path string, readOnly bool) string {
 // prepare prepares the statements of the hot paths.
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
-	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, upsertLinksTuple, 6, upsertLinksTail); err != nil {
+	if s.upsertLinks, err = newRowInserter(ctx, s.w, upsertLinksHead, upsertLinksTuple, 6,
+		fmt.Sprintf(upsertLinksTail, s.d.jsonMerge("links.field_hashes", "excluded.field_hashes"))); err != nil {
 		return err
 	}
 	if s.selectLinks, err = newInStatement(ctx, s.r, selectLinksSQL); err != nil {
@@ -252,9 +261,13 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		tokens := make([]string, 0, len(s.held))
+		var pgLocks []*pgLock
 		for t, h := range s.held {
 			h.stop()
 			tokens = append(tokens, t)
+			if h.pg != nil {
+				pgLocks = append(pgLocks, h.pg)
+			}
 		}
 		s.held = map[string]*heldLock{}
 		s.mu.Unlock()
@@ -263,6 +276,9 @@ func (s *Store) Close() error {
 			if err := s.release(context.Background(), t); err != nil && !errors.Is(err, ErrLockLost) {
 				errs = append(errs, err)
 			}
+		}
+		for _, l := range pgLocks {
+			l.close()
 		}
 		s.closeStatements()
 		if err := s.r.Close(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 // the end of the test.
 func openTest(t testing.TB, opts ...Option) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), ".kopla", "state.db")
+	path := testStatePath(t)
 	s, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", path, err)
@@ -190,11 +189,7 @@ func TestMigrationsIdempotentOnReopen(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reopen %d: %v", i, err)
 		}
-		var v int
-		if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		if v != SchemaVersion() {
+		if v := schemaVersionOf(t, s); v != SchemaVersion() {
 			t.Errorf("reopen %d: user_version = %d; want %d", i, v, SchemaVersion())
 		}
 		links, err := s.Links(ctx, "f", []string{"1"})
@@ -209,7 +204,7 @@ func TestMigrationsIdempotentOnReopen(t *testing.T) {
 
 func TestOpenConcurrentMigration(t *testing.T) {
 	// Two processes opening a new file at once must migrate it once.
-	path := filepath.Join(t.TempDir(), "state.db")
+	path := testStatePath(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -231,9 +226,7 @@ func TestOpenConcurrentMigration(t *testing.T) {
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	s, path := openTest(t)
-	if _, err := s.w.ExecContext(t.Context(), fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
-		t.Fatal(err)
-	}
+	setSchemaVersion(t, s, SchemaVersion()+1)
 	s.Close()
 	s2, err := Open(t.Context(), path)
 	if err == nil {
