@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -306,5 +307,30 @@ func waitFor(t *testing.T, w, logs *syncBuffer, done chan int, s string) string 
 			t.Fatalf("no %q within 60s:\n%s", s, logs.String())
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// TestServeRefusesUndecodableNotify: a notify block whose secret is an
+// unset environment variable stops serve before it starts, naming it.
+func TestServeRefusesUndecodableNotify(t *testing.T) {
+	e := newEnv(t)
+	e.write("main.hcl", notifyProject(`
+notify "ops" {
+  on = ["run_failed"]
+  slack {
+    webhook_url = env("SLACK_WEBHOOK")
+  }
+}
+`))
+	e.write("in/people.jsonl", notifyPeople("SE"))
+	vars := map[string]string{"EACCOUNTING_CLIENT_ID": "id", "EACCOUNTING_CLIENT_SECRET": "secret", "EACCOUNTING_REFRESH_TOKEN": "token",
+		"EACCOUNTING_BASE_URL": "http://127.0.0.1:1/v2", "EACCOUNTING_IDENTITY_URL": "http://127.0.0.1:1"}
+	var stdout, stderr bytes.Buffer
+	code := runWith(t.Context(), deps{stdout: &stdout, stderr: &stderr, registry: registry, now: time.Now,
+		lookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }},
+		[]string{"-chdir", e.dir, "-no-color", "serve", "-listen", "127.0.0.1:0", "-no-reconcile"})
+	out := stdout.String() + stderr.String()
+	if code != exitError || !strings.Contains(out, "SLACK_WEBHOOK") || strings.Contains(out, "kopla serve is running") {
+		t.Errorf("serve exited %d; want 1 before it starts, naming SLACK_WEBHOOK:\n%s", code, out)
 	}
 }
