@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,36 @@ func TestNotifyReport(t *testing.T) {
 	}
 	if f := r.Failed[1]; f.Err != nil || f.Message != "blocked: its parent failed" {
 		t.Errorf("other failure %+v; want its message", f)
+	}
+}
+
+// TestNotifyChecks: serve checks the notifier every NotifyEvery, so a
+// flow that has not run successfully within no_success_within is told
+// about without any run.
+func TestNotifyChecks(t *testing.T) {
+	t.Parallel()
+	got := make(chan []byte, 10)
+	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer slack.Close()
+	h := newHarness(t, sandbox.Options{}, Options{Flows: []string{ordersFlow}, NotifyEvery: 50 * time.Millisecond})
+	n, err := notify.New([]notify.Block{{
+		Notify:   &dsl.Notify{Name: "ops", Rules: []dsl.NotifyRule{{Kind: dsl.RuleNoSuccess, Within: 300 * time.Millisecond}}},
+		Channels: &dsl.NotifyChannels{Slack: &dsl.SlackChannel{WebhookURL: dsl.Secret(slack.URL + "/services/T/B/X")}},
+	}}, notify.Options{Project: "webshop", Flows: []string{ordersFlow}, Store: h.st, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.opts.Notifier = n
+	h.start()
+	select {
+	case b := <-got:
+		if !strings.Contains(string(b), ordersFlow) || !strings.Contains(string(b), "FAILING") {
+			t.Errorf("Slack got %s; want the no_success message of %s", b, ordersFlow)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no message within 10s; the checks did not run; log:\n%s", h.logs.String())
 	}
 }
