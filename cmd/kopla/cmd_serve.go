@@ -34,9 +34,14 @@ const serveUsage = `Usage: kopla [global options] serve [options]
   each under the state lock: a kopla apply meanwhile waits for it
   (-lock-timeout) or fails at once, saying who holds it.
 
-  HTTP: /hooks/hubspot, /healthz, /readyz, /metrics (Prometheus). The
+  HTTP: /hooks/hubspot, /healthz, /readyz, /metrics (Prometheus), and
+  POST /api/retry (a retry of a run's failed records, as kopla retry). The
   webhook needs the HubSpot app's client secret in
   KOPLA_HUBSPOT_CLIENT_SECRET; without it HubSpot sources are polled.
+
+  The project's notify blocks send their notifications (one message when
+  a rule begins to fail for a flow, one when it recovers); serve does not
+  start when one of them cannot be read.
 
   On SIGTERM the run in progress goes on for -grace, then stops after its
   batch in flight, which is saved; what it did not do is done after the
