@@ -1,257 +1,38 @@
 package notify
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/json"
-	"encoding/pem"
-	"fmt"
-	"math/big"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kopla-dev/kopla/dsl"
+	"github.com/kopla-dev/kopla/internal/mailpittest"
 )
 
-// mailpitInstall is how to get the SMTP server the e-mail tests send to.
-const mailpitInstall = "go install github.com/axllent/mailpit@v1.33.1"
-
-// mailpit is a Mailpit server on loopback, requiring STARTTLS (with a
-// certificate made for the test) and a login.
-type mailpit struct {
-	smtpPort int
-	api      string
-	roots    *x509.CertPool
-}
+// The Mailpit server of these tests (internal/mailpittest, shared with
+// serve's end-to-end tests).
+type mailpit = mailpittest.Server
 
 const (
-	mailUser     = "kopla"
-	mailPassword = "mail-pass-3e9d"
+	mailUser        = mailpittest.User
+	mailPassword    = mailpittest.Password
+	requireStartTLS = mailpittest.StartTLS
+	requireTLS      = mailpittest.TLS
+	plainRelay      = mailpittest.Plain
 )
 
-// findMailpit finds the mailpit binary on PATH, in $(go env GOPATH)/bin or
-// in the user's cache, and installs it into the cache with the go command
-// when it is nowhere: the e-mail channel is tested against a real SMTP
-// server, and `go test ./...` must work on a machine with only Go on it.
-func findMailpit(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p
-	}
-	gopath := os.Getenv("GOPATH")
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		gopath = strings.TrimSpace(string(out))
-	}
-	for _, dir := range filepath.SplitList(gopath) {
-		p := filepath.Join(dir, "bin", "mailpit")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("mailpit is not installed and there is no cache directory to install it into (%v). Install it with:\n\t%s", err, mailpitInstall)
-	}
-	bin := filepath.Join(cache, "kopla-test", "mailpit-v1.33.1")
-	p := filepath.Join(bin, "mailpit")
-	installMailpit.Do(func() {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		cmd := exec.Command("go", strings.Fields(mailpitInstall)[1:]...)
-		cmd.Env = append(os.Environ(), "GOBIN="+bin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			installErr = fmt.Errorf("%s: %w\n%s", mailpitInstall, err, out)
-		}
-	})
-	if installErr != nil {
-		t.Fatalf("mailpit is not installed and installing it failed; the e-mail tests need it: %v", installErr)
-	}
-	return p
-}
+func startMailpit(t *testing.T, mode string) *mailpit { return mailpittest.Start(t, mode) }
 
-// installMailpit installs Mailpit once per test binary.
-var (
-	installMailpit sync.Once
-	installErr     error
-)
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// selfSignedCert writes a certificate for 127.0.0.1 and localhost and its
-// key into dir.
-func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, roots *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "kopla test SMTP"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots = x509.NewCertPool()
-	roots.AddCert(cert)
-	return certFile, keyFile, roots
-}
-
-// Security modes of the test server.
-const (
-	requireStartTLS = "starttls" // STARTTLS and a login required
-	requireTLS      = "tls"      // TLS from the start and a login required
-	plainRelay      = "plain"    // no TLS, no login: a relay on this machine
-)
-
-func startMailpit(t *testing.T, mode string) *mailpit {
-	t.Helper()
-	bin := findMailpit(t)
-	dir := t.TempDir()
-	certFile, keyFile, roots := selfSignedCert(t, dir)
-	authFile := filepath.Join(dir, "smtp-auth")
-	if err := os.WriteFile(authFile, []byte(mailUser+":"+mailPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m := &mailpit{smtpPort: freePort(t), roots: roots}
-	httpPort := freePort(t)
-	m.api = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	cmd := exec.Command(bin,
-		"--disable-version-check",
-		"--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort),
-		"--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--database", filepath.Join(dir, "mailpit.db"),
-		"--smtp-disable-rdns",
-	)
-	switch mode {
-	case requireStartTLS:
-		cmd.Args = append(cmd.Args, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-starttls", "--smtp-auth-file", authFile)
-	case requireTLS:
-		cmd.Args = append(cmd.Args, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-tls", "--smtp-auth-file", authFile)
-	}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start mailpit: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(m.api + "/api/v1/messages")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort)); err == nil {
-					c.Close()
-					return m
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not start within 15s:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-type mailpitAddress struct {
-	Name    string
-	Address string
-}
-
-type mailpitMessage struct {
-	ID      string
-	From    mailpitAddress
-	To      []mailpitAddress
-	Subject string
-	Text    string
-}
-
-// messages reads back every message Mailpit received, with its text.
-func (m *mailpit) messages(t *testing.T) []mailpitMessage {
-	t.Helper()
-	var list struct {
-		Total    int
-		Messages []mailpitMessage
-	}
-	getJSON(t, m.api+"/api/v1/messages", &list)
-	out := make([]mailpitMessage, 0, len(list.Messages))
-	for _, s := range list.Messages {
-		var full mailpitMessage
-		getJSON(t, m.api+"/api/v1/message/"+s.ID, &full)
-		out = append(out, full)
-	}
-	return out
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-}
-
-func (m *mailpit) block(password string) Block {
+func mailBlock(m *mailpit, password string) Block {
 	return Block{
 		Notify: &dsl.Notify{Name: "ops", Rules: []dsl.NotifyRule{{Kind: dsl.RuleRecordsFailed, Count: 1}}},
 		Channels: &dsl.NotifyChannels{Email: &dsl.EmailChannel{
 			To:   []string{"ops@example.com", "Books <books@example.com>"},
 			From: "kopla@example.com",
-			SMTP: dsl.SMTPSettings{Host: "127.0.0.1", Port: m.smtpPort, Username: mailUser, Password: dsl.Secret(password), StartTLS: true},
+			SMTP: dsl.SMTPSettings{Host: "127.0.0.1", Port: m.SMTPPort, Username: mailUser, Password: dsl.Secret(password), StartTLS: true},
 		}},
 	}
 }
@@ -260,10 +41,10 @@ func (m *mailpit) block(password string) Block {
 // server and reads the messages back through its API.
 func TestEmailThroughMailpit(t *testing.T) {
 	mp := startMailpit(t, requireStartTLS)
-	n, err := New([]Block{mp.block(mailPassword)}, Options{
+	n, err := New([]Block{mailBlock(mp, mailPassword)}, Options{
 		Project:   "shop",
 		Store:     openStore(t, filepath.Join(t.TempDir(), "state.db")),
-		TLSConfig: &tls.Config{RootCAs: mp.roots},
+		TLSConfig: &tls.Config{RootCAs: mp.Roots},
 		Backoff:   time.Millisecond,
 		Command:   "kopla -chdir /srv/shop",
 	})
@@ -283,7 +64,7 @@ func TestEmailThroughMailpit(t *testing.T) {
 	if n.Pending() != 0 {
 		t.Fatalf("Pending = %d; want every message delivered", n.Pending())
 	}
-	got := mp.messages(t)
+	got := mp.Messages(t)
 	if len(got) != 2 {
 		t.Fatalf("Mailpit received %d messages; want 2 (failing, recovered)", len(got))
 	}
@@ -322,10 +103,10 @@ func TestEmailThroughMailpit(t *testing.T) {
 func TestEmailRefusedLoginIsKept(t *testing.T) {
 	mp := startMailpit(t, requireStartTLS)
 	var logs strings.Builder
-	n, err := New([]Block{mp.block("wrong-password-1")}, Options{
+	n, err := New([]Block{mailBlock(mp, "wrong-password-1")}, Options{
 		Project:   "shop",
 		Store:     openStore(t, filepath.Join(t.TempDir(), "state.db")),
-		TLSConfig: &tls.Config{RootCAs: mp.roots},
+		TLSConfig: &tls.Config{RootCAs: mp.Roots},
 		Backoff:   time.Millisecond,
 		Attempts:  1,
 		Logger:    newTextLogger(&logs),
@@ -336,14 +117,14 @@ func TestEmailRefusedLoginIsKept(t *testing.T) {
 	if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 1, t0, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mp.messages(t); len(got) != 0 {
+	if got := mp.Messages(t); len(got) != 0 {
 		t.Fatalf("Mailpit received %d messages with a wrong password", len(got))
 	}
 	if n.Pending() != 1 {
 		t.Errorf("Pending = %d; want the message kept", n.Pending())
 	}
 	out := logs.String()
-	if !strings.Contains(out, "notification send failed") || !strings.Contains(out, "smtp 127.0.0.1:"+strconv.Itoa(mp.smtpPort)) {
+	if !strings.Contains(out, "notification send failed") || !strings.Contains(out, "smtp 127.0.0.1:"+strconv.Itoa(mp.SMTPPort)) {
 		t.Errorf("log lacks the failed send:\n%s", out)
 	}
 	if strings.Contains(out, "wrong-password-1") {
@@ -355,7 +136,7 @@ func TestEmailRefusedLoginIsKept(t *testing.T) {
 // certificate; an untrusted one is refused, not used.
 func TestEmailRequiresTrustedCertificate(t *testing.T) {
 	mp := startMailpit(t, requireStartTLS)
-	n, err := New([]Block{mp.block(mailPassword)}, Options{
+	n, err := New([]Block{mailBlock(mp, mailPassword)}, Options{
 		Project: "shop",
 		Store:   openStore(t, filepath.Join(t.TempDir(), "state.db")),
 		Backoff: time.Millisecond, Attempts: 1,
@@ -366,7 +147,7 @@ func TestEmailRequiresTrustedCertificate(t *testing.T) {
 	if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 1, t0, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mp.messages(t); len(got) != 0 || n.Pending() != 1 {
+	if got := mp.Messages(t); len(got) != 0 || n.Pending() != 1 {
 		t.Fatalf("with an untrusted certificate: %d messages received, %d pending; want 0 and 1", len(got), n.Pending())
 	}
 }
@@ -377,7 +158,7 @@ func TestEmailOtherTransports(t *testing.T) {
 	for _, mode := range []string{requireTLS, plainRelay} {
 		t.Run(mode, func(t *testing.T) {
 			mp := startMailpit(t, mode)
-			b := mp.block(mailPassword)
+			b := mailBlock(mp, mailPassword)
 			smtp := &b.Channels.Email.SMTP
 			smtp.StartTLS = false
 			if mode == requireTLS {
@@ -388,7 +169,7 @@ func TestEmailOtherTransports(t *testing.T) {
 			n, err := New([]Block{b}, Options{
 				Project:   "shop",
 				Store:     openStore(t, filepath.Join(t.TempDir(), "state.db")),
-				TLSConfig: &tls.Config{RootCAs: mp.roots},
+				TLSConfig: &tls.Config{RootCAs: mp.Roots},
 				Backoff:   time.Millisecond,
 				Attempts:  1,
 			})
@@ -398,7 +179,7 @@ func TestEmailOtherTransports(t *testing.T) {
 			if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 5, t0, 1)); err != nil {
 				t.Fatal(err)
 			}
-			got := mp.messages(t)
+			got := mp.Messages(t)
 			if len(got) != 1 || got[0].Subject != "[kopla] shop/paid_orders FAILING: 1 of 11 records failed in run 5" || n.Pending() != 0 {
 				t.Fatalf("received %+v, %d pending; want the failing message delivered", got, n.Pending())
 			}
@@ -410,7 +191,7 @@ func TestEmailOtherTransports(t *testing.T) {
 // that does not offer STARTTLS gets nothing, not the password in clear.
 func TestEmailRefusesServerWithoutStartTLS(t *testing.T) {
 	mp := startMailpit(t, plainRelay)
-	n, err := New([]Block{mp.block(mailPassword)}, Options{
+	n, err := New([]Block{mailBlock(mp, mailPassword)}, Options{
 		Project: "shop",
 		Store:   openStore(t, filepath.Join(t.TempDir(), "state.db")),
 		Backoff: time.Millisecond, Attempts: 1,
@@ -421,7 +202,7 @@ func TestEmailRefusesServerWithoutStartTLS(t *testing.T) {
 	if err := n.RunFinished(t.Context(), recordsRun("paid_orders", 1, t0, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mp.messages(t); len(got) != 0 || n.Pending() != 1 {
+	if got := mp.Messages(t); len(got) != 0 || n.Pending() != 1 {
 		t.Fatalf("to a server without STARTTLS: %d messages received, %d pending; want 0 and 1", len(got), n.Pending())
 	}
 }

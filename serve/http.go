@@ -21,6 +21,7 @@ func (s *Server) handler() http.Handler {
 		}
 		w.Write([]byte("ready\n"))
 	})
+	mux.Handle("POST /api/retry", s.api(s.retryAPI))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Metrics, promhttp.HandlerOpts{}))
 	return mux
 }

@@ -29,6 +29,10 @@ type RunReport struct {
 	// Err is set when the run as a whole failed (the source could not be
 	// read, the lock was held, the state could not be written).
 	Err error
+	// PickupLag is how long the oldest change the run picked up (a webhook
+	// event) had waited when the run ended; HasPickupLag says there was one.
+	PickupLag    time.Duration
+	HasPickupLag bool
 }
 
 // OK reports whether the run did all it planned.
@@ -43,12 +47,23 @@ type FailedRecord struct {
 	Code      string // the API's error code, when known
 	Status    int    // the API's HTTP status, when known
 	Message   string
+	// Err is the error of the write, when it failed at the API (a
+	// *connectors.APIError with its fields' messages).
+	Err error
 	// Retryable says the cause may pass (429, 5xx, a timeout, a parent
 	// that failed): serve tries the record again with backoff.
 	Retryable bool
 	// GivenUp says the record was retried as often as allowed and is now
 	// marked failed until the next change or kopla retry.
 	GivenUp bool
+}
+
+// observers is o as a list (none when nil).
+func observers(o Observer) Observers {
+	if o == nil {
+		return nil
+	}
+	return Observers{o}
 }
 
 // Observers fans a report out to several observers.

@@ -55,6 +55,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Observer is told the outcome of every run (nil: nobody).
 	Observer Observer
+	// Notifier, when set, is handed every run's report (besides the
+	// Observer), checked every NotifyEvery (0 means a minute) and its
+	// waiting messages counted in /metrics (kopla_notifications_pending).
+	Notifier    Notifier
+	NotifyEvery time.Duration
+	// APIMiddleware, when set, wraps the /api/ endpoints (the dashboard's
+	// authentication and CSRF check).
+	APIMiddleware func(http.Handler) http.Handler
 	// HubSpotSecret is the HubSpot app's client secret, which signs its
 	// webhook requests; "" turns /hooks/hubspot off (polling then reads
 	// HubSpot sources by modification date).
@@ -187,6 +195,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = prometheus.NewRegistry()
 	}
+	if opts.NotifyEvery <= 0 {
+		opts.NotifyEvery = defaultNotifyEvery
+	}
 	s := &Server{opts: opts, log: opts.Logger, running: map[string]bool{}}
 	if err := s.loadFlows(opts.Project.Config()); err != nil {
 		return nil, err
@@ -195,6 +206,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(opts.Metrics, s)
+	if opts.Notifier != nil {
+		registerNotifyMetrics(opts.Metrics, opts.Notifier)
+		s.opts.Observer = append(Observers{notifyObserver{n: opts.Notifier, s: s}}, observers(opts.Observer)...)
+	}
 	return s, nil
 }
 
@@ -357,6 +372,13 @@ func (s *Server) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolls := context.WithCancel(ctx)
+	if s.opts.Notifier != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.checkNotifications(pollCtx)
+		}()
+	}
 	for _, p := range s.pollSources() {
 		wg.Add(1)
 		go func() {

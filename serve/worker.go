@@ -128,6 +128,9 @@ func (w *flowWorker) Work(ctx context.Context, j *river.Job[flowArgs]) error {
 	s.setRunning(fi.name, true)
 	defer s.setRunning(fi.name, false)
 	rep, err := s.runFlow(ctx, fi, wk)
+	if !wk.oldest.IsZero() {
+		rep.PickupLag, rep.HasPickupLag = rep.Ended.Sub(wk.oldest), true
+	}
 	s.metrics.observe(rep, wk, s.opts.Now())
 	if s.opts.Observer != nil && (rep.RunID != 0 || rep.Err != nil) {
 		s.opts.Observer.RunFinished(context.WithoutCancel(ctx), rep)
@@ -317,7 +320,7 @@ func countsOf(pl *plan.Plan, res *engine.Result) map[string]int {
 // failedRecord describes a failed write and tells whether its cause may
 // pass: a 429, a 5xx, a timeout, or a parent record that failed.
 func failedRecord(rr *engine.RecordResult, ch *plan.Change) FailedRecord {
-	f := FailedRecord{SourceKey: rr.SourceKey, Key: keyString(rr.Key), Field: rr.Field, Message: rr.Error}
+	f := FailedRecord{SourceKey: rr.SourceKey, Key: keyString(rr.Key), Field: rr.Field, Message: rr.Error, Err: rr.Err}
 	if ch != nil {
 		f.Label = label(ch)
 	}

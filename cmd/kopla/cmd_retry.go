@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/kopla-dev/kopla/engine"
-	"github.com/kopla-dev/kopla/engine/state"
+	"github.com/kopla-dev/kopla/serve"
 )
 
 const retryUsage = `Usage: kopla [global options] retry [options]
@@ -77,7 +76,7 @@ func (c *cli) retry(ctx context.Context, args []string) int {
 		return exitError
 	}
 	defer lock.Unlock()
-	run, ids, err := failedRecords(ctx, st, a.run, a.flows)
+	run, ids, err := serve.FailedRecords(ctx, st, a.run, a.flows)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
 		return exitError
@@ -107,41 +106,4 @@ func (c *cli) retry(ctx context.Context, args []string) int {
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla retry", Lock: lock, Progress: view.Progress})
 	adiags = append(adiags, lock.Unlock()...)
 	return applyExit(view, cfg, p, pl, res, adiags)
-}
-
-// failedRecords reads the source ids of the records that failed or were
-// blocked in a run (0: the last one), by flow, keeping only flows when
-// given.
-func failedRecords(ctx context.Context, st *state.Store, run int64, flows []string) (int64, map[string][]string, error) {
-	if run == 0 {
-		runs, err := st.Runs(ctx, 1)
-		if err != nil {
-			return 0, nil, err
-		}
-		if len(runs) == 0 {
-			return 0, nil, errors.New("there is no run yet: nothing failed")
-		}
-		run = runs[0].ID
-	} else if _, err := st.Run(ctx, run); err != nil {
-		if errors.Is(err, state.ErrNotFound) {
-			return 0, nil, fmt.Errorf("there is no run %d: kopla runs lists them", run)
-		}
-		return 0, nil, err
-	}
-	out := map[string][]string{}
-	for _, action := range []string{"error", "blocked"} {
-		acts, err := st.Activities(ctx, state.ActivityFilter{RunID: run, Action: action})
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, act := range acts {
-			if len(flows) > 0 && !slices.Contains(flows, act.Flow) {
-				continue
-			}
-			if act.SourceKey != "" && !slices.Contains(out[act.Flow], act.SourceKey) {
-				out[act.Flow] = append(out[act.Flow], act.SourceKey)
-			}
-		}
-	}
-	return run, out, nil
 }

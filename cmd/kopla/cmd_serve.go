@@ -13,7 +13,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
+	"github.com/kopla-dev/kopla/engine/state"
+	"github.com/kopla-dev/kopla/notify"
 	"github.com/kopla-dev/kopla/serve"
 )
 
@@ -31,9 +34,14 @@ const serveUsage = `Usage: kopla [global options] serve [options]
   each under the state lock: a kopla apply meanwhile waits for it
   (-lock-timeout) or fails at once, saying who holds it.
 
-  HTTP: /hooks/hubspot, /healthz, /readyz, /metrics (Prometheus). The
+  HTTP: /hooks/hubspot, /healthz, /readyz, /metrics (Prometheus), and
+  POST /api/retry (a retry of a run's failed records, as kopla retry). The
   webhook needs the HubSpot app's client secret in
   KOPLA_HUBSPOT_CLIENT_SECRET; without it HubSpot sources are polled.
+
+  The project's notify blocks send their notifications (one message when
+  a rule begins to fail for a flow, one when it recovers); serve does not
+  start when one of them cannot be read.
 
   On SIGTERM the run in progress goes on for -grace, then stops after its
   batch in flight, which is saved; what it did not do is done after the
@@ -139,6 +147,10 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	if len(diags) > 0 {
 		hv.Diagnostics(diags, cfg.Files) // warnings
 	}
+	notifier, ok := c.serveNotifier(cfg, p, st, secret, hv)
+	if !ok {
+		return exitError
+	}
 	queue := filepath.Join(filepath.Dir(statePath(cfg)), "serve.db")
 	poll := serve.PollOptions{Interval: a.pollInterval}
 	if c.sb != nil {
@@ -153,6 +165,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
+		Notifier: notifier, NotifyEvery: notifyEvery(c.lookupEnv),
 		Listening: func(addr string) {
 			fmt.Fprintf(c.stdout, "kopla serve is running on http://%s (webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics)\n", addr)
 		},
@@ -168,6 +181,49 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(c.stdout, "kopla serve stopped.")
 	return exitOK
+}
+
+// serveNotifier builds the notifier of the project's notify blocks (nil
+// when it has none). A block that cannot be decoded (an unset environment
+// variable) stops serve from starting: it would fail silently otherwise.
+func (c *cli) serveNotifier(cfg *dsl.Config, p *engine.Project, st *state.Store, hubspotSecret string, hv *humanPlan) (serve.Notifier, bool) {
+	blocks, diags := notify.Blocks(cfg, c.projectEnv)
+	if diags.HasErrors() {
+		hv.Diagnostics(diags, cfg.Files)
+		return nil, false
+	}
+	if len(blocks) == 0 {
+		return nil, true
+	}
+	// Messages are read elsewhere: their commands name the project.
+	command := "kopla"
+	if abs, err := filepath.Abs(cfg.Dir); err == nil {
+		command = "kopla -chdir " + abs
+	}
+	secrets := p.SecretValues()
+	if hubspotSecret != "" {
+		secrets = append(secrets, hubspotSecret)
+	}
+	n, err := notify.New(blocks, notify.Options{
+		Project: filepath.Base(cfg.Dir), Flows: p.FlowNames(), Store: st, Logger: c.log.With("component", "notify"),
+		Secrets: secrets, Command: command, Now: c.now,
+	})
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
+		return nil, false
+	}
+	return n, true
+}
+
+// notifyEvery is how often serve checks the notifications: a minute, or
+// KOPLA_NOTIFY_EVERY (tests check faster).
+func notifyEvery(lookupEnv func(string) (string, bool)) time.Duration {
+	if v, ok := lookupEnv("KOPLA_NOTIFY_EVERY"); ok {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return time.Minute
 }
 
 // printServeSandbox prints where the fakes of serve -sandbox listen and
