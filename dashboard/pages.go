@@ -575,6 +575,11 @@ func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusConflict, fmt.Errorf("the retry of %d record(s) of %s failed: %w", len(keys), flow, err))
 		return
 	}
+	if runID == "" {
+		// Queued (kopla serve): the run shows in the list when it starts.
+		http.Redirect(w, r, "/runs?flow="+url.QueryEscape(flow), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/runs/"+url.PathEscape(runID), http.StatusSeeOther)
 }
 

@@ -23,5 +23,8 @@ func (s *Server) handler() http.Handler {
 	})
 	mux.Handle("POST /api/retry", s.api(s.retryAPI))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Metrics, promhttp.HandlerOpts{}))
+	if s.dashboard != nil {
+		mux.Handle("/", s.dashboard)
+	}
 	return mux
 }

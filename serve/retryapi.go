@@ -181,7 +181,7 @@ func (s *Server) queueRetry(ctx context.Context, flow string, run int64, ids []s
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO kopla_retries (flow, source_id, attempts, next_at, last_error) VALUES (?, ?, 0, ?, ?)
 			ON CONFLICT (flow, source_id) DO UPDATE SET attempts = 0, next_at = excluded.next_at`,
-			flow, id, now, fmt.Sprintf("retry of run %d requested", run)); err != nil {
+			flow, id, now, retryNote(run)); err != nil {
 			return 0, false, fmt.Errorf("record retries: %w", err)
 		}
 	}
@@ -193,4 +193,27 @@ func (s *Server) queueRetry(ctx context.Context, flow string, run int64, ids []s
 		return 0, false, err
 	}
 	return res.Job.ID, res.UniqueSkippedAsDuplicate, nil
+}
+
+// retryNote is what a requested retry records as the record's last error
+// until it runs.
+func retryNote(run int64) string {
+	if run == 0 {
+		return "retry requested on the dashboard"
+	}
+	return fmt.Sprintf("retry of run %d requested", run)
+}
+
+// RetryRecords queues a retry of the given failed records of flow, as POST
+// /api/retry does: the dashboard's "retry these". The run starts when the
+// queue takes it, so there is no run id to return yet: "".
+func (s *Server) RetryRecords(ctx context.Context, flow string, keys []string) (string, error) {
+	if _, ok := s.flows[flow]; !ok {
+		return "", fmt.Errorf("serve does not run the flow %q", flow)
+	}
+	if len(keys) == 0 {
+		return "", errors.New("no records to retry")
+	}
+	_, _, err := s.queueRetry(ctx, flow, 0, keys)
+	return "", err
 }

@@ -147,7 +147,14 @@ type Server struct {
 	running map[string]bool
 	// activity is when each poll source last found changes.
 	activity sync.Map
+	// dashboard is served under / (Mount).
+	dashboard http.Handler
 }
+
+// Mount serves the dashboard under / on serve's listener. It is called
+// before Run, with a dashboard whose retries go through this server's queue
+// (RetryRecords).
+func (s *Server) Mount(dashboard http.Handler) { s.dashboard = dashboard }
 
 // flowInfo is what serve knows of a flow.
 type flowInfo struct {

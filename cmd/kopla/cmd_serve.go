@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kopla-dev/kopla/dashboard"
 	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/state"
@@ -161,13 +162,14 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 			poll.Interval = 10 * time.Second
 		}
 	}
+	endpoints := "webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics"
 	srv, err := serve.New(ctx, serve.Options{
 		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Notifier: notifier, NotifyEvery: notifyEvery(c.lookupEnv),
 		Listening: func(addr string) {
-			fmt.Fprintf(c.stdout, "kopla serve is running on http://%s (webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics)\n", addr)
+			fmt.Fprintf(c.stdout, "kopla serve is running on http://%s (%s)\n", addr, endpoints)
 		},
 	})
 	if err != nil {
@@ -175,6 +177,13 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		return exitError
 	}
 	defer srv.Close()
+	mounted, ok := c.mountDashboard(srv, cfg, st, a.listen)
+	if !ok {
+		return exitError
+	}
+	if mounted {
+		endpoints = "dashboard: /; " + endpoints
+	}
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
 		return exitError
@@ -236,4 +245,30 @@ func (c *cli) printServeSandbox(secret string) {
 	}
 	fmt.Fprintf(c.stdout, "  webhook client secret (KOPLA_HUBSPOT_CLIENT_SECRET) = %q\n", secret)
 	fmt.Fprintln(c.stdout, "These are the fakes' own test credentials, not secrets of any real account.")
+}
+
+// mountDashboard serves the dashboard under / on serve's listener, its
+// retries queued by serve. Beyond loopback it needs a credential (ui_token
+// or ui_password_hash); without one serve still takes webhooks there, and
+// says that it leaves the dashboard out.
+func (c *cli) mountDashboard(srv *serve.Server, cfg *dsl.Config, st *state.Store, listen string) (mounted, ok bool) {
+	auth := dashboard.Auth{Token: string(cfg.Settings.UIToken), PasswordHash: cfg.Settings.UIPasswordHash}
+	if err := checkListen(listen, auth.Configured()); err != nil {
+		fmt.Fprintf(c.stderr, "Warning: the dashboard is not served: %s\n", engine.Sentence(err.Error()))
+		return false, true
+	}
+	h, err := dashboard.New(dashboard.Options{
+		Store:   st,
+		Project: dashboardProject(cfg),
+		Retrier: srv,
+		Auth:    auth,
+		Logger:  c.log,
+		Now:     c.now,
+	})
+	if err != nil {
+		fmt.Fprintf(c.stderr, "Error: cannot start the dashboard: %s\n", engine.Sentence(err.Error()))
+		return false, false
+	}
+	srv.Mount(h)
+	return true, true
 }

@@ -7,11 +7,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -213,6 +215,22 @@ func TestServeSandbox(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no run within 60s:\n%s%s", stdout.String(), stderr.String())
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// The dashboard is served under / on the same listener.
+	addr := regexp.MustCompile(`kopla serve is running on (http://127\.0\.0\.1:\d+) \(dashboard: /;`).FindStringSubmatch(stdout.String())
+	if addr == nil {
+		t.Fatalf("serve does not say it serves the dashboard:\n%s", stdout.String())
+	}
+	for path, want := range map[string]string{"/": "orders_to_eaccounting_orders", "/runs": "orders_to_eaccounting_orders", "/healthz": "ok"} {
+		resp, err := http.Get(addr[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d; want 200 with %q:\n%.400s", path, resp.StatusCode, want, body)
 		}
 	}
 	cancel()
