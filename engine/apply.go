@@ -260,7 +260,7 @@ func countsMap(c plan.Counts) map[string]int {
 
 // applyFlow writes one flow's creates and updates, batch by batch, as it
 // reads them from the plan.
-func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*FlowResult, error) {
+func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ *FlowResult, err error) {
 	fr := &FlowResult{Flow: f.name, Target: fp.Target}
 	counts := fp.Counts()
 	total := counts.Create + counts.Update
@@ -279,6 +279,11 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	if !ok {
 		return fr, fmt.Errorf("target %s cannot be written", f.target.ref)
 	}
+	defer func() {
+		if ferr := flushTarget(ctx, f, target); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	size := a.p.engine.opts.BatchSize
 	if bs, ok := target.(connectors.WriteBatchSizer); ok && bs.WriteBatchSize() > 0 {
 		size = bs.WriteBatchSize()
