@@ -30,7 +30,7 @@
 // Write call are applied in one rewrite, so a rewrite costs time in
 // proportion to the file's size; objects ask the engine for large batches
 // (connectors.WriteBatchSizer). A Write that only creates rows in a file of
-// 4 MiB or more appends them to a journal beside it instead, merged into
+// 1 MiB or more appends them to a journal beside it instead, merged into
 // the file in one rewrite when the engine has written the flow
 // (connectors.Flusher), before the file is read or updated, and by the next
 // process after a crash (journal.go): a run of many creates writes the file

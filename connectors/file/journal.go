@@ -34,7 +34,7 @@ import (
 
 // journalFrom is the file size from which appends go to the journal: a
 // rewrite of a smaller file costs little, and the file stays up to date.
-const journalFrom = 4 << 20
+const journalFrom = 1 << 20
 
 // journalMagic starts a journal's header.
 const journalMagic = "KOPLAJ1\n"
