@@ -40,6 +40,11 @@ type ApplyOptions struct {
 	RecheckCreates bool
 	// Progress, when set, is called after each batch of writes.
 	Progress func(flow string, done, total int)
+	// Stream, when set, is handed each record's result once its batch is
+	// stored; FlowResult.Records then keeps only the records that were not
+	// written (failed, blocked, interrupted, unverified), and counts the
+	// others in FlowResult.Streamed.
+	Stream func(flow string, rr *RecordResult)
 }
 
 // Result is what an apply did.
@@ -59,6 +64,9 @@ type FlowResult struct {
 	Flow    string
 	Target  string
 	Records []*RecordResult
+	// Streamed counts the records written and handed to
+	// ApplyOptions.Stream, which Records does not keep.
+	Streamed plan.Counts
 }
 
 // RecordResult is what happened to one planned change.
@@ -87,6 +95,8 @@ type RecordResult struct {
 func (r *Result) Counts() plan.Counts {
 	var c plan.Counts
 	for _, f := range r.Flows {
+		c.Create += f.Streamed.Create
+		c.Update += f.Streamed.Update
 		for _, rec := range f.Records {
 			if rec.Interrupted {
 				continue // counted in NotWritten
@@ -190,7 +200,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		res.Flows = append(res.Flows, fr)
 		if ctx.Err() != nil {
 			res.Interrupted = true
-			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-len(fr.Records))
+			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-fr.handled())
 			for _, rr := range fr.Records {
 				if rr.Interrupted {
 					res.NotWritten++
@@ -300,7 +310,10 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ 
 			return errors.New("the state lock was lost while this apply held it (broken with kopla state unlock, " +
 				"or taken over after this process stalled past the lock's expiry); stopped before writing more. Run kopla plan to see what is left")
 		}
-		if err := a.applyBatch(ctx, f, writer, batch, fr); err != nil {
+		from := len(fr.Records)
+		err := a.applyBatch(ctx, f, writer, batch, fr)
+		a.streamResults(fr, from)
+		if err != nil {
 			return err
 		}
 		done += len(batch)
