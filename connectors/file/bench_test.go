@@ -1,8 +1,14 @@
 package file
 
 import (
+	"bufio"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -274,4 +280,59 @@ func BenchmarkScan100k(b *testing.B) {
 			reportRatesOf(b, cpu0, benchRecords)
 		})
 	}
+}
+
+// BenchmarkReadPeopleEncodingCSV reads the file of BenchmarkReadPeople with
+// encoding/csv, each row into a record map with its offset as rows keep it
+// (InputOffset): the alternative to the connector's own CSV reader, to
+// weigh against BenchmarkReadPeople.
+func BenchmarkReadPeopleEncodingCSV(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("email,first,last,phone,city,country,address,amount\n")
+	for i := range benchRecords {
+		fmt.Fprintf(&sb, "Person%d@Example.com,First%d,Last%d,+46 70 000 %04d,Stad %d,Sweden,Storgatan %d B,%d.5\n", i, i, i, i%10000, i%100, i%300, i%1000)
+	}
+	path := b.TempDir() + "/people.csv"
+	writeFile(b, path, sb.String())
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+		r.ReuseRecord = true
+		header, err := r.Read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		header = slices.Clone(header)
+		n := 0
+		var page []connectors.Record
+		for {
+			start := r.InputOffset()
+			row, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec := make(map[string]any, len(header))
+			for j, name := range header {
+				rec[name] = row[j]
+			}
+			page = append(page, connectors.Record{ID: "line:" + strconv.FormatInt(start, 10), Fields: rec})
+			if len(page) == defaultPageSize {
+				page = page[:0]
+			}
+			n++
+		}
+		f.Close()
+		if n != benchRecords {
+			b.Fatalf("read %d records; want %d", n, benchRecords)
+		}
+	}
+	reportRatesOf(b, cpu0, benchRecords)
 }

@@ -89,39 +89,3 @@ func writePlan(w *bufio.Writer, p *Plan) error {
 	return w.Flush()
 }
 
-// ReadFile loads a saved plan, refusing files that are not plans or are of
-// another format version.
-func ReadFile(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	var saved struct {
-		header
-		Flows []flowJSON `json:"flows"`
-	}
-	if err := json.Unmarshal(data, &saved); err != nil || saved.Kind != fileKind {
-		return nil, fmt.Errorf("%s is not a kopla plan file", path)
-	}
-	if saved.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s is a plan of format version %d; this kopla reads version %d: plan again", path, saved.FormatVersion, FormatVersion)
-	}
-	p := &Plan{FormatVersion: saved.FormatVersion, CreatedAt: saved.CreatedAt, ConfigDigest: saved.ConfigDigest}
-	for _, fj := range saved.Flows {
-		if fj.FlowPlan == nil {
-			return nil, fmt.Errorf("%s is not a kopla plan file", path)
-		}
-		for _, raw := range fj.Changes {
-			ch := &Change{}
-			if err := json.Unmarshal(raw, ch); err != nil {
-				return nil, fmt.Errorf("%s: a change of flow %s cannot be read: %w", path, fj.Flow, err)
-			}
-			fj.Add(ch)
-		}
-		if err := fj.Err(); err != nil {
-			return nil, err
-		}
-		p.Flows = append(p.Flows, fj.FlowPlan)
-	}
-	return p, nil
-}
