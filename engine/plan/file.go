@@ -88,4 +88,3 @@ func writePlan(w *bufio.Writer, p *Plan) error {
 	w.WriteString("]}\n")
 	return w.Flush()
 }
-
