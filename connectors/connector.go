@@ -216,6 +216,14 @@ type WriteBatchSizer interface {
 	WriteBatchSize() int
 }
 
+// Flusher is implemented by objects that may hold back what Write made
+// durable from what other programs see (the file connector journals rows
+// appended to a large file and merges them into it once). The engine calls
+// Flush after a flow's last Write to the object.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // Discoverer reads what can only be known from the live account (custom
 // fields, enumeration options) and caches it under Deps.StateDir, where
 // Factory.Objects finds it. `kopla init` calls it.

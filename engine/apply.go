@@ -47,6 +47,11 @@ type ApplyOptions struct {
 	// Parallelism caps the batches written at the same time, across all
 	// flows (-parallelism); 0 means DefaultParallelism.
 	Parallelism int
+	// Stream, when set, is handed each record's result once its batch is
+	// stored; FlowResult.Records then keeps only the records that were not
+	// written (failed, blocked, interrupted, unverified), and counts the
+	// others in FlowResult.Streamed.
+	Stream func(flow string, rr *RecordResult)
 }
 
 // DefaultParallelism is how many batches an apply writes at the same time
@@ -70,6 +75,9 @@ type FlowResult struct {
 	Flow    string
 	Target  string
 	Records []*RecordResult
+	// Streamed counts the records written and handed to
+	// ApplyOptions.Stream, which Records does not keep.
+	Streamed plan.Counts
 }
 
 // RecordResult is what happened to one planned change.
@@ -102,6 +110,8 @@ type RecordResult struct {
 func (r *Result) Counts() plan.Counts {
 	var c plan.Counts
 	for _, f := range r.Flows {
+		c.Create += f.Streamed.Create
+		c.Update += f.Streamed.Update
 		for _, rec := range f.Records {
 			if rec.Interrupted {
 				continue // counted in NotWritten
@@ -220,14 +230,14 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		f, fp, fr, err := fa.f, fa.fp, fa.fr, fa.err
 		if ctx.Err() != nil {
 			res.Interrupted = true
-			if fr == nil || len(fr.Records) == 0 && errors.Is(err, context.Canceled) {
+			if fr == nil || fr.handled() == 0 && errors.Is(err, context.Canceled) {
 				// Interrupted before the flow wrote anything: it is not
 				// written at all.
 				res.NotWritten += fp.Counts().Create + fp.Counts().Update
 				continue
 			}
 			res.Flows = append(res.Flows, fr)
-			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-len(fr.Records))
+			res.NotWritten += max(0, fp.Counts().Create+fp.Counts().Update-fr.handled())
 			for _, rr := range fr.Records {
 				if rr.Interrupted {
 					res.NotWritten++
@@ -294,7 +304,7 @@ func countsMap(c plan.Counts) map[string]int {
 // the apply's write slots is free: the batches of a target that writes
 // concurrently (concurrentWriter) are written at the same time, those of
 // any other target one after another, in the order of the plan.
-func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*FlowResult, error) {
+func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ *FlowResult, err error) {
 	fr := &FlowResult{Flow: f.name, Target: fp.Target}
 	counts := fp.Counts()
 	total := counts.Create + counts.Update
@@ -313,6 +323,11 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	if !ok {
 		return fr, fmt.Errorf("target %s cannot be written", f.target.ref)
 	}
+	defer func() {
+		if ferr := flushTarget(ctx, f, target); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	size := a.p.engine.opts.BatchSize
 	if bs, ok := target.(connectors.WriteBatchSizer); ok && bs.WriteBatchSize() > 0 {
 		size = bs.WriteBatchSize()
@@ -383,7 +398,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 				recs, err = a.applyBatch(ctx, f, writer, b)
 			}
 			mu.Lock()
-			parts[i].recs = recs
+			parts[i].recs, parts[i].seqs = a.streamBatch(fr, recs, seqs)
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}

@@ -59,13 +59,19 @@ func writePeople(tb testing.TB, dir string, n int) {
 
 // fileEngine returns an engine with the file connector, as the benchmarks
 // use it.
-func fileEngine(tb testing.TB) *Engine {
+func fileEngine(tb testing.TB, opt ...func(*Options)) *Engine {
 	tb.Helper()
 	reg := connectors.NewRegistry()
 	if err := reg.Register(file.New()); err != nil {
 		tb.Fatal(err)
 	}
-	return New(Options{Registry: reg, BatchSize: 5000})
+	opts := Options{Registry: reg, BatchSize: 5000}
+	for _, o := range opt {
+		if o != nil {
+			o(&opts)
+		}
+	}
+	return New(opts)
 }
 
 // BenchmarkPlanApplyFileToFile plans and applies 100k records from a CSV
@@ -73,12 +79,16 @@ func fileEngine(tb testing.TB) *Engine {
 // own cost, with a connector that costs little.
 //
 //	go test ./engine -run '^$' -bench PlanApplyFileToFile -benchtime 3x -cpu 1
-func BenchmarkPlanApplyFileToFile(b *testing.B) {
+func BenchmarkPlanApplyFileToFile(b *testing.B) { benchPlanApply(b, nil) }
+
+// benchPlanApply is BenchmarkPlanApplyFileToFile with the engine's options
+// changed by opt.
+func benchPlanApply(b *testing.B, opt func(*Options)) {
 	const n = 100_000
 	ctx := context.Background()
 	src := b.TempDir()
 	writePeople(b, src, n)
-	eng := fileEngine(b)
+	eng := fileEngine(b, opt)
 	b.ReportAllocs()
 	var cpu float64
 	b.ResetTimer()

@@ -151,13 +151,9 @@ type program struct {
 	// prog is the program as checked: its tree is what the analyses of the
 	// expression (fields used, functions called) read.
 	prog *vm.Program
-	// fast is the same expression compiled to read record fields without
-	// reflection and to call typed function forms (see fastPatcher); it is
-	// what runs.
+	// fast is the same expression compiled with the run's environment
+	// passed to find and user functions (see fastPatcher); it is what runs.
 	fast *vm.Program
-	// direct, when set, evaluates the expression without the VM (see
-	// directOf).
-	direct direct
 }
 
 // Compile resolves connections and compiles every flow. The diagnostics say
@@ -538,9 +534,7 @@ func (p *Project) compile(pr *program, env types.Map, f *flow, extra ...expr.Opt
 	if diags := p.findFieldDiagnostics(pr); diags.HasErrors() {
 		return diags
 	}
-	if pr.fast = p.compileFast(pr, env, extra); pr.fast != nil && len(extra) == 0 {
-		pr.direct = p.funcs.directOf(prog.Node())
-	}
+	pr.fast = p.compileFast(pr, env, extra)
 	if f != nil && p.funcs.callsUser(prog.Node()) {
 		// What the expression reads through user functions (see funccheck.go).
 		return p.funcs.checkCalls(pr.expr, env, extra, f.name)

@@ -131,34 +131,6 @@ func TestFastProgramsMatchChecked(t *testing.T) {
 	}
 }
 
-// TestDirectCoversCommonMappings: the shapes most mappings have are
-// evaluated without the VM; the others are left to it.
-func TestDirectCoversCommonMappings(t *testing.T) {
-	p := testEngine(t).mustProject(t)
-	f := p.flows["customers"]
-	for src, want := range map[string]bool{
-		"source.email":                             true,
-		"lower(trim(source.email))":                true,
-		"source.first + ' ' + source.last":         true,
-		"(source.first ?? '') + '!'":               true,
-		"round_money(number(source.first), 2)":     true,
-		"country_code(source.last) ?? 'SE'":        true,
-		"'imported'":                               true,
-		"target?.Name":                             false,
-		"source.active ? 'yes' : 'no'":             false,
-		"len(source.email)":                        false,
-		"find(memory.books.customers, 'Email', 1)": false,
-	} {
-		pr := &program{expr: exprOf(src)}
-		if diags := p.compile(pr, p.flowEnv(f), f); diags.HasErrors() {
-			t.Fatalf("%s: %v", src, diags)
-		}
-		if got := pr.direct != nil; got != want {
-			t.Errorf("%s: evaluated without the VM = %v; want %v", src, got, want)
-		}
-	}
-}
-
 // TestFastFunctionBodiesMatchChecked runs the bodies of function blocks
 // both ways.
 func TestFastFunctionBodiesMatchChecked(t *testing.T) {

@@ -7,13 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 
-	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
-	"github.com/expr-lang/expr/vm/runtime"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/engine/plan"
@@ -223,148 +220,10 @@ type evaluator struct {
 }
 
 func (ev *evaluator) run(pr *program, env map[string]any) (any, error) {
-	if pr.direct != nil {
-		if src, ok := env[envSource].(map[string]any); ok {
-			if v, ok := pr.direct(env, src); ok {
-				return v, nil
-			}
-		}
-	}
 	if pr.fast != nil {
 		return ev.vm.Run(pr.fast, env)
 	}
 	return ev.vm.Run(pr.prog, env)
-}
-
-// direct evaluates an expression without the VM. ok is false when it cannot
-// tell: the expression failed, or met a value of a kind it leaves to the VM;
-// the VM then evaluates the expression again, for its value or its error
-// as the VM words it (the functions direct calls have no side effects).
-type direct func(env, src map[string]any) (v any, ok bool)
-
-// directOf returns the direct evaluation of a checked expression tree, or
-// nil when it has parts direct does not cover. It covers what most mappings
-// are: source.x and var.x, literals, calls of the built-ins, lookup,
-// lookup_key and fail, string concatenation (+ of two strings) and ??.
-func (l *funcLib) directOf(node ast.Node) direct {
-	switch n := node.(type) {
-	case *ast.MemberNode:
-		id, ok := n.Node.(*ast.IdentifierNode)
-		prop, isString := n.Property.(*ast.StringNode)
-		if !ok || !isString || n.Optional || n.Method {
-			return nil
-		}
-		name := prop.Value
-		switch id.Value {
-		case envSource:
-			return func(_, src map[string]any) (any, bool) { return src[name], true }
-		case envVar:
-			return func(env, _ map[string]any) (any, bool) {
-				vars, ok := env[envVar].(map[string]any)
-				if !ok {
-					return nil, false
-				}
-				return vars[name], true
-			}
-		}
-	case *ast.StringNode:
-		return constant(n.Value)
-	case *ast.IntegerNode:
-		if t := n.Type(); t == nil || t.Kind() == reflect.Int {
-			return constant(n.Value)
-		}
-	case *ast.FloatNode:
-		if t := n.Type(); t == nil || t.Kind() != reflect.Float32 {
-			return constant(n.Value)
-		}
-	case *ast.BoolNode:
-		return constant(n.Value)
-	case *ast.NilNode:
-		return constant(nil)
-	case *ast.ConstantNode:
-		switch n.Value.(type) {
-		case nil, string, float64, int, bool:
-			return constant(n.Value)
-		}
-	case *ast.BinaryNode:
-		left, right := l.directOf(n.Left), l.directOf(n.Right)
-		if left == nil || right == nil {
-			return nil
-		}
-		switch n.Operator {
-		case "+":
-			return func(env, src map[string]any) (any, bool) {
-				a, ok := left(env, src)
-				if !ok {
-					return nil, false
-				}
-				b, ok := right(env, src)
-				if !ok {
-					return nil, false
-				}
-				as, ok := a.(string)
-				bs, ok2 := b.(string)
-				if !ok || !ok2 {
-					return nil, false // numbers, lists, errors: the VM's
-				}
-				return as + bs, true
-			}
-		case "??":
-			return func(env, src map[string]any) (any, bool) {
-				a, ok := left(env, src)
-				if !ok {
-					return nil, false
-				}
-				if !runtime.IsNil(a) {
-					return a, true
-				}
-				return right(env, src)
-			}
-		}
-	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return nil
-		}
-		args := make([]direct, len(n.Arguments))
-		for i, a := range n.Arguments {
-			if args[i] = l.directOf(a); args[i] == nil {
-				return nil
-			}
-		}
-		switch fn1, fn2 := l.one[id.Value], l.two[id.Value]; {
-		case len(args) == 1 && fn1 != nil:
-			arg := args[0]
-			return func(env, src map[string]any) (any, bool) {
-				a, ok := arg(env, src)
-				if !ok {
-					return nil, false
-				}
-				v, err := fn1(a)
-				return v, err == nil
-			}
-		case len(args) == 2 && fn2 != nil:
-			arg1, arg2 := args[0], args[1]
-			return func(env, src map[string]any) (any, bool) {
-				a, ok := arg1(env, src)
-				if !ok {
-					return nil, false
-				}
-				b, ok := arg2(env, src)
-				if !ok {
-					return nil, false
-				}
-				v, err := fn2(a, b)
-				return v, err == nil
-			}
-		}
-	}
-	return nil
-}
-
-// constant is the direct evaluation of a literal.
-func constant(v any) direct {
-	return func(_, _ map[string]any) (any, bool) { return v, true }
 }
 
 // recordError is a runtime failure of one record's expression.

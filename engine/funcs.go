@@ -10,7 +10,6 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/types"
-	"github.com/expr-lang/expr/vm/runtime"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/dsl"
@@ -26,21 +25,9 @@ type funcLib struct {
 	// base holds the runtime values every expression sees (var, object
 	// references).
 	base map[string]any
-	// fast holds the typed forms of functions by name and number of
-	// arguments (see addFastForms); one and two hold the same functions
-	// as they return errors, for expressions evaluated without the VM
-	// (see directOf).
-	fast map[fastKey]any
-	one  map[string]func(any) (any, error)
-	two  map[string]func(any, any) (any, error)
 	// specs are the user functions as checked for the types of the
 	// arguments of their calls (see checkCalls), by function and types.
 	specs map[string]*specialization
-}
-
-type fastKey struct {
-	name  string
-	arity int
 }
 
 type userFunc struct {
@@ -81,7 +68,6 @@ func newFuncLib(p *Project) *funcLib {
 		fnType := reflect.FuncOf(in, []reflect.Type{anyType}, false)
 		l.options = append(l.options, expr.Function(name, uf.call, reflect.New(fnType).Interface()))
 	}
-	l.addFastForms()
 	return l
 }
 
@@ -92,43 +78,7 @@ func newFuncLib(p *Project) *funcLib {
 // the shared Project.
 const envFinds = "$finds"
 
-// addFastForms makes the typed forms of the built-ins and of lookup,
-// lookup_key and fail: func(any) any and func(any, any) any, which expr
-// calls without collecting the arguments into a new slice, as it does for
-// every run of a program calling a function given as an option. The
-// compiled programs that run call these (see fastPatcher); the expressions
-// as written and checked call the functions themselves. Functions that a
-// function block of the same name replaces keep their own form.
-func (l *funcLib) addFastForms() {
-	l.fast = map[fastKey]any{}
-	l.one = map[string]func(any) (any, error){}
-	l.two = map[string]func(any, any) (any, error){}
-	addOne := func(name string, one func(any) (any, error)) {
-		if _, shadowed := l.user[name]; !shadowed {
-			l.one[name] = one
-			l.fast[fastKey{name, 1}] = func(a any) any { return must(one(a)) }
-		}
-	}
-	addTwo := func(name string, two func(any, any) (any, error)) {
-		if _, shadowed := l.user[name]; !shadowed {
-			l.two[name] = two
-			l.fast[fastKey{name, 2}] = func(a, b any) any { return must(two(a, b)) }
-		}
-	}
-	for _, b := range builtinFuncs() {
-		if b.one != nil {
-			addOne(b.name, b.one)
-		}
-		if b.two != nil {
-			addTwo(b.name, b.two)
-		}
-	}
-	addTwo("lookup", func(a, b any) (any, error) { return l.lookup(a, b) })
-	addTwo("lookup_key", func(a, b any) (any, error) { return l.lookupKey(a, b) })
-	addOne("fail", func(a any) (any, error) { return fail(a) })
-}
-
-// must is how a typed form fails: expr turns a panic with an error into
+// must is how a function called with $env fails: expr turns a panic with an error into
 // the same error as a function's returned error.
 func must(v any, err error) any {
 	if err != nil {
@@ -137,60 +87,35 @@ func must(v any, err error) any {
 	return v
 }
 
-// getField reads a member as expr's own fetch does: a missing key of a map
-// is nil, anything but a map is expr's business (and its errors).
-func getField(from, name any) any {
-	if m, ok := from.(map[string]any); ok {
-		if k, ok := name.(string); ok {
-			return m[k]
-		}
-	}
-	return runtime.Fetch(from, name)
-}
-
-// fastPatcher rewrites a checked expression into the one that runs:
-// member reads (a.b, a["b"]) become calls of getField, as expr reads a map
-// member through reflection, which allocates for every read, and calls of
-// functions with a typed form call that form. The functions called are
-// constants of the program: nothing to look up in the environment. Calls
-// of find and of user functions get the environment as a first argument,
-// for the run's find() cache it holds.
+// fastPatcher rewrites a checked expression into the one that runs: calls
+// of find, warn and of user functions get the environment as a first
+// argument, for the run's find() cache and warnings it holds. Everything
+// else runs on expr's VM as written (a second evaluator and typed call
+// forms were measured at no gain: docs/operations.md#performance).
 type fastPatcher struct{ lib *funcLib }
 
 func (v fastPatcher) Visit(node *ast.Node) {
 	// expr checks again only nodes without a type: with every type
-	// cleared, the patched tree is checked as a whole, and calls of typed
-	// forms become typed calls.
+	// cleared, the patched tree is checked as a whole.
 	(*node).SetNature(nature.Nature{})
-	switch n := (*node).(type) {
-	case *ast.MemberNode:
-		if n.Optional || n.Method {
-			return // a?.b keeps its nil jump; a.b() stays a method call
-		}
-		if prop, ok := n.Property.(*ast.StringNode); ok {
-			ast.Patch(node, &ast.CallNode{
-				Callee:    &ast.ConstantNode{Value: getField},
-				Arguments: []ast.Node{n.Node, &ast.StringNode{Value: prop.Value}},
-			})
-		}
-	case *ast.CallNode:
-		id, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok {
-			return
-		}
-		withEnv := func(fn func(...any) any) {
-			n.Callee = &ast.ConstantNode{Value: fn}
-			n.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, n.Arguments...)
-		}
-		if uf := v.lib.user[id.Value]; uf != nil {
-			withEnv(uf.callIn)
-		} else if id.Value == "find" && len(n.Arguments) == 3 {
-			withEnv(findIn)
-		} else if id.Value == "warn" {
-			withEnv(warnIn)
-		} else if fn, ok := v.lib.fast[fastKey{id.Value, len(n.Arguments)}]; ok {
-			n.Callee = &ast.ConstantNode{Value: fn}
-		}
+	n, ok := (*node).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	withEnv := func(fn func(...any) any) {
+		n.Callee = &ast.ConstantNode{Value: fn}
+		n.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, n.Arguments...)
+	}
+	if uf := v.lib.user[id.Value]; uf != nil {
+		withEnv(uf.callIn)
+	} else if id.Value == "find" && len(n.Arguments) == 3 {
+		withEnv(findIn)
+	} else if id.Value == "warn" {
+		withEnv(warnIn)
 	}
 }
 

@@ -87,55 +87,8 @@ type flowRun struct {
 	slab []pending
 	ptrs []*pending
 	busy bool
-	// raws, changes and fieldChanges hold the encoded sources, changes and
-	// field changes handed to the plan: one allocation for many records,
-	// used again once the plan has spilled them (see decide).
-	raws         arena[byte]
-	changes      arena[plan.Change]
-	fieldChanges arena[plan.FieldChange]
 	// checks are the target schema's rules for the values written (check.go).
 	checks valueChecks
-}
-
-// arena hands out slices of chunks, all of which can be handed out again
-// once nothing uses what they hold any more.
-type arena[T any] struct {
-	chunks   [][]T
-	cur      int // the chunk handed out of now
-	chunkLen int
-}
-
-// Chunk lengths of the arenas: some 32 KiB each, within the allocator's
-// size classes.
-const (
-	rawChunk         = 32 << 10
-	changeChunk      = 128
-	fieldChangeChunk = 512
-)
-
-// alloc returns n elements, len and cap n, holding what they held before.
-func (a *arena[T]) alloc(n int) []T {
-	for a.cur < len(a.chunks) {
-		c := a.chunks[a.cur]
-		if cap(c)-len(c) >= n {
-			a.chunks[a.cur] = c[:len(c)+n]
-			return c[len(c) : len(c)+n : len(c)+n]
-		}
-		a.cur++
-	}
-	c := make([]T, n, max(n, a.chunkLen))
-	a.chunks = append(a.chunks, c)
-	a.cur = len(a.chunks) - 1
-	return c[:n:n]
-}
-
-// reuse makes every chunk available again: what was handed out must not be
-// used any more.
-func (a *arena[T]) reuse() {
-	for i := range a.chunks {
-		a.chunks[i] = a.chunks[i][:0]
-	}
-	a.cur = 0
 }
 
 // outcome is the plan of one source record.
@@ -279,14 +232,11 @@ func (pl *planner) newRun(f *flow, dependency bool) *flowRun {
 			KeyField:   f.keyField,
 			Dependency: dependency,
 		},
-		done:         map[string]*outcome{},
-		planned:      map[string]struct{}{},
-		keys:         map[string]string{},
-		digest:       sha256.New(),
-		raws:         arena[byte]{chunkLen: rawChunk},
-		changes:      arena[plan.Change]{chunkLen: changeChunk},
-		fieldChanges: arena[plan.FieldChange]{chunkLen: fieldChangeChunk},
-		checks:       checksOf(f.target.schema),
+		done:    map[string]*outcome{},
+		planned: map[string]struct{}{},
+		keys:    map[string]string{},
+		digest:  sha256.New(),
+		checks:  checksOf(f.target.schema),
 	}
 }
 
@@ -1212,8 +1162,7 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		}
 		r.labelChange(&ch, it)
 		if o.action == plan.Create || o.action == plan.Update || o.action == plan.Error {
-			ch.Source = r.raws.alloc(len(it.raw))
-			copy(ch.Source, it.raw)
+			ch.Source = slices.Clone(it.raw)
 		}
 		if len(it.unknown) > 0 {
 			ch.Ensured = it.ensured
@@ -1224,29 +1173,22 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 			// instead of it being read again (see current).
 			ch.Target = jsonenc.Append(nil, withID(*match), true)
 		}
-		c := &r.changes.alloc(1)[0]
+		// Each change is its own: one kept after the plan spilled it (an
+		// ensured flow's outcome) is never overwritten.
+		c := new(plan.Change)
 		*c = ch
 		o.change = c
-		spilled := r.fp.Spilled()
 		r.fp.Add(c)
-		if r.fp.Spilled() != spilled && !r.f.ensured {
-			// The plan copied every change so far to its spill file, and
-			// only an ensured flow keeps changes (in its outcomes): the
-			// memory of all of them can hold the next ones.
-			r.raws.reuse()
-			r.changes.reuse()
-			r.fieldChanges.reuse()
-		}
 	}
 	r.remember(it.rec.ID, o)
 	return o
 }
 
 // createFields lists every field of a create, create-only ones included,
-// in field changes handed out of the run's arena. Fields with no value are
+// in field changes. Fields with no value are
 // left out: the target's default applies.
 func (r *flowRun) createFields(desired []any, unknown map[string]bool) []plan.FieldChange {
-	fields := appendCreateFields(r.fieldChanges.alloc(len(r.f.fields) + r.f.defaults.count())[:0], r.f, desired, unknown)
+	fields := appendCreateFields(make([]plan.FieldChange, 0, len(r.f.fields)+r.f.defaults.count()), r.f, desired, unknown)
 	return fields[:len(fields):len(fields)]
 }
 

@@ -187,7 +187,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if a.json {
 		js := &jsonStream{w: c.stdout, now: c.now}
 		js.version(c.version)
-		view = &jsonApply{jsonPlan{j: js, reveal: a.showSensitive}}
+		view = &jsonApply{jsonPlan: jsonPlan{j: js, reveal: a.showSensitive}}
 	} else {
 		view = &humanApply{humanPlan: humanPlan{w: c.stdout, style: style{c.color()}, reveal: c.reveal(a.showSensitive)}, progress: c.isTerminal(c.stdout)}
 	}
@@ -279,6 +279,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{
 		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress, Parallelism: a.parallelism,
+		Stream: view.Stream(pl, p.TargetFieldSensitive),
 		// The plan waited for an answer: someone other than kopla may
 		// have created the same records meanwhile.
 		RecheckCreates: !saved && !a.autoApprove,

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/term"
@@ -31,7 +32,18 @@ import (
 	"github.com/kopla-dev/kopla/connectors/hubspot"
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit unless
+// GOMEMLIMIT sets one. What a run keeps is bounded by its batches but for
+// a few indexes by key (the planner's keys, a file target's rows); the
+// garbage of a million records is not left to double the heap before it
+// is collected. Past the limit the runtime caps the collector at half the
+// CPU rather than fail.
+const defaultMemoryLimit = 200 << 20
+
 func main() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -16,6 +16,10 @@ import (
 type applyView interface {
 	planView
 	Progress(flow string, done, total int)
+	// Stream returns what is handed each record as it is written
+	// (engine.ApplyOptions.Stream): the results of a large apply are not
+	// kept until the end.
+	Stream(pl *plan.Plan, sens sensitivity) func(flow string, rr *engine.RecordResult)
 	Result(pl *plan.Plan, res *engine.Result, sens sensitivity)
 }
 
@@ -74,6 +78,8 @@ func summarize(pl *plan.Plan, res *engine.Result) outcome {
 		if fr == nil {
 			continue
 		}
+		o.counts.Create += fr.Streamed.Create
+		o.counts.Update += fr.Streamed.Update
 		for _, r := range fr.Records {
 			if r.Interrupted {
 				continue // in notWritten
@@ -139,6 +145,12 @@ func (v *humanApply) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.Fi
 	v.humanPlan.Diagnostics(diags, files)
 }
 
+// Stream: the human view shows counts and failures only, which the
+// result keeps.
+func (v *humanApply) Stream(*plan.Plan, sensitivity) func(string, *engine.RecordResult) {
+	return func(string, *engine.RecordResult) {}
+}
+
 func (v *humanApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) {
 	v.clearProgress()
 	o := summarize(pl, res)
@@ -190,6 +202,9 @@ func writeFailure(w io.Writer, st style, f failure, sens sensitivity) {
 
 type jsonApply struct {
 	jsonPlan
+	// streamed says the records were emitted as they were written
+	// (Stream), so Result does not emit them again.
+	streamed bool
 }
 
 func (v *jsonApply) Progress(flow string, done, total int) {
@@ -213,13 +228,46 @@ type jsonRecord struct {
 	Verification *engine.Verification `json:"verification,omitempty"`
 }
 
+// jsonRecordOf is one record of the JSON UI, its key hidden when
+// sensitive.
+func jsonRecordOf(sens sensitivity, flow, keyField string, key any, r jsonRecord) jsonRecord {
+	r.Flow, r.KeyField, r.Key = flow, keyField, key
+	if sens.is(flow, keyField) && key != nil {
+		r.Key, r.KeySensitive = nil, true
+	}
+	return r
+}
+
+// emitRecord emits the message of one applied record.
+func (v *jsonApply) emitRecord(sens sensitivity, flow, keyField string, rr *engine.RecordResult) {
+	r := jsonRecordOf(sens, flow, keyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error, Verification: rr.Verification})
+	switch {
+	case rr.Interrupted:
+		v.j.emit("warn", "apply_interrupted", fmt.Sprintf("%s %s: Not written: %s", flow, rr.SourceKey, rr.Error), map[string]any{"record": r})
+	case rr.Verification.Failed():
+		v.j.emit("error", "apply_verification_failed", fmt.Sprintf("%s %s: %s complete, target %s, but %s", flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID, rr.Error), map[string]any{"record": r})
+	case rr.Action == plan.Error || rr.Action == plan.Blocked:
+		v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", flow, rr.SourceKey, actionTitle(rr.Action), rr.Error), map[string]any{"record": r})
+	default:
+		v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID), map[string]any{"record": r})
+	}
+}
+
+// Stream emits each record as it is written.
+func (v *jsonApply) Stream(pl *plan.Plan, sens sensitivity) func(string, *engine.RecordResult) {
+	v.streamed = true
+	return func(flow string, rr *engine.RecordResult) {
+		var keyField string
+		if fp := pl.Flow(flow); fp != nil {
+			keyField = fp.KeyField
+		}
+		v.emitRecord(sens, flow, keyField, rr)
+	}
+}
+
 func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) {
 	record := func(flow, keyField string, key any, r jsonRecord) jsonRecord {
-		r.Flow, r.KeyField, r.Key = flow, keyField, key
-		if sens.is(flow, keyField) && key != nil {
-			r.Key, r.KeySensitive = nil, true
-		}
-		return r
+		return jsonRecordOf(sens, flow, keyField, key, r)
 	}
 	results := map[string]*engine.FlowResult{}
 	if res != nil {
@@ -235,21 +283,11 @@ func (v *jsonApply) Result(pl *plan.Plan, res *engine.Result, sens sensitivity) 
 			}
 		}
 		fr := results[fp.Flow]
-		if fr == nil {
+		if fr == nil || v.streamed {
 			continue
 		}
 		for _, rr := range fr.Records {
-			r := record(fp.Flow, fp.KeyField, rr.Key, jsonRecord{SourceKey: rr.SourceKey, Action: rr.Action, Planned: rr.Planned, TargetID: rr.TargetID, Field: rr.Field, Error: rr.Error, Verification: rr.Verification})
-			switch {
-			case rr.Interrupted:
-				v.j.emit("warn", "apply_interrupted", fmt.Sprintf("%s %s: Not written: %s", fp.Flow, rr.SourceKey, rr.Error), map[string]any{"record": r})
-			case rr.Verification.Failed():
-				v.j.emit("error", "apply_verification_failed", fmt.Sprintf("%s %s: %s complete, target %s, but %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID, rr.Error), map[string]any{"record": r})
-			case rr.Action == plan.Error || rr.Action == plan.Blocked:
-				v.j.emit("error", "apply_errored", fmt.Sprintf("%s %s: %s: %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.Error), map[string]any{"record": r})
-			default:
-				v.j.emit("info", "apply_complete", fmt.Sprintf("%s %s: %s complete, target %s", fp.Flow, rr.SourceKey, actionTitle(rr.Action), rr.TargetID), map[string]any{"record": r})
-			}
+			v.emitRecord(sens, fp.Flow, fp.KeyField, rr)
 		}
 	}
 	o := summarize(pl, res)

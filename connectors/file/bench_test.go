@@ -1,8 +1,14 @@
 package file
 
 import (
+	"bufio"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,8 +143,10 @@ func contactWrites(from, n int) []connectors.Write {
 }
 
 // BenchmarkWriteBatches mirrors the engine's apply of 100,000 creates:
-// ten Write calls of writeBatchSize creates into one file growing from
-// empty, each rewriting the whole file.
+// Write calls of writeBatchSize creates into one file growing from empty,
+// then the Flush that ends the flow. written/output is the bytes written to
+// storage per byte of the file made (the rewrites of a file below
+// journalFrom, the journal, its merge).
 func BenchmarkWriteBatches(b *testing.B) {
 	for _, ext := range []string{"jsonl", "csv"} {
 		b.Run(ext, func(b *testing.B) {
@@ -147,6 +155,7 @@ func BenchmarkWriteBatches(b *testing.B) {
 				batches = append(batches, contactWrites(from, writeBatchSize))
 			}
 			root := b.TempDir()
+			var written, output float64
 			b.ReportAllocs()
 			cpu0 := cpuSeconds()
 			for b.Loop() {
@@ -160,11 +169,22 @@ func BenchmarkWriteBatches(b *testing.B) {
 				}
 				obj := openObject(b, dir, "contacts", nil)
 				b.StartTimer()
+				out0 := bytesOut()
 				for _, w := range batches {
 					writeOrFail(b, obj, w)
 				}
+				if err := obj.Flush(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+				written += bytesOut() - out0
+				if info, err := os.Stat(obj.path); err == nil {
+					output += float64(info.Size())
+				}
 			}
 			reportRatesOf(b, cpu0, benchRecords)
+			if written > 0 {
+				b.ReportMetric(written/output, "written/output")
+			}
 		})
 	}
 }
@@ -260,4 +280,59 @@ func BenchmarkScan100k(b *testing.B) {
 			reportRatesOf(b, cpu0, benchRecords)
 		})
 	}
+}
+
+// BenchmarkReadPeopleEncodingCSV reads the file of BenchmarkReadPeople with
+// encoding/csv, each row into a record map with its offset as rows keep it
+// (InputOffset): the alternative to the connector's own CSV reader, to
+// weigh against BenchmarkReadPeople.
+func BenchmarkReadPeopleEncodingCSV(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("email,first,last,phone,city,country,address,amount\n")
+	for i := range benchRecords {
+		fmt.Fprintf(&sb, "Person%d@Example.com,First%d,Last%d,+46 70 000 %04d,Stad %d,Sweden,Storgatan %d B,%d.5\n", i, i, i, i%10000, i%100, i%300, i%1000)
+	}
+	path := b.TempDir() + "/people.csv"
+	writeFile(b, path, sb.String())
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+		r.ReuseRecord = true
+		header, err := r.Read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		header = slices.Clone(header)
+		n := 0
+		var page []connectors.Record
+		for {
+			start := r.InputOffset()
+			row, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec := make(map[string]any, len(header))
+			for j, name := range header {
+				rec[name] = row[j]
+			}
+			page = append(page, connectors.Record{ID: "line:" + strconv.FormatInt(start, 10), Fields: rec})
+			if len(page) == defaultPageSize {
+				page = page[:0]
+			}
+			n++
+		}
+		f.Close()
+		if n != benchRecords {
+			b.Fatalf("read %d records; want %d", n, benchRecords)
+		}
+	}
+	reportRatesOf(b, cpu0, benchRecords)
 }

@@ -124,25 +124,36 @@ func TestConformance(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if tt.setup != nil {
-				tt.setup(dir)
+		// journal: every create into an existing file goes to the
+		// journal (journal.go), as in a large file.
+		for _, journal := range []bool{false, true} {
+			name := tt.name
+			if journal {
+				name += "/journal"
 			}
-			obj := openObject(t, dir, "contacts", tt.settings)
-			obj.conn.pageSize = 2
-			connectortest.RunConformance(t, connectortest.Harness{
-				Object:    obj,
-				KeyField:  "email",
-				NewFields: tt.fields,
-				Change:    change,
-				Invalid:   tt.invalid,
+			t.Run(name, func(t *testing.T) {
+				dir := t.TempDir()
+				if tt.setup != nil {
+					tt.setup(dir)
+				}
+				obj := openObject(t, dir, "contacts", tt.settings)
+				obj.conn.pageSize = 2
+				if journal {
+					obj.conn.journalFrom = 0
+				}
+				connectortest.RunConformance(t, connectortest.Harness{
+					Object:    obj,
+					KeyField:  "email",
+					NewFields: tt.fields,
+					Change:    change,
+					Invalid:   tt.invalid,
+				})
+				if _, err := obj.Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error { return nil }); err != nil {
+					t.Errorf("Read after the suite: %v", err)
+				}
+				checkNoTemp(t, dir)
 			})
-			if _, err := obj.Read(t.Context(), connectors.ReadRequest{}, func([]connectors.Record) error { return nil }); err != nil {
-				t.Errorf("Read after the suite: %v", err)
-			}
-			checkNoTemp(t, dir)
-		})
+		}
 	}
 }
 

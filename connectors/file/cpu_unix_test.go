@@ -14,3 +14,13 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// bytesOut returns the bytes the process wrote to storage so far (0 where
+// the system does not tell).
+func bytesOut() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Oublock) * 512
+}

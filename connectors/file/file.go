@@ -29,7 +29,12 @@
 // edited by hand survives), created rows are appended. All writes of one
 // Write call are applied in one rewrite, so a rewrite costs time in
 // proportion to the file's size; objects ask the engine for large batches
-// (connectors.WriteBatchSizer).
+// (connectors.WriteBatchSizer). A Write that only creates rows in a file of
+// 1 MiB or more appends them to a journal beside it instead, merged into
+// the file in one rewrite when the engine has written the flow
+// (connectors.Flusher), before the file is read or updated, and by the next
+// process after a crash (journal.go): a run of many creates writes the file
+// about twice, not once per batch.
 //
 // Rows that cannot be parsed (invalid JSON, a broken CSV quote) are skipped
 // and left as they are. Read emits every good row and then returns a
@@ -141,6 +146,9 @@ type connector struct {
 	// rename replaces a file by its rewrite; a seam for tests of failed
 	// rewrites.
 	rename func(oldpath, newpath string) error
+	// journalFrom is the file size from which appends are journaled
+	// (journal.go); a seam for tests.
+	journalFrom int64
 }
 
 var _ connectors.Connector = (*connector)(nil)
@@ -165,7 +173,7 @@ func newConnector(cfg connectors.Config, deps connectors.Deps, shared *files) (*
 		name: deps.Name, dir: abs, display: filepath.Clean(dir), key: cfg.String("key"), delim: delim,
 		missingEmpty: cfg.String("missing") == missingEmpty,
 		pageSize:     defaultPageSize, logger: logger.With("connector", Kind, "connection", deps.Name), files: shared,
-		rename: os.Rename,
+		rename: os.Rename, journalFrom: journalFrom,
 	}, nil
 }
 

@@ -42,6 +42,10 @@ type fileState struct {
 	// each costs the garbage collector more than the rest of the write.
 	rows []byte
 	out  *bufio.Writer
+	// journal holds the rows appended but not yet merged into the file
+	// (see journal.go), and owner the object that wrote them.
+	journal *journal
+	owner   *object
 }
 
 // keepBuffer is the largest rows buffer kept between writes.
@@ -201,6 +205,9 @@ func (s *snapshot) has(fields []string) bool {
 // with a current snapshot indexing fields. f is nil when the file does not
 // exist. The caller holds st.mu and closes f.
 func (o *object) open(st *fileState, fields []string) (*os.File, *snapshot, error) {
+	if err := o.keepJournal(fields); err != nil {
+		return nil, nil, o.fileError(err)
+	}
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		st.snap = &snapshot{head: fileHead{term: "\n"}, index: map[string]*valueIndex{}}
@@ -327,7 +334,14 @@ func (s *snapshot) appendLookup(dst []int32, id string) []int32 {
 
 // fetch reads and parses rows by number; out[i] is rows[i]. Many rows are
 // read in one sequential pass, a few by position.
-func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, error) {
+func (o *object) fetch(f io.ReaderAt, snap *snapshot, rows []int32) ([]fetched, error) {
+	var size int64 // of the file after the merge of its journal
+	if snap.info != nil {
+		size = snap.info.Size()
+	}
+	if l, ok := f.(logical); ok && l.j != nil {
+		size = l.j.base + l.j.size
+	}
 	order := make([]int, len(rows))
 	var total int64
 	for i, n := range rows {
@@ -343,7 +357,7 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 		// them would cost more than a read per row.
 		lo, hi := slices.Min(rows), slices.Max(rows)
 		if span := snap.rows[hi].end - snap.rows[lo].start; span/int64(len(rows)) < fetchGap {
-			br = bufio.NewReaderSize(io.NewSectionReader(f, 0, snap.info.Size()), 256<<10)
+			br = bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 256<<10)
 		}
 	}
 	out := make([]fetched, len(rows))
@@ -357,7 +371,7 @@ func (o *object) fetch(f *os.File, snap *snapshot, rows []int32) ([]fetched, err
 		case br == nil || p.start < pos: // by position, or the same row again
 			_, err = f.ReadAt(data, p.start)
 		case p.start-pos > 1<<20:
-			br.Reset(io.NewSectionReader(f, p.start, snap.info.Size()-p.start))
+			br.Reset(io.NewSectionReader(f, p.start, size-p.start))
 			_, err = io.ReadFull(br, data)
 			pos = p.end
 		default:

@@ -53,6 +53,9 @@ const schemaSample = 1000
 // fields of the first JSON Lines records with the types of their values.
 func (o *object) schema() (connectors.Schema, error) {
 	s := connectors.Schema{Open: true, PositionalIDs: o.conn.key == ""}
+	if err := o.settleLocked(); err != nil {
+		return s, err
+	}
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
@@ -195,6 +198,9 @@ func (o *object) Read(ctx context.Context, req connectors.ReadRequest, emit func
 	if req.Archived {
 		return "", nil
 	}
+	if err := o.settleLocked(); err != nil {
+		return "", err
+	}
 	f, err := os.Open(o.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if o.conn.missingEmpty {
@@ -308,7 +314,7 @@ func (o *object) Find(ctx context.Context, field string, values []any) ([]connec
 	}
 	slices.Sort(rows)
 	rows = slices.Compact(rows)
-	got, err := o.fetch(f, snap, rows)
+	got, err := o.fetch(logical{f, o.state.journal}, snap, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +367,7 @@ func (o *object) Get(ctx context.Context, ids []string) ([]connectors.Record, er
 		}
 		seen[id] = true
 		rows := snap.lookup(id)
-		got, err := o.fetch(f, snap, rows)
+		got, err := o.fetch(logical{f, o.state.journal}, snap, rows)
 		if err != nil {
 			return nil, err
 		}

@@ -80,6 +80,17 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 		}
 	}
 	src, snap, err := o.open(o.state, fields)
+	if err == nil && o.state.journal != nil && o.rewrites(snap, writes) {
+		// The rewrite starts from the file with the journal's rows in it.
+		if src != nil {
+			src.Close()
+		}
+		if err = o.settle(); err != nil {
+			err = o.fileError(err)
+		} else {
+			src, snap, err = o.open(o.state, fields)
+		}
+	}
 	if err != nil {
 		return failAll(err)
 	}
@@ -101,7 +112,12 @@ func (o *object) Write(ctx context.Context, writes []connectors.Write) []connect
 	}
 	var newSnap *snapshot
 	if err == nil {
-		if newSnap, err = o.rewrite(src, snap, p); err != nil {
+		if o.journals(snap, p) {
+			newSnap, err = o.journalAppend(snap, p)
+		} else {
+			newSnap, err = o.rewrite(src, snap, p)
+		}
+		if err != nil {
 			err = o.fileError(err)
 		}
 	}

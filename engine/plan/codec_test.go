@@ -208,3 +208,28 @@ func TestTotalsJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSpillJSON is the spill codec's alternative, encoding/json (the
+// saved plan's encoding): one change encoded and decoded per op, to weigh
+// against BenchmarkSpillEncode + BenchmarkSpillDecode.
+//
+//	go test ./engine/plan -run '^$' -bench Spill -cpu 1
+func BenchmarkSpillJSON(b *testing.B) {
+	chs := make([]*Change, 1000)
+	for i := range chs {
+		chs[i] = createChange(i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		data, err := json.Marshal(chs[i%len(chs)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ch Change
+		if err := json.Unmarshal(data, &ch); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
