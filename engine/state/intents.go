@@ -164,12 +164,19 @@ func checkIntent(in Intent) error {
 // their intents (unknown IDs are ignored), in one transaction. Call it once
 // the outcome of their writes (links, activity) is stored.
 func (s *Store) ResolveIntents(ctx context.Context, ids []int64) error {
+	return s.ResolveIntentsKeeping(ctx, ids, nil)
+}
+
+// ResolveIntentsKeeping is ResolveIntents but for the intents whose source
+// keys keep lists under their entry's ID: those stay pending (a create the
+// engine could not settle yet).
+func (s *Store) ResolveIntentsKeeping(ctx context.Context, ids []int64, keep map[int64][]string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if err := s.resolveIntents(ctx, tx, id, nil); err != nil {
+			if err := s.resolveIntents(ctx, tx, id, keep[id]); err != nil {
 				return err
 			}
 		}
