@@ -605,6 +605,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	var (
 		journal int64
 		pending []string
+		// committing are those of pending the target may still be
+		// carrying out (intents.go).
+		committing []string
 	)
 	// What the target answered is recorded even when the apply is
 	// interrupted (Ctrl-C) during or after the writes: a record written
@@ -649,6 +652,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 					}
 				} else if ch.Action == plan.Create {
 					pending = append(pending, ch.SourceKey)
+					if errors.Is(res.Err, connectors.ErrMayStillCommit) {
+						committing = append(committing, ch.SourceKey)
+					}
 				}
 				a.applied[key] = &appliedRecord{failed: true}
 				acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))
@@ -678,7 +684,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	return out, a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
+	return out, a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending, Committing: committing})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's

@@ -70,6 +70,10 @@ func (a *applier) reconcileIntents(ctx context.Context) error {
 		case len(m) > 1:
 			// Not ours to choose: the plan reports the key as ambiguous.
 			a.p.engine.log.Warn("interrupted create matches several records", "flow", in.Flow, "target", in.Object, "records", len(m))
+		case !in.Committing:
+			// Cut off by an interrupt or a crash, or failed without a
+			// sign that the target may still carry it out: it is created
+			// again, as it is not found.
 		case now.Sub(in.CreatedAt) < SettleWindow:
 			keep[in.ID] = append(keep[in.ID], in.SourceKey)
 			a.lost.waiting[r] = true
@@ -148,7 +152,7 @@ func (r *flowRun) createPending(ctx context.Context, sourceKey string) bool {
 			}
 			now := r.pl.p.engine.opts.Now()
 			for _, in := range pending {
-				if in.Action == string(plan.Create) && in.KeyValue != "" && now.Sub(in.CreatedAt) < SettleWindow {
+				if in.Action == string(plan.Create) && in.Committing && in.KeyValue != "" && now.Sub(in.CreatedAt) < SettleWindow {
 					r.lostCreates[in.SourceKey] = true
 				}
 			}

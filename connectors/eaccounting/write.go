@@ -224,7 +224,7 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 			// may still be committing the record, and a second POST could
 			// store it twice (orders have no unique key there). The engine
 			// keeps the create's intent and looks again on the next run.
-			return connectors.Record{}, fmt.Errorf("%w (%v) and no record has this %s yet; eAccounting may still be committing it, so it is not sent again", errAnswerLost, err, key)
+			return connectors.Record{}, fmt.Errorf("%w (%v) and no record has this %s yet, so it is not sent again: %w", errAnswerLost, err, key, connectors.ErrMayStillCommit)
 		}
 		if attempt >= maxCreateAttempts {
 			return connectors.Record{}, fmt.Errorf("%w %d times (last: %v); the record was not stored before the last attempt", errAnswerLost, attempt, err)
