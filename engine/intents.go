@@ -30,9 +30,9 @@ type lostCreates struct {
 	// waiting are not found yet and younger than SettleWindow: they are
 	// not created in this run.
 	waiting map[ref]bool
-	// released were given up (older than SettleWindow, still not found):
-	// they are created again, and a conflict then means the lost create
-	// was stored after all.
+	// released are not found and created again in this run: cut off by an
+	// interrupt or a crash, or waited for longer than SettleWindow. A
+	// conflict then means the earlier create was stored after all.
 	released map[ref]bool
 }
 
@@ -74,6 +74,7 @@ func (a *applier) reconcileIntents(ctx context.Context) error {
 			// Cut off by an interrupt or a crash, or failed without a
 			// sign that the target may still carry it out: it is created
 			// again, as it is not found.
+			a.lost.released[r] = true
 		case now.Sub(in.CreatedAt) < SettleWindow:
 			keep[in.ID] = append(keep[in.ID], in.SourceKey)
 			a.lost.waiting[r] = true

@@ -301,7 +301,7 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		c := t.counts
 		data := map[string]any{
 			"flow":         fp.Flow,
-			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+			"changes":      planChanges(c),
 			"skip_reasons": reasons,
 		}
 		if fp.ReadMode != "" { // read, not only planned for ensured records
@@ -336,8 +336,18 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	c := pl.Counts()
 	v.j.emit("info", "summary", planSummary(c, style{}), map[string]any{
 		"operation": "plan",
-		"changes":   map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+		"changes":   planChanges(c),
 	})
+}
+
+// planChanges are the counts of the JSON plan; waiting only when a record
+// waits for an earlier create.
+func planChanges(c plan.Counts) map[string]int {
+	m := map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error}
+	if c.Waiting > 0 {
+		m["waiting"] = c.Waiting
+	}
+	return m
 }
 
 // withField puts the field a message is about in front of it, unless the
