@@ -210,9 +210,10 @@ type transientError struct {
 
 // mayStillCommit reports whether the server may still be processing the
 // request: no answer came, or a gateway answered that it gave up waiting
-// for eAccounting (502, 504), which may go on and store it.
+// for eAccounting (504), which may go on and store it. Other 5xx answers
+// come after eAccounting is done with the request.
 func (e *transientError) mayStillCommit() bool {
-	return e.status == 0 || e.status == http.StatusBadGateway || e.status == http.StatusGatewayTimeout
+	return e.status == 0 || e.status == http.StatusGatewayTimeout
 }
 
 func (e *transientError) Error() string { return e.err.Error() }

@@ -27,8 +27,8 @@ var errAnswerLost = errors.New("the answer to the create was lost")
 // answer of a POST is lost (timeout, dropped connection, 5xx) the record is
 // looked up by Write.KeyField before anything is retried: a found record
 // was created, and a missing one is POSTed again only when eAccounting
-// itself answered the error (500, 503). After a timeout, a dropped
-// connection or a gateway's 502/504 it may still be committing the record,
+// itself answered the error (500, 502, 503). After a timeout, a dropped
+// connection or a gateway's 504 it may still be committing the record,
 // so the create fails as lost (no *APIError) and the engine checks again
 // on its next run. A retried POST that conflicts (409) means an earlier
 // attempt was stored: that record, found by key, is the answer.
@@ -220,7 +220,7 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 			return connectors.Record{}, &connectors.APIError{Service: service, Message: fmt.Sprintf("the answer was lost and %d records now have this %s", len(found), key), Kind: connectors.ErrConflict}
 		}
 		if te.mayStillCommit() {
-			// No answer came (or a gateway gave up waiting): eAccounting
+			// No answer came (or a gateway gave up waiting: 504): eAccounting
 			// may still be committing the record, and a second POST could
 			// store it twice (orders have no unique key there). The engine
 			// keeps the create's intent and looks again on the next run.
