@@ -161,6 +161,9 @@ type applier struct {
 	readAt           time.Time
 	changedSincePlan map[targetKey]bool
 	written          map[targetKey]bool
+	// lost are the creates of earlier runs whose answers were lost and
+	// that are not settled yet (intents.go).
+	lost lostCreates
 	// scratch holds the slices of applyBatch, used again batch after
 	// batch (a *batchScratch).
 	scratch sync.Pool
@@ -269,6 +272,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	counts := res.Counts()
 	planned := pl.Counts()
 	counts.NoOp, counts.Skip = planned.NoOp, planned.Skip
+	counts.Waiting += planned.Waiting
 	counts.Error += planned.Error
 	status := "succeeded"
 	switch {
@@ -582,6 +586,10 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 			acts = append(acts, a.activity(&docs, f, ch, fields, rr, nil))
 			continue
 		}
+		if a.waitingCreate(f, ch, rr) {
+			acts = append(acts, a.activity(&docs, f, ch, nil, rr, nil))
+			continue
+		}
 		if ch.Action == plan.Create && existing[stringOf(ch.Key)] {
 			rr.Action = plan.Error
 			rr.Field = f.keyField
@@ -615,6 +623,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	var (
 		journal int64
 		pending []string
+		// committing are those of pending the target may still be
+		// carrying out (intents.go).
+		committing []string
 	)
 	// What the target answered is recorded even when the apply is
 	// interrupted (Ctrl-C) during or after the writes: a record written
@@ -631,6 +642,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		if len(answers) != len(writes) {
 			return out, fmt.Errorf("connector returned %d results for %d writes", len(answers), len(writes))
 		}
+		a.linkConflicts(saveCtx, f, writer, changes, writes, answers)
 		// The documents created are verified before a.mu is taken: it
 		// reads them from the target.
 		verified := make([]*Verification, len(answers))
@@ -658,6 +670,9 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 					}
 				} else if ch.Action == plan.Create {
 					pending = append(pending, ch.SourceKey)
+					if errors.Is(res.Err, connectors.ErrMayStillCommit) {
+						committing = append(committing, ch.SourceKey)
+					}
 				}
 				a.applied[key] = &appliedRecord{failed: true}
 				acts = append(acts, a.activity(&docs, f, ch, writes[i].Fields, rr, &res))
@@ -687,7 +702,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 	}
 	// Links, activity and the resolution of the intents are stored in one
 	// transaction: an intent is never resolved without its link.
-	return out, a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending})
+	return out, a.st.Save(saveCtx, state.Batch{Links: links, Activities: acts, Intents: journal, Pending: pending, Committing: committing})
 }
 
 // appliedView is an ensured record as the target stored it: the answer's
@@ -879,75 +894,6 @@ func changedFields(stored, sent map[string]any) map[string]any {
 }
 
 func mustJSON(v any) json.RawMessage { return jsonenc.Append(nil, v, true) }
-
-// reconcileIntents settles writes a previous run sent without storing their
-// answer: a create whose record exists (found by key) is linked instead of
-// being created again.
-func (a *applier) reconcileIntents(ctx context.Context) error {
-	pending, err := a.st.PendingIntents(ctx, "")
-	if err != nil || len(pending) == 0 {
-		return err
-	}
-	var resolved []int64
-	var links []state.Link
-	for _, in := range pending {
-		f := a.p.flows[in.Flow]
-		if f == nil || in.Action != string(plan.Create) || in.KeyValue == "" {
-			resolved = append(resolved, in.ID)
-			continue
-		}
-		recs, err := a.p.findIn(ctx, in.Object, in.KeyField, []any{in.KeyValue})
-		if err != nil {
-			return fmt.Errorf("look up %s %s=%q: %w", in.Object, in.KeyField, in.KeyValue, err)
-		}
-		if m := matchByValue(recs, in.KeyField, []any{in.KeyValue})[in.KeyValue]; len(m) == 1 {
-			a.reconciled[ref{in.Flow, in.SourceKey}] = m[0].ID
-			links = append(links, state.Link{Flow: in.Flow, SourceKey: in.SourceKey, TargetID: m[0].ID, KeyValue: in.KeyValue})
-			a.p.engine.log.Info("reconciled interrupted create", "flow", in.Flow, "target", in.Object, "id", m[0].ID)
-		}
-		resolved = append(resolved, in.ID)
-	}
-	if err := a.st.PutLinks(ctx, links); err != nil {
-		return err
-	}
-	// Intents of one journal entry share its ID and come in a row.
-	return a.st.ResolveIntents(ctx, slices.Compact(resolved))
-}
-
-// createdSincePlan returns the keys of the batch's creates that exist in
-// the target by now, when the apply rechecks creates (RecheckCreates): the
-// plan found them missing, so another process created them since. Creates
-// an interrupted run made (reconciled) are not asked for: they are linked.
-func (a *applier) createdSincePlan(ctx context.Context, f *flow, target connectors.Writer, batch []*plan.Change) (map[string]bool, error) {
-	finder, ok := target.(connectors.Finder)
-	if !a.opts.RecheckCreates || !ok || f.keyField == "" {
-		return nil, nil
-	}
-	var keys []any
-	for _, ch := range batch {
-		if ch.Action != plan.Create || ch.Key == nil {
-			continue
-		}
-		if _, ok := a.reconciled[ref{f.name, ch.SourceKey}]; ok {
-			continue
-		}
-		keys = append(keys, ch.Key)
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	recs, err := finder.Find(ctx, f.keyField, keys)
-	if err != nil {
-		return nil, fmt.Errorf("look up the records to create in %s again: %w", f.target.ref, err)
-	}
-	existing := map[string]bool{}
-	for key, m := range matchByValue(recs, f.keyField, keys) {
-		if len(m) > 0 {
-			existing[key] = true
-		}
-	}
-	return existing, nil
-}
 
 // keyText names a record by its key in a message: `Email = "a@b.se"`, or
 // "this Email" when the key field is sensitive, as the plan shows it.

@@ -208,7 +208,9 @@ func (a *applier) storeRead(ctx context.Context, f *flow, fp *plan.FlowPlan, fr 
 func failedKeys(fp *plan.FlowPlan, fr *FlowResult) []string {
 	var failed []string
 	for ch := range fp.Changes() {
-		if ch.Action == plan.Error {
+		// A waiting record is read again: it is created once the earlier
+		// create it waits for is found or given up (intents.go).
+		if ch.Action == plan.Error || ch.Action == plan.Waiting {
 			failed = append(failed, ch.SourceKey)
 		}
 	}

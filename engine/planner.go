@@ -89,6 +89,9 @@ type flowRun struct {
 	busy bool
 	// checks are the target schema's rules for the values written (check.go).
 	checks valueChecks
+	// lostCreates are the source keys of the flow's creates whose answer
+	// was lost and whose record may still be committing (intents.go).
+	lostCreates map[string]bool
 }
 
 // outcome is the plan of one source record.
@@ -462,6 +465,9 @@ type pending struct {
 	// skip is the reason a skip block gives for the record (filtered is
 	// then true too: nothing more is evaluated for it).
 	skip string
+	// waiting says why the record waits for an earlier create that may
+	// still be committing (intents.go).
+	waiting string
 	// mode, when set, overrides the flow's mode for this record: the
 	// mode of the ensure block that hands it to the flow.
 	mode dsl.Mode
@@ -931,6 +937,10 @@ func (r *flowRun) resolveEnsures(ctx context.Context, items []*pending) error {
 				it.err = fmt.Errorf("ensure %s: record %s of flow %s has an error: %s", e.name, id, e.flow.name, o.change.Reason)
 				continue
 			}
+			if o.action == plan.Waiting {
+				it.waiting = fmt.Sprintf("ensure %s: record %s of flow %s is waiting: %s", e.name, id, e.flow.name, o.change.Reason)
+				continue
+			}
 			if o.action == plan.Create || o.action == plan.Update {
 				it.requires = append(it.requires, ref)
 			}
@@ -1093,6 +1103,11 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		r.fp.AddFiltered(it.rec.ID)
 		r.remember(it.rec.ID, o)
 		return o
+	case it.waiting != "":
+		// Before errors: the fields fail without the ensured record.
+		o.action = plan.Waiting
+		ch.Action = plan.Waiting
+		ch.Reason = it.waiting
 	case it.err != nil:
 		o.action = plan.Error
 		ch.Action = plan.Error
@@ -1103,6 +1118,10 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		ch.Action = plan.Error
 		ch.Field = r.f.keyField
 		ch.Reason = fmt.Sprintf("source records %s and %s both have %s = %q; the key must identify one record", first, it.rec.ID, r.f.keyField, it.key)
+	case match == nil && mode != dsl.ModeUpdate && r.createPending(ctx, it.rec.ID):
+		o.action = plan.Waiting
+		ch.Action = plan.Waiting
+		ch.Reason = reasonWaiting
 	case match == nil && mode == dsl.ModeUpdate:
 		o.action = plan.Skip
 		ch.Action = plan.Skip

@@ -109,6 +109,9 @@ func applySummary(o outcome, st style) string {
 	if c.Unverified > 0 {
 		s += fmt.Sprintf(", %d verification failed", c.Unverified)
 	}
+	if c.Waiting > 0 {
+		s += fmt.Sprintf(", %d waiting for an earlier create (checked again on the next run)", c.Waiting)
+	}
 	if o.interrupted {
 		// What was written is saved: the next apply plans only the rest.
 		s += fmt.Sprintf(", %d not written. Every write that was answered is saved: run kopla apply again to write the rest", o.notWritten)
@@ -319,6 +322,9 @@ func changeCounts(c plan.Counts) map[string]int {
 	m := map[string]int{"create": c.Create, "update": c.Update, "error": c.Error, "blocked": c.Blocked}
 	if c.Unverified > 0 {
 		m["verification_failed"] = c.Unverified
+	}
+	if c.Waiting > 0 {
+		m["waiting"] = c.Waiting
 	}
 	return m
 }

@@ -51,7 +51,7 @@ func (l listing) lists(a plan.Action) bool {
 	if l.only != nil {
 		return l.only[a]
 	}
-	return a == plan.Create || a == plan.Update || a == plan.Error
+	return a == plan.Create || a == plan.Update || a == plan.Error || a == plan.Waiting
 }
 
 // skipReason is one reason records are skipped, and how many.

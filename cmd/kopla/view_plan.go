@@ -174,6 +174,9 @@ func writeChange(w io.Writer, st style, fp *plan.FlowPlan, ch *plan.Change, sens
 	case plan.Skip:
 		fmt.Fprintf(w, "\n  %s skip %s: %s\n", st.dim("-"), label, ch.Reason)
 		return
+	case plan.Waiting:
+		fmt.Fprintf(w, "\n  %s waiting %s: %s\n", st.yellow("…"), label, ch.Reason)
+		return
 	case plan.Error:
 		fmt.Fprintf(w, "\n  %s error %s: %s\n", st.red("!"), label, withField(ch.Field, ch.Reason))
 		return
@@ -254,11 +257,15 @@ func fieldLabel(fc plan.FieldChange, secret, reveal bool, st style) string {
 
 // planSummary is the last line of a plan.
 func planSummary(c plan.Counts, st style) string {
-	if !c.Changes() && c.Error == 0 {
+	if !c.Changes() && c.Error == 0 && c.Waiting == 0 {
 		return st.bold(st.green("No changes.")) + " The targets match the sources."
 	}
-	return fmt.Sprintf("%s %d to create, %d to update, %d unchanged, %d to skip, %s.",
-		st.bold("Plan:"), c.Create, c.Update, c.NoOp, c.Skip, plural(c.Error, "error", "errors"))
+	waiting := ""
+	if c.Waiting > 0 {
+		waiting = fmt.Sprintf(", %d waiting for an earlier create", c.Waiting)
+	}
+	return fmt.Sprintf("%s %d to create, %d to update, %d unchanged, %d to skip%s, %s.",
+		st.bold("Plan:"), c.Create, c.Update, c.NoOp, c.Skip, waiting, plural(c.Error, "error", "errors"))
 }
 
 type jsonPlan struct {
@@ -294,7 +301,7 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		c := t.counts
 		data := map[string]any{
 			"flow":         fp.Flow,
-			"changes":      map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+			"changes":      planChanges(c),
 			"skip_reasons": reasons,
 		}
 		if fp.ReadMode != "" { // read, not only planned for ensured records
@@ -329,8 +336,18 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 	c := pl.Counts()
 	v.j.emit("info", "summary", planSummary(c, style{}), map[string]any{
 		"operation": "plan",
-		"changes":   map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error},
+		"changes":   planChanges(c),
 	})
+}
+
+// planChanges are the counts of the JSON plan; waiting only when a record
+// waits for an earlier create.
+func planChanges(c plan.Counts) map[string]int {
+	m := map[string]int{"create": c.Create, "update": c.Update, "no_op": c.NoOp, "skip": c.Skip, "error": c.Error}
+	if c.Waiting > 0 {
+		m["waiting"] = c.Waiting
+	}
+	return m
 }
 
 // withField puts the field a message is about in front of it, unless the

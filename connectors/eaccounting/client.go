@@ -203,6 +203,17 @@ func encodeQuery(q url.Values) string {
 // retrying a create may duplicate it.
 type transientError struct {
 	err error
+	// status is the HTTP status of the error answer, 0 when none came
+	// (see rest.LostError.Status).
+	status int
+}
+
+// mayStillCommit reports whether the server may still be processing the
+// request: no answer came, or a gateway answered that it gave up waiting
+// for eAccounting (504), which may go on and store it. Other 5xx answers
+// come after eAccounting is done with the request.
+func (e *transientError) mayStillCommit() bool {
+	return e.status == 0 || e.status == http.StatusGatewayTimeout
 }
 
 func (e *transientError) Error() string { return e.err.Error() }
@@ -252,7 +263,7 @@ func (c *client) do(ctx context.Context, r request, out any) error {
 	_, err = c.core.Do(req, out)
 	var lost *rest.LostError
 	if errors.As(err, &lost) {
-		return &transientError{err: lost.Err}
+		return &transientError{err: lost.Err, status: lost.Status}
 	}
 	return err
 }

@@ -26,7 +26,12 @@ var errAnswerLost = errors.New("the answer to the create was lost")
 // Create POSTs the record. eAccounting has no idempotency keys, so when the
 // answer of a POST is lost (timeout, dropped connection, 5xx) the record is
 // looked up by Write.KeyField before anything is retried: a found record
-// was created, and only a missing one is POSTed again.
+// was created, and a missing one is POSTed again only when eAccounting
+// itself answered the error (500, 502, 503). After a timeout, a dropped
+// connection or a gateway's 504 it may still be committing the record,
+// so the create fails as lost (no *APIError) and the engine checks again
+// on its next run. A retried POST that conflicts (409) means an earlier
+// attempt was stored: that record, found by key, is the answer.
 //
 // Update is a read-modify-write: the API's PUT replaces the whole record and
 // nulls what it is not given, so the written fields are merged into the
@@ -186,6 +191,14 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 		}
 		var te *transientError
 		if !errors.As(err, &te) {
+			if attempt > 1 && errors.Is(err, connectors.ErrConflict) {
+				// An earlier attempt whose answer was lost stored the
+				// record after all (customers and articles are unique by
+				// number): it is the one created.
+				if rec, ok := w.findCreated(ctx, wr); ok {
+					return rec, nil
+				}
+			}
 			return connectors.Record{}, err
 		}
 		// From here on the outcome may be unknown. Those errors carry the
@@ -206,6 +219,13 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 		case len(found) > 1:
 			return connectors.Record{}, &connectors.APIError{Service: service, Message: fmt.Sprintf("the answer was lost and %d records now have this %s", len(found), key), Kind: connectors.ErrConflict}
 		}
+		if te.mayStillCommit() {
+			// No answer came (or a gateway gave up waiting: 504): eAccounting
+			// may still be committing the record, and a second POST could
+			// store it twice (orders have no unique key there). The engine
+			// keeps the create's intent and looks again on the next run.
+			return connectors.Record{}, fmt.Errorf("%w (%v) and no record has this %s yet, so it is not sent again: %w", errAnswerLost, err, key, connectors.ErrMayStillCommit)
+		}
 		if attempt >= maxCreateAttempts {
 			return connectors.Record{}, fmt.Errorf("%w %d times (last: %v); the record was not stored before the last attempt", errAnswerLost, attempt, err)
 		}
@@ -213,6 +233,19 @@ func (w *writableObject) create(ctx context.Context, wr connectors.Write) (conne
 			return connectors.Record{}, err
 		}
 	}
+}
+
+// findCreated looks up the record a create stored by the write's key.
+func (w *writableObject) findCreated(ctx context.Context, wr connectors.Write) (connectors.Record, bool) {
+	val, ok := wr.Fields[wr.KeyField]
+	if wr.KeyField == "" || !ok || val == nil {
+		return connectors.Record{}, false
+	}
+	found, err := w.Find(ctx, wr.KeyField, []any{val})
+	if err != nil || len(found) != 1 {
+		return connectors.Record{}, false
+	}
+	return found[0], true
 }
 
 // update merges the written fields into the current record (the one the

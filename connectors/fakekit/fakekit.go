@@ -5,7 +5,9 @@
 package fakekit
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +30,14 @@ type Fault struct {
 	// closes the connection without an answer, or, with Status set,
 	// answers Status instead of the real answer.
 	DropAfterCommit bool
+	// CommitDelay keeps the request in processing for this long before it
+	// is handled (committed), whether or not the client still waits: a
+	// server that is slow to commit while the client's attempt timeout
+	// gives up. With DropAfterCommit the answer is then lost as well. The
+	// write is not visible to reads until it commits, and writes that
+	// arrive meanwhile at the same path wait for it, as a store's unique
+	// index makes a concurrent insert wait (see Faults.WaitCommits).
+	CommitDelay time.Duration
 	// Answer, when set, changes the JSON object a handled request answers
 	// (what is stored stays as the request made it): a record whose answer
 	// says other totals than were stored, to test verification.
@@ -35,6 +45,9 @@ type Fault struct {
 	// Times is how many matching requests the fault hits: 0 means once, a
 	// negative number means every matching request until Clear.
 	Times int
+
+	// committed is called once a delayed commit is done (set by Take).
+	committed func()
 }
 
 // Faults are the injected faults of a fake, tried in the order they were
@@ -42,6 +55,10 @@ type Fault struct {
 type Faults struct {
 	mu   sync.Mutex
 	list []*Fault
+	// inflight counts the delayed commits in processing by URL path;
+	// idle is broadcast when one ends.
+	inflight map[string]int
+	idle     *sync.Cond
 }
 
 // Inject adds a fault.
@@ -70,6 +87,14 @@ func (fs *Faults) Take(r *http.Request) *Fault {
 			continue
 		}
 		hit := *f
+		if f.CommitDelay > 0 {
+			if fs.inflight == nil {
+				fs.inflight = map[string]int{}
+			}
+			path := r.URL.Path
+			fs.inflight[path]++
+			hit.committed = sync.OnceFunc(func() { fs.commitDone(path) })
+		}
 		if f.Times > 0 {
 			f.Times--
 			if f.Times == 0 {
@@ -81,12 +106,54 @@ func (fs *Faults) Take(r *http.Request) *Fault {
 	return nil
 }
 
+// commitDone ends one delayed commit of path.
+func (fs *Faults) commitDone(path string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.inflight[path]--; fs.inflight[path] == 0 {
+		delete(fs.inflight, path)
+	}
+	if fs.idle != nil {
+		fs.idle.Broadcast()
+	}
+}
+
+// Release ends the hold of f's delayed commit on WaitCommits. Serve
+// releases it; a fake calls Release itself for a request it refuses
+// without Serve (authentication, rate limit).
+func (f *Fault) Release() {
+	if f != nil && f.committed != nil {
+		f.committed()
+	}
+}
+
+// WaitCommits waits until no delayed commit (Fault.CommitDelay) of path is
+// in processing ("" means of any path). A fake calls it before it handles
+// a write, so that a write never overtakes one still committing to the
+// same collection, as a store's locks would have it; tests call it to let
+// the fake settle.
+func (fs *Faults) WaitCommits(path string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for path == "" && len(fs.inflight) > 0 || path != "" && fs.inflight[path] > 0 {
+		if fs.idle == nil {
+			fs.idle = sync.NewCond(&fs.mu)
+		}
+		fs.idle.Wait()
+	}
+}
+
 // Serve answers r under fault f (nil: handle serves it as is). It sleeps
 // the latency, answers a Status with writeStatus instead of handling,
 // drops the connection after handle committed, or rewrites the answer.
 func Serve(w http.ResponseWriter, r *http.Request, f *Fault, writeStatus func(http.ResponseWriter, int), handle func(http.ResponseWriter)) {
 	if f == nil {
 		handle(w)
+		return
+	}
+	defer f.Release()
+	if f.CommitDelay > 0 && handle != nil {
+		serveDelayed(w, r, f, writeStatus, handle)
 		return
 	}
 	if f.Latency > 0 {
@@ -126,6 +193,29 @@ func Serve(w http.ResponseWriter, r *http.Request, f *Fault, writeStatus func(ht
 		_, _ = w.Write(rec.Body.Bytes())
 	default:
 		handle(w)
+	}
+}
+
+// serveDelayed commits r after f.CommitDelay, even when the client gave up
+// waiting meanwhile, then answers it (or drops the answer, or answers
+// f.Status, as DropAfterCommit says).
+func serveDelayed(w http.ResponseWriter, r *http.Request, f *Fault, writeStatus func(http.ResponseWriter, int), handle func(http.ResponseWriter)) {
+	// The body is read at once: the request is received, only its commit
+	// is slow, and a client that gives up closes the connection.
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	time.Sleep(f.CommitDelay)
+	rec := httptest.NewRecorder()
+	handle(rec)
+	switch {
+	case f.DropAfterCommit && f.Status != 0:
+		writeStatus(w, f.Status)
+	case f.DropAfterCommit:
+		Drop(w)
+	default:
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	}
 }
 

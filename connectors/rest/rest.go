@@ -80,7 +80,13 @@ func (e *TemporaryError) Unwrap() error { return e.Err }
 // LostError is a request that may have been carried out although its
 // answer never came (a timeout, a dropped connection, a 5xx) and that was
 // marked NoReplay: the caller reconciles before sending it again.
-type LostError struct{ Err error }
+type LostError struct {
+	Err error
+	// Status is the HTTP status of the error answer, 0 when no answer came
+	// at all (a timeout, a dropped connection): then the server may still
+	// be processing the request, and commit it after the caller looked.
+	Status int
+}
 
 func (e *LostError) Error() string { return "answer lost: " + e.Err.Error() }
 func (e *LostError) Unwrap() error { return e.Err }
@@ -275,7 +281,7 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			}
 			lastErr := fmt.Errorf("%s: %s: %w", c.Service.Name, route, err)
 			if !replay {
-				return nil, &LostError{lastErr}
+				return nil, &LostError{Err: lastErr}
 			}
 			if attempt >= c.Retry.MaxAttempts {
 				return nil, lastErr
@@ -349,7 +355,7 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			}
 		case Retryable:
 			if !replay && resp.StatusCode >= 500 {
-				return resp, &LostError{vd.Err}
+				return resp, &LostError{Err: vd.Err, Status: resp.StatusCode}
 			}
 			if attempt >= c.Retry.MaxAttempts {
 				return resp, vd.Err

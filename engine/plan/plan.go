@@ -23,6 +23,10 @@ const (
 	Skip    Action = "skip"
 	Error   Action = "error"
 	Blocked Action = "blocked" // apply only: a record whose dependency failed
+	// Waiting is a record not created for now: an earlier create of it
+	// may still be committing in the target (its answer was lost), or it
+	// depends on such a record. The next run checks again.
+	Waiting Action = "waiting"
 )
 
 // Unknown is the value of a field that is known only after apply, such as the
@@ -229,6 +233,7 @@ type Counts struct {
 	Skip    int `json:"skip"`
 	Error   int `json:"error"`
 	Blocked int `json:"blocked,omitempty"`
+	Waiting int `json:"waiting,omitempty"`
 	// Unverified counts created documents whose stored totals differ from
 	// the expected ones (apply and kopla verify only).
 	Unverified int `json:"verification_failed,omitempty"`
@@ -249,6 +254,8 @@ func (c *Counts) Add(a Action) {
 		c.Error++
 	case Blocked:
 		c.Blocked++
+	case Waiting:
+		c.Waiting++
 	}
 }
 
@@ -274,6 +281,7 @@ func (p *Plan) Counts() Counts {
 		c.Skip += fc.Skip
 		c.Error += fc.Error
 		c.Blocked += fc.Blocked
+		c.Waiting += fc.Waiting
 		c.Unverified += fc.Unverified
 	}
 	return c

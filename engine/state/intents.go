@@ -33,6 +33,10 @@ type Intent struct {
 	// TargetID is the record updated ("" for a create).
 	TargetID  string
 	CreatedAt time.Time // UTC; set to the current time when zero
+	// Committing says the write failed with its answer lost while the
+	// target may still carry it out (connectors.ErrMayStillCommit), as
+	// Batch.Committing records it: the engine waits for it to show.
+	Committing bool
 }
 
 // storedIntent is an intent as the journal entry's JSON array holds it:
@@ -47,6 +51,8 @@ type storedIntent struct {
 	KeyField  *string `json:"key_field,omitempty"`
 	KeyValue  string  `json:"key_value,omitempty"`
 	TargetID  string  `json:"target_id,omitempty"`
+	// Committing is Intent.Committing.
+	Committing bool `json:"committing,omitempty"`
 }
 
 // BeginIntents records intents as one journal entry, in one committed
@@ -116,6 +122,9 @@ func encodeIntents(intents []Intent) []byte {
 		if in.TargetID != "" {
 			b = jsonenc.AppendString(append(b, `,"target_id":`...), in.TargetID, true)
 		}
+		if in.Committing {
+			b = append(b, `,"committing":true`...)
+		}
 		b = append(b, '}')
 		prev = in
 	}
@@ -131,7 +140,7 @@ func decodeIntents(stored []byte) ([]Intent, error) {
 	out := make([]Intent, len(entry))
 	var prev Intent
 	for i, e := range entry {
-		in := Intent{SourceKey: e.SourceKey, KeyValue: e.KeyValue, TargetID: e.TargetID,
+		in := Intent{SourceKey: e.SourceKey, KeyValue: e.KeyValue, TargetID: e.TargetID, Committing: e.Committing,
 			Flow: prev.Flow, Object: prev.Object, Action: prev.Action, KeyField: prev.KeyField}
 		for _, f := range []struct {
 			v   *string
@@ -164,12 +173,19 @@ func checkIntent(in Intent) error {
 // their intents (unknown IDs are ignored), in one transaction. Call it once
 // the outcome of their writes (links, activity) is stored.
 func (s *Store) ResolveIntents(ctx context.Context, ids []int64) error {
+	return s.ResolveIntentsKeeping(ctx, ids, nil)
+}
+
+// ResolveIntentsKeeping is ResolveIntents but for the intents whose source
+// keys keep lists under their entry's ID: those stay pending (a create the
+// engine could not settle yet).
+func (s *Store) ResolveIntentsKeeping(ctx context.Context, ids []int64, keep map[int64][]string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			if err := s.resolveIntents(ctx, tx, id, nil); err != nil {
+			if err := s.resolveIntents(ctx, tx, id, keep[id], nil); err != nil {
 				return err
 			}
 		}
@@ -182,8 +198,9 @@ func (s *Store) ResolveIntents(ctx context.Context, ids []int64) error {
 }
 
 // resolveIntents resolves the intents of entry id but those whose source
-// keys are in pending, which stay in the journal.
-func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pending []string) error {
+// keys are in pending, which stay in the journal; those also in committing
+// are marked Committing.
+func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pending, committing []string) error {
 	if id == 0 {
 		return nil
 	}
@@ -207,6 +224,11 @@ func (s *Store) resolveIntents(ctx context.Context, tx *sql.Tx, id int64, pendin
 		keep[k] = true
 	}
 	kept := slices.DeleteFunc(intents, func(in Intent) bool { return !keep[in.SourceKey] })
+	for i := range kept {
+		if slices.Contains(committing, kept[i].SourceKey) {
+			kept[i].Committing = true
+		}
+	}
 	if len(kept) == 0 {
 		_, err = tx.ExecContext(ctx, `DELETE FROM intents WHERE id = ?`, id)
 	} else {

@@ -229,3 +229,42 @@ func TestIntentsCodec(t *testing.T) {
 		t.Errorf("intents round trip mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestCommittingIntents: Save marks the pending intents the target may
+// still be committing, and ResolveIntentsKeeping keeps the ones asked for,
+// with their mark.
+func TestCommittingIntents(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	in := func(key string) Intent {
+		return Intent{Flow: "orders", SourceKey: key, Object: "eaccounting.books.orders", Action: "create", KeyField: "YourReference", KeyValue: "HS-" + key}
+	}
+	id, err := s.BeginIntents(ctx, []Intent{in("1"), in("2"), in("3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx, Batch{Intents: id, Pending: []string{"2", "3"}, Committing: []string{"3"}}); err != nil {
+		t.Fatal(err)
+	}
+	marks := func() map[string]bool {
+		t.Helper()
+		pending, err := s.PendingIntents(ctx, "orders")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, p := range pending {
+			out[p.SourceKey] = p.Committing
+		}
+		return out
+	}
+	if diff := cmp.Diff(map[string]bool{"2": false, "3": true}, marks()); diff != "" {
+		t.Errorf("pending after Save (-want +got):\n%s", diff)
+	}
+	if err := s.ResolveIntentsKeeping(ctx, []int64{id}, map[int64][]string{id: {"3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"3": true}, marks()); diff != "" {
+		t.Errorf("pending after ResolveIntentsKeeping (-want +got):\n%s", diff)
+	}
+}

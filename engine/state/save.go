@@ -19,6 +19,9 @@ type Batch struct {
 	// unknown (a write lost without an answer): they stay in the journal
 	// for the next apply to reconcile.
 	Pending []string
+	// Committing are those of Pending whose answer was lost while the
+	// target may still carry the write out (Intent.Committing).
+	Committing []string
 }
 
 // Save stores a batch in one transaction: the same as PutLinks, LogActivity
@@ -41,7 +44,7 @@ func (s *Store) Save(ctx context.Context, b Batch) error {
 		if err := s.logActivity(ctx, tx, b.Activities); err != nil {
 			return fmt.Errorf("activity: %w", err)
 		}
-		if err := s.resolveIntents(ctx, tx, b.Intents, b.Pending); err != nil {
+		if err := s.resolveIntents(ctx, tx, b.Intents, b.Pending, b.Committing); err != nil {
 			return fmt.Errorf("resolve intents: %w", err)
 		}
 		return nil

@@ -220,6 +220,10 @@ func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.faults.Clear() }
 
+// WaitCommits waits until the writes a fault delays (Fault.CommitDelay)
+// are committed.
+func (s *Server) WaitCommits() { s.faults.WaitCommits("") }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(r.URL.RequestURI()) > s.maxURL {
@@ -260,7 +264,14 @@ func (s *Server) serve(pattern string, api bool, w http.ResponseWriter, r *http.
 		return
 	}
 	if api && !s.admit(pattern, w, r) {
+		f.Release()
 		return
+	}
+	if r.Method != http.MethodGet && (f == nil || f.CommitDelay == 0) {
+		// A write waits for one still committing to the same collection
+		// (Fault.CommitDelay), as a store's locks would have it; reads see
+		// what is committed.
+		s.faults.WaitCommits(r.URL.Path)
 	}
 	fakekit.Serve(w, r, f, s.writeFault, func(w http.ResponseWriter) { h(w, r) })
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "eaccountingtest request",
