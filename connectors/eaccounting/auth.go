@@ -241,6 +241,7 @@ func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oa
 func (s *tokenSource) refreshShared(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	var tok *oauth2.Token
 	var refErr error
+	redeemed := false
 	err := s.shared.Update(ctx, s.conn, func(stored []byte) ([]byte, error) {
 		cur := old
 		if stored != nil {
@@ -265,14 +266,14 @@ func (s *tokenSource) refreshShared(ctx context.Context, old *oauth2.Token) (*oa
 		if err != nil {
 			return nil, fmt.Errorf("encode token: %w", err)
 		}
-		tok = t
+		tok, redeemed = t, true
 		return b, nil
 	})
 	if refErr != nil {
 		return nil, refErr
 	}
 	if err != nil {
-		if tok != nil {
+		if redeemed {
 			// Redeemed but not stored: the other workers still hold the
 			// spent refresh token. Keep the new one here and say so.
 			s.tok = tok

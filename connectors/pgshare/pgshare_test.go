@@ -1,76 +1,20 @@
-package pgshare
+package pgshare_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/pgshare"
+	"github.com/kopla-dev/kopla/connectors/pgshare/pgsharetest"
 	"github.com/kopla-dev/kopla/connectors/rest"
 )
-
-const postgresEnv = "KOPLA_TEST_POSTGRES"
-
-// postgresURL is the test database's URL (.ci/run starts one); without it
-// the tests are skipped, except in CI (CI set), where they must run.
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(postgresEnv)
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI is: the shared-budget tests must run in CI (.ci/run starts a Postgres)", postgresEnv)
-		}
-		t.Skipf("%s is not set: no Postgres to share budgets on (.ci/run starts one)", postgresEnv)
-	}
-	return u
-}
-
-// freshSchema returns a schema of its own for t, dropped when t ends.
-func freshSchema(t testing.TB, base string) string {
-	t.Helper()
-	schema := "t_" + strings.ToLower(rand.Text()[:16])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop test schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	return schema
-}
-
-// worker opens a store of its own (own pool: another process), as a
-// worker does.
-func worker(t *testing.T, base, schema string) *Store {
-	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	s, err := New(ctx, pool, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // arrivals is an API that records when each request arrived.
 type arrivals struct {
@@ -159,7 +103,7 @@ func hammer(t *testing.T, url string, d time.Duration, clients ...*rest.Client) 
 // its share; two that pace alone exceed it (the control that shows the
 // test can fail).
 func TestTwoWorkersShareABudget(t *testing.T) {
-	base := postgresURL(t)
+	base := pgsharetest.URL(t)
 	const limit, per, run = 20, time.Second, 2500 * time.Millisecond
 
 	t.Run("alone", func(t *testing.T) {
@@ -173,11 +117,11 @@ func TestTwoWorkersShareABudget(t *testing.T) {
 	})
 
 	t.Run("shared", func(t *testing.T) {
-		schema := freshSchema(t, base)
+		schema := pgsharetest.Schema(t, base)
 		api := &arrivals{}
 		srv := httptest.NewServer(api)
 		defer srv.Close()
-		a, b := client(worker(t, base, schema), limit, per), client(worker(t, base, schema), limit, per)
+		a, b := client(pgsharetest.Worker(t, base, schema), limit, per), client(pgsharetest.Worker(t, base, schema), limit, per)
 		hammer(t, srv.URL, run, a, b)
 		if got := api.busiest(per); got > limit {
 			t.Fatalf("shared workers: busiest window of %v held %d requests; the limit is %d", per, got, limit)
@@ -195,8 +139,8 @@ func TestTwoWorkersShareABudget(t *testing.T) {
 
 // A take that finds the budget spent says how long until a grant frees.
 func TestTakeWaitsForTheOldestGrant(t *testing.T) {
-	base := postgresURL(t)
-	s := worker(t, base, freshSchema(t, base))
+	base := pgsharetest.URL(t)
+	s := pgsharetest.Worker(t, base, pgsharetest.Schema(t, base))
 	ctx := context.Background()
 	g, err := s.Take(ctx, "k", 3, time.Second, 5)
 	if err != nil {
@@ -209,7 +153,7 @@ func TestTakeWaitsForTheOldestGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.N != 0 || g.Wait <= time.Second-100*time.Millisecond || g.Wait > time.Second+DefaultLease {
+	if g.N != 0 || g.Wait <= time.Second-100*time.Millisecond || g.Wait > time.Second+pgshare.DefaultLease {
 		t.Fatalf("second take: %+v; want none granted and a wait of about the window plus the lease", g)
 	}
 	// Another budget is not affected.
