@@ -49,6 +49,10 @@ type Options struct {
 	// serve's): beside the state, never inside it, so that the state keeps
 	// its own schema and lock.
 	QueuePath string
+	// QueueURL, when set, is a Postgres URL (postgres://...?schema=NAME)
+	// of the queue instead: several serve processes on it share the work
+	// (queue_postgres.go).
+	QueueURL string
 	// Listen is the HTTP address of /hooks/hubspot, /healthz, /readyz and
 	// /metrics; "" means DefaultListen.
 	Listen string
@@ -139,6 +143,10 @@ type Server struct {
 	running map[string]bool
 	// activity is when each poll source last found changes.
 	activity sync.Map
+	// On a Postgres queue: the schema, this worker's name, the pickup lock.
+	schema   string
+	workerID string
+	lead     leader
 }
 
 // flowInfo is what serve knows of a flow.
@@ -253,6 +261,9 @@ var queueStates = []rivertype.JobState{
 }
 
 func (s *Server) openQueue(ctx context.Context) error {
+	if isPostgresURL(s.opts.QueueURL) {
+		return s.openPostgres(ctx)
+	}
 	db, err := sql.Open("sqlite", "file:"+s.opts.QueuePath+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
 	if err != nil {
 		return fmt.Errorf("serve: open queue %s: %w", s.opts.QueuePath, err)
@@ -285,6 +296,33 @@ func (s *Server) openQueue(ctx context.Context) error {
 	return nil
 }
 
+// openPostgres opens and migrates a Postgres queue; River's migrations
+// and serve's tables run under the schema's migration lock.
+func (s *Server) openPostgres(ctx context.Context) error {
+	db, schema, err := openPostgresQueue(ctx, s.opts.QueueURL)
+	if err != nil {
+		return err
+	}
+	s.db, s.schema, s.workerID = db, schema, newWorkerID()
+	s.q = &queueStore{db: db, now: s.opts.Now, pg: true}
+	err = withMigrationLock(ctx, db, schema, func() error {
+		m, err := rivermigrate.New(s.queueDriver(), nil)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, postgresQueueSchema)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("serve: migrate the queue in schema %s: %w", schema, err)
+	}
+	return nil
+}
+
 // Close releases the queue database.
 func (s *Server) Close() error { return s.db.Close() }
 
@@ -311,7 +349,8 @@ func (s *Server) Run(ctx context.Context) error {
 			}, nil))
 		}
 	}
-	client, err := river.NewClient(riversqlite.New(s.db), &river.Config{
+	client, err := river.NewClient(s.queueDriver(), &river.Config{
+		ID: s.workerID, // "" on SQLite: River names it
 		Queues: map[string]river.QueueConfig{
 			// The state lock is the project's: one run at a time.
 			flowQueue:  {MaxWorkers: 1},
@@ -346,7 +385,17 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("serve: start queue: %w", err)
 	}
-	if err := s.catchUp(ctx); err != nil {
+	var wg sync.WaitGroup
+	if s.q.pg {
+		// The pickup lock's holder catches up, each time it takes over.
+		wg.Go(func() {
+			s.leadLoop(ctx, func(ctx context.Context) {
+				if err := s.catchUp(ctx); err != nil && ctx.Err() == nil {
+					s.log.Error("catch-up failed", "error", err)
+				}
+			})
+		})
+	} else if err := s.catchUp(ctx); err != nil {
 		s.log.Error("catch-up failed", "error", err)
 	}
 	if s.opts.Listening != nil {
@@ -355,7 +404,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ready.Store(true)
 	s.log.Info("serve started", "listen", ln.Addr().String(), "flows", len(s.names))
 
-	var wg sync.WaitGroup
 	pollCtx, stopPolls := context.WithCancel(ctx)
 	for _, p := range s.pollSources() {
 		wg.Add(1)
