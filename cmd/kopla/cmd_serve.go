@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kopla-dev/kopla/connectors/pgshare"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/serve"
 )
@@ -51,6 +52,7 @@ type serveArgs struct {
 	pollInterval time.Duration
 	noReconcile  bool
 	flows        []string
+	queue        string
 }
 
 func parseServe(args []string) (*serveArgs, *flagSet, error) {
@@ -64,6 +66,7 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	f.fs.DurationVar(&a.grace, "grace", 30*time.Second, "On SIGTERM, let the run in progress go on for `DURATION` before it stops after its batch in flight.")
 	f.fs.DurationVar(&a.pollInterval, "poll-interval", time.Minute, "Poll the sources that do not push changes every `DURATION` when idle (every 10s for 10 minutes after changes; never above 2% of an endpoint's quota).")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Run only the flow `NAME` (and the flows it ensures); repeatable.")
+	f.fs.StringVar(&a.queue, "queue", "", "Keep the job queue in the Postgres database `URL` (postgres://...?schema=NAME) instead of serve.db beside the state: several kopla serve processes on it share the work, the API rate budgets and the OAuth tokens (KOPLA_QUEUE).")
 	f.fs.BoolVar(&a.noReconcile, "no-reconcile", false, "Leave out the nightly full run of each flow (03:00 UTC).")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
@@ -118,6 +121,24 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 		c.printServeSandbox(secret)
 	}
+	if a.queue == "" {
+		a.queue, _ = c.lookupEnv("KOPLA_QUEUE")
+	}
+	if a.queue != "" && !strings.HasPrefix(a.queue, "postgres://") && !strings.HasPrefix(a.queue, "postgresql://") {
+		fmt.Fprintln(c.stderr, "Error: -queue (or KOPLA_QUEUE) must be a Postgres URL such as postgres://kopla@db.example.com/kopla?schema=shop; without it the queue is serve.db beside the state.")
+		return exitError
+	}
+	if a.queue != "" {
+		// The workers share the connections' rate budgets and tokens in
+		// the queue's database.
+		sh, err := pgshare.Open(ctx, a.queue)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
+			return exitError
+		}
+		defer sh.Close()
+		c.shared = sh
+	}
 	// The connectors' requests are counted per rate budget for /metrics.
 	metrics := prometheus.NewRegistry()
 	if c.httpClient == nil {
@@ -150,7 +171,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 	}
 	srv, err := serve.New(ctx, serve.Options{
-		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
+		Project: p, State: st, Flows: a.flows, QueuePath: queue, QueueURL: a.queue, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Listening: func(addr string) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,6 +76,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if schema == "" {
 		schema = DefaultSchema
 	}
+	if !schemaName.MatchString(schema) {
+		return nil, fmt.Errorf("pgshare: the URL %s has schema=%q: a schema name is lower-case letters, digits and _, starting with a letter or _, at most 63 characters", u.Redacted(), schema)
+	}
 	pool, err := pgxpool.New(ctx, u.String())
 	if err != nil {
 		return nil, fmt.Errorf("pgshare: connect to %s: %w", u.Redacted(), err)
@@ -87,6 +91,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	s.own = true
 	return s, nil
 }
+
+// schemaName is what a schema parameter may be, as for the state.
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Close closes the pool when Open made it.
 func (s *Store) Close() {
