@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +30,14 @@ import (
 // these tests run on one machine).
 type pgWorker struct {
 	name string
+	addr string
 	srv  *Server
 	stop context.CancelFunc
 	done chan error
 	runs chan RunReport
 }
 
-func startWorker(t *testing.T, sb *sandbox.Sandbox, dir, queueURL, name string, sched schedule.Schedule) *pgWorker {
+func startWorker(t *testing.T, sb *sandbox.Sandbox, dir, queueURL, name, flow string, sched schedule.Schedule) *pgWorker {
 	t.Helper()
 	cfg, diags := dsl.Load(filepath.Join("..", "examples", "webshop"), dsl.Options{LookupEnv: sb.LookupEnv})
 	if diags.HasErrors() {
@@ -60,7 +62,7 @@ func startWorker(t *testing.T, sb *sandbox.Sandbox, dir, queueURL, name string, 
 	w := &pgWorker{name: name, runs: make(chan RunReport, 100), done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	srv, err := New(t.Context(), Options{
-		Project: proj, State: st, Flows: []string{"stock"}, QueueURL: queueURL, Listen: "127.0.0.1:0",
+		Project: proj, State: st, Flows: []string{flow}, QueueURL: queueURL, Listen: "127.0.0.1:0",
 		HubSpotSecret: testSecret, NoReconcile: true, Observer: chanObserver(w.runs), Grace: 10 * time.Second,
 		Metrics: prometheus.NewRegistry(), Listening: func(a string) { addr <- a },
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("worker", name),
@@ -68,13 +70,15 @@ func startWorker(t *testing.T, sb *sandbox.Sandbox, dir, queueURL, name string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.flows["stock"].sched = sched
+	if sched != nil {
+		srv.flows[flow].sched = sched
+	}
 	w.srv = srv
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	go func() { w.done <- srv.Run(ctx) }()
 	select {
-	case <-addr:
+	case w.addr = <-addr:
 	case err := <-w.done:
 		t.Fatalf("worker %s ended at start: %v", name, err)
 	case <-time.After(20 * time.Second):
@@ -110,18 +114,13 @@ func queueDB(t *testing.T, url string) *sql.DB {
 // worker), and once it stops the other takes the schedule over, and the
 // pickup with it.
 func TestLeaderFailover(t *testing.T) {
-	base := pgsharetest.URL(t)
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	queueURL := base + sep + "schema=" + pgsharetest.Schema(t, base)
+	queueURL := testQueueURL(t)
 	sb := sandbox.NewTest(t, sandbox.Options{})
 	dir := t.TempDir()
 	const tick = 2 * time.Second
 	sched := schedule.Every(tick)
-	a := startWorker(t, sb, dir, queueURL, "a", sched)
-	b := startWorker(t, sb, dir, queueURL, "b", sched)
+	a := startWorker(t, sb, dir, queueURL, "a", "stock", sched)
+	b := startWorker(t, sb, dir, queueURL, "b", "stock", sched)
 	db := queueDB(t, queueURL)
 
 	leaderID := func() string {
@@ -187,6 +186,87 @@ func TestLeaderFailover(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("no run on the new leader after the failover")
+		}
+	}
+}
+
+// testQueueURL is a Postgres queue in a schema of the test's own.
+func testQueueURL(t *testing.T) string {
+	base := pgsharetest.URL(t)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "schema=" + pgsharetest.Schema(t, base)
+}
+
+// TestWebhooksOnEveryWorker: HubSpot's webhook requests reach either of
+// two workers; each stores its events in Postgres before answering, and
+// every order is written to eAccounting once, whichever worker ran it.
+func TestWebhooksOnEveryWorker(t *testing.T) {
+	queueURL := testQueueURL(t)
+	sb := sandbox.NewTest(t, sandbox.Options{})
+	dir := t.TempDir()
+	workers := []*pgWorker{
+		startWorker(t, sb, dir, queueURL, "a", ordersFlow, nil),
+		startWorker(t, sb, dir, queueURL, "b", ordersFlow, nil),
+	}
+	orders := []string{"4001", "4002", "4003", "4004"}
+	for i, id := range orders {
+		w := workers[i%2]
+		h := &harness{t: t, addr: w.addr}
+		if resp := h.post([]map[string]any{orderEvent(200+i, id, "creation")}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("worker %s answered %s", w.name, resp.Status)
+		}
+	}
+	st, err := state.Open(t.Context(), filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		links, err := st.Links(t.Context(), ordersFlow, orders)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, id := range orders {
+			if links[id].TargetID != "" {
+				n++
+			}
+		}
+		if n == len(orders) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d orders linked after 60s", n, len(orders))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h := &harness{t: t, sb: sb}
+	got := h.eaGet("/orders?$pagesize=1000")
+	refs := map[string]int{}
+	for _, o := range got["Data"].([]any) {
+		refs[o.(map[string]any)["YourReference"].(string)]++
+	}
+	for _, id := range orders {
+		if refs["HS-"+id] != 1 {
+			t.Errorf("eAccounting has %d orders of HubSpot order %s; want 1", refs["HS-"+id], id)
+		}
+	}
+	db := queueDB(t, queueURL)
+	// A run marks its events done after it wrote the links.
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var pending int
+		if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM kopla_events WHERE done_at IS NULL`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d events still pending 10s after every order was written", pending)
 		}
 	}
 }
