@@ -20,17 +20,22 @@ import (
 	"github.com/kopla-dev/kopla/connectors"
 )
 
-// DefaultLease is how long a worker may take to send the requests of one
-// grant. A granted request counts against its budget from the grant until
-// Lease plus the window after it, so a short lease wastes little of a
-// window: 250 ms of HubSpot's 10 s is 2.5%.
-const DefaultLease = 250 * time.Millisecond
+// DefaultLease is the longest a worker may take to send the requests of
+// one grant. A granted request counts against its budget from the grant
+// until the lease and the window have passed, so the lease is what
+// sharing costs of a window: without Store.Lease it is a 50th of the
+// window (the time a 50th of the limit takes at the limit, what a worker
+// asks for at a time), at least MinLease and at most DefaultLease.
+const (
+	DefaultLease = 100 * time.Millisecond
+	MinLease     = 20 * time.Millisecond
+)
 
 // Store is the shared budgets and tokens of one project's schema.
 type Store struct {
 	pool   *pgxpool.Pool
 	schema string
-	// Lease is the grants' lease (DefaultLease when 0).
+	// Lease is the grants' lease (0: from the window, see DefaultLease).
 	Lease time.Duration
 	// Holder names this worker in the token table ("host:pid").
 	Holder string
@@ -185,7 +190,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Take(ctx context.Context, key string, limit int, window time.Duration, n int) (connectors.Grant, error) {
 	lease := s.Lease
 	if lease <= 0 {
-		lease = DefaultLease
+		lease = min(max(window/50, MinLease), DefaultLease)
 	}
 	// The lease is measured from before the round trip, by this worker's
 	// monotonic clock: it ends before the database's, whatever the skew.

@@ -241,6 +241,11 @@ func (l *Limiter) take(ctx context.Context) (time.Duration, error) {
 	if g.N == 0 {
 		return max(g.Wait, time.Millisecond), nil
 	}
+	if !time.Now().Before(g.Until) {
+		// The answer came after the lease (a slow database): the grant
+		// may no longer be used. Ask again.
+		return time.Millisecond, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.granted, l.grantTo = g.N-1, g.Until
