@@ -270,3 +270,48 @@ func TestWebhooksOnEveryWorker(t *testing.T) {
 		}
 	}
 }
+
+// TestRescueDeadWorkersRuns: a run left running by a worker whose
+// heartbeat stopped (kill -9) is queued again by the pickup holder; one
+// of a live worker is left alone.
+func TestRescueDeadWorkersRuns(t *testing.T) {
+	queueURL := testQueueURL(t)
+	sb := sandbox.NewTest(t, sandbox.Options{})
+	w := startWorker(t, sb, t.TempDir(), queueURL, "a", "stock", nil)
+	db := queueDB(t, queueURL)
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx, `INSERT INTO kopla_workers (id, heartbeat) VALUES
+		('dead', now() - interval '1 minute'), ('live', now())`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(worker string) int64 {
+		var id int64
+		// A queue no worker serves: the job stays as the test left it.
+		if err := db.QueryRowContext(ctx, `INSERT INTO river_job (kind, args, queue, state, attempt, attempted_at, attempted_by, max_attempts, scheduled_at)
+			VALUES ('kopla_test_job', '{}', 'nobody', 'running', 1, now(), ARRAY[$1], 10, now()) RETURNING id`, worker).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	dead, live := insert("dead"), insert("live")
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for end := time.Now().Add(3 * heartbeatEvery); !ok(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s: not within %v", what, 3*heartbeatEvery)
+			}
+		}
+	}
+	jobState := func(id int64) string {
+		var st string
+		if err := db.QueryRowContext(ctx, `SELECT state FROM river_job WHERE id = $1`, id).Scan(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	waitFor("the pickup lock", w.srv.leading)
+	waitFor("the dead worker's run queued again", func() bool { return jobState(dead) == "available" })
+	if got := jobState(live); got != "running" {
+		t.Errorf("the live worker's run is %s; want it left running", got)
+	}
+}

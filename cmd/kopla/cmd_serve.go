@@ -124,7 +124,14 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	if a.queue == "" {
 		a.queue, _ = c.lookupEnv("KOPLA_QUEUE")
 	}
-	if a.queue != "" && !strings.HasPrefix(a.queue, "postgres://") && !strings.HasPrefix(a.queue, "postgresql://") {
+	if a.queue == "" && !a.sandbox {
+		// A state on Postgres keeps the queue in its schema too: the
+		// workers of the project share both.
+		if cfg, _ := c.load(); cfg != nil && cfg.Settings != nil && isPostgresURL(cfg.Settings.State) {
+			a.queue = cfg.Settings.State
+		}
+	}
+	if a.queue != "" && !isPostgresURL(a.queue) {
 		fmt.Fprintln(c.stderr, "Error: -queue (or KOPLA_QUEUE) must be a Postgres URL such as postgres://kopla@db.example.com/kopla?schema=shop; without it the queue is serve.db beside the state.")
 		return exitError
 	}
@@ -189,6 +196,10 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(c.stdout, "kopla serve stopped.")
 	return exitOK
+}
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 // printServeSandbox prints where the fakes of serve -sandbox listen and
