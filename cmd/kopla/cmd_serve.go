@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kopla-dev/kopla/connectors/pgshare"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/serve"
 )
@@ -121,30 +120,20 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 		c.printServeSandbox(secret)
 	}
-	if a.queue == "" {
-		a.queue, _ = c.lookupEnv("KOPLA_QUEUE")
-	}
-	if a.queue == "" && !a.sandbox {
-		// A state on Postgres keeps the queue in its schema too: the
-		// workers of the project share both.
-		if cfg, _ := c.load(); cfg != nil && cfg.Settings != nil && isPostgresURL(cfg.Settings.State) {
-			a.queue = cfg.Settings.State
-		}
+	if !a.sandbox {
+		a.queue = c.sharedURL(a.queue)
 	}
 	if a.queue != "" && !isPostgresURL(a.queue) {
 		fmt.Fprintln(c.stderr, "Error: -queue (or KOPLA_QUEUE) must be a Postgres URL such as postgres://kopla@db.example.com/kopla?schema=shop; without it the queue is serve.db beside the state.")
 		return exitError
 	}
 	if a.queue != "" {
-		// The workers share the connections' rate budgets and tokens in
-		// the queue's database.
-		sh, err := pgshare.Open(ctx, a.queue)
+		closeShared, err := c.useShared(ctx, a.queue)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
 			return exitError
 		}
-		defer sh.Close()
-		c.shared = sh
+		defer closeShared()
 	}
 	// The connectors' requests are counted per rate budget for /metrics.
 	metrics := prometheus.NewRegistry()
@@ -196,10 +185,6 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(c.stdout, "kopla serve stopped.")
 	return exitOK
-}
-
-func isPostgresURL(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 // printServeSandbox prints where the fakes of serve -sandbox listen and

@@ -136,6 +136,13 @@ func (s *tokenSource) errBadClient(code string) error {
 
 // current returns the token in use, loading it on first use. The caller holds mu.
 func (s *tokenSource) current() (*oauth2.Token, error) {
+	if s.dead != nil && s.shared != nil {
+		// A kopla login elsewhere may have stored a new token for all the
+		// workers: one read, while the connection is dead anyway.
+		if tok, err := s.load(); err == nil && tok != nil && (s.tok == nil || tok.RefreshToken != s.tok.RefreshToken) {
+			s.tok, s.dead = tok, nil
+		}
+	}
 	if s.dead != nil {
 		return nil, s.dead
 	}
@@ -147,7 +154,9 @@ func (s *tokenSource) current() (*oauth2.Token, error) {
 		if tok == nil && s.seed != "" {
 			tok = &oauth2.Token{RefreshToken: s.seed}
 		}
-		s.tok, s.loaded = tok, true
+		// Shared, nothing stored yet: another worker or a login may store
+		// one, so look again next time.
+		s.tok, s.loaded = tok, tok != nil || s.shared == nil
 	}
 	if s.tok == nil {
 		return nil, &connectors.APIError{

@@ -115,3 +115,24 @@ func storedToken(t *testing.T, s connectors.SharedTokens) oauth2.Token {
 	}
 	return tok
 }
+
+// A worker whose token was refused picks up the one a kopla login stored
+// for all the workers, without a restart.
+func TestSharedTokenAfterLogin(t *testing.T) {
+	base := pgsharetest.URL(t)
+	e := newEnv(t, eaccountingtest.Options{}, connectors.Config{"refresh_token": "not-a-token-the-server-issued"})
+	schema := pgsharetest.Schema(t, base)
+	store := pgsharetest.Worker(t, base, schema)
+	w := e.workerConn(t, store)
+	if err := companySettings(t, w); err == nil {
+		t.Fatal("a made-up refresh token was accepted")
+	}
+	// kopla login on another machine stores a fresh token.
+	b, _ := json.Marshal(oauth2.Token{RefreshToken: e.srv.IssueRefreshToken()})
+	if err := pgsharetest.Worker(t, base, schema).Update(t.Context(), "eaccounting.books", func([]byte) ([]byte, error) { return b, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := companySettings(t, w); err != nil {
+		t.Fatalf("after a login stored a token for all: %v", err)
+	}
+}
