@@ -33,12 +33,19 @@ import (
 const DefaultQueueSchema = "kopla"
 
 // Heartbeats of the workers of a Postgres queue: a worker whose heartbeat
-// is older than workerDead is taken for dead, and the runs it left
-// running are queued again for the others.
+// is older than Options.WorkerTimeout (default workerDead) is taken for
+// dead, and the runs it left running are queued again for the others.
 const (
 	heartbeatEvery = 5 * time.Second
 	workerDead     = 30 * time.Second
 )
+
+func (s *Server) workerTimeout() time.Duration {
+	if s.opts.WorkerTimeout > 0 {
+		return s.opts.WorkerTimeout
+	}
+	return workerDead
+}
 
 var queueSchemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -143,7 +150,7 @@ func (s *Server) leadLoop(ctx context.Context, onLead func(context.Context)) {
 			conn.Close()
 		}
 	}()
-	t := time.NewTicker(heartbeatEvery)
+	t := time.NewTicker(min(heartbeatEvery, s.workerTimeout()/6))
 	defer t.Stop()
 	for {
 		if err := s.heartbeat(ctx); err != nil && ctx.Err() == nil {
@@ -205,7 +212,7 @@ func (s *Server) rescueDead(ctx context.Context) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
 		WHERE state = 'running' AND NOT EXISTS (
 			SELECT 1 FROM kopla_workers w WHERE w.id = river_job.attempted_by[array_length(river_job.attempted_by, 1)]
-			AND w.heartbeat > now() - make_interval(secs => $1))`, workerDead.Seconds())
+			AND w.heartbeat > now() - make_interval(secs => $1))`, s.workerTimeout().Seconds())
 	if err != nil {
 		return err
 	}

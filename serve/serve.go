@@ -53,6 +53,10 @@ type Options struct {
 	// of the queue instead: several serve processes on it share the work
 	// (queue_postgres.go).
 	QueueURL string
+	// WorkerTimeout is how old a worker's heartbeat on a Postgres queue
+	// may be before it is taken for dead and the runs it left are queued
+	// again; 0 means 30 s. Heartbeats go every sixth of it, at most 5 s.
+	WorkerTimeout time.Duration
 	// Listen is the HTTP address of /hooks/hubspot, /healthz, /readyz and
 	// /metrics; "" means DefaultListen.
 	Listen string

@@ -52,6 +52,7 @@ type serveArgs struct {
 	noReconcile  bool
 	flows        []string
 	queue        string
+	workerTO     time.Duration
 }
 
 func parseServe(args []string) (*serveArgs, *flagSet, error) {
@@ -66,6 +67,7 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	f.fs.DurationVar(&a.pollInterval, "poll-interval", time.Minute, "Poll the sources that do not push changes every `DURATION` when idle (every 10s for 10 minutes after changes; never above 2% of an endpoint's quota).")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Run only the flow `NAME` (and the flows it ensures); repeatable.")
 	f.fs.StringVar(&a.queue, "queue", "", "Keep the job queue in the Postgres database `URL` (postgres://...?schema=NAME) instead of serve.db beside the state: several kopla serve processes on it share the work, the API rate budgets and the OAuth tokens (KOPLA_QUEUE).")
+	f.fs.DurationVar(&a.workerTO, "worker-timeout", 30*time.Second, "With -queue: take a worker whose heartbeat is older than `DURATION` for dead and run what it left running on another.")
 	f.fs.BoolVar(&a.noReconcile, "no-reconcile", false, "Leave out the nightly full run of each flow (03:00 UTC).")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
@@ -75,8 +77,8 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	switch {
 	case a.logFormat != "text" && a.logFormat != "json":
 		return a, f, usagef(f.cmd, "-log-format must be text or json, not %q", a.logFormat)
-	case a.lockTimeout < 0 || a.grace < 0:
-		return a, f, usagef(f.cmd, "-lock-timeout and -grace must not be negative")
+	case a.lockTimeout < 0 || a.grace < 0 || a.workerTO < 0:
+		return a, f, usagef(f.cmd, "-lock-timeout, -grace and -worker-timeout must not be negative")
 	case a.pollInterval < 5*time.Second:
 		return a, f, usagef(f.cmd, "-poll-interval must be at least 5s (2%% of eAccounting's 600 requests a minute per endpoint)")
 	}
@@ -167,7 +169,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 	}
 	srv, err := serve.New(ctx, serve.Options{
-		Project: p, State: st, Flows: a.flows, QueuePath: queue, QueueURL: a.queue, Listen: a.listen, PublicURL: a.publicURL,
+		Project: p, State: st, Flows: a.flows, QueuePath: queue, QueueURL: a.queue, WorkerTimeout: a.workerTO, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Listening: func(addr string) {
