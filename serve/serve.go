@@ -4,7 +4,9 @@
 // retried. Runs are River jobs in a SQLite queue beside the state; what a
 // run has to do (events, sweep requests, retries) is kept in serve's own
 // tables until a run did it, so that a crash or a restart loses nothing,
-// and the state's intents journal keeps a rerun from writing twice.
+// and the state's intents journal keeps a rerun from writing twice. On a
+// Postgres queue several serve processes share the work
+// (queue_postgres.go).
 package serve
 
 import (
