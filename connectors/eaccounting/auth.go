@@ -174,8 +174,10 @@ func (s *tokenSource) load() (*oauth2.Token, error) {
 	if s.shared == nil {
 		return s.file.load()
 	}
-	// No request has a deadline here; the store's own bounds the wait.
-	b, err := s.shared.Load(context.Background(), s.conn)
+	// Called under mu without the request's context: bound the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := s.shared.Load(ctx, s.conn)
 	if err != nil {
 		return nil, &rest.TemporaryError{Err: fmt.Errorf("read the shared token of %s: %w", s.conn, err)}
 	}
