@@ -71,7 +71,10 @@ func openPostgresQueue(ctx context.Context, raw string) (*sql.DB, string, error)
 	if err != nil {
 		return nil, "", fmt.Errorf("serve: the queue URL does not parse: %w", err)
 	}
-	q := u.Query()
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, "", fmt.Errorf("serve: the parameters of the queue URL %s do not parse (write schema=NAME&sslmode=...): %w", u.Redacted(), err)
+	}
 	schema := q.Get("schema")
 	q.Del("schema")
 	u.RawQuery = q.Encode()

@@ -74,7 +74,10 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgshare: the state URL does not parse: %w", err)
 	}
-	q := u.Query()
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("pgshare: the parameters of %s do not parse (write schema=NAME&sslmode=...): %w", u.Redacted(), err)
+	}
 	schema := q.Get("schema")
 	q.Del("schema")
 	u.RawQuery = q.Encode()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,4 +166,38 @@ func TestTakeWaitsForTheOldestGrant(t *testing.T) {
 func httptestRequest(url string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, url+"/things", nil)
 	return req
+}
+
+// A schema name that is not a plain SQL name is refused before anything
+// connects, naming the setting.
+func TestOpenRefusesBadSchema(t *testing.T) {
+	for _, schema := range []string{"Shop", "1shop", "shop;drop", "a-b"} {
+		_, err := pgshare.Open(t.Context(), "postgres://kopla@127.0.0.1:1/db?schema="+schema)
+		if err == nil || !strings.Contains(err.Error(), "schema=") || strings.Contains(err.Error(), "connect") {
+			t.Errorf("schema %q: %v; want an error naming schema=", schema, err)
+		}
+	}
+}
+
+// A failing update stores nothing and releases the lock.
+func TestUpdateFailureStoresNothing(t *testing.T) {
+	base := pgsharetest.URL(t)
+	s := pgsharetest.Worker(t, base, pgsharetest.Schema(t, base))
+	ctx := t.Context()
+	if err := s.Update(ctx, "k", func([]byte) ([]byte, error) { return []byte("one"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("identity server down")
+	if err := s.Update(ctx, "k", func([]byte) ([]byte, error) { return []byte("two"), boom }); !errors.Is(err, boom) {
+		t.Fatalf("update: %v; want fn's error", err)
+	}
+	if b, err := s.Load(ctx, "k"); err != nil || string(b) != "one" {
+		t.Fatalf("stored %q, %v; want the token before the failed update", b, err)
+	}
+	// The lock was released: another update goes through at once.
+	ctx2, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Update(ctx2, "k", func(stored []byte) ([]byte, error) { return append(stored, '!'), nil }); err != nil {
+		t.Fatal(err)
+	}
 }
