@@ -57,6 +57,11 @@ type Deps struct {
 	// declare for this connection; a connector whose objects can have
 	// custom fields adds them to the schemas Objects returns.
 	Properties []PropertyDef
+	// Budgets and Tokens are shared with the project's other workers (the
+	// state on Postgres); nil when the process is alone: budgets pace in
+	// memory, tokens live in StateDir.
+	Budgets SharedBudgets
+	Tokens  SharedTokens
 }
 
 // Connector is one configured connection.

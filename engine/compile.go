@@ -242,6 +242,8 @@ func (p *Project) compileConnections() hcl.Diagnostics {
 			HTTPClient: p.engine.opts.HTTPClient,
 			Logger:     p.engine.log.With("connection", key),
 			Properties: p.requiredProperties(key),
+			Budgets:    p.engine.opts.Budgets,
+			Tokens:     p.engine.opts.Tokens,
 		}
 		schemas, err := factory.Objects(cfg, c.deps)
 		if err != nil {

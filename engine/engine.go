@@ -37,6 +37,11 @@ type Options struct {
 	// StateDir is where connectors keep their files (tokens, discovered
 	// schemas); "" means the project's .kopla directory.
 	StateDir string
+	// Budgets and Tokens, when set, are shared by the project's workers:
+	// every connection paces to the same rate budgets and refreshes its
+	// OAuth token under a lock (connectors.Deps).
+	Budgets connectors.SharedBudgets
+	Tokens  connectors.SharedTokens
 }
 
 // Engine runs projects. It holds no per-project state: Compile returns a

@@ -74,12 +74,14 @@ func (s *Server) pollSources() []*pollSource {
 func (s *Server) poll(ctx context.Context, p *pollSource) {
 	floor := s.opts.Poll.floor(len(p.flows))
 	for {
-		for _, flow := range p.flows {
-			if err := s.request(ctx, flow, false); err != nil && ctx.Err() == nil {
-				s.log.Error("cannot queue a poll", "flow", flow, "error", err)
+		if s.leading() { // else another worker polls
+			for _, flow := range p.flows {
+				if err := s.request(ctx, flow, false); err != nil && ctx.Err() == nil {
+					s.log.Error("cannot queue a poll", "flow", flow, "error", err)
+				}
 			}
+			s.metrics.polls.WithLabelValues(p.key).Inc()
 		}
-		s.metrics.polls.WithLabelValues(p.key).Inc()
 		wait := s.opts.Poll.Interval
 		if at, ok := s.activity.Load(p.key); ok && s.opts.Now().Sub(at.(time.Time)) < s.opts.Poll.ActiveFor {
 			wait = s.opts.Poll.Active

@@ -4,7 +4,9 @@
 // retried. Runs are River jobs in a SQLite queue beside the state; what a
 // run has to do (events, sweep requests, retries) is kept in serve's own
 // tables until a run did it, so that a crash or a restart loses nothing,
-// and the state's intents journal keeps a rerun from writing twice.
+// and the state's intents journal keeps a rerun from writing twice. On a
+// Postgres queue several serve processes share the work
+// (queue_postgres.go).
 package serve
 
 import (
@@ -49,6 +51,14 @@ type Options struct {
 	// serve's): beside the state, never inside it, so that the state keeps
 	// its own schema and lock.
 	QueuePath string
+	// QueueURL, when set, is a Postgres URL (postgres://...?schema=NAME)
+	// of the queue instead: several serve processes on it share the work
+	// (queue_postgres.go).
+	QueueURL string
+	// WorkerTimeout is how old a worker's heartbeat on a Postgres queue
+	// may be before it is taken for dead and the runs it left are queued
+	// again; 0 means 30 s. Heartbeats go every sixth of it, at most 5 s.
+	WorkerTimeout time.Duration
 	// Listen is the HTTP address of /hooks/hubspot, /healthz, /readyz and
 	// /metrics; "" means DefaultListen.
 	Listen string
@@ -149,6 +159,10 @@ type Server struct {
 	activity sync.Map
 	// dashboard is served under / (Mount).
 	dashboard http.Handler
+	// On a Postgres queue: the schema, this worker's name, the pickup lock.
+	schema   string
+	workerID string
+	lead     leader
 }
 
 // Mount serves the dashboard under / on serve's listener. It is called
@@ -275,6 +289,9 @@ var queueStates = []rivertype.JobState{
 }
 
 func (s *Server) openQueue(ctx context.Context) error {
+	if isPostgresURL(s.opts.QueueURL) {
+		return s.openPostgres(ctx)
+	}
 	db, err := sql.Open("sqlite", "file:"+s.opts.QueuePath+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
 	if err != nil {
 		return fmt.Errorf("serve: open queue %s: %w", s.opts.QueuePath, err)
@@ -307,6 +324,33 @@ func (s *Server) openQueue(ctx context.Context) error {
 	return nil
 }
 
+// openPostgres opens and migrates a Postgres queue; River's migrations
+// and serve's tables run under the schema's migration lock.
+func (s *Server) openPostgres(ctx context.Context) error {
+	db, schema, err := openPostgresQueue(ctx, s.opts.QueueURL)
+	if err != nil {
+		return err
+	}
+	s.db, s.schema, s.workerID = db, schema, newWorkerID()
+	s.q = &queueStore{db: db, now: s.opts.Now, pg: true}
+	err = withMigrationLock(ctx, db, schema, func() error {
+		m, err := rivermigrate.New(s.queueDriver(), nil)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, postgresQueueSchema)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("serve: migrate the queue in schema %s: %w", schema, err)
+	}
+	return nil
+}
+
 // Close releases the queue database.
 func (s *Server) Close() error { return s.db.Close() }
 
@@ -333,7 +377,8 @@ func (s *Server) Run(ctx context.Context) error {
 			}, nil))
 		}
 	}
-	client, err := river.NewClient(riversqlite.New(s.db), &river.Config{
+	client, err := river.NewClient(s.queueDriver(), &river.Config{
+		ID: s.workerID, // "" on SQLite: River names it
 		Queues: map[string]river.QueueConfig{
 			// The state lock is the project's: one run at a time.
 			flowQueue:  {MaxWorkers: 1},
@@ -368,7 +413,17 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("serve: start queue: %w", err)
 	}
-	if err := s.catchUp(ctx); err != nil {
+	var wg sync.WaitGroup
+	if s.q.pg {
+		// The pickup lock's holder catches up, each time it takes over.
+		wg.Go(func() {
+			s.leadLoop(ctx, func(ctx context.Context) {
+				if err := s.catchUp(ctx); err != nil && ctx.Err() == nil {
+					s.log.Error("catch-up failed", "error", err)
+				}
+			})
+		})
+	} else if err := s.catchUp(ctx); err != nil {
 		s.log.Error("catch-up failed", "error", err)
 	}
 	if s.opts.Listening != nil {
@@ -377,7 +432,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ready.Store(true)
 	s.log.Info("serve started", "listen", ln.Addr().String(), "flows", len(s.names))
 
-	var wg sync.WaitGroup
 	pollCtx, stopPolls := context.WithCancel(ctx)
 	if s.opts.Notifier != nil {
 		wg.Add(1)

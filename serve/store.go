@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS kopla_events (
 CREATE INDEX IF NOT EXISTS kopla_events_pending ON kopla_events (flow, done_at);
 CREATE TABLE IF NOT EXISTS kopla_sweeps (
 	flow         TEXT PRIMARY KEY,
-	full         INTEGER NOT NULL,
+	"full"       INTEGER NOT NULL,
 	requested_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS kopla_retries (
@@ -60,6 +60,27 @@ func parseTime(s string) time.Time {
 type queueStore struct {
 	db  *sql.DB
 	now func() time.Time
+	// pg says the queue is on Postgres: its placeholders are $1, $2, ...
+	pg bool
+}
+
+// sql returns query in the database's placeholders: the queries are
+// written with ?, SQLite's.
+func (q *queueStore) sql(query string) string {
+	if !q.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Event is one change a source told about (a HubSpot webhook event).
@@ -79,8 +100,9 @@ type Event struct {
 // addEvents stores events in tx, leaving out those already stored, and
 // returns the dedup keys and the flows of those that were new.
 func (q *queueStore) addEvents(ctx context.Context, tx *sql.Tx, evs []Event) (keys, flows map[string]bool, err error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO kopla_events
-		(dedup_key, flow, source, object, object_id, event_type, occurred_at, received_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, q.sql(`INSERT INTO kopla_events
+		(dedup_key, flow, source, object, object_id, event_type, occurred_at, received_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key, flow) DO NOTHING`))
 	if err != nil {
 		return nil, nil, fmt.Errorf("store events: %w", err)
 	}
@@ -127,7 +149,7 @@ func (w *work) empty() bool { return !w.sweep && len(w.ids) == 0 && w.lastEvent 
 func (q *queueStore) pending(ctx context.Context, flow string) (*work, error) {
 	w := &work{}
 	var full sql.NullInt64
-	err := q.db.QueryRowContext(ctx, `SELECT full, requested_at FROM kopla_sweeps WHERE flow = ?`, flow).Scan(&full, &w.sweepAt)
+	err := q.db.QueryRowContext(ctx, q.sql(`SELECT "full", requested_at FROM kopla_sweeps WHERE flow = ?`), flow).Scan(&full, &w.sweepAt)
 	switch {
 	case err == nil:
 		w.sweep, w.full = true, full.Int64 != 0
@@ -138,8 +160,8 @@ func (q *queueStore) pending(ctx context.Context, flow string) (*work, error) {
 	// A sweep leaves the events to the targeted run after it: a cursor
 	// read may miss a record the search index does not show yet.
 	if !w.sweep {
-		rows, err := q.db.QueryContext(ctx, `SELECT id, object_id, occurred_at FROM kopla_events
-			WHERE flow = ? AND done_at IS NULL ORDER BY id`, flow)
+		rows, err := q.db.QueryContext(ctx, q.sql(`SELECT id, object_id, occurred_at FROM kopla_events
+			WHERE flow = ? AND done_at IS NULL ORDER BY id`), flow)
 		if err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
@@ -164,7 +186,7 @@ func (q *queueStore) pending(ctx context.Context, flow string) (*work, error) {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT source_id FROM kopla_retries WHERE flow = ? AND next_at <= ?`, flow, fmtTime(q.now()))
+	rows, err := q.db.QueryContext(ctx, q.sql(`SELECT source_id FROM kopla_retries WHERE flow = ? AND next_at <= ?`), flow, fmtTime(q.now()))
 	if err != nil {
 		return nil, fmt.Errorf("read retries: %w", err)
 	}
@@ -193,12 +215,12 @@ func (q *queueStore) done(ctx context.Context, flow string, w *work) error {
 	defer tx.Rollback()
 	now := fmtTime(q.now())
 	if w.lastEvent > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE kopla_events SET done_at = ? WHERE flow = ? AND done_at IS NULL AND id <= ?`, now, flow, w.lastEvent); err != nil {
+		if _, err := tx.ExecContext(ctx, q.sql(`UPDATE kopla_events SET done_at = ? WHERE flow = ? AND done_at IS NULL AND id <= ?`), now, flow, w.lastEvent); err != nil {
 			return fmt.Errorf("mark events done: %w", err)
 		}
 	}
 	if w.sweep {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM kopla_sweeps WHERE flow = ? AND requested_at = ?`, flow, w.sweepAt); err != nil {
+		if _, err := tx.ExecContext(ctx, q.sql(`DELETE FROM kopla_sweeps WHERE flow = ? AND requested_at = ?`), flow, w.sweepAt); err != nil {
 			return fmt.Errorf("mark sweep done: %w", err)
 		}
 	}
@@ -212,8 +234,8 @@ func (q *queueStore) requestSweep(ctx context.Context, tx *sql.Tx, flow string, 
 	if full {
 		f = 1
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kopla_sweeps (flow, full, requested_at) VALUES (?, ?, ?)
-		ON CONFLICT (flow) DO UPDATE SET full = max(full, excluded.full), requested_at = excluded.requested_at`, flow, f, fmtTime(q.now()))
+	_, err := tx.ExecContext(ctx, q.sql(`INSERT INTO kopla_sweeps (flow, "full", requested_at) VALUES (?, ?, ?)
+		ON CONFLICT (flow) DO UPDATE SET "full" = CASE WHEN excluded."full" = 1 THEN 1 ELSE kopla_sweeps."full" END, requested_at = excluded.requested_at`), flow, f, fmtTime(q.now()))
 	if err != nil {
 		return fmt.Errorf("request run of %s: %w", flow, err)
 	}
@@ -230,21 +252,21 @@ func (q *queueStore) retryOutcome(ctx context.Context, flow string, ok []string,
 	}
 	defer tx.Rollback()
 	for _, id := range ok {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM kopla_retries WHERE flow = ? AND source_id = ?`, flow, id); err != nil {
+		if _, err := tx.ExecContext(ctx, q.sql(`DELETE FROM kopla_retries WHERE flow = ? AND source_id = ?`), flow, id); err != nil {
 			return nil, next, fmt.Errorf("record retries: %w", err)
 		}
 	}
 	now := q.now()
 	for id, msg := range failed {
 		var attempts int
-		err := tx.QueryRowContext(ctx, `SELECT attempts FROM kopla_retries WHERE flow = ? AND source_id = ?`, flow, id).Scan(&attempts)
+		err := tx.QueryRowContext(ctx, q.sql(`SELECT attempts FROM kopla_retries WHERE flow = ? AND source_id = ?`), flow, id).Scan(&attempts)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, next, fmt.Errorf("record retries: %w", err)
 		}
 		attempts++
 		if attempts > policy.MaxAttempts {
 			givenUp = append(givenUp, id)
-			if _, err := tx.ExecContext(ctx, `DELETE FROM kopla_retries WHERE flow = ? AND source_id = ?`, flow, id); err != nil {
+			if _, err := tx.ExecContext(ctx, q.sql(`DELETE FROM kopla_retries WHERE flow = ? AND source_id = ?`), flow, id); err != nil {
 				return nil, next, fmt.Errorf("record retries: %w", err)
 			}
 			continue
@@ -253,8 +275,8 @@ func (q *queueStore) retryOutcome(ctx context.Context, flow string, ok []string,
 		if next.IsZero() || at.Before(next) {
 			next = at
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO kopla_retries (flow, source_id, attempts, next_at, last_error) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (flow, source_id) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`,
+		if _, err := tx.ExecContext(ctx, q.sql(`INSERT INTO kopla_retries (flow, source_id, attempts, next_at, last_error) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (flow, source_id) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`),
 			flow, id, attempts, fmtTime(at), msg); err != nil {
 			return nil, next, fmt.Errorf("record retries: %w", err)
 		}
@@ -265,7 +287,7 @@ func (q *queueStore) retryOutcome(ctx context.Context, flow string, ok []string,
 // nextRetry is when the earliest retry of flow is due (zero: none).
 func (q *queueStore) nextRetry(ctx context.Context, flow string) (time.Time, error) {
 	var at sql.NullString
-	if err := q.db.QueryRowContext(ctx, `SELECT min(next_at) FROM kopla_retries WHERE flow = ?`, flow).Scan(&at); err != nil {
+	if err := q.db.QueryRowContext(ctx, q.sql(`SELECT min(next_at) FROM kopla_retries WHERE flow = ?`), flow).Scan(&at); err != nil {
 		return time.Time{}, fmt.Errorf("read retries: %w", err)
 	}
 	if !at.Valid {
@@ -280,15 +302,15 @@ func (q *queueStore) flowRan(ctx context.Context, flow string, start time.Time, 
 	if ok {
 		last = fmtTime(start)
 	}
-	_, err := q.db.ExecContext(ctx, `INSERT INTO kopla_flow_runs (flow, last_start, last_ok) VALUES (?, ?, ?)
-		ON CONFLICT (flow) DO UPDATE SET last_start = excluded.last_start, last_ok = coalesce(excluded.last_ok, last_ok)`, flow, fmtTime(start), last)
+	_, err := q.db.ExecContext(ctx, q.sql(`INSERT INTO kopla_flow_runs (flow, last_start, last_ok) VALUES (?, ?, ?)
+		ON CONFLICT (flow) DO UPDATE SET last_start = excluded.last_start, last_ok = coalesce(excluded.last_ok, kopla_flow_runs.last_ok)`), flow, fmtTime(start), last)
 	return err
 }
 
 // lastStart is when the last run of flow started (zero: never).
 func (q *queueStore) lastStart(ctx context.Context, flow string) (time.Time, error) {
 	var s string
-	err := q.db.QueryRowContext(ctx, `SELECT last_start FROM kopla_flow_runs WHERE flow = ?`, flow).Scan(&s)
+	err := q.db.QueryRowContext(ctx, q.sql(`SELECT last_start FROM kopla_flow_runs WHERE flow = ?`), flow).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
@@ -301,7 +323,7 @@ func (q *queueStore) lastStart(ctx context.Context, flow string) (time.Time, err
 // pendingEvents counts the events no run has processed yet.
 func (q *queueStore) pendingEvents(ctx context.Context) (int, error) {
 	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM kopla_events WHERE done_at IS NULL`).Scan(&n)
+	err := q.db.QueryRowContext(ctx, q.sql(`SELECT count(*) FROM kopla_events WHERE done_at IS NULL`)).Scan(&n)
 	return n, err
 }
 
@@ -315,6 +337,6 @@ func (q *queueStore) forgetEvents(ctx context.Context, tx *sql.Tx, source, objec
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM kopla_events WHERE source = ? AND object = ? AND object_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	_, err := tx.ExecContext(ctx, q.sql(`DELETE FROM kopla_events WHERE source = ? AND object = ? AND object_id IN (?`)+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	return err
 }

@@ -117,6 +117,15 @@ func (c *cli) login(ctx context.Context, args []string) int {
 	if code, ok := c.parsed(f, &a.globalArgs, err); !ok {
 		return code
 	}
+	// With serve's workers on Postgres, the token is stored for them too.
+	if u := c.sharedURL(""); isPostgresURL(u) {
+		closeShared, err := c.useShared(ctx, u)
+		if err != nil {
+			dsl.WriteDiagnostics(c.stdout, engine.ErrorDiagnostic("Cannot open the workers' shared store", err), nil, c.color())
+			return exitError
+		}
+		defer closeShared()
+	}
 	p, cfg, diags := c.compile()
 	if diags.HasErrors() {
 		dsl.WriteDiagnostics(c.stdout, diags, cfg.Files, c.color())

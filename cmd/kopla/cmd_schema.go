@@ -110,13 +110,17 @@ func (c *cli) schema(_ context.Context, args []string) int {
 // engineOptions are the options compile gives the engine, for commands
 // that use the engine without compiling the project.
 func (c *cli) engineOptions(reg *connectors.Registry) engine.Options {
-	return engine.Options{
+	opts := engine.Options{
 		Registry:   reg,
 		Logger:     c.log,
 		Now:        c.now,
 		HTTPClient: c.httpClient,
 		LookupEnv:  c.projectEnv,
 	}
+	if c.shared != nil {
+		opts.Budgets, opts.Tokens = c.shared, c.shared
+	}
+	return opts
 }
 
 // selectSchemas keeps what the arguments name; a name that matches nothing

@@ -60,6 +60,8 @@ type serveArgs struct {
 	pollInterval time.Duration
 	noReconcile  bool
 	flows        []string
+	queue        string
+	workerTO     time.Duration
 }
 
 func parseServe(args []string) (*serveArgs, *flagSet, error) {
@@ -73,6 +75,8 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	f.fs.DurationVar(&a.grace, "grace", 30*time.Second, "On SIGTERM, let the run in progress go on for `DURATION` before it stops after its batch in flight.")
 	f.fs.DurationVar(&a.pollInterval, "poll-interval", time.Minute, "Poll the sources that do not push changes every `DURATION` when idle (every 10s for 10 minutes after changes; never above 2% of an endpoint's quota).")
 	f.fs.StringArrayVar(&a.flows, "flow", nil, "Run only the flow `NAME` (and the flows it ensures); repeatable.")
+	f.fs.StringVar(&a.queue, "queue", "", "Keep the job queue in the Postgres database `URL` (postgres://...?schema=NAME) instead of serve.db beside the state: several kopla serve processes on it share the work, the API rate budgets and the OAuth tokens (KOPLA_QUEUE).")
+	f.fs.DurationVar(&a.workerTO, "worker-timeout", 30*time.Second, "With -queue: take a worker whose heartbeat is older than `DURATION` for dead and run what it left running on another.")
 	f.fs.BoolVar(&a.noReconcile, "no-reconcile", false, "Leave out the nightly full run of each flow (03:00 UTC).")
 	f.globals(&a.globalArgs)
 	err := f.parseFlags(args)
@@ -82,8 +86,8 @@ func parseServe(args []string) (*serveArgs, *flagSet, error) {
 	switch {
 	case a.logFormat != "text" && a.logFormat != "json":
 		return a, f, usagef(f.cmd, "-log-format must be text or json, not %q", a.logFormat)
-	case a.lockTimeout < 0 || a.grace < 0:
-		return a, f, usagef(f.cmd, "-lock-timeout and -grace must not be negative")
+	case a.lockTimeout < 0 || a.grace < 0 || a.workerTO < 0:
+		return a, f, usagef(f.cmd, "-lock-timeout, -grace and -worker-timeout must not be negative")
 	case a.pollInterval < 5*time.Second:
 		return a, f, usagef(f.cmd, "-poll-interval must be at least 5s (2%% of eAccounting's 600 requests a minute per endpoint)")
 	}
@@ -127,6 +131,21 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		}
 		c.printServeSandbox(secret)
 	}
+	if !a.sandbox {
+		a.queue = c.sharedURL(a.queue)
+	}
+	if a.queue != "" && !isPostgresURL(a.queue) {
+		fmt.Fprintln(c.stderr, "Error: -queue (or KOPLA_QUEUE) must be a Postgres URL such as postgres://kopla@db.example.com/kopla?schema=shop; without it the queue is serve.db beside the state.")
+		return exitError
+	}
+	if a.queue != "" {
+		closeShared, err := c.useShared(ctx, a.queue)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Error: %s\n", engine.Sentence(err.Error()))
+			return exitError
+		}
+		defer closeShared()
+	}
 	// The connectors' requests are counted per rate budget for /metrics.
 	metrics := prometheus.NewRegistry()
 	if c.httpClient == nil {
@@ -164,7 +183,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	endpoints := "webhook: POST /hooks/hubspot; /healthz, /readyz, /metrics"
 	srv, err := serve.New(ctx, serve.Options{
-		Project: p, State: st, Flows: a.flows, QueuePath: queue, Listen: a.listen, PublicURL: a.publicURL,
+		Project: p, State: st, Flows: a.flows, QueuePath: queue, QueueURL: a.queue, WorkerTimeout: a.workerTO, Listen: a.listen, PublicURL: a.publicURL,
 		Logger: c.log, Metrics: metrics, HubSpotSecret: secret, LockTimeout: a.lockTimeout, Grace: a.grace,
 		Poll: poll, PollHubSpot: c.sb != nil, NoReconcile: a.noReconcile, Now: c.now,
 		Notifier: notifier, NotifyEvery: notifyEvery(c.lookupEnv),

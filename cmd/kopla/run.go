@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kopla-dev/kopla/connectors"
+	"github.com/kopla-dev/kopla/connectors/pgshare"
 	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/state"
@@ -67,6 +68,9 @@ type cli struct {
 	// directory of its state and connector files.
 	sb         *sandbox.Sandbox
 	sandboxDir string
+	// shared holds the rate budgets and tokens of serve's workers on a
+	// Postgres queue (nil: this process is alone).
+	shared *pgshare.Store
 }
 
 // projectEnv is how the project's files read the environment (env()).

@@ -92,6 +92,10 @@ type tokenSource struct {
 	file   tokenFile
 	seed   string       // refresh_token setting: used when nothing is stored
 	client *http.Client // transport for the identity server
+	// shared, when set, keeps the token for all the project's workers
+	// (under the key conn) and serialises their refreshes; file is then
+	// only read once, to carry a token over from a single worker.
+	shared connectors.SharedTokens
 
 	mu     sync.Mutex
 	tok    *oauth2.Token
@@ -132,18 +136,27 @@ func (s *tokenSource) errBadClient(code string) error {
 
 // current returns the token in use, loading it on first use. The caller holds mu.
 func (s *tokenSource) current() (*oauth2.Token, error) {
+	if s.dead != nil && s.shared != nil {
+		// A kopla login elsewhere may have stored a new token for all the
+		// workers: one read, while the connection is dead anyway.
+		if tok, err := s.load(); err == nil && tok != nil && (s.tok == nil || tok.RefreshToken != s.tok.RefreshToken) {
+			s.tok, s.dead = tok, nil
+		}
+	}
 	if s.dead != nil {
 		return nil, s.dead
 	}
 	if !s.loaded {
-		tok, err := s.file.load()
+		tok, err := s.load()
 		if err != nil {
 			return nil, err
 		}
 		if tok == nil && s.seed != "" {
 			tok = &oauth2.Token{RefreshToken: s.seed}
 		}
-		s.tok, s.loaded = tok, true
+		// Shared, nothing stored yet: another worker or a login may store
+		// one, so look again next time.
+		s.tok, s.loaded = tok, tok != nil || s.shared == nil
 	}
 	if s.tok == nil {
 		return nil, &connectors.APIError{
@@ -153,6 +166,33 @@ func (s *tokenSource) current() (*oauth2.Token, error) {
 		}
 	}
 	return s.tok, nil
+}
+
+// load reads the stored token: the shared one, or the file (also when
+// nothing is shared yet), nil when there is none.
+func (s *tokenSource) load() (*oauth2.Token, error) {
+	if s.shared == nil {
+		return s.file.load()
+	}
+	// Called under mu without the request's context: bound the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := s.shared.Load(ctx, s.conn)
+	if err != nil {
+		return nil, &rest.TemporaryError{Err: fmt.Errorf("read the shared token of %s: %w", s.conn, err)}
+	}
+	if b == nil {
+		return s.file.load()
+	}
+	return decodeToken(b, s.conn)
+}
+
+func decodeToken(b []byte, conn string) (*oauth2.Token, error) {
+	var tok oauth2.Token
+	if err := json.Unmarshal(b, &tok); err != nil {
+		return nil, fmt.Errorf("read the shared token of %s: %w", conn, err)
+	}
+	return &tok, nil
 }
 
 // token returns a valid access token, refreshing it when it has expired.
@@ -188,6 +228,78 @@ func (s *tokenSource) refresh(ctx context.Context, refused *oauth2.Token) (*oaut
 // refreshLocked redeems the refresh token and persists the answer. The
 // caller holds mu.
 func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+	if s.shared != nil {
+		return s.refreshShared(ctx, old)
+	}
+	tok, err := s.redeemChain(ctx, old)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.file.save(tok); err != nil {
+		// Keep going with the new token in memory: it is valid, and the next
+		// refresh tries to save again.
+		s.tok = tok
+		return nil, fmt.Errorf("refreshed token not saved, run kopla login %s if the next run fails: %w", s.conn, err)
+	}
+	s.tok = tok
+	return tok, nil
+}
+
+// refreshShared refreshes under the shared store's lock: it re-reads the
+// stored token first, since another worker may have rotated it meanwhile
+// (redeeming the spent refresh token would kill the chain), and stores
+// the new one before the lock is released. The caller holds mu.
+func (s *tokenSource) refreshShared(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+	var tok *oauth2.Token
+	var refErr error
+	redeemed := false
+	err := s.shared.Update(ctx, s.conn, func(stored []byte) ([]byte, error) {
+		cur := old
+		if stored != nil {
+			st, err := decodeToken(stored, s.conn)
+			if err != nil {
+				return nil, err
+			}
+			if st.AccessToken != old.AccessToken && st.Valid() {
+				tok = st // refreshed by another worker
+				return nil, nil
+			}
+			if st.RefreshToken != "" {
+				cur = st // ours may be spent: the stored one is the chain's end
+			}
+		}
+		t, err := s.redeemChain(ctx, cur)
+		if err != nil {
+			refErr = err
+			return nil, err
+		}
+		b, err := json.Marshal(t)
+		if err != nil {
+			return nil, fmt.Errorf("encode token: %w", err)
+		}
+		tok, redeemed = t, true
+		return b, nil
+	})
+	if refErr != nil {
+		return nil, refErr
+	}
+	if err != nil {
+		if redeemed {
+			// Redeemed but not stored: the other workers still hold the
+			// spent refresh token. Keep the new one here and say so.
+			s.tok = tok
+			return nil, fmt.Errorf("refreshed token not stored for the other workers, run kopla login %s if they fail: %w", s.conn, err)
+		}
+		return nil, &rest.TemporaryError{Err: fmt.Errorf("refresh token of %s under the shared lock: %w", s.conn, err)}
+	}
+	s.tok = tok
+	return tok, nil
+}
+
+// redeemChain redeems old's refresh token (or the refresh_token setting
+// once the stored chain is dead) and classifies the identity server's
+// refusals. The caller holds mu.
+func (s *tokenSource) redeemChain(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	if old.RefreshToken == "" {
 		return nil, s.errLoginAgain(nil)
 	}
@@ -217,13 +329,6 @@ func (s *tokenSource) refreshLocked(ctx context.Context, old *oauth2.Token) (*oa
 		// Non-rotating clients may answer without a new refresh token.
 		tok.RefreshToken = old.RefreshToken
 	}
-	if err := s.file.save(tok); err != nil {
-		// Keep going with the new token in memory: it is valid, and the next
-		// refresh tries to save again.
-		s.tok = tok
-		return nil, fmt.Errorf("refreshed token not saved, run kopla login %s if the next run fails: %w", s.conn, err)
-	}
-	s.tok = tok
 	return tok, nil
 }
 
@@ -330,6 +435,15 @@ func (c *conn) Login(ctx context.Context, ui connectors.LoginUI) error {
 		defer c.tokens.mu.Unlock()
 		if err := c.tokens.file.save(r.tok); err != nil {
 			return fmt.Errorf("eaccounting: login: %w", err)
+		}
+		if sh := c.tokens.shared; sh != nil {
+			b, err := json.Marshal(r.tok)
+			if err == nil {
+				err = sh.Update(ctx, c.tokens.conn, func([]byte) ([]byte, error) { return b, nil })
+			}
+			if err != nil {
+				return fmt.Errorf("eaccounting: login: store the token for the other workers: %w", err)
+			}
 		}
 		c.tokens.tok, c.tokens.loaded, c.tokens.dead = r.tok, true, nil
 		if ui.Out != nil {

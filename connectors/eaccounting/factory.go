@@ -124,6 +124,7 @@ func open(_ context.Context, cfg connectors.Config, deps connectors.Deps) (conne
 		file:   tokenFile{path: filepath.Join(stateDir, "eaccounting", deps.Name, "token.json")},
 		seed:   cfg.String("refresh_token"),
 		client: hc,
+		shared: deps.Tokens,
 	}
 	c := &conn{
 		name:             deps.Name,
@@ -132,6 +133,8 @@ func open(_ context.Context, cfg connectors.Config, deps connectors.Deps) (conne
 		now:              time.Now,
 		writeConcurrency: 8,
 	}
+	// Workers of one project share each endpoint's minute.
+	c.client.core.Shared, c.client.core.SharedKey = deps.Budgets, ts.conn
 	c.objects = map[string]connectors.Object{}
 	for _, d := range objectDefs() {
 		o := &object{c: c, def: d}

@@ -176,6 +176,8 @@ func open(cfg connectors.Config, deps connectors.Deps, opts options) (*Connector
 		auth = c.tokens
 	}
 	c.client = newClient(s.baseURL, hc, auth, logger, opts)
+	// Workers of one project share the account's burst and search windows.
+	c.client.core.Shared, c.client.core.SharedKey = deps.Budgets, "hubspot."+deps.Name
 	schemas, err := objectSchemas(cfg, deps)
 	if err != nil {
 		return nil, err

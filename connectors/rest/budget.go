@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -40,6 +41,14 @@ type Limiter struct {
 	until time.Time   // no request before this (after a 429)
 	used  int
 	reset time.Time // quota: when it resets
+
+	// shared, when set, is the budget other workers draw on too: a
+	// request goes once both this window and the shared one allow it.
+	shared  connectors.SharedBudgets
+	key     string
+	takeMu  sync.Mutex // one Take in flight per limiter: its grant serves all
+	granted int        // requests granted by shared and not yet sent
+	grantTo time.Time  // the grant's end
 }
 
 // NewLimiter returns a rolling budget of limit requests per window.
@@ -164,21 +173,90 @@ func (l *Limiter) reserve(now time.Time) (time.Duration, error) {
 func (l *Limiter) wait(ctx context.Context) error {
 	for {
 		d, err := l.reserve(time.Now())
+		if err != nil {
+			return err
+		}
+		if d <= 0 {
+			break
+		}
+		if err := pace(ctx, d); err != nil {
+			return err
+		}
+	}
+	if l.shared == nil || l.quota {
+		return nil
+	}
+	for {
+		d, err := l.take(ctx)
 		if err != nil || d <= 0 {
 			return err
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-			return &connectors.RateLimitError{Policy: "CLIENT", Reset: time.Now().Add(d),
-				Err: context.DeadlineExceeded}
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := pace(ctx, d); err != nil {
+			return err
 		}
 	}
+}
+
+// pace sleeps d, or fails at once when the context ends first.
+func pace(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return &connectors.RateLimitError{Policy: "CLIENT", Reset: time.Now().Add(d),
+			Err: context.DeadlineExceeded}
+	}
+	t := time.NewTimer(d)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Share makes the budget one that other workers draw on too, under key.
+// Quotas are not shared: the API reports what all clients used.
+func (l *Limiter) Share(s connectors.SharedBudgets, key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.shared, l.key = s, key
+}
+
+// take spends one request of the shared grant, asking the shared budget
+// for more when it is spent or has ended, or says how long to wait.
+func (l *Limiter) take(ctx context.Context) (time.Duration, error) {
+	l.takeMu.Lock()
+	defer l.takeMu.Unlock()
+	l.mu.Lock()
+	if l.granted > 0 && time.Now().Before(l.grantTo) {
+		l.granted--
+		l.mu.Unlock()
+		return 0, nil
+	}
+	limit, window := l.limit, l.window()
+	l.mu.Unlock()
+	g, err := l.shared.Take(ctx, l.key, limit, window, shareBatch(limit))
+	if err != nil {
+		return 0, fmt.Errorf("budget %s: %w", l.name, err)
+	}
+	if g.N == 0 {
+		return max(g.Wait, time.Millisecond), nil
+	}
+	if !time.Now().Before(g.Until) {
+		// The answer came after the lease (a slow database): the grant
+		// may no longer be used. Ask again.
+		return time.Millisecond, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.granted, l.grantTo = g.N-1, g.Until
+	return 0, nil
+}
+
+// shareBatch is how many requests a worker asks the shared budget for at
+// a time: a few per database round trip, few enough that an idle or dead
+// worker holds little of a window another could use.
+func shareBatch(limit int) int {
+	return min(max(limit/50, 1), 20)
 }
 
 // Budget reports the budget's state.

@@ -126,6 +126,10 @@ type Client struct {
 	// them. Pacing within a window always uses the real clock.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Shared, when set, is the store of the budgets other workers draw
+	// on; a budget named n is shared as SharedKey+"/"+n.
+	Shared    connectors.SharedBudgets
+	SharedKey string
 
 	mu       sync.Mutex
 	budgets  map[string]*Limiter
@@ -162,6 +166,9 @@ func (c *Client) Budget(name string, mk func() *Limiter) *Limiter {
 		return l
 	}
 	nl := mk()
+	if c.Shared != nil {
+		nl.Share(c.Shared, c.SharedKey+"/"+name)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if l, ok := c.budgets[name]; ok { // made meanwhile by another request
