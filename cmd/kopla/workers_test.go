@@ -22,7 +22,7 @@ import (
 )
 
 // TestServeWorkersKilledLoseNothing runs three kopla serve processes on one
-// Postgres queue and kills one at random (SIGKILL) at random points of the
+// Postgres state and queue and kills one at random (SIGKILL) at random points of the
 // runs, starting it again each time; at the end every customer is in
 // eAccounting exactly once, no run is left running, a plan finds nothing
 // left to do, and the rotating refresh token survived (the workers share
@@ -52,7 +52,7 @@ func TestServeWorkersKilledLoseNothing(t *testing.T) {
 	env := append(os.Environ(),
 		"EACCOUNTING_CLIENT_ID="+ea.ClientID(), "EACCOUNTING_CLIENT_SECRET="+ea.ClientSecret(),
 		"EACCOUNTING_REFRESH_TOKEN="+ea.IssueRefreshToken(), "EACCOUNTING_BASE_URL="+sb.EAccountingURL(),
-		"EACCOUNTING_IDENTITY_URL="+sb.IdentityURL(), "KOPLA_LOG=info", "KOPLA_QUEUE="+queue)
+		"EACCOUNTING_IDENTITY_URL="+sb.IdentityURL(), "KOPLA_LOG=info", "KOPLA_STATE="+queue) // the state, and the queue with it, in one schema
 	start := func() *serveProc {
 		return startServe(t, bin, env, "-chdir", e.dir, "serve", "-listen", "127.0.0.1:0", "-grace", "50ms",
 			"-no-reconcile", "-worker-timeout", "2s")
