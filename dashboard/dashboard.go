@@ -95,6 +95,10 @@ type Options struct {
 	Now           func() time.Time
 	// PageSize is the rows of a list page; 0 means 50.
 	PageSize int
+	// RecordURL is the address of a record in its system's web app
+	// (object as a flow names it: "hubspot.shop.contacts"), "" when none
+	// is known; nil links to none.
+	RecordURL func(ctx context.Context, object, id string) string
 }
 
 type server struct {

@@ -402,7 +402,8 @@ func compact(v any) string {
 
 type recordData struct {
 	Flow, Key string
-	Links     []state.Link
+	SourceURL string // the record in the source's web app
+	Links     []linkView
 	Entries   []entryView
 	Next      string
 	Related   []state.RecordRef
@@ -440,9 +441,11 @@ func (s *server) recordPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
+	fl := s.flow(d.Flow)
 	for _, l := range links {
-		d.Links = append(d.Links, l)
+		d.Links = append(d.Links, linkView{Link: l, URL: s.recordURL(ctx, fl.Target, l.TargetID)})
 	}
+	d.SourceURL = s.recordURL(ctx, fl.Source, d.Key)
 	st, err := s.opts.Store.Story(ctx, d.Key, state.StoryOptions{Related: true, Limit: 1})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)

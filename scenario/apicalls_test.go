@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -65,4 +66,23 @@ func TestRunRecordsAPICallsPerBudget(t *testing.T) {
 func apiRequests(w *world) int {
 	ea := w.sb.EAccounting()
 	return ea.Requests("*") - ea.Requests("POST /connect/token") - ea.Requests("GET /connect/authorize")
+}
+
+// TestRecordURLs: the project links a HubSpot record to its page in
+// HubSpot's app (portal id from the account details); eAccounting
+// documents no addresses of its pages, so its records have none.
+func TestRecordURLs(t *testing.T) {
+	w := newWorld(t)
+	p := w.project()
+	want := fmt.Sprintf("https://app-eu1.hubspot.com/contacts/%d/record/0-123/7", w.sb.HubSpot().PortalID())
+	if got := p.RecordURL(t.Context(), "hubspot.shop.orders", "7"); got != want {
+		t.Errorf("RecordURL(hubspot order 7) = %q; want %q", got, want)
+	}
+	for _, c := range p.Connections() {
+		if strings.HasPrefix(c, "eaccounting.") {
+			if got := p.RecordURL(t.Context(), c+".customers", "8f2c"); got != "" {
+				t.Errorf("RecordURL(%s customer) = %q; want none", c, got)
+			}
+		}
+	}
 }
