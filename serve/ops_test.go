@@ -52,6 +52,8 @@ func TestHealthAndMetrics(t *testing.T) {
 		`kopla_records_total{action="create",flow="orders_to_eaccounting_orders"}`,
 		`kopla_webhook_events_total{result="stored"} 1`,
 		`kopla_pickup_lag_seconds_count{flow="orders_to_eaccounting_orders"} 1`,
+		`kopla_api_budget_calls_total{budget="burst",connection="hubspot.shop"}`,
+		`kopla_api_budget_calls_total{budget="POST orders",connection="eaccounting.`,
 		`kopla_queue_events_pending 0`,
 		`kopla_queue_jobs`,
 		`kopla_api_requests_total{endpoint="/v2/orders",host="` + strings.TrimPrefix(strings.TrimSuffix(h.sb.EAccountingURL(), "/v2"), "http://") + `",status="2xx"}`,
