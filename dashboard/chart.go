@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,7 +20,11 @@ type chart struct {
 	Title string
 	SVG   template.HTML
 	Empty bool
+	// Legend names the colours of a chart whose stacks are not actions.
+	Legend []legendItem
 }
+
+type legendItem struct{ Name, Color string }
 
 // actionColors colour the stacks: failures red, as everywhere. They are
 // SVG presentation attributes, which the CSP allows (no inline style).
@@ -28,8 +33,22 @@ var actionColors = map[string]string{
 	"error": "#c62828", "blocked": "#ef6c00", "ignored": "#6d4c41",
 }
 
+// series is what a stacked chart stacks: its keys, bottom first, their
+// colours, and how a value reads (a count, a duration).
+type series struct {
+	Keys   []string
+	Color  func(key string) string
+	Format func(n int) string
+}
+
+var actionSeries = series{Keys: actions, Color: func(a string) string { return actionColors[a] }, Format: strconv.Itoa}
+
 // stackedChart draws bars stacked by action, one per run, oldest left.
-func stackedChart(title string, bars []bar) chart {
+func stackedChart(title string, bars []bar) chart { return drawStacked(title, actionSeries, bars) }
+
+// drawStacked draws bars stacked by the keys of se, one per run, oldest
+// left.
+func drawStacked(title string, se series, bars []bar) chart {
 	c := chart{Title: title, Empty: len(bars) == 0}
 	if c.Empty {
 		return c
@@ -38,7 +57,7 @@ func stackedChart(title string, bars []bar) chart {
 	max := 1
 	for _, b := range bars {
 		n := 0
-		for _, a := range actions {
+		for _, a := range se.Keys {
 			n += b.Counts[a]
 		}
 		max = maxInt(max, n)
@@ -48,20 +67,20 @@ func stackedChart(title string, bars []bar) chart {
 	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, w, h, template.HTMLEscapeString(title))
 	fmt.Fprintf(&sb, `<title>%s</title>`, template.HTMLEscapeString(title))
 	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="currentColor" stroke-width="1"/>`, pad, h-pad, w-pad, h-pad)
-	fmt.Fprintf(&sb, `<text x="%d" y="14" fill="currentColor" font-size="11">%d</text>`, 2, max)
+	fmt.Fprintf(&sb, `<text x="%d" y="14" fill="currentColor" font-size="11">%s</text>`, 2, template.HTMLEscapeString(se.Format(max)))
 	for i, b := range bars {
 		x := float64(pad) + float64(i)*bw
 		y := float64(h - pad)
 		fmt.Fprintf(&sb, `<a href="%s">`, template.HTMLEscapeString(b.Href))
-		for _, a := range actions {
+		for _, a := range se.Keys {
 			n := b.Counts[a]
 			if n == 0 {
 				continue
 			}
 			bh := float64(h-2*pad) * float64(n) / float64(max)
 			y -= bh
-			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
-				x+1, y, bw-2, bh, actionColors[a], template.HTMLEscapeString(b.Label), a, n)
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`,
+				x+1, y, bw-2, bh, se.Color(a), template.HTMLEscapeString(b.Label), template.HTMLEscapeString(a), template.HTMLEscapeString(se.Format(n)))
 		}
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" fill="currentColor" font-size="10" text-anchor="middle">%s</text></a>`,
 			x+bw/2, h-8, template.HTMLEscapeString(b.Label))

@@ -95,6 +95,10 @@ type Options struct {
 	Now           func() time.Time
 	// PageSize is the rows of a list page; 0 means 50.
 	PageSize int
+	// RecordURL is the address of a record in its system's web app
+	// (object as a flow names it: "hubspot.shop.contacts"), "" when none
+	// is known; nil links to none.
+	RecordURL func(ctx context.Context, object, id string) string
 }
 
 type server struct {
@@ -160,7 +164,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 }
 
 func parsePages() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/entries.html")
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/entries.html", "templates/chart.html")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
@@ -170,7 +174,7 @@ func parsePages() (map[string]*template.Template, error) {
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/entries.html" {
+		if n == "templates/layout.html" || n == "templates/entries.html" || n == "templates/chart.html" {
 			continue
 		}
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)

@@ -107,6 +107,7 @@ type flowRow struct {
 	CursorAge  string
 	Counts     map[string]int // over the recent runs
 	Chart      chart
+	LagChart   chart
 }
 
 const chartRuns = 20
@@ -125,6 +126,11 @@ func (s *server) flowsPage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, http.StatusInternalServerError, err)
 			return
 		}
+	}
+	stats, err := s.opts.Store.RunStats(ctx, runIDs(runs))
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
 	}
 	cursors, err := s.opts.Store.CursorTimes(ctx)
 	if err != nil {
@@ -156,6 +162,7 @@ func (s *server) flowsPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		fr.Chart = stackedChart("Records per run of "+f.Name+", by action", bars)
+		fr.LagChart = pickupLagChart("Pickup lag per run of "+f.Name, f.Name, runs, stats)
 		rows = append(rows, fr)
 	}
 	s.render(w, r, "flows.html", page{Title: "Flows", Nav: "flows", Data: rows})
@@ -180,6 +187,7 @@ type runsData struct {
 	Since        string
 	Next         string
 	Chart        chart
+	CallsChart   chart
 }
 
 var sinceChoices = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
@@ -214,6 +222,14 @@ func (s *server) runsPage(w http.ResponseWriter, r *http.Request) {
 		bars = append(bars, bar{Label: "#" + strconv.FormatInt(runs[i].ID, 10), Href: "/runs/" + strconv.FormatInt(runs[i].ID, 10), Counts: runs[i].Counts})
 	}
 	d.Chart = stackedChart("Records per run, by action", bars)
+	charted := slices.Clone(runs[:min(len(runs), chartRuns)])
+	slices.Reverse(charted)
+	stats, err := s.opts.Store.RunStats(ctx, runIDs(charted))
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	d.CallsChart = apiCallsChart("API calls per run, by connection and budget", charted, stats)
 	s.render(w, r, "runs.html", page{Title: "Runs", Nav: "runs", Data: d})
 }
 
@@ -231,6 +247,13 @@ type runData struct {
 	Failed   []entryView
 	Next     string
 	Actions  []string
+	APICalls []apiCallsRow
+	Lag      []flowLag
+}
+
+type flowLag struct {
+	Flow string
+	Lag  string
 }
 
 func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
@@ -256,6 +279,16 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	counts := sum.Counts
 	d := runData{Run: run, Action: r.URL.Query().Get("action"), Actions: actions}
+	stats, err := s.opts.Store.RunStats(ctx, []int64{id})
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	d.APICalls = apiCallsRows(stats[id].APICalls)
+	for flow, lag := range stats[id].PickupLag {
+		d.Lag = append(d.Lag, flowLag{flow, formatMillis(int(lag.Milliseconds()))})
+	}
+	sort.Slice(d.Lag, func(i, j int) bool { return d.Lag[i].Flow < d.Lag[j].Flow })
 	if !run.FinishedAt.IsZero() {
 		d.Duration = run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond).String()
 	}
@@ -369,7 +402,8 @@ func compact(v any) string {
 
 type recordData struct {
 	Flow, Key string
-	Links     []state.Link
+	SourceURL string // the record in the source's web app
+	Links     []linkView
 	Entries   []entryView
 	Next      string
 	Related   []state.RecordRef
@@ -407,9 +441,11 @@ func (s *server) recordPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
+	fl := s.flow(d.Flow)
 	for _, l := range links {
-		d.Links = append(d.Links, l)
+		d.Links = append(d.Links, linkView{Link: l, URL: s.recordURL(ctx, fl.Target, l.TargetID)})
 	}
+	d.SourceURL = s.recordURL(ctx, fl.Source, d.Key)
 	st, err := s.opts.Store.Story(ctx, d.Key, state.StoryOptions{Related: true, Limit: 1})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)

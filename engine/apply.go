@@ -286,6 +286,9 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if err := st.FinishRun(bg, a.runID, status, countsMap(counts)); err != nil {
 		diags = append(diags, ErrorDiagnostic("Cannot record the run", err)...)
 	}
+	if err := a.recordAPICalls(bg); err != nil {
+		diags = append(diags, ErrorDiagnostic("Cannot record the run's API calls", err)...)
+	}
 	if days := p.cfg.Settings.LogRetentionDays; days > 0 {
 		if _, err := st.Purge(bg, p.engine.opts.Now().AddDate(0, 0, -days)); err != nil {
 			diags = append(diags, ErrorDiagnostic("Cannot purge the activity log", err)...)

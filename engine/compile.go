@@ -51,6 +51,9 @@ type connection struct {
 
 	mu   sync.Mutex
 	conn connectors.Connector
+	// callsMark is the requests per budget of conn when the last run was
+	// recorded (apicalls.go).
+	callsMark map[string]int
 }
 
 // object is one object of a connection, as a flow uses it.
@@ -293,6 +296,7 @@ func (p *Project) Close() error {
 			errs = append(errs, cl.Close())
 		}
 		c.conn = nil
+		c.callsMark = nil
 		c.mu.Unlock()
 	}
 	return errors.Join(errs...)

@@ -15,6 +15,7 @@ type metrics struct {
 	webhookEvents *prometheus.CounterVec
 	pickupLag     *prometheus.HistogramVec
 	polls         *prometheus.CounterVec
+	budgetCalls   *prometheus.CounterVec // runstats.go
 }
 
 func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
@@ -35,8 +36,11 @@ func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kopla_polls_total", Help: "Polls of sources that do not push changes, by source object.",
 		}, []string{"source"}),
+		budgetCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kopla_api_budget_calls_total", Help: "Requests the runs drew on each rate budget, by connection and budget (as kopla records them with each run).",
+		}, []string{"connection", "budget"}),
 	}
-	reg.MustRegister(m.runs, m.records, m.webhookEvents, m.pickupLag, m.polls,
+	reg.MustRegister(m.runs, m.records, m.webhookEvents, m.pickupLag, m.polls, m.budgetCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "kopla_queue_events_pending", Help: "Source events stored and not yet processed by a run.",

@@ -41,13 +41,19 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("/readyz: %d", code)
 	}
 	h.post([]map[string]any{orderEvent(1, "4001", "creation")})
-	h.waitRun(30 * time.Second)
+	rep := h.waitRun(30 * time.Second)
+	// The run's pickup lag is stored with it, for the dashboard.
+	if stats, err := h.st.RunStats(t.Context(), []int64{rep.RunID}); err != nil || !rep.HasPickupLag || len(stats[rep.RunID].PickupLag) != 1 || stats[rep.RunID].PickupLag[rep.Flow] != rep.PickupLag.Truncate(time.Millisecond) {
+		t.Errorf("stored pickup lag of run %d = %v, %v; want %s for %s", rep.RunID, stats[rep.RunID].PickupLag, err, rep.PickupLag, rep.Flow)
+	}
 	_, body := get(t, base+"/metrics")
 	for _, want := range []string{
 		`kopla_runs_total{flow="orders_to_eaccounting_orders",outcome="ok",trigger="webhook"} 1`,
 		`kopla_records_total{action="create",flow="orders_to_eaccounting_orders"}`,
 		`kopla_webhook_events_total{result="stored"} 1`,
 		`kopla_pickup_lag_seconds_count{flow="orders_to_eaccounting_orders"} 1`,
+		`kopla_api_budget_calls_total{budget="burst",connection="hubspot.shop"}`,
+		`kopla_api_budget_calls_total{budget="POST orders",connection="eaccounting.`,
 		`kopla_queue_events_pending 0`,
 		`kopla_queue_jobs`,
 		`kopla_api_requests_total{endpoint="/v2/orders",host="` + strings.TrimPrefix(strings.TrimSuffix(h.sb.EAccountingURL(), "/v2"), "http://") + `",status="2xx"}`,

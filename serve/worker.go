@@ -131,6 +131,7 @@ func (w *flowWorker) Work(ctx context.Context, j *river.Job[flowArgs]) error {
 	if !wk.oldest.IsZero() {
 		rep.PickupLag, rep.HasPickupLag = rep.Ended.Sub(wk.oldest), true
 	}
+	s.recordRunStats(ctx, rep)
 	s.metrics.observe(rep, wk, s.opts.Now())
 	if s.opts.Observer != nil && (rep.RunID != 0 || rep.Err != nil) {
 		s.opts.Observer.RunFinished(context.WithoutCancel(ctx), rep)

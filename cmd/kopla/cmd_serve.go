@@ -196,7 +196,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		return exitError
 	}
 	defer srv.Close()
-	mounted, ok := c.mountDashboard(srv, cfg, st, a.listen)
+	mounted, ok := c.mountDashboard(srv, p, cfg, st, a.listen)
 	if !ok {
 		return exitError
 	}
@@ -270,19 +270,20 @@ func (c *cli) printServeSandbox(secret string) {
 // retries queued by serve. Beyond loopback it needs a credential (ui_token
 // or ui_password_hash); without one serve still takes webhooks there, and
 // says that it leaves the dashboard out.
-func (c *cli) mountDashboard(srv *serve.Server, cfg *dsl.Config, st *state.Store, listen string) (mounted, ok bool) {
+func (c *cli) mountDashboard(srv *serve.Server, p *engine.Project, cfg *dsl.Config, st *state.Store, listen string) (mounted, ok bool) {
 	auth := dashboard.Auth{Token: string(cfg.Settings.UIToken), PasswordHash: cfg.Settings.UIPasswordHash}
 	if err := checkListen(listen, auth.Configured()); err != nil {
 		fmt.Fprintf(c.stderr, "Warning: the dashboard is not served: %s\n", engine.Sentence(err.Error()))
 		return false, true
 	}
 	h, err := dashboard.New(dashboard.Options{
-		Store:   st,
-		Project: dashboardProject(cfg),
-		Retrier: srv,
-		Auth:    auth,
-		Logger:  c.log,
-		Now:     c.now,
+		Store:     st,
+		Project:   dashboardProject(cfg),
+		Retrier:   srv,
+		Auth:      auth,
+		Logger:    c.log,
+		Now:       c.now,
+		RecordURL: p.RecordURL,
 	})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "Error: cannot start the dashboard: %s\n", engine.Sentence(err.Error()))

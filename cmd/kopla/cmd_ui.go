@@ -153,9 +153,10 @@ func (c *cli) startUI(ctx context.Context, a *uiArgs) (*uiSession, int) {
 				return nil
 			}, nil
 		},
-		Auth:   auth,
-		Logger: c.log,
-		Now:    c.now,
+		Auth:      auth,
+		Logger:    c.log,
+		Now:       c.now,
+		RecordURL: p.RecordURL,
 	})
 	if err != nil {
 		return fail(engine.ErrorDiagnostic("Cannot start the dashboard", err), cfg)

@@ -141,6 +141,7 @@ type Connector struct {
 	client   *Client
 	tokens   *tokenSource // nil with a static token
 	objects  map[string]*object
+	account  account // for record links (links.go)
 }
 
 var (

@@ -109,6 +109,8 @@ CREATE TABLE activity_keys (
 	notifyStatesSchema,
 	// 5: read marks and retries of incremental reads (cursor.go).
 	readMarksSchema,
+	// 6: API calls per budget and pickup lag of each run (runstats.go).
+	runStatsSchema,
 }
 
 // migrationSteps are what a migration does beyond its SQL, run in the

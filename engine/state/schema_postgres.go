@@ -113,6 +113,8 @@ CREATE TABLE retries (
 	PRIMARY KEY (flow, source_key)
 );
 `,
+	// 6
+	pgRunStatsSchema,
 }
 
 var pgMigrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{

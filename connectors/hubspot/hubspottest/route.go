@@ -283,6 +283,10 @@ func (s *Server) route(r *http.Request) route {
 		m.rt.public = true
 		return m.rt
 	}
+	if path == "/account-info/v3/details" || path == "/account-info/2026-03/details" {
+		m.on(http.MethodGet, path, "", params{}, s.accountDetails)
+		return m.rt
+	}
 	if segs, ok := cut(path, "/oauth/v1/access-tokens"); ok && len(segs) == 1 {
 		m.on(http.MethodGet, "/oauth/v1/access-tokens", "/{token}", params{name: segs[0]}, s.tokenInfo)
 		m.rt.public = true
