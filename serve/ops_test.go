@@ -106,7 +106,7 @@ func TestCatchUpIsOneRun(t *testing.T) {
 	h.shutdown()
 
 	// Three hours of downtime: three ticks missed.
-	db, err := sql.Open("sqlite", h.opts.QueuePath)
+	db, err := sql.Open("sqlite", "file:"+h.opts.QueuePath+"?_pragma=busy_timeout(10000)") // as serve opens it: a second opener waits for the lock
 	if err != nil {
 		t.Fatal(err)
 	}
