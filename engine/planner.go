@@ -50,6 +50,10 @@ type planner struct {
 	runs  map[string]*flowRun
 	ev    evaluator
 	finds *findCache
+	// pipe, when set, is handed each batch's changes as it is planned
+	// (PlanAndApply); failed holds the flows that failed, by name.
+	pipe   *pipeline
+	failed map[string]error
 }
 
 // flowRun is the plan of one flow in progress.
@@ -95,6 +99,9 @@ type flowRun struct {
 	fieldChanges arena[plan.FieldChange]
 	// checks are the target schema's rules for the values written (check.go).
 	checks valueChecks
+	// fresh are the changes planned since the pipeline was last handed
+	// them (PlanAndApply only).
+	fresh []*plan.Change
 }
 
 // arena hands out slices of chunks, all of which can be handed out again
@@ -150,11 +157,21 @@ type outcome struct {
 // diagnostics are for problems that stop a flow (a source that cannot be
 // read, a connection that cannot be opened).
 func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.Diagnostics) {
-	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p)}
+	pl, out, diags := p.startPlan(opts)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return pl.run(ctx, out, diags)
+}
+
+// startPlan makes the planner of a run and the plan it fills, with a flow
+// plan for every flow involved.
+func (p *Project) startPlan(opts PlanOptions) (*planner, *plan.Plan, hcl.Diagnostics) {
+	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p), failed: map[string]error{}}
 
 	selected, diags := p.selectFlows(opts.Flows)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
 	out := &plan.Plan{FormatVersion: plan.FormatVersion, CreatedAt: p.engine.opts.Now().UTC(), ConfigDigest: p.Digest}
 	involved := p.withDependencies(selected)
@@ -171,6 +188,11 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		pl.runs[f.name] = run
 		out.Flows = append(out.Flows, run.fp)
 	}
+	return pl, out, diags
+}
+
+// run reads the sources and plans them into out.
+func (pl *planner) run(ctx context.Context, out *plan.Plan, diags hcl.Diagnostics) (*plan.Plan, hcl.Diagnostics) {
 	for _, g := range pl.readGroups(ctx) {
 		if g.err == nil {
 			g.planAll(ctx)
@@ -184,6 +206,7 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 				diags = append(diags, sourceMissingWarning(run.f, g.missing))
 			}
 			if err != nil {
+				pl.failed[run.f.name] = err
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Flow failed",
@@ -415,6 +438,7 @@ func (g *readGroup) read(ctx context.Context) error {
 				failed++
 			}
 		}
+		first.pl.emit()
 		if failed == len(g.runs) {
 			return errAllFailed
 		}
@@ -1229,10 +1253,14 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		o.change = c
 		spilled := r.fp.Spilled()
 		r.fp.Add(c)
-		if r.fp.Spilled() != spilled && !r.f.ensured {
+		if r.pl.pipe != nil {
+			r.fresh = append(r.fresh, c)
+		}
+		if r.fp.Spilled() != spilled && !r.f.ensured && r.pl.pipe == nil {
 			// The plan copied every change so far to its spill file, and
 			// only an ensured flow keeps changes (in its outcomes): the
-			// memory of all of them can hold the next ones.
+			// memory of all of them can hold the next ones. Not in a
+			// pipelined run, whose writes may still hold them.
 			r.raws.reuse()
 			r.changes.reuse()
 			r.fieldChanges.reuse()
