@@ -193,7 +193,20 @@ func (p *Project) startPlan(opts PlanOptions) (*planner, *plan.Plan, hcl.Diagnos
 
 // run reads the sources and plans them into out.
 func (pl *planner) run(ctx context.Context, out *plan.Plan, diags hcl.Diagnostics) (*plan.Plan, hcl.Diagnostics) {
-	for _, g := range pl.readGroups(ctx) {
+	groups := pl.readGroups(ctx)
+	for _, g := range groups {
+		if g.err == nil && g.ids == nil {
+			g.prefetch(ctx)
+		}
+	}
+	defer func() {
+		for _, g := range groups {
+			if g.pre != nil {
+				g.pre.cancel()
+			}
+		}
+	}()
+	for _, g := range groups {
 		if g.err == nil {
 			g.planAll(ctx)
 		}
@@ -330,6 +343,8 @@ type readGroup struct {
 	errs []error
 	// share is how the group's flows want it read (incremental.go).
 	share readShare
+	// pre is the source read ahead (prefetch.go), nil when it is not.
+	pre *prefetch
 }
 
 // errAllFailed stops a read that no flow of its group can plan any more.
@@ -459,7 +474,7 @@ func (g *readGroup) read(ctx context.Context) error {
 		return nil
 	}
 	retries := g.retrySet()
-	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
+	cursor, err := g.readSource(ctx, reader, func(page []connectors.Record) error {
 		for _, rec := range page {
 			delete(retries, rec.ID) // read anyway
 		}
