@@ -237,6 +237,8 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			return exitError
 		}
 		defer pl.Close()
+	} else if a.autoApprove {
+		return c.applyPipelined(ctx, a, p, cfg, st, lock, view, diags)
 	} else {
 		var pdiags hcl.Diagnostics
 		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: true})
