@@ -63,6 +63,10 @@ type Result struct {
 	// was cut off before its answer (RecordResult.Interrupted).
 	Interrupted bool
 	NotWritten  int
+	// PlanFailed names the flows that failed in the plan of a pipelined
+	// run (PlanAndApply): what they planned before is written, their
+	// cursors stay where they were, and the plan's diagnostics say why.
+	PlanFailed []string
 }
 
 // FlowResult is what an apply did in one flow.
@@ -261,6 +265,7 @@ func (p *Project) apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions, f
 		res.Flows = append(res.Flows, fr)
 		var pf *planFailedError
 		if errors.As(err, &pf) {
+			res.PlanFailed = append(res.PlanFailed, f.name)
 			continue // the plan's diagnostics say why; the cursor stays
 		}
 		if err != nil {
