@@ -656,12 +656,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		}
 		// The documents created are verified before a.mu is taken: it
 		// reads them from the target.
-		verified := make([]*Verification, len(answers))
-		for i, res := range answers {
-			if res.Err == nil && changes[i].Action == plan.Create {
-				verified[i] = verifyDocument(saveCtx, writer, writes[i].Fields, res.Record)
-			}
-		}
+		verified := verifyCreated(saveCtx, writer, writes, answers)
 		a.mu.Lock()
 		for i, res := range answers {
 			ch, rr := changes[i], results[i]
