@@ -355,7 +355,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (*F
 	if !concurrent {
 		serial = a.sched.serial(f.target.conn)
 	}
-	src := a.changesOf(ctx, fp, concurrent, total)
+	src := a.changesOf(ctx, fp, total)
 
 	var (
 		wg sync.WaitGroup

@@ -38,8 +38,12 @@ func (p *Project) PlanAndApply(ctx context.Context, popts PlanOptions, aopts App
 	}
 	pipe := &pipeline{sink: sink, queues: map[string]*changeQueue{}, done: make(chan struct{})}
 	pl.pipe = pipe
-	for name := range pl.runs {
-		pipe.queues[name] = &changeQueue{ready: make(chan struct{}, 1)}
+	for name, run := range pl.runs {
+		// A target that is not safe for concurrent writes is read while
+		// planned: its writes wait for the whole plan and take it from
+		// the plan (spilled to disk), not from memory.
+		run.stream = writesConcurrently(ctx, run.f)
+		pipe.queues[name] = &changeQueue{ready: make(chan struct{}, 1), whole: !run.stream}
 	}
 	pipe.plan = func(ctx context.Context) {
 		defer close(pipe.done)
@@ -74,25 +78,47 @@ func (pp *pipeline) start(ctx context.Context) {
 	go pp.plan(ctx)
 }
 
+// writesConcurrently says whether the flow's target may be written while
+// it is read (concurrentWriter); false when it cannot be opened, which its
+// apply reports.
+func writesConcurrently(ctx context.Context, f *flow) bool {
+	conn, err := f.target.conn.open(ctx)
+	if err != nil {
+		return false
+	}
+	obj, err := conn.Object(f.target.name)
+	if err != nil {
+		return false
+	}
+	cw, ok := obj.(concurrentWriter)
+	return ok && cw.ConcurrentWrites()
+}
+
 // emit hands the changes planned since the last call to the sink and to
 // the flows' writes, in dependency order.
 func (pl *planner) emit() {
-	pipe := pl.pipe
-	if pipe == nil {
+	if pl.pipe == nil {
 		return
 	}
 	for _, f := range pl.p.order {
-		run := pl.runs[f.name]
-		if run == nil || len(run.fresh) == 0 {
-			continue
+		if run := pl.runs[f.name]; run != nil {
+			pl.emitRun(run)
 		}
-		if pipe.sink != nil {
-			pipe.sink(run.fp, run.fresh)
-		}
-		pipe.queues[f.name].push(run.fresh)
-		clear(run.fresh)
-		run.fresh = run.fresh[:0]
 	}
+}
+
+// emitRun hands one flow's changes planned since the last call on.
+func (pl *planner) emitRun(run *flowRun) {
+	pipe := pl.pipe
+	if pipe == nil || len(run.fresh) == 0 {
+		return
+	}
+	if pipe.sink != nil {
+		pipe.sink(run.fp, run.fresh)
+	}
+	pipe.queues[run.f.name].push(run.fresh)
+	clear(run.fresh)
+	run.fresh = run.fresh[:0]
 }
 
 // planFailedError ends the writes of a flow that failed in the plan: what
@@ -111,9 +137,15 @@ type changeQueue struct {
 	err     error
 	planned int // creates and updates pushed so far
 	ready   chan struct{}
+	// whole says the flow is written from its plan once it is complete:
+	// nothing is queued.
+	whole bool
 }
 
 func (q *changeQueue) push(chs []*plan.Change) {
+	if q.whole {
+		return
+	}
 	q.mu.Lock()
 	for _, ch := range chs {
 		if ch.Action == plan.Create || ch.Action == plan.Update {
@@ -143,19 +175,33 @@ func (q *changeQueue) signal() {
 	}
 }
 
+// wait waits until the plan is over.
+func (q *changeQueue) wait(ctx context.Context) error {
+	for {
+		q.mu.Lock()
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return nil
+		}
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // changes yields the queued changes as they come, and nil each time it has
 // handed out all there are for now, so that the writes send what they hold
-// rather than wait for a full batch. With whole it yields nothing before
-// the plan is over.
-func (q *changeQueue) changes(ctx context.Context, whole bool) iter.Seq[*plan.Change] {
+// rather than wait for a full batch.
+func (q *changeQueue) changes(ctx context.Context) iter.Seq[*plan.Change] {
 	return func(yield func(*plan.Change) bool) {
 		for {
 			q.mu.Lock()
 			closed := q.closed
-			var items []*plan.Change
-			if closed || !whole {
-				items, q.items = q.items, nil
-			}
+			items := q.items
+			q.items = nil
 			q.mu.Unlock()
 			for _, ch := range items {
 				if !yield(ch) {
@@ -192,13 +238,36 @@ type changeSource struct {
 	total func() int
 }
 
-func (a *applier) changesOf(ctx context.Context, fp *plan.FlowPlan, concurrent bool, total int) changeSource {
+func (a *applier) changesOf(ctx context.Context, fp *plan.FlowPlan, total int) changeSource {
 	if a.feed == nil {
 		return changeSource{changes: fp.Changes(), err: fp.Err, total: func() int { return total }}
 	}
 	q := a.feed.queues[fp.Flow]
+	if q.whole {
+		// Once the plan is complete, read from it as Apply reads it.
+		return changeSource{
+			changes: func(yield func(*plan.Change) bool) {
+				if q.wait(ctx) != nil {
+					return
+				}
+				total = fp.Counts().Create + fp.Counts().Update
+				for ch := range fp.Changes() {
+					if !yield(ch) {
+						return
+					}
+				}
+			},
+			err: func() error {
+				if _, err := q.state(); err != nil {
+					return err
+				}
+				return fp.Err()
+			},
+			total: func() int { return total },
+		}
+	}
 	return changeSource{
-		changes: q.changes(ctx, !concurrent),
+		changes: q.changes(ctx),
 		err:     func() error { _, err := q.state(); return err },
 		total:   func() int { n, _ := q.state(); return n },
 	}

@@ -100,8 +100,10 @@ type flowRun struct {
 	// checks are the target schema's rules for the values written (check.go).
 	checks valueChecks
 	// fresh are the changes planned since the pipeline was last handed
-	// them (PlanAndApply only).
-	fresh []*plan.Change
+	// them (PlanAndApply only); stream says the writes take them from the
+	// pipeline as they come, and so may hold them while more are planned.
+	fresh  []*plan.Change
+	stream bool
 }
 
 // arena hands out slices of chunks, all of which can be handed out again
@@ -1271,11 +1273,13 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		if r.pl.pipe != nil {
 			r.fresh = append(r.fresh, c)
 		}
-		if r.fp.Spilled() != spilled && !r.f.ensured && r.pl.pipe == nil {
+		if r.fp.Spilled() != spilled && !r.f.ensured && !r.stream {
 			// The plan copied every change so far to its spill file, and
 			// only an ensured flow keeps changes (in its outcomes): the
-			// memory of all of them can hold the next ones. Not in a
-			// pipelined run, whose writes may still hold them.
+			// memory of all of them can hold the next ones. (Not when the
+			// writes of a pipelined run may still hold them; what a
+			// pipelined run shows is shown first.)
+			r.pl.emitRun(r)
 			r.raws.reuse()
 			r.changes.reuse()
 			r.fieldChanges.reuse()
