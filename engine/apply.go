@@ -68,6 +68,10 @@ type Result struct {
 	// was cut off before its answer (RecordResult.Interrupted).
 	Interrupted bool
 	NotWritten  int
+	// PlanFailed names the flows that failed in the plan of a pipelined
+	// run (PlanAndApply): what they planned before is written, their
+	// cursors stay where they were, and the plan's diagnostics say why.
+	PlanFailed []string
 }
 
 // FlowResult is what an apply did in one flow.
@@ -139,6 +143,9 @@ type applier struct {
 	lock  *StateLock
 	runID int64
 	sched *scheduler
+	// feed hands out the changes of a plan made while it is written
+	// (PlanAndApply); nil when the plan is whole.
+	feed *pipeline
 
 	mu      sync.Mutex
 	ev      evaluator
@@ -193,6 +200,12 @@ type appliedRecord struct {
 // Diagnostics are for what stops the whole apply (a stale plan, a locked
 // state).
 func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (_ *Result, diags hcl.Diagnostics) {
+	return p.apply(ctx, pl, opts, nil)
+}
+
+// apply carries out pl; with feed, pl is planned while it is written
+// (PlanAndApply), each flow's changes written as the feed hands them out.
+func (p *Project) apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions, feed *pipeline) (_ *Result, diags hcl.Diagnostics) {
 	st := opts.State
 	if st == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No state", Detail: "Apply needs a state store."}}
@@ -211,7 +224,7 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	var err error
-	a := &applier{p: p, st: st, opts: opts, lock: lock, sched: newScheduler(opts.Parallelism), finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{},
+	a := &applier{p: p, st: st, opts: opts, lock: lock, feed: feed, sched: newScheduler(opts.Parallelism), finds: newFindCache(p), applied: map[ref]*appliedRecord{}, reconciled: map[ref]string{},
 		readAt: pl.CreatedAt, changedSincePlan: map[targetKey]bool{}, written: map[targetKey]bool{}}
 
 	if opts.Saved {
@@ -229,7 +242,16 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	}
 
 	res := &Result{RunID: a.runID}
-	for _, fa := range a.applyFlows(ctx, pl) {
+	if feed != nil {
+		feed.start(ctx)
+	}
+	applied := a.applyFlows(ctx, pl)
+	if feed != nil {
+		// The flows' results below read their plans: the planning must
+		// be over (it is, unless the apply was interrupted).
+		<-feed.done
+	}
+	for _, fa := range applied {
 		f, fp, fr, err := fa.f, fa.fp, fa.fr, fa.err
 		if ctx.Err() != nil {
 			res.Interrupted = true
@@ -254,6 +276,11 @@ func (p *Project) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 			continue
 		}
 		res.Flows = append(res.Flows, fr)
+		var pf *planFailedError
+		if errors.As(err, &pf) {
+			res.PlanFailed = append(res.PlanFailed, f.name)
+			continue // the plan's diagnostics say why; the cursor stays
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Flow failed", Detail: Sentence(fmt.Sprintf("Flow %q: %s", f.name, err)), Subject: f.decl.DeclRange.Ptr()})
 			continue
@@ -313,10 +340,13 @@ func countsMap(c plan.Counts) map[string]int {
 // any other target one after another, in the order of the plan.
 func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ *FlowResult, err error) {
 	fr := &FlowResult{Flow: f.name, Target: fp.Target}
-	counts := fp.Counts()
-	total := counts.Create + counts.Update
-	if total == 0 {
-		return fr, nil
+	total := 0
+	if a.feed == nil {
+		// (A pipelined plan is still being made: its queue counts.)
+		counts := fp.Counts()
+		if total = counts.Create + counts.Update; total == 0 {
+			return fr, nil
+		}
 	}
 	conn, err := f.target.conn.open(ctx)
 	if err != nil {
@@ -350,6 +380,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ 
 	if !concurrent {
 		serial = a.sched.serial(f.target.conn)
 	}
+	src := a.changesOf(ctx, fp, total)
 
 	var (
 		wg sync.WaitGroup
@@ -412,7 +443,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ 
 			done += len(b)
 			if err == nil && a.opts.Progress != nil {
 				// Under mu: a flow's counts are reported in order.
-				a.sched.progress(func() { a.opts.Progress(f.name, done, total) })
+				a.sched.progress(func() { a.opts.Progress(f.name, done, src.total()) })
 			}
 			mu.Unlock()
 			return nil
@@ -464,7 +495,17 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ 
 	}
 	seq := 0
 	err = func() error {
-		for ch := range fp.Changes() {
+		for ch := range src.changes {
+			if ch == nil {
+				// The plan has handed out all it has so far: what is
+				// held is written, not kept waiting for more.
+				if len(batch) > 0 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			if ch.Action != plan.Create && ch.Action != plan.Update {
 				continue
 			}
@@ -476,7 +517,7 @@ func (a *applier) applyFlow(ctx context.Context, f *flow, fp *plan.FlowPlan) (_ 
 				}
 			}
 		}
-		if err := fp.Err(); err != nil {
+		if err := src.err(); err != nil {
 			return err
 		}
 		if len(batch) > 0 {
@@ -648,12 +689,7 @@ func (a *applier) applyBatch(ctx context.Context, f *flow, writer connectors.Wri
 		a.linkConflicts(saveCtx, f, writer, changes, writes, answers)
 		// The documents created are verified before a.mu is taken: it
 		// reads them from the target.
-		verified := make([]*Verification, len(answers))
-		for i, res := range answers {
-			if res.Err == nil && changes[i].Action == plan.Create {
-				verified[i] = verifyDocument(saveCtx, writer, writes[i].Fields, res.Record)
-			}
-		}
+		verified := verifyCreated(saveCtx, writer, writes, answers)
 		a.mu.Lock()
 		for i, res := range answers {
 			ch, rr := changes[i], results[i]

@@ -50,6 +50,10 @@ type planner struct {
 	runs  map[string]*flowRun
 	ev    evaluator
 	finds *findCache
+	// pipe, when set, is handed each batch's changes as it is planned
+	// (PlanAndApply); failed holds the flows that failed, by name.
+	pipe   *pipeline
+	failed map[string]error
 }
 
 // flowRun is the plan of one flow in progress.
@@ -92,6 +96,11 @@ type flowRun struct {
 	// lostCreates are the source keys of the flow's creates whose answer
 	// was lost and whose record may still be committing (intents.go).
 	lostCreates map[string]bool
+	// fresh are the changes planned since the pipeline was last handed
+	// them (PlanAndApply only); stream says the writes take them from the
+	// pipeline as they come, and so may hold them while more are planned.
+	fresh  []*plan.Change
+	stream bool
 }
 
 // outcome is the plan of one source record.
@@ -106,11 +115,21 @@ type outcome struct {
 // diagnostics are for problems that stop a flow (a source that cannot be
 // read, a connection that cannot be opened).
 func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.Diagnostics) {
-	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p)}
+	pl, out, diags := p.startPlan(opts)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return pl.run(ctx, out, diags)
+}
+
+// startPlan makes the planner of a run and the plan it fills, with a flow
+// plan for every flow involved.
+func (p *Project) startPlan(opts PlanOptions) (*planner, *plan.Plan, hcl.Diagnostics) {
+	pl := &planner{p: p, opts: opts, runs: map[string]*flowRun{}, finds: newFindCache(p), failed: map[string]error{}}
 
 	selected, diags := p.selectFlows(opts.Flows)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
 	out := &plan.Plan{FormatVersion: plan.FormatVersion, CreatedAt: p.engine.opts.Now().UTC(), ConfigDigest: p.Digest}
 	involved := p.withDependencies(selected)
@@ -127,7 +146,25 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 		pl.runs[f.name] = run
 		out.Flows = append(out.Flows, run.fp)
 	}
-	for _, g := range pl.readGroups(ctx) {
+	return pl, out, diags
+}
+
+// run reads the sources and plans them into out.
+func (pl *planner) run(ctx context.Context, out *plan.Plan, diags hcl.Diagnostics) (*plan.Plan, hcl.Diagnostics) {
+	groups := pl.readGroups(ctx)
+	for _, g := range groups {
+		if g.err == nil && g.ids == nil {
+			g.prefetch(ctx)
+		}
+	}
+	defer func() {
+		for _, g := range groups {
+			if g.pre != nil {
+				g.pre.cancel()
+			}
+		}
+	}()
+	for _, g := range groups {
 		if g.err == nil {
 			g.planAll(ctx)
 		}
@@ -140,6 +177,7 @@ func (p *Project) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, hcl.D
 				diags = append(diags, sourceMissingWarning(run.f, g.missing))
 			}
 			if err != nil {
+				pl.failed[run.f.name] = err
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Flow failed",
@@ -260,6 +298,8 @@ type readGroup struct {
 	errs []error
 	// share is how the group's flows want it read (incremental.go).
 	share readShare
+	// pre is the source read ahead (prefetch.go), nil when it is not.
+	pre *prefetch
 }
 
 // errAllFailed stops a read that no flow of its group can plan any more.
@@ -368,6 +408,7 @@ func (g *readGroup) read(ctx context.Context) error {
 				failed++
 			}
 		}
+		first.pl.emit()
 		if failed == len(g.runs) {
 			return errAllFailed
 		}
@@ -388,7 +429,7 @@ func (g *readGroup) read(ctx context.Context) error {
 		return nil
 	}
 	retries := g.retrySet()
-	cursor, err := reader.Read(ctx, g.req, func(page []connectors.Record) error {
+	cursor, err := g.readSource(ctx, reader, func(page []connectors.Record) error {
 		for _, rec := range page {
 			delete(retries, rec.ID) // read anyway
 		}
@@ -1198,6 +1239,9 @@ func (r *flowRun) decide(ctx context.Context, it *pending, match *connectors.Rec
 		*c = ch
 		o.change = c
 		r.fp.Add(c)
+		if r.pl.pipe != nil {
+			r.fresh = append(r.fresh, c)
+		}
 	}
 	r.remember(it.rec.ID, o)
 	return o

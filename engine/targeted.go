@@ -17,7 +17,9 @@ func (g *readGroup) readIDs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := run.planBatch(ctx, recs, fromRead); err != nil {
+		err = run.planBatch(ctx, recs, fromRead)
+		run.pl.emit()
+		if err != nil {
 			g.errs[0] = err
 			return nil
 		}

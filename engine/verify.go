@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -101,4 +102,40 @@ func expectedTotals(ctx context.Context, target any, fields []plan.FieldChange) 
 		return nil
 	}
 	return &plan.Totals{Currency: want.Currency, Net: want.Net, VAT: want.VAT, Gross: want.Gross}
+}
+
+// verifyCreated verifies the documents a batch created, by the totals
+// their create answers carry (eAccounting answers a POST with the stored
+// document, so no document is read again). What the connector needs to
+// price them (a sales document's customer and articles) is read once for
+// the batch when it can (connectors.TotalsPreparer), instead of per
+// document; when that read fails, each document is priced on its own.
+func verifyCreated(ctx context.Context, target any, writes []connectors.Write, answers []connectors.WriteResult) []*Verification {
+	out := make([]*Verification, len(answers))
+	if _, ok := target.(connectors.Verifier); !ok {
+		return out
+	}
+	var docs []map[string]any
+	for i, res := range answers {
+		if res.Err == nil && writes[i].Action == connectors.Create {
+			docs = append(docs, writes[i].Fields)
+		}
+	}
+	if len(docs) == 0 {
+		return out
+	}
+	ver := target
+	if prep, ok := target.(connectors.TotalsPreparer); ok {
+		if v, err := prep.PrepareTotals(ctx, docs); err == nil {
+			ver = v
+		} else {
+			slog.DebugContext(ctx, "verification: batch read failed; pricing documents one by one", "err", err)
+		}
+	}
+	for i, res := range answers {
+		if res.Err == nil && writes[i].Action == connectors.Create {
+			out[i] = verifyDocument(ctx, ver, writes[i].Fields, res.Record)
+		}
+	}
+	return out
 }

@@ -172,19 +172,27 @@ func (s *Server) runFlow(ctx context.Context, fi *flowInfo, wk *work) (rep RunRe
 		opts.SourceIDs = map[string][]string{fi.name: wk.ids}
 	}
 	s.log.Info("run started", "flow", fi.name, "trigger", rep.Trigger, "records", len(wk.ids))
-	pl, diags := p.Plan(ctx, opts)
+	// Planned and written in one pipelined run, as apply -auto-approve:
+	// a batch is written while the next is read and planned.
+	pl, res, adiags := p.PlanAndApply(ctx, opts, engine.ApplyOptions{State: st, Holder: "kopla serve", Lock: lock}, nil)
 	if pl != nil {
 		defer pl.Close()
 	}
-	if diags.HasErrors() || pl == nil {
-		rep.Err = diagError(diags)
+	adiags = append(adiags, lock.Unlock()...)
+	if pl == nil {
+		rep.Err = diagError(adiags)
 		return rep, rep.Err
 	}
-	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{State: st, Holder: "kopla serve", Lock: lock})
-	adiags = append(adiags, lock.Unlock()...)
 	if res != nil {
 		rep.RunID = res.RunID
 		rep.Counts = countsOf(pl, res)
+	}
+	if res != nil && len(res.PlanFailed) > 0 {
+		// A source that could not be read: the work stays pending and
+		// River tries it again, as when nothing was planned; what was
+		// written meanwhile plans as unchanged then.
+		rep.Err = diagError(adiags)
+		return rep, rep.Err
 	}
 	if res == nil || res.Interrupted {
 		// Nothing is marked done: the next run (after a restart) plans the

@@ -158,6 +158,8 @@ const applyUsage = `Usage: kopla [global options] apply [options] [PLAN_FILE]
   the plan and asks for approval. With PLAN_FILE (from kopla plan -out), it
   makes exactly the changes saved in it, without asking, and refuses a plan
   that has gone stale (the flow files or the targets changed since).
+  With -auto-approve and no PLAN_FILE, each batch is shown as it is
+  planned and written while the next is read and planned.
 
   Apply takes the state lock before it plans or reads the plan file and
   holds it through the prompt and the writes: another apply on the same
@@ -237,6 +239,8 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			return exitError
 		}
 		defer pl.Close()
+	} else if a.autoApprove {
+		return c.applyPipelined(ctx, a, p, cfg, st, lock, view, diags)
 	} else {
 		var pdiags hcl.Diagnostics
 		pl, pdiags = p.Plan(ctx, engine.PlanOptions{Flows: a.flows, State: st, Full: a.full, ForApply: true})

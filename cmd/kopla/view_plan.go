@@ -284,6 +284,31 @@ func (v *jsonPlan) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File
 }
 
 func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
+	v.flowSummaries(pl)
+	for _, fp := range pl.Flows {
+		for ch := range fp.Changes() {
+			if v.list.only != nil && !v.list.lists(ch.Action) {
+				continue
+			}
+			v.plannedChange(fp, ch, sens)
+		}
+		if v.list.showSkipped {
+			for _, key := range fp.FilteredKeys {
+				ch := &plan.Change{SourceKey: key, Action: plan.Skip, Reason: reasonFiltered}
+				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
+			}
+		}
+	}
+	v.planTotal(pl)
+}
+
+// summaries emits the flow summaries and the plan's summary.
+func (v *jsonPlan) summaries(pl *plan.Plan) {
+	v.flowSummaries(pl)
+	v.planTotal(pl)
+}
+
+func (v *jsonPlan) flowSummaries(pl *plan.Plan) {
 	for _, fp := range pl.Flows {
 		if fp.Disabled {
 			v.j.emit("info", "flow_disabled", disabledLine(fp), map[string]any{"flow": fp.Flow, "reason": fp.DisabledReason})
@@ -309,30 +334,23 @@ func (v *jsonPlan) Plan(pl *plan.Plan, sens sensitivity) {
 		}
 		v.j.emit("info", "flow_summary", fp.Flow+": "+t.line(), data)
 	}
-	for _, fp := range pl.Flows {
-		for ch := range fp.Changes() {
-			if v.list.only != nil && !v.list.lists(ch.Action) {
-				continue
-			}
-			msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
-			level := "info"
-			switch {
-			case ch.Action == plan.Error:
-				msg = fmt.Sprintf("%s %s: Cannot plan: %s", fp.Flow, ch.SourceKey, ch.Reason)
-				level = "error"
-			case len(ch.Warnings) > 0:
-				msg += ": warning: " + strings.Join(ch.Warnings, "; ")
-				level = "warn"
-			}
-			v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
-		}
-		if v.list.showSkipped {
-			for _, key := range fp.FilteredKeys {
-				ch := &plan.Change{SourceKey: key, Action: plan.Skip, Reason: reasonFiltered}
-				v.j.emit("info", "planned_change", fmt.Sprintf("%s %s: Plan to skip: %s", fp.Flow, key, reasonFiltered), map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
-			}
-		}
+}
+
+func (v *jsonPlan) plannedChange(fp *plan.FlowPlan, ch *plan.Change, sens sensitivity) {
+	msg := fmt.Sprintf("%s %s: Plan to %s", fp.Flow, ch.SourceKey, ch.Action)
+	level := "info"
+	switch {
+	case ch.Action == plan.Error:
+		msg = fmt.Sprintf("%s %s: Cannot plan: %s", fp.Flow, ch.SourceKey, ch.Reason)
+		level = "error"
+	case len(ch.Warnings) > 0:
+		msg += ": warning: " + strings.Join(ch.Warnings, "; ")
+		level = "warn"
 	}
+	v.j.emit(level, "planned_change", msg, map[string]any{"change": newJSONChange(fp, ch, sens, v.reveal)})
+}
+
+func (v *jsonPlan) planTotal(pl *plan.Plan) {
 	c := pl.Counts()
 	v.j.emit("info", "summary", planSummary(c, style{}), map[string]any{
 		"operation": "plan",
