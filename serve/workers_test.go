@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/eaccounting"
 	"github.com/kopla-dev/kopla/connectors/file"
 	"github.com/kopla-dev/kopla/connectors/hubspot"
-	"github.com/kopla-dev/kopla/connectors/pgshare/pgsharetest"
 	"github.com/kopla-dev/kopla/dsl"
 	"github.com/kopla-dev/kopla/engine"
 	"github.com/kopla-dev/kopla/engine/state"
@@ -192,12 +193,12 @@ func TestLeaderFailover(t *testing.T) {
 
 // testQueueURL is a Postgres queue in a schema of the test's own.
 func testQueueURL(t *testing.T) string {
-	base := pgsharetest.URL(t)
+	base := pgtest.URL(t)
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return base + sep + "schema=" + pgsharetest.Schema(t, base)
+	return base + sep + "schema=" + pgtest.Schema(t, base)
 }
 
 // TestWebhooksOnEveryWorker: HubSpot's webhook requests reach either of

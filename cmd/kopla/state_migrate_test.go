@@ -1,58 +1,20 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/kopla-dev/kopla/internal/pgtest"
 
 	"github.com/kopla-dev/kopla/engine/state"
 )
 
-// testPostgresSchema returns the URL of a new schema of the test Postgres
-// (KOPLA_TEST_POSTGRES, started by .ci/run), dropped at the end; without
-// one the test is skipped, except in CI, where it fails.
-func testPostgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("KOPLA_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("KOPLA_TEST_POSTGRES is not set, and CI is: .ci/run starts a Postgres for these tests (.ci/postgres.sh)")
-		}
-		t.Skip("KOPLA_TEST_POSTGRES is not set: no Postgres to test on")
-	}
-	schema := "cmd_" + strings.ToLower(rand.Text()[:16])
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop test schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	return u.String()
-}
-
 // A project's state moves to Postgres and back with `kopla state migrate`,
 // and kopla works on it there: the same links, no changes to plan.
 func TestStateMigrateToPostgresAndBack(t *testing.T) {
-	pg := testPostgresSchema(t)
+	pg := pgtest.SchemaURL(t, pgtest.URL(t))
 	e := exampleEnv(t, "people")
 	e.expect(exitOK, "apply", "-auto-approve")
 	before := e.expect(exitOK, "state", "list").stdout

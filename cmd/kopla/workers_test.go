@@ -14,10 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
-	"github.com/kopla-dev/kopla/connectors/pgshare/pgsharetest"
 	"github.com/kopla-dev/kopla/sandbox"
 )
 
@@ -29,12 +30,12 @@ import (
 // it).
 func TestServeWorkersKilledLoseNothing(t *testing.T) {
 	const total, kills, workers = 400, 4, 3
-	base := pgsharetest.URL(t)
+	base := pgtest.URL(t)
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	schema := pgsharetest.Schema(t, base)
+	schema := pgtest.Schema(t, base)
 	queue := base + sep + "schema=" + schema
 	bin := buildKopla(t)
 	sb := sandbox.NewTest(t, sandbox.Options{Limits: sandbox.Limits{EAccountingPerEndpoint: 100000}})

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"golang.org/x/oauth2"
 
 	"github.com/kopla-dev/kopla/connectors"
@@ -35,7 +37,7 @@ func (e *env) workerConn(t *testing.T, tokens connectors.SharedTokens) *conn {
 // and all use the rotated one; workers that keep it alone kill the chain
 // (the control that shows the test can fail).
 func TestSharedTokenRotatesOnce(t *testing.T) {
-	base := pgsharetest.URL(t)
+	base := pgtest.URL(t)
 
 	t.Run("alone", func(t *testing.T) {
 		e := newEnv(t, eaccountingtest.Options{}, nil)
@@ -51,7 +53,7 @@ func TestSharedTokenRotatesOnce(t *testing.T) {
 
 	t.Run("shared", func(t *testing.T) {
 		e := newEnv(t, eaccountingtest.Options{}, nil)
-		schema := pgsharetest.Schema(t, base)
+		schema := pgtest.Schema(t, base)
 		sa, sb, sc := pgsharetest.Worker(t, base, schema), pgsharetest.Worker(t, base, schema), pgsharetest.Worker(t, base, schema)
 		workers := []*conn{e.workerConn(t, sa), e.workerConn(t, sb), e.workerConn(t, sc)}
 		e.srv.ResetCounters()
@@ -119,9 +121,9 @@ func storedToken(t *testing.T, s connectors.SharedTokens) oauth2.Token {
 // A worker whose token was refused picks up the one a kopla login stored
 // for all the workers, without a restart.
 func TestSharedTokenAfterLogin(t *testing.T) {
-	base := pgsharetest.URL(t)
+	base := pgtest.URL(t)
 	e := newEnv(t, eaccountingtest.Options{}, connectors.Config{"refresh_token": "not-a-token-the-server-issued"})
-	schema := pgsharetest.Schema(t, base)
+	schema := pgtest.Schema(t, base)
 	store := pgsharetest.Worker(t, base, schema)
 	w := e.workerConn(t, store)
 	if err := companySettings(t, w); err == nil {

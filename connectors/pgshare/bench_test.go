@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/pgshare/pgsharetest"
 	"github.com/kopla-dev/kopla/connectors/rest"
@@ -31,13 +33,13 @@ func (c counting) Take(ctx context.Context, key string, limit int, window time.D
 // (never above 1), and the database round trips per request. Run with
 // -benchtime=1x: each size takes about 4 windows.
 func BenchmarkSharedBudget(b *testing.B) {
-	base := pgsharetest.URL(b)
+	base := pgtest.URL(b)
 	const limit, per, total = 40, time.Second, 4*40 + 1
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			var ratio, busiest, trips float64
 			for range b.N {
-				schema := pgsharetest.Schema(b, base)
+				schema := pgtest.Schema(b, base)
 				api := &arrivals{}
 				srv := httptest.NewServer(api)
 				var takes atomic.Int64

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/pgshare"
 	"github.com/kopla-dev/kopla/connectors/pgshare/pgsharetest"
@@ -104,7 +106,7 @@ func hammer(t *testing.T, url string, d time.Duration, clients ...*rest.Client) 
 // its share; two that pace alone exceed it (the control that shows the
 // test can fail).
 func TestTwoWorkersShareABudget(t *testing.T) {
-	base := pgsharetest.URL(t)
+	base := pgtest.URL(t)
 	const limit, per, run = 20, time.Second, 2500 * time.Millisecond
 
 	t.Run("alone", func(t *testing.T) {
@@ -118,7 +120,7 @@ func TestTwoWorkersShareABudget(t *testing.T) {
 	})
 
 	t.Run("shared", func(t *testing.T) {
-		schema := pgsharetest.Schema(t, base)
+		schema := pgtest.Schema(t, base)
 		api := &arrivals{}
 		srv := httptest.NewServer(api)
 		defer srv.Close()
@@ -140,8 +142,8 @@ func TestTwoWorkersShareABudget(t *testing.T) {
 
 // A take that finds the budget spent says how long until a grant frees.
 func TestTakeWaitsForTheOldestGrant(t *testing.T) {
-	base := pgsharetest.URL(t)
-	s := pgsharetest.Worker(t, base, pgsharetest.Schema(t, base))
+	base := pgtest.URL(t)
+	s := pgsharetest.Worker(t, base, pgtest.Schema(t, base))
 	ctx := context.Background()
 	g, err := s.Take(ctx, "k", 3, time.Second, 5)
 	if err != nil {
@@ -181,8 +183,8 @@ func TestOpenRefusesBadSchema(t *testing.T) {
 
 // A failing update stores nothing and releases the lock.
 func TestUpdateFailureStoresNothing(t *testing.T) {
-	base := pgsharetest.URL(t)
-	s := pgsharetest.Worker(t, base, pgsharetest.Schema(t, base))
+	base := pgtest.URL(t)
+	s := pgsharetest.Worker(t, base, pgtest.Schema(t, base))
 	ctx := t.Context()
 	if err := s.Update(ctx, "k", func([]byte) ([]byte, error) { return []byte("one"), nil }); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -71,7 +73,7 @@ func TestCopySQLiteToPostgresAndBack(t *testing.T) {
 	}
 	lite := open(filepath.Join(t.TempDir(), "state.db"))
 	fillState(t, lite)
-	pg := open(freshSchema(t, postgresURL(t)))
+	pg := open(pgtest.SchemaURL(t, pgtest.URL(t)))
 	back := open(filepath.Join(t.TempDir(), "back.db"))
 
 	sums, err := lite.CopyTo(ctx, pg)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kopla-dev/kopla/internal/pgtest"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,7 +38,7 @@ func postgresStore(t *testing.T, opts ...Option) (*Store, string) {
 	if testDriver() != "postgres" {
 		t.Skip("a Postgres test: it runs in the suite's Postgres pass (TestSuiteOnPostgres)")
 	}
-	path := freshSchema(t, postgresURL(t))
+	path := pgtest.SchemaURL(t, pgtest.URL(t))
 	s, err := Open(t.Context(), path, opts...)
 	if err != nil {
 		t.Fatal(err)

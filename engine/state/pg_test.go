@@ -2,17 +2,14 @@ package state
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/kopla-dev/kopla/internal/pgtest"
 )
 
 // The state tests are one suite for both backends. By default they run on
@@ -32,20 +29,6 @@ func testDriver() string {
 	return "sqlite"
 }
 
-// postgresURL is the test database's URL; without one the Postgres tests
-// are skipped, except in CI (CI set), where they must run.
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(postgresEnv)
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI is: the Postgres state tests must run in CI (.ci/run starts a server with .ci/postgres.sh)", postgresEnv)
-		}
-		t.Skipf("%s is not set: no Postgres to test the state on (.ci/run starts one)", postgresEnv)
-	}
-	return u
-}
-
 // testStatePath is where a test keeps a fresh state: a file in a temporary
 // directory, or, on Postgres, a URL naming a fresh schema, dropped at the end.
 func testStatePath(t testing.TB) string {
@@ -53,33 +36,7 @@ func testStatePath(t testing.TB) string {
 	if testDriver() != "postgres" {
 		return filepath.Join(t.TempDir(), ".kopla", "state.db")
 	}
-	return freshSchema(t, postgresURL(t))
-}
-
-// freshSchema returns base with a new schema of its own, dropped when t ends.
-func freshSchema(t testing.TB, base string) string {
-	t.Helper()
-	schema := "t_" + strings.ToLower(rand.Text()[:16])
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop test schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	return u.String()
+	return pgtest.SchemaURL(t, pgtest.URL(t))
 }
 
 // sqliteOnly skips a test of what only a SQLite file has (its path, its
@@ -95,7 +52,7 @@ func TestSuiteOnPostgres(t *testing.T) {
 	if testDriver() == "postgres" {
 		t.Skip("this is the Postgres pass")
 	}
-	postgresURL(t)
+	pgtest.URL(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/kopla-dev/kopla/internal/pgtest"
 )
 
 // A read-only Postgres state reads, refuses every write, and a schema with
@@ -13,7 +15,7 @@ func TestPostgresOpenReadOnly(t *testing.T) {
 		t.Skip("a Postgres test: it runs in the suite's Postgres pass (TestSuiteOnPostgres)")
 	}
 	ctx := t.Context()
-	path := freshSchema(t, postgresURL(t))
+	path := pgtest.SchemaURL(t, pgtest.URL(t))
 	if _, err := OpenReadOnly(ctx, path); !errors.Is(err, ErrNoState) {
 		t.Fatalf("OpenReadOnly of an empty schema = %v; want ErrNoState", err)
 	}
