@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/google/go-cmp/cmp"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kopla-dev/kopla/connectors"
 	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
@@ -136,62 +137,7 @@ func TestConcurrentApplyKeepsRecordOrder(t *testing.T) {
 	ea.ClearFaults()
 	t.Logf("eAccounting writes: %v", rec.writes)
 
-	if len(rec.early) > 0 {
-		t.Errorf("sent before their customer existed: %s", strings.Join(rec.early, "; "))
-	}
-	failed := map[ref]bool{}
-	for _, fr := range res.Flows {
-		for _, r := range fr.Records {
-			if r.Action == plan.Error || r.Action == plan.Blocked {
-				failed[ref{fr.Flow, r.SourceKey}] = true
-			}
-		}
-	}
-	refused, blocked := 0, 0
-	for _, fp := range pl.Flows {
-		got := results(res, fp.Flow)
-		for ch := range fp.Changes() {
-			if ch.Action != plan.Create && ch.Action != plan.Update {
-				continue
-			}
-			r := got[ch.SourceKey]
-			if r == nil {
-				t.Errorf("%s %s: planned, not applied", fp.Flow, ch.SourceKey)
-				continue
-			}
-			var parent *plan.Ref
-			for i, req := range ch.Requires {
-				if failed[ref{req.Flow, req.SourceKey}] {
-					parent = &ch.Requires[i]
-				}
-			}
-			switch {
-			case parent != nil && r.Action != plan.Blocked:
-				t.Errorf("%s %s is %s; want blocked: it needs %s %s, which failed", fp.Flow, ch.SourceKey, r.Action, parent.Flow, parent.SourceKey)
-			case parent != nil:
-				blocked++
-			case r.Action == plan.Error:
-				refused++
-				if !strings.Contains(r.Error, "400") && !strings.Contains(strings.ToLower(r.Error), "bad request") {
-					t.Errorf("%s %s failed with %q; only the refused customer should fail", fp.Flow, ch.SourceKey, r.Error)
-				}
-			case r.Action == plan.Blocked:
-				t.Errorf("%s %s is blocked, but what it needs was written: %s", fp.Flow, ch.SourceKey, r.Error)
-			}
-		}
-	}
-	if refused != 1 || blocked == 0 {
-		t.Errorf("%d records refused and %d blocked; want the one refused customer and its orders", refused, blocked)
-	}
-	got := booked(w)
-	for reference, g := range got {
-		if diff := cmp.Diff(want[reference], g); diff != "" {
-			t.Errorf("order %s, booked by the run one batch at a time (-) and this one (+):\n%s", reference, diff)
-		}
-	}
-	if len(got)+blocked < len(want) {
-		t.Errorf("%d orders booked and %d blocked; the run without faults booked %d", len(got), blocked, len(want))
-	}
+	checkFaultedApply(t, w, want, pl, res, rec, "the run one batch at a time")
 
 	// The next run writes what was left, and only that.
 	_, res, _ = w.applyWith(10)
@@ -280,4 +226,70 @@ func TestConcurrentApplyOfSavedPlan(t *testing.T) {
 	if ch := changes(next, "contacts_to_customers")[person.SourceKey]; ch == nil || ch.Action != plan.Update || after(ch, "Name") != "Late Rename" {
 		t.Errorf("the plan after apply FILE has %v for the renamed person; want an update to Late Rename", ch)
 	}
+}
+
+// checkFaultedApply checks an apply under the faults of
+// TestConcurrentApplyKeepsRecordOrder: no order was sent before its
+// customer existed; the refused customer, and only it, failed; what needs it
+// is blocked, and only that; every other order is booked as the baseline
+// run, without faults, booked it (want).
+func checkFaultedApply(t *testing.T, w *world, want map[string]map[string]any, pl *plan.Plan, res *engine.Result, rec *writeRecorder, baseline string) {
+	t.Helper()
+	if len(rec.early) > 0 {
+		t.Errorf("sent before their customer existed: %s", strings.Join(rec.early, "; "))
+	}
+	failed := map[ref]bool{}
+	for _, fr := range res.Flows {
+		for _, r := range fr.Records {
+			if r.Action == plan.Error || r.Action == plan.Blocked {
+				failed[ref{fr.Flow, r.SourceKey}] = true
+			}
+		}
+	}
+	refused, blocked := 0, 0
+	for _, fp := range pl.Flows {
+		got := results(res, fp.Flow)
+		for ch := range fp.Changes() {
+			if ch.Action != plan.Create && ch.Action != plan.Update {
+				continue
+			}
+			r := got[ch.SourceKey]
+			if r == nil {
+				t.Errorf("%s %s: planned, not applied", fp.Flow, ch.SourceKey)
+				continue
+			}
+			var parent *plan.Ref
+			for i, req := range ch.Requires {
+				if failed[ref{req.Flow, req.SourceKey}] {
+					parent = &ch.Requires[i]
+				}
+			}
+			switch {
+			case parent != nil && r.Action != plan.Blocked:
+				t.Errorf("%s %s is %s; want blocked: it needs %s %s, which failed", fp.Flow, ch.SourceKey, r.Action, parent.Flow, parent.SourceKey)
+			case parent != nil:
+				blocked++
+			case r.Action == plan.Error:
+				refused++
+				if !strings.Contains(r.Error, "400") && !strings.Contains(strings.ToLower(r.Error), "bad request") {
+					t.Errorf("%s %s failed with %q; only the refused customer should fail", fp.Flow, ch.SourceKey, r.Error)
+				}
+			case r.Action == plan.Blocked:
+				t.Errorf("%s %s is blocked, but what it needs was written: %s", fp.Flow, ch.SourceKey, r.Error)
+			}
+		}
+	}
+	if refused != 1 || blocked == 0 {
+		t.Errorf("%d records refused and %d blocked; want the one refused customer and its orders", refused, blocked)
+	}
+	got := booked(w)
+	for reference, g := range got {
+		if diff := cmp.Diff(want[reference], g); diff != "" {
+			t.Errorf("order %s, booked by %s (-) and this run (+):\n%s", reference, baseline, diff)
+		}
+	}
+	if len(got)+blocked < len(want) {
+		t.Errorf("%d orders booked and %d blocked; %s booked %d", len(got), blocked, baseline, len(want))
+	}
+
 }

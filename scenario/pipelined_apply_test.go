@@ -3,7 +3,6 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -158,57 +157,5 @@ func TestPipelinedApplyKeepsRecordOrder(t *testing.T) {
 	ea.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/orders", Status: http.StatusServiceUnavailable, Times: 2})
 	pl, res, rec, _ := w.pipelined(10)
 	ea.ClearFaults()
-	if len(rec.early) > 0 {
-		t.Errorf("sent before their customer existed: %s", strings.Join(rec.early, "; "))
-	}
-	failed := map[ref]bool{}
-	for _, fr := range res.Flows {
-		for _, r := range fr.Records {
-			if r.Action == plan.Error || r.Action == plan.Blocked {
-				failed[ref{fr.Flow, r.SourceKey}] = true
-			}
-		}
-	}
-	refused, blocked := 0, 0
-	for _, fp := range pl.Flows {
-		got := results(res, fp.Flow)
-		for ch := range fp.Changes() {
-			if ch.Action != plan.Create && ch.Action != plan.Update {
-				continue
-			}
-			r := got[ch.SourceKey]
-			if r == nil {
-				t.Errorf("%s %s: planned, not applied", fp.Flow, ch.SourceKey)
-				continue
-			}
-			needsFailed := ""
-			for _, req := range ch.Requires {
-				if failed[ref{req.Flow, req.SourceKey}] {
-					needsFailed = fmt.Sprintf("%s %s", req.Flow, req.SourceKey)
-				}
-			}
-			switch {
-			case needsFailed != "" && r.Action != plan.Blocked:
-				t.Errorf("%s %s is %s; want blocked: it needs %s, which failed", fp.Flow, ch.SourceKey, r.Action, needsFailed)
-			case needsFailed != "":
-				blocked++
-			case r.Action == plan.Error:
-				refused++
-			case r.Action == plan.Blocked:
-				t.Errorf("%s %s is blocked, but what it needs was written: %s", fp.Flow, ch.SourceKey, r.Error)
-			}
-		}
-	}
-	if refused != 1 || blocked == 0 {
-		t.Errorf("%d records refused and %d blocked; want the one refused customer and its orders", refused, blocked)
-	}
-	got := booked(w)
-	for reference, g := range got {
-		if diff := cmp.Diff(want[reference], g); diff != "" {
-			t.Errorf("order %s, booked by plan, then apply (-) and pipelined (+):\n%s", reference, diff)
-		}
-	}
-	if len(got)+blocked < len(want) {
-		t.Errorf("%d orders booked and %d blocked; plan, then apply booked %d", len(got), blocked, len(want))
-	}
+	checkFaultedApply(t, w, want, pl, res, rec, "plan, then apply")
 }
