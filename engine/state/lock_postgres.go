@@ -29,6 +29,7 @@ const pgKeepalive = 25 * time.Second
 // pgLock is the advisory lock's connection.
 type pgLock struct {
 	conn *pgx.Conn
+	key  int64
 }
 
 // applyLockKey is the advisory lock key of the state's apply lock.
@@ -60,7 +61,7 @@ func (s *Store) tryAdvisory(ctx context.Context, holder string) (*pgLock, error)
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, nil
 	}
-	return &pgLock{conn: conn}, nil
+	return &pgLock{conn: conn, key: s.applyLockKey()}, nil
 }
 
 // alive reports whether the lock's session still holds the lock: a
@@ -71,11 +72,18 @@ func (l *pgLock) alive(ctx context.Context) bool {
 	return l.conn.Ping(ctx) == nil
 }
 
-// close ends the session, which releases the advisory lock.
+// close releases the advisory lock and ends its session. The lock is
+// released first, and answered: a session's end frees its locks only once
+// the server has noticed it, so the next Lock right after an unlock could
+// still find this one held.
 func (l *pgLock) close() {
-	if l != nil {
-		l.conn.Close(context.Background())
+	if l == nil {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, l.key) // a session gone has released it already
+	l.conn.Close(ctx)
 }
 
 // advisorySessions are the backend pids of the sessions holding the
