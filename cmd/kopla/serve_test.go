@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -120,6 +119,21 @@ func (p *serveProc) signal(t *testing.T, sig syscall.Signal) {
 	}
 }
 
+// newServedEnv is the project of newInterruptEnv run hourly by serve in a
+// child process: total customers, whose creates eAccounting answers
+// slowly, and the environment the child sees.
+func newServedEnv(t *testing.T, total int) (*sandbox.Sandbox, *env, []string) {
+	sb, e := newInterruptEnv(t, total)
+	sb.EAccounting().InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/customers", Latency: 40 * time.Millisecond, Times: -1})
+	e.write("main.hcl", strings.Replace(interruptProject, `flow "customers" {`, `flow "customers" {
+  schedule = "every 1h"`, 1))
+	environ := append(os.Environ(), "KOPLA_LOG=info")
+	for k, v := range e.vars {
+		environ = append(environ, k+"="+v)
+	}
+	return sb, e, environ
+}
+
 // TestServeKilledLosesNothing starts the built binary and stops it with
 // SIGTERM (with a short grace, so that the run in flight is cut) or kills
 // it (SIGKILL) at random points of its runs, then lets a last one finish:
@@ -128,22 +142,8 @@ func (p *serveProc) signal(t *testing.T, sig syscall.Signal) {
 func TestServeKilledLosesNothing(t *testing.T) {
 	const total = 120
 	bin := buildKopla(t)
-	sb := sandbox.NewTest(t, sandbox.Options{Limits: sandbox.Limits{EAccountingPerEndpoint: 100000}})
-	ea := sb.EAccounting()
-	ea.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/customers", Latency: 40 * time.Millisecond, Times: -1})
+	sb, e, env := newServedEnv(t, total)
 
-	e := newEnv(t)
-	e.write("main.hcl", strings.Replace(interruptProject, `flow "customers" {`, `flow "customers" {
-  schedule = "every 1h"`, 1))
-	var people strings.Builder
-	for i := range total {
-		fmt.Fprintf(&people, `{"number":"K-%03d","name":"Kund %d"}`+"\n", i, i)
-	}
-	e.write("in/people.jsonl", people.String())
-	env := append(os.Environ(),
-		"EACCOUNTING_CLIENT_ID="+ea.ClientID(), "EACCOUNTING_CLIENT_SECRET="+ea.ClientSecret(),
-		"EACCOUNTING_REFRESH_TOKEN="+ea.IssueRefreshToken(), "EACCOUNTING_BASE_URL="+sb.EAccountingURL(),
-		"EACCOUNTING_IDENTITY_URL="+sb.IdentityURL(), "KOPLA_LOG=info")
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	t.Logf("seed %d", seed)

@@ -5,10 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,9 +14,6 @@ import (
 	"github.com/kopla-dev/kopla/internal/pgtest"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/kopla-dev/kopla/connectors/eaccounting/eaccountingtest"
-	"github.com/kopla-dev/kopla/sandbox"
 )
 
 // TestServeWorkersKilledLoseNothing runs three kopla serve processes on one
@@ -38,22 +32,8 @@ func TestServeWorkersKilledLoseNothing(t *testing.T) {
 	schema := pgtest.Schema(t, base)
 	queue := base + sep + "schema=" + schema
 	bin := buildKopla(t)
-	sb := sandbox.NewTest(t, sandbox.Options{Limits: sandbox.Limits{EAccountingPerEndpoint: 100000}})
-	ea := sb.EAccounting()
-	ea.InjectFault(eaccountingtest.Fault{Method: http.MethodPost, PathPrefix: "/v2/customers", Latency: 40 * time.Millisecond, Times: -1})
-
-	e := newEnv(t)
-	e.write("main.hcl", strings.Replace(interruptProject, `flow "customers" {`, `flow "customers" {
-  schedule = "every 1h"`, 1))
-	var people strings.Builder
-	for i := range total {
-		fmt.Fprintf(&people, `{"number":"K-%03d","name":"Kund %d"}`+"\n", i, i)
-	}
-	e.write("in/people.jsonl", people.String())
-	env := append(os.Environ(),
-		"EACCOUNTING_CLIENT_ID="+ea.ClientID(), "EACCOUNTING_CLIENT_SECRET="+ea.ClientSecret(),
-		"EACCOUNTING_REFRESH_TOKEN="+ea.IssueRefreshToken(), "EACCOUNTING_BASE_URL="+sb.EAccountingURL(),
-		"EACCOUNTING_IDENTITY_URL="+sb.IdentityURL(), "KOPLA_LOG=info", "KOPLA_STATE="+queue) // the state, and the queue with it, in one schema
+	sb, e, env := newServedEnv(t, total)
+	env = append(env, "KOPLA_STATE="+queue) // the state, and the queue with it, in one schema
 	start := func() *serveProc {
 		return startServe(t, bin, env, "-chdir", e.dir, "serve", "-listen", "127.0.0.1:0", "-grace", "50ms",
 			"-no-reconcile", "-worker-timeout", "2s")
