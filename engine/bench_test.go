@@ -15,28 +15,9 @@ import (
 	"github.com/kopla-dev/kopla/internal/cputime"
 )
 
-const benchFlow = `
-connection "file" "in"  { dir = "in" }
-connection "file" "out" { dir = "out" }
-
-flow "people" {
-  source = file.in.people
-  target = file.out.contacts
-  key    = "email"
-  fields {
-    email   = "lower(trim(source.email))"
-    name    = "source.first + ' ' + source.last"
-    first   = "trim(source.first)"
-    last    = "upper(source.last)"
-    phone   = "source.phone"
-    city    = "source.city"
-    country = "country_code(source.country)"
-    street  = "street_name(source.address)"
-    number  = "street_number(source.address)"
-    amount  = "round_money(number(source.amount))"
-  }
-}
-`
+// benchFlow is the 10-field file-to-file mapping the benchmarks plan and
+// apply (cmd/kopla's RSS benchmark uses it too).
+const benchFlow = "testdata/bench/people.hcl"
 
 // writePeople writes a CSV source of n rows.
 func writePeople(tb testing.TB, dir string, n int) {
@@ -52,7 +33,11 @@ func writePeople(tb testing.TB, dir string, n int) {
 	if err := os.WriteFile(filepath.Join(dir, "in", "people.csv"), []byte(b.String()), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(benchFlow), 0o644); err != nil {
+	flow, err := os.ReadFile(benchFlow)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), flow, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 }

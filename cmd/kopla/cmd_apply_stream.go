@@ -45,14 +45,9 @@ func (c *cli) applyPipelined(ctx context.Context, a *applyArgs, p *engine.Projec
 		o := summarize(pl, res)
 		c.log.Info("apply finished", "run", res.RunID, "created", o.counts.Create, "updated", o.counts.Update, "failed", o.counts.Error, "blocked", o.counts.Blocked, "interrupted", o.interrupted)
 	}
-	view.Diagnostics(adiags, cfg.Files)
-	if res == nil || pl == nil {
+	if pl == nil {
+		view.Diagnostics(adiags, cfg.Files)
 		return exitError
 	}
-	view.Result(pl, res, sens)
-	o := summarize(pl, res)
-	if adiags.HasErrors() || o.interrupted || o.counts.Error+o.counts.Blocked+o.counts.Unverified > 0 {
-		return exitError
-	}
-	return exitOK
+	return applyExit(view, cfg, p, pl, res, adiags)
 }

@@ -61,9 +61,10 @@ func (c *cli) trace(ctx context.Context, args []string) int {
 	}
 	if a.json {
 		enc := json.NewEncoder(c.stdout)
+		keys := keyFields(p)
 		for _, l := range linksByRecord(story) {
 			enc.Encode(jsonTraceRecord{Type: "record", Flow: l.Flow, SourceKey: l.SourceKey, TargetID: l.TargetID,
-				Key: keyValue(p, l.Flow, keyFields(p)[l.Flow], l.KeyValue), Updated: formatTimeOrEmpty(l)})
+				Key: keyValue(p, l.Flow, keys[l.Flow], l.KeyValue), Updated: formatTimeOrEmpty(l)})
 		}
 		for _, act := range story.Entries {
 			enc.Encode(jsonTraceEntry{Type: "entry", jsonActivity: toJSONActivity(act)})

@@ -283,7 +283,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 
 	res, adiags := p.Apply(ctx, pl, engine.ApplyOptions{
 		State: st, Saved: saved, Holder: "kopla apply", Lock: lock, Progress: view.Progress, Parallelism: a.parallelism,
-		Stream: view.Stream(pl, p.TargetFieldSensitive),
+		Stream: view.Stream(keyFields(p), p.TargetFieldSensitive),
 		// The plan waited for an answer: someone other than kopla may
 		// have created the same records meanwhile.
 		RecheckCreates: !saved && !a.autoApprove,

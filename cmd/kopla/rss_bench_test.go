@@ -11,30 +11,8 @@ import (
 	"testing"
 )
 
-// rssFlow is the 10-field mapping of the engine's file-to-file benchmark
-// (engine/bench_test.go).
-const rssFlow = `
-connection "file" "in"  { dir = "in" }
-connection "file" "out" { dir = "out" }
-
-flow "people" {
-  source = file.in.people
-  target = file.out.contacts
-  key    = "email"
-  fields {
-    email   = "lower(trim(source.email))"
-    name    = "source.first + ' ' + source.last"
-    first   = "trim(source.first)"
-    last    = "upper(source.last)"
-    phone   = "source.phone"
-    city    = "source.city"
-    country = "country_code(source.country)"
-    street  = "street_name(source.address)"
-    number  = "street_number(source.address)"
-    amount  = "round_money(number(source.amount))"
-  }
-}
-`
+// rssFlow is the 10-field mapping of the engine's file-to-file benchmark.
+const rssFlow = "../../engine/testdata/bench/people.hcl"
 
 // BenchmarkApplyFileRSS runs `kopla apply` of a CSV source into a new JSON
 // Lines file in a process of its own (this test binary as kopla) and
@@ -103,7 +81,11 @@ func writeRSSProject(tb testing.TB, dir string, n int) {
 	if err := os.MkdirAll(filepath.Join(dir, "in"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(rssFlow), 0o644); err != nil {
+	flow, err := os.ReadFile(rssFlow)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), flow, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	f, err := os.Create(filepath.Join(dir, "in", "people.csv"))

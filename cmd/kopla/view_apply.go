@@ -19,7 +19,9 @@ type applyView interface {
 	// Stream returns what is handed each record as it is written
 	// (engine.ApplyOptions.Stream): the results of a large apply are not
 	// kept until the end.
-	Stream(pl *plan.Plan, sens sensitivity) func(flow string, rr *engine.RecordResult)
+	// Stream shows each record written as its batch is stored; keyFields
+	// are the flows' key fields (keyFields).
+	Stream(keyFields map[string]string, sens sensitivity) func(flow string, rr *engine.RecordResult)
 	Result(pl *plan.Plan, res *engine.Result, sens sensitivity)
 }
 
@@ -150,7 +152,7 @@ func (v *humanApply) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.Fi
 
 // Stream: the human view shows counts and failures only, which the
 // result keeps.
-func (v *humanApply) Stream(*plan.Plan, sensitivity) func(string, *engine.RecordResult) {
+func (v *humanApply) Stream(map[string]string, sensitivity) func(string, *engine.RecordResult) {
 	return func(string, *engine.RecordResult) {}
 }
 
@@ -257,14 +259,10 @@ func (v *jsonApply) emitRecord(sens sensitivity, flow, keyField string, rr *engi
 }
 
 // Stream emits each record as it is written.
-func (v *jsonApply) Stream(pl *plan.Plan, sens sensitivity) func(string, *engine.RecordResult) {
+func (v *jsonApply) Stream(keyFields map[string]string, sens sensitivity) func(string, *engine.RecordResult) {
 	v.streamed = true
 	return func(flow string, rr *engine.RecordResult) {
-		var keyField string
-		if fp := pl.Flow(flow); fp != nil {
-			keyField = fp.KeyField
-		}
-		v.emitRecord(sens, flow, keyField, rr)
+		v.emitRecord(sens, flow, keyFields[flow], rr)
 	}
 }
 
